@@ -1,0 +1,293 @@
+"""The one error tree of ml-connector.
+
+Every exception the library raises on purpose derives from :class:`ConnectorError`::
+
+    ConnectorError
+    ├── ConfigurationError        a setting is missing, malformed or unsafe
+    ├── TransportError            no HTTP response: connect/read failure, timeout, reset
+    │   └── RequestTimeoutError   the request timed out (connect, read, write or pool)
+    ├── ApiError                  the server answered with an error status (or a 2xx with errors)
+    │   ├── AuthenticationError   401, or a token request that failed
+    │   ├── PermissionDeniedError 403
+    │   ├── NotFoundError         404
+    │   ├── ConflictError         409 / 412, or a duplicate posting key
+    │   ├── RateLimitError        429 (carries ``retry_after``)
+    │   ├── ServerError           5xx
+    │   └── ClientError           any other 4xx
+    ├── ResponseDecodeError       a body that is not the JSON (or shape) we expected
+    ├── UnsafeUrlError            a URL we refuse to send credentials to
+    ├── MappingError              a record cannot be mapped (names the field and the record)
+    └── AuditError                the audit trail cannot be written or read
+
+Leaves carry the evidence: HTTP method, redacted URL, status, request id and a truncated body.
+No secret ever reaches an exception's text: URLs are redacted before they are stored and bodies
+are truncated and scrubbed of credential-looking values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "ApiError",
+    "AuditError",
+    "AuthenticationError",
+    "ClientError",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectorError",
+    "MappingError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ResponseDecodeError",
+    "ServerError",
+    "TransportError",
+    "UnsafeUrlError",
+    "error_class_for_status",
+    "truncate_body",
+]
+
+BODY_LIMIT = 500
+"""Characters of a response body kept on an error."""
+
+_SECRET_VALUE = re.compile(
+    r"""(?ix)
+    ("?(?:access_token|refresh_token|id_token|client_secret|api[-_]?key|apisecret|api_secret|
+        password|secret|token|authorization)"?\s*[:=]\s*"?)
+    ([^"&\s,}]+)
+    """
+)
+
+
+def truncate_body(body: str | bytes | None, limit: int = BODY_LIMIT) -> str | None:
+    """Return at most ``limit`` characters of ``body`` with credential-looking values masked."""
+    if body is None:
+        return None
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = _SECRET_VALUE.sub(r"\1***", text)
+    if len(text) > limit:
+        return text[:limit] + f"... [{len(text) - limit} more characters]"
+    return text
+
+
+class ConnectorError(Exception):
+    """Root of every error ml-connector raises on purpose.
+
+    Attributes:
+        message: What went wrong, in one sentence.
+        method: HTTP method of the request involved, when there was one.
+        url: Redacted URL of that request (no credentials, no secret query values).
+        status: HTTP status code, when a response arrived.
+        request_id: The API's request id, when it gave one (quote it to the vendor's support).
+        body: The first characters of the response body, scrubbed of secrets.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        body: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+        self.status = status
+        self.request_id = request_id
+        self.body = body
+        # Set by the HTTP core when this error may be retried, to the delay in seconds.
+        self.retry_delay: float | None = None
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.method and self.url:
+            parts.append(f"[{self.method} {self.url}]")
+        if self.status is not None:
+            parts.append(f"status={self.status}")
+        if self.request_id:
+            parts.append(f"request_id={self.request_id}")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+    def evidence(self) -> dict[str, Any]:
+        """The error as a JSON-ready dict, for the audit trail and machine output."""
+        data: dict[str, Any] = {"type": type(self).__name__, "message": self.message}
+        for key in ("method", "url", "status", "request_id", "body"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        return data
+
+
+class ConfigurationError(ConnectorError):
+    """A setting is missing, malformed or unsafe. ``setting`` names it."""
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        super().__init__(message if setting is None else f"{setting}: {message}")
+        self.setting = setting
+
+
+class TransportError(ConnectorError):
+    """No usable HTTP response: connection refused or reset, DNS failure, protocol error."""
+
+
+class RequestTimeoutError(TransportError):
+    """The request timed out before a response arrived."""
+
+
+class ApiError(ConnectorError):
+    """The API answered with an error.
+
+    Attributes:
+        code: A vendor error code when the body named one (ShipStation V2 ``error_code``,
+            Oracle ``o:errorCode`` such as ``AR_BILL_TO_CUST_NOT_FOUND``).
+        details: Parsed structured error details, when the body had them.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        body: str | None = None,
+        code: str | None = None,
+        details: tuple[Mapping[str, Any], ...] = (),
+    ) -> None:
+        super().__init__(
+            message, method=method, url=url, status=status, request_id=request_id, body=body
+        )
+        self.code = code
+        self.details = details
+
+    def evidence(self) -> dict[str, Any]:
+        data = super().evidence()
+        if self.code is not None:
+            data["code"] = self.code
+        if self.details:
+            data["details"] = [dict(d) for d in self.details]
+        return data
+
+
+class AuthenticationError(ApiError):
+    """401, or a token request that failed. The message says which step failed."""
+
+
+class PermissionDeniedError(ApiError):
+    """403: the credentials are valid but lack the privilege."""
+
+
+class NotFoundError(ApiError):
+    """404. On Oracle a text/plain 404 usually means a wrong path or REST version."""
+
+
+class ConflictError(ApiError):
+    """409/412, or a record that already exists under the same posting key."""
+
+
+class RateLimitError(ApiError):
+    """429. ``retry_after`` is the server's advice in seconds, when it gave one."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(ApiError):
+    """5xx: the server failed. Retried by the core when the request is safe to repeat."""
+
+
+class ClientError(ApiError):
+    """Any other 4xx: the request was wrong (validation, media type, method)."""
+
+
+class ResponseDecodeError(ConnectorError):
+    """A body was not what we expected: HTML or text where JSON was due, or a missing field.
+
+    ``field`` and ``record`` name the offending field and record id when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        record: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.field = field
+        self.record = record
+
+    def evidence(self) -> dict[str, Any]:
+        data = super().evidence()
+        if self.field is not None:
+            data["field"] = self.field
+        if self.record is not None:
+            data["record"] = self.record
+        return data
+
+
+class UnsafeUrlError(ConnectorError):
+    """A URL that credentials must not be sent to (wrong host, scheme, port or path)."""
+
+
+class MappingError(ConnectorError):
+    """A record cannot be mapped. ``field`` and ``record`` say which and where."""
+
+    def __init__(
+        self, message: str, *, field: str | None = None, record: str | None = None
+    ) -> None:
+        text = message
+        if record is not None:
+            text = f"{record}: {text}"
+        if field is not None:
+            text = f"{text} (field {field})"
+        super().__init__(text)
+        self.field = field
+        self.record = record
+
+    def evidence(self) -> dict[str, Any]:
+        data = super().evidence()
+        if self.field is not None:
+            data["field"] = self.field
+        if self.record is not None:
+            data["record"] = self.record
+        return data
+
+
+class AuditError(ConnectorError):
+    """The audit trail could not be written or read (I/O error, corrupt line, bad schema)."""
+
+
+_STATUS_CLASSES: dict[int, type[ApiError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    412: ConflictError,
+    429: RateLimitError,
+}
+
+
+def error_class_for_status(status: int) -> type[ApiError]:
+    """The one place that maps an HTTP status to an error class."""
+    if status in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status]
+    if status >= 500:
+        return ServerError
+    if status >= 400:
+        return ClientError
+    return ApiError

@@ -1,0 +1,498 @@
+"""The one place that sends bytes: :class:`SyncSender` and :class:`AsyncSender`.
+
+Both twins share :class:`_BaseSender`, which does everything that is not I/O: building the
+request, checking that credentials go only to the API's own hosts, classifying the response into
+the error tree, deciding whether and how long to wait before a retry, and logging with redaction.
+The twins only send and sleep.
+
+Retries are driven by the ``backoff`` library wrapped once around the single send. The delay is
+chosen by :func:`ml_connector._retry.retry_delay` and stored on the raised error; the wait itself
+goes through the injected :class:`~ml_connector._clock.Clock` so tests never really sleep.
+
+Creating requests (POST, PATCH) are not retried blindly: only failures that prove the server did
+not act (a 429, or a connection that was never established) are retried, unless the caller
+declares the request safe with ``retry_safe=True`` (for example after a find-before-create).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+import backoff
+import httpx
+
+from ._clock import Clock, SystemClock
+from ._errors import (
+    ApiError,
+    ConnectorError,
+    RateLimitError,
+    RequestTimeoutError,
+    ResponseDecodeError,
+    TransportError,
+    UnsafeUrlError,
+    error_class_for_status,
+    truncate_body,
+)
+from ._ratelimit import RateLimiter
+from ._redact import redact_url
+from ._retry import parse_retry_after, retry_delay
+from ._settings import HttpSettings
+
+__all__ = [
+    "AsyncSender",
+    "ErrorInfo",
+    "ErrorParser",
+    "Request",
+    "SyncSender",
+    "default_error_parser",
+    "read_json",
+]
+
+logger = logging.getLogger("ml_connector.http")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout)
+
+
+@attrs.frozen
+class Request:
+    """What a client asks the core to send.
+
+    Attributes:
+        method: HTTP method.
+        url: A path relative to the base URL (``/orders``) or an absolute URL on an allowed host.
+        params: Query parameters; ``None`` values are dropped.
+        json: A JSON body (already in wire form: no Decimal or datetime).
+        content: Raw body bytes (with ``headers`` giving the content type).
+        headers: Extra headers for this request.
+        retry_safe: Whether repeating the request can do no harm. ``None``: decided by method
+            (GET, HEAD, OPTIONS, PUT, DELETE are safe; POST and PATCH are not).
+    """
+
+    method: str
+    url: str
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    content: bytes | None = None
+    headers: Mapping[str, str] | None = None
+    retry_safe: bool | None = None
+
+    @property
+    def is_retry_safe(self) -> bool:
+        if self.retry_safe is not None:
+            return self.retry_safe
+        return self.method.upper() in IDEMPOTENT_METHODS
+
+
+@attrs.frozen
+class ErrorInfo:
+    """What an API-specific parser extracted from an error response."""
+
+    message: str
+    code: str | None = None
+    request_id: str | None = None
+    details: tuple[Mapping[str, Any], ...] = ()
+
+
+ErrorParser = Callable[[httpx.Response, Any], ErrorInfo]
+"""Given the response and its decoded JSON body (or ``None``), describe the error."""
+
+
+def _first_text(body: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = body.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def default_error_parser(response: httpx.Response, body: Any) -> ErrorInfo:
+    """A generic parser: ``message``/``title``/``detail`` keys, else the reason phrase."""
+    if isinstance(body, Mapping):
+        message = _first_text(body, "message", "Message", "title", "detail", "error_description")
+        code = _first_text(body, "error_code", "o:errorCode", "code", "error")
+        request_id = _first_text(body, "request_id", "requestId")
+        if message:
+            return ErrorInfo(message=message, code=code, request_id=request_id)
+    reason = response.reason_phrase or "error"
+    text = response.text.strip() if _is_text(response) else ""
+    if text and len(text) <= 300 and "<" not in text:
+        return ErrorInfo(message=f"{reason}: {text}")
+    return ErrorInfo(message=f"HTTP {response.status_code} {reason}".strip())
+
+
+def _is_text(response: httpx.Response) -> bool:
+    ctype = response.headers.get("content-type", "").lower()
+    return ctype.startswith("text/plain") or "json" in ctype or ctype == ""
+
+
+def _maybe_json(response: httpx.Response) -> Any:
+    ctype = response.headers.get("content-type", "").lower()
+    if "json" not in ctype and response.content.lstrip()[:1] not in (b"{", b"["):
+        return None
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def read_json(response: httpx.Response) -> Any:
+    """Decode a response body as JSON, or raise :class:`ResponseDecodeError` with evidence.
+
+    JSON numbers with a fraction or exponent become :class:`~decimal.Decimal`, so money never
+    passes through float.
+
+    ShipStation is known to answer HTML error pages with a 200 now and then; that is reported as
+    a decode error, not passed on as data.
+    """
+    request = response.request
+    evidence: dict[str, Any] = {
+        "method": request.method,
+        "url": redact_url(str(request.url)),
+        "status": response.status_code,
+        "body": truncate_body(response.text),
+    }
+    ctype = response.headers.get("content-type", "").lower()
+    head = response.content.lstrip()[:15].lower()
+    if "html" in ctype or head.startswith((b"<!doctype", b"<html")):
+        raise ResponseDecodeError("expected JSON but the server sent an HTML page", **evidence)
+    if not response.content.strip():
+        raise ResponseDecodeError("expected JSON but the body was empty", **evidence)
+    try:
+        return json.loads(response.content, parse_float=Decimal)
+    except ValueError as exc:
+        raise ResponseDecodeError(f"body is not valid JSON ({exc.args[0]})", **evidence) from None
+
+
+class _Attempt:
+    __slots__ = ("number",)
+
+    def __init__(self) -> None:
+        self.number = 0
+
+
+class _BaseSender:
+    """Everything about sending that is not I/O."""
+
+    def __init__(
+        self,
+        settings: HttpSettings,
+        *,
+        auth: httpx.Auth | None = None,
+        limiter: RateLimiter | None = None,
+        clock: Clock | None = None,
+        error_parser: ErrorParser | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.auth = auth
+        self.limiter = limiter if limiter is not None else RateLimiter()
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.error_parser: ErrorParser = error_parser or default_error_parser
+        self.default_headers = dict(default_headers or {})
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.settings.base_url!r})"
+
+    # -- building -----------------------------------------------------------------------------
+
+    def resolve_url(self, url: str) -> str:
+        """Absolute URL for ``url``; refuses hosts and schemes that must not get credentials."""
+        if url.startswith("/"):
+            return self.settings.base_url + url
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            raise UnsafeUrlError(
+                f"refusing to send to an unparseable URL {redact_url(url)!r}"
+            ) from None
+        allowed_schemes = ("https", "http") if self.settings.allow_http else ("https",)
+        if parts.scheme.lower() not in allowed_schemes:
+            raise UnsafeUrlError(f"refusing to send credentials over {parts.scheme or 'no'} scheme")
+        if "@" in parts.netloc:
+            raise UnsafeUrlError("refusing a URL with user info")
+        base_port = urlsplit(self.settings.base_url).port
+        if port is not None and port != base_port and port != 443:
+            raise UnsafeUrlError(f"refusing to send credentials to port {port}")
+        if not self.settings.host_allowed(parts.hostname or ""):
+            raise UnsafeUrlError(
+                f"refusing to send credentials to host {parts.hostname!r}; "
+                f"only {self.settings.host!r} is allowed"
+            )
+        return url
+
+    def build(self, client: httpx.Client | httpx.AsyncClient, request: Request) -> httpx.Request:
+        headers = {"User-Agent": self.settings.user_agent, "Accept": "application/json"}
+        headers.update(self.default_headers)
+        if request.headers:
+            headers.update(request.headers)
+        params = None
+        if request.params:
+            params = {k: _param(v) for k, v in request.params.items() if v is not None}
+        return client.build_request(
+            request.method.upper(),
+            self.resolve_url(request.url),
+            params=params,
+            json=request.json,
+            content=request.content,
+            headers=headers,
+            timeout=self.settings.timeout,
+        )
+
+    # -- classifying --------------------------------------------------------------------------
+
+    def request_id(self, response: httpx.Response) -> str | None:
+        for name in self.settings.request_id_headers:
+            value: str | None = response.headers.get(name)
+            if value:
+                return value
+        return None
+
+    def error_for(self, response: httpx.Response) -> ApiError:
+        body = _maybe_json(response)
+        info = self.error_parser(response, body)
+        cls = error_class_for_status(response.status_code)
+        kwargs: dict[str, Any] = {
+            "method": response.request.method,
+            "url": redact_url(str(response.request.url)),
+            "status": response.status_code,
+            "request_id": info.request_id or self.request_id(response),
+            "body": truncate_body(response.text),
+            "code": info.code,
+            "details": info.details,
+        }
+        if cls is RateLimitError:
+            after = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
+            return RateLimitError(info.message, retry_after=after, **kwargs)
+        return cls(info.message, **kwargs)
+
+    def transport_error(self, request: httpx.Request, exc: httpx.TransportError) -> TransportError:
+        cls = RequestTimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
+        name = type(exc).__name__
+        return cls(
+            f"{name}: no response from the server",
+            method=request.method,
+            url=redact_url(str(request.url)),
+        )
+
+    def plan_retry(
+        self,
+        error: ConnectorError,
+        request: Request,
+        attempt: int,
+        *,
+        headers: Mapping[str, str] | None,
+        not_sent: bool = False,
+    ) -> None:
+        """Set ``error.retry_delay`` when the error may be retried, else leave it ``None``."""
+        policy = self.settings.retry
+        if attempt >= policy.max_attempts:
+            return
+        if isinstance(error, TransportError):
+            if not policy.retry_transport_errors:
+                return
+            if not (request.is_retry_safe or not_sent):
+                return
+        elif isinstance(error, ApiError):
+            if error.status not in policy.retry_statuses:
+                return
+            # A 429 proves the server did nothing; anything else only if repeating is harmless.
+            if not (request.is_retry_safe or error.status == 429):
+                return
+        else:
+            return
+        error.retry_delay = retry_delay(policy, attempt, headers, self.clock.now())
+
+    def finish(
+        self, request: Request, response: httpx.Response, attempt: int, elapsed_ms: float
+    ) -> httpx.Response:
+        """Log, feed the limiter, and raise the right error for a non-2xx response."""
+        self.limiter.observe(response.headers, self.clock.monotonic())
+        logger.info(
+            "%s %s -> %d in %.0f ms",
+            response.request.method,
+            redact_url(str(response.request.url)),
+            response.status_code,
+            elapsed_ms,
+        )
+        if response.is_success:
+            return response
+        error = self.error_for(response)
+        self.plan_retry(error, request, attempt, headers=response.headers)
+        raise error
+
+    def on_transport_error(
+        self, request: Request, sent: httpx.Request, exc: httpx.TransportError, attempt: int
+    ) -> TransportError:
+        error = self.transport_error(sent, exc)
+        logger.info("%s %s -> %s", sent.method, redact_url(str(sent.url)), type(exc).__name__)
+        self.plan_retry(
+            error, request, attempt, headers=None, not_sent=isinstance(exc, _NOT_SENT_ERRORS)
+        )
+        return error
+
+    def log_retry(self, details: Mapping[str, Any]) -> float:
+        error: ConnectorError = details["exception"]
+        delay = error.retry_delay or 0.0
+        logger.warning(
+            "retrying %s %s after %s (try %d of %d) in %.2f s",
+            error.method,
+            error.url,
+            type(error).__name__ if error.status is None else error.status,
+            details["tries"] + 1,
+            self.settings.retry.max_attempts,
+            delay,
+        )
+        return delay
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _giveup(error: Exception) -> bool:
+    return not isinstance(error, ConnectorError) or error.retry_delay is None
+
+
+class SyncSender(_BaseSender):
+    """Sends requests with a blocking ``httpx.Client``.
+
+    Args:
+        settings: Where and how to send.
+        auth: The ``httpx.Auth`` for this API (never seen by the rest of the core).
+        client: An ``httpx.Client`` to use; the sender does not close one it was given.
+        transport: An ``httpx`` transport for a client the sender creates (tests, simulators).
+        limiter: A rate limiter to share (with the async twin of the same client, say).
+        clock: The time source.
+        error_parser: API-specific error body parser.
+        default_headers: Headers sent on every request (e.g. ``REST-Framework-Version``).
+    """
+
+    def __init__(
+        self,
+        settings: HttpSettings,
+        *,
+        auth: httpx.Auth | None = None,
+        client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        limiter: RateLimiter | None = None,
+        clock: Clock | None = None,
+        error_parser: ErrorParser | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            settings,
+            auth=auth,
+            limiter=limiter,
+            clock=clock,
+            error_parser=error_parser,
+            default_headers=default_headers,
+        )
+        self._owns_client = client is None
+        self.client = client or httpx.Client(transport=transport, follow_redirects=False)
+        self._send_with_retry = backoff.on_exception(
+            backoff.constant,
+            ConnectorError,
+            interval=0,
+            jitter=None,
+            max_tries=settings.retry.max_attempts,
+            giveup=_giveup,
+            on_backoff=self._wait_before_retry,
+            logger=None,
+        )(self._send_once)
+
+    def _wait_before_retry(self, details: Any) -> None:
+        self.clock.sleep(self.log_retry(details))
+
+    def _send_once(self, request: Request, attempt: _Attempt) -> httpx.Response:
+        attempt.number += 1
+        sent = self.build(self.client, request)
+        self.clock.sleep(self.limiter.reserve(self.clock.monotonic()))
+        start = self.clock.monotonic()
+        try:
+            response = self.client.send(sent, auth=self.auth)
+        except httpx.TransportError as exc:
+            raise self.on_transport_error(request, sent, exc, attempt.number) from None
+        elapsed = (self.clock.monotonic() - start) * 1000
+        return self.finish(request, response, attempt.number, elapsed)
+
+    def send(self, request: Request) -> httpx.Response:
+        """Send ``request``, retrying per policy; return a 2xx response or raise."""
+        response: httpx.Response = self._send_with_retry(request, _Attempt())
+        return response
+
+    def close(self) -> None:
+        """Close the HTTP client if the sender created it."""
+        if self._owns_client:
+            self.client.close()
+
+
+class AsyncSender(_BaseSender):
+    """The asyncio twin of :class:`SyncSender`, over ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        settings: HttpSettings,
+        *,
+        auth: httpx.Auth | None = None,
+        client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limiter: RateLimiter | None = None,
+        clock: Clock | None = None,
+        error_parser: ErrorParser | None = None,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            settings,
+            auth=auth,
+            limiter=limiter,
+            clock=clock,
+            error_parser=error_parser,
+            default_headers=default_headers,
+        )
+        self._owns_client = client is None
+        self.client = client or httpx.AsyncClient(transport=transport, follow_redirects=False)
+        self._send_with_retry = backoff.on_exception(
+            backoff.constant,
+            ConnectorError,
+            interval=0,
+            jitter=None,
+            max_tries=settings.retry.max_attempts,
+            giveup=_giveup,
+            on_backoff=self._wait_before_retry,
+            logger=None,
+        )(self._send_once)
+
+    async def _wait_before_retry(self, details: Any) -> None:
+        await self.clock.async_sleep(self.log_retry(details))
+
+    async def _send_once(self, request: Request, attempt: _Attempt) -> httpx.Response:
+        attempt.number += 1
+        sent = self.build(self.client, request)
+        await self.clock.async_sleep(self.limiter.reserve(self.clock.monotonic()))
+        start = self.clock.monotonic()
+        try:
+            response = await self.client.send(sent, auth=self.auth)
+        except httpx.TransportError as exc:
+            raise self.on_transport_error(request, sent, exc, attempt.number) from None
+        elapsed = (self.clock.monotonic() - start) * 1000
+        return self.finish(request, response, attempt.number, elapsed)
+
+    async def send(self, request: Request) -> httpx.Response:
+        """Send ``request``, retrying per policy; return a 2xx response or raise."""
+        response: httpx.Response = await self._send_with_retry(request, _Attempt())
+        return response
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if the sender created it."""
+        if self._owns_client:
+            await self.client.aclose()

@@ -1,0 +1,103 @@
+"""The one place where ShipStation's US Pacific wall-clock time meets UTC.
+
+ShipStation V1 sends and expects timestamps as US Pacific local time (``America/Los_Angeles``,
+daylight saving included) with no offset and 0 to 7 fractional digits, e.g.
+``2015-06-29T08:46:27.0000000`` (https://www.shipstation.com/docs/api/requirements/#datetime-format).
+Our models hold timezone-aware UTC datetimes; window filters are sent back as Pacific local time.
+
+Policy for the two daylight-saving edges (documented in docs/concepts.md):
+
+- Fall back (first Sunday of November): 01:00-01:59 happens twice. A wire timestamp in that hour
+  is read as the *first* occurrence (PDT, ``fold=0``), the earlier instant. Sync windows overlap
+  by more than an hour, so a record read an hour early is still fetched exactly once.
+- Spring forward (second Sunday of March): 02:00-02:59 does not exist. Such a value is read with
+  the offset in force before the gap (PST), as :mod:`zoneinfo` does for ``fold=0``.
+- A seventh fractional digit (100 ns) is truncated: Python datetimes hold microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "PACIFIC",
+    "format_pacific",
+    "format_pacific_date",
+    "parse_pacific",
+    "parse_pacific_date",
+    "to_utc",
+]
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+
+_WIRE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{0,7}))?)?"
+    r"(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def parse_pacific(text: str) -> datetime:
+    """Parse a ShipStation V1 timestamp (Pacific local time) into an aware UTC datetime.
+
+    An explicit ``Z`` or offset, should one ever appear, is honoured instead of Pacific time.
+
+    Raises:
+        ValueError: the text is not a timestamp of that form.
+    """
+    match = _WIRE.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"not a ShipStation timestamp: {text!r}")
+    year, month, day, hour, minute, second, frac, offset = match.groups()
+    micro = int((frac or "").ljust(6, "0")[:6]) if frac else 0
+    naive = datetime(
+        int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro
+    )
+    if offset:
+        aware = datetime.fromisoformat(naive.isoformat() + ("+00:00" if offset == "Z" else offset))
+        return aware.astimezone(UTC)
+    return _pacific_to_utc(naive)
+
+
+def _pacific_to_utc(naive: datetime) -> datetime:
+    # The UTC offset depends only on the local hour; cache it per hour (the hot path on decode).
+    offset = _offset_for_hour(naive.year, naive.month, naive.day, naive.hour)
+    return (naive - offset).replace(tzinfo=UTC)
+
+
+@lru_cache(maxsize=8192)
+def _offset_for_hour(year: int, month: int, day: int, hour: int) -> timedelta:
+    offset = datetime(year, month, day, hour, tzinfo=PACIFIC).utcoffset()
+    assert offset is not None
+    return offset
+
+
+def parse_pacific_date(text: str) -> date:
+    """A date-only ShipStation field (``shipDate``: ``2015-07-05T00:00:00.0000000`` or
+    ``2015-07-05``) as a :class:`~datetime.date`, with no time-zone shift."""
+    stripped = text.strip()
+    try:
+        return date.fromisoformat(stripped[:10])
+    except ValueError:
+        raise ValueError(f"not a ShipStation date: {text!r}") from None
+
+
+def to_utc(value: datetime) -> datetime:
+    """An aware datetime in UTC. Naive datetimes are refused: their zone would be a guess."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value.isoformat()} has no time zone; pass an aware one")
+    return value.astimezone(UTC)
+
+
+def format_pacific(value: datetime) -> str:
+    """An aware datetime as ShipStation's Pacific wire form ``YYYY-MM-DD HH:MM:SS``."""
+    return to_utc(value).astimezone(PACIFIC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_pacific_date(value: date | datetime) -> str:
+    """A date (or the Pacific calendar date of an aware datetime) as ``YYYY-MM-DD``."""
+    if isinstance(value, datetime):
+        return to_utc(value).astimezone(PACIFIC).date().isoformat()
+    return value.isoformat()
