@@ -170,6 +170,27 @@ def read_json(response: httpx.Response) -> Any:
         raise ResponseDecodeError(f"body is not valid JSON ({exc.args[0]})", **evidence) from None
 
 
+class _RedactHttpxUrls(logging.Filter):
+    """Redacts URLs in httpx's own ``HTTP Request: ...`` log lines.
+
+    httpx logs every request URL at INFO, query string included. Our clients never put secrets in
+    URLs, but a caller's URL might; this filter keeps such values out of any log a host app keeps.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(
+                redact_url(str(arg)) if isinstance(arg, httpx.URL) else arg for arg in record.args
+            )
+        return True
+
+
+def _install_httpx_log_redaction() -> None:
+    httpx_logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _RedactHttpxUrls) for f in httpx_logger.filters):
+        httpx_logger.addFilter(_RedactHttpxUrls())
+
+
 class _Attempt:
     __slots__ = ("number",)
 
@@ -196,6 +217,7 @@ class _BaseSender:
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.error_parser: ErrorParser = error_parser or default_error_parser
         self.default_headers = dict(default_headers or {})
+        _install_httpx_log_redaction()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.settings.base_url!r})"

@@ -83,7 +83,8 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     except ValueError:
         pass
     else:
-        return seconds if seconds >= 0 and seconds == seconds else None  # rejects NaN
+        # Rejects negatives, NaN (which is not equal to itself) and infinity.
+        return seconds if 0 <= seconds < float("inf") else None
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

@@ -55,6 +55,10 @@ def validate_https_url(
     return value.strip().rstrip("/")
 
 
+def _strip_slash(value: str) -> str:
+    return value.strip().rstrip("/") if isinstance(value, str) else value
+
+
 def _check_base_url(instance: HttpSettings, attribute: attrs.Attribute[str], value: str) -> None:
     validate_https_url(value, setting="base_url", allow_path=True, allow_http=instance.allow_http)
 
@@ -75,7 +79,7 @@ class HttpSettings:
         allow_http: Permit ``http://`` (local test servers only; never for real credentials).
     """
 
-    base_url: str = attrs.field(validator=_check_base_url)
+    base_url: str = attrs.field(converter=_strip_slash, validator=_check_base_url)
     timeout: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     user_agent: str = DEFAULT_USER_AGENT

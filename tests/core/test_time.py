@@ -1,0 +1,96 @@
+"""Pacific wall time <-> UTC, across both daylight-saving transitions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ml_connector._time import (
+    format_pacific,
+    format_pacific_date,
+    parse_pacific,
+    parse_pacific_date,
+    to_utc,
+)
+
+
+@pytest.mark.parametrize(
+    ("wire", "utc"),
+    [
+        ("2026-01-15T09:00:00.0000000", datetime(2026, 1, 15, 17, 0, tzinfo=UTC)),  # PST, -8
+        ("2026-07-15T09:00:00.0000000", datetime(2026, 7, 15, 16, 0, tzinfo=UTC)),  # PDT, -7
+        ("2015-07-16T14:00:34.8230000", datetime(2015, 7, 16, 21, 0, 34, 823000, tzinfo=UTC)),
+        ("2014-12-03T11:46:11.283", datetime(2014, 12, 3, 19, 46, 11, 283000, tzinfo=UTC)),
+        ("2014-11-12T08:45:20.55", datetime(2014, 11, 12, 16, 45, 20, 550000, tzinfo=UTC)),
+        ("2014-11-12T08:45:20", datetime(2014, 11, 12, 16, 45, 20, tzinfo=UTC)),
+        ("2014-11-12 08:45:20", datetime(2014, 11, 12, 16, 45, 20, tzinfo=UTC)),
+        ("2014-11-12T08:45:20.1234567", datetime(2014, 11, 12, 16, 45, 20, 123456, tzinfo=UTC)),
+        ("2014-11-12T08:45:20.", datetime(2014, 11, 12, 16, 45, 20, tzinfo=UTC)),
+        ("2014-11-12T08:45:20Z", datetime(2014, 11, 12, 8, 45, 20, tzinfo=UTC)),
+    ],
+)
+def test_parse_pacific(wire: str, utc: datetime) -> None:
+    assert parse_pacific(wire) == utc
+    assert parse_pacific(wire).tzinfo is UTC
+
+
+def test_spring_forward_edges() -> None:
+    # 2026-03-08: 01:59:59 PST is followed by 03:00:00 PDT.
+    assert parse_pacific("2026-03-08T01:59:59") == datetime(2026, 3, 8, 9, 59, 59, tzinfo=UTC)
+    assert parse_pacific("2026-03-08T03:00:00") == datetime(2026, 3, 8, 10, 0, tzinfo=UTC)
+    # 02:30 does not exist; read with the offset in force before the gap (PST).
+    assert parse_pacific("2026-03-08T02:30:00") == datetime(2026, 3, 8, 10, 30, tzinfo=UTC)
+
+
+def test_fall_back_ambiguous_hour_reads_as_first_occurrence() -> None:
+    # 2026-11-01: 01:00-01:59 happens twice; policy: the first (PDT) occurrence.
+    assert parse_pacific("2026-11-01T01:30:00") == datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
+    assert parse_pacific("2026-11-01T00:59:59") == datetime(2026, 11, 1, 7, 59, 59, tzinfo=UTC)
+    assert parse_pacific("2026-11-01T02:00:00") == datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+
+
+def test_month_end_label_posts_next_month_in_utc() -> None:
+    assert parse_pacific("2026-08-31T17:30:00") == datetime(2026, 9, 1, 0, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("bad", ["", "yesterday", "2026-13-01T00:00:00", "2026-01-01T25:00:00"])
+def test_garbage_is_a_value_error(bad: str) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - the decoder turns this into a named error
+        parse_pacific(bad)
+
+
+def test_format_pacific_for_filters() -> None:
+    assert format_pacific(datetime(2026, 7, 1, 0, 30, tzinfo=UTC)) == "2026-06-30 17:30:00"
+    assert format_pacific(datetime(2026, 1, 1, 0, 30, tzinfo=UTC)) == "2025-12-31 16:30:00"
+    assert format_pacific_date(datetime(2026, 7, 1, 0, 30, tzinfo=UTC)) == "2026-06-30"
+    assert format_pacific_date(date(2026, 7, 1)) == "2026-07-01"
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        format_pacific(datetime(2026, 1, 1))
+    with pytest.raises(ValueError, match="naive"):
+        to_utc(datetime(2026, 1, 1))
+
+
+def test_date_only_fields_stay_dates() -> None:
+    assert parse_pacific_date("2015-07-05T00:00:00.0000000") == date(2015, 7, 5)
+    assert parse_pacific_date("2019-08-24") == date(2019, 8, 24)
+    with pytest.raises(ValueError, match="date"):
+        parse_pacific_date("nope")
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(UTC)
+    )
+)
+def test_round_trip_outside_the_repeated_hour(instant: datetime) -> None:
+    instant = instant.replace(microsecond=0)
+    wire = format_pacific(instant)
+    back = parse_pacific(wire)
+    # Equal, except in the repeated fall-back hour where the policy picks the earlier instant.
+    assert back == instant or (instant - back).total_seconds() == 3600

@@ -1,0 +1,39 @@
+"""The public surface: ``__all__`` is sorted, complete and importable."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import ml_connector
+
+SUBPACKAGES = ["ml_connector", "ml_connector.testing"]
+
+
+@pytest.mark.parametrize("module_name", SUBPACKAGES)
+def test_all_is_sorted_and_importable(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    names = list(module.__all__)
+    assert names == sorted(names), f"{module_name}.__all__ is not sorted"
+    assert len(names) == len(set(names)), f"{module_name}.__all__ has duplicates"
+    for name in names:
+        assert hasattr(module, name), f"{module_name}.{name} is in __all__ but not importable"
+
+
+def test_every_error_derives_from_connector_error() -> None:
+    for name in ml_connector.__all__:
+        obj = getattr(ml_connector, name)
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            assert issubclass(obj, ml_connector.ConnectorError), name
+
+
+def test_version_is_a_string() -> None:
+    assert isinstance(ml_connector.__version__, str)
+    assert ml_connector.__version__.count(".") == 2
+
+
+def test_py_typed_is_shipped() -> None:
+    from importlib.resources import files
+
+    assert files("ml_connector").joinpath("py.typed").is_file()
