@@ -1,0 +1,47 @@
+"""Oracle Fusion Cloud ERP client: receivables, inventory, customers, accounts, batches."""
+
+from ._converter import content_hash, dumps_wire, from_wire, make_converter, to_wire
+from .models import (
+    AccountClass,
+    AccountCombination,
+    CustomerAccount,
+    CustomerAccountSite,
+    InventoryStagedTransaction,
+    InventoryStagedTransactionRecord,
+    NewParty,
+    Party,
+    PartyType,
+    ReceivablesCreditMemo,
+    ReceivablesCreditMemoLine,
+    ReceivablesCreditMemoRecord,
+    ReceivablesInvoice,
+    ReceivablesInvoiceDistribution,
+    ReceivablesInvoiceLine,
+    ReceivablesInvoiceRecord,
+    TransactionMode,
+)
+
+__all__ = [
+    "AccountClass",
+    "AccountCombination",
+    "CustomerAccount",
+    "CustomerAccountSite",
+    "InventoryStagedTransaction",
+    "InventoryStagedTransactionRecord",
+    "NewParty",
+    "Party",
+    "PartyType",
+    "ReceivablesCreditMemo",
+    "ReceivablesCreditMemoLine",
+    "ReceivablesCreditMemoRecord",
+    "ReceivablesInvoice",
+    "ReceivablesInvoiceDistribution",
+    "ReceivablesInvoiceLine",
+    "ReceivablesInvoiceRecord",
+    "TransactionMode",
+    "content_hash",
+    "dumps_wire",
+    "from_wire",
+    "make_converter",
+    "to_wire",
+]

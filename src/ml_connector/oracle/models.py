@@ -1,0 +1,638 @@
+"""Oracle Fusion payload and read models: frozen attrs classes, snake_case, no wire code.
+
+Two kinds of model live here:
+
+- **Payloads** we send (``ReceivablesInvoice``, ``ReceivablesCreditMemo``,
+  ``InventoryStagedTransaction``, ``NewParty``). Every payload, and every child line of one, has
+  an ``extra`` mapping whose keys are merged verbatim into the wire object, so a customer can
+  send a field this SDK does not model (or one the reference marks UNCERTAIN) through
+  configuration alone. ``extra`` wins over a modelled field of the same wire name.
+- **Read models** parsed from Oracle's responses (``ReceivablesInvoiceRecord``,
+  ``CustomerAccountSite``, ``Party``, ``AccountCombination``, ...). Each keeps the whole item it
+  was read from in ``raw`` (excluded from equality and repr) so configurable attributes such as
+  the posting-key field can be read without a model change.
+
+Wire names, date formats and Decimal encoding are the business of
+:mod:`ml_connector.oracle._converter`, never of these classes.
+
+Money and quantities are :class:`~decimal.Decimal`; dates that Oracle treats as calendar dates
+(``TransactionDate``, ``AccountingDate``) are :class:`~datetime.date`; timestamps are aware UTC
+:class:`~datetime.datetime` values.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "AccountClass",
+    "AccountCombination",
+    "CustomerAccount",
+    "CustomerAccountSite",
+    "InventoryStagedTransaction",
+    "InventoryStagedTransactionRecord",
+    "NewParty",
+    "Party",
+    "PartyType",
+    "ReceivablesCreditMemo",
+    "ReceivablesCreditMemoLine",
+    "ReceivablesCreditMemoRecord",
+    "ReceivablesInvoice",
+    "ReceivablesInvoiceDistribution",
+    "ReceivablesInvoiceLine",
+    "ReceivablesInvoiceRecord",
+    "TransactionMode",
+]
+
+
+def _aware_utc(instance: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
+    """Models hold timezone-aware UTC datetimes only; a naive one is a programming error."""
+    if value is None:
+        return
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError(f"{attribute.name} must be timezone-aware (UTC), got a naive datetime")
+    if offset != timedelta(0):
+        raise ValueError(f"{attribute.name} must be in UTC, got offset {offset}")
+
+
+def _extra() -> Any:
+    """The ``extra`` field every payload has: wire keys merged verbatim, empty by default."""
+    return attrs.field(factory=dict, kw_only=True)
+
+
+# Typed tuple converters: mypy cannot bind ``tuple``'s type variable through attrs converters.
+def _invoice_lines(items: Iterable[ReceivablesInvoiceLine]) -> tuple[ReceivablesInvoiceLine, ...]:
+    return tuple(items)
+
+
+def _credit_memo_lines(
+    items: Iterable[ReceivablesCreditMemoLine],
+) -> tuple[ReceivablesCreditMemoLine, ...]:
+    return tuple(items)
+
+
+def _distributions(
+    items: Iterable[ReceivablesInvoiceDistribution],
+) -> tuple[ReceivablesInvoiceDistribution, ...]:
+    return tuple(items)
+
+
+def _sites(items: Iterable[CustomerAccountSite]) -> tuple[CustomerAccountSite, ...]:
+    return tuple(items)
+
+
+def _strings(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(items)
+
+
+class AccountClass(enum.StrEnum):
+    """``AccountClass`` values for manual AR distributions.
+
+    ``Revenue`` and ``Receivable`` are the values seen in real payloads; ``Tax`` and ``Freight``
+    are the other classes Oracle documents for manual distributions
+    (https://docs.oracle.com/en/cloud/saas/financials/25c/farfa/Create_Receivables_Invoices.html).
+    The distribution field is typed ``str`` so a pod that spells a class differently can be
+    configured without a code change.
+    """
+
+    REVENUE = "Revenue"
+    RECEIVABLE = "Receivable"
+    FREIGHT = "Freight"
+    TAX = "Tax"
+
+    # The short codes the AR interface tables use, for callers that think in those.
+    REV = "Revenue"
+    REC = "Receivable"
+
+
+class TransactionMode(enum.StrEnum):
+    """``TransactionMode`` codes for inventory staged transactions.
+
+    ``1`` (Online) is the value seen in real integration code; ``2`` (Concurrent) and
+    ``3`` (Background) are UNCERTAIN, so the model field is a plain ``str``.
+    """
+
+    ONLINE = "1"
+    CONCURRENT = "2"
+    BACKGROUND = "3"
+
+
+class PartyType(enum.StrEnum):
+    """Which TCA party resource a party lives in."""
+
+    ORGANIZATION = "ORGANIZATION"
+    PERSON = "PERSON"
+
+
+# -- receivables invoice --------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ReceivablesInvoiceLine:
+    """One ``receivablesInvoiceLines`` entry.
+
+    Attributes:
+        line_number: ``LineNumber``, 1-based and unique within the invoice.
+        description: ``Description``. Oracle needs an item, a memo line or a description.
+        quantity: ``Quantity``.
+        unit_selling_price: ``UnitSellingPrice``.
+        amount: ``LineAmount``; quantity times unit price, rounded to the currency.
+        memo_line: ``MemoLine`` name, when the line is a standard memo line.
+        item_number: ``ItemNumber`` of an inventory item.
+        unit_of_measure: ``UnitOfMeasure``.
+        tax_classification_code: ``TaxClassificationCode``.
+        sales_order: ``SalesOrder`` reference shown on the line.
+        warehouse: ``Warehouse``, needed with ``item_number`` on some setups.
+        extra: Additional wire fields, merged verbatim.
+    """
+
+    line_number: int
+    description: str
+    quantity: Decimal
+    unit_selling_price: Decimal
+    amount: Decimal
+    memo_line: str | None = None
+    item_number: str | None = None
+    unit_of_measure: str | None = None
+    tax_classification_code: str | None = None
+    sales_order: str | None = None
+    warehouse: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class ReceivablesInvoiceDistribution:
+    """One ``receivablesInvoiceDistributions`` entry (manual accounting).
+
+    Attributes:
+        account_class: ``AccountClass``; see :class:`AccountClass`.
+        account_combination: ``AccountCombination``, the delimited segment string
+            (e.g. ``"01-4011001-00-0177-01-01-00"``).
+        amount: ``Amount``.
+        percent: ``Percent`` of the line (or invoice, for Receivable).
+        line_number: ``InvoiceLineNumber`` this distribution belongs to; ``None`` for the
+            invoice-level Receivable distribution.
+        comments: ``Comments``.
+        extra: Additional wire fields, merged verbatim.
+    """
+
+    account_class: str
+    account_combination: str
+    amount: Decimal
+    percent: Decimal | None = None
+    line_number: int | None = None
+    comments: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class ReceivablesInvoice:
+    """A ``receivablesInvoices`` create payload: header, lines and optional distributions.
+
+    Which attribute carries the posting key (``transaction_number`` by default, or
+    ``cross_reference``) is a client setting; the mapping fills the one configured.
+
+    Attributes:
+        business_unit: ``BusinessUnit`` name.
+        transaction_source: ``TransactionSource``; manual numbering is needed for our own
+            ``transaction_number`` to be kept.
+        transaction_type: ``TransactionType``.
+        transaction_date: ``TransactionDate``, a calendar date in the ledger's calendar.
+        bill_to_customer_number: ``BillToCustomerNumber``, the customer ACCOUNT number.
+        invoice_currency_code: ``InvoiceCurrencyCode``.
+        payment_terms: ``PaymentTerms``, the term name (e.g. ``"30 Net"``).
+        lines: ``receivablesInvoiceLines``.
+        distributions: ``receivablesInvoiceDistributions``; empty lets AutoAccounting decide.
+        transaction_number: ``TransactionNumber``.
+        accounting_date: ``AccountingDate``; must fall in an open period.
+        bill_to_site: ``BillToSite`` number.
+        cross_reference: ``CrossReference``.
+        purchase_order: ``PurchaseOrder``.
+        comments: ``Comments``.
+        internal_notes: ``InternalNotes``.
+        due_date: ``DueDate``.
+        ship_to_customer_number: ``ShipToCustomerNumber``.
+        ship_to_site: ``ShipToSite``.
+        conversion_rate_type: ``ConversionRateType`` (foreign currency only).
+        conversion_date: ``ConversionDate``.
+        conversion_rate: ``ConversionRate``.
+        invoice_status: ``InvoiceStatus`` (``Complete`` or ``Incomplete``).
+        extra: Additional wire fields, merged verbatim.
+    """
+
+    business_unit: str
+    transaction_source: str
+    transaction_type: str
+    transaction_date: date
+    bill_to_customer_number: str
+    invoice_currency_code: str
+    payment_terms: str
+    lines: tuple[ReceivablesInvoiceLine, ...] = attrs.field(converter=_invoice_lines)
+    distributions: tuple[ReceivablesInvoiceDistribution, ...] = attrs.field(
+        default=(), converter=_distributions
+    )
+    transaction_number: str | None = None
+    accounting_date: date | None = None
+    bill_to_site: str | None = None
+    cross_reference: str | None = None
+    purchase_order: str | None = None
+    comments: str | None = None
+    internal_notes: str | None = None
+    due_date: date | None = None
+    ship_to_customer_number: str | None = None
+    ship_to_site: str | None = None
+    conversion_rate_type: str | None = None
+    conversion_date: date | None = None
+    conversion_rate: Decimal | None = None
+    invoice_status: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @property
+    def total(self) -> Decimal:
+        """Sum of the line amounts."""
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+
+# -- receivables credit memo ----------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ReceivablesCreditMemoLine:
+    """One ``receivablesCreditMemoLines`` entry. Amounts are negative.
+
+    Wire names follow Oracle's credit memo examples
+    (https://docs.oracle.com/en/cloud/saas/financials/24d/farfa/Create_an_On_Account_Credit_Memo_with_Lines.html):
+    ``LineDescription``, ``LineQuantityCredit``, ``UnitSellingPrice``, ``LineAmountCredit``.
+
+    Attributes:
+        line_number: ``LineNumber``.
+        description: ``LineDescription``.
+        quantity: ``LineQuantityCredit`` (positive; the price carries the sign).
+        unit_selling_price: ``UnitSellingPrice`` (negative).
+        amount: ``LineAmountCredit`` (negative).
+        memo_line: ``MemoLine`` (UNCERTAIN for credit memos).
+        item_number: ``ItemNumber``.
+        tax_classification_code: ``TaxClassificationCode`` (UNCERTAIN for credit memos).
+        credit_reason: ``LineCreditReason``.
+        extra: Additional wire fields, merged verbatim.
+    """
+
+    line_number: int
+    description: str
+    quantity: Decimal
+    unit_selling_price: Decimal
+    amount: Decimal
+    memo_line: str | None = None
+    item_number: str | None = None
+    tax_classification_code: str | None = None
+    credit_reason: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class ReceivablesCreditMemo:
+    """A ``receivablesCreditMemos`` create payload (an on-account credit memo).
+
+    The REST resource creates on-account credit memos; the invoice being reversed is named by
+    ``original_transaction_number``, sent in the attribute the client is configured with
+    (``CrossReference`` by default; UNCERTAIN, no documented "reference invoice" attribute).
+
+    Attributes:
+        business_unit: ``BusinessUnit``.
+        transaction_source: ``TransactionSource``.
+        transaction_type: ``TransactionType`` (a credit memo type).
+        transaction_date: ``TransactionDate``.
+        bill_to_customer_number: ``BillToCustomerNumber`` (account number).
+        credit_memo_currency: ``CreditMemoCurrency``.
+        original_transaction_number: The reversed invoice's transaction number.
+        lines: ``receivablesCreditMemoLines``.
+        distributions: ``receivablesCreditMemoDistributions``.
+        transaction_number: ``TransactionNumber`` (the credit memo's own posting key).
+        accounting_date: ``AccountingDate``.
+        bill_to_site: ``BillToSite``.
+        credit_reason: ``CreditReason``.
+        comments: ``CreditMemoComments``.
+        extra: Additional wire fields, merged verbatim.
+    """
+
+    business_unit: str
+    transaction_source: str
+    transaction_type: str
+    transaction_date: date
+    bill_to_customer_number: str
+    credit_memo_currency: str
+    original_transaction_number: str
+    lines: tuple[ReceivablesCreditMemoLine, ...] = attrs.field(converter=_credit_memo_lines)
+    distributions: tuple[ReceivablesInvoiceDistribution, ...] = attrs.field(
+        default=(), converter=_distributions
+    )
+    transaction_number: str | None = None
+    accounting_date: date | None = None
+    bill_to_site: str | None = None
+    credit_reason: str | None = None
+    comments: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+    @property
+    def total(self) -> Decimal:
+        """Sum of the line amounts (negative)."""
+        return sum((line.amount for line in self.lines), Decimal(0))
+
+
+# -- inventory ------------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class InventoryStagedTransaction:
+    """An ``inventoryStagedTransactions`` create payload (one material transaction).
+
+    Field names follow real integration payloads (see the reference notes); fields marked
+    UNCERTAIN there (``OrganizationCode``) are sent only when set.
+
+    Attributes:
+        item_number: ``ItemNumber``.
+        subinventory_code: ``SubinventoryCode``.
+        transaction_quantity: ``TransactionQuantity`` (negative for an issue).
+        transaction_unit_of_measure: ``TransactionUnitOfMeasure``.
+        transaction_date: ``TransactionDate``, aware UTC, sent ISO-8601 with offset.
+        transaction_type_name: ``TransactionTypeName`` (e.g. ``"Miscellaneous Issue"``).
+        source_code: ``SourceCode``.
+        source_header_id: ``SourceHeaderId``.
+        source_line_id: ``SourceLineId``.
+        transaction_reference: ``TransactionReference``; the lookup key after a timeout.
+        organization_code: ``OrganizationCode`` (UNCERTAIN attribute name).
+        organization_name: ``OrganizationName``.
+        locator_name: ``LocatorName``.
+        distribution_account: ``AccountCombination``, the offset account segment string.
+        transaction_mode: ``TransactionMode`` (see :class:`TransactionMode`).
+        use_current_cost: ``UseCurrentCostFlag``.
+        transaction_cost: ``TransactionCost``.
+        extra: Additional wire fields, merged verbatim.
+    """
+
+    item_number: str
+    subinventory_code: str
+    transaction_quantity: Decimal
+    transaction_unit_of_measure: str
+    transaction_date: datetime = attrs.field(validator=_aware_utc)
+    transaction_type_name: str
+    source_code: str
+    source_header_id: str
+    source_line_id: str
+    transaction_reference: str
+    organization_code: str | None = None
+    organization_name: str | None = None
+    locator_name: str | None = None
+    distribution_account: str | None = None
+    transaction_mode: str | None = None
+    use_current_cost: bool | None = None
+    transaction_cost: Decimal | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+# -- customers ------------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class NewParty:
+    """A party to create in ``hubOrganizations`` or ``hubPersons``, with one email contact point.
+
+    Creating a party creates no customer account or site (those need the SOAP service or an
+    import), so this serves the customer-alignment flow only.
+
+    Attributes:
+        party_type: Organization or person.
+        email_address: Sent as a ``ContactPoint`` child of type ``EMAIL``.
+        organization_name: ``OrganizationName`` (organizations).
+        first_name: ``FirstName`` (persons; UNCERTAIN attribute name).
+        last_name: ``LastName`` (persons; UNCERTAIN attribute name).
+        extra: Additional wire fields, merged verbatim.
+    """
+
+    party_type: PartyType
+    email_address: str
+    organization_name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+# -- read models ----------------------------------------------------------------------------------
+
+
+def _raw_field() -> Any:
+    """The ``raw`` field of read models: the item as received, outside equality and repr."""
+    return attrs.field(factory=dict, eq=False, repr=False, kw_only=True)
+
+
+@attrs.frozen(kw_only=True)
+class ReceivablesInvoiceRecord:
+    """A receivables invoice as Oracle returns it (header only).
+
+    Attributes:
+        customer_transaction_id: ``CustomerTransactionId``, the item key.
+        transaction_number: ``TransactionNumber``.
+        cross_reference: ``CrossReference``.
+        business_unit: ``BusinessUnit``.
+        transaction_source: ``TransactionSource``.
+        transaction_type: ``TransactionType``.
+        transaction_date: ``TransactionDate``.
+        bill_to_customer_number: ``BillToCustomerNumber``.
+        bill_to_site: ``BillToSite``.
+        invoice_currency_code: ``InvoiceCurrencyCode``.
+        invoice_status: ``InvoiceStatus``.
+        entered_amount: ``EnteredAmount``.
+        invoice_balance_amount: ``InvoiceBalanceAmount``.
+        creation_date: ``CreationDate`` (UTC).
+        raw: The item as received.
+    """
+
+    customer_transaction_id: int
+    transaction_number: str | None = None
+    cross_reference: str | None = None
+    business_unit: str | None = None
+    transaction_source: str | None = None
+    transaction_type: str | None = None
+    transaction_date: date | None = None
+    bill_to_customer_number: str | None = None
+    bill_to_site: str | None = None
+    invoice_currency_code: str | None = None
+    invoice_status: str | None = None
+    entered_amount: Decimal | None = None
+    invoice_balance_amount: Decimal | None = None
+    creation_date: datetime | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.frozen(kw_only=True)
+class ReceivablesCreditMemoRecord:
+    """A receivables credit memo as Oracle returns it (header only).
+
+    Attributes:
+        customer_transaction_id: ``CustomerTransactionId``.
+        transaction_number: ``TransactionNumber``.
+        business_unit: ``BusinessUnit``.
+        transaction_date: ``TransactionDate``.
+        bill_to_customer_number: ``BillToCustomerNumber``.
+        credit_memo_currency: ``CreditMemoCurrency``.
+        credit_memo_status: ``CreditMemoStatus``.
+        cross_reference: ``CrossReference``.
+        raw: The item as received.
+    """
+
+    customer_transaction_id: int
+    transaction_number: str | None = None
+    business_unit: str | None = None
+    transaction_date: date | None = None
+    bill_to_customer_number: str | None = None
+    credit_memo_currency: str | None = None
+    credit_memo_status: str | None = None
+    cross_reference: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.frozen(kw_only=True)
+class InventoryStagedTransactionRecord:
+    """An inventory staged transaction as Oracle returns it.
+
+    Attributes:
+        transaction_interface_id: ``TransactionInterfaceId``, the item key.
+        item_number: ``ItemNumber``.
+        organization_code: ``OrganizationCode``.
+        organization_name: ``OrganizationName``.
+        transaction_quantity: ``TransactionQuantity``.
+        transaction_type_name: ``TransactionTypeName``.
+        source_code: ``SourceCode``.
+        source_header_id: ``SourceHeaderId``.
+        source_line_id: ``SourceLineId``.
+        transaction_reference: ``TransactionReference``.
+        process_status: ``ProcessStatus``.
+        error_code: ``ErrorCode``; set means the transaction failed.
+        error_explanation: ``ErrorExplanation``.
+        raw: The item as received.
+    """
+
+    transaction_interface_id: int | None = None
+    item_number: str | None = None
+    organization_code: str | None = None
+    organization_name: str | None = None
+    transaction_quantity: Decimal | None = None
+    transaction_type_name: str | None = None
+    source_code: str | None = None
+    source_header_id: str | None = None
+    source_line_id: str | None = None
+    transaction_reference: str | None = None
+    process_status: str | None = None
+    error_code: str | None = None
+    error_explanation: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+    @property
+    def failed(self) -> bool:
+        """Whether Oracle reported an error for this transaction (even inside a 2xx)."""
+        return bool((self.error_code or "").strip() or (self.error_explanation or "").strip())
+
+
+@attrs.frozen(kw_only=True)
+class CustomerAccountSite:
+    """One bill-to site of a customer account (``receivablesCustomerAccountSiteActivities``).
+
+    Attributes:
+        bill_to_site_use_id: ``BillToSiteUseId``, the item key.
+        bill_to_site_number: ``BillToSiteNumber``; what an invoice's ``BillToSite`` names.
+        account_number: ``AccountNumber``; what an invoice's ``BillToCustomerNumber`` names.
+        bill_to_site_address: ``BillToSiteAddress``.
+        account_id: ``AccountId``.
+        customer_name: ``CustomerName``.
+        customer_id: ``CustomerId`` (the party id).
+        raw: The item as received.
+    """
+
+    bill_to_site_use_id: int
+    bill_to_site_number: str
+    account_number: str
+    bill_to_site_address: str | None = None
+    account_id: int | None = None
+    customer_name: str | None = None
+    customer_id: int | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.frozen(kw_only=True)
+class CustomerAccount:
+    """A customer account with its bill-to sites, assembled from site rows.
+
+    Attributes:
+        account_number: The account number (``BillToCustomerNumber`` on invoices).
+        account_id: ``AccountId``.
+        customer_name: ``CustomerName``.
+        customer_id: ``CustomerId`` (the party id).
+        sites: Its bill-to sites.
+    """
+
+    account_number: str
+    account_id: int | None = None
+    customer_name: str | None = None
+    customer_id: int | None = None
+    sites: tuple[CustomerAccountSite, ...] = attrs.field(default=(), converter=_sites)
+
+
+@attrs.frozen(kw_only=True)
+class Party:
+    """A TCA party (organization or person) found by email or created by us.
+
+    Attributes:
+        party_number: ``PartyNumber``, the item key.
+        party_type: Which resource it came from.
+        party_id: ``PartyId``.
+        party_name: ``PartyName`` (or the organization name / person's names).
+        email_address: The email read from the configured attribute.
+        raw: The item as received.
+    """
+
+    party_number: str
+    party_type: PartyType
+    party_id: int | None = None
+    party_name: str | None = None
+    email_address: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+
+@attrs.frozen(kw_only=True)
+class AccountCombination:
+    """An account combination from ``accountCombinationsLOV``.
+
+    Attributes:
+        code_combination_id: ``_CODE_COMBINATION_ID``.
+        segments: ``Segment1`` .. ``SegmentN`` values in order (trailing empties dropped).
+        enabled: ``EnabledFlag`` read as a boolean (``None`` when absent).
+        start_date_active: ``StartDateActive``.
+        end_date_active: ``EndDateActive``.
+        chart_of_accounts_id: ``_CHART_OF_ACCOUNTS_ID``.
+        account_type: ``AccountType``.
+        raw: The item as received.
+    """
+
+    code_combination_id: int
+    segments: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    enabled: bool | None = None
+    start_date_active: date | None = None
+    end_date_active: date | None = None
+    chart_of_accounts_id: int | None = None
+    account_type: str | None = None
+    raw: Mapping[str, Any] = _raw_field()
+
+    def active_on(self, day: date) -> bool:
+        """Whether the combination is enabled and inside its active dates on ``day``."""
+        if self.enabled is False:
+            return False
+        if self.start_date_active is not None and day < self.start_date_active:
+            return False
+        return not (self.end_date_active is not None and day > self.end_date_active)
