@@ -1,0 +1,304 @@
+"""Audit events: immutable facts about one record's way from ShipStation into Oracle.
+
+An :class:`AuditEvent` is JSON-ready by construction: the mapped payload is held as canonical
+JSON text (sorted keys, no spaces, ``Decimal`` written as its exact text, datetimes as UTC
+ISO-8601) together with its SHA-256, and the error is a redacted, JSON-ready dict. Nothing that
+looks like a credential survives :func:`new_event`.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ml_connector._clock import Clock
+from ml_connector._errors import AuditError, ConnectorError
+
+from ._scrub import scrub, scrub_text
+
+__all__ = [
+    "AuditEvent",
+    "RecordRef",
+    "Stage",
+    "canonical_json",
+    "content_hash",
+    "dump_canonical",
+    "ensure_utc",
+    "format_utc",
+    "new_correlation_id",
+    "new_event",
+    "new_event_id",
+    "parse_utc",
+    "payload_of",
+    "redact_error",
+]
+
+_MESSAGE_LIMIT = 2000
+"""Characters of an error string kept in the trail."""
+
+
+class Stage(enum.StrEnum):
+    """Where a record is on its way into Oracle."""
+
+    FETCHED = "fetched"
+    MAPPED = "mapped"
+    SKIPPED = "skipped"
+    POSTED = "posted"
+    ALREADY_POSTED = "already-posted"
+    FAILED = "failed"
+    REPLAYED = "replayed"
+    REVERSED = "reversed"
+
+
+def format_utc(value: datetime) -> str:
+    """``value`` as fixed-width UTC ISO-8601 (``2026-01-15T17:00:00.000000Z``), which sorts as text.
+
+    Raises:
+        AuditError: ``value`` is naive.
+    """
+    return ensure_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc(text: str) -> datetime:
+    """Parse an ISO-8601 timestamp with an offset into an aware UTC datetime.
+
+    Raises:
+        AuditError: the text is not such a timestamp.
+    """
+    try:
+        value = datetime.fromisoformat(text)
+    except (TypeError, ValueError) as exc:
+        raise AuditError(f"not an ISO-8601 timestamp: {text!r}") from exc
+    return ensure_utc(value)
+
+
+def ensure_utc(value: datetime) -> datetime:
+    """``value`` converted to UTC. Raises AuditError when it is naive."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise AuditError(f"audit timestamps must be timezone-aware, got naive {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+@attrs.frozen
+class RecordRef:
+    """Which source record an event is about, e.g. ShipStation shipment 123.
+
+    Attributes:
+        system: The source system (``"shipstation"``).
+        kind: The record type in that system (``"shipment"``, ``"order"``, ``"product"``).
+        id: The record's id in that system, as text.
+    """
+
+    system: str
+    kind: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.system} {self.kind} {self.id}"
+
+
+def _json_safe(value: Any, path: str, *, floats: bool) -> Any:
+    """``value`` as plain JSON types: Decimal and datetimes become exact text, floats refused."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise AuditError(f"{path}: {value} is not a finite amount")
+        return str(value)
+    if isinstance(value, float):
+        if floats:
+            return repr(value)
+        raise AuditError(f"{path}: float {value!r} in an audited payload; money must be Decimal")
+    if isinstance(value, datetime):
+        return format_utc(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return _json_safe(value.value, path, floats=floats)
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v, f"{path}.{k}", floats=floats) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v, f"{path}[{i}]", floats=floats) for i, v in enumerate(value)]
+    raise AuditError(f"{path}: {type(value).__name__} is not JSON-ready; unstructure it first")
+
+
+def dump_canonical(value: Any) -> str:
+    """Plain JSON ``value`` as canonical text (sorted keys, no spaces, UTF-8 kept)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def canonical_json(payload: Any) -> str:
+    """The canonical JSON text of a JSON-ready ``payload``, scrubbed of credentials.
+
+    Keys are sorted, there is no whitespace, ``Decimal`` is written as its exact text
+    (``"10.50"`` stays ``"10.50"``), datetimes as UTC ISO-8601. Parsing the result and calling
+    this again gives the same text, so the hash of a stored payload can be checked on read.
+
+    Raises:
+        AuditError: the payload holds a float, a non-finite Decimal, a naive datetime or an
+            object that is not JSON-ready.
+    """
+    return dump_canonical(scrub(_json_safe(payload, "$", floats=False)))
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of ``text`` (UTF-8) as lower-case hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def payload_of(event: AuditEvent) -> Any:
+    """The payload of ``event`` parsed back from its canonical JSON (None when it has none)."""
+    return None if event.payload is None else json.loads(event.payload)
+
+
+def _hash_default(event: AuditEvent) -> str | None:
+    return None if event.payload is None else content_hash(event.payload)
+
+
+def _check_hash(event: AuditEvent, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    expected = _hash_default(event)
+    if value != expected:
+        raise AuditError(
+            f"event {event.event_id}: payload_sha256 {value} does not match the stored payload"
+            f" ({expected})"
+        )
+
+
+def _check_attempt(event: AuditEvent, attribute: attrs.Attribute[Any], value: int) -> None:
+    if value < 1:
+        raise AuditError(f"event {event.event_id}: attempt must be 1 or more, got {value}")
+
+
+@attrs.frozen
+class AuditEvent:
+    """One step of one record's journey, as kept in the audit trail.
+
+    Build events with :func:`new_event`, which stamps the time from a clock, serialises the
+    payload canonically and redacts the error.
+
+    Attributes:
+        event_id: Unique id of this event (a UUID4 string).
+        correlation_id: One id per record journey (webhook or poll, fetch, map, post, replay).
+        occurred_at: When it happened, aware UTC.
+        record: The source record.
+        stage: What happened.
+        attempt: 1 for the first try, incremented by each retry or replay.
+        target: The Oracle resource (``"receivablesInvoices"``), when known.
+        posting_key: The deterministic key that makes a second post impossible.
+        detail: A short human-readable outcome.
+        oracle_id: The Oracle id of the created or found document, when known.
+        payload: The mapped payload as canonical JSON text (see :func:`canonical_json`).
+        payload_sha256: SHA-256 of ``payload``; computed when left out, checked when given.
+        error: The redacted error (``ConnectorError.evidence()`` form), for failed stages.
+    """
+
+    event_id: str
+    correlation_id: str
+    occurred_at: datetime = attrs.field(converter=ensure_utc)
+    record: RecordRef
+    stage: Stage = attrs.field(converter=Stage)
+    attempt: int = attrs.field(default=1, validator=_check_attempt)
+    target: str | None = None
+    posting_key: str | None = None
+    detail: str | None = None
+    oracle_id: str | None = None
+    payload: str | None = None
+    payload_sha256: str | None = attrs.field(
+        default=attrs.Factory(_hash_default, takes_self=True), validator=_check_hash
+    )
+    # Dicts are not hashable; events hash on everything else.
+    error: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
+
+
+def new_event_id() -> str:
+    """A fresh event id (UUID4)."""
+    return str(uuid.uuid4())
+
+
+def new_correlation_id() -> str:
+    """A fresh correlation id (UUID4) for a new record journey."""
+    return str(uuid.uuid4())
+
+
+def redact_error(error: BaseException | Mapping[str, Any] | str | None) -> dict[str, Any] | None:
+    """``error`` as a JSON-ready dict with nothing secret in it.
+
+    A :class:`~ml_connector.ConnectorError` gives its ``evidence()``; any other exception its
+    type and message; a mapping is kept; a string becomes ``{"message": ...}``. Every string is
+    scrubbed and long messages are cut.
+    """
+    if error is None:
+        return None
+    data: Mapping[str, Any]
+    if isinstance(error, ConnectorError):
+        data = error.evidence()
+    elif isinstance(error, BaseException):
+        data = {"type": type(error).__name__, "message": str(error)}
+    elif isinstance(error, str):
+        data = {"message": error}
+    else:
+        data = error
+    cleaned = scrub(_json_safe(data, "error", floats=True))
+    message = cleaned.get("message")
+    if isinstance(message, str) and len(message) > _MESSAGE_LIMIT:
+        cleaned["message"] = message[:_MESSAGE_LIMIT] + "..."
+    return dict(cleaned)
+
+
+def new_event(
+    clock: Clock,
+    *,
+    correlation_id: str,
+    record: RecordRef,
+    stage: Stage,
+    attempt: int = 1,
+    target: str | None = None,
+    posting_key: str | None = None,
+    detail: str | None = None,
+    oracle_id: str | None = None,
+    payload: Any = None,
+    error: BaseException | Mapping[str, Any] | str | None = None,
+    event_id: str | None = None,
+) -> AuditEvent:
+    """Build an :class:`AuditEvent` stamped with ``clock.now()``.
+
+    Args:
+        clock: The time source (a ``VirtualClock`` in tests).
+        correlation_id: The journey this event belongs to (see :func:`new_correlation_id`).
+        record: The source record.
+        stage: What happened.
+        attempt: Which try this is, from 1.
+        target: The Oracle resource.
+        posting_key: The deterministic posting key.
+        detail: A short outcome text (scrubbed).
+        oracle_id: The Oracle id, when known.
+        payload: The mapped payload in its JSON-ready wire form (dicts, lists, str, int,
+            ``Decimal``, aware datetimes); stored as canonical JSON with its hash.
+        error: The failure, redacted with :func:`redact_error`.
+        event_id: The event id; a fresh UUID4 when left out.
+
+    Raises:
+        AuditError: the payload is not JSON-ready (a float, a naive datetime, an object).
+    """
+    return AuditEvent(
+        event_id=event_id or new_event_id(),
+        correlation_id=correlation_id,
+        occurred_at=clock.now(),
+        record=record,
+        stage=stage,
+        attempt=attempt,
+        target=target,
+        posting_key=posting_key,
+        detail=None if detail is None else scrub_text(detail),
+        oracle_id=oracle_id,
+        payload=None if payload is None else canonical_json(payload),
+        error=redact_error(error),
+    )

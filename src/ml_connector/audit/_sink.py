@@ -1,0 +1,150 @@
+"""The audit sink protocol and the in-memory sink.
+
+Any object with these methods is an audit sink; nothing needs to inherit from anything. The
+shipped sinks (memory, JSONL, SQLite) and a test double pass one shared contract test suite.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from ._event import AuditEvent, RecordRef, Stage, ensure_utc
+
+__all__ = ["AuditSink", "MemoryAuditSink", "filter_events", "latest_per_record"]
+
+
+@runtime_checkable
+class AuditSink(Protocol):
+    """Where audit events are written and read back.
+
+    The contract every sink keeps:
+
+    - ``write`` and ``write_many`` store events durably before returning (as durable as the sink
+      promises); an event whose ``event_id`` is already stored is ignored, so a write may be
+      retried safely.
+    - Reads return events ordered by ``occurred_at``, ties in write order.
+    - ``since`` is inclusive and ``until`` exclusive; all filters combine with AND.
+    - ``latest`` gives the most recent event of every record; ``failed`` the records whose most
+      recent event is :attr:`Stage.FAILED` (what :func:`~ml_connector.audit.replay` works on).
+    """
+
+    def write(self, event: AuditEvent) -> None:
+        """Store one event."""
+        ...
+
+    def write_many(self, events: Iterable[AuditEvent]) -> None:
+        """Store several events (atomically, where the sink can)."""
+        ...
+
+    def events(
+        self,
+        *,
+        record: RecordRef | None = None,
+        correlation_id: str | None = None,
+        stage: Stage | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[AuditEvent]:
+        """The stored events matching every given filter."""
+        ...
+
+    def latest(self) -> list[AuditEvent]:
+        """The most recent event of each record."""
+        ...
+
+    def failed(self) -> list[AuditEvent]:
+        """The most recent event of each record whose latest stage is ``failed``."""
+        ...
+
+
+def filter_events(
+    events: Iterable[AuditEvent],
+    *,
+    record: RecordRef | None = None,
+    correlation_id: str | None = None,
+    stage: Stage | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[AuditEvent]:
+    """Events (in write order) matching the filters, ordered as :class:`AuditSink` promises.
+
+    A helper for sinks that keep events in a list: it implements the read contract once.
+    """
+    since = None if since is None else ensure_utc(since)
+    until = None if until is None else ensure_utc(until)
+    chosen = [
+        event
+        for event in events
+        if (record is None or event.record == record)
+        and (correlation_id is None or event.correlation_id == correlation_id)
+        and (stage is None or event.stage == stage)
+        and (since is None or event.occurred_at >= since)
+        and (until is None or event.occurred_at < until)
+    ]
+    # sorted() is stable, so ties keep write order.
+    return sorted(chosen, key=lambda event: event.occurred_at)
+
+
+def latest_per_record(events: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """The latest event of each record (events given in write order), ordered by time."""
+    latest: dict[RecordRef, AuditEvent] = {}
+    for event in filter_events(events):
+        latest[event.record] = event
+    return filter_events(latest.values())
+
+
+class MemoryAuditSink:
+    """Keeps events in a list: for tests, demos and short-lived jobs. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._events: list[AuditEvent] = []
+        self._ids: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"MemoryAuditSink(events={len(self._events)})"
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def write(self, event: AuditEvent) -> None:
+        self.write_many((event,))
+
+    def write_many(self, events: Iterable[AuditEvent]) -> None:
+        batch = list(events)
+        with self._lock:
+            for event in batch:
+                if event.event_id not in self._ids:
+                    self._ids.add(event.event_id)
+                    self._events.append(event)
+
+    def events(
+        self,
+        *,
+        record: RecordRef | None = None,
+        correlation_id: str | None = None,
+        stage: Stage | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[AuditEvent]:
+        with self._lock:
+            snapshot = list(self._events)
+        return filter_events(
+            snapshot,
+            record=record,
+            correlation_id=correlation_id,
+            stage=stage,
+            since=since,
+            until=until,
+        )
+
+    def latest(self) -> list[AuditEvent]:
+        with self._lock:
+            snapshot = list(self._events)
+        return latest_per_record(snapshot)
+
+    def failed(self) -> list[AuditEvent]:
+        return [event for event in self.latest() if event.stage is Stage.FAILED]

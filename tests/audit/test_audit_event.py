@@ -1,0 +1,205 @@
+"""AuditEvent: JSON-ready, exact, stamped by the clock, and never holding a secret."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from ml_connector import AuditError, MappingError, ServerError
+from ml_connector.audit import (
+    AuditEvent,
+    RecordRef,
+    Stage,
+    canonical_json,
+    content_hash,
+    make_converter,
+    new_correlation_id,
+    new_event,
+    new_event_id,
+    payload_of,
+    redact_error,
+)
+from ml_connector.testing import VirtualClock
+
+EventFactory = Callable[..., AuditEvent]
+
+SHIPMENT = RecordRef("shipstation", "shipment", "123")
+
+
+def test_new_event_is_stamped_by_the_injected_clock(clock: VirtualClock) -> None:
+    clock.advance(90)
+    event = new_event(clock, correlation_id="c", record=SHIPMENT, stage=Stage.FETCHED)
+    assert event.occurred_at == datetime(2026, 1, 15, 17, 1, 30, tzinfo=UTC)
+    assert event.occurred_at.tzinfo is UTC
+
+
+def test_ids_are_uuid4() -> None:
+    for value in (new_event_id(), new_correlation_id()):
+        assert uuid.UUID(value).version == 4
+    assert new_event_id() != new_event_id()
+
+
+def test_occurred_at_is_converted_to_utc_and_naive_is_refused() -> None:
+    pacific = timezone(timedelta(hours=-8))
+    event = AuditEvent(
+        "e", "c", datetime(2026, 1, 15, 9, 0, tzinfo=pacific), SHIPMENT, Stage.POSTED
+    )
+    assert event.occurred_at == datetime(2026, 1, 15, 17, 0, tzinfo=UTC)
+    assert event.occurred_at.utcoffset() == timedelta(0)
+    with pytest.raises(AuditError, match="timezone-aware"):
+        AuditEvent("e", "c", datetime(2026, 1, 15, 9, 0), SHIPMENT, Stage.POSTED)
+
+
+def test_stage_accepts_its_text_and_refuses_unknown_stages() -> None:
+    event = AuditEvent("e", "c", datetime.now(UTC), SHIPMENT, "already-posted")  # type: ignore[arg-type]
+    assert event.stage is Stage.ALREADY_POSTED
+    with pytest.raises(ValueError, match="nonsense"):
+        AuditEvent("e", "c", datetime.now(UTC), SHIPMENT, "nonsense")  # type: ignore[arg-type]
+
+
+def test_attempt_starts_at_one() -> None:
+    with pytest.raises(AuditError, match="attempt"):
+        AuditEvent("e", "c", datetime.now(UTC), SHIPMENT, Stage.FAILED, attempt=0)
+
+
+def test_payload_is_canonical_json_with_exact_decimals(make_event: EventFactory) -> None:
+    event = make_event(
+        stage=Stage.MAPPED,
+        payload={
+            "z": Decimal("10.50"),
+            "a": {"tiny": Decimal("0.1"), "big": Decimal("1E+2")},
+            "when": datetime(2026, 3, 8, 10, 0, tzinfo=timezone(timedelta(hours=-7))),
+            "lines": (1, "x", None, True),
+            "name": "Zoë",
+        },
+    )
+    assert event.payload == (
+        '{"a":{"big":"1E+2","tiny":"0.1"},"lines":[1,"x",null,true],"name":"Zoë",'
+        '"when":"2026-03-08T17:00:00.000000Z","z":"10.50"}'
+    )
+    assert event.payload_sha256 == content_hash(event.payload)
+    assert payload_of(event)["z"] == "10.50"
+
+
+def test_canonical_json_is_stable_when_parsed_and_written_again() -> None:
+    text = canonical_json({"b": [Decimal("1.10"), {"d": 1, "c": "é"}], "a": None})
+    assert canonical_json(json.loads(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"amount": 10.5}, r"\$\.amount: float"),
+        ({"lines": [{"amount": Decimal("NaN")}]}, r"\$\.lines\[0\]\.amount: NaN"),
+        ({"at": datetime(2026, 1, 1)}, "timezone-aware"),
+        ({"obj": object()}, r"\$\.obj: object is not JSON-ready"),
+    ],
+)
+def test_payloads_that_are_not_exact_json_are_refused(
+    make_event: EventFactory, payload: dict[str, object], message: str
+) -> None:
+    with pytest.raises(AuditError, match=message):
+        make_event(payload=payload)
+
+
+def test_a_wrong_payload_hash_is_refused() -> None:
+    with pytest.raises(AuditError, match="does not match"):
+        AuditEvent(
+            "e",
+            "c",
+            datetime.now(UTC),
+            SHIPMENT,
+            Stage.MAPPED,
+            payload='{"a":1}',
+            payload_sha256=content_hash('{"a":2}'),
+        )
+
+
+def test_credentials_never_reach_the_event(make_event: EventFactory) -> None:
+    error = ServerError(
+        "upstream said Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+        method="POST",
+        url="https://user:pass@pod.example.com/x?access_token=abc123&limit=5",
+        status=503,
+        body='{"client_secret": "s3cr3t-value", "detail": "password=hunter2"}',
+    )
+    event = make_event(
+        stage=Stage.FAILED,
+        detail="retry with api_key=KEY123456 failed",
+        payload={"Password": "p@ss", "nested": [{"apiSecret": "x1"}], "Memo": "token: t0ken"},
+        error=error,
+    )
+    text = json.dumps(make_converter().unstructure(event))
+    for secret in (
+        "eyJhbGciOiJIUzI1NiJ9",
+        "user:pass",
+        "abc123",
+        "s3cr3t-value",
+        "hunter2",
+        "KEY123456",
+        "p@ss",
+        "x1",
+        "t0ken",
+    ):
+        assert secret not in text
+    assert event.error is not None
+    assert event.error["status"] == 503
+    assert event.error["url"] == "https://pod.example.com/x?access_token=***&limit=5"
+
+
+def test_redact_error_forms() -> None:
+    mapping = MappingError("no customer", field="customer_id", record="shipment 9")
+    assert redact_error(mapping) == {
+        "type": "MappingError",
+        "message": "shipment 9: no customer (field customer_id)",
+        "field": "customer_id",
+        "record": "shipment 9",
+    }
+    assert redact_error(KeyError("x")) == {"type": "KeyError", "message": "'x'"}
+    header = redact_error("Authorization: Basic dXNlcjpwYXNz")
+    assert header == {"message": "Authorization: Basic ***"}
+    assert redact_error({"details": [{"amount": Decimal("1.5"), "ratio": 0.5}]}) == {
+        "details": [{"amount": "1.5", "ratio": "0.5"}]
+    }
+    assert redact_error(None) is None
+    long = redact_error("x" * 5000)
+    assert long is not None
+    assert len(long["message"]) < 2100
+
+
+def test_wire_form_round_trips_omits_none_and_nests_the_payload(
+    make_event: EventFactory,
+) -> None:
+    event = make_event(stage=Stage.POSTED, payload={"n": Decimal("2.00")}, oracle_id="300")
+    converter = make_converter()
+    data = converter.unstructure(event)
+    assert data["v"] == 1
+    assert data["payload"] == {"n": "2.00"}
+    assert data["occurred_at"] == "2026-01-15T17:00:00.000000Z"
+    assert "error" not in data
+    assert "target" not in data
+    assert converter.structure(data, AuditEvent) == event
+
+
+def test_wire_form_tolerates_unknown_keys_and_names_missing_ones(
+    make_event: EventFactory,
+) -> None:
+    converter = make_converter()
+    data = converter.unstructure(make_event())
+    assert converter.structure({**data, "from_the_future": 1}, AuditEvent).event_id
+    del data["stage"]
+    with pytest.raises(AuditError, match="lacks stage"):
+        converter.structure(data, AuditEvent)
+
+
+def test_wire_form_detects_a_payload_that_was_edited(make_event: EventFactory) -> None:
+    converter = make_converter()
+    data = converter.unstructure(make_event(payload={"amount": Decimal("1.00")}))
+    data["payload"]["amount"] = "100.00"
+    with pytest.raises(AuditError, match="does not match"):
+        converter.structure(data, AuditEvent)
