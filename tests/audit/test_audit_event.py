@@ -56,10 +56,10 @@ def test_occurred_at_is_converted_to_utc_and_naive_is_refused() -> None:
 
 
 def test_stage_accepts_its_text_and_refuses_unknown_stages() -> None:
-    event = AuditEvent("e", "c", datetime.now(UTC), SHIPMENT, "already-posted")  # type: ignore[arg-type]
+    event = AuditEvent("e", "c", datetime.now(UTC), SHIPMENT, "already-posted")
     assert event.stage is Stage.ALREADY_POSTED
     with pytest.raises(ValueError, match="nonsense"):
-        AuditEvent("e", "c", datetime.now(UTC), SHIPMENT, "nonsense")  # type: ignore[arg-type]
+        AuditEvent("e", "c", datetime.now(UTC), SHIPMENT, "nonsense")
 
 
 def test_attempt_starts_at_one() -> None:
