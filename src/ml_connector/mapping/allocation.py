@@ -1,0 +1,347 @@
+"""Exact money proration: an order's totals split over its shipments, to the cent.
+
+No float anywhere: amounts are :class:`~decimal.Decimal`, ratios are exact
+:class:`~fractions.Fraction`, and every rounding is half away from zero to the currency's
+minor unit (so a negated amount rounds to the negated result).
+
+The rule, in two steps (docs/mapping.md walks through numbers):
+
+1. **Order amounts to order items.** Each item's merchandise amount is
+   ``quantity x unitPrice`` rounded to the minor unit. The order's tax, shipping and discount
+   (ShipStation adjustment items) are spread over the items by :func:`allocate`, a
+   largest-remainder split weighted by merchandise amount (by quantity when every item is
+   free), ties to the earlier item. Item-level ``taxAmount``/``shippingAmount`` are used
+   instead when every item has one and they add up to the order's figure. The parts add up
+   exactly to the order's totals, and they depend only on the order.
+2. **Order items to shipments, cumulatively.** An item's component amount ``C`` for ordered
+   quantity ``Q`` is invoiced as its shipped quantity grows: a shipment that brings the shipped
+   quantity to ``q`` (capped at ``Q``) is invoiced ``round(C x q / Q)`` minus what is already
+   invoiced for that item. The rounding telescopes, so when the shipped quantity reaches ``Q``
+   the invoices of the item add up to ``C`` exactly, however the order was split. Shipments are
+   replayed in the order they were created (then by shipment id); a voided shipment's invoice is
+   reversed at its void time, and the next shipment catches up. Units shipped beyond the
+   ordered quantity carry no charge.
+
+A shipment's amounts therefore depend only on the order and the shipments created before it,
+never on later ones, so mapping is the same on every run.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from ml_connector._errors import MappingError
+
+__all__ = [
+    "Component",
+    "ItemAmounts",
+    "OrderLineBasis",
+    "ShipmentQuantities",
+    "ShipmentShares",
+    "allocate",
+    "order_basis",
+    "prorate",
+    "round_to_minor",
+    "shipment_shares",
+]
+
+
+class Component(enum.Enum):
+    """The money components of an order item."""
+
+    MERCHANDISE = "merchandise"
+    DISCOUNT = "discount"
+    FREIGHT = "freight"
+    TAX = "tax"
+
+
+def _units(value: Decimal | Fraction | int, minor_unit: int) -> Fraction:
+    """``value`` in minor units (cents for USD), exact."""
+    return Fraction(value) * Fraction(10**minor_unit)
+
+
+def _round_units(units: Fraction) -> int:
+    """Round a number of minor units half away from zero."""
+    magnitude = abs(units)
+    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
+    if 2 * rest >= magnitude.denominator:
+        whole += 1
+    return whole if units >= 0 else -whole
+
+
+def _money(units: int, minor_unit: int) -> Decimal:
+    return Decimal(units).scaleb(-minor_unit)
+
+
+def round_to_minor(value: Decimal | Fraction | int, minor_unit: int) -> Decimal:
+    """``value`` rounded half away from zero to ``minor_unit`` decimal places."""
+    return _money(_round_units(_units(value, minor_unit)), minor_unit)
+
+
+def prorate(total: Decimal, part: Decimal | int, whole: Decimal | int, minor_unit: int) -> Decimal:
+    """``total x min(part, whole) / whole`` rounded to the minor unit (0 when whole is 0)."""
+    if whole <= 0:
+        return _money(0, minor_unit)
+    ratio = Fraction(min(Decimal(part), Decimal(whole))) / Fraction(whole)
+    return _money(_round_units(_units(total, minor_unit) * ratio), minor_unit)
+
+
+def allocate(
+    total: Decimal, weights: Sequence[Decimal | int], minor_unit: int, *, field: str = "total"
+) -> tuple[Decimal, ...]:
+    """Split ``total`` over ``weights`` by largest remainder; the parts sum exactly to it.
+
+    Each part gets the whole minor units of its exact share; the units left over go one each
+    to the parts with the largest remainders, ties to the earlier part. Negative totals are
+    split as their magnitude and negated. All-zero weights split equally.
+
+    Raises:
+        MappingError: ``total`` has digits below the minor unit, a weight is negative, or
+            there is a non-zero total and nothing to split it over.
+    """
+    units = _units(total, minor_unit)
+    if units.denominator != 1:
+        raise MappingError(f"{total} has more than {minor_unit} decimal places", field=field)
+    if any(w < 0 for w in weights):
+        raise MappingError("allocation weights must not be negative", field=field)
+    if not weights:
+        if units:
+            raise MappingError(f"nothing to allocate {total} over", field=field)
+        return ()
+    fractions = [Fraction(w) for w in weights]
+    if sum(fractions) == 0:
+        fractions = [Fraction(1)] * len(fractions)
+    weight_sum = sum(fractions)
+    magnitude = abs(units.numerator)
+    exact = [magnitude * w / weight_sum for w in fractions]
+    floors = [e.numerator // e.denominator for e in exact]
+    left = magnitude - sum(floors)
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for index in order[:left]:
+        floors[index] += 1
+    sign = -1 if units < 0 else 1
+    return tuple(_money(sign * f, minor_unit) for f in floors)
+
+
+@attrs.frozen
+class OrderLineBasis:
+    """What one order item is worth, per component, before it is split over shipments.
+
+    Attributes:
+        key: Identifies the order item (its ``orderItemId``, else ``lineItemKey``, else SKU).
+        quantity: The ordered quantity ``Q``.
+        amounts: Component -> the item's exact amount ``C``.
+    """
+
+    key: str
+    quantity: Decimal
+    amounts: Mapping[Component, Decimal]
+
+
+@attrs.frozen
+class ShipmentQuantities:
+    """What one shipment of the order shipped, and when it was created and voided.
+
+    Attributes:
+        shipment_id: ShipStation ``shipmentId``.
+        created_at: Aware instant the label was created.
+        voided_at: When it was voided; None when live.
+        quantities: Order item key -> quantity shipped.
+    """
+
+    shipment_id: int
+    created_at: datetime
+    voided_at: datetime | None
+    quantities: Mapping[str, Decimal]
+
+
+@attrs.frozen
+class ShipmentShares:
+    """The target shipment's amounts per order item and component, with notes for people."""
+
+    amounts: Mapping[str, Mapping[Component, Decimal]]
+    notes: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class ItemAmounts:
+    """An order item's figures as the order states them.
+
+    Attributes:
+        key: Identifies the order item.
+        quantity: Ordered quantity.
+        unit_price: ``unitPrice``.
+        tax: The item's own ``taxAmount``, when ShipStation has one.
+        shipping: The item's own ``shippingAmount``, when ShipStation has one.
+    """
+
+    key: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax: Decimal | None = None
+    shipping: Decimal | None = None
+
+
+def _own_amounts(
+    given: Sequence[Decimal | None], total: Decimal, minor_unit: int
+) -> tuple[Decimal, ...] | None:
+    """The items' own amounts when all are present, exact to the minor unit and add up."""
+    if not given:
+        return None
+    present = tuple(v for v in given if v is not None)
+    if len(present) != len(given) or sum(present, Decimal(0)) != total:
+        return None
+    if any(round_to_minor(v, minor_unit) != v for v in present):
+        return None
+    return present
+
+
+def order_basis(
+    items: Sequence[ItemAmounts],
+    *,
+    tax: Decimal,
+    freight: Decimal,
+    discount: Decimal,
+    minor_unit: int,
+    record: str | None = None,
+) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...]]:
+    """The per-item basis of an order, with explanation notes.
+
+    Args:
+        items: The order's shippable items.
+        tax: The order's ``taxAmount``.
+        freight: The order's ``shippingAmount`` (what the customer paid for shipping).
+        discount: The sum of the order's adjustment items (usually negative).
+        minor_unit: The currency's decimal places.
+        record: Names the order in errors.
+
+    Raises:
+        MappingError: an order-level amount has more decimals than the currency allows, or
+            no item to be spread over.
+    """
+    notes: list[str] = []
+    merchandise = [round_to_minor(item.quantity * item.unit_price, minor_unit) for item in items]
+    for item, amount in zip(items, merchandise, strict=True):
+        exact = item.quantity * item.unit_price
+        if amount != exact:
+            notes.append(
+                f"item {item.key}: {item.quantity} x {item.unit_price} = {exact}, "
+                f"rounded to {amount}"
+            )
+    # Items priced below zero act as discounts: they weigh nothing in the spread.
+    weights: list[Decimal] = [max(amount, Decimal(0)) for amount in merchandise]
+    if sum(weights, Decimal(0)) == 0:
+        weights = [item.quantity for item in items]
+    pools: dict[Component, tuple[Decimal, ...]] = {}
+    try:
+        for component, total, given in (
+            (Component.TAX, tax, [item.tax for item in items]),
+            (Component.FREIGHT, freight, [item.shipping for item in items]),
+            (Component.DISCOUNT, discount, []),
+        ):
+            own = _own_amounts(given, total, minor_unit)
+            if own is not None:
+                pools[component] = own
+                if total:
+                    notes.append(f"{component.value} {total} taken from the items' own amounts")
+                continue
+            pools[component] = allocate(
+                total, weights, minor_unit, field=f"order.{component.value}"
+            )
+            if total and len(items) > 1:
+                parts = ", ".join(
+                    f"{item.key}: {part}"
+                    for item, part in zip(items, pools[component], strict=True)
+                )
+                notes.append(f"{component.value} {total} spread over items by value ({parts})")
+    except MappingError as exc:
+        raise MappingError(exc.message, field=exc.field, record=record) from None
+    basis = tuple(
+        OrderLineBasis(
+            key=item.key,
+            quantity=item.quantity,
+            amounts={
+                Component.MERCHANDISE: merchandise[i],
+                Component.DISCOUNT: pools[Component.DISCOUNT][i],
+                Component.FREIGHT: pools[Component.FREIGHT][i],
+                Component.TAX: pools[Component.TAX][i],
+            },
+        )
+        for i, item in enumerate(items)
+    )
+    return basis, tuple(notes)
+
+
+def shipment_shares(
+    target: int,
+    basis: Sequence[OrderLineBasis],
+    shipments: Sequence[ShipmentQuantities],
+    minor_unit: int,
+) -> ShipmentShares:
+    """The amounts the ``target`` shipment invoices, by replaying the order's shipments.
+
+    Raises:
+        MappingError: ``target`` is not among ``shipments``.
+    """
+    by_key = {line.key: line for line in basis}
+    events: list[tuple[datetime, int, int, ShipmentQuantities]] = []
+    for shipment in shipments:
+        events.append((shipment.created_at, shipment.shipment_id, 0, shipment))
+        if shipment.voided_at is not None:
+            voided = max(shipment.voided_at, shipment.created_at)
+            events.append((voided, shipment.shipment_id, 1, shipment))
+    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    shipped: dict[str, Decimal] = {key: Decimal(0) for key in by_key}
+    invoiced: dict[str, dict[Component, Decimal]] = {
+        key: {c: Decimal(0) for c in Component} for key in by_key
+    }
+    posted: dict[int, dict[str, dict[Component, Decimal]]] = {}
+    for _, shipment_id, kind, shipment in events:
+        if kind == 1:
+            # The credit memo reverses exactly what this shipment's invoice posted.
+            for key, amounts in posted.get(shipment_id, {}).items():
+                shipped[key] -= shipment.quantities.get(key, Decimal(0))
+                for component, amount in amounts.items():
+                    invoiced[key][component] -= amount
+            continue
+        shares: dict[str, dict[Component, Decimal]] = {}
+        for key, quantity in shipment.quantities.items():
+            line = by_key.get(key)
+            if line is None:
+                continue
+            after = shipped[key] + quantity
+            shares[key] = {}
+            for component, total in line.amounts.items():
+                target_total = prorate(total, after, line.quantity, minor_unit)
+                shares[key][component] = target_total - invoiced[key][component]
+                invoiced[key][component] = target_total
+            shipped[key] = after
+        posted[shipment_id] = shares
+        if shipment_id == target:
+            return ShipmentShares(amounts=shares, notes=_over_notes(shipment, by_key, shipped))
+    raise MappingError(f"shipment {target} is not among the order's shipments", field="shipment_id")
+
+
+def _over_notes(
+    shipment: ShipmentQuantities,
+    by_key: Mapping[str, OrderLineBasis],
+    shipped: Mapping[str, Decimal],
+) -> tuple[str, ...]:
+    notes: list[str] = []
+    for key, quantity in shipment.quantities.items():
+        line = by_key.get(key)
+        if line is None:
+            continue
+        extra = min(quantity, shipped[key] - line.quantity)
+        if extra > 0:
+            notes.append(
+                f"item {key}: {extra} unit(s) beyond the ordered quantity {line.quantity} "
+                "carry no charge"
+            )
+    return tuple(notes)

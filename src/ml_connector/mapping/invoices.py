@@ -1,0 +1,581 @@
+"""A shipment to an AR invoice (or, voided, a credit memo) plus its inventory transactions.
+
+One invoice per shipment (``receivablesInvoices`` create,
+https://docs.oracle.com/en/cloud/saas/financials/25d/farfa/op-receivablesinvoices-post.html):
+
+- one line per shipped order item, priced from the order item's ``unitPrice``, with its
+  allocated amount (see :mod:`ml_connector.mapping.allocation` for the exact rule);
+- a discount line for the shipment's share of the order's adjustment items, a freight line
+  for its share of the customer's shipping charge and a tax line for its share of the order's
+  tax, each only when not zero;
+- manual distributions: Revenue per item and discount line, Freight, Tax, and one Receivable
+  for the total, on the warehouse's (or store's) accounts with its cost center;
+- business unit, transaction source and type, payment terms and currency from the
+  configuration; bill-to from the customer match; dates from the shipment (see ``_time``);
+- a deterministic posting key (``SS<shipmentId>`` by default) in ``TransactionNumber`` (or
+  ``CrossReference``), the same on every run, so find-before-create prevents duplicates.
+
+A voided shipment maps to a credit memo that reverses exactly what the invoice posted (the
+same lines and distributions, negated, rebuilt deterministically or taken from the posted
+invoice when given), dated at the void, keyed from the original, with receipts reversing the
+inventory issues. Cases that post nothing return a :class:`~.plans.Skip` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from ml_connector._errors import MappingError
+from ml_connector.oracle.models import (
+    ReceivablesCreditMemo,
+    ReceivablesCreditMemoLine,
+    ReceivablesInvoice,
+    ReceivablesInvoiceDistribution,
+    ReceivablesInvoiceLine,
+)
+from ml_connector.shipstation.models import Order, Shipment
+
+from ._shipments import (
+    ShippedLine,
+    check_money,
+    order_item_keys,
+    resolve_lines,
+    shipment_moment,
+    unit_of_measure,
+)
+from ._time import posting_date
+from .accounts import AccountPurpose, account_for
+from .allocation import (
+    Component,
+    ItemAmounts,
+    ShipmentQuantities,
+    order_basis,
+    round_to_minor,
+    shipment_shares,
+)
+from .config import MappingConfig, StoreMapping, WarehouseMapping
+from .customers import CustomerMatch, Matched
+from .inventory import issue_postings, reversal_postings
+from .plans import ShipmentPlan, Skip, SkipReason
+
+__all__ = ["map_shipment", "reverse_invoice"]
+
+
+def map_shipment(
+    shipment: Shipment,
+    order: Order,
+    match: CustomerMatch,
+    config: MappingConfig,
+    *,
+    order_shipments: Sequence[Shipment] = (),
+    original: ReceivablesInvoice | None = None,
+) -> ShipmentPlan | Skip:
+    """Map one ShipStation shipment to what it posts in Oracle.
+
+    Args:
+        shipment: The shipment (label), listed with its items.
+        order: Its order.
+        match: The order's customer match (:func:`~.customers.match_customer`).
+        config: The mapping configuration.
+        order_shipments: Every shipment of the order known so far (with or without
+            ``shipment``). Amounts of split orders depend on the shipments created before
+            this one; pass them all so that the order's invoices add up exactly.
+        original: For a voided shipment, the invoice as it was posted (from the audit trail);
+            the credit memo then reverses exactly that. Without it the invoice is rebuilt.
+
+    Returns:
+        A :class:`~.plans.ShipmentPlan`, or a :class:`~.plans.Skip` with its reason.
+
+    Raises:
+        MappingError: the shipment cannot be mapped: unmapped warehouse, customer not matched,
+            an item matching no order item, a missing date; the error names field and record.
+    """
+    record = f"shipment {getattr(shipment, 'shipment_id', '?')}"
+    try:
+        return _map_shipment(shipment, order, match, config, order_shipments, original, record)
+    except MappingError:
+        raise
+    except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+        # Only MappingError leaves mapping: a record the rules did not foresee is still named.
+        raise MappingError(
+            f"cannot be mapped ({type(exc).__name__}: {exc})", record=record
+        ) from exc
+
+
+def _skip_rule(shipment: Shipment, order: Order, config: MappingConfig) -> Skip | None:
+    rules = config.skip
+    if shipment.is_return_label and rules.return_labels:
+        return Skip(
+            shipment.shipment_id,
+            SkipReason.RETURN_LABEL,
+            "return labels post nothing (returns are credited through an RMA)",
+        )
+    for prefix in rules.order_number_prefixes:
+        if order.order_number.startswith(prefix):
+            return Skip(
+                shipment.shipment_id,
+                SkipReason.TEST_ORDER,
+                f"order number {order.order_number} starts with test prefix {prefix!r}",
+            )
+    tags = sorted(set(order.tag_ids) & rules.tag_ids)
+    if tags:
+        return Skip(
+            shipment.shipment_id,
+            SkipReason.SKIPPED_TAG,
+            f"order carries tag {tags[0]}, configured to skip",
+        )
+    store = order.store_id if order.store_id is not None else shipment.store_id
+    if store is not None and str(store) in rules.store_ids:
+        return Skip(
+            shipment.shipment_id, SkipReason.SKIPPED_STORE, f"store {store} is configured to skip"
+        )
+    return None
+
+
+def _order_ledger(
+    shipment: Shipment, order: Order, others: Iterable[Shipment], record: str
+) -> list[ShipmentQuantities]:
+    """Quantities of every live-or-voided label of the order, for the cumulative split."""
+    by_id: dict[int, Shipment] = {}
+    for other in others:
+        if other.order_id == order.order_id and not other.is_return_label:
+            by_id[other.shipment_id] = other
+    by_id[shipment.shipment_id] = shipment
+    keyed_items = order_item_keys(order)
+    ledger: list[ShipmentQuantities] = []
+    for shipment_id in sorted(by_id):
+        label = by_id[shipment_id]
+        where = record if label is shipment else f"shipment {shipment_id} of the same order"
+        if label.create_date is None:
+            raise MappingError("shipment has no createDate", field="create_date", record=where)
+        lines = resolve_lines(label, keyed_items, record=where)
+        quantities: dict[str, Decimal] = {}
+        for line in lines:
+            quantities[line.order_key] = quantities.get(line.order_key, Decimal(0)) + line.quantity
+        voided_at = None
+        if label.voided:
+            voided_at = label.void_date or label.create_date
+        ledger.append(ShipmentQuantities(shipment_id, label.create_date, voided_at, quantities))
+    return ledger
+
+
+def _map_shipment(
+    shipment: Shipment,
+    order: Order,
+    match: CustomerMatch,
+    config: MappingConfig,
+    order_shipments: Sequence[Shipment],
+    original: ReceivablesInvoice | None,
+    record: str,
+) -> ShipmentPlan | Skip:
+    steps: list[str] = []
+    if shipment.order_id is None:
+        return Skip(shipment.shipment_id, SkipReason.NO_ORDER, "label has no order to invoice")
+    if shipment.order_id != order.order_id:
+        raise MappingError(
+            f"shipment belongs to order {shipment.order_id}, not {order.order_id}",
+            field="order_id",
+            record=record,
+        )
+    skip = _skip_rule(shipment, order, config)
+    if skip is not None:
+        return skip
+    warehouse = config.warehouse(shipment.warehouse_id, record=record)
+    store_id = order.store_id if order.store_id is not None else shipment.store_id
+    store = config.stores.get(str(store_id)) if store_id is not None else None
+    store_key = str(store_id) if store is not None else None
+    steps.append(
+        f"{record} of order {order.order_number} ships from warehouse {warehouse.label}"
+        + (f", store {store.name or store.store_id}" if store is not None else "")
+    )
+    if not isinstance(match, Matched):
+        why = match.reason if hasattr(match, "reason") else getattr(match, "detail", "")
+        raise MappingError(
+            f"customer of order {order.order_number} is not matched: {why}",
+            field="customer",
+            record=record,
+        )
+    steps.append(f"customer: {match.detail}")
+    day, instant, when = shipment_moment(shipment, config, record=record)
+    steps.append(f"dates: {when}")
+
+    keyed = order_item_keys(order)
+    lines = resolve_lines(shipment, keyed, record=record)
+    if not lines:
+        return Skip(
+            shipment.shipment_id, SkipReason.NO_ITEMS, "shipment lists no items", tuple(steps)
+        )
+
+    invoice, invoice_steps = _build_invoice(
+        shipment,
+        order,
+        match,
+        config,
+        order_shipments,
+        warehouse,
+        store,
+        store_key,
+        lines,
+        day,
+        record,
+    )
+    steps.extend(invoice_steps)
+    zero = invoice.total == 0
+    if zero and config.skip.zero_value == "skip":
+        reason = SkipReason.ORIGINAL_NOT_POSTED if shipment.voided else SkipReason.ZERO_VALUE
+        return Skip(
+            shipment.shipment_id,
+            reason,
+            "invoice total is zero (skip.zero_value = 'skip')",
+            tuple(steps),
+        )
+    issues, inventory_steps = issue_postings(
+        shipment,
+        lines,
+        warehouse,
+        config,
+        instant=instant,
+        order_number=order.order_number,
+        store_id=store_key,
+        record=record,
+    )
+    invoice_key = _invoice_key(shipment, order, config, record)
+    if not shipment.voided:
+        steps.extend(inventory_steps)
+        if zero:
+            steps.append("invoice total is zero: stock only (skip.zero_value = 'inventory_only')")
+        return ShipmentPlan(
+            shipment_id=shipment.shipment_id,
+            order_number=order.order_number,
+            posting_key=None if zero else invoice_key,
+            invoice=None if zero else invoice,
+            credit_memo=None,
+            original_key=None,
+            inventory=issues,
+            customer=match,
+            explanation=tuple(steps),
+        )
+
+    # Voided: reverse exactly what the original posted.
+    void_instant = shipment.void_date or shipment.create_date or instant
+    if shipment.void_date is None:
+        steps.append("voidDate missing: the reversal is dated at the label's creation")
+    void_day = posting_date(void_instant, config.dates, field="void_date", record=record)
+    steps.append(f"voided: reversal dated {void_day.isoformat()}")
+    receipts, receipt_steps = reversal_postings(
+        issues,
+        config,
+        shipment=shipment,
+        order_number=order.order_number,
+        instant=void_instant.astimezone(instant.tzinfo),
+        record=record,
+    )
+    credit_key = config.posting_keys.render(
+        "credit_memo",
+        record=record,
+        shipment_id=shipment.shipment_id,
+        order_id=shipment.order_id,
+        order_number=order.order_number,
+        warehouse_id=shipment.warehouse_id,
+    )
+    memo = None
+    if original is not None or not zero:
+        source = original if original is not None else invoice
+        if original is not None:
+            steps.append("credit memo reverses the invoice as posted (given by the caller)")
+        memo = reverse_invoice(
+            source,
+            config,
+            key=credit_key,
+            original_key=invoice_key,
+            transaction_date=void_day,
+        )
+        steps.append(f"credit memo {credit_key} reverses invoice {invoice_key}: total {memo.total}")
+    steps.extend(receipt_steps)
+    return ShipmentPlan(
+        shipment_id=shipment.shipment_id,
+        order_number=order.order_number,
+        posting_key=credit_key if memo is not None else None,
+        invoice=None,
+        credit_memo=memo,
+        original_key=invoice_key if memo is not None else None,
+        inventory=receipts,
+        customer=match,
+        explanation=tuple(steps),
+    )
+
+
+def _invoice_key(shipment: Shipment, order: Order, config: MappingConfig, record: str) -> str:
+    return config.posting_keys.render(
+        "invoice",
+        record=record,
+        shipment_id=shipment.shipment_id,
+        order_id=shipment.order_id,
+        order_number=order.order_number,
+        warehouse_id=shipment.warehouse_id,
+    )
+
+
+def _build_invoice(
+    shipment: Shipment,
+    order: Order,
+    match: Matched,
+    config: MappingConfig,
+    order_shipments: Sequence[Shipment],
+    warehouse: WarehouseMapping,
+    store: StoreMapping | None,
+    store_key: str | None,
+    lines: tuple[ShippedLine, ...],
+    day: date,
+    record: str,
+) -> tuple[ReceivablesInvoice, list[str]]:
+    settings = config.receivables
+    minor = settings.minor_unit
+    steps: list[str] = []
+    order_record = f"order {order.order_number}"
+    items = []
+    for key, item in order_item_keys(order):
+        if item.quantity < 0:
+            raise MappingError(
+                f"order item {key} has negative quantity {item.quantity}",
+                field="items.quantity",
+                record=order_record,
+            )
+        price = check_money(item.unit_price, field="items.unit_price", record=order_record)
+        items.append(
+            ItemAmounts(
+                key=key,
+                quantity=Decimal(item.quantity),
+                unit_price=price,
+                tax=None
+                if item.tax_amount is None
+                else check_money(item.tax_amount, field="items.tax_amount", record=order_record),
+                shipping=None
+                if item.shipping_amount is None
+                else check_money(
+                    item.shipping_amount, field="items.shipping_amount", record=order_record
+                ),
+            )
+        )
+    discount = Decimal(0)
+    for item in order.items:
+        if item.adjustment:
+            price = check_money(item.unit_price, field="items.unit_price", record=order_record)
+            discount += round_to_minor(Decimal(item.quantity) * price, minor)
+    tax = check_money(order.tax_amount, field="tax_amount", record=order_record)
+    freight = check_money(order.shipping_amount, field="shipping_amount", record=order_record)
+    basis, basis_notes = order_basis(
+        items, tax=tax, freight=freight, discount=discount, minor_unit=minor, record=order_record
+    )
+    steps.extend(f"order: {note}" for note in basis_notes)
+    ledger = _order_ledger(shipment, order, order_shipments, record)
+    live_before = [s for s in ledger if s.shipment_id != shipment.shipment_id]
+    if live_before:
+        steps.append(
+            "split order: amounts follow the cumulative quantity shipped by the order's labels "
+            f"created before this one ({', '.join(str(s.shipment_id) for s in live_before)})"
+        )
+    shares = shipment_shares(shipment.shipment_id, basis, ledger, minor)
+    steps.extend(f"allocation: {note}" for note in shares.notes)
+    by_key = {line.key: line for line in basis}
+
+    accounts = {
+        purpose: account_for(config, purpose, warehouse.warehouse_id, store_key, record=record)
+        for purpose in (
+            AccountPurpose.REVENUE,
+            AccountPurpose.DISCOUNT,
+            AccountPurpose.FREIGHT,
+            AccountPurpose.TAX,
+            AccountPurpose.RECEIVABLE,
+        )
+    }
+    classes = settings.account_classes
+    invoice_lines: list[ReceivablesInvoiceLine] = []
+    distributions: list[ReceivablesInvoiceDistribution] = []
+    seen: dict[str, Decimal] = {}
+    first: dict[str, ShippedLine] = {}
+    for line in lines:
+        seen[line.order_key] = seen.get(line.order_key, Decimal(0)) + line.quantity
+        first.setdefault(line.order_key, line)
+    component_totals = {c: Decimal(0) for c in Component}
+    for key, quantity in seen.items():
+        shipped = first[key]
+        amounts = shares.amounts.get(key, {})
+        for component in Component:
+            component_totals[component] += amounts.get(component, Decimal(0))
+        amount = amounts.get(Component.MERCHANDISE, Decimal(0))
+        price = check_money(
+            shipped.order_item.unit_price, field="items.unit_price", record=order_record
+        )
+        sku = shipped.item.sku or shipped.order_item.sku
+        number = len(invoice_lines) + 1
+        description = (shipped.order_item.name or shipped.item.name or sku or key)[:240]
+        invoice_lines.append(
+            ReceivablesInvoiceLine(
+                line_number=number,
+                description=description,
+                quantity=quantity,
+                unit_selling_price=price,
+                amount=amount,
+                item_number=(config.items.map.get(sku, sku) if sku else None)
+                if settings.item_numbers
+                else None,
+                unit_of_measure=unit_of_measure(sku, config) if settings.item_numbers else None,
+                sales_order=order.order_number,
+            )
+        )
+        distributions.append(
+            ReceivablesInvoiceDistribution(
+                account_class=classes["revenue"],
+                account_combination=accounts[AccountPurpose.REVENUE],
+                amount=amount,
+                line_number=number,
+            )
+        )
+        ordered = by_key[key].quantity
+        note = (
+            f"line {number}: {description}, {quantity} of {ordered} ordered at {price} = {amount}"
+        )
+        if quantity * price != amount:
+            note += (
+                f" (quantity x price is {quantity * price}; "
+                "the allocated amount keeps the order exact)"
+            )
+        steps.append(note)
+
+    extra_lines = (
+        (
+            Component.DISCOUNT,
+            settings.discount_description,
+            settings.discount_memo_line,
+            "revenue",
+            AccountPurpose.DISCOUNT,
+        ),
+        (
+            Component.FREIGHT,
+            settings.freight_description,
+            settings.freight_memo_line,
+            "freight",
+            AccountPurpose.FREIGHT,
+        ),
+        (
+            Component.TAX,
+            settings.tax_description,
+            settings.tax_memo_line,
+            "tax",
+            AccountPurpose.TAX,
+        ),
+    )
+    for component, description, memo_line, klass, purpose in extra_lines:
+        amount = component_totals[component]
+        if amount == 0:
+            continue
+        number = len(invoice_lines) + 1
+        invoice_lines.append(
+            ReceivablesInvoiceLine(
+                line_number=number,
+                description=description,
+                quantity=Decimal(1),
+                unit_selling_price=amount,
+                amount=amount,
+                memo_line=memo_line,
+                sales_order=order.order_number,
+            )
+        )
+        distributions.append(
+            ReceivablesInvoiceDistribution(
+                account_class=classes[klass],
+                account_combination=accounts[purpose],
+                amount=amount,
+                line_number=number,
+            )
+        )
+        steps.append(
+            f"line {number}: {description} {amount} (share of the order's {component.value})"
+        )
+    total = sum((line.amount for line in invoice_lines), Decimal(0))
+    distributions.append(
+        ReceivablesInvoiceDistribution(
+            account_class=classes["receivable"],
+            account_combination=accounts[AccountPurpose.RECEIVABLE],
+            amount=total,
+        )
+    )
+    steps.append(
+        f"total {total} {settings.currency}: receivable {accounts[AccountPurpose.RECEIVABLE]}, "
+        f"revenue {accounts[AccountPurpose.REVENUE]}"
+    )
+    key = _invoice_key(shipment, order, config, record)
+    steps.append(f"posting key {key} in {settings.key_field}")
+    business_unit = (store.business_unit if store else None) or warehouse.business_unit
+    invoice = ReceivablesInvoice(
+        business_unit=business_unit,
+        transaction_source=settings.transaction_source,
+        transaction_type=(store.transaction_type if store else None) or settings.transaction_type,
+        transaction_date=day,
+        accounting_date=day,
+        bill_to_customer_number=match.account_number,
+        bill_to_site=match.bill_to_site,
+        invoice_currency_code=settings.currency,
+        payment_terms=(store.payment_terms if store else None) or settings.payment_terms,
+        lines=invoice_lines,
+        distributions=distributions,
+        transaction_number=key if settings.key_field == "transaction_number" else None,
+        cross_reference=key if settings.key_field == "cross_reference" else None,
+        comments=f"ShipStation order {order.order_number}, shipment {shipment.shipment_id}",
+        invoice_status=settings.invoice_status,
+    )
+    return invoice, steps
+
+
+def reverse_invoice(
+    invoice: ReceivablesInvoice,
+    config: MappingConfig,
+    *,
+    key: str,
+    original_key: str,
+    transaction_date: date,
+) -> ReceivablesCreditMemo:
+    """A credit memo that reverses ``invoice`` exactly: same lines and accounts, negated.
+
+    Quantities stay positive and prices and amounts carry the sign, as Oracle's credit memo
+    lines expect.
+    """
+    settings = config.receivables
+    lines = tuple(
+        ReceivablesCreditMemoLine(
+            line_number=line.line_number,
+            description=line.description,
+            quantity=line.quantity,
+            unit_selling_price=-line.unit_selling_price,
+            amount=-line.amount,
+            memo_line=line.memo_line,
+            item_number=line.item_number,
+            tax_classification_code=line.tax_classification_code,
+        )
+        for line in invoice.lines
+    )
+    distributions = tuple(
+        attrs.evolve(distribution, amount=-distribution.amount)
+        for distribution in invoice.distributions
+    )
+    return ReceivablesCreditMemo(
+        business_unit=invoice.business_unit,
+        transaction_source=settings.credit_memo_transaction_source or invoice.transaction_source,
+        transaction_type=settings.credit_memo_transaction_type,
+        transaction_date=transaction_date,
+        accounting_date=transaction_date,
+        bill_to_customer_number=invoice.bill_to_customer_number,
+        bill_to_site=invoice.bill_to_site,
+        credit_memo_currency=invoice.invoice_currency_code,
+        original_transaction_number=original_key,
+        lines=lines,
+        distributions=distributions,
+        transaction_number=key,
+        credit_reason=settings.credit_reason,
+        comments=f"Reverses {original_key} (voided ShipStation label)",
+    )
