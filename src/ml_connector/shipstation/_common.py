@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl
 
 import attrs
 import httpx
@@ -150,8 +151,11 @@ class V1Pager(Generic[T]):
         *,
         page_size: int = MAX_PAGE_SIZE,
     ) -> None:
-        self.url = url
-        self.params = dict(params)
+        # httpx replaces a URL's query with ``params`` instead of merging: keep the URL's own
+        # query (a webhook's ``batchId``) by moving it into the parameters.
+        base, _, query = url.partition("?")
+        self.url = base
+        self.params = {**dict(parse_qsl(query, keep_blank_values=True)), **params}
         self.key = key
         self.model = model
         self._paginator = PageNumberPaginator(page_size)

@@ -311,7 +311,7 @@ class _V1Core:
             lambda body: decode_v1_list(model, _array(body, path), path.strip("/")),
         )
 
-    def webhook_pager(self, pointer: WebhookPointer) -> V1Pager[Any]:
+    def _webhook_pager(self, pointer: WebhookPointer) -> V1Pager[Any]:
         """A pager over a V1 webhook pointer's ``resource_url``, after the allowlist check."""
         if pointer.resource_type not in V1_EVENTS:
             raise UnsafeUrlError(
@@ -321,7 +321,7 @@ class _V1Core:
         key, model = V1_EVENTS[pointer.resource_type]
         return V1Pager(pointer.resource_url, {}, key, model)
 
-    def subscribe_call(
+    def _subscribe_call(
         self, target_url: str, event: str, store_id: int | None, friendly_name: str | None
     ) -> Call[int]:
         if event not in V1_EVENTS:
@@ -577,7 +577,7 @@ class ShipStationV1Client(_V1Core):
 
         Put a secret token in ``target_url``: V1 webhooks carry no signature.
         """
-        return self._call(self.subscribe_call(target_url, event, store_id, friendly_name))
+        return self._call(self._subscribe_call(target_url, event, store_id, friendly_name))
 
     def unsubscribe_webhook(self, webhook_id: int) -> None:
         """``DELETE /webhooks/{webhookId}``."""
@@ -592,7 +592,7 @@ class ShipStationV1Client(_V1Core):
         Raises:
             UnsafeUrlError: a URL, host, path or redirect that must not get credentials.
         """
-        return self._iterate_pointer(self.webhook_pager(pointer))
+        return self._iterate_pointer(self._webhook_pager(pointer))
 
     def _iterate_pointer(self, pager: V1Pager[Any]) -> Iterator[Any]:
         try:
@@ -815,7 +815,7 @@ class AsyncShipStationV1Client(_V1Core):
 
         Put a secret token in ``target_url``: V1 webhooks carry no signature.
         """
-        return await self._call(self.subscribe_call(target_url, event, store_id, friendly_name))
+        return await self._call(self._subscribe_call(target_url, event, store_id, friendly_name))
 
     async def unsubscribe_webhook(self, webhook_id: int) -> None:
         """``DELETE /webhooks/{webhookId}``."""
@@ -830,7 +830,7 @@ class AsyncShipStationV1Client(_V1Core):
         Raises:
             UnsafeUrlError: a URL, host, path or redirect that must not get credentials.
         """
-        return self._iterate_pointer(self.webhook_pager(pointer))
+        return self._iterate_pointer(self._webhook_pager(pointer))
 
     async def _iterate_pointer(self, pager: V1Pager[Any]) -> AsyncIterator[Any]:
         try:

@@ -178,7 +178,7 @@ class _V2Core:
             raise ConfigurationError("must be a ShipStation id such as 'se-1234'", setting=name)
         return value
 
-    def body_of(self, response: httpx.Response) -> Any:
+    def _body_of(self, response: httpx.Response) -> Any:
         """The decoded body; a 2xx that carries ``errors`` is raised as an :class:`ApiError`."""
         body = read_json(response)
         errors = _errors_of(body)
@@ -208,17 +208,17 @@ class _V2Core:
     def _first_page(pager: V2Pager[T]) -> Call[Page[T]]:
         return Call(pager.first(), pager.decode)
 
-    def inventory_pager(self, filters: Mapping[str, Any]) -> V2Pager[InventoryLevel]:
+    def _inventory_pager(self, filters: Mapping[str, Any]) -> V2Pager[InventoryLevel]:
         params = encode_filters(filters, _INVENTORY_SPEC)
         return self._pager("/v2/inventory", params, "inventory", InventoryLevel)
 
-    def warehouses_pager(self, limit: int | None) -> V2Pager[InventoryWarehouse]:
+    def _warehouses_pager(self, limit: int | None) -> V2Pager[InventoryWarehouse]:
         params = encode_filters({"limit": limit}, {"limit": ("limit", "int")})
         return self._pager(
             "/v2/inventory_warehouses", params, "inventory_warehouses", InventoryWarehouse
         )
 
-    def locations_pager(
+    def _locations_pager(
         self, inventory_warehouse_id: str | None, limit: int | None
     ) -> V2Pager[InventoryLocation]:
         params = encode_filters(
@@ -232,7 +232,7 @@ class _V2Core:
             "/v2/inventory_locations", params, "inventory_locations", InventoryLocation
         )
 
-    def webhook_call(self, pointer: WebhookPointer) -> Call[Any]:
+    def _webhook_call(self, pointer: WebhookPointer) -> Call[Any]:
         if pointer.api_version != "v2":
             raise UnsafeUrlError(
                 f"{pointer.resource_type!r} is a V1 event; resolve it with the V1 client"
@@ -306,13 +306,13 @@ class ShipStationV2Client(_V2Core):
     # the only methods that send
 
     def _call(self, call: Call[T]) -> T:
-        body = self.body_of(self._sender.send(call.request))
+        body = self._body_of(self._sender.send(call.request))
         return call.decode(body) if call.decode else None  # type: ignore[return-value]
 
     def _iterate(self, pager: V2Pager[T]) -> Iterator[T]:
         request: Request | None = pager.first()
         while request is not None:
-            body = self.body_of(self._sender.send(request))
+            body = self._body_of(self._sender.send(request))
             yield from pager.decode(body).items
             request = pager.next(body)
 
@@ -320,11 +320,11 @@ class ShipStationV2Client(_V2Core):
 
     def list_inventory(self, **filters: Unpack[InventoryFilters]) -> Page[InventoryLevel]:
         """The first page of ``GET /v2/inventory`` (``Page.next_url`` leads on)."""
-        return self._call(self._first_page(self.inventory_pager(filters)))
+        return self._call(self._first_page(self._inventory_pager(filters)))
 
     def iter_inventory(self, **filters: Unpack[InventoryFilters]) -> Iterator[InventoryLevel]:
         """Every inventory level matching ``filters``, following ``links.next`` lazily."""
-        return self._iterate(self.inventory_pager(filters))
+        return self._iterate(self._inventory_pager(filters))
 
     def get_inventory_warehouse(self, inventory_warehouse_id: str) -> InventoryWarehouse:
         """``GET /v2/inventory_warehouses/{id}``."""
@@ -333,13 +333,13 @@ class ShipStationV2Client(_V2Core):
 
     def list_inventory_warehouses(self, *, limit: int | None = None) -> Page[InventoryWarehouse]:
         """The first page of ``GET /v2/inventory_warehouses``."""
-        return self._call(self._first_page(self.warehouses_pager(limit)))
+        return self._call(self._first_page(self._warehouses_pager(limit)))
 
     def iter_inventory_warehouses(
         self, *, limit: int | None = None
     ) -> Iterator[InventoryWarehouse]:
         """Every inventory warehouse, following ``links.next`` lazily."""
-        return self._iterate(self.warehouses_pager(limit))
+        return self._iterate(self._warehouses_pager(limit))
 
     def get_inventory_location(self, inventory_location_id: str) -> InventoryLocation:
         """``GET /v2/inventory_locations/{id}``."""
@@ -350,13 +350,13 @@ class ShipStationV2Client(_V2Core):
         self, *, inventory_warehouse_id: str | None = None, limit: int | None = None
     ) -> Page[InventoryLocation]:
         """The first page of ``GET /v2/inventory_locations``."""
-        return self._call(self._first_page(self.locations_pager(inventory_warehouse_id, limit)))
+        return self._call(self._first_page(self._locations_pager(inventory_warehouse_id, limit)))
 
     def iter_inventory_locations(
         self, *, inventory_warehouse_id: str | None = None, limit: int | None = None
     ) -> Iterator[InventoryLocation]:
         """Every inventory location, following ``links.next`` lazily."""
-        return self._iterate(self.locations_pager(inventory_warehouse_id, limit))
+        return self._iterate(self._locations_pager(inventory_warehouse_id, limit))
 
     # webhooks
 
@@ -366,7 +366,7 @@ class ShipStationV2Client(_V2Core):
         Raises:
             UnsafeUrlError: a URL, host, path or redirect that must not get credentials.
         """
-        call = self.webhook_call(pointer)
+        call = self._webhook_call(pointer)
         try:
             return self._call(call)
         except ApiError as error:
@@ -422,13 +422,13 @@ class AsyncShipStationV2Client(_V2Core):
     # the only methods that send
 
     async def _call(self, call: Call[T]) -> T:
-        body = self.body_of(await self._sender.send(call.request))
+        body = self._body_of(await self._sender.send(call.request))
         return call.decode(body) if call.decode else None  # type: ignore[return-value]
 
     async def _iterate(self, pager: V2Pager[T]) -> AsyncIterator[T]:
         request: Request | None = pager.first()
         while request is not None:
-            body = self.body_of(await self._sender.send(request))
+            body = self._body_of(await self._sender.send(request))
             for item in pager.decode(body).items:
                 yield item
             request = pager.next(body)
@@ -437,11 +437,11 @@ class AsyncShipStationV2Client(_V2Core):
 
     async def list_inventory(self, **filters: Unpack[InventoryFilters]) -> Page[InventoryLevel]:
         """The first page of ``GET /v2/inventory`` (``Page.next_url`` leads on)."""
-        return await self._call(self._first_page(self.inventory_pager(filters)))
+        return await self._call(self._first_page(self._inventory_pager(filters)))
 
     def iter_inventory(self, **filters: Unpack[InventoryFilters]) -> AsyncIterator[InventoryLevel]:
         """Every inventory level matching ``filters``, following ``links.next`` lazily."""
-        return self._iterate(self.inventory_pager(filters))
+        return self._iterate(self._inventory_pager(filters))
 
     async def get_inventory_warehouse(self, inventory_warehouse_id: str) -> InventoryWarehouse:
         """``GET /v2/inventory_warehouses/{id}``."""
@@ -452,13 +452,13 @@ class AsyncShipStationV2Client(_V2Core):
         self, *, limit: int | None = None
     ) -> Page[InventoryWarehouse]:
         """The first page of ``GET /v2/inventory_warehouses``."""
-        return await self._call(self._first_page(self.warehouses_pager(limit)))
+        return await self._call(self._first_page(self._warehouses_pager(limit)))
 
     def iter_inventory_warehouses(
         self, *, limit: int | None = None
     ) -> AsyncIterator[InventoryWarehouse]:
         """Every inventory warehouse, following ``links.next`` lazily."""
-        return self._iterate(self.warehouses_pager(limit))
+        return self._iterate(self._warehouses_pager(limit))
 
     async def get_inventory_location(self, inventory_location_id: str) -> InventoryLocation:
         """``GET /v2/inventory_locations/{id}``."""
@@ -469,14 +469,14 @@ class AsyncShipStationV2Client(_V2Core):
         self, *, inventory_warehouse_id: str | None = None, limit: int | None = None
     ) -> Page[InventoryLocation]:
         """The first page of ``GET /v2/inventory_locations``."""
-        pager = self.locations_pager(inventory_warehouse_id, limit)
+        pager = self._locations_pager(inventory_warehouse_id, limit)
         return await self._call(self._first_page(pager))
 
     def iter_inventory_locations(
         self, *, inventory_warehouse_id: str | None = None, limit: int | None = None
     ) -> AsyncIterator[InventoryLocation]:
         """Every inventory location, following ``links.next`` lazily."""
-        return self._iterate(self.locations_pager(inventory_warehouse_id, limit))
+        return self._iterate(self._locations_pager(inventory_warehouse_id, limit))
 
     # webhooks
 
@@ -486,7 +486,7 @@ class AsyncShipStationV2Client(_V2Core):
         Raises:
             UnsafeUrlError: a URL, host, path or redirect that must not get credentials.
         """
-        call = self.webhook_call(pointer)
+        call = self._webhook_call(pointer)
         try:
             return await self._call(call)
         except ApiError as error:
