@@ -1,6 +1,16 @@
 """Oracle Fusion Cloud ERP client: receivables, inventory, customers, accounts, batches."""
 
+from ._auth import BasicCredentials, OAuthClientCredentials, OracleOAuth
+from ._batch import BatchPart, BatchPartResult
 from ._converter import content_hash, dumps_wire, from_wire, make_converter, to_wire
+from .client import (
+    AsyncOracleFusionClient,
+    InventoryTransactionError,
+    OracleFusionClient,
+    OracleFusionSettings,
+    Page,
+    PostResult,
+)
 from .models import (
     AccountClass,
     AccountCombination,
@@ -24,13 +34,24 @@ from .models import (
 __all__ = [
     "AccountClass",
     "AccountCombination",
+    "AsyncOracleFusionClient",
+    "BasicCredentials",
+    "BatchPart",
+    "BatchPartResult",
     "CustomerAccount",
     "CustomerAccountSite",
     "InventoryStagedTransaction",
     "InventoryStagedTransactionRecord",
+    "InventoryTransactionError",
     "NewParty",
+    "OAuthClientCredentials",
+    "OracleFusionClient",
+    "OracleFusionSettings",
+    "OracleOAuth",
+    "Page",
     "Party",
     "PartyType",
+    "PostResult",
     "ReceivablesCreditMemo",
     "ReceivablesCreditMemoLine",
     "ReceivablesCreditMemoRecord",
