@@ -393,3 +393,41 @@ def test_converters_are_fresh_and_not_global() -> None:
 def test_decode_v2_generic() -> None:
     wh = decode_v2(InventoryWarehouse, {"inventory_warehouse_id": "se-1", "name": "W"})
     assert wh.name == "W"
+
+
+# -- Pacific time through the decoder ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("wire", "utc"),
+    [
+        ("2024-01-15T09:00:00", datetime(2024, 1, 15, 17, 0, tzinfo=UTC)),  # PST
+        ("2024-07-15T09:00:00", datetime(2024, 7, 15, 16, 0, tzinfo=UTC)),  # PDT
+        # Spring forward: 02:00-02:59 does not exist; read with the PST offset.
+        ("2024-03-10T01:59:59", datetime(2024, 3, 10, 9, 59, 59, tzinfo=UTC)),
+        ("2024-03-10T02:30:00", datetime(2024, 3, 10, 10, 30, tzinfo=UTC)),
+        ("2024-03-10T03:00:00", datetime(2024, 3, 10, 10, 0, tzinfo=UTC)),
+        # Fall back: 01:00-01:59 happens twice; read as the first (PDT) occurrence.
+        ("2024-11-03T00:59:59", datetime(2024, 11, 3, 7, 59, 59, tzinfo=UTC)),
+        ("2024-11-03T01:30:00", datetime(2024, 11, 3, 8, 30, tzinfo=UTC)),
+        ("2024-11-03T02:00:00", datetime(2024, 11, 3, 10, 0, tzinfo=UTC)),
+        # 0 to 7 fractional digits.
+        ("2015-07-16T14:00:34", datetime(2015, 7, 16, 21, 0, 34, tzinfo=UTC)),
+        ("2015-07-16T14:00:34.8", datetime(2015, 7, 16, 21, 0, 34, 800000, tzinfo=UTC)),
+        ("2015-07-16T14:00:34.55", datetime(2015, 7, 16, 21, 0, 34, 550000, tzinfo=UTC)),
+        ("2015-07-16T14:00:34.283", datetime(2015, 7, 16, 21, 0, 34, 283000, tzinfo=UTC)),
+        ("2015-07-16T14:00:34.8230000", datetime(2015, 7, 16, 21, 0, 34, 823000, tzinfo=UTC)),
+        ("2015-07-16T14:00:34.1234567", datetime(2015, 7, 16, 21, 0, 34, 123456, tzinfo=UTC)),
+    ],
+)
+def test_v1_timestamps_become_utc(wire: str, utc: datetime) -> None:
+    order = decode_order({"orderId": 1, "orderNumber": "N", "orderStatus": "s", "modifyDate": wire})
+    assert order.modify_date == utc
+    assert order.modify_date is not None
+    assert order.modify_date.tzinfo is UTC
+
+
+def test_date_only_fields_do_not_shift() -> None:
+    # Late-evening Pacific dates must not roll over to the next UTC day.
+    shipment = decode_shipment({"shipmentId": 1, "shipDate": "2024-11-03T00:00:00.0000000"})
+    assert shipment.ship_date == date(2024, 11, 3)
