@@ -16,6 +16,7 @@ loop offline, in milliseconds:
 from ._clock import VirtualClock
 from ._faults import FaultKind, FaultPlan, Faults
 from ._generator import BAD_SKU, GeneratedDay, OrderBundle, generate_day
+from ._oracle import OracleFusionSimulator
 from ._shipstation import (
     WEBHOOK_RESOURCE_TYPES,
     ShipStationData,
@@ -30,6 +31,7 @@ __all__ = [
     "FaultPlan",
     "Faults",
     "GeneratedDay",
+    "OracleFusionSimulator",
     "OrderBundle",
     "ShipStationData",
     "ShipStationSimulator",

@@ -1,0 +1,912 @@
+"""A stateful in-process simulator of Oracle Fusion Cloud ERP REST and its OAuth token endpoint.
+
+What it serves (facts and URLs in the module docstrings of the Oracle client and the reference):
+
+- an OCI IAM identity domain at a separate host: ``POST /oauth2/v1/token`` with client
+  credentials (Basic or form), answering ``{"access_token", "token_type": "Bearer",
+  "expires_in"}``; tokens expire on the simulator's clock and a pod request with an expired or
+  unknown token gets a 401 (https://docs.oracle.com/en/cloud/saas/financials/26d/farfa/configure_oauth.html);
+- ADF collections ``{items, count, hasMore, limit, offset, links}`` (``totalResults`` on request)
+  with ``q``, ``finder``, ``fields``, ``onlyData``, ``orderBy``, ``expand``, default page size
+  25 and a cap of 500
+  (https://docs.oracle.com/en/cloud/saas/human-resources/farws/Navigate_a_Collection.html);
+- ``receivablesInvoices`` and ``receivablesCreditMemos`` (create with Oracle's validation codes,
+  e.g. ``AR_BILL_TO_CUST_NOT_FOUND``; duplicate posting keys refused with a ``text/plain`` 400;
+  PATCH limited to InvoiceStatus, PaymentTerms and TransactionDate),
+  ``inventoryStagedTransactions`` (Online-mode errors reported as ``ErrorCode`` /
+  ``ErrorExplanation`` in a 2xx body), ``receivablesCustomerAccountSiteActivities`` (with the
+  ``CustomerAccountSiteActivitiesFinder``), parties with emails (``hubPersons`` by default),
+  ``accountCombinationsLOV``, and ``describe``;
+- batch requests: ``POST`` to the version root with ``application/vnd.oracle.adf.batch+json``;
+  all or none, and on failure only the failing parts are listed
+  (https://docs.oracle.com/en/cloud/saas/procurement/24c/fapra/Batch_Actions.html).
+
+Error bodies are ``text/plain`` "message (CODE)" by default, Oracle's usual style; a client that
+sends ``Accept: application/vnd.oracle.adf.error+json`` gets JSON with ``o:errorDetails``.
+Several details are UNCERTAIN in the reference (the batch failure body, the duplicate-number
+code, the account-combination error code); they are simulator choices, listed in
+``docs/testing.md``, and configurable where a real pod may differ.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import itertools
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC
+from decimal import Decimal
+from functools import partial
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from ml_connector._clock import Clock
+
+from ._adf import QueryError, matches, parse_finder, parse_q
+from ._base import Latency, SimulatorBase
+from ._faults import FaultKind, FaultPlan, Faults
+from ._generator import GeneratedDay
+from ._wire import json_response, text_response
+
+__all__ = ["OracleFusionSimulator"]
+
+DEFAULT_POD_URL = "https://sim-test.fa.us2.oraclecloud.com"
+DEFAULT_IDENTITY_URL = "https://idcs-0c0ffee0c0ffee0c0ffee0c0ffee0c0f.identity.oraclecloud.com"
+REST_VERSION = "11.13.18.05"
+BATCH_MEDIA_TYPE = "application/vnd.oracle.adf.batch+json"
+ERROR_MEDIA_TYPE = "application/vnd.oracle.adf.error+json"
+ITEM_MEDIA_TYPE = "application/vnd.oracle.adf.resourceitem+json"
+COLLECTION_MEDIA_TYPE = "application/vnd.oracle.adf.resourcecollection+json"
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 500
+
+
+class OracleError(Exception):
+    """An error the simulated pod answers with (status, message, Oracle code)."""
+
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
+    def text(self) -> str:
+        return f"{self.message} ({self.code})" if self.code else self.message
+
+
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    415: "Unsupported Media Type",
+}
+
+
+_TRANSACTION_ATTRIBUTES = (
+    "DueDate",
+    "ConversionDate",
+    "ConversionRate",
+    "ConversionRateType",
+    "SpecialInstructions",
+    "CrossReference",
+    "DocumentNumber",
+    "TransactionNumber",
+    "TransactionDate",
+    "AccountingDate",
+    "TransactionType",
+    "TransactionSource",
+    "BillToCustomerNumber",
+    "BillToSite",
+    "BillToContact",
+    "Comments",
+    "InternalNotes",
+    "PaymentTerms",
+    "LegalEntityIdentifier",
+    "PurchaseOrder",
+    "PurchaseOrderDate",
+    "PurchaseOrderRevision",
+)
+
+
+class _Resource:
+    """One REST resource: items by key, finders, and an optional create hook."""
+
+    def __init__(
+        self,
+        name: str,
+        root: str,
+        key: str,
+        *,
+        finders: Mapping[str, Mapping[str, str]] | None = None,
+        writable: bool = True,
+    ) -> None:
+        self.name = name
+        self.root = root
+        self.key = key
+        self.items: dict[Any, dict[str, Any]] = {}
+        # finder name -> {finder variable: attribute}
+        self.finders: dict[str, Mapping[str, str]] = {"PrimaryKey": {key: key}}
+        self.finders.update(finders or {})
+        self.writable = writable
+
+
+class OracleFusionSimulator(SimulatorBase):
+    """Oracle Fusion Cloud ERP REST (a pod) and its identity domain, in process.
+
+    Args:
+        pod_url: The pod's base URL (scheme and host).
+        identity_url: The identity domain's base URL (a separate host).
+        client_id: OAuth client id the token endpoint accepts.
+        client_secret: Its secret.
+        scope: The scope it insists on, verbatim (``None``: any scope).
+        token_ttl: Token lifetime in seconds (``expires_in``; Oracle's default is 3600).
+        basic_users: ``{user: password}`` accepted with Basic auth on the pod (dev pods).
+        version: The REST version in paths.
+        ledger_currency: Invoices in another currency need conversion info
+            (``AR_FUNC_CURRENCY_REQ``).
+        business_units: Accepted ``BusinessUnit`` values (``None``: any).
+        transaction_sources: Accepted ``TransactionSource`` values (``None``: any).
+        invoice_key: The invoice attribute that carries the posting key; a second invoice with
+            the same value is refused (TransactionNumber by default; CrossReference is the
+            usual alternative).
+        credit_memo_key: The same for credit memos.
+        inventory_key: The same for staged inventory transactions (TransactionReference).
+        duplicate_error_code: The code in the duplicate-key message (UNCERTAIN; a choice).
+        party_resource: The party resource searched by email, as ``root/resource``.
+        party_email_attribute: The attribute holding the email on it.
+        account_attribute: The ``accountCombinationsLOV`` attribute with the segment string.
+        clock, latency, faults: As for the ShipStation simulators.
+    """
+
+    supported_faults = frozenset(FaultKind)
+
+    def __init__(
+        self,
+        *,
+        pod_url: str = DEFAULT_POD_URL,
+        identity_url: str = DEFAULT_IDENTITY_URL,
+        client_id: str = "sim-client",
+        client_secret: str = "sim-client-secret",  # noqa: S107 (the simulator's own test credential)
+        scope: str | None = None,
+        token_ttl: int = 3600,
+        basic_users: Mapping[str, str] | None = None,
+        version: str = REST_VERSION,
+        ledger_currency: str = "USD",
+        business_units: Iterable[str] | None = None,
+        transaction_sources: Iterable[str] | None = None,
+        invoice_key: str = "TransactionNumber",
+        credit_memo_key: str = "TransactionNumber",
+        inventory_key: str = "TransactionReference",
+        duplicate_error_code: str = "AR_DUPLICATE_TRX_NUMBER",
+        party_resource: str = "crmRestApi/hubPersons",
+        party_email_attribute: str = "EmailAddress",
+        account_attribute: str = "ConcatenatedSegments",
+        clock: Clock | None = None,
+        latency: Latency = 0.0,
+        faults: FaultPlan | Faults | None = None,
+    ) -> None:
+        super().__init__(clock=clock, latency=latency, faults=faults)
+        self.pod_host = urlsplit(pod_url).hostname
+        self.pod_url = pod_url.rstrip("/")
+        self.identity_host = urlsplit(identity_url).hostname
+        self.identity_url = identity_url.rstrip("/")
+        self._client = (client_id, client_secret)
+        self.scope = scope
+        self.token_ttl = token_ttl
+        self.basic_users = dict(basic_users or {})
+        self.version = version
+        self.ledger_currency = ledger_currency
+        self.business_units = None if business_units is None else frozenset(business_units)
+        self.sources = None if transaction_sources is None else frozenset(transaction_sources)
+        self.invoice_key = invoice_key
+        self.credit_memo_key = credit_memo_key
+        self.inventory_key = inventory_key
+        self.duplicate_error_code = duplicate_error_code
+        party_root, _, party_name = party_resource.partition("/")
+        self.party_email_attribute = party_email_attribute
+        self.account_attribute = account_attribute
+        self.items: set[str] = set()  # ItemNumbers the pod knows (empty: accept any)
+        self.organizations: set[str] = set()  # OrganizationCode values (empty: accept any)
+        self.tokens: dict[str, float] = {}
+        self.token_requests = 0
+        self.created: dict[str, int] = {}
+        self._ids = itertools.count(300_100_180_000_001)
+        self._numbers = itertools.count(1001)
+        self._journal: list[Callable[[], None]] | None = None
+        self.resources: dict[str, _Resource] = {}
+        for resource in (
+            _Resource("receivablesInvoices", "fscmRestApi", "CustomerTransactionId"),
+            _Resource("receivablesCreditMemos", "fscmRestApi", "CustomerTransactionId"),
+            _Resource("inventoryStagedTransactions", "fscmRestApi", "TransactionInterfaceId"),
+            _Resource(
+                "receivablesCustomerAccountSiteActivities",
+                "fscmRestApi",
+                "BillToSiteUseId",
+                finders={
+                    "CustomerAccountSiteActivitiesFinder": {
+                        name: name
+                        for name in (
+                            "AccountNumber",
+                            "BillToSiteNumber",
+                            "CustomerName",
+                            "TaxRegistrationNumber",
+                            "TaxpayerIdentificationNumber",
+                        )
+                    }
+                },
+                writable=False,
+            ),
+            _Resource(
+                "accountCombinationsLOV", "fscmRestApi", "_CODE_COMBINATION_ID", writable=False
+            ),
+            _Resource(party_name, party_root, "PartyNumber"),
+        ):
+            self.resources[resource.name] = resource
+        self.party_resource = self.resources[party_name]
+
+    def __repr__(self) -> str:
+        counts = {name: len(r.items) for name, r in self.resources.items()}
+        return f"OracleFusionSimulator(pod={self.pod_url!r}, items={counts})"
+
+    # -- seeding and inspection ------------------------------------------------------------------
+
+    def load(self, day: GeneratedDay) -> None:
+        """Load the Oracle side of a generated day: customer sites, parties, account
+        combinations, items and inventory organizations."""
+        with self._lock:
+            for site in day.iter_oracle_customer_sites():
+                self.add_customer_site(site)
+            for party in day.iter_oracle_parties():
+                self.add_party(party)
+            for combination in day.account_combinations:
+                self.add_account_combination(combination)
+            self.items.update(day.oracle_items)
+            self.organizations.update(day.organizations.values())
+
+    def add_customer_site(self, site: Mapping[str, Any]) -> None:
+        """Add a ``receivablesCustomerAccountSiteActivities`` item (account and bill-to site)."""
+        with self._lock:
+            resource = self.resources["receivablesCustomerAccountSiteActivities"]
+            resource.items[site["BillToSiteUseId"]] = dict(site)
+
+    def add_party(self, party: Mapping[str, Any]) -> None:
+        """Add a party (``PartyId``, ``PartyNumber``, ``PartyName`` and the email attribute)."""
+        with self._lock:
+            self.party_resource.items[party["PartyNumber"]] = dict(party)
+
+    def add_account_combination(self, segments: str, *, enabled: bool = True) -> None:
+        """Add a valid account combination such as ``01-4011001-00-0100-01-01-00``."""
+        with self._lock:
+            resource = self.resources["accountCombinationsLOV"]
+            ccid = 10_000 + len(resource.items)
+            item: dict[str, Any] = {
+                "_CODE_COMBINATION_ID": ccid,
+                "_CHART_OF_ACCOUNTS_ID": 101,
+                self.account_attribute: segments,
+                "EnabledFlag": "Y" if enabled else "N",
+                "AccountType": "R",
+                "StartDateActive": None,
+                "EndDateActive": None,
+            }
+            for n, segment in enumerate(segments.split("-"), start=1):
+                item[f"Segment{n}"] = segment
+            resource.items[ccid] = item
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far is expired from now on."""
+        with self._lock:
+            now = self.clock.monotonic()
+            self.tokens = dict.fromkeys(self.tokens, now)
+
+    def collection(self, resource: str) -> list[dict[str, Any]]:
+        """A copy of every item of ``resource`` (``"receivablesInvoices"``, ...)."""
+        with self._lock:
+            return copy.deepcopy(list(self.resources[resource].items.values()))
+
+    def invoices(self) -> list[dict[str, Any]]:
+        """Every receivables invoice created so far."""
+        return self.collection("receivablesInvoices")
+
+    def credit_memos(self) -> list[dict[str, Any]]:
+        """Every credit memo created so far."""
+        return self.collection("receivablesCreditMemos")
+
+    def inventory_transactions(self) -> list[dict[str, Any]]:
+        """Every staged inventory transaction created so far."""
+        return self.collection("inventoryStagedTransactions")
+
+    # -- transport entry ---------------------------------------------------------------------
+
+    def fault_response(self, kind: FaultKind, request: httpx.Request) -> httpx.Response:
+        if kind is FaultKind.RATE_LIMIT:
+            return text_response(429, "Too Many Requests", headers={"Retry-After": "30"})
+        status = self.faults.plan.server_error_status
+        return text_response(status, "The server is temporarily unavailable.")
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        if host == self.identity_host:
+            return self._token(request)
+        if host != self.pod_host:
+            raise httpx.ConnectError(f"simulated: cannot resolve host {host!r}", request=request)
+        if not self._authorised(request):
+            return httpx.Response(401, headers={"WWW-Authenticate": 'Bearer realm="oracle"'})
+        wants_json = ERROR_MEDIA_TYPE in request.headers.get("Accept", "")
+        try:
+            return self._route(request)
+        except OracleError as exc:
+            return self._error_response(exc, wants_json)
+
+    def _error_response(self, exc: OracleError, wants_json: bool) -> httpx.Response:
+        if wants_json:
+            body = {
+                "title": _REASONS.get(exc.status, "Error"),
+                "status": str(exc.status),
+                "o:errorDetails": [
+                    {"detail": exc.message, "o:errorCode": exc.code or str(exc.status)}
+                ],
+            }
+            return json_response(exc.status, body, content_type=ERROR_MEDIA_TYPE)
+        return text_response(exc.status, exc.text())
+
+    # -- identity domain ---------------------------------------------------------------------
+
+    def _token(self, request: httpx.Request) -> httpx.Response:
+        if request.method != "POST" or request.url.path != "/oauth2/v1/token":
+            return text_response(404, "Not Found")
+        form = {k: v[0] for k, v in parse_qs(request.content.decode("utf-8", "replace")).items()}
+        client = _basic(request.headers.get("Authorization"))
+        if client is None and "client_id" in form:
+            client = (form["client_id"], form.get("client_secret", ""))
+        if client != self._client:
+            return json_response(
+                401,
+                {"error": "invalid_client", "error_description": "Client authentication failed."},
+            )
+        if form.get("grant_type") != "client_credentials":
+            return json_response(
+                400,
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "The grant type is not supported.",
+                },
+            )
+        if self.scope is not None and form.get("scope") != self.scope:
+            return json_response(
+                400,
+                {
+                    "error": "invalid_scope",
+                    "error_description": "The requested scope is invalid, unknown, or malformed.",
+                },
+            )
+        self.token_requests += 1
+        token = f"eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.sim-{self.token_requests:06d}.signature"
+        self.tokens[token] = self.clock.monotonic() + self.token_ttl
+        body = {"access_token": token, "token_type": "Bearer", "expires_in": self.token_ttl}
+        return json_response(200, body, headers={"Cache-Control": "no-store"})
+
+    def _authorised(self, request: httpx.Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            expiry = self.tokens.get(header[7:].strip())
+            return expiry is not None and self.clock.monotonic() < expiry
+        user = _basic(header)
+        return user is not None and self.basic_users.get(user[0]) == user[1]
+
+    # -- routing -----------------------------------------------------------------------------
+
+    def _route(self, request: httpx.Request) -> httpx.Response:
+        parts = [p for p in request.url.path.split("/") if p]
+        if (
+            len(parts) < 3
+            or parts[1] != "resources"
+            or parts[0]
+            not in (
+                "fscmRestApi",
+                "crmRestApi",
+            )
+        ):
+            raise OracleError(404, "The requested URL was not found on this server.")
+        root, version, rest = parts[0], parts[2], parts[3:]
+        if version not in (self.version, "latest"):
+            raise OracleError(404, f"The REST version {version} is not supported.")
+        method = request.method.upper()
+        if not rest:
+            if method == "POST":
+                ctype = request.headers.get("Content-Type", "")
+                if BATCH_MEDIA_TYPE not in ctype:
+                    raise OracleError(415, f"Unsupported media type {ctype!r} for a batch request.")
+                return self._batch(root, _json(request))
+            raise OracleError(405, f"{method} is not supported on the version root.")
+        name = rest[0]
+        if name == "describe" and method == "GET":
+            return json_response(
+                200, self._describe([r for r in self.resources.values() if r.root == root])
+            )
+        resource = self.resources.get(name)
+        if resource is None or resource.root != root:
+            raise OracleError(404, f"The resource {name} was not found.")
+        params = dict(request.url.params.items())
+        path = "/" + "/".join(rest)
+        status, body = self._operate(resource, method, rest[1:], params, request, path)
+        if status == 204:
+            return httpx.Response(204)
+        ctype = COLLECTION_MEDIA_TYPE if len(rest) == 1 and method == "GET" else ITEM_MEDIA_TYPE
+        return json_response(status, body, content_type=ctype)
+
+    def _operate(
+        self,
+        resource: _Resource,
+        method: str,
+        rest: Sequence[str],
+        params: Mapping[str, str],
+        request: httpx.Request | None,
+        path: str,
+        payload: Any = None,
+    ) -> tuple[int, Any]:
+        """One operation on a resource; shared by direct requests and batch parts."""
+        base = f"{self.pod_url}/{resource.root}/resources/{self.version}/{resource.name}"
+        if rest and rest[0] == "describe" and method == "GET":
+            return 200, self._describe([resource])
+        if not rest:
+            if method == "GET":
+                return 200, self._list(resource, params, base)
+            if method == "POST":
+                if not resource.writable:
+                    raise OracleError(405, f"POST is not supported on {resource.name}.")
+                body = payload if payload is not None else _json(request)
+                return 201, self._item(resource, self._create(resource, body), base, params)
+            raise OracleError(405, f"{method} is not supported on {resource.name}.")
+        key = _key(resource, rest[0])
+        item = resource.items.get(key)
+        if item is None:
+            raise OracleError(404, f"The requested {resource.name} item {rest[0]} was not found.")
+        if method == "GET":
+            return 200, self._item(resource, item, base, params)
+        if not resource.writable:
+            raise OracleError(405, f"{method} is not supported on {resource.name}.")
+        if method == "PATCH":
+            body = payload if payload is not None else _json(request)
+            return 200, self._item(resource, self._update(resource, key, body), base, params)
+        if method == "DELETE":
+            self._remove(resource, key)
+            return 204, None
+        raise OracleError(405, f"{method} is not supported on {resource.name} items.")
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _list(self, resource: _Resource, params: Mapping[str, str], base: str) -> dict[str, Any]:
+        items = list(resource.items.values())
+        try:
+            if params.get("finder"):
+                name, bindings = parse_finder(params["finder"])
+                variables = resource.finders.get(name)
+                if variables is None:
+                    raise OracleError(400, f"The finder {name} isn't defined for {resource.name}.")
+                unknown = set(bindings) - set(variables)
+                if unknown or not bindings:
+                    raise OracleError(
+                        400, f"The finder {name} needs one of {sorted(variables)} as variables."
+                    )
+                items = [
+                    i
+                    for i in items
+                    if all(str(i.get(variables[k])) == v for k, v in bindings.items())
+                ]
+            if params.get("q"):
+                conditions = parse_q(params["q"])
+                items = [i for i in items if matches(i, conditions)]
+            if params.get("orderBy"):
+                for spec in reversed(params["orderBy"].split(",")):
+                    attribute, _, direction = spec.partition(":")
+                    items.sort(
+                        key=_order_key(attribute.strip()),
+                        reverse=direction.strip().lower() == "desc",
+                    )
+            limit = int(params.get("limit") or DEFAULT_LIMIT)
+            offset = int(params.get("offset") or 0)
+        except (QueryError, ValueError) as exc:
+            raise OracleError(400, f"The URL parameter is not valid: {exc}") from None
+        if limit < 1 or offset < 0:
+            raise OracleError(400, "limit must be positive and offset not negative.")
+        limit = min(limit, MAX_LIMIT)  # the server clamps; clients must page on hasMore
+        page = items[offset : offset + limit]
+        body: dict[str, Any] = {
+            "items": [self._item(resource, i, base, params) for i in page],
+            "count": len(page),
+            "hasMore": offset + len(page) < len(items),
+            "limit": limit,
+            "offset": offset,
+        }
+        if params.get("totalResults", "").lower() == "true":
+            body["totalResults"] = len(items)
+        if not _only_data(params):
+            body["links"] = [
+                {"rel": "self", "href": base, "name": resource.name, "kind": "collection"}
+            ]
+        return body
+
+    def _item(
+        self,
+        resource: _Resource,
+        item: Mapping[str, Any],
+        base: str,
+        params: Mapping[str, str],
+    ) -> dict[str, Any]:
+        fields = [f.strip() for f in params.get("fields", "").split(",") if f.strip()]
+        expand = {e.strip() for e in params.get("expand", "").split(",") if e.strip()}
+        children = [k for k, v in item.items() if isinstance(v, list) and k != "links"]
+        if fields:
+            # "fields ... cannot be combined with expand ... only fields will be considered."
+            out = {f: item.get(f) for f in fields}
+        else:
+            out = {
+                k: copy.deepcopy(v)
+                for k, v in item.items()
+                if k not in children or "all" in expand or k in expand
+            }
+        if not _only_data(params):
+            href = f"{base}/{item[resource.key]}"
+            links = [
+                {"rel": "self", "href": href, "name": resource.name, "kind": "item"},
+                {"rel": "canonical", "href": href, "name": resource.name, "kind": "item"},
+            ]
+            links += [
+                {"rel": "child", "href": f"{href}/child/{c}", "name": c, "kind": "collection"}
+                for c in children
+            ]
+            out["links"] = links
+        return out
+
+    def _describe(self, resources: Sequence[_Resource]) -> dict[str, Any]:
+        described = {}
+        for resource in resources:
+            attributes = sorted(
+                {k for item in resource.items.values() for k in item} | {resource.key}
+            )
+            described[resource.name] = {
+                "title": resource.name,
+                "attributes": [{"name": a, "queryable": True} for a in attributes],
+                "collection": {
+                    "rangeSize": DEFAULT_LIMIT,
+                    "finders": [
+                        {"name": n, "attributes": [{"name": v} for v in vs]}
+                        for n, vs in resource.finders.items()
+                    ],
+                },
+                "item": {"key": resource.key},
+            }
+        return {"Resources": described}
+
+    # -- writing (journalled so a batch can roll back) ---------------------------------------
+
+    def _put(self, resource: _Resource, key: Any, item: dict[str, Any]) -> None:
+        previous = resource.items.get(key)
+        resource.items[key] = item
+        if self._journal is not None:
+            self._journal.append(partial(_restore, resource.items, key, previous))
+
+    def _remove(self, resource: _Resource, key: Any) -> None:
+        previous = resource.items.pop(key)
+        if self._journal is not None:
+            self._journal.append(partial(_restore, resource.items, key, previous))
+
+    def _now(self) -> str:
+        return self.clock.now().astimezone(UTC).isoformat(timespec="milliseconds")
+
+    def _duplicate(self, resource: _Resource, attribute: str, body: Mapping[str, Any]) -> None:
+        value = body.get(attribute)
+        if value in (None, ""):
+            return
+        if any(item.get(attribute) == value for item in resource.items.values()):
+            raise OracleError(
+                400,
+                f"A {resource.name} record with {attribute} {value} already exists. "
+                f"Enter a unique value.",
+                self.duplicate_error_code,
+            )
+
+    def _account(self, number: Any, field: str, code: str) -> dict[str, Any]:
+        sites = self.resources["receivablesCustomerAccountSiteActivities"].items.values()
+        for site in sites:
+            if site.get("AccountNumber") == str(number):
+                return site
+        raise OracleError(400, f"The {field} {number} isn't valid.", code)
+
+    def _check_combination(self, value: Any, where: str, code: str) -> None:
+        combos = self.resources["accountCombinationsLOV"].items.values()
+        if not any(
+            c.get(self.account_attribute) == value and c.get("EnabledFlag") == "Y" for c in combos
+        ):
+            raise OracleError(
+                400, f"The account combination {value} for {where} isn't valid.", code
+            )
+
+    def _create(self, resource: _Resource, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise OracleError(400, "The request body must be a JSON object.")
+        item = copy.deepcopy(body)
+        now = self._now()
+        if resource.name == "receivablesInvoices":
+            self._create_transaction(resource, item, self.invoice_key, invoice=True)
+        elif resource.name == "receivablesCreditMemos":
+            self._create_transaction(resource, item, self.credit_memo_key, invoice=False)
+        elif resource.name == "inventoryStagedTransactions":
+            self._create_inventory(resource, item)
+        else:
+            item.setdefault("PartyId", next(self._ids))
+            item.setdefault("PartyNumber", f"P{item['PartyId']}")
+            contacts = item.get("ContactPoint")
+            if self.party_email_attribute not in item and isinstance(contacts, list):
+                emails = [c.get("EmailAddress") for c in contacts if isinstance(c, dict)]
+                item[self.party_email_attribute] = next((e for e in emails if e), None)
+        item.setdefault("CreationDate", now)
+        item["LastUpdateDate"] = now
+        self._put(resource, item[resource.key], item)
+        self.created[resource.name] = self.created.get(resource.name, 0) + 1
+        return item
+
+    def _create_transaction(
+        self, resource: _Resource, item: dict[str, Any], key: str, *, invoice: bool
+    ) -> None:
+        # Codes from https://docs.oracle.com/en/cloud/saas/financials/25c/farfa/Error_Messages_for_Receivables_Invoices.html
+        self._duplicate(resource, key, item)
+        unit = item.get("BusinessUnit")
+        if not unit or (self.business_units is not None and unit not in self.business_units):
+            raise OracleError(400, f"The business unit {unit} isn't valid.", "AR_BU_NOT_FOUND")
+        source = item.get("TransactionSource")
+        if self.sources is not None and source not in self.sources:
+            raise OracleError(
+                400, f"The transaction source {source} isn't valid.", "AR_BATCH_SOURCE_NOT_FOUND"
+            )
+        account = self._account(
+            item.get("BillToCustomerNumber"),
+            "bill-to customer account number",
+            "AR_BILL_TO_CUST_NOT_FOUND",
+        )
+        site = item.get("BillToSite")
+        sites = self.resources["receivablesCustomerAccountSiteActivities"].items.values()
+        if site and not any(
+            s.get("AccountNumber") == account["AccountNumber"] and s.get("BillToSiteNumber") == site
+            for s in sites
+        ):
+            raise OracleError(
+                400, f"The bill-to site {site} isn't valid.", "AR_BILL_TO_SITE_NOT_FOUND"
+            )
+        currency = item.get("InvoiceCurrencyCode" if invoice else "CreditMemoCurrency")
+        if currency and currency != self.ledger_currency and not item.get("ConversionRateType"):
+            raise OracleError(
+                400,
+                "You can only create an invoice in the ledger currency.",
+                "AR_FUNC_CURRENCY_REQ",
+            )
+        lines_name = "receivablesInvoiceLines" if invoice else "receivablesCreditMemoLines"
+        total = Decimal(0)
+        for n, line in enumerate(item.get(lines_name) or [], start=1):
+            number = line.get("LineNumber", n)
+            if not (line.get("Description") or line.get("ItemNumber") or line.get("MemoLine")):
+                raise OracleError(
+                    400,
+                    f"Enter a value for item, memo line, or description for line {number}.",
+                    "AR_LINE_ATTR_OPT_REQ",
+                )
+            item_number = line.get("ItemNumber")
+            if item_number and self.items and item_number not in self.items:
+                raise OracleError(400, f"The item {item_number} isn't valid.", "AR_ITEM_NOT_FOUND")
+            amount = line.get("LineAmount")
+            if amount is None and line.get("Quantity") is not None:
+                amount = Decimal(str(line["Quantity"])) * Decimal(
+                    str(line.get("UnitSellingPrice") or 0)
+                )
+                line["LineAmount"] = amount
+            total += Decimal(str(amount or 0))
+            line.setdefault("CustomerTransactionLineId", next(self._ids))
+        dists_name = (
+            "receivablesInvoiceDistributions" if invoice else "receivablesCreditMemoDistributions"
+        )
+        for dist in item.get(dists_name) or []:
+            if dist.get("AccountCombination") is not None:
+                self._check_combination(
+                    dist["AccountCombination"],
+                    f"the {dist.get('AccountClass', 'distribution')} distribution",
+                    "AR_INVALID_ACCOUNT_COMBINATION",
+                )
+            dist.setdefault("DistributionId", next(self._ids))
+        item["CustomerTransactionId"] = next(self._ids)
+        # A real pod answers with every attribute, null when unset.
+        for attribute in _TRANSACTION_ATTRIBUTES:
+            item.setdefault(attribute, None)
+        if not item.get("TransactionNumber"):
+            # A source with automatic numbering assigns the number (the doc shows "864").
+            item["TransactionNumber"] = str(next(self._numbers))
+        item["BillToSite"] = item.get("BillToSite") or account["BillToSiteNumber"]
+        item["BillToCustomerName"] = item.get("BillToCustomerName") or account["CustomerName"]
+        item["BillToPartyId"] = account["CustomerId"]
+        item.setdefault("InvoiceStatus" if invoice else "CreditMemoStatus", "Incomplete")
+        item["EnteredAmount"] = total
+        if invoice:
+            item["InvoiceBalanceAmount"] = total
+
+    def _create_inventory(self, resource: _Resource, item: dict[str, Any]) -> None:
+        self._duplicate(resource, self.inventory_key, item)
+        for required in ("ItemNumber", "TransactionTypeName", "TransactionQuantity"):
+            if item.get(required) in (None, ""):
+                raise OracleError(
+                    400,
+                    f"You must provide a value for the attribute {required}.",
+                    "FND_CMN_REQ_ATTRIB_API_SERV",
+                )
+        item["TransactionInterfaceId"] = next(self._ids)
+        item.setdefault("TransactionHeaderId", next(self._ids))
+        # Online mode reports processing errors inside a successful response
+        # (reference notes, inventory section); these codes are the simulator's own.
+        error: tuple[str, str] | None = None
+        organization = item.get("OrganizationCode")
+        if (
+            self.organizations
+            and organization is not None
+            and organization not in self.organizations
+        ):
+            error = ("INV_INVALID_ORGANIZATION", f"The organization {organization} isn't valid.")
+        elif self.items and item["ItemNumber"] not in self.items:
+            error = (
+                "INV_INVALID_ITEM",
+                f"The item {item['ItemNumber']} isn't valid in this organization.",
+            )
+        elif item.get("AccountCombination") is not None:
+            combos = self.resources["accountCombinationsLOV"].items.values()
+            if not any(c.get(self.account_attribute) == item["AccountCombination"] for c in combos):
+                error = (
+                    "INV_INVALID_DIST_ACCOUNT",
+                    f"The account {item['AccountCombination']} isn't valid.",
+                )
+        item["ErrorCode"] = error[0] if error else None
+        item["ErrorExplanation"] = error[1] if error else None
+        item["ProcessStatus"] = "3" if error else "1"
+
+    def _update(self, resource: _Resource, key: Any, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise OracleError(400, "The request body must be a JSON object.")
+        if resource.name == "receivablesInvoices":
+            # "You can update only the InvoiceStatus, PaymentTerms, and TransactionDate attributes."
+            allowed = {"InvoiceStatus", "PaymentTerms", "TransactionDate"}
+            other = sorted(set(body) - allowed)
+            if other:
+                raise OracleError(
+                    400,
+                    f"You can update only the InvoiceStatus, PaymentTerms, and TransactionDate "
+                    f"attributes, not {', '.join(other)}.",
+                )
+        item = copy.deepcopy(resource.items[key])
+        item.update(copy.deepcopy(body))
+        item["LastUpdateDate"] = self._now()
+        self._put(resource, key, item)
+        return item
+
+    # -- batch -------------------------------------------------------------------------------
+
+    def _batch(self, root: str, body: Any) -> httpx.Response:
+        parts = body.get("parts") if isinstance(body, dict) else None
+        if not isinstance(parts, list) or not parts:
+            raise OracleError(400, "A batch request needs a non-empty parts array.")
+        self._journal = []
+        results: list[dict[str, Any]] = []
+        failures: list[dict[str, Any]] = []
+        status = 400
+        try:
+            for part in parts:
+                try:
+                    results.append(self._part(root, part))
+                except OracleError as exc:
+                    if not failures:
+                        status = exc.status
+                    failures.append(
+                        {
+                            "id": part.get("id") if isinstance(part, dict) else None,
+                            "path": part.get("path") if isinstance(part, dict) else None,
+                            "operation": part.get("operation") if isinstance(part, dict) else None,
+                            "payload": {
+                                "title": _REASONS.get(exc.status, "Error"),
+                                "status": str(exc.status),
+                                "detail": exc.text(),
+                                "o:errorCode": exc.code,
+                                "o:errorDetails": [
+                                    {"detail": exc.message, "o:errorCode": exc.code}
+                                ],
+                            },
+                        }
+                    )
+            if failures:
+                # All or none: undo every part that was applied, report only failing parts.
+                for undo in reversed(self._journal):
+                    undo()
+                return json_response(status, {"parts": failures}, content_type=BATCH_MEDIA_TYPE)
+        finally:
+            self._journal = None
+        return json_response(200, {"parts": results}, content_type=BATCH_MEDIA_TYPE)
+
+    def _part(self, root: str, part: Any) -> dict[str, Any]:
+        if not isinstance(part, dict) or not part.get("id") or not part.get("path"):
+            raise OracleError(400, "Each batch part needs an id, a path and an operation.")
+        operations = {
+            "get": "GET",
+            "create": "POST",
+            "update": "PATCH",
+            "replace": "PATCH",
+            "delete": "DELETE",
+        }
+        method = operations.get(str(part.get("operation", "")).lower())
+        if method is None:
+            raise OracleError(400, f"The batch operation {part.get('operation')!r} isn't valid.")
+        url = urlsplit(str(part["path"]))
+        segments = [p for p in url.path.split("/") if p]
+        # A part path is relative to the version root ("/receivablesInvoices") or absolute.
+        if "resources" in segments:
+            segments = segments[segments.index("resources") + 2 :]
+        if not segments or segments[0] not in self.resources:
+            raise OracleError(404, f"The resource in path {part['path']} was not found.")
+        resource = self.resources[segments[0]]
+        params = {k: v[0] for k, v in parse_qs(url.query).items()}
+        _status, body = self._operate(
+            resource, method, segments[1:], params, None, url.path, payload=part.get("payload")
+        )
+        result = {"id": part["id"], "path": part["path"], "operation": part["operation"]}
+        if body is not None:
+            result["payload"] = body
+        return result
+
+
+def _order_key(attribute: str) -> Callable[[Mapping[str, Any]], tuple[int, int, Any]]:
+    def key(item: Mapping[str, Any]) -> tuple[int, int, Any]:
+        value = item.get(attribute)
+        if value is None:
+            return (0, 0, 0)
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            return (1, 0, value)
+        return (1, 1, str(value))
+
+    return key
+
+
+def _restore(items: dict[Any, dict[str, Any]], key: Any, previous: dict[str, Any] | None) -> None:
+    if previous is None:
+        items.pop(key, None)
+    else:
+        items[key] = previous
+
+
+def _basic(header: str | None) -> tuple[str, str] | None:
+    if not header or not header.startswith("Basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+    except ValueError:
+        return None
+    return user, password
+
+
+def _json(request: httpx.Request | None) -> Any:
+    if request is None:
+        return None
+    try:
+        return json.loads(request.content, parse_float=Decimal)
+    except ValueError:
+        raise OracleError(400, "The request body isn't valid JSON.") from None
+
+
+def _key(resource: _Resource, text: str) -> Any:
+    sample = next(iter(resource.items), None)
+    if isinstance(sample, int):
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+
+
+def _only_data(params: Mapping[str, str]) -> bool:
+    return params.get("onlyData", "").lower() == "true"
