@@ -91,7 +91,8 @@ class FakeOracle:
             self.api_auth.append(request.headers.get("Authorization", ""))
         bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
         if self.reject_all or bearer in self.rejected_tokens:
-            return httpx.Response(401, text="Unauthorized")
+            # A careless server that echoes the credential it refused.
+            return httpx.Response(401, text=f"Unauthorized: {bearer} / {CANARY_SECRET}")
         return httpx.Response(200, json={"items": [], "hasMore": False})
 
     async def ahandle(self, request: httpx.Request) -> httpx.Response:
@@ -261,7 +262,7 @@ def _json(status: int, body: object) -> Callable[[int], httpx.Response]:
             None,
             "HTML page",
         ),
-        (lambda _: httpx.Response(502, text="Bad Gateway"), None, "HTTP 502"),
+        (lambda _: httpx.Response(502, text=f"Bad Gateway {CANARY_SECRET}"), None, "HTTP 502"),
         (_json(200, {"token_type": "Bearer", "expires_in": 3600}), None, "no access_token"),
         (
             _json(200, {"access_token": CANARY_TOKEN, "expires_in": "soon"}),

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 
 from ml_connector import (
+    AuthenticationError,
     ClientError,
     ConfigurationError,
     ConflictError,
@@ -28,9 +31,12 @@ from ml_connector.oracle import (
     BatchPart,
     InventoryTransactionError,
     NewParty,
+    OAuthClientCredentials,
     OracleFusionClient,
     OracleFusionSettings,
     PartyType,
+    ReceivablesCreditMemo,
+    ReceivablesCreditMemoLine,
     ReceivablesInvoiceRecord,
 )
 from ml_connector.testing import VirtualClock
@@ -380,8 +386,6 @@ def test_list_invoices_one_page(clock: VirtualClock) -> None:
 
 
 def test_post_credit_memo_once(clock: VirtualClock) -> None:
-    from .test_converter import ReceivablesCreditMemo, ReceivablesCreditMemoLine
-
     memo = ReceivablesCreditMemo(
         business_unit="Vision Operations",
         transaction_source="Manual",
@@ -420,8 +424,6 @@ def test_post_credit_memo_once(clock: VirtualClock) -> None:
         unit_selling_price=Decimal(5),
         amount=Decimal(5),
     )
-    import attrs
-
     with pytest.raises(MappingError, match="negative"):
         client(pod, clock).create_credit_memo(attrs.evolve(memo, lines=[positive]))
 
@@ -713,6 +715,55 @@ def test_describe_and_ping(clock: VirtualClock) -> None:
     assert pod.requests[0].url.path == f"{ROOT}/receivablesInvoices/describe"
     assert info["attributes"] == 3
     assert info["pod"] == "ecga-test.fa.us2.oraclecloud.com"
+
+
+# -- OAuth through the client ----------------------------------------------------------------------
+
+TOKEN_URL = "https://idcs-0123456789abcdef.identity.oraclecloud.com/oauth2/v1/token"
+
+
+def test_oauth_client_end_to_end_keeps_canaries_secret(
+    clock: VirtualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    secret, token = "canary-secret-91c2", "canary-token-4b7d"
+    state = {"reject": False}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == TOKEN_URL:
+            return httpx.Response(
+                200, json={"access_token": token, "token_type": "Bearer", "expires_in": 3600}
+            )
+        if state["reject"]:
+            return httpx.Response(401, text=f"bad token {token}")
+        assert request.headers["Authorization"] == f"Bearer {token}"
+        return collection([INVOICE_ITEM])
+
+    pod = Pod(handler)
+    auth = OAuthClientCredentials(
+        token_url=TOKEN_URL,
+        client_id="ml-connector",
+        client_secret=secret,
+        scope="urn:opc:resource:fa:instanceid=1urn:opc:resource:consumer::all",
+    )
+    oracle = client(pod, clock, auth=auth)
+    assert oracle.find_invoice("SS-1001") is not None
+    assert oracle.find_invoice("SS-1002") is not None
+    assert [str(r.url) for r in pod.requests].count(TOKEN_URL) == 1
+    state["reject"] = True
+    with pytest.raises(AuthenticationError, match="fresh OAuth token") as info:
+        oracle.find_invoice("SS-1003")
+    for text in (
+        caplog.text,
+        str(info.value),
+        repr(info.value),
+        json.dumps(info.value.evidence()),
+        repr(oracle),
+        repr(oracle.settings),
+        repr(oracle.auth),
+    ):
+        assert secret not in text
+        assert token not in text
 
 
 # -- twins ----------------------------------------------------------------------------------------

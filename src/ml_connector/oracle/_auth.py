@@ -218,7 +218,7 @@ class OracleOAuth(httpx.Auth):
                 f"OAuth token request failed: the token endpoint answered HTTP "
                 f"{response.status_code} with an HTML page, not JSON; check token_url (it must be "
                 "the pod's identity domain .../oauth2/v1/token)",
-                body=truncate_body(response.text),
+                body=self._scrub(response.text),
                 **evidence,
             )
         try:
@@ -239,14 +239,14 @@ class OracleOAuth(httpx.Auth):
                 what += f" ({detail})"
             raise AuthenticationError(
                 f"OAuth token request failed: {what}; {hint}",
-                body=truncate_body(response.text),
+                body=self._scrub(response.text),
                 code=str(code) if code else None,
                 **evidence,
             )
         if not isinstance(body, dict):
             raise AuthenticationError(
                 "OAuth token request failed: the token endpoint's answer is not a JSON object",
-                body=truncate_body(response.text),
+                body=self._scrub(response.text),
                 **evidence,
             )
         access = body.get("access_token")
@@ -278,7 +278,14 @@ class OracleOAuth(httpx.Auth):
     def authorize(request: httpx.Request, token: _Token) -> None:
         request.headers["Authorization"] = f"Bearer {token.value.reveal()}"
 
-    def second_401(self, response: httpx.Response) -> AuthenticationError:
+    def _scrub(self, text: str, token: _Token | None = None) -> str | None:
+        """``text`` truncated, with our own secret and token masked even if a server echoes them."""
+        for secret in (self.credentials.client_secret, token.value if token else None):
+            if secret is not None and secret.reveal():
+                text = text.replace(secret.reveal(), "***")
+        return truncate_body(text)
+
+    def second_401(self, response: httpx.Response, token: _Token) -> AuthenticationError:
         request = response.request
         return AuthenticationError(
             "request rejected with 401 even after a fresh OAuth token: the token is valid but "
@@ -287,7 +294,7 @@ class OracleOAuth(httpx.Auth):
             method=request.method,
             url=redact_url(str(request.url)),
             status=401,
-            body=truncate_body(response.text),
+            body=self._scrub(response.text, token),
         )
 
     # -- sync flow --------------------------------------------------------------------------------
@@ -318,7 +325,7 @@ class OracleOAuth(httpx.Auth):
         response = yield request
         if response.status_code == 401:
             response.read()
-            raise self.second_401(response)
+            raise self.second_401(response, token)
 
     # -- async flow -------------------------------------------------------------------------------
 
@@ -352,7 +359,7 @@ class OracleOAuth(httpx.Auth):
         response = yield request
         if response.status_code == 401:
             await response.aread()
-            raise self.second_401(response)
+            raise self.second_401(response, token)
 
 
 def make_auth(
