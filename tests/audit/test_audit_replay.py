@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ml_connector import ConnectorError, MappingError, ServerError
+from ml_connector import ConflictError, ConnectorError, MappingError, ServerError
 from ml_connector.audit import (
     AsyncReplayTarget,
     AuditEvent,
@@ -242,6 +242,37 @@ def test_a_failed_post_is_recorded_with_its_payload_and_replayed_later(
     second = replay(trail, oracle, clock=clock, record_ids={"1"})
     assert second.posted == 1
     assert trail.events(stage=Stage.REPLAYED)[0].attempt == 3
+
+
+def test_a_conflict_on_create_is_resolved_by_finding_again(
+    trail: MemoryAuditSink, clock: VirtualClock
+) -> None:
+    """Another process posted SS-1 between replay's find and its create."""
+
+    class RacedOracle(FakeOracle):
+        def create(self, payload: Mapping[str, Any]) -> str:
+            if payload["TransactionNumber"] == "SS-1":
+                self.documents["SS-1"] = "277777"
+                raise ConflictError("duplicate transaction number", status=409)
+            return super().create(payload)
+
+    oracle = RacedOracle()
+    report = replay(trail, oracle, clock=clock)
+    assert report.items[0].outcome is ReplayOutcome.ALREADY_POSTED
+    assert report.items[0].oracle_id == "277777"
+    assert report.posted == 2
+    assert trail.failed() == []
+
+
+def test_a_conflict_that_find_cannot_explain_stays_failed(
+    trail: MemoryAuditSink, clock: VirtualClock
+) -> None:
+    oracle = FakeOracle()
+    oracle.create_errors.append(ConflictError("duplicate", status=409))
+    report = replay(trail, oracle, clock=clock, record_ids={"1"})
+    assert report.items[0].outcome is ReplayOutcome.FAILED
+    assert report.items[0].error is not None
+    assert report.items[0].error["type"] == "ConflictError"
 
 
 def test_a_payload_with_a_float_is_refused_before_posting(

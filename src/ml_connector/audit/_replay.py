@@ -11,7 +11,9 @@ three calls it needs and returns a :class:`ReplayItem`; :func:`replay` and
 1. ``remap`` the failed event's record; a :class:`~ml_connector.MappingError` fails it again.
 2. Diff the new payload against the failed one.
 3. ``find`` the posting key (find-before-create). Found: record ``already-posted``, post nothing.
-4. Otherwise ``create`` it and record ``replayed`` with the Oracle id.
+4. Otherwise ``create`` it and record ``replayed`` with the Oracle id. A
+   :class:`~ml_connector.ConflictError` from ``create`` (someone posted the key in between)
+   is resolved by a second ``find``.
 
 Each outcome is written to the sink straight away, so an interrupted replay keeps its progress.
 A second replay posts nothing: replayed records are no longer failed, and if the ``replayed``
@@ -29,7 +31,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from ml_connector._clock import Clock
-from ml_connector._errors import ConnectorError
+from ml_connector._errors import ConflictError, ConnectorError
 
 from ._diff import PayloadChange, diff_payloads
 from ._event import AuditEvent, Stage, canonical_json, ensure_utc, new_event, redact_error
@@ -272,6 +274,16 @@ def _flow(failed: AuditEvent, *, clock: Clock, dry_run: bool) -> Generator[_Call
         return done(ReplayOutcome.WOULD_POST, None, None)
     try:
         created: str = yield _Call("create", remapped.payload)
+    except ConflictError as exc:
+        # Someone posted the same key between our find and our create (another replay, the
+        # live sync): look again, and record what is there rather than a failure.
+        try:
+            found = yield _Call("find", remapped.posting_key)
+        except ConnectorError:
+            return fail(exc, remapped, payload)
+        if found is None:
+            return fail(exc, remapped, payload)
+        return done(ReplayOutcome.ALREADY_POSTED, Stage.ALREADY_POSTED, found)
     except ConnectorError as exc:
         return fail(exc, remapped, payload)
     return done(ReplayOutcome.POSTED, Stage.REPLAYED, created)
