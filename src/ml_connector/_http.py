@@ -255,13 +255,16 @@ class _BaseSender:
         headers.update(self.default_headers)
         if request.headers:
             headers.update(request.headers)
-        params = None
+        url = httpx.URL(self.resolve_url(request.url))
         if request.params:
-            params = {k: _param(v) for k, v in request.params.items() if v is not None}
+            # httpx replaces a URL's query when params are given; merge instead, so a pointer
+            # URL such as ``/shipments?batchId=9`` keeps its filter when a page number is added.
+            url = url.copy_merge_params(
+                {k: _param(v) for k, v in request.params.items() if v is not None}
+            )
         return client.build_request(
             request.method.upper(),
-            self.resolve_url(request.url),
-            params=params,
+            url,
             json=request.json,
             content=request.content,
             headers=headers,

@@ -372,3 +372,19 @@ def test_injected_client_is_used_and_not_closed(clock: VirtualClock) -> None:
     assert seen == [f"{BASE}/orders"]
     assert not client.is_closed
     client.close()
+
+
+def test_params_merge_with_a_query_already_in_the_url(
+    kind: str, clock: VirtualClock, httpx_mock: HTTPXMock
+) -> None:
+    settings = make_settings(extra_hosts=r"ssapi\d*\.shipstation\.com")
+    httpx_mock.add_response(
+        url="https://ssapi6.shipstation.com/shipments?batchId=9&page=2&pageSize=500", json={}
+    )
+    Runner(kind, clock, settings=settings).send(
+        Request(
+            "GET",
+            "https://ssapi6.shipstation.com/shipments?batchId=9",
+            params={"page": 2, "pageSize": 500},
+        )
+    )
