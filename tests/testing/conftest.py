@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def same_shape(actual: Any, documented: Any, path: str = "$") -> list[str]:
         if documented and actual:
             problems += same_shape(actual[0], documented[0], f"{path}[0]")
         return problems
-    number = (int, float)
+    number = (int, float, Decimal)
     if isinstance(documented, bool):
         ok = isinstance(actual, bool)
     elif isinstance(documented, number):
