@@ -189,6 +189,8 @@ def test_dry_run_posts_and_records_nothing_and_shows_the_diff(
     [
         ({}, ["1", "2", "3"]),
         ({"record_ids": {"2", "3", "4"}}, ["2", "3"]),
+        ({"record_ids": "12"}, []),  # one id, not the characters "1" and "2"
+        ({"record_ids": "2", "error_kinds": "ServerError"}, ["2"]),
         ({"error_kinds": {"MappingError"}}, ["3"]),
         ({"error_kinds": {"AR_BILL_TO_CUST_NOT_FOUND"}}, ["2"]),
         ({"since": 1}, ["2", "3"]),  # minutes after the first failure, inclusive

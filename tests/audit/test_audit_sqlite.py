@@ -201,3 +201,20 @@ def test_memory_database(make_event: EventFactory) -> None:
     with SqliteAuditSink(":memory:") as sink:
         sink.write(make_event())
         assert len(sink.events()) == 1
+
+
+def test_a_write_lock_held_too_long_is_an_audit_error(
+    tmp_path: Path, make_event: EventFactory
+) -> None:
+    path = tmp_path / "trail.db"
+    with SqliteAuditSink(path, timeout=0.05) as sink:
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(AuditError, match=r"cannot write .*locked"):
+                sink.write(make_event())
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        sink.write(make_event())  # the lock is free again
+        assert len(sink.events()) == 1

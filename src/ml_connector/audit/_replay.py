@@ -171,6 +171,11 @@ def select_failed(
     """
     since = None if since is None else ensure_utc(since)
     until = None if until is None else ensure_utc(until)
+    # A lone string would match by substring ("12" in "123"); treat it as one id or kind.
+    if isinstance(record_ids, str):
+        record_ids = {record_ids}
+    if isinstance(error_kinds, str):
+        error_kinds = {error_kinds}
     chosen = []
     for event in sink.failed():
         if since is not None and event.occurred_at < since:

@@ -179,11 +179,17 @@ class _Database:
                 yield self.conn
                 self.conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise AuditError(f"cannot write to audit database {self.path}: {exc}") from exc
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back (e.g. after SQLITE_FULL); then there is nothing
+        # to undo and the original error is the one worth reporting.
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def read(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         with self.lock:
