@@ -37,6 +37,7 @@ from ml_connector._errors import (
 from ml_connector._http import AsyncSender, Request, SyncSender, read_json
 from ml_connector._pagination import OffsetPaginator, PageRequest
 from ml_connector._ratelimit import RateLimiter
+from ml_connector._redact import redact_url
 from ml_connector._retry import RetryPolicy
 from ml_connector._settings import DEFAULT_USER_AGENT, HttpSettings, validate_https_url
 
@@ -589,7 +590,7 @@ class _OracleFusionBase:
         raise InventoryTransactionError(
             f"inventory transaction {reference} failed in Oracle: {message}",
             method=None if response is None else response.request.method,
-            url=None if response is None else str(response.request.url.copy_with(query=None)),
+            url=None if response is None else redact_url(str(response.request.url)),
             status=None if response is None else response.status_code,
             code=record.error_code,
             details=({"ErrorCode": record.error_code, "ErrorExplanation": message},),
