@@ -373,7 +373,10 @@ def _build_invoice(
     )
     steps.extend(f"order: {note}" for note in basis_notes)
     ledger = _order_ledger(shipment, order, order_shipments, record)
-    live_before = [s for s in ledger if s.shipment_id != shipment.shipment_id]
+    target = next(s for s in ledger if s.shipment_id == shipment.shipment_id)
+    live_before = [
+        s for s in ledger if (s.created_at, s.shipment_id) < (target.created_at, target.shipment_id)
+    ]
     if live_before:
         steps.append(
             "split order: amounts follow the cumulative quantity shipped by the order's labels "
