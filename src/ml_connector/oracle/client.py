@@ -375,7 +375,11 @@ class _OracleFusionBase:
         body = read_json(response)
         if not isinstance(body, Mapping) or not isinstance(body.get("items"), list):
             raise ResponseDecodeError(
-                "expected an Oracle collection with items[]", field="items", status=200
+                "expected an Oracle collection with items[]",
+                field="items",
+                method=response.request.method,
+                url=redact_url(str(response.request.url)),
+                status=response.status_code,
             )
         items = tuple(parse(item) for item in body["items"])
         limit = body.get("limit")
