@@ -57,10 +57,13 @@ BODY_LIMIT = 500
 _SECRET_VALUE = re.compile(
     r"""(?ix)
     ("?(?:access_token|refresh_token|id_token|client_secret|api[-_]?key|apisecret|api_secret|
-        password|secret|token|authorization)"?\s*[:=]\s*"?)
+        password|secret|token|authorization)"?\s*[:=]\s*"?(?:(?:bearer|basic)\s+)?)
     ([^"&\s,}]+)
     """
 )
+
+
+_BARE_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
 
 
 def truncate_body(body: str | bytes | None, limit: int = BODY_LIMIT) -> str | None:
@@ -69,6 +72,7 @@ def truncate_body(body: str | bytes | None, limit: int = BODY_LIMIT) -> str | No
         return None
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     text = _SECRET_VALUE.sub(r"\1***", text)
+    text = _BARE_CREDENTIAL.sub(r"\1 ***", text)
     if len(text) > limit:
         return text[:limit] + f"... [{len(text) - limit} more characters]"
     return text

@@ -60,3 +60,18 @@ def test_truncate_body_masks_credentials_and_limits_length() -> None:
     assert "abc.def" not in text and "zzz" not in text
     long = truncate_body("y" * 2000, limit=100)
     assert long is not None and long.startswith("y" * 100) and "1900 more" in long
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Authorization: Basic dXNlcjpwYXNz",
+        '{"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig"}',
+        "echo: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig",
+    ],
+)
+def test_truncate_body_masks_authorization_schemes(body: str) -> None:
+    text = truncate_body(body)
+    assert text is not None
+    assert "dXNlcjpwYXNz" not in text
+    assert "eyJhbGciOiJIUzI1NiJ9" not in text
