@@ -335,6 +335,12 @@ class _BaseSender:
             return
         error.retry_delay = retry_delay(policy, attempt, headers, self.clock.now())
 
+    def plan_auth_retry(self, error: ConnectorError, attempt: int) -> None:
+        """Plan a retry for a failed token request (the API request was not sent)."""
+        if error.retry_delay is not None or not isinstance(error, ApiError | TransportError):
+            return
+        self.plan_retry(error, Request("GET", error.url or ""), attempt, headers=None)
+
     def finish(
         self, request: Request, response: httpx.Response, attempt: int, elapsed_ms: float
     ) -> httpx.Response:
@@ -447,6 +453,11 @@ class SyncSender(_BaseSender):
             response = self.client.send(sent, auth=self.auth)
         except httpx.TransportError as exc:
             raise self.on_transport_error(request, sent, exc, attempt.number) from None
+        except ConnectorError as exc:
+            # Raised by the auth flow (a token request that failed): the API request itself
+            # was never sent, so a retryable status may be retried whatever the method.
+            self.plan_auth_retry(exc, attempt.number)
+            raise
         elapsed = (self.clock.monotonic() - start) * 1000
         return self.finish(request, response, attempt.number, elapsed)
 
@@ -509,6 +520,11 @@ class AsyncSender(_BaseSender):
             response = await self.client.send(sent, auth=self.auth)
         except httpx.TransportError as exc:
             raise self.on_transport_error(request, sent, exc, attempt.number) from None
+        except ConnectorError as exc:
+            # Raised by the auth flow (a token request that failed): the API request itself
+            # was never sent, so a retryable status may be retried whatever the method.
+            self.plan_auth_retry(exc, attempt.number)
+            raise
         elapsed = (self.clock.monotonic() - start) * 1000
         return self.finish(request, response, attempt.number, elapsed)
 

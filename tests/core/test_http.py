@@ -388,3 +388,32 @@ def test_params_merge_with_a_query_already_in_the_url(
             params={"page": 2, "pageSize": 500},
         )
     )
+
+
+class _FlakyTokenAuth(httpx.Auth):
+    """Fetches a token inside the flow; the token endpoint fails first with a 503."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        token = yield httpx.Request("POST", "https://idcs-1.identity.oraclecloud.com/token")
+        if token.status_code != 200:
+            raise ServerError("token endpoint failed", status=token.status_code, url="https://idcs")
+        request.headers["Authorization"] = "Bearer t"
+        yield request
+
+
+def test_a_failed_token_request_is_retried_even_for_a_post(
+    kind: str, clock: VirtualClock, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(url="https://idcs-1.identity.oraclecloud.com/token", status_code=503)
+    httpx_mock.add_response(url="https://idcs-1.identity.oraclecloud.com/token", json={})
+    httpx_mock.add_response(url=f"{BASE}/invoices", status_code=201, json={"id": 1})
+    auth = _FlakyTokenAuth()
+    response = Runner(kind, clock, auth=auth).send(Request("POST", "/invoices", json={}))
+    assert response.status_code == 201
+    assert auth.calls == 2
+    # The POST itself went out once.
+    assert len(httpx_mock.get_requests(url=f"{BASE}/invoices")) == 1
