@@ -273,3 +273,19 @@ def test_explanation_tells_the_story() -> None:
     assert "label created 2026-03-10T18:00:00+00:00 -> 2026-03-10 (UTC calendar)" in text
     assert "line 1: Camp mug, 1 of 3 ordered at 3.33 = 3.33" in text
     assert "posting key SS501 in transaction_number" in text
+
+
+def test_voiding_a_label_after_a_free_replacement_warns_about_the_shortfall() -> None:
+    o = order([item(11, "MUG", 1, "10.00")])
+    original = shipment(501, o, [(11, 1)], created=utc(2026, 3, 10, 18))
+    replacement = shipment(502, o, [(11, 1)], created=utc(2026, 3, 11, 18))
+    free = map_shipment(replacement, o, MATCH, CONFIG, order_shipments=[original, replacement])
+    assert isinstance(free, Skip) and free.reason is SkipReason.ZERO_VALUE
+    assert any("beyond the ordered quantity" in step for step in free.explanation)
+    voided = attrs.evolve(original, voided=True, void_date=utc(2026, 3, 12, 18))
+    plan = _plan(map_shipment(voided, o, MATCH, CONFIG, order_shipments=[voided, replacement]))
+    assert plan.total == D("-10.00")
+    assert any(
+        step.startswith("warning: item 11:") and "re-bill 10.00" in step
+        for step in plan.explanation
+    )

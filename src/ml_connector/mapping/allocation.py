@@ -49,6 +49,7 @@ __all__ = [
     "prorate",
     "round_to_minor",
     "shipment_shares",
+    "void_shortfall_notes",
 ]
 
 
@@ -289,6 +290,32 @@ def shipment_shares(
     Raises:
         MappingError: ``target`` is not among ``shipments``.
     """
+    return _replay(target, basis, shipments, minor_unit, through_void=False)
+
+
+def void_shortfall_notes(
+    target: int,
+    basis: Sequence[OrderLineBasis],
+    shipments: Sequence[ShipmentQuantities],
+    minor_unit: int,
+) -> tuple[str, ...]:
+    """Warnings when voiding ``target`` leaves items shipped in full but not invoiced in full.
+
+    That happens when a label shipped units beyond the ordered quantity (free of charge) while
+    ``target`` was live, and ``target`` is voided later: the credit memo reverses ``target``
+    exactly, so the order ends short by what ``target`` invoiced. A person must re-bill it.
+    """
+    return _replay(target, basis, shipments, minor_unit, through_void=True).notes
+
+
+def _replay(
+    target: int,
+    basis: Sequence[OrderLineBasis],
+    shipments: Sequence[ShipmentQuantities],
+    minor_unit: int,
+    *,
+    through_void: bool,
+) -> ShipmentShares:
     by_key = {line.key: line for line in basis}
     events: list[tuple[datetime, int, int, ShipmentQuantities]] = []
     for shipment in shipments:
@@ -309,6 +336,11 @@ def shipment_shares(
                 shipped[key] -= shipment.quantities.get(key, Decimal(0))
                 for component, amount in amounts.items():
                     invoiced[key][component] -= amount
+            if through_void and shipment_id == target:
+                return ShipmentShares(
+                    amounts=posted.get(shipment_id, {}),
+                    notes=_shortfall(by_key, shipped, invoiced),
+                )
             continue
         shares: dict[str, dict[Component, Decimal]] = {}
         for key, quantity in shipment.quantities.items():
@@ -323,9 +355,30 @@ def shipment_shares(
                 invoiced[key][component] = target_total
             shipped[key] = after
         posted[shipment_id] = shares
-        if shipment_id == target:
+        if shipment_id == target and not through_void:
             return ShipmentShares(amounts=shares, notes=_over_notes(shipment, by_key, shipped))
+    if through_void:
+        return ShipmentShares(amounts={})
     raise MappingError(f"shipment {target} is not among the order's shipments", field="shipment_id")
+
+
+def _shortfall(
+    by_key: Mapping[str, OrderLineBasis],
+    shipped: Mapping[str, Decimal],
+    invoiced: Mapping[str, Mapping[Component, Decimal]],
+) -> tuple[str, ...]:
+    notes: list[str] = []
+    for key, line in by_key.items():
+        if line.quantity <= 0 or shipped[key] < line.quantity:
+            continue
+        owed = sum(line.amounts.values(), Decimal(0))
+        billed = sum(invoiced[key].values(), Decimal(0))
+        if billed != owed:
+            notes.append(
+                f"item {key}: other labels still ship all {line.quantity} ordered units, but "
+                f"their invoices total {billed} of {owed}: re-bill {owed - billed} by hand"
+            )
+    return tuple(notes)
 
 
 def _over_notes(

@@ -56,6 +56,7 @@ from .allocation import (
     order_basis,
     round_to_minor,
     shipment_shares,
+    void_shortfall_notes,
 )
 from .config import MappingConfig, StoreMapping, WarehouseMapping
 from .customers import CustomerMatch, Matched
@@ -384,6 +385,9 @@ def _build_invoice(
         )
     shares = shipment_shares(shipment.shipment_id, basis, ledger, minor)
     steps.extend(f"allocation: {note}" for note in shares.notes)
+    if shipment.voided:
+        notes = void_shortfall_notes(shipment.shipment_id, basis, ledger, minor)
+        steps.extend(f"warning: {note}" for note in notes)
     by_key = {line.key: line for line in basis}
 
     accounts = {
