@@ -195,6 +195,18 @@ def test_lost_after_commit_never_hits_reads(clock: VirtualClock) -> None:
     assert sim.faults.total == 0
 
 
+def test_a_queued_lost_after_commit_waits_for_the_next_write(
+    oracle: OracleFusionSimulator, oracle_client: httpx.Client, small_day: GeneratedDay
+) -> None:
+    oracle.faults.inject(FaultKind.LOST_AFTER_COMMIT)
+    lookup = oracle_client.get(f"{FSCM}/receivablesInvoices", params={"q": "TransactionNumber=Q"})
+    assert lookup.status_code == 200
+    with pytest.raises(httpx.ReadTimeout):
+        oracle_client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day, "Q"))
+    assert oracle.faults.counts == {FaultKind.LOST_AFTER_COMMIT: 1}
+    assert len(oracle.invoices()) == 1
+
+
 def test_html_page_fault_is_a_decode_error_for_the_core(clock: VirtualClock) -> None:
     sim = ShipStationV1Simulator(clock=clock, faults=FaultPlan(script=["html_page"]))
     with v1_client(sim) as client:

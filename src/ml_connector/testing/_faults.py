@@ -129,7 +129,8 @@ class Faults:
         return sum(self.counts.values())
 
     def inject(self, kind: FaultKind | str, times: int = 1) -> None:
-        """Queue ``kind`` for the next ``times`` eligible requests (ahead of script and rates)."""
+        """Queue ``kind`` for the next ``times`` eligible requests it applies to (ahead of the
+        script and the rates): a queued ``LOST_AFTER_COMMIT`` waits for the next write."""
         with self._lock:
             self._queue.extend([FaultKind(kind)] * times)
 
@@ -149,26 +150,37 @@ class Faults:
     ) -> FaultKind | None:
         """The fault (if any) for this request; counts it. Called once per request.
 
-        A drawn kind the simulator does not support, or a write-only kind on a read, is skipped
-        (not counted) so that the same seed still gives the same sequence of draws.
+        A scripted or random kind the simulator does not support, or a write-only kind on a
+        read, is skipped (not counted) so that the same seed still gives the same sequence of
+        draws. A queued kind waits for a request it applies to.
         """
         with self._lock:
             self.requests += 1
             if not self._eligible(method, path):
                 return None
             kind: FaultKind | None
-            if self._queue:
-                kind = self._queue.pop(0)
+            queued = next(
+                (n for n, k in enumerate(self._queue) if self._applies(k, method, supported)),
+                None,
+            )
+            if queued is not None:
+                kind = self._queue.pop(queued)
             elif self._script:
                 kind = self._script.pop(0)
             else:
                 kind = self._roll()
-            if kind is None or kind not in supported:
-                return None
-            if kind in _WRITE_ONLY and method.upper() in _READ_METHODS:
+            if kind is None or not self._applies(kind, method, supported):
                 return None
             self.counts[kind] += 1
             return kind
+
+    @staticmethod
+    def _applies(
+        kind: FaultKind, method: str, supported: Sequence[FaultKind] | frozenset[FaultKind]
+    ) -> bool:
+        if kind not in supported:
+            return False
+        return not (kind in _WRITE_ONLY and method.upper() in _READ_METHODS)
 
     def _roll(self) -> FaultKind | None:
         # One draw per eligible request whatever the outcome keeps runs reproducible.

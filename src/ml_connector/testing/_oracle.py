@@ -156,7 +156,8 @@ class OracleFusionSimulator(SimulatorBase):
         credit_memo_key: The same for credit memos.
         inventory_key: The same for staged inventory transactions (TransactionReference).
         duplicate_error_code: The code in the duplicate-key message (UNCERTAIN; a choice).
-        party_resource: The party resource searched by email, as ``root/resource``.
+        party_resources: The party resources searchable by email, as ``root/resource``;
+            seeded parties go to the first.
         party_email_attribute: The attribute holding the email on it.
         account_attribute: The ``accountCombinationsLOV`` attribute with the segment string.
         clock, latency, faults: As for the ShipStation simulators.
@@ -182,7 +183,7 @@ class OracleFusionSimulator(SimulatorBase):
         credit_memo_key: str = "TransactionNumber",
         inventory_key: str = "TransactionReference",
         duplicate_error_code: str = "AR_DUPLICATE_TRX_NUMBER",
-        party_resource: str = "crmRestApi/hubPersons",
+        party_resources: Sequence[str] = ("crmRestApi/hubPersons", "crmRestApi/hubOrganizations"),
         party_email_attribute: str = "EmailAddress",
         account_attribute: str = "ConcatenatedSegments",
         clock: Clock | None = None,
@@ -206,7 +207,6 @@ class OracleFusionSimulator(SimulatorBase):
         self.credit_memo_key = credit_memo_key
         self.inventory_key = inventory_key
         self.duplicate_error_code = duplicate_error_code
-        party_root, _, party_name = party_resource.partition("/")
         self.party_email_attribute = party_email_attribute
         self.account_attribute = account_attribute
         self.items: set[str] = set()  # ItemNumbers the pod knows (empty: accept any)
@@ -243,10 +243,14 @@ class OracleFusionSimulator(SimulatorBase):
             _Resource(
                 "accountCombinationsLOV", "fscmRestApi", "_CODE_COMBINATION_ID", writable=False
             ),
-            _Resource(party_name, party_root, "PartyNumber"),
         ):
             self.resources[resource.name] = resource
-        self.party_resource = self.resources[party_name]
+        if not party_resources:
+            raise ValueError("at least one party resource is needed")
+        for spec in party_resources:
+            party_root, _, party_name = spec.partition("/")
+            self.resources[party_name] = _Resource(party_name, party_root, "PartyNumber")
+        self.party_resource = self.resources[party_resources[0].partition("/")[2]]
 
     def __repr__(self) -> str:
         counts = {name: len(r.items) for name, r in self.resources.items()}
@@ -273,10 +277,12 @@ class OracleFusionSimulator(SimulatorBase):
             resource = self.resources["receivablesCustomerAccountSiteActivities"]
             resource.items[site["BillToSiteUseId"]] = dict(site)
 
-    def add_party(self, party: Mapping[str, Any]) -> None:
-        """Add a party (``PartyId``, ``PartyNumber``, ``PartyName`` and the email attribute)."""
+    def add_party(self, party: Mapping[str, Any], *, resource: str | None = None) -> None:
+        """Add a party (``PartyId``, ``PartyNumber``, ``PartyName`` and the email attribute)
+        to ``resource`` (default: the first party resource, ``hubPersons``)."""
         with self._lock:
-            self.party_resource.items[party["PartyNumber"]] = dict(party)
+            target = self.party_resource if resource is None else self.resources[resource]
+            target.items[party["PartyNumber"]] = dict(party)
 
     def add_account_combination(self, segments: str, *, enabled: bool = True) -> None:
         """Add a valid account combination such as ``01-4011001-00-0100-01-01-00``."""
