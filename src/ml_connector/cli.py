@@ -1,47 +1,196 @@
-"""The ``ml-connector`` command line.
+"""The ``ml-connector`` command line (also ``python -m ml_connector``).
 
-Commands are thin wrappers over the library. Errors are one clear line on stderr (add
-``--debug`` for the traceback); exit code 0 means success, 1 a failed run, 2 bad usage or config.
+Commands:
+
+- ``demo``: the whole product on built-in simulators, no credentials, no network;
+- ``ping``: check ShipStation V1/V2 and Oracle credentials, one line per system;
+- ``sync``: post shipments (and customers, inventory) to Oracle, exactly once;
+- ``replay``: re-map and re-post the records that failed;
+- ``reconcile``: compare ShipStation, the audit trail and Oracle for a window.
+
+Commands are thin wrappers over the library. Results go to stdout (``--json`` for one JSON
+document), progress bars and errors to stderr. An error is one line with its cause (add
+``--debug`` for the traceback). Exit codes: 0 success, 1 the run had failures (or a check
+failed), 2 bad usage or configuration.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from ._errors import ConnectorError
+from ._cli_config import DEFAULT_CONFIG_NAME, CliConfig, CliConfigError, System, load_cli_config
+from ._cli_runtime import Runtime
+from ._errors import ConfigurationError, ConnectorError
 from ._version import __version__
 
-__all__ = ["main"]
+__all__ = ["EXIT_FAILURES", "EXIT_OK", "EXIT_USAGE", "main"]
+
+EXIT_OK = 0
+"""Everything worked."""
+EXIT_FAILURES = 1
+"""The command ran but something failed (a record, a check, a system)."""
+EXIT_USAGE = 2
+"""Bad usage or configuration: nothing was attempted."""
+
+CONFIG_ENV = "ML_CONNECTOR_CONFIG"
+"""Environment variable naming the configuration file when ``--config`` is not given."""
+
+
+class _UsageError(Exception):
+    """Bad arguments found after parsing (argparse's own errors exit by themselves)."""
+
+
+def _common(*, top: bool) -> argparse.ArgumentParser:
+    """Options accepted before or after the command name."""
+    parser = argparse.ArgumentParser(add_help=False)
+    default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
+    parser.add_argument(
+        "--json", action="store_true", default=default(False), help="print one JSON document"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=default(False), help="show tracebacks on errors"
+    )
+    return parser
+
+
+def _with_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help=f"configuration file (default: ${CONFIG_ENV}, else ./{DEFAULT_CONFIG_NAME} if "
+        "present, else environment variables only)",
+    )
 
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ml-connector",
         description="ShipStation shipments, orders and inventory into Oracle Fusion Cloud ERP.",
+        parents=[_common(top=True)],
+        epilog="Exit codes: 0 ok, 1 the run had failures, 2 usage or configuration error.",
     )
     parser.add_argument("--version", action="version", version=f"ml-connector {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run the whole flow on built-in simulators")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = [_common(top=False)]
+
+    demo = sub.add_parser(
+        "demo",
+        parents=common,
+        help="run the whole flow on built-in simulators (no credentials)",
+        description="Generate a realistic day of ShipStation orders and run the shipment, "
+        "customer and inventory syncs into a simulated Oracle Fusion pod, with faults, a "
+        "replay, a second run that posts nothing twice, and the reconciliation.",
+    )
     demo.add_argument("--requests", type=int, default=200, help="requests to send (default 200)")
+
+    ping = sub.add_parser(
+        "ping",
+        parents=common,
+        help="check credentials and reachability of ShipStation and Oracle",
+        description="One read-only request per system; pass/fail per system; no secret shown.",
+    )
+    _with_config(ping)
+    ping.add_argument(
+        "--system",
+        action="append",
+        choices=[s.value for s in System],
+        help="check only this system (repeatable; default: all three)",
+    )
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the process exit code."""
+def _find_config(args: argparse.Namespace, runtime: Runtime) -> Path | None:
+    given: Path | None = getattr(args, "config", None)
+    if given is not None:
+        return given if given.is_absolute() else runtime.cwd / given
+    named = runtime.environ.get(CONFIG_ENV, "").strip()
+    if named:
+        path = Path(named).expanduser()
+        return path if path.is_absolute() else runtime.cwd / path
+    default = runtime.cwd / DEFAULT_CONFIG_NAME
+    return default if default.is_file() else None
+
+
+def _load(args: argparse.Namespace, runtime: Runtime, *, mapping: bool) -> CliConfig:
+    return load_cli_config(_find_config(args, runtime), mapping=mapping, cwd=runtime.cwd)
+
+
+def _cmd_demo(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._demo import run_demo
+
+    return run_demo(requests=args.requests, out=runtime.stdout)
+
+
+def _cmd_ping(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._cli_ping import ping, ping_exit_code, render_ping
+
+    config = _load(args, runtime, mapping=False)
+    systems = [System(s) for s in (args.system or [s.value for s in System])]
+    checks = ping(config, runtime, dict.fromkeys(systems))
+    if args.json:
+        runtime.emit_json(
+            {
+                "command": "ping",
+                "ok": all(c.ok for c in checks),
+                "systems": [c.as_json() for c in checks],
+            }
+        )
+    else:
+        render_ping(checks, runtime)
+    return ping_exit_code(checks)
+
+
+_COMMANDS = {"demo": _cmd_demo, "ping": _cmd_ping}
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text
+
+
+def _run(argv: Sequence[str] | None, runtime: Runtime) -> int:
+    """Parse ``argv`` and run the command against ``runtime``; returns the exit code.
+
+    The testing seam: tests pass a :class:`Runtime` with string streams, a dict environment,
+    a virtual clock and simulator transports.
+    """
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "demo":
-            from ._demo import run_demo
-
-            return run_demo(requests=args.requests, out=sys.stdout)
+        return _COMMANDS[args.command](args, runtime)
+    except (_UsageError, CliConfigError, ConfigurationError) as exc:
+        if args.debug:
+            raise
+        runtime.warn(f"ml-connector: error: {_one_line(exc)}")
+        return EXIT_USAGE
     except ConnectorError as exc:
         if args.debug:
             raise
-        print(f"ml-connector: error: {exc}", file=sys.stderr)
-        return 1
-    parser.error(f"unknown command {args.command!r}")
-    return 2  # pragma: no cover - parser.error exits
+        runtime.warn(f"ml-connector: error: {type(exc).__name__}: {_one_line(exc)}")
+        return EXIT_FAILURES
+    except KeyboardInterrupt:
+        runtime.warn("ml-connector: interrupted")
+        return 130
+    except Exception as exc:  # one clear line instead of a traceback, unless --debug
+        if args.debug:
+            raise
+        runtime.warn(
+            f"ml-connector: unexpected error: {type(exc).__name__}: {_one_line(exc)} "
+            "(run again with --debug for the traceback)"
+        )
+        return EXIT_FAILURES
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI on the real process (stdout, stderr, environment, network).
+
+    Returns:
+        The exit code: 0 success, 1 failures during the run, 2 usage or configuration error.
+    """
+    runtime = Runtime(stdout=sys.stdout, stderr=sys.stderr, environ=os.environ)
+    return _run(argv, runtime)
