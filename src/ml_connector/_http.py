@@ -333,7 +333,9 @@ class _BaseSender:
                 return
         else:
             return
-        error.retry_delay = retry_delay(policy, attempt, headers, self.clock.now())
+        error.retry_delay = retry_delay(
+            policy, attempt, headers, self.clock.now(), status=error.status
+        )
 
     def plan_auth_retry(self, error: ConnectorError, attempt: int) -> None:
         """Plan a retry for a failed token request (the API request was not sent)."""

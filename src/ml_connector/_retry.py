@@ -4,7 +4,9 @@ The order of evidence, strongest first:
 
 1. ``Retry-After``: seconds, or an HTTP date (RFC 9110 section 10.2.3).
 2. ShipStation V1's ``X-Rate-Limit-Reset``: seconds until the 60-second window resets
-   (https://www.shipstation.com/docs/api/requirements/#api-rate-limits).
+   (https://www.shipstation.com/docs/api/requirements/#api-rate-limits), for a 429 or when the
+   window's budget is spent (the header is on every response, so a 503 with budget left backs
+   off normally).
 3. Capped exponential backoff with jitter.
 
 Whatever the evidence, the delay is clamped to ``[0, policy.cap]``. Garbage header values are
@@ -112,6 +114,7 @@ def retry_delay(
     attempt: int,
     headers: Mapping[str, str] | None,
     now: datetime,
+    status: int | None = None,
 ) -> float:
     """Delay in seconds before retry number ``attempt`` (1 for the first retry).
 
@@ -120,10 +123,16 @@ def retry_delay(
         attempt: 1-based number of the retry about to happen.
         headers: Headers of the failed response, or ``None`` after a transport error.
         now: The current time, aware, for HTTP-date ``Retry-After`` values.
+        status: The failed response's status; ``X-Rate-Limit-Reset`` counts for a 429, or when
+            ``X-Rate-Limit-Remaining`` is 0.
     """
     if headers is not None:
         after = parse_retry_after(_header(headers, "Retry-After"), now)
-        if after is None:
+        if after is None and (
+            status == 429 or (_header(headers, "X-Rate-Limit-Remaining") or "").strip() == "0"
+        ):
+            # ShipStation sends X-Rate-Limit-Reset on every response; it is evidence only when
+            # the failure is the rate limit itself, not for a 503 with budget left.
             after = parse_seconds(_header(headers, "X-Rate-Limit-Reset"))
         if after is not None:
             return min(max(after, 0.0), policy.cap)

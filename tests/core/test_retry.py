@@ -31,19 +31,26 @@ def test_retry_after_date_in_the_past_means_now() -> None:
 
 
 def test_shipstation_reset_header_when_no_retry_after() -> None:
-    assert retry_delay(POLICY, 1, {"X-Rate-Limit-Reset": "22"}, NOW) == 22.0
+    assert retry_delay(POLICY, 1, {"X-Rate-Limit-Reset": "22"}, NOW, status=429) == 22.0
+    spent = {"X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": "22"}
+    assert retry_delay(POLICY, 1, spent, NOW, status=503) == 22.0
+
+
+def test_reset_header_is_ignored_for_a_5xx_with_budget_left() -> None:
+    headers = {"X-Rate-Limit-Remaining": "37", "X-Rate-Limit-Reset": "58"}
+    assert retry_delay(POLICY, 1, headers, NOW, status=503) == 0.5
 
 
 def test_header_names_are_case_insensitive_in_plain_dicts() -> None:
     assert retry_delay(POLICY, 1, {"retry-after": "4"}, NOW) == 4.0
-    assert retry_delay(POLICY, 1, {"x-rate-limit-reset": "9"}, NOW) == 9.0
+    assert retry_delay(POLICY, 1, {"x-rate-limit-reset": "9"}, NOW, status=429) == 9.0
 
 
 @pytest.mark.parametrize("garbage", ["", "soon", "-5", "nan", "inf", "Thu, 99 Foo 2026", "1e999x"])
 def test_garbage_headers_are_ignored(garbage: str) -> None:
     headers = {"Retry-After": garbage, "X-Rate-Limit-Reset": garbage}
     # Falls through to exponential backoff: attempt 2 -> base * 2.
-    assert retry_delay(POLICY, 2, headers, NOW) == 1.0
+    assert retry_delay(POLICY, 2, headers, NOW, status=429) == 1.0
 
 
 def test_exponential_backoff_doubles_then_caps() -> None:
@@ -54,7 +61,7 @@ def test_exponential_backoff_doubles_then_caps() -> None:
 
 def test_header_delays_are_clamped_to_the_cap() -> None:
     assert retry_delay(POLICY, 1, {"Retry-After": "3600"}, NOW) == 30.0
-    assert retry_delay(POLICY, 1, {"X-Rate-Limit-Reset": "999"}, NOW) == 30.0
+    assert retry_delay(POLICY, 1, {"X-Rate-Limit-Reset": "999"}, NOW, status=429) == 30.0
 
 
 @given(attempt=st.integers(min_value=1, max_value=60), draw=st.floats(0, 1))

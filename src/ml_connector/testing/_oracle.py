@@ -694,7 +694,9 @@ class OracleFusionSimulator(SimulatorBase):
         total = Decimal(0)
         for n, line in enumerate(item.get(lines_name) or [], start=1):
             number = line.get("LineNumber", n)
-            if not (line.get("Description") or line.get("ItemNumber") or line.get("MemoLine")):
+            # Invoice lines say Description; credit memo lines say LineDescription.
+            described = line.get("Description") or line.get("LineDescription")
+            if not (described or line.get("ItemNumber") or line.get("MemoLine")):
                 raise OracleError(
                     400,
                     f"Enter a value for item, memo line, or description for line {number}.",
