@@ -227,3 +227,21 @@ def test_configuration_is_frozen() -> None:
         config.receivables = None  # type: ignore[misc]
     with pytest.raises(TypeError):
         config.warehouses["1"] = config.warehouses["16079"]  # type: ignore[index]
+
+
+def test_the_configuration_shown_in_the_docs_loads() -> None:
+    import re
+
+    text = (CONFIG_PATH.parents[2] / "docs" / "mapping.md").read_text(encoding="utf-8")
+    block = re.findall(r"```toml\n(.*?)```", text, re.S)[0]
+    config = MappingConfig.from_toml(block)
+    assert account_for(config, AccountPurpose.REVENUE, "16079", "2002") == "02-2100-401100-200-00"
+    assert config.inventory_locations["se-101"] == ("16079", "RETURNS")
+
+
+def test_a_bad_cost_center_is_reported_once_where_it_is_set() -> None:
+    data = _data()
+    data["stores"]["2002"]["cost_center"] = "21"
+    problems = _problems(data)
+    assert problems.count("stores.2002.cost_center: value '21' must be 4 characters long") == 1
+    assert not any("accounts.revenue.cost_center" in p for p in problems)

@@ -1110,6 +1110,17 @@ class _Loader:
                         cost_center = store.cost_center or cost_center
                     values = compose_segments(layers, cost_center, template)
                     for segment, message in template.problems(values):
+                        if segment == template.cost_center:
+                            # Report a bad cost center once, where it is set.
+                            owner = (
+                                f"stores.{store.store_id}"
+                                if store is not None and store.cost_center
+                                else f"warehouses.{wid}"
+                            )
+                            problem = ConfigProblem(f"{owner}.cost_center", message)
+                            if problem not in self.problems:
+                                self.problems.append(problem)
+                            continue
                         where = f"warehouses.{wid}"
                         if store is not None:
                             where = f"{where} with stores.{store.store_id}"
