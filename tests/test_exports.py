@@ -8,7 +8,14 @@ import pytest
 
 import ml_connector
 
-SUBPACKAGES = ["ml_connector", "ml_connector.testing"]
+SUBPACKAGES = [
+    "ml_connector",
+    "ml_connector.audit",
+    "ml_connector.mapping",
+    "ml_connector.oracle",
+    "ml_connector.shipstation",
+    "ml_connector.testing",
+]
 
 
 @pytest.mark.parametrize("module_name", SUBPACKAGES)
