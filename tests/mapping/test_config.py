@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ml_connector import ConfigurationError, MappingError
 from ml_connector.mapping import (
@@ -245,3 +247,39 @@ def test_a_bad_cost_center_is_reported_once_where_it_is_set() -> None:
     problems = _problems(data)
     assert problems.count("stores.2002.cost_center: value '21' must be 4 characters long") == 1
     assert not any("accounts.revenue.cost_center" in p for p in problems)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, (*prefix, key))
+    return found
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 99999) | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.data())
+def test_loading_raises_only_mapping_config_error_on_any_document(data: st.DataObject) -> None:
+    document = _data()
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(_paths(document)))
+        parent = document
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = data.draw(json_values | st.just("{shipment_id:q}"))
+    problems: tuple[Any, ...] = ()
+    try:
+        MappingConfig.from_dict(document)
+    except MappingConfigError as exc:
+        problems = exc.problems
+        assert problems, "an error must list at least one problem"
+    assert all(isinstance(p.path, str) for p in problems)

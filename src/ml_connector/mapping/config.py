@@ -938,7 +938,11 @@ class _Loader:
             if kind.startswith("inventory") and "line" not in fields:
                 self.problem(where, "must contain {line}: each item line needs its own key")
                 continue
-            sample = template.format(**_KEY_SAMPLES)
+            try:
+                sample = template.format(**_KEY_SAMPLES)
+            except (ValueError, IndexError, KeyError, AttributeError) as exc:
+                self.problem(where, f"is not a valid format string ({exc})")
+                continue
             if len(sample) > max_length:
                 self.problem(
                     where,
