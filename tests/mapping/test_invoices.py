@@ -10,6 +10,7 @@ import pytest
 
 from ml_connector import MappingError
 from ml_connector.mapping import (
+    Ambiguous,
     Matched,
     MatchRule,
     ShipmentPlan,
@@ -289,3 +290,18 @@ def test_voiding_a_label_after_a_free_replacement_warns_about_the_shortfall() ->
         step.startswith("warning: item 11:") and "re-bill 10.00" in step
         for step in plan.explanation
     )
+
+
+def test_an_ambiguous_customer_is_an_error_naming_the_candidates_detail() -> None:
+    o = _order()
+    ambiguous = Ambiguous(("20002", "20003"), MatchRule.EMAIL, "email belongs to 2 accounts")
+    with pytest.raises(MappingError, match="email belongs to 2 accounts") as caught:
+        map_shipment(shipment(501, o, [(11, 1)]), o, ambiguous, CONFIG)
+    assert caught.value.field == "customer"
+
+
+def test_a_shipment_without_items_is_skipped_before_the_customer_is_needed() -> None:
+    o = _order()
+    label = attrs.evolve(shipment(501, o, [(11, 1)]), shipment_items=())
+    result = map_shipment(label, o, Unmatched("nobody"), CONFIG)
+    assert isinstance(result, Skip) and result.reason is SkipReason.NO_ITEMS

@@ -59,7 +59,7 @@ from .allocation import (
     void_shortfall_notes,
 )
 from .config import MappingConfig, StoreMapping, WarehouseMapping
-from .customers import CustomerMatch, Matched
+from .customers import CustomerMatch, Matched, Unmatched
 from .inventory import issue_postings, reversal_postings
 from .plans import ShipmentPlan, Skip, SkipReason
 
@@ -193,8 +193,14 @@ def _map_shipment(
         f"{record} of order {order.order_number} ships from warehouse {warehouse.label}"
         + (f", store {store.name or store.store_id}" if store is not None else "")
     )
+    keyed = order_item_keys(order)
+    lines = resolve_lines(shipment, keyed, record=record)
+    if not lines:
+        return Skip(
+            shipment.shipment_id, SkipReason.NO_ITEMS, "shipment lists no items", tuple(steps)
+        )
     if not isinstance(match, Matched):
-        why = match.reason if hasattr(match, "reason") else getattr(match, "detail", "")
+        why = match.reason if isinstance(match, Unmatched) else match.detail
         raise MappingError(
             f"customer of order {order.order_number} is not matched: {why}",
             field="customer",
@@ -203,13 +209,6 @@ def _map_shipment(
     steps.append(f"customer: {match.detail}")
     day, instant, when = shipment_moment(shipment, config, record=record)
     steps.append(f"dates: {when}")
-
-    keyed = order_item_keys(order)
-    lines = resolve_lines(shipment, keyed, record=record)
-    if not lines:
-        return Skip(
-            shipment.shipment_id, SkipReason.NO_ITEMS, "shipment lists no items", tuple(steps)
-        )
 
     invoice, invoice_steps = _build_invoice(
         shipment,
@@ -226,7 +225,7 @@ def _map_shipment(
     )
     steps.extend(invoice_steps)
     zero = invoice.total == 0
-    if zero and config.skip.zero_value == "skip":
+    if zero and config.skip.zero_value == "skip" and not (shipment.voided and original):
         reason = SkipReason.ORIGINAL_NOT_POSTED if shipment.voided else SkipReason.ZERO_VALUE
         return Skip(
             shipment.shipment_id,
