@@ -40,6 +40,15 @@ from .audit import (
     async_replay,
     replay,
 )
+from .mapping import (
+    MappingConfig,
+    MappingConfigError,
+    ShipmentPlan,
+    Skip,
+    load_mapping_config,
+    map_shipment,
+    match_customer,
+)
 from .oracle import (
     AsyncOracleFusionClient,
     BasicCredentials,
@@ -76,6 +85,8 @@ __all__ = [
     "ConnectorError",
     "HttpSettings",
     "JsonlAuditSink",
+    "MappingConfig",
+    "MappingConfigError",
     "MappingError",
     "MemoryAuditSink",
     "NotFoundError",
@@ -97,6 +108,8 @@ __all__ = [
     "ShipStationV1Settings",
     "ShipStationV2Client",
     "ShipStationV2Settings",
+    "ShipmentPlan",
+    "Skip",
     "SqliteAuditSink",
     "Stage",
     "SyncSender",
@@ -107,6 +120,9 @@ __all__ = [
     "__version__",
     "async_replay",
     "full_jitter",
+    "load_mapping_config",
+    "map_shipment",
+    "match_customer",
     "no_jitter",
     "parse_webhook",
     "redact_url",
