@@ -1,0 +1,55 @@
+"""Ready-made sync jobs: shipments into Oracle exactly once, customers, inventory, reconciliation.
+
+Host applications call these from their own scheduler, notebook or integration platform; they
+also show how the parts (clients, mapping, audit) compose. Every job has a blocking and an
+asyncio twin over one I/O-free flow. ShipStation only ever sees GET requests from these jobs.
+
+Example::
+
+    from datetime import UTC, datetime
+    from ml_connector.audit import SqliteAuditSink, SqliteCheckpointStore
+    from ml_connector.mapping import load_mapping_config
+    from ml_connector.oracle import OracleFusionClient
+    from ml_connector.shipstation import ShipStationV1Client
+    from ml_connector.sync import ShipmentSync
+
+    sync = ShipmentSync(
+        shipstation=ShipStationV1Client(v1_settings),
+        oracle=OracleFusionClient(oracle_settings),
+        mapping=load_mapping_config("mapping.toml"),
+        audit=SqliteAuditSink("audit.db"),
+        checkpoints=SqliteCheckpointStore("audit.db"),
+    )
+    summary = sync.run(window=(datetime(2026, 1, 15, 8, tzinfo=UTC),
+                               datetime(2026, 1, 16, 8, tzinfo=UTC)))
+    print(summary.describe())        # posted / already posted / skipped / failed
+    summary = sync.run_incremental()  # from the checkpoint, with overlap
+    plan = sync.run(window, dry_run=True)  # payloads and reasons, nothing written
+    report = sync.replay()            # re-map and re-post failed records, never twice
+
+See docs/sync.md (composition, the exactly-once argument, checkpoints, dry run, preflight) and
+docs/reconciliation.md (reason codes, the daily close).
+"""
+
+from ._flow import Call, Fanout, arun_flow, run_flow
+from ._preflight import PreflightError, PreflightProblem, PreflightReport
+from ._results import Outcome, Progress, ProgressCallback, RecordResult, RunSummary
+from ._shipments import AsyncShipmentSync, ShipmentSync, SyncWindow
+
+__all__ = [
+    "AsyncShipmentSync",
+    "Call",
+    "Fanout",
+    "Outcome",
+    "PreflightError",
+    "PreflightProblem",
+    "PreflightReport",
+    "Progress",
+    "ProgressCallback",
+    "RecordResult",
+    "RunSummary",
+    "ShipmentSync",
+    "SyncWindow",
+    "arun_flow",
+    "run_flow",
+]

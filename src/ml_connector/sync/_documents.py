@@ -1,0 +1,242 @@
+"""Oracle documents of one record, and the flows that find and post them exactly once.
+
+Every document (AR invoice, AR credit memo, staged inventory transaction) carries a
+deterministic posting key. Nothing is created without looking the key up first
+(find-before-create); a create whose answer is lost or unreadable is resolved by looking again,
+never by posting again (the Oracle client's ``post_*_once`` methods do this for single posts,
+:func:`post_batch_flow` does it for batches).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from ml_connector._errors import AuditError, ConnectorError
+from ml_connector.oracle import (
+    InventoryStagedTransaction,
+    InventoryTransactionError,
+    ReceivablesCreditMemo,
+    ReceivablesInvoice,
+    to_wire,
+)
+
+from ._flow import Call, Flow
+
+__all__ = [
+    "CREDIT_MEMO",
+    "INVENTORY",
+    "INVOICE",
+    "Doc",
+    "lookup_flow",
+    "post_batch_flow",
+    "post_one_flow",
+    "resource_of",
+]
+
+INVOICE = "invoice"
+CREDIT_MEMO = "credit_memo"
+INVENTORY = "inventory"
+_RESOURCES = {
+    INVOICE: "receivablesInvoices",
+    CREDIT_MEMO: "receivablesCreditMemos",
+    INVENTORY: "inventoryStagedTransactions",
+}
+
+
+def resource_of(kind: str) -> str:
+    """The Oracle resource a document kind is posted to."""
+    return _RESOURCES[kind]
+
+
+@attrs.define(eq=False)
+class Doc:
+    """One document to post, and what is known about it in Oracle.
+
+    ``state`` moves from ``unknown`` to ``found`` (already in Oracle), ``missing`` (looked up,
+    not there), ``created`` (posted by this run) or ``failed`` (``error`` says why).
+    """
+
+    kind: str
+    key: str
+    model: ReceivablesInvoice | ReceivablesCreditMemo | InventoryStagedTransaction
+    line: int | None = None
+    state: str = "unknown"
+    oracle_id: str | None = None
+    error: ConnectorError | None = None
+    recovered: bool = False
+
+    @property
+    def business_unit(self) -> str | None:
+        """The business unit that scopes the key lookup (AR documents only)."""
+        if isinstance(self.model, ReceivablesInvoice | ReceivablesCreditMemo):
+            return self.model.business_unit
+        return None
+
+    def wire(self, converter: Any) -> dict[str, Any]:
+        """The Oracle wire payload."""
+        return to_wire(self.model, converter)
+
+    def fail(self, error: ConnectorError) -> None:
+        """Mark the document failed (audit-trail errors are never swallowed)."""
+        if isinstance(error, AuditError):
+            raise error
+        self.state = "failed"
+        self.error = error
+
+    def describe(self) -> str:
+        """``invoice SS1 created (id 3001)`` and the like."""
+        what = {INVOICE: "invoice", CREDIT_MEMO: "credit memo", INVENTORY: "inventory"}[self.kind]
+        text = f"{what} {self.key} {self.state}"
+        if self.oracle_id is not None:
+            text += f" (id {self.oracle_id})"
+        if self.recovered:
+            text += " after a lost answer"
+        if self.error is not None:
+            text += f": {self.error.message}"
+        return text
+
+
+def _staged_error(rows: Sequence[Any], key: str) -> InventoryTransactionError:
+    row = rows[0]
+    message = row.error_explanation or row.error_code or "error"
+    return InventoryTransactionError(
+        f"inventory transaction {key} is in Oracle's interface with an error: {message}; "
+        "correct or delete it in Oracle, then replay",
+        code=row.error_code,
+        details=({"ErrorCode": row.error_code, "ErrorExplanation": message},),
+    )
+
+
+def _find_flow(doc: Doc) -> Flow[str | None]:
+    """The Oracle id of the document with ``doc.key``, or None. Raises ConnectorError."""
+    if doc.kind == INVOICE:
+        record = yield Call(
+            "oracle", "find_invoice", (doc.key,), {"business_unit": doc.business_unit}
+        )
+        return None if record is None else str(record.customer_transaction_id)
+    if doc.kind == CREDIT_MEMO:
+        record = yield Call(
+            "oracle", "find_credit_memo", (doc.key,), {"business_unit": doc.business_unit}
+        )
+        return None if record is None else str(record.customer_transaction_id)
+    rows = yield Call("oracle", "find_staged_transactions", (doc.model,))
+    good = [row for row in rows if not row.failed]
+    if good:
+        return str(good[0].transaction_interface_id)
+    if rows:
+        # A row in the interface with an error blocks the key: posting again would be refused
+        # as a duplicate (or stage the movement twice once the first row is fixed).
+        raise _staged_error(rows, doc.key)
+    return None
+
+
+def lookup_flow(docs: Sequence[Doc]) -> Flow[None]:
+    """Look every document up; each ends ``found``, ``missing`` or ``failed``."""
+    for doc in docs:
+        try:
+            found = yield from _find_flow(doc)
+        except ConnectorError as exc:
+            doc.fail(exc)
+            continue
+        if found is None:
+            doc.state = "missing"
+        else:
+            doc.state, doc.oracle_id = "found", found
+
+
+def post_one_flow(doc: Doc, *, after_lost_batch: bool = False) -> Flow[None]:
+    """Post one document through the client's find-before-create ``post_*_once``.
+
+    ``after_lost_batch``: the document was in a batch whose answer was lost, so finding it now
+    means this run created it.
+    """
+    try:
+        if doc.kind == INVOICE:
+            result = yield Call("oracle", "post_invoice_once", (doc.model, doc.key))
+            oracle_id = str(result.record.customer_transaction_id)
+        elif doc.kind == CREDIT_MEMO:
+            result = yield Call("oracle", "post_credit_memo_once", (doc.model, doc.key))
+            oracle_id = str(result.record.customer_transaction_id)
+        else:
+            result = yield Call("oracle", "post_staged_transaction_once", (doc.model,))
+            oracle_id = str(result.record.transaction_interface_id)
+    except ConnectorError as exc:
+        doc.fail(exc)
+        return
+    doc.oracle_id = oracle_id
+    if result.created or after_lost_batch:
+        doc.state = "created"
+        doc.recovered = bool(result.recovered or (after_lost_batch and not result.created))
+    else:
+        doc.state = "found"
+
+
+def batchable(doc: Doc, settings: Any, converter: Any) -> bool:
+    """Whether ``doc`` already carries its key where the client looks it up.
+
+    Batch parts are sent as they are; a document whose key the client would have to add itself
+    (``post_*_once`` does that) is posted alone instead.
+    """
+    if doc.kind == INVENTORY:
+        return True
+    if doc.kind == INVOICE:
+        attribute = settings.invoice_key_attribute
+    else:
+        attribute = settings.credit_memo_key_attribute
+    value = doc.wire(converter).get(attribute)
+    return value is not None and str(value) == doc.key
+
+
+def _created_id(payload: Mapping[str, Any] | None, kind: str) -> str | None:
+    if not payload:
+        return None
+    name = "TransactionInterfaceId" if kind == INVENTORY else "CustomerTransactionId"
+    value = payload.get(name)
+    return None if value is None else str(value)
+
+
+def post_batch_flow(docs: Sequence[Doc], oracle: Any) -> Flow[None]:
+    """Post missing documents in one logical batch (the client splits it by ``batch_size``).
+
+    A part Oracle rejects is looked up again (someone may have posted the key in between) and
+    otherwise fails alone. A batch whose outcome is unknown (timeout, 5xx, lost answer) is
+    resolved document by document with find-before-create.
+    """
+    parts = [oracle.batch_part(f"p{n}", doc.model) for n, doc in enumerate(docs)]
+    try:
+        results = yield Call("oracle", "post_batch", (parts,))
+    except ConnectorError as exc:
+        if isinstance(exc, AuditError):
+            raise
+        for doc in docs:
+            yield from post_one_flow(doc, after_lost_batch=True)
+        return
+    for doc, result in zip(docs, results, strict=True):
+        if result.ok:
+            payload = result.payload or {}
+            doc.oracle_id = _created_id(payload, doc.kind)
+            error_code = payload.get("ErrorCode")
+            explanation = payload.get("ErrorExplanation")
+            if doc.kind == INVENTORY and (error_code or explanation):
+                message = explanation or error_code
+                doc.fail(
+                    InventoryTransactionError(
+                        f"inventory transaction {doc.key} failed in Oracle: {message}",
+                        code=error_code,
+                        details=({"ErrorCode": error_code, "ErrorExplanation": message},),
+                    )
+                )
+            else:
+                doc.state = "created"
+            continue
+        try:
+            found = yield from _find_flow(doc)
+        except ConnectorError:
+            found = None
+        if found is not None:
+            doc.state, doc.oracle_id = "found", found
+        else:
+            doc.fail(result.error or ConnectorError(f"batch part for {doc.key} failed"))

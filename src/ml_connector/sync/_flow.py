@@ -1,0 +1,141 @@
+"""Flows: one job body for the blocking and the asyncio twins.
+
+A job is written once as a generator (a *flow*) that yields the calls it needs and receives
+their results, in the style of ``httpx.Auth.auth_flow`` and the Oracle client's flows. The flow
+never touches a socket: :func:`run_flow` drives it with blocking clients and :func:`arun_flow`
+with async clients, so both twins make exactly the same decisions.
+
+Two kinds of step:
+
+- :class:`Call` names a client (``"shipstation"`` or ``"oracle"``), a method and its arguments.
+  ``collect=True`` turns an ``iter_*`` result (an iterator or async iterator) into a list.
+  A :class:`~ml_connector.ConnectorError` raised by the call is thrown into the flow.
+- :class:`Fanout` runs independent sub-flows and returns their results in order: one after the
+  other in the blocking driver, concurrently in the async driver (at most ``concurrency`` calls
+  in flight at once). Sub-flows must handle their own errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Generator, Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from ml_connector._errors import ConnectorError
+
+__all__ = ["Call", "Fanout", "Flow", "Step", "arun_flow", "run_flow"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Call:
+    """One client call a flow asks for.
+
+    Attributes:
+        client: ``"shipstation"``, ``"shipstation_v2"`` or ``"oracle"``.
+        method: The public method name, the same on both twins.
+        args: Positional arguments.
+        kwargs: Keyword arguments.
+        collect: The method returns an iterator; collect it into a list.
+    """
+
+    client: str
+    method: str
+    args: tuple[Any, ...] = ()
+    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+    collect: bool = False
+
+
+@attrs.frozen
+class Fanout:
+    """Independent sub-flows whose results come back as a list, in order."""
+
+    flows: tuple[Generator[Any, Any, Any], ...]
+
+
+Step = Call | Fanout
+Flow = Generator[Step, Any, T]
+"""A job body: yields steps, receives their results, returns its outcome."""
+
+
+def _target(clients: Mapping[str, Any], call: Call) -> Any:
+    client = clients.get(call.client)
+    if client is None:
+        raise RuntimeError(f"the job has no {call.client} client for {call.method}")
+    return getattr(client, call.method)
+
+
+def run_flow(flow: Flow[T], clients: Mapping[str, Any]) -> T:
+    """Drive ``flow`` with blocking clients."""
+    try:
+        step = next(flow)
+        while True:
+            try:
+                if isinstance(step, Fanout):
+                    result: Any = [run_flow(sub, clients) for sub in step.flows]
+                else:
+                    result = _target(clients, step)(*step.args, **step.kwargs)
+                    if step.collect:
+                        result = list(result)
+            except ConnectorError as exc:
+                step = flow.throw(exc)
+            else:
+                step = flow.send(result)
+    except StopIteration as stop:
+        value: T = stop.value
+        return value
+
+
+async def arun_flow(
+    flow: Flow[T], clients: Mapping[str, Any], limit: asyncio.Semaphore | None = None
+) -> T:
+    """Drive ``flow`` with async clients; :class:`Fanout` sub-flows run concurrently.
+
+    ``limit`` bounds how many client calls are in flight at once across all sub-flows (the
+    semaphore is held only around a call, never around a sub-flow, so nesting cannot deadlock).
+    """
+    try:
+        step = next(flow)
+        while True:
+            try:
+                if isinstance(step, Fanout):
+                    result: Any = await _fanout(step, clients, limit)
+                else:
+                    result = await _acall(step, clients, limit)
+            except ConnectorError as exc:
+                step = flow.throw(exc)
+            else:
+                step = flow.send(result)
+    except StopIteration as stop:
+        value: T = stop.value
+        return value
+
+
+async def _fanout(
+    step: Fanout, clients: Mapping[str, Any], limit: asyncio.Semaphore | None
+) -> list[Any]:
+    if not step.flows:
+        return []
+    # A TaskGroup cancels the siblings if one sub-flow raises (an audit write failed): the
+    # run stops rather than carrying on without a trail.
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(arun_flow(sub, clients, limit)) for sub in step.flows]
+    return [task.result() for task in tasks]
+
+
+async def _acall(call: Call, clients: Mapping[str, Any], limit: asyncio.Semaphore | None) -> Any:
+    method = _target(clients, call)
+    if limit is None:
+        return await _invoke(method, call)
+    async with limit:
+        return await _invoke(method, call)
+
+
+async def _invoke(method: Any, call: Call) -> Any:
+    result = method(*call.args, **call.kwargs)
+    if call.collect:
+        return [item async for item in result]
+    return await result

@@ -1,0 +1,177 @@
+"""Preflight: check the mapping against Oracle before anything is posted, every problem at once.
+
+Checked, all read-only:
+
+- every account combination the mapping can produce (each purpose at each warehouse, with and
+  without each store's overrides) exists in Oracle's ``accountCombinationsLOV`` and is enabled;
+- every customer account the configuration names (explicit customer mappings, store default
+  accounts) exists, with the configured bill-to site.
+
+A run starts with the preflight unless told not to, and refuses to post when it finds a problem:
+a wrong account would otherwise fail every record one by one, or post to the wrong place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from ml_connector._errors import ConfigurationError, ConnectorError, MappingError
+from ml_connector.mapping import AccountPurpose, MappingConfig, account_for
+
+from ._flow import Call, Fanout, Flow
+
+__all__ = ["PreflightError", "PreflightProblem", "PreflightReport", "preflight_flow"]
+
+
+@attrs.frozen
+class PreflightProblem:
+    """One thing that would make posting fail.
+
+    Attributes:
+        kind: ``account_combination`` or ``customer_account``.
+        subject: The combination string or account number.
+        message: What is wrong.
+        used_by: Where the configuration uses it (``warehouses.10000 revenue``...).
+    """
+
+    kind: str
+    subject: str
+    message: str
+    used_by: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f" (used by {', '.join(self.used_by[:4])}" if self.used_by else ""
+        if len(self.used_by) > 4:
+            where += f" and {len(self.used_by) - 4} more"
+        return f"{self.kind} {self.subject}: {self.message}{where + ')' if where else ''}"
+
+
+@attrs.frozen
+class PreflightReport:
+    """The preflight's findings.
+
+    Attributes:
+        problems: Every problem found.
+        accounts_checked: Distinct account combinations checked.
+        customers_checked: Distinct customer accounts checked.
+    """
+
+    problems: tuple[PreflightProblem, ...]
+    accounts_checked: int
+    customers_checked: int
+
+    @property
+    def ok(self) -> bool:
+        """No problem found."""
+        return not self.problems
+
+    def describe(self) -> str:
+        """A readable summary, one problem a line."""
+        head = (
+            f"preflight: {self.accounts_checked} account combinations and "
+            f"{self.customers_checked} customer accounts checked, "
+            f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        )
+        return "\n".join([head, *(f"  - {problem}" for problem in self.problems)])
+
+
+class PreflightError(ConfigurationError):
+    """The preflight found problems; ``report`` lists every one of them."""
+
+    def __init__(self, report: PreflightReport) -> None:
+        super().__init__(report.describe(), setting="mapping")
+        self.report = report
+
+
+def _combinations(config: MappingConfig) -> tuple[dict[str, list[str]], list[PreflightProblem]]:
+    used: dict[str, list[str]] = {}
+    problems: list[PreflightProblem] = []
+    stores: list[str | None] = [None, *sorted(config.stores)]
+    for warehouse_id in sorted(config.warehouses):
+        for store_id in stores:
+            for purpose in AccountPurpose:
+                where = f"warehouses.{warehouse_id}" + (
+                    f" stores.{store_id}" if store_id is not None else ""
+                )
+                try:
+                    combination = account_for(config, purpose, warehouse_id, store_id)
+                except MappingError as exc:
+                    problems.append(
+                        PreflightProblem(
+                            "account_combination",
+                            f"{where} {purpose.value}",
+                            exc.message,
+                        )
+                    )
+                    continue
+                used.setdefault(combination, []).append(f"{where} {purpose.value}")
+    return used, problems
+
+
+def _customers(config: MappingConfig) -> dict[str, list[tuple[str, str | None]]]:
+    """Account number -> [(where, configured site)]."""
+    named: dict[str, list[tuple[str, str | None]]] = {}
+    rules = config.customers
+    for customer_id, (account, site) in sorted(rules.by_customer_id.items()):
+        named.setdefault(account, []).append((f"customers.by_customer_id.{customer_id}", site))
+    for username, (account, site) in sorted(rules.by_username.items()):
+        named.setdefault(account, []).append((f"customers.by_username.{username}", site))
+    for store_id, store in sorted(config.stores.items()):
+        if store.customer_account:
+            named.setdefault(store.customer_account, []).append(
+                (f"stores.{store_id}.customer_account", store.customer_site)
+            )
+    return named
+
+
+def _check_combination(combination: str, used_by: Sequence[str]) -> Flow[PreflightProblem | None]:
+    try:
+        yield Call("oracle", "validate_account_combination", (combination,))
+    except ConnectorError as exc:
+        return PreflightProblem("account_combination", combination, exc.message, tuple(used_by))
+    return None
+
+
+def _check_customer(
+    account: str, uses: Sequence[tuple[str, str | None]]
+) -> Flow[list[PreflightProblem]]:
+    where = tuple(name for name, _site in uses)
+    try:
+        found: Any = yield Call("oracle", "get_customer_account", (account,))
+    except ConnectorError as exc:
+        return [PreflightProblem("customer_account", account, exc.message, where)]
+    if found is None:
+        return [PreflightProblem("customer_account", account, "does not exist in Oracle", where)]
+    sites = {site.bill_to_site_number for site in found.sites}
+    return [
+        PreflightProblem(
+            "customer_account",
+            account,
+            f"has no bill-to site {site} (it has {', '.join(sorted(sites)) or 'none'})",
+            (name,),
+        )
+        for name, site in uses
+        if site is not None and site not in sites
+    ]
+
+
+def preflight_flow(config: MappingConfig) -> Flow[PreflightReport]:
+    """Check ``config``'s accounts and customers against Oracle (read-only)."""
+    used, problems = _combinations(config)
+    found = yield Fanout(
+        tuple(_check_combination(combination, sorted(where)) for combination, where in used.items())
+    )
+    problems += [problem for problem in found if problem is not None]
+    customers = _customers(config)
+    per_account = yield Fanout(
+        tuple(_check_customer(account, uses) for account, uses in sorted(customers.items()))
+    )
+    problems += [problem for group in per_account for problem in group]
+    return PreflightReport(
+        problems=tuple(problems),
+        accounts_checked=len(used),
+        customers_checked=len(customers),
+    )

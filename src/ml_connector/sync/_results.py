@@ -1,0 +1,190 @@
+"""What a sync run reports: one result per record, progress counts, a frozen run summary."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ml_connector.audit import RecordRef
+
+__all__ = [
+    "Outcome",
+    "Progress",
+    "ProgressCallback",
+    "RecordResult",
+    "RunSummary",
+]
+
+
+class Outcome(enum.StrEnum):
+    """How one record ended in a run."""
+
+    POSTED = "posted"
+    """At least one document was created in Oracle by this run, and none failed."""
+    ALREADY_POSTED = "already-posted"
+    """Every document was already in Oracle (or the audit trail already held a final state)."""
+    SKIPPED = "skipped"
+    """Nothing to post, for a stated reason (return label, test order, voided before posting)."""
+    FAILED = "failed"
+    """A document could not be mapped or posted; the error is in the trail, replay retries it."""
+    WOULD_POST = "would-post"
+    """Dry run only: at least one document is missing from Oracle and would be posted."""
+
+
+@attrs.frozen
+class RecordResult:
+    """The outcome of one record (one shipment's posting, or its reversal).
+
+    Attributes:
+        record: The source record (``shipstation shipment 123``, ``shipstation
+            shipment-void 123``, ``shipstation fulfillment 456``...).
+        outcome: How it ended.
+        posting_key: The key of its main document (invoice or credit memo), when it has one.
+        keys: Every posting key of its documents (document first, then inventory lines).
+        detail: One sentence for people.
+        reason: The skip reason (``"return label"``...), when skipped.
+        error: The redacted error, when failed.
+        oracle_ids: Oracle ids of the documents created or found, by posting key.
+        payload: The documents as Oracle wire payloads (``invoice``/``credit_memo``/
+            ``inventory``), when the record maps to a plan.
+        explanation: How mapping derived the plan, step by step.
+        order_number: The ShipStation order number, when known.
+        warehouse_id: The ShipStation warehouse id, when known.
+        total: The document total (negative for a credit memo), when there is a document.
+    """
+
+    record: RecordRef
+    outcome: Outcome
+    posting_key: str | None = None
+    keys: tuple[str, ...] = ()
+    detail: str = ""
+    reason: str | None = None
+    error: Mapping[str, Any] | None = attrs.field(default=None, eq=False)
+    oracle_ids: Mapping[str, str] = attrs.field(factory=dict, eq=False)
+    payload: Mapping[str, Any] | None = attrs.field(default=None, eq=False)
+    explanation: tuple[str, ...] = ()
+    order_number: str | None = None
+    warehouse_id: str | None = None
+    total: Any = None
+
+
+@attrs.frozen
+class Progress:
+    """Counts so far, handed to the progress callback after each step of a run.
+
+    Attributes:
+        fetched: Records fetched from ShipStation (shipments, fulfillments, webhook records).
+        total: Records to process (known once fetching is done; ``None`` before).
+        posted: Records posted.
+        already_posted: Records already in Oracle.
+        skipped: Records skipped.
+        failed: Records failed.
+        planned: Dry run: records that would post.
+    """
+
+    fetched: int = 0
+    total: int | None = None
+    posted: int = 0
+    already_posted: int = 0
+    skipped: int = 0
+    failed: int = 0
+    planned: int = 0
+
+    @property
+    def done(self) -> int:
+        """Records with an outcome."""
+        return self.posted + self.already_posted + self.skipped + self.failed + self.planned
+
+
+ProgressCallback = Callable[[Progress], None]
+"""Called with the counts so far; must not raise (a CLI renders it as a progress bar)."""
+
+
+@attrs.frozen
+class RunSummary:
+    """Everything one run did, frozen.
+
+    Attributes:
+        job: The job's name (its checkpoint key).
+        start: Start of the window (inclusive, aware UTC), or ``None`` for webhook runs.
+        end: End of the window (exclusive, aware UTC), or ``None`` for webhook runs.
+        dry_run: Whether nothing was written.
+        started_at: When the run started (the job's clock).
+        finished_at: When it finished.
+        fetched: Records fetched from ShipStation.
+        orders_fetched: Orders fetched (list prefill plus single gets).
+        results: One result per record, in processing order.
+        watermark: The checkpoint watermark saved after the run (incremental runs).
+    """
+
+    job: str
+    start: datetime | None
+    end: datetime | None
+    dry_run: bool
+    started_at: datetime
+    finished_at: datetime
+    fetched: int
+    orders_fetched: int
+    results: tuple[RecordResult, ...]
+    watermark: datetime | None = None
+
+    def count(self, outcome: Outcome) -> int:
+        """How many records ended with ``outcome``."""
+        return sum(1 for result in self.results if result.outcome is outcome)
+
+    @property
+    def posted(self) -> int:
+        """Records that created something in Oracle."""
+        return self.count(Outcome.POSTED)
+
+    @property
+    def already_posted(self) -> int:
+        """Records found already posted."""
+        return self.count(Outcome.ALREADY_POSTED)
+
+    @property
+    def skipped(self) -> int:
+        """Records skipped with a reason."""
+        return self.count(Outcome.SKIPPED)
+
+    @property
+    def failed(self) -> int:
+        """Records that failed (replayable)."""
+        return self.count(Outcome.FAILED)
+
+    @property
+    def would_post(self) -> int:
+        """Dry run: records that would post."""
+        return self.count(Outcome.WOULD_POST)
+
+    @property
+    def ok(self) -> bool:
+        """No record failed."""
+        return self.failed == 0
+
+    def failures(self) -> tuple[RecordResult, ...]:
+        """The failed records."""
+        return tuple(r for r in self.results if r.outcome is Outcome.FAILED)
+
+    def describe(self) -> str:
+        """One line for logs and the CLI."""
+        window = (
+            f"{self.start.isoformat()} .. {self.end.isoformat()}"
+            if self.start is not None and self.end is not None
+            else "webhook"
+        )
+        mode = " (dry run)" if self.dry_run else ""
+        parts = [
+            f"{self.job}{mode} {window}: fetched {self.fetched}",
+            f"posted {self.posted}",
+            f"already posted {self.already_posted}",
+            f"skipped {self.skipped}",
+            f"failed {self.failed}",
+        ]
+        if self.dry_run:
+            parts.append(f"would post {self.would_post}")
+        return ", ".join(parts)

@@ -1,0 +1,963 @@
+"""Shipments into Oracle exactly once: :class:`ShipmentSync` and :class:`AsyncShipmentSync`.
+
+Both twins run the same flow (:class:`_ShipmentCore`); only the driver differs. One run:
+
+1. **Fetch** (GET only) the window's shipments with their items, the shipments voided in the
+   window, and the window's fulfillments (or, for a webhook, the records its pointer names).
+2. **Deduplicate against the audit trail**: a record whose latest event is final (posted,
+   already-posted, replayed, reversed, skipped) is not touched again.
+3. **Orders**, once per run: a list over the window prefills the cache, single gets fill the
+   misses; orders whose labels do not ship exactly what was ordered (splits, partials, voids)
+   get their other labels fetched so split amounts come out exact.
+4. **Customers**: the Oracle accounts and parties those orders need are read, then matched.
+5. **Map** each label (pure): an invoice and its inventory issues, or a skip with its reason,
+   or a mapping error.
+6. **Find before create**: every document's posting key is looked up in Oracle.
+7. **Post what is missing**, in batches where the documents allow it (the async twin runs
+   batches and single posts concurrently, bounded); a lost answer is resolved by looking again.
+8. **Record** each record's outcome in the audit trail (posted, already-posted, skipped with
+   reason, failed with error and payload) and report progress; return a :class:`RunSummary`.
+
+A voided label posts a credit memo and reversing receipts only if its original was posted in
+Oracle; a label voided before it was ever posted is skipped, and never posted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from ml_connector._clock import Clock, SystemClock
+from ml_connector._errors import AuditError, ConfigurationError, ConnectorError, MappingError
+from ml_connector._time import to_utc
+from ml_connector.audit import (
+    AuditEvent,
+    AuditSink,
+    Checkpoint,
+    CheckpointStore,
+    RecordRef,
+    Stage,
+    new_correlation_id,
+    new_event,
+    redact_error,
+)
+from ml_connector.mapping import (
+    CustomerDirectory,
+    MappingConfig,
+    PostingKeyFormats,
+    ShipmentPlan,
+    Skip,
+    SkipReason,
+    map_shipment,
+    match_customer,
+)
+from ml_connector.oracle import ReceivablesCreditMemo, ReceivablesInvoice
+from ml_connector.shipstation import Fulfillment, Order, Shipment, WebhookPointer
+
+from ._directory import directory_flow
+from ._documents import (
+    CREDIT_MEMO,
+    INVENTORY,
+    INVOICE,
+    Doc,
+    batchable,
+    lookup_flow,
+    post_batch_flow,
+    post_one_flow,
+    resource_of,
+)
+from ._flow import Call, Fanout, Flow, arun_flow, run_flow
+from ._labels import (
+    SHIPMENT,
+    SYSTEM,
+    Label,
+    fulfillment_config,
+    labels_from,
+    needs_order_labels,
+)
+from ._preflight import PreflightError, PreflightReport, preflight_flow
+from ._results import Outcome, Progress, ProgressCallback, RecordResult, RunSummary
+
+__all__ = ["AsyncShipmentSync", "ShipmentSync", "SyncWindow"]
+
+logger = logging.getLogger(__name__)
+
+JOB = "shipments"
+SOURCE = "shipstation-v1/shipments"
+FINAL_STAGES = frozenset(
+    {Stage.POSTED, Stage.ALREADY_POSTED, Stage.REPLAYED, Stage.REVERSED, Stage.SKIPPED}
+)
+"""Latest stages after which a record is never processed again by a run (replay aside)."""
+
+
+def _utc(value: datetime) -> datetime:
+    try:
+        return to_utc(value)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc), setting="window") from None
+
+
+@attrs.frozen
+class SyncWindow:
+    """A time window, aware UTC: ``start`` inclusive, ``end`` exclusive.
+
+    Sent to ShipStation as Pacific wall-clock time by the V1 client.
+    """
+
+    start: datetime = attrs.field(converter=_utc)
+    end: datetime = attrs.field(converter=_utc)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ConfigurationError("end must be after start", setting="window")
+
+    @classmethod
+    def of(cls, value: SyncWindow | tuple[datetime, datetime]) -> SyncWindow:
+        """A window from itself or a ``(start, end)`` pair."""
+        return value if isinstance(value, SyncWindow) else cls(value[0], value[1])
+
+
+@attrs.define(eq=False)
+class _Pending:
+    """One record on its way: its documents and what was decided so far."""
+
+    ref: RecordRef
+    label: Label
+    docs: list[Doc] = attrs.field(factory=list)
+    may_create: bool = True
+    result: RecordResult | None = None
+    plan: ShipmentPlan | None = None
+    order_number: str | None = None
+    warehouse_id: str | None = None
+
+
+class _Counter:
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self.callback = callback
+        self.progress = Progress()
+
+    def update(self, *, fetched: int | None = None, total: int | None = None) -> None:
+        if fetched is not None:
+            self.progress = attrs.evolve(self.progress, fetched=fetched)
+        if total is not None:
+            self.progress = attrs.evolve(self.progress, total=total)
+        self._emit()
+
+    def record(self, outcome: Outcome) -> None:
+        name = {
+            Outcome.POSTED: "posted",
+            Outcome.ALREADY_POSTED: "already_posted",
+            Outcome.SKIPPED: "skipped",
+            Outcome.FAILED: "failed",
+            Outcome.WOULD_POST: "planned",
+        }[outcome]
+        self.progress = attrs.evolve(self.progress, **{name: getattr(self.progress, name) + 1})
+        self._emit()
+
+    def _emit(self) -> None:
+        if self.callback is not None:
+            try:
+                self.callback(self.progress)
+            except Exception:  # a broken progress bar must not stop the posting
+                logger.exception("progress callback failed")
+
+
+@attrs.frozen
+class _Fetched:
+    labels: tuple[Label, ...]
+    count: int
+
+
+class _ShipmentCore:
+    """Everything both twins share: every decision, as flows. No I/O of its own."""
+
+    def __init__(
+        self,
+        *,
+        oracle: Any,
+        mapping: MappingConfig,
+        audit: AuditSink,
+        checkpoints: CheckpointStore | None,
+        clock: Clock | None,
+        directory: CustomerDirectory | None,
+        job: str,
+        overlap: timedelta,
+        batch: bool,
+        fulfillment_keys: PostingKeyFormats | None,
+        preflight: bool,
+        progress: ProgressCallback | None,
+    ) -> None:
+        if overlap < timedelta(0):
+            raise ConfigurationError("must not be negative", setting="overlap")
+        self.oracle = oracle
+        self.mapping = mapping
+        self.fulfillment_mapping = fulfillment_config(mapping, fulfillment_keys)
+        self.audit = audit
+        self.checkpoints = checkpoints
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.directory = directory
+        self.job = job
+        self.overlap = overlap
+        self.batch = batch
+        self.check_first = preflight
+        self.progress = progress
+        self._preflight_passed = False
+
+    # -- fetching --------------------------------------------------------------------------------
+
+    def _fetch_window_flow(self, window: SyncWindow) -> Flow[_Fetched]:
+        created = yield Call(
+            "shipstation",
+            "iter_shipments",
+            kwargs={
+                "create_date_start": window.start,
+                "create_date_end": window.end,
+                "include_shipment_items": True,
+            },
+            collect=True,
+        )
+        voided = yield Call(
+            "shipstation",
+            "iter_shipments",
+            kwargs={
+                "void_date_start": window.start,
+                "void_date_end": window.end,
+                "include_shipment_items": True,
+            },
+            collect=True,
+        )
+        fulfillments = yield Call(
+            "shipstation",
+            "iter_fulfillments",
+            kwargs={"create_date_start": window.start, "create_date_end": window.end},
+            collect=True,
+        )
+        labels = labels_from([*created, *voided], fulfillments)
+        return _Fetched(tuple(labels), len(created) + len(voided) + len(fulfillments))
+
+    # -- orders and ledgers ----------------------------------------------------------------------
+
+    @staticmethod
+    def _get_order_flow(order_id: int) -> Flow[Order | ConnectorError]:
+        try:
+            order = yield Call("shipstation", "get_order", (order_id,))
+        except ConnectorError as exc:
+            return exc
+        result: Order = order
+        return result
+
+    @staticmethod
+    def _order_labels_flow(order_id: int) -> Flow[list[Shipment] | ConnectorError]:
+        try:
+            shipments = yield Call(
+                "shipstation",
+                "iter_shipments",
+                kwargs={"order_id": order_id, "include_shipment_items": True},
+                collect=True,
+            )
+        except ConnectorError as exc:
+            return exc
+        result: list[Shipment] = shipments
+        return result
+
+    def _orders_flow(
+        self, order_ids: set[int], window: SyncWindow | None
+    ) -> Flow[tuple[dict[int, Order | ConnectorError], int]]:
+        orders: dict[int, Order | ConnectorError] = {}
+        fetched = 0
+        if window is not None and order_ids:
+            listed = yield Call(
+                "shipstation",
+                "iter_orders",
+                kwargs={"modify_date_start": window.start, "modify_date_end": window.end},
+                collect=True,
+            )
+            fetched += len(listed)
+            for order in listed:
+                if order.order_id in order_ids:
+                    orders[order.order_id] = order
+        missing = sorted(order_ids - set(orders))
+        got = yield Fanout(tuple(self._get_order_flow(order_id) for order_id in missing))
+        fetched += sum(1 for item in got if isinstance(item, Order))
+        orders.update(zip(missing, got, strict=True))
+        return orders, fetched
+
+    # -- the run ---------------------------------------------------------------------------------
+
+    def preflight_flow(self) -> Flow[PreflightReport]:
+        """See :func:`~ml_connector.sync.preflight`."""
+        return preflight_flow(self.mapping)
+
+    def _ensure_preflight(self, dry_run: bool) -> Flow[None]:
+        if not self.check_first or self._preflight_passed or dry_run:
+            return
+        report = yield from self.preflight_flow()
+        if not report.ok:
+            raise PreflightError(report)
+        self._preflight_passed = True
+
+    def run_flow(self, window: SyncWindow, *, dry_run: bool) -> Flow[RunSummary]:
+        """A window run (see the module docstring)."""
+        started = self.clock.now()
+        counter = _Counter(self.progress)
+        yield from self._ensure_preflight(dry_run)
+        fetched = yield from self._fetch_window_flow(window)
+        counter.update(fetched=fetched.count)
+        results, orders = yield from self._process_flow(
+            fetched.labels, window, dry_run=dry_run, counter=counter
+        )
+        return RunSummary(
+            job=self.job,
+            start=window.start,
+            end=window.end,
+            dry_run=dry_run,
+            started_at=started,
+            finished_at=self.clock.now(),
+            fetched=fetched.count,
+            orders_fetched=orders,
+            results=tuple(results),
+        )
+
+    def incremental_window(self, initial_start: datetime | None) -> SyncWindow:
+        """The next window: from the checkpoint minus the overlap to now."""
+        if self.checkpoints is None:
+            raise ConfigurationError(
+                "an incremental run needs a checkpoint store", setting="checkpoints"
+            )
+        checkpoint = self.checkpoints.load(self.job, SOURCE)
+        now = self.clock.now()
+        if checkpoint is None:
+            if initial_start is None:
+                raise ConfigurationError(
+                    f"job {self.job!r} has no checkpoint yet; pass initial_start",
+                    setting="initial_start",
+                )
+            return SyncWindow(initial_start, now)
+        return SyncWindow(checkpoint.watermark - self.overlap, now)
+
+    def save_checkpoint(self, summary: RunSummary) -> RunSummary:
+        """Store the end of the window as the next run's watermark (not on dry runs)."""
+        if summary.dry_run or self.checkpoints is None or summary.end is None:
+            return summary
+        self.checkpoints.save(Checkpoint(job=self.job, source=SOURCE, watermark=summary.end))
+        return attrs.evolve(summary, watermark=summary.end)
+
+    def webhook_flow(self, pointer: WebhookPointer, *, dry_run: bool) -> Flow[RunSummary]:
+        """Process the records a webhook pointer names, deduplicated like a poll."""
+        started = self.clock.now()
+        counter = _Counter(self.progress)
+        ref = RecordRef(SYSTEM, "webhook", pointer.dedupe_key)
+        summary = RunSummary(
+            job=self.job,
+            start=None,
+            end=None,
+            dry_run=dry_run,
+            started_at=started,
+            finished_at=started,
+            fetched=0,
+            orders_fetched=0,
+            results=(),
+        )
+        if self.audit.events(record=ref):
+            # The same pointer delivered again (ShipStation retries): nothing new to do.
+            return attrs.evolve(summary, finished_at=self.clock.now())
+        yield from self._ensure_preflight(dry_run)
+        records = yield Call("shipstation", "resolve_webhook", (pointer,))
+        shipments = [r for r in records if isinstance(r, Shipment)]
+        fulfillments = [r for r in records if isinstance(r, Fulfillment)]
+        labels = labels_from(shipments, fulfillments)
+        counter.update(fetched=len(records))
+        results, orders = yield from self._process_flow(
+            labels, None, dry_run=dry_run, counter=counter
+        )
+        if not dry_run:
+            self.audit.write(
+                new_event(
+                    self.clock,
+                    correlation_id=new_correlation_id(),
+                    record=ref,
+                    stage=Stage.FETCHED,
+                    detail=(
+                        f"{pointer.resource_type}: {len(records)} records, "
+                        f"{len(labels)} labels processed"
+                    ),
+                )
+            )
+        return attrs.evolve(
+            summary,
+            finished_at=self.clock.now(),
+            fetched=len(records),
+            orders_fetched=orders,
+            results=tuple(results),
+        )
+
+    # -- processing ------------------------------------------------------------------------------
+
+    def _process_flow(
+        self,
+        labels: Sequence[Label],
+        window: SyncWindow | None,
+        *,
+        dry_run: bool,
+        counter: _Counter,
+    ) -> Flow[tuple[list[RecordResult], int]]:
+        latest = {event.record: event for event in self.audit.latest()}
+        results: dict[RecordRef, RecordResult] = {}
+        work: list[Label] = []
+        for label in labels:
+            refs = [label.ref] + ([label.void_ref] if label.voided else [])
+            final = [ref for ref in refs if _is_final(latest.get(ref))]
+            for ref in final:
+                results[ref] = _from_trail(ref, latest[ref])
+            if len(final) < len(refs):
+                work.append(label)
+        counter.update(total=len(labels) + sum(1 for label in labels if label.voided))
+        for result in results.values():
+            counter.record(result.outcome)
+
+        order_ids = {label.order_id for label in work if label.order_id is not None}
+        orders, orders_fetched = yield from self._orders_flow(order_ids, window)
+        work, extra = yield from self._complete_ledgers_flow(work, orders)
+        ledgers = _ledgers([*(label.shipment for label in work), *extra])
+        good_orders = [order for order in orders.values() if isinstance(order, Order)]
+        directory = self.directory
+        if directory is None:
+            directory = yield from directory_flow(good_orders, self.mapping)
+
+        prepared = yield Fanout(
+            tuple(
+                self._prepare_flow(label, orders, ledgers, directory, latest, dry_run)
+                for label in work
+            )
+        )
+        pendings: list[_Pending] = [p for group in prepared for p in group]
+        if not dry_run:
+            yield from self._post_flow([p for p in pendings if p.result is None and p.may_create])
+        for pending in pendings:
+            if pending.ref in results:
+                continue
+            result = self._finish(pending, latest.get(pending.ref), dry_run)
+            results[pending.ref] = result
+            counter.record(result.outcome)
+        ordered: list[RecordResult] = []
+        for label in labels:
+            for ref in (label.ref, label.void_ref):
+                if ref in results:
+                    ordered.append(results[ref])
+        return ordered, orders_fetched
+
+    def _complete_ledgers_flow(
+        self, work: list[Label], orders: Mapping[int, Order | ConnectorError]
+    ) -> Flow[tuple[list[Label], list[Shipment]]]:
+        by_order: dict[int, list[Label]] = {}
+        for label in work:
+            if label.order_id is not None:
+                by_order.setdefault(label.order_id, []).append(label)
+        wanted = sorted(
+            order_id
+            for order_id, group in by_order.items()
+            if isinstance(orders.get(order_id), Order)
+            and needs_order_labels(orders[order_id], group)  # type: ignore[arg-type]
+        )
+        fetched = yield Fanout(tuple(self._order_labels_flow(order_id) for order_id in wanted))
+        extra: list[Shipment] = []
+        for result in fetched:
+            if isinstance(result, list):
+                extra.extend(result)
+        if not extra:
+            return work, []
+        # Other labels of the order join the ledger; labels being processed take their items
+        # (a webhook lists shipments without them).
+        work_ids = {(label.kind, label.id) for label in work}
+        shipments = [label.shipment for label in work if label.shipment is not None]
+        refreshed = labels_from(
+            [*extra, *shipments], [lab.fulfillment for lab in work if lab.fulfillment]
+        )
+        others = [s for s in extra if (SHIPMENT, s.shipment_id) not in work_ids]
+        return [label for label in refreshed if (label.kind, label.id) in work_ids], others
+
+    # -- one label -------------------------------------------------------------------------------
+
+    def _map(
+        self,
+        label: Label,
+        order: Order,
+        ledger: Sequence[Shipment],
+        directory: CustomerDirectory,
+        *,
+        unvoided: bool,
+    ) -> ShipmentPlan | Skip:
+        shipment = label.as_shipment(order)
+        if unvoided:
+            shipment = attrs.evolve(shipment, voided=False, void_date=None)
+        config = self.mapping if label.kind == SHIPMENT else self.fulfillment_mapping
+        match = match_customer(order, self.mapping, directory)
+        others = ledger if label.kind == SHIPMENT else ()
+        return map_shipment(shipment, order, match, config, order_shipments=others)
+
+    def _prepare_flow(
+        self,
+        label: Label,
+        orders: Mapping[int, Order | ConnectorError],
+        ledgers: Mapping[int, Sequence[Shipment]],
+        directory: CustomerDirectory,
+        latest: Mapping[RecordRef, AuditEvent],
+        dry_run: bool,
+    ) -> Flow[list[_Pending]]:
+        refs = [label.ref] + ([label.void_ref] if label.voided else [])
+        open_refs = [ref for ref in refs if not _is_final(latest.get(ref))]
+        order = orders.get(label.order_id) if label.order_id is not None else None
+        if label.order_id is None or order is None:
+            skip = Skip(label.id, SkipReason.NO_ORDER, "label has no order to invoice")
+            return [self._skipped(ref, label, skip) for ref in open_refs]
+        if isinstance(order, ConnectorError):
+            return [self._failed(ref, label, order) for ref in open_refs]
+        ledger = ledgers.get(order.order_id, ())
+        warehouse = _warehouse(label, order)
+        try:
+            plan = self._map(label, order, ledger, directory, unvoided=label.voided)
+        except MappingError as exc:
+            return [self._failed(ref, label, exc, order) for ref in open_refs]
+        if not label.voided:
+            pending = _Pending(
+                label.ref, label, order_number=order.order_number, warehouse_id=warehouse
+            )
+            if isinstance(plan, Skip):
+                pending.result = self._skip_result(label.ref, label, plan, order)
+                return [pending]
+            pending.plan = plan
+            pending.docs = _docs(plan)
+            yield from lookup_flow(pending.docs)
+            return [pending]
+
+        # A voided label: look its original up; reverse only what Oracle has.
+        original = _Pending(
+            label.ref,
+            label,
+            may_create=False,
+            order_number=order.order_number,
+            warehouse_id=warehouse,
+        )
+        reversal = _Pending(
+            label.void_ref, label, order_number=order.order_number, warehouse_id=warehouse
+        )
+        if isinstance(plan, Skip):
+            original.result = self._skip_result(label.ref, label, plan, order)
+            void_skip = Skip(
+                label.id,
+                SkipReason.ORIGINAL_NOT_POSTED,
+                f"the original posted nothing ({plan.reason.value})",
+            )
+            reversal.result = self._skip_result(label.void_ref, label, void_skip, order)
+            return [p for p in (original, reversal) if p.ref in open_refs]
+        original.plan = plan
+        original.docs = _docs(plan)
+        yield from lookup_flow(original.docs)
+        posted = [doc for doc in original.docs if doc.state == "found"]
+        if not posted and not any(doc.state == "failed" for doc in original.docs):
+            original.result = self._skip_result(
+                label.ref,
+                label,
+                Skip(label.id, SkipReason.ORIGINAL_NOT_POSTED, "label voided before it was posted"),
+                order,
+            )
+        if reversal.ref in open_refs:
+            yield from self._prepare_reversal(reversal, original, order, ledger, directory)
+        return [p for p in (original, reversal) if p.ref in open_refs]
+
+    def _prepare_reversal(
+        self,
+        reversal: _Pending,
+        original: _Pending,
+        order: Order,
+        ledger: Sequence[Shipment],
+        directory: CustomerDirectory,
+    ) -> Flow[None]:
+        label = reversal.label
+        found = {doc.kind: doc for doc in original.docs if doc.state == "found"}
+        lines = {
+            doc.line for doc in original.docs if doc.kind == INVENTORY and doc.state == "found"
+        }
+        failed = [doc for doc in original.docs if doc.state == "failed"]
+        if failed and not found:
+            error = failed[0].error or ConnectorError("original lookup failed")
+            reversal.result = self._failed(reversal.ref, label, error, order).result
+            return
+        if not found and not lines:
+            skip = Skip(label.id, SkipReason.ORIGINAL_NOT_POSTED, "the original was never posted")
+            reversal.result = self._skip_result(reversal.ref, label, skip, order)
+            return
+        try:
+            plan = self._map(label, order, ledger, directory, unvoided=False)
+        except MappingError as exc:
+            reversal.result = self._failed(reversal.ref, label, exc, order).result
+            return
+        if isinstance(plan, Skip):
+            reversal.result = self._skip_result(reversal.ref, label, plan, order)
+            return
+        docs = [
+            doc
+            for doc in _docs(plan)
+            if (doc.kind == CREDIT_MEMO and INVOICE in found)
+            or (doc.kind == INVENTORY and doc.line in lines)
+        ]
+        reversal.plan = plan
+        reversal.docs = docs
+        yield from lookup_flow(docs)
+
+    # -- posting ---------------------------------------------------------------------------------
+
+    def _post_flow(self, pendings: Sequence[_Pending]) -> Flow[None]:
+        missing = [doc for p in pendings for doc in p.docs if doc.state == "missing"]
+        if not missing:
+            return
+        settings = self.oracle.settings
+        converter = self.oracle.converter
+        grouped: list[list[Doc]] = []
+        singles: list[Doc] = []
+        if self.batch:
+            for_batch = [doc for doc in missing if batchable(doc, settings, converter)]
+            singles = [doc for doc in missing if doc not in for_batch]
+            size = settings.batch_size
+            grouped = [for_batch[n : n + size] for n in range(0, len(for_batch), size)]
+        else:
+            singles = missing
+        flows: list[Flow[None]] = [post_batch_flow(group, self.oracle) for group in grouped]
+        flows += [post_one_flow(doc) for doc in singles]
+        yield Fanout(tuple(flows))
+
+    # -- results and events ----------------------------------------------------------------------
+
+    def _skip_result(
+        self, ref: RecordRef, label: Label, skip: Skip, order: Order | None
+    ) -> RecordResult:
+        return RecordResult(
+            record=ref,
+            outcome=Outcome.SKIPPED,
+            detail=skip.detail,
+            reason=skip.reason.value,
+            explanation=skip.explanation,
+            order_number=order.order_number if order is not None else None,
+            warehouse_id=_warehouse(label, order),
+        )
+
+    def _skipped(self, ref: RecordRef, label: Label, skip: Skip) -> _Pending:
+        return _Pending(ref, label, result=self._skip_result(ref, label, skip, None))
+
+    def _failed(
+        self, ref: RecordRef, label: Label, error: ConnectorError, order: Order | None = None
+    ) -> _Pending:
+        if isinstance(error, AuditError):
+            raise error
+        result = RecordResult(
+            record=ref,
+            outcome=Outcome.FAILED,
+            detail=error.message,
+            error=redact_error(error),
+            order_number=order.order_number if order is not None else None,
+            warehouse_id=_warehouse(label, order),
+            payload={"source": label.source_info()},
+        )
+        return _Pending(ref, label, result=result)
+
+    def _finish(
+        self, pending: _Pending, previous: AuditEvent | None, dry_run: bool
+    ) -> RecordResult:
+        result = pending.result or self._docs_result(pending, dry_run)
+        if dry_run:
+            return result
+        posted = Stage.REVERSED if pending.ref == pending.label.void_ref else Stage.POSTED
+        stage = {
+            Outcome.POSTED: posted,
+            Outcome.ALREADY_POSTED: Stage.ALREADY_POSTED,
+            Outcome.SKIPPED: Stage.SKIPPED,
+            Outcome.FAILED: Stage.FAILED,
+        }[result.outcome]
+        attempt = 1
+        correlation = new_correlation_id()
+        if previous is not None:
+            correlation = previous.correlation_id
+            attempt = previous.attempt + 1
+        main = pending.docs[0] if pending.docs else None
+        self.audit.write(
+            new_event(
+                self.clock,
+                correlation_id=correlation,
+                record=pending.ref,
+                stage=stage,
+                attempt=attempt,
+                target=resource_of(main.kind) if main is not None else None,
+                posting_key=result.posting_key,
+                detail=result.detail or result.outcome.value,
+                oracle_id=main.oracle_id if main is not None else None,
+                payload=result.payload,
+                error=result.error,
+            )
+        )
+        return result
+
+    def _docs_result(self, pending: _Pending, dry_run: bool) -> RecordResult:
+        docs = pending.docs
+        plan = pending.plan
+        label = pending.label
+        payload: dict[str, Any] = {"source": label.source_info()}
+        converter = self.oracle.converter
+        for doc in docs:
+            if doc.kind in (INVOICE, CREDIT_MEMO):
+                payload[doc.kind] = doc.wire(converter)
+            else:
+                payload.setdefault(INVENTORY, []).append(
+                    {"key": doc.key, "line": doc.line, "transaction": doc.wire(converter)}
+                )
+        failed = [doc for doc in docs if doc.state == "failed"]
+        if failed:
+            outcome = Outcome.FAILED
+        elif dry_run and any(doc.state == "missing" for doc in docs):
+            outcome = Outcome.WOULD_POST
+        elif any(doc.state == "created" for doc in docs):
+            outcome = Outcome.POSTED
+        else:
+            outcome = Outcome.ALREADY_POSTED
+        detail = "; ".join(doc.describe() for doc in docs) or "nothing left to post"
+        if not pending.may_create and outcome is Outcome.ALREADY_POSTED:
+            detail = f"label voided after posting: {detail}"
+        error = failed[0].error if failed else None
+        totals = [
+            doc.model.total
+            for doc in docs
+            if isinstance(doc.model, ReceivablesInvoice | ReceivablesCreditMemo)
+        ]
+        return RecordResult(
+            record=pending.ref,
+            outcome=outcome,
+            posting_key=docs[0].key if docs else None,
+            keys=tuple(doc.key for doc in docs),
+            detail=detail,
+            error=redact_error(error) if error is not None else None,
+            oracle_ids={doc.key: doc.oracle_id for doc in docs if doc.oracle_id is not None},
+            payload=payload,
+            explanation=plan.explanation if plan is not None else (),
+            order_number=pending.order_number,
+            warehouse_id=pending.warehouse_id,
+            total=totals[0] if totals else None,
+        )
+
+
+def _warehouse(label: Label, order: Order | None) -> str | None:
+    if label.shipment is not None and label.shipment.warehouse_id is not None:
+        return str(label.shipment.warehouse_id)
+    if order is not None and order.advanced_options is not None:
+        warehouse = order.advanced_options.warehouse_id
+        return None if warehouse is None else str(warehouse)
+    return None
+
+
+def _is_final(event: AuditEvent | None) -> bool:
+    return event is not None and event.stage in FINAL_STAGES
+
+
+def _from_trail(ref: RecordRef, event: AuditEvent) -> RecordResult:
+    outcome = Outcome.SKIPPED if event.stage is Stage.SKIPPED else Outcome.ALREADY_POSTED
+    return RecordResult(
+        record=ref,
+        outcome=outcome,
+        posting_key=event.posting_key,
+        detail=f"{event.stage.value} in the audit trail ({event.detail or ''})".strip(),
+    )
+
+
+def _docs(plan: ShipmentPlan) -> list[Doc]:
+    docs: list[Doc] = []
+    if plan.invoice is not None and plan.posting_key is not None:
+        docs.append(Doc(INVOICE, plan.posting_key, plan.invoice))
+    if plan.credit_memo is not None and plan.posting_key is not None:
+        docs.append(Doc(CREDIT_MEMO, plan.posting_key, plan.credit_memo))
+    for posting in plan.inventory:
+        docs.append(Doc(INVENTORY, posting.key, posting.transaction, line=posting.line))
+    return docs
+
+
+def _ledgers(shipments: Iterable[Shipment | None]) -> dict[int, list[Shipment]]:
+    ledgers: dict[int, dict[int, Shipment]] = {}
+    for shipment in shipments:
+        if shipment is not None and shipment.order_id is not None:
+            ledgers.setdefault(shipment.order_id, {})[shipment.shipment_id] = shipment
+    return {order_id: list(found.values()) for order_id, found in ledgers.items()}
+
+
+# -- the twins ------------------------------------------------------------------------------------
+
+
+class ShipmentSync:
+    """Post ShipStation shipments (and fulfillments) into Oracle exactly once (blocking).
+
+    Args:
+        shipstation: A :class:`~ml_connector.shipstation.ShipStationV1Client`; only its GET
+            methods are used.
+        oracle: An :class:`~ml_connector.oracle.OracleFusionClient`.
+        mapping: The mapping configuration.
+        audit: The audit sink every record's outcome is written to.
+        checkpoints: Where incremental runs keep their watermark (needed by
+            :meth:`run_incremental`).
+        clock: Time source (a ``VirtualClock`` in tests).
+        directory: Oracle customers to match against; by default read from Oracle each run,
+            for the orders of the run.
+        job: The job name (the checkpoint key).
+        overlap: How far before the watermark an incremental window starts (late records,
+            daylight-saving repeats); records seen twice are deduplicated, never posted twice.
+        batch: Post missing documents in Oracle batch requests where possible.
+        fulfillment_keys: Posting-key formats for fulfillments (default: ``SF...``).
+        preflight: Validate accounts and customers against Oracle before the first post.
+        progress: Called with :class:`Progress` counts as the run goes.
+    """
+
+    def __init__(
+        self,
+        *,
+        shipstation: Any,
+        oracle: Any,
+        mapping: MappingConfig,
+        audit: AuditSink,
+        checkpoints: CheckpointStore | None = None,
+        clock: Clock | None = None,
+        directory: CustomerDirectory | None = None,
+        job: str = JOB,
+        overlap: timedelta = timedelta(hours=2),
+        batch: bool = True,
+        fulfillment_keys: PostingKeyFormats | None = None,
+        preflight: bool = True,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self._core = _ShipmentCore(
+            oracle=oracle,
+            mapping=mapping,
+            audit=audit,
+            checkpoints=checkpoints,
+            clock=clock,
+            directory=directory,
+            job=job,
+            overlap=overlap,
+            batch=batch,
+            fulfillment_keys=fulfillment_keys,
+            preflight=preflight,
+            progress=progress,
+        )
+        self._clients = {"shipstation": shipstation, "oracle": oracle}
+
+    def __repr__(self) -> str:
+        return f"ShipmentSync(job={self._core.job!r})"
+
+    def run(
+        self, window: SyncWindow | tuple[datetime, datetime], *, dry_run: bool = False
+    ) -> RunSummary:
+        """Sync the shipments created or voided in ``window`` (and its fulfillments).
+
+        Args:
+            window: ``(start, end)``, aware datetimes; start inclusive, end exclusive.
+            dry_run: Plan only: look everything up, write nothing (no posts, no audit events,
+                no checkpoint); each result carries its payloads and reasons.
+
+        Raises:
+            PreflightError: the mapping's accounts or customers are not valid in Oracle.
+            ConnectorError: ShipStation could not be read, or the audit trail not written.
+        """
+        return run_flow(self._core.run_flow(SyncWindow.of(window), dry_run=dry_run), self._clients)
+
+    def run_incremental(
+        self, *, initial_start: datetime | None = None, dry_run: bool = False
+    ) -> RunSummary:
+        """Sync from the checkpoint (minus the overlap) to now, then move the checkpoint."""
+        window = self._core.incremental_window(initial_start)
+        summary = run_flow(self._core.run_flow(window, dry_run=dry_run), self._clients)
+        return self._core.save_checkpoint(summary)
+
+    def run_webhook(self, pointer: WebhookPointer, *, dry_run: bool = False) -> RunSummary:
+        """Sync the shipments or fulfillments a V1 webhook points at (a repeat is a no-op)."""
+        return run_flow(self._core.webhook_flow(pointer, dry_run=dry_run), self._clients)
+
+    def preflight(self) -> PreflightReport:
+        """Validate the mapping's accounts and customer accounts against Oracle."""
+        return run_flow(self._core.preflight_flow(), self._clients)
+
+
+class AsyncShipmentSync:
+    """The asyncio twin of :class:`ShipmentSync` (same arguments, methods awaited).
+
+    Oracle lookups and posts of different records overlap, with at most ``concurrency``
+    requests in flight.
+    """
+
+    def __init__(
+        self,
+        *,
+        shipstation: Any,
+        oracle: Any,
+        mapping: MappingConfig,
+        audit: AuditSink,
+        checkpoints: CheckpointStore | None = None,
+        clock: Clock | None = None,
+        directory: CustomerDirectory | None = None,
+        job: str = JOB,
+        overlap: timedelta = timedelta(hours=2),
+        batch: bool = True,
+        fulfillment_keys: PostingKeyFormats | None = None,
+        preflight: bool = True,
+        progress: ProgressCallback | None = None,
+        concurrency: int = 8,
+    ) -> None:
+        if concurrency < 1:
+            raise ConfigurationError("must be at least 1", setting="concurrency")
+        self._core = _ShipmentCore(
+            oracle=oracle,
+            mapping=mapping,
+            audit=audit,
+            checkpoints=checkpoints,
+            clock=clock,
+            directory=directory,
+            job=job,
+            overlap=overlap,
+            batch=batch,
+            fulfillment_keys=fulfillment_keys,
+            preflight=preflight,
+            progress=progress,
+        )
+        self._clients = {"shipstation": shipstation, "oracle": oracle}
+        self._concurrency = concurrency
+
+    def __repr__(self) -> str:
+        return f"AsyncShipmentSync(job={self._core.job!r})"
+
+    async def _drive(self, flow: Flow[Any]) -> Any:
+        return await arun_flow(flow, self._clients, asyncio.Semaphore(self._concurrency))
+
+    async def run(
+        self, window: SyncWindow | tuple[datetime, datetime], *, dry_run: bool = False
+    ) -> RunSummary:
+        """See :meth:`ShipmentSync.run`."""
+        result: RunSummary = await self._drive(
+            self._core.run_flow(SyncWindow.of(window), dry_run=dry_run)
+        )
+        return result
+
+    async def run_incremental(
+        self, *, initial_start: datetime | None = None, dry_run: bool = False
+    ) -> RunSummary:
+        """See :meth:`ShipmentSync.run_incremental`."""
+        window = self._core.incremental_window(initial_start)
+        summary: RunSummary = await self._drive(self._core.run_flow(window, dry_run=dry_run))
+        return self._core.save_checkpoint(summary)
+
+    async def run_webhook(self, pointer: WebhookPointer, *, dry_run: bool = False) -> RunSummary:
+        """See :meth:`ShipmentSync.run_webhook`."""
+        result: RunSummary = await self._drive(self._core.webhook_flow(pointer, dry_run=dry_run))
+        return result
+
+    async def preflight(self) -> PreflightReport:
+        """See :meth:`ShipmentSync.preflight`."""
+        result: PreflightReport = await self._drive(self._core.preflight_flow())
+        return result
