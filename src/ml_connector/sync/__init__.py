@@ -26,6 +26,7 @@ Example::
     summary = sync.run_incremental()  # from the checkpoint, with overlap
     plan = sync.run(window, dry_run=True)  # payloads and reasons, nothing written
     report = sync.replay()            # re-map and re-post failed records, never twice
+    recon = sync.reconcile(window)    # rows with reason codes; recon.to_csv("close.csv")
 
 See docs/sync.md (composition, the exactly-once argument, checkpoints, dry run, preflight) and
 docs/reconciliation.md (reason codes, the daily close).
@@ -33,10 +34,20 @@ docs/reconciliation.md (reason codes, the daily close).
 
 from ._flow import Call, Fanout, arun_flow, run_flow
 from ._preflight import PreflightError, PreflightProblem, PreflightReport
+from ._reconcile import ReasonCode, ReconciliationReport, ReconciliationRow, WarehouseDayTotal
 from ._results import Outcome, Progress, ProgressCallback, RecordResult, RunSummary
-from ._shipments import AsyncShipmentSync, ShipmentSync, SyncWindow
+from ._shipments import (
+    AsyncShipmentReplayTarget,
+    AsyncShipmentSync,
+    ShipmentReplayTarget,
+    ShipmentSync,
+    SyncWindow,
+    async_reconcile,
+    reconcile,
+)
 
 __all__ = [
+    "AsyncShipmentReplayTarget",
     "AsyncShipmentSync",
     "Call",
     "Fanout",
@@ -46,10 +57,17 @@ __all__ = [
     "PreflightReport",
     "Progress",
     "ProgressCallback",
+    "ReasonCode",
+    "ReconciliationReport",
+    "ReconciliationRow",
     "RecordResult",
     "RunSummary",
+    "ShipmentReplayTarget",
     "ShipmentSync",
     "SyncWindow",
+    "WarehouseDayTotal",
     "arun_flow",
+    "async_reconcile",
+    "reconcile",
     "run_flow",
 ]

@@ -67,6 +67,10 @@ class Doc:
     oracle_id: str | None = None
     error: ConnectorError | None = None
     recovered: bool = False
+    amount: Any = None
+    """The amount Oracle holds for the found document (AR documents; for reconciliation)."""
+    copies: int = 0
+    """How many good copies Oracle holds (more than one is a duplicate posting)."""
 
     @property
     def business_unit(self) -> str | None:
@@ -111,20 +115,25 @@ def _staged_error(rows: Sequence[Any], key: str) -> InventoryTransactionError:
 
 
 def _find_flow(doc: Doc) -> Flow[str | None]:
-    """The Oracle id of the document with ``doc.key``, or None. Raises ConnectorError."""
-    if doc.kind == INVOICE:
-        record = yield Call(
-            "oracle", "find_invoice", (doc.key,), {"business_unit": doc.business_unit}
-        )
-        return None if record is None else str(record.customer_transaction_id)
-    if doc.kind == CREDIT_MEMO:
-        record = yield Call(
-            "oracle", "find_credit_memo", (doc.key,), {"business_unit": doc.business_unit}
-        )
-        return None if record is None else str(record.customer_transaction_id)
+    """The Oracle id of the document with ``doc.key``, or None. Raises ConnectorError.
+
+    A key held by two AR documents raises :class:`~ml_connector.ConflictError` (the client's
+    find refuses to choose).
+    """
+    if doc.kind in (INVOICE, CREDIT_MEMO):
+        method = "find_invoice" if doc.kind == INVOICE else "find_credit_memo"
+        record = yield Call("oracle", method, (doc.key,), {"business_unit": doc.business_unit})
+        if record is None:
+            return None
+        doc.copies = 1
+        amount = getattr(record, "entered_amount", None)
+        doc.amount = amount if amount is not None else record.raw.get("EnteredAmount")
+        return str(record.customer_transaction_id)
     rows = yield Call("oracle", "find_staged_transactions", (doc.model,))
     good = [row for row in rows if not row.failed]
+    doc.copies = len(good)
     if good:
+        doc.amount = good[0].transaction_quantity
         return str(good[0].transaction_interface_id)
     if rows:
         # A row in the interface with an error blocks the key: posting again would be refused

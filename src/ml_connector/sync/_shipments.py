@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,10 +41,14 @@ from ml_connector.audit import (
     Checkpoint,
     CheckpointStore,
     RecordRef,
+    Remapped,
+    ReplayReport,
     Stage,
+    async_replay,
     new_correlation_id,
     new_event,
     redact_error,
+    replay,
 )
 from ml_connector.mapping import (
     CustomerDirectory,
@@ -81,9 +85,19 @@ from ._labels import (
     needs_order_labels,
 )
 from ._preflight import PreflightError, PreflightReport, preflight_flow
+from ._reconcile import ReconciliationReport, reconcile_flow
+from ._replay import ReplayCore
 from ._results import Outcome, Progress, ProgressCallback, RecordResult, RunSummary
 
-__all__ = ["AsyncShipmentSync", "ShipmentSync", "SyncWindow"]
+__all__ = [
+    "AsyncShipmentReplayTarget",
+    "AsyncShipmentSync",
+    "ShipmentReplayTarget",
+    "ShipmentSync",
+    "SyncWindow",
+    "async_reconcile",
+    "reconcile",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +148,7 @@ class _Pending:
     plan: ShipmentPlan | None = None
     order_number: str | None = None
     warehouse_id: str | None = None
+    error: ConnectorError | None = None
 
 
 class _Counter:
@@ -210,7 +225,7 @@ class _ShipmentCore:
 
     # -- fetching --------------------------------------------------------------------------------
 
-    def _fetch_window_flow(self, window: SyncWindow) -> Flow[_Fetched]:
+    def fetch_window_flow(self, window: SyncWindow) -> Flow[_Fetched]:
         created = yield Call(
             "shipstation",
             "iter_shipments",
@@ -306,7 +321,7 @@ class _ShipmentCore:
         started = self.clock.now()
         counter = _Counter(self.progress)
         yield from self._ensure_preflight(dry_run)
-        fetched = yield from self._fetch_window_flow(window)
+        fetched = yield from self.fetch_window_flow(window)
         counter.update(fetched=fetched.count)
         results, orders = yield from self._process_flow(
             fetched.labels, window, dry_run=dry_run, counter=counter
@@ -420,22 +435,7 @@ class _ShipmentCore:
         for result in results.values():
             counter.record(result.outcome)
 
-        order_ids = {label.order_id for label in work if label.order_id is not None}
-        orders, orders_fetched = yield from self._orders_flow(order_ids, window)
-        work, extra = yield from self._complete_ledgers_flow(work, orders)
-        ledgers = _ledgers([*(label.shipment for label in work), *extra])
-        good_orders = [order for order in orders.values() if isinstance(order, Order)]
-        directory = self.directory
-        if directory is None:
-            directory = yield from directory_flow(good_orders, self.mapping)
-
-        prepared = yield Fanout(
-            tuple(
-                self._prepare_flow(label, orders, ledgers, directory, latest, dry_run)
-                for label in work
-            )
-        )
-        pendings: list[_Pending] = [p for group in prepared for p in group]
+        pendings, orders_fetched = yield from self.plan_flow(work, window, latest, dry_run)
         if not dry_run:
             yield from self._post_flow([p for p in pendings if p.result is None and p.may_create])
         for pending in pendings:
@@ -450,6 +450,32 @@ class _ShipmentCore:
                 if ref in results:
                     ordered.append(results[ref])
         return ordered, orders_fetched
+
+    def plan_flow(
+        self,
+        work: Sequence[Label],
+        window: SyncWindow | None,
+        latest: Mapping[RecordRef, AuditEvent],
+        dry_run: bool,
+    ) -> Flow[tuple[list[_Pending], int]]:
+        """Orders, ledgers, customers, mapping and Oracle look-ups for ``work``'s open records."""
+        order_ids = {label.order_id for label in work if label.order_id is not None}
+        orders, orders_fetched = yield from self._orders_flow(order_ids, window)
+        labels, extra = yield from self._complete_ledgers_flow(list(work), orders)
+        ledgers = _ledgers([*(label.shipment for label in labels), *extra])
+        good_orders = [order for order in orders.values() if isinstance(order, Order)]
+        directory = self.directory
+        if directory is None:
+            directory = yield from directory_flow(good_orders, self.mapping)
+
+        prepared = yield Fanout(
+            tuple(
+                self.prepare_flow(label, orders, ledgers, directory, latest, dry_run)
+                for label in labels
+            )
+        )
+        pendings: list[_Pending] = [p for group in prepared for p in group]
+        return pendings, orders_fetched
 
     def _complete_ledgers_flow(
         self, work: list[Label], orders: Mapping[int, Order | ConnectorError]
@@ -500,7 +526,7 @@ class _ShipmentCore:
         others = ledger if label.kind == SHIPMENT else ()
         return map_shipment(shipment, order, match, config, order_shipments=others)
 
-    def _prepare_flow(
+    def prepare_flow(
         self,
         label: Label,
         orders: Mapping[int, Order | ConnectorError],
@@ -586,7 +612,8 @@ class _ShipmentCore:
         failed = [doc for doc in original.docs if doc.state == "failed"]
         if failed and not found:
             error = failed[0].error or ConnectorError("original lookup failed")
-            reversal.result = self._failed(reversal.ref, label, error, order).result
+            broken = self._failed(reversal.ref, label, error, order)
+            reversal.result, reversal.error = broken.result, broken.error
             return
         if not found and not lines:
             skip = Skip(label.id, SkipReason.ORIGINAL_NOT_POSTED, "the original was never posted")
@@ -595,7 +622,8 @@ class _ShipmentCore:
         try:
             plan = self._map(label, order, ledger, directory, unvoided=False)
         except MappingError as exc:
-            reversal.result = self._failed(reversal.ref, label, exc, order).result
+            broken = self._failed(reversal.ref, label, exc, order)
+            reversal.result, reversal.error = broken.result, broken.error
             return
         if isinstance(plan, Skip):
             reversal.result = self._skip_result(reversal.ref, label, plan, order)
@@ -663,12 +691,12 @@ class _ShipmentCore:
             warehouse_id=_warehouse(label, order),
             payload={"source": label.source_info()},
         )
-        return _Pending(ref, label, result=result)
+        return _Pending(ref, label, result=result, error=error)
 
     def _finish(
         self, pending: _Pending, previous: AuditEvent | None, dry_run: bool
     ) -> RecordResult:
-        result = pending.result or self._docs_result(pending, dry_run)
+        result = pending.result or self.docs_result(pending, dry_run)
         if dry_run:
             return result
         posted = Stage.REVERSED if pending.ref == pending.label.void_ref else Stage.POSTED
@@ -701,11 +729,13 @@ class _ShipmentCore:
         )
         return result
 
-    def _docs_result(self, pending: _Pending, dry_run: bool) -> RecordResult:
+    def docs_result(self, pending: _Pending, dry_run: bool) -> RecordResult:
         docs = pending.docs
         plan = pending.plan
         label = pending.label
         payload: dict[str, Any] = {"source": label.source_info()}
+        if docs:
+            payload["posting_key"] = docs[0].key
         converter = self.oracle.converter
         for doc in docs:
             if doc.kind in (INVOICE, CREDIT_MEMO):
@@ -884,6 +914,40 @@ class ShipmentSync:
         """Validate the mapping's accounts and customer accounts against Oracle."""
         return run_flow(self._core.preflight_flow(), self._clients)
 
+    def reconcile(self, window: SyncWindow | tuple[datetime, datetime]) -> ReconciliationReport:
+        """Join ShipStation, the audit trail and Oracle for ``window`` (read-only)."""
+        flow = reconcile_flow(self._core, SyncWindow.of(window))
+        result: ReconciliationReport = run_flow(flow, self._clients)
+        return result
+
+    def replay_target(self) -> ShipmentReplayTarget:
+        """The :class:`~ml_connector.audit.ReplayTarget` for this job's records."""
+        return ShipmentReplayTarget(self._core, self._clients)
+
+    def replay(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        error_kinds: Collection[str] | None = None,
+        record_ids: Collection[str] | None = None,
+        dry_run: bool = False,
+    ) -> ReplayReport:
+        """Re-map (today's configuration) and re-post failed records; never posts twice.
+
+        See :func:`ml_connector.audit.replay` for the filters.
+        """
+        return replay(
+            self._core.audit,
+            self.replay_target(),
+            clock=self._core.clock,
+            since=since,
+            until=until,
+            error_kinds=error_kinds,
+            record_ids=record_ids,
+            dry_run=dry_run,
+        )
+
 
 class AsyncShipmentSync:
     """The asyncio twin of :class:`ShipmentSync` (same arguments, methods awaited).
@@ -961,3 +1025,139 @@ class AsyncShipmentSync:
         """See :meth:`ShipmentSync.preflight`."""
         result: PreflightReport = await self._drive(self._core.preflight_flow())
         return result
+
+    async def reconcile(
+        self, window: SyncWindow | tuple[datetime, datetime]
+    ) -> ReconciliationReport:
+        """See :meth:`ShipmentSync.reconcile`."""
+        result: ReconciliationReport = await self._drive(
+            reconcile_flow(self._core, SyncWindow.of(window))
+        )
+        return result
+
+    def replay_target(self) -> AsyncShipmentReplayTarget:
+        """See :meth:`ShipmentSync.replay_target`."""
+        return AsyncShipmentReplayTarget(self._core, self._clients, self._concurrency)
+
+    async def replay(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        error_kinds: Collection[str] | None = None,
+        record_ids: Collection[str] | None = None,
+        dry_run: bool = False,
+    ) -> ReplayReport:
+        """See :meth:`ShipmentSync.replay`."""
+        return await async_replay(
+            self._core.audit,
+            self.replay_target(),
+            clock=self._core.clock,
+            since=since,
+            until=until,
+            error_kinds=error_kinds,
+            record_ids=record_ids,
+            dry_run=dry_run,
+        )
+
+
+class ShipmentReplayTarget:
+    """Replays this job's failed records (a :class:`~ml_connector.audit.ReplayTarget`)."""
+
+    def __init__(self, core: _ShipmentCore, clients: Mapping[str, Any]) -> None:
+        self._replay = ReplayCore(core)
+        self._clients = clients
+
+    def remap(self, failed: AuditEvent) -> Remapped:
+        """Fetch the record again and map it with today's configuration."""
+        return run_flow(self._replay.remap_flow(failed), self._clients)
+
+    def find(self, posting_key: str) -> str | None:
+        """The Oracle ids when every document of the record is already posted."""
+        return run_flow(self._replay.find_flow(posting_key), self._clients)
+
+    def create(self, payload: Mapping[str, Any]) -> str:
+        """Post the record's missing documents (find-before-create each)."""
+        return run_flow(self._replay.create_flow(payload), self._clients)
+
+
+class AsyncShipmentReplayTarget:
+    """The async twin of :class:`ShipmentReplayTarget`."""
+
+    def __init__(self, core: _ShipmentCore, clients: Mapping[str, Any], concurrency: int) -> None:
+        self._replay = ReplayCore(core)
+        self._clients = clients
+        self._concurrency = concurrency
+
+    async def _drive(self, flow: Flow[Any]) -> Any:
+        return await arun_flow(flow, self._clients, asyncio.Semaphore(self._concurrency))
+
+    async def remap(self, failed: AuditEvent) -> Remapped:
+        """See :meth:`ShipmentReplayTarget.remap`."""
+        result: Remapped = await self._drive(self._replay.remap_flow(failed))
+        return result
+
+    async def find(self, posting_key: str) -> str | None:
+        """See :meth:`ShipmentReplayTarget.find`."""
+        result: str | None = await self._drive(self._replay.find_flow(posting_key))
+        return result
+
+    async def create(self, payload: Mapping[str, Any]) -> str:
+        """See :meth:`ShipmentReplayTarget.create`."""
+        result: str = await self._drive(self._replay.create_flow(payload))
+        return result
+
+
+def reconcile(
+    *,
+    shipstation: Any,
+    oracle: Any,
+    mapping: MappingConfig,
+    audit: AuditSink,
+    window: SyncWindow | tuple[datetime, datetime],
+    clock: Clock | None = None,
+    directory: CustomerDirectory | None = None,
+    fulfillment_keys: PostingKeyFormats | None = None,
+) -> ReconciliationReport:
+    """Reconcile ``window``: rows with reason codes and totals (see docs/reconciliation.md).
+
+    Read-only on both sides: ShipStation and Oracle see GET requests only, the trail is read.
+    """
+    sync = ShipmentSync(
+        shipstation=shipstation,
+        oracle=oracle,
+        mapping=mapping,
+        audit=audit,
+        clock=clock,
+        directory=directory,
+        fulfillment_keys=fulfillment_keys,
+        preflight=False,
+    )
+    return sync.reconcile(window)
+
+
+async def async_reconcile(
+    *,
+    shipstation: Any,
+    oracle: Any,
+    mapping: MappingConfig,
+    audit: AuditSink,
+    window: SyncWindow | tuple[datetime, datetime],
+    clock: Clock | None = None,
+    directory: CustomerDirectory | None = None,
+    fulfillment_keys: PostingKeyFormats | None = None,
+    concurrency: int = 8,
+) -> ReconciliationReport:
+    """The async twin of :func:`reconcile`."""
+    sync = AsyncShipmentSync(
+        shipstation=shipstation,
+        oracle=oracle,
+        mapping=mapping,
+        audit=audit,
+        clock=clock,
+        directory=directory,
+        fulfillment_keys=fulfillment_keys,
+        preflight=False,
+        concurrency=concurrency,
+    )
+    return await sync.reconcile(window)

@@ -1,0 +1,344 @@
+"""Reconciliation: ShipStation, the audit trail and Oracle joined for a window, every
+difference explained with a reason code, with totals per warehouse and day for the close.
+
+Per record (a label's posting, or its reversal), the expected documents are mapped again from
+ShipStation with the current configuration, looked up in Oracle by posting key, and compared
+with the audit trail's latest event. Reason codes, most serious first:
+
+- ``posted_twice``: a posting key is held by more than one document in Oracle;
+- ``customer_unmatched``: the order's customer matches no Oracle account;
+- ``failed_awaiting_replay``: the trail's latest event is a failure;
+- ``voided_not_reversed``: the label was voided, its original is in Oracle, the credit memo or
+  a reversing receipt is not;
+- ``missing_in_oracle``: a document that should be in Oracle is not;
+- ``amount_mismatch``: the document's amount in Oracle differs from the expected amount (both
+  are on the row);
+- ``ok``: everything expected is there (including records skipped for a stated reason).
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import importlib
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from ml_connector._errors import ConflictError
+from ml_connector.audit import AuditEvent, RecordRef, Stage
+from ml_connector.oracle import ReceivablesCreditMemo, ReceivablesInvoice
+
+from ._documents import CREDIT_MEMO, INVOICE
+from ._flow import Flow
+
+__all__ = [
+    "ReasonCode",
+    "ReconciliationReport",
+    "ReconciliationRow",
+    "WarehouseDayTotal",
+    "reconcile_flow",
+]
+
+
+class ReasonCode(enum.StrEnum):
+    """Why a row is (or is not) in order."""
+
+    OK = "ok"
+    MISSING_IN_ORACLE = "missing_in_oracle"
+    POSTED_TWICE = "posted_twice"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    CUSTOMER_UNMATCHED = "customer_unmatched"
+    VOIDED_NOT_REVERSED = "voided_not_reversed"
+    FAILED_AWAITING_REPLAY = "failed_awaiting_replay"
+
+
+@attrs.frozen
+class ReconciliationRow:
+    """One record of the window and its verdict.
+
+    Attributes:
+        record: The audit record (``shipstation shipment 123``).
+        kind: ``shipment``, ``shipment-void``, ``fulfillment`` or ``fulfillment-void``.
+        source_id: The ShipStation id.
+        order_number: The ShipStation order number.
+        warehouse_id: The ShipStation warehouse id.
+        day: The posting date (the document's transaction date, else the label's UTC date).
+        reason: The verdict.
+        posting_key: The main document's posting key.
+        expected_amount: The amount mapping expects (negative for a credit memo).
+        oracle_amount: The amount Oracle holds.
+        detail: One sentence for people.
+    """
+
+    record: str
+    kind: str
+    source_id: str
+    order_number: str | None
+    warehouse_id: str | None
+    day: date | None
+    reason: ReasonCode
+    posting_key: str | None
+    expected_amount: Decimal | None
+    oracle_amount: Decimal | None
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as plain values (dates and amounts as text), for CSV and JSON."""
+        return {
+            "record": self.record,
+            "kind": self.kind,
+            "source_id": self.source_id,
+            "order_number": self.order_number or "",
+            "warehouse_id": self.warehouse_id or "",
+            "day": self.day.isoformat() if self.day else "",
+            "reason": self.reason.value,
+            "posting_key": self.posting_key or "",
+            "expected_amount": "" if self.expected_amount is None else str(self.expected_amount),
+            "oracle_amount": "" if self.oracle_amount is None else str(self.oracle_amount),
+            "detail": self.detail,
+        }
+
+
+@attrs.frozen
+class WarehouseDayTotal:
+    """Totals of one warehouse on one day, for the daily close.
+
+    Attributes:
+        warehouse_id: The ShipStation warehouse id (``""`` when unknown).
+        day: The posting date.
+        records: Rows counted.
+        expected_amount: Sum of expected amounts.
+        oracle_amount: Sum of the amounts Oracle holds.
+        reasons: Rows per reason code.
+    """
+
+    warehouse_id: str
+    day: date | None
+    records: int
+    expected_amount: Decimal
+    oracle_amount: Decimal
+    reasons: Mapping[str, int]
+
+
+CSV_FIELDS = (
+    "record",
+    "kind",
+    "source_id",
+    "order_number",
+    "warehouse_id",
+    "day",
+    "reason",
+    "posting_key",
+    "expected_amount",
+    "oracle_amount",
+    "detail",
+)
+
+
+@attrs.frozen
+class ReconciliationReport:
+    """Rows with reason codes for a window, and totals per warehouse and day.
+
+    Attributes:
+        start: Window start (aware UTC).
+        end: Window end.
+        rows: One row per record.
+    """
+
+    start: datetime
+    end: datetime
+    rows: tuple[ReconciliationRow, ...]
+
+    @property
+    def clean(self) -> bool:
+        """Every row is ``ok``."""
+        return all(row.reason is ReasonCode.OK for row in self.rows)
+
+    def count(self, reason: ReasonCode) -> int:
+        """Rows with ``reason``."""
+        return sum(1 for row in self.rows if row.reason is reason)
+
+    def problems(self) -> tuple[ReconciliationRow, ...]:
+        """Rows that are not ``ok``."""
+        return tuple(row for row in self.rows if row.reason is not ReasonCode.OK)
+
+    def totals(self) -> tuple[WarehouseDayTotal, ...]:
+        """Totals per warehouse and day, sorted."""
+        groups: dict[tuple[str, date | None], list[ReconciliationRow]] = {}
+        for row in self.rows:
+            groups.setdefault((row.warehouse_id or "", row.day), []).append(row)
+        totals = []
+        for (warehouse, day), rows in sorted(
+            groups.items(), key=lambda item: (item[0][0], item[0][1] or date.min)
+        ):
+            reasons: dict[str, int] = {}
+            for row in rows:
+                reasons[row.reason.value] = reasons.get(row.reason.value, 0) + 1
+            totals.append(
+                WarehouseDayTotal(
+                    warehouse_id=warehouse,
+                    day=day,
+                    records=len(rows),
+                    expected_amount=sum(
+                        (r.expected_amount for r in rows if r.expected_amount is not None),
+                        Decimal(0),
+                    ),
+                    oracle_amount=sum(
+                        (r.oracle_amount for r in rows if r.oracle_amount is not None), Decimal(0)
+                    ),
+                    reasons=dict(sorted(reasons.items())),
+                )
+            )
+        return tuple(totals)
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as plain dicts."""
+        return [row.as_dict() for row in self.rows]
+
+    def to_csv(self, target: str | Path | IO[str] | None = None) -> str:
+        """Write the rows as CSV (to a path or an open text file) and return the text."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(self.records())
+        text = buffer.getvalue()
+        if isinstance(target, str | Path):
+            Path(target).write_text(text, encoding="utf-8")
+        elif target is not None:
+            target.write(text)
+        return text
+
+    def to_dataframe(self) -> Any:
+        """The rows as a pandas DataFrame (amounts stay ``Decimal``).
+
+        Raises:
+            ModuleNotFoundError: pandas is not installed (it is an optional extra).
+        """
+        try:
+            # Optional and heavy: imported only when asked for, never at package import.
+            pandas = importlib.import_module("pandas")
+        except ModuleNotFoundError as exc:
+            raise ModuleNotFoundError(
+                "to_dataframe() needs pandas; install it (pip install pandas)", name="pandas"
+            ) from exc
+        rows = [attrs.asdict(row) for row in self.rows]
+        for row in rows:
+            row["reason"] = row["reason"].value
+        return pandas.DataFrame(rows, columns=list(CSV_FIELDS))
+
+
+def _day(pending: Any) -> date | None:
+    for doc in pending.docs:
+        if isinstance(doc.model, ReceivablesInvoice | ReceivablesCreditMemo):
+            day: date = doc.model.transaction_date
+            return day
+    changed = pending.label.changed_at
+    return None if changed is None else changed.date()
+
+
+def _verdict(
+    pending: Any, latest: AuditEvent | None, original_posted: bool
+) -> tuple[ReasonCode, str, Decimal | None, Decimal | None]:
+    docs = pending.docs
+    expected: Decimal | None = None
+    found_amount: Decimal | None = None
+    main = next((d for d in docs if d.kind in (INVOICE, CREDIT_MEMO)), None)
+    if main is not None:
+        expected = main.model.total
+        if main.amount is not None:
+            found_amount = Decimal(str(main.amount))
+    twice = [d for d in docs if isinstance(d.error, ConflictError) or d.copies > 1]
+    if twice:
+        return (
+            ReasonCode.POSTED_TWICE,
+            f"{', '.join(d.key for d in twice)} held by more than one document in Oracle",
+            expected,
+            found_amount,
+        )
+    error = pending.error
+    trail_error = latest.error if latest is not None and latest.stage is Stage.FAILED else None
+    field = getattr(error, "field", None) or (trail_error or {}).get("field")
+    if field == "customer" and (error is not None or trail_error is not None):
+        message = error.message if error is not None else str((trail_error or {}).get("message"))
+        return ReasonCode.CUSTOMER_UNMATCHED, message, expected, found_amount
+    if trail_error is not None:
+        return (
+            ReasonCode.FAILED_AWAITING_REPLAY,
+            f"failed (attempt {latest.attempt if latest else 1}): {trail_error.get('message')}",
+            expected,
+            found_amount,
+        )
+    if error is not None:
+        return ReasonCode.MISSING_IN_ORACLE, f"cannot be mapped: {error.message}", None, None
+    if pending.result is not None:
+        return ReasonCode.OK, f"skipped: {pending.result.detail}", None, None
+    missing = [d for d in docs if d.state != "found"]
+    is_reversal = pending.ref == pending.label.void_ref
+    if missing and pending.may_create:
+        keys = ", ".join(d.key for d in missing)
+        if is_reversal and original_posted:
+            return (
+                ReasonCode.VOIDED_NOT_REVERSED,
+                f"label voided, original posted, not reversed: {keys}",
+                expected,
+                found_amount,
+            )
+        return ReasonCode.MISSING_IN_ORACLE, f"not in Oracle: {keys}", expected, found_amount
+    if expected is not None and found_amount is not None and expected != found_amount:
+        return (
+            ReasonCode.AMOUNT_MISMATCH,
+            f"{main.key if main else ''}: expected {expected}, Oracle holds {found_amount}",
+            expected,
+            found_amount,
+        )
+    return (
+        ReasonCode.OK,
+        "; ".join(d.describe() for d in docs) or "nothing to post",
+        expected,
+        (found_amount),
+    )
+
+
+def reconcile_flow(core: Any, window: Any) -> Flow[ReconciliationReport]:
+    """Fetch, plan and look up every record of ``window``, then judge each (read-only)."""
+    fetched = yield from core.fetch_window_flow(window)
+    pendings, _orders = yield from core.plan_flow(fetched.labels, window, {}, True)
+    latest = {event.record: event for event in core.audit.latest()}
+    return ReconciliationReport(
+        start=window.start, end=window.end, rows=tuple(_rows(pendings, latest))
+    )
+
+
+def _rows(
+    pendings: Sequence[Any], latest: Mapping[RecordRef, AuditEvent]
+) -> Iterable[ReconciliationRow]:
+    originals = {
+        p.label.ref: any(d.state == "found" for d in p.docs)
+        for p in pendings
+        if p.ref == p.label.ref
+    }
+    for pending in pendings:
+        ref: RecordRef = pending.ref
+        reason, detail, expected, found = _verdict(
+            pending, latest.get(ref), originals.get(pending.label.ref, False)
+        )
+        main = pending.docs[0].key if pending.docs else None
+        yield ReconciliationRow(
+            record=str(ref),
+            kind=ref.kind,
+            source_id=ref.id,
+            order_number=pending.order_number,
+            warehouse_id=pending.warehouse_id,
+            day=_day(pending),
+            reason=reason,
+            posting_key=main,
+            expected_amount=expected,
+            oracle_amount=found,
+            detail=detail,
+        )

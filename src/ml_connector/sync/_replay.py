@@ -1,0 +1,124 @@
+"""Replay of failed shipment records: the concrete :class:`~ml_connector.audit.ReplayTarget`.
+
+``remap`` fetches the label and its order again from ShipStation (GET only; the order id is in
+the failed event's payload), matches the customer against Oracle as it is now and maps with
+the current configuration; the documents are looked up in Oracle on the way. ``find`` answers
+with the Oracle ids only when *every* document of the record is already there; ``create`` posts
+the missing ones through the client's find-before-create ``post_*_once``. So a record that
+failed half-way (invoice posted, one inventory line refused) is completed, never duplicated.
+
+A record that maps to nothing any more (a label voided before it was posted, a rule that now
+skips it) has nothing to post: ``find`` reports it as settled and replay records it
+``already-posted`` with that explanation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ml_connector._errors import ConnectorError, MappingError
+from ml_connector.audit import AuditEvent, Remapped, payload_of
+
+from ._directory import directory_flow
+from ._documents import lookup_flow, post_one_flow
+from ._flow import Call, Flow
+from ._labels import BASE_KIND, SHIPMENT, Label, labels_from
+
+__all__ = ["NOTHING_TO_POST", "ReplayCore"]
+
+NOTHING_TO_POST = "nothing-to-post"
+
+
+class ReplayCore:
+    """The I/O-free replay decisions over a shipment core, as flows."""
+
+    def __init__(self, core: Any) -> None:
+        self.core = core
+        self._pending: dict[str, Any] = {}
+
+    def remap_flow(self, failed: AuditEvent) -> Flow[Remapped]:
+        ref = failed.record
+        base = BASE_KIND.get(ref.kind)
+        if base is None:
+            raise MappingError(f"{ref} is not a shipment record", record=str(ref))
+        payload = payload_of(failed) or {}
+        source = payload.get("source") if isinstance(payload, Mapping) else None
+        order_id = source.get("order_id") if isinstance(source, Mapping) else None
+        if not isinstance(order_id, int):
+            raise MappingError(
+                "the failed event does not name the order; run the window again instead",
+                field="source.order_id",
+                record=str(ref),
+            )
+        label_id = int(ref.id)
+        label: Label | None = None
+        ledger: list[Any] = []
+        if base == SHIPMENT:
+            ledger = yield Call(
+                "shipstation",
+                "iter_shipments",
+                kwargs={"order_id": order_id, "include_shipment_items": True},
+                collect=True,
+            )
+            found = [lab for lab in labels_from(ledger, ()) if lab.id == label_id]
+        else:
+            fulfillments = yield Call(
+                "shipstation", "iter_fulfillments", kwargs={"order_id": order_id}, collect=True
+            )
+            found = [lab for lab in labels_from((), fulfillments) if lab.id == label_id]
+        label = found[0] if found else None
+        if label is None:
+            raise MappingError(f"ShipStation no longer lists {ref}", record=str(ref))
+        order = yield Call("shipstation", "get_order", (order_id,))
+        directory = self.core.directory
+        if directory is None:
+            directory = yield from directory_flow([order], self.core.mapping)
+        ledgers = {order_id: ledger} if base == SHIPMENT else {}
+        pendings = yield from self.core.prepare_flow(
+            label, {order_id: order}, ledgers, directory, {}, True
+        )
+        pending = next(p for p in pendings if p.ref == ref)
+        if pending.error is not None:
+            raise pending.error
+        if pending.result is not None:
+            # Skipped now: nothing to post, settle the record.
+            key = f"{ref.kind}:{ref.id}"
+            self._pending[key] = pending
+            return Remapped(
+                payload={"source": label.source_info(), "skipped": pending.result.detail},
+                posting_key=key,
+            )
+        result = self.core.docs_result(pending, True)
+        key = pending.docs[0].key if pending.docs else f"{ref.kind}:{ref.id}"
+        self._pending[key] = pending
+        return Remapped(payload=dict(result.payload or {}), posting_key=key)
+
+    def find_flow(self, posting_key: str) -> Flow[str | None]:
+        pending = self._pending.get(posting_key)
+        if pending is None:
+            raise MappingError("find before remap", field="posting_key", record=posting_key)
+        if pending.result is not None or not pending.docs:
+            return NOTHING_TO_POST
+        if any(doc.state == "unknown" for doc in pending.docs):
+            yield from lookup_flow(pending.docs)
+        for doc in pending.docs:
+            if doc.state == "failed" and doc.error is not None:
+                raise doc.error
+        if all(doc.state == "found" for doc in pending.docs):
+            return ",".join(str(doc.oracle_id) for doc in pending.docs)
+        return None
+
+    def create_flow(self, payload: Mapping[str, Any]) -> Flow[str]:
+        key = payload.get("posting_key")
+        pending = self._pending.get(str(key)) if key is not None else None
+        if pending is None:
+            raise MappingError("create before remap", field="posting_key", record=str(key))
+        for doc in pending.docs:
+            if doc.state == "missing":
+                yield from post_one_flow(doc)
+        failed = [doc for doc in pending.docs if doc.state == "failed"]
+        if failed:
+            error = failed[0].error or ConnectorError(f"{failed[0].key} failed")
+            raise error
+        return ",".join(str(doc.oracle_id) for doc in pending.docs)
