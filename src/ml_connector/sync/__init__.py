@@ -32,7 +32,9 @@ See docs/sync.md (composition, the exactly-once argument, checkpoints, dry run, 
 docs/reconciliation.md (reason codes, the daily close).
 """
 
+from ._customers import AsyncCustomerSync, CustomerAction, CustomerSync, CustomerSyncSummary
 from ._flow import Call, Fanout, arun_flow, run_flow
+from ._inventory import AsyncInventorySync, InventorySync, InventorySyncSummary
 from ._preflight import PreflightError, PreflightProblem, PreflightReport
 from ._reconcile import ReasonCode, ReconciliationReport, ReconciliationRow, WarehouseDayTotal
 from ._results import Outcome, Progress, ProgressCallback, RecordResult, RunSummary
@@ -47,10 +49,17 @@ from ._shipments import (
 )
 
 __all__ = [
+    "AsyncCustomerSync",
+    "AsyncInventorySync",
     "AsyncShipmentReplayTarget",
     "AsyncShipmentSync",
     "Call",
+    "CustomerAction",
+    "CustomerSync",
+    "CustomerSyncSummary",
     "Fanout",
+    "InventorySync",
+    "InventorySyncSummary",
     "Outcome",
     "PreflightError",
     "PreflightProblem",
