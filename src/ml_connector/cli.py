@@ -17,9 +17,11 @@ failed), 2 bad usage or configuration.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ._cli_config import DEFAULT_CONFIG_NAME, CliConfig, CliConfigError, System, load_cli_config
@@ -86,7 +88,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "customer and inventory syncs into a simulated Oracle Fusion pod, with faults, a "
         "replay, a second run that posts nothing twice, and the reconciliation.",
     )
-    demo.add_argument("--requests", type=int, default=200, help="requests to send (default 200)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.add_argument("--orders", type=int, default=300, help="orders in the day (default 300)")
+    demo.add_argument("--warehouses", type=int, default=3, help="warehouses (default 3)")
+    demo.add_argument(
+        "--workdir", type=Path, help="folder for the audit trail (default ./.ml-connector/demo-*)"
+    )
+    demo.add_argument("--no-faults", action="store_true", help="run without injected faults")
 
     ping = sub.add_parser(
         "ping",
@@ -101,7 +109,30 @@ def _build_parser() -> argparse.ArgumentParser:
         choices=[s.value for s in System],
         help="check only this system (repeatable; default: all three)",
     )
+    sync = sub.add_parser(
+        "sync",
+        parents=common,
+        help="post ShipStation shipments into Oracle, exactly once",
+        description="Sync a window (--day, or --since/--until), or from the checkpoint when "
+        "no window is given. Every record ends in the audit trail as posted, already posted, "
+        "skipped (with its reason) or failed (replayable).",
+    )
+    _with_config(sync)
+    _with_window(sync)
+    sync.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="plan only: look everything up, write nothing (payloads in --json output)",
+    )
     return parser
+
+
+def _with_window(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--day", metavar="YYYY-MM-DD", help="one Pacific calendar day")
+    parser.add_argument(
+        "--since", metavar="ISO", help="window start, e.g. 2026-01-15T08:00:00Z (inclusive)"
+    )
+    parser.add_argument("--until", metavar="ISO", help="window end (exclusive; default: now)")
 
 
 def _find_config(args: argparse.Namespace, runtime: Runtime) -> Path | None:
@@ -121,9 +152,18 @@ def _load(args: argparse.Namespace, runtime: Runtime, *, mapping: bool) -> CliCo
 
 
 def _cmd_demo(args: argparse.Namespace, runtime: Runtime) -> int:
-    from ._demo import run_demo
+    from ._demo import DemoOptions, run_demo
 
-    return run_demo(requests=args.requests, out=runtime.stdout)
+    if args.orders < 1 or args.warehouses < 1:
+        raise _UsageError("--orders and --warehouses must be at least 1")
+    options = DemoOptions(
+        seed=args.seed,
+        orders=args.orders,
+        warehouses=args.warehouses,
+        workdir=args.workdir,
+        faults=not args.no_faults,
+    )
+    return run_demo(options, runtime, as_json=args.json)
 
 
 def _cmd_ping(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -145,12 +185,49 @@ def _cmd_ping(args: argparse.Namespace, runtime: Runtime) -> int:
     return ping_exit_code(checks)
 
 
-_COMMANDS = {"demo": _cmd_demo, "ping": _cmd_ping}
+def _cmd_sync(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._cli_jobs import run_sync
+
+    config = _load(args, runtime, mapping=True)
+    return run_sync(
+        config,
+        runtime,
+        day=args.day,
+        since=args.since,
+        until=args.until,
+        dry_run=args.dry_run,
+        as_json=args.json,
+    )
+
+
+_COMMANDS = {"demo": _cmd_demo, "ping": _cmd_ping, "sync": _cmd_sync}
 
 
 def _one_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text
+
+
+@contextlib.contextmanager
+def _logging(runtime: Runtime, *, debug: bool, quiet: bool) -> Iterator[None]:
+    """Library log lines on stderr while the command runs (the library installs no handler).
+
+    Warnings (retries, rate-limit waits) by default; one line per request with ``--debug``;
+    errors only for the demo, whose faults are injected on purpose.
+    """
+    logger = logging.getLogger("ml_connector")
+    handler = logging.StreamHandler(runtime.stderr)
+    handler.setFormatter(logging.Formatter("ml-connector: %(levelname)s: %(message)s"))
+    level = logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING
+    handler.setLevel(level)
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
 
 
 def _run(argv: Sequence[str] | None, runtime: Runtime) -> int:
@@ -161,6 +238,11 @@ def _run(argv: Sequence[str] | None, runtime: Runtime) -> int:
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
+    with _logging(runtime, debug=args.debug, quiet=args.command == "demo"):
+        return _dispatch(args, runtime)
+
+
+def _dispatch(args: argparse.Namespace, runtime: Runtime) -> int:
     try:
         return _COMMANDS[args.command](args, runtime)
     except (_UsageError, CliConfigError, ConfigurationError) as exc:

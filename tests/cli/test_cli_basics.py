@@ -1,27 +1,66 @@
-"""The command line, run in-process."""
+"""The command line as a whole: parsing, exit codes, error lines, entry points."""
 
 from __future__ import annotations
+
+import logging
+import subprocess
+import sys
 
 import pytest
 
 from ml_connector.cli import main
 
-
-def test_demo_runs_and_reports_figures(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--requests", "100"]) == 0
-    out = capsys.readouterr().out
-    assert "429 responses drawn     0" in out
-    assert "rate-limit windows used 3 (the minimum at 40/min is 3)" in out
+from .conftest import CliRunner
 
 
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["--version"])
     assert info.value.code == 0
-    assert "ml-connector" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith("ml-connector ")
 
 
-def test_unknown_command_is_a_usage_error() -> None:
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["frobnicate"])
     assert info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_no_command_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as info:
+        main([])
+    assert info.value.code == 2
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("demo", "ping", "sync"):
+        assert command in out
+    assert "Exit codes: 0 ok, 1 the run had failures, 2 usage or configuration error." in out
+
+
+def test_bad_demo_size_is_a_usage_error(cli: CliRunner) -> None:
+    result = cli(["demo", "--orders", "0"])
+    assert result.code == 2
+    assert result.err == "ml-connector: error: --orders and --warehouses must be at least 1\n"
+
+
+def test_library_log_handler_is_removed_after_the_run(cli: CliRunner) -> None:
+    before = list(logging.getLogger("ml_connector").handlers)
+    cli(["ping"])
+    assert logging.getLogger("ml_connector").handlers == before
+
+
+def test_python_dash_m_runs_the_same_cli() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ml_connector", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("ml-connector ")

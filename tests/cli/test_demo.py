@@ -1,0 +1,67 @@
+"""``ml-connector demo``: the whole product on the simulators, end to end, small size."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from .conftest import CliRunner
+
+
+def test_demo_tells_the_whole_story(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli(["demo", "--orders", "40", "--warehouses", "2", "--workdir", "run"])
+    assert result.code == 0, result.err
+    out = result.out
+    for heading in (
+        "1. A day of ShipStation activity (2026-01-15, Pacific)",
+        "2. Shipment sync",
+        "3. Fix the causes in Oracle, then replay the failures",
+        "4. Run the same window again",
+        "5. Exactly once",
+    ):
+        assert heading in out
+    assert "faults injected" in out
+    assert "0 duplicates, although" in out
+    audit = tmp_path / "run" / "audit.sqlite3"
+    assert f"Audit trail: {audit}" in out
+    assert (tmp_path / "run" / "mapping.toml").is_file()
+    with sqlite3.connect(audit) as db:
+        stages = dict(db.execute("SELECT stage, count(*) FROM events GROUP BY stage").fetchall())
+    assert stages["posted"] > 0
+    assert result.err == ""  # injected faults are expected: no retry warnings
+
+
+def test_demo_json_is_deterministic_and_clean(cli: CliRunner) -> None:
+    first = json.loads(cli(["demo", "--orders", "30", "--workdir", "a", "--json"]).out)
+    second = json.loads(cli(["demo", "--orders", "30", "--workdir", "b", "--json"]).out)
+    assert first["ok"] is True
+    assert first["exactly_once"]["duplicates"] == 0
+    assert first["exactly_once"]["lost_after_commit"] >= 1
+    assert first["second_run"]["counts"]["posted"] == 0
+    assert first["second_run"]["counts"]["failed"] == 0
+    assert first["first_run"]["counts"]["failed"] > 0  # unmatched customers, the bad SKU
+    for key in ("day", "faults", "fixes", "replay", "exactly_once"):
+        assert first[key] == second[key]
+    assert first["first_run"]["counts"] == second["first_run"]["counts"]
+
+
+def test_demo_without_faults(cli: CliRunner) -> None:
+    document = json.loads(cli(["demo", "--orders", "20", "--no-faults", "--json"]).out)
+    assert document["faults"] == {"shipstation": {}, "oracle": {}}
+    assert document["ok"] is True
+
+
+def test_default_workdir_is_a_fresh_folder(cli: CliRunner, tmp_path: Path) -> None:
+    cli(["demo", "--orders", "10", "--no-faults", "--json"])
+    cli(["demo", "--orders", "10", "--no-faults", "--json"])
+    folders = sorted((tmp_path / ".ml-connector").iterdir())
+    assert len(folders) == 2
+    assert all(f.name.startswith("demo-") for f in folders)
+
+
+def test_rerun_in_the_same_workdir_starts_a_fresh_trail(cli: CliRunner) -> None:
+    first = json.loads(cli(["demo", "--orders", "15", "--workdir", "w", "--json"]).out)
+    again = json.loads(cli(["demo", "--orders", "15", "--workdir", "w", "--json"]).out)
+    assert again["first_run"]["counts"] == first["first_run"]["counts"]
+    assert again["events"] == first["events"]

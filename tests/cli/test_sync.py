@@ -1,0 +1,128 @@
+"""``ml-connector sync`` over the simulators: posts once, JSON output, dry run, bad options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ml_connector._demo import demo_mapping_toml
+from ml_connector.testing import generate_day
+
+from .conftest import SECRETS, CliRunner, Sims
+
+WINDOW = ["--since", "2026-01-15T08:00:00Z", "--until", "2026-01-17T08:00:00Z"]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """A configuration file with the mapping of the simulators' generated day."""
+    (tmp_path / "mapping.toml").write_text(
+        demo_mapping_toml(generate_day(3, orders=12, warehouses=2)), encoding="utf-8"
+    )
+    path = tmp_path / "ml-connector.toml"
+    path.write_text(
+        '[mapping]\npath = "mapping.toml"\n[audit]\npath = "trail/audit.sqlite3"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_sync_posts_then_posts_nothing_twice(
+    cli: CliRunner, sims: Sims, env: dict[str, str], config: Path
+) -> None:
+    first = cli(["sync", *WINDOW, "--json"], environ=env, transports=sims.transports())
+    document = json.loads(first.out)
+    assert document["command"] == "sync"
+    counts = document["counts"]
+    assert counts["posted"] > 0
+    assert first.code == (1 if counts["failed"] else 0)
+    assert Path(document["audit"]).is_file()
+    invoices = len(sims.oracle.invoices())
+    assert invoices == len({i["TransactionNumber"] for i in sims.oracle.invoices()})
+
+    second = cli(["sync", *WINDOW, "--json"], environ=env, transports=sims.transports())
+    again = json.loads(second.out)["counts"]
+    assert again["posted"] == 0
+    assert again["already_posted"] == counts["posted"] + counts["already_posted"]
+    assert len(sims.oracle.invoices()) == invoices
+    for secret in SECRETS:
+        assert secret not in first.out + second.out
+
+
+def test_sync_text_output_names_the_audit_trail(
+    cli: CliRunner, sims: Sims, env: dict[str, str], config: Path
+) -> None:
+    result = cli(["sync", *WINDOW], environ=env, transports=sims.transports())
+    assert result.out.startswith("shipments 2026-01-15T08:00:00+00:00 .. ")
+    assert f"audit trail: {config.parent / 'trail' / 'audit.sqlite3'}" in result.out
+
+
+def test_dry_run_writes_nothing_and_shows_payloads(
+    cli: CliRunner, sims: Sims, env: dict[str, str], config: Path
+) -> None:
+    result = cli(
+        ["sync", *WINDOW, "--dry-run", "--json"], environ=env, transports=sims.transports()
+    )
+    document = json.loads(result.out)
+    assert document["dry_run"] is True
+    assert document["counts"]["would_post"] > 0
+    planned = [r for r in document["results"] if r["outcome"] == "would-post"]
+    assert all("payload" in r for r in planned)
+    assert sims.oracle.invoices() == []
+    assert not any(method != "GET" for method, _ in sims.shipstation.v1.requests)
+
+
+def test_progress_bar_goes_to_stderr_only_when_asked(
+    cli: CliRunner, sims: Sims, env: dict[str, str], config: Path
+) -> None:
+    quiet = cli(["sync", *WINDOW, "--dry-run"], environ=env, transports=sims.transports())
+    assert quiet.err == ""
+    shown = cli(
+        ["sync", *WINDOW, "--dry-run"], environ=env, transports=sims.transports(), progress=True
+    )
+    assert "\rshipments    [" in shown.err
+    assert shown.err.endswith("\n")
+
+
+def test_sync_without_mapping_is_a_config_error(
+    cli: CliRunner, sims: Sims, env: dict[str, str]
+) -> None:
+    result = cli(["sync", *WINDOW], environ=env, transports=sims.transports())
+    assert result.code == 2
+    assert "mapping: missing" in result.err
+
+
+def test_sync_with_missing_credentials_lists_them(cli: CliRunner, config: Path) -> None:
+    result = cli(["sync", *WINDOW], environ={"SHIPSTATION_API_KEY": "k"})
+    assert result.code == 2
+    assert "SHIPSTATION_API_SECRET" in result.err
+    assert "ORACLE_CLIENT_SECRET" in result.err
+    assert "SHIPSTATION_V2_API_KEY" not in result.err  # the shipment job does not need V2
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--since", "2026-01-15T08:00:00"], "--since: '2026-01-15T08:00:00' has no time zone"),
+        (["--since", "yesterday"], "is not an ISO 8601 date-time"),
+        (["--day", "2026-01-15", "--since", "2026-01-15T08:00:00Z"], "not both"),
+        (["--until", "2026-01-15T08:00:00Z"], "--until: needs --since"),
+        (["--day", "15/01/2026"], "is not a date"),
+    ],
+)
+def test_bad_window_options(
+    cli: CliRunner, env: dict[str, str], config: Path, options: list[str], message: str
+) -> None:
+    result = cli(["sync", *options], environ=env)
+    assert result.code == 2
+    assert message in result.err
+
+
+def test_incremental_without_checkpoint_explains_itself(
+    cli: CliRunner, sims: Sims, env: dict[str, str], config: Path
+) -> None:
+    result = cli(["sync"], environ=env, transports=sims.transports())
+    assert result.code == 2
+    assert "no checkpoint yet: give --since or --day for the first run" in result.err
