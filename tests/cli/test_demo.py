@@ -15,13 +15,18 @@ def test_demo_tells_the_whole_story(cli: CliRunner, tmp_path: Path) -> None:
     out = result.out
     for heading in (
         "1. A day of ShipStation activity (2026-01-15, Pacific)",
-        "2. Shipment sync",
-        "3. Fix the causes in Oracle, then replay the failures",
-        "4. Run the same window again",
-        "5. Exactly once",
+        "2. Customer sync",
+        "3. Shipment sync",
+        "4. Inventory sync",
+        "5. Fix the causes in Oracle, then replay the failures",
+        "6. Run again, from the start of the day to now",
+        "7. Reconciliation",
+        "8. Exactly once",
     ):
         assert heading in out
     assert "faults injected" in out
+    assert "reconciliation now: " in out and "customer_unmatched" in out
+    assert "clean: every record is explained" in out
     assert "0 duplicates, although" in out
     audit = tmp_path / "run" / "audit.sqlite3"
     assert f"Audit trail: {audit}" in out
@@ -41,7 +46,15 @@ def test_demo_json_is_deterministic_and_clean(cli: CliRunner) -> None:
     assert first["second_run"]["counts"]["posted"] == 0
     assert first["second_run"]["counts"]["failed"] == 0
     assert first["first_run"]["counts"]["failed"] > 0  # unmatched customers, the bad SKU
-    for key in ("day", "faults", "fixes", "replay", "exactly_once"):
+    assert first["reconciliation_before"]["clean"] is False
+    assert first["reconciliation"]["clean"] is True
+    assert set(first["reconciliation"]["reasons"]) == {"ok"}
+    totals = first["reconciliation"]["totals"]
+    assert {t["warehouse_id"] for t in totals} == {"10000", "10001", "10002"}
+    assert all(t["expected_amount"] == t["oracle_amount"] for t in totals)
+    assert first["inventory"]["adjustments"]
+    assert all(a["outcome"] == "posted" for a in first["inventory"]["adjustments"])
+    for key in ("day", "faults", "fixes", "replay", "exactly_once", "reconciliation"):
         assert first[key] == second[key]
     assert first["first_run"]["counts"] == second["first_run"]["counts"]
 
