@@ -158,7 +158,12 @@ class Env:
         return {method for method, _url in [*self.ss.v1.requests, *self.ss.v2.requests]}
 
     def oracle_posts(self) -> list[str]:
-        return [url for method, url in self.oracle_sim.requests if method == "POST"]
+        """Document and batch POSTs to the pod (token requests excluded)."""
+        return [
+            url
+            for method, url in self.oracle_sim.requests
+            if method == "POST" and "/oauth2/" not in url
+        ]
 
 
 def make_env(
