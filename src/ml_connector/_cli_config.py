@@ -49,6 +49,7 @@ __all__ = [
     "CliConfigError",
     "EnvRef",
     "ResolvedSettings",
+    "SyncSection",
     "System",
     "load_cli_config",
     "resolve",
@@ -180,6 +181,21 @@ class OracleSection:
 
 
 @attrs.frozen
+class SyncSection:
+    """``[sync]``: job options.
+
+    Attributes:
+        overlap_hours: How far before the checkpoint an incremental shipment run starts.
+        batch: Post missing documents in Oracle batch requests where possible.
+        create_parties: Let the customer job create Oracle parties for unmatched customers.
+    """
+
+    overlap_hours: float = 2.0
+    batch: bool = True
+    create_parties: bool = False
+
+
+@attrs.frozen
 class CliConfig:
     """A checked configuration file (or the defaults, when there is none).
 
@@ -189,7 +205,7 @@ class CliConfig:
         oracle: The Oracle section.
         audit_path: The audit trail file (``.jsonl``: JSON Lines; anything else: SQLite).
         mapping: The mapping configuration, when the file has one.
-        sync: The ``[sync]`` table as written (job options; checked by the commands).
+        sync: Job options.
     """
 
     path: Path | None
@@ -197,7 +213,7 @@ class CliConfig:
     oracle: OracleSection
     audit_path: Path
     mapping: MappingConfig | None
-    sync: Mapping[str, Any] = attrs.field(factory=dict)
+    sync: SyncSection = SyncSection()
 
     def require_mapping(self) -> MappingConfig:
         """The mapping configuration, or a clear error saying where to put it."""
@@ -425,6 +441,23 @@ def _mapping(check: _Checker, data: Mapping[str, Any], base: Path) -> MappingCon
         return None
 
 
+def _sync(check: _Checker, data: Mapping[str, Any]) -> SyncSection:
+    table = check.table(data, "sync")
+    check.keys(table, {"overlap_hours", "batch", "create_parties"}, "sync")
+    flags = {}
+    for name in ("batch", "create_parties"):
+        value = table.get(name, getattr(SyncSection(), name))
+        if not isinstance(value, bool):
+            check.problem(f"sync.{name}", "must be true or false")
+            value = getattr(SyncSection(), name)
+        flags[name] = value
+    overlap = table.get("overlap_hours", 2.0)
+    if isinstance(overlap, bool) or not isinstance(overlap, int | float) or overlap < 0:
+        check.problem("sync.overlap_hours", "must be a number of hours, 0 or more")
+        overlap = 2.0
+    return SyncSection(overlap_hours=float(overlap), **flags)
+
+
 def load_cli_config(
     path: Path | None, *, mapping: bool = True, cwd: Path | None = None
 ) -> CliConfig:
@@ -459,7 +492,7 @@ def load_cli_config(
     oracle = _oracle(check, data)
     audit_path = _audit_path(check, data, base, cwd)
     mapping_config = _mapping(check, data, base) if mapping else None
-    sync = check.table(data, "sync")
+    sync = _sync(check, data)
     if check.problems:
         raise CliConfigError(check.problems, source=source)
     return CliConfig(
@@ -468,7 +501,7 @@ def load_cli_config(
         oracle=oracle,
         audit_path=audit_path,
         mapping=mapping_config,
-        sync=dict(sync),
+        sync=sync,
     )
 
 

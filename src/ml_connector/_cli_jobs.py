@@ -1,82 +1,429 @@
 """``ml-connector sync``, ``replay`` and ``reconcile``: thin commands over :mod:`ml_connector.sync`.
 
-Each builds a :class:`~ml_connector._cli_session.Session` (clients, audit trail), runs one
-library call, and prints its result: human text, or one JSON document with ``--json``. Exit
-code 1 when a record failed, 0 otherwise.
+Each builds a :class:`~ml_connector._cli_session.Session` (clients, audit trail), runs library
+calls, and prints their results: human text, or one JSON document with ``--json``. Exit code 1
+when a record failed (or, for ``reconcile``, a difference is found), 0 otherwise.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from ._cli_config import CliConfig, System
 from ._cli_runtime import Progress, Runtime
 from ._cli_session import (
     Session,
+    Window,
+    parse_instant,
     parse_window,
     progress_callback,
     render_results,
     summary_json,
 )
 from ._errors import ConfigurationError
-from .sync import ShipmentSync
+from .audit import ReplayReport, format_diff
+from .mapping import MappingConfig
+from .sync import (
+    CustomerSync,
+    CustomerSyncSummary,
+    InventorySync,
+    InventorySyncSummary,
+    Outcome,
+    ReconciliationReport,
+    RunSummary,
+    ShipmentSync,
+)
 
-__all__ = ["run_sync"]
+__all__ = ["JOBS", "run_reconcile", "run_replay", "run_sync"]
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
+
+JOBS = ("shipments", "customers", "inventory", "all")
+"""``sync --job`` values; ``all`` runs customers, then shipments, then inventory."""
+
+
+def _shipment_job(
+    session: Session, mapping: MappingConfig, *, progress: Any = None
+) -> ShipmentSync:
+    config, runtime = session.config, session.runtime
+    return ShipmentSync(
+        shipstation=session.shipstation_v1(),
+        oracle=session.oracle(),
+        mapping=mapping,
+        audit=session.audit(),
+        checkpoints=session.checkpoints(),
+        clock=runtime.clock,
+        overlap=timedelta(hours=config.sync.overlap_hours),
+        batch=config.sync.batch,
+        progress=progress,
+    )
+
+
+def _systems(job: str) -> list[System]:
+    systems = [System.SHIPSTATION_V1, System.ORACLE]
+    if job in ("inventory", "all"):
+        systems.append(System.SHIPSTATION_V2)
+    return systems
+
+
+def _run_shipments(
+    session: Session, mapping: MappingConfig, window: Window | None, dry_run: bool
+) -> RunSummary:
+    runtime = session.runtime
+    bar = Progress(runtime.stderr, "shipments", enabled=runtime.show_progress())
+    job = _shipment_job(session, mapping, progress=progress_callback(bar))
+    try:
+        if window is not None:
+            return job.run(window, dry_run=dry_run)
+        try:
+            return job.run_incremental(dry_run=dry_run)
+        except ConfigurationError as exc:
+            if exc.setting != "initial_start":
+                raise
+            raise ConfigurationError(
+                "no checkpoint yet: give --since or --day for the first run; later runs "
+                "continue from the checkpoint",
+                setting="sync",
+            ) from None
+    finally:
+        bar.close()
+
+
+def _run_customers(
+    session: Session, mapping: MappingConfig, window: Window, dry_run: bool
+) -> CustomerSyncSummary:
+    job = CustomerSync(
+        shipstation=session.shipstation_v1(),
+        oracle=session.oracle(),
+        mapping=mapping,
+        audit=session.audit(),
+        clock=session.runtime.clock,
+        create_parties=session.config.sync.create_parties,
+    )
+    return job.run(window, dry_run=dry_run)
+
+
+def _run_inventory(session: Session, mapping: MappingConfig, dry_run: bool) -> InventorySyncSummary:
+    job = InventorySync(
+        shipstation=session.shipstation_v1(),
+        inventory=session.shipstation_v2(),
+        oracle=session.oracle(),
+        mapping=mapping,
+        audit=session.audit(),
+        baselines=session.checkpoints(),
+        clock=session.runtime.clock,
+    )
+    return job.run(dry_run=dry_run)
+
+
+def _customers_json(summary: CustomerSyncSummary) -> dict[str, Any]:
+    plan = summary.plan
+    return {
+        "job": "customers",
+        "dry_run": summary.dry_run,
+        "orders": summary.orders,
+        "unmatched": len(plan.create),
+        "ambiguous": [
+            {"order_number": number, "detail": str(match)} for number, match in plan.ambiguous
+        ],
+        "stores_needing_default_account": list(plan.needs_store_default),
+        "actions": [
+            {
+                "record": str(a.record),
+                "action": a.action,
+                "outcome": a.outcome.value,
+                "detail": a.detail,
+                "oracle_id": a.oracle_id,
+            }
+            for a in summary.actions
+        ],
+    }
+
+
+def _inventory_json(summary: InventorySyncSummary) -> dict[str, Any]:
+    return {
+        "job": "inventory",
+        "dry_run": summary.dry_run,
+        "snapshot_taken_at": summary.snapshot.taken_at,
+        "levels": len(summary.snapshot.levels),
+        "baseline_taken_at": summary.baseline.taken_at if summary.baseline else None,
+        "results": [
+            {
+                "record": str(r.record),
+                "outcome": r.outcome.value,
+                "posting_key": r.posting_key,
+                "warehouse_id": r.warehouse_id,
+                "detail": r.detail,
+                **({"error": dict(r.error)} if r.error else {}),
+            }
+            for r in summary.results
+        ],
+    }
+
+
+def _render_customers(runtime: Runtime, summary: CustomerSyncSummary) -> None:
+    plan = summary.plan
+    outcomes = Counter(a.outcome.value for a in summary.actions)
+    runtime.say(
+        f"customers: {summary.orders} orders checked, {len(plan.create)} customers unmatched, "
+        f"{len(plan.ambiguous)} ambiguous"
+        + (
+            f"; actions: {', '.join(f'{n} {o}' for o, n in sorted(outcomes.items()))}"
+            if outcomes
+            else ""
+        )
+    )
+    for number, match in plan.ambiguous:
+        runtime.say(f"  REVIEW  order {number}: {match}")
+    for store in plan.needs_store_default:
+        runtime.say(
+            f"  REVIEW  store {store}: masked emails only; set stores.{store}.customer_account"
+        )
+    for action in summary.actions:
+        if action.outcome is Outcome.FAILED:
+            runtime.say(f"  FAILED  {action.record}: {action.detail}")
+
+
+def _render_inventory(runtime: Runtime, summary: InventorySyncSummary) -> None:
+    if summary.baseline is None:
+        verb = "would be" if summary.dry_run else "stored as"
+        runtime.say(
+            f"inventory: {len(summary.snapshot.levels)} levels read; {verb} the baseline "
+            "(the next run posts the changes)"
+        )
+        return
+    outcomes = Counter(r.outcome.value for r in summary.results)
+    text = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "no change"
+    runtime.say(f"inventory: {len(summary.results)} adjustments: {text}")
+    for result in summary.results:
+        runtime.say(f"  {result.outcome.value:<14} {result.detail}")
 
 
 def run_sync(
     config: CliConfig,
     runtime: Runtime,
     *,
+    job: str,
     day: str | None,
     since: str | None,
     until: str | None,
     dry_run: bool,
     as_json: bool,
 ) -> int:
-    """Run the shipment sync over a window, or from the checkpoint."""
+    """Run the chosen job(s) over a window, or from the checkpoint."""
     mapping = config.require_mapping()
     window = parse_window(day=day, since=since, until=until, now=runtime.clock.now())
-    bar = Progress(runtime.stderr, "shipments", enabled=runtime.show_progress())
-    with Session(config, runtime, [System.SHIPSTATION_V1, System.ORACLE]) as session:
-        job = ShipmentSync(
-            shipstation=session.shipstation_v1(),
-            oracle=session.oracle(),
-            mapping=mapping,
-            audit=session.audit(),
-            checkpoints=session.checkpoints(),
-            clock=runtime.clock,
-            progress=progress_callback(bar),
+    if job == "inventory" and window is not None:
+        raise ConfigurationError(
+            "the inventory job compares snapshots and takes no window", setting="--job"
         )
-        try:
-            if window is None:
-                try:
-                    summary = job.run_incremental(dry_run=dry_run)
-                except ConfigurationError as exc:
-                    if exc.setting != "initial_start":
-                        raise
-                    raise ConfigurationError(
-                        "no checkpoint yet: give --since or --day for the first run; later "
-                        "runs continue from the checkpoint",
-                        setting="sync",
-                    ) from None
-            else:
-                summary = job.run(window, dry_run=dry_run)
-        finally:
-            bar.close()
+    if job in ("customers", "all") and window is None:
+        raise ConfigurationError(
+            f"the {job} job needs a window: give --day or --since", setting="--job"
+        )
+    documents: list[dict[str, Any]] = []
+    failed = 0
+    with Session(config, runtime, _systems(job)) as session:
+        if job in ("customers", "all"):
+            assert window is not None
+            customers = _run_customers(session, mapping, window, dry_run)
+            failed += customers.count(Outcome.FAILED)
+            documents.append(_customers_json(customers))
+            if not as_json:
+                _render_customers(runtime, customers)
+        if job in ("shipments", "all"):
+            shipments = _run_shipments(session, mapping, window, dry_run)
+            failed += shipments.failed
+            documents.append(summary_json(shipments, payloads=dry_run))
+            if not as_json:
+                render_results(runtime, shipments)
+        if job in ("inventory", "all"):
+            inventory = _run_inventory(session, mapping, dry_run)
+            failed += inventory.count(Outcome.FAILED)
+            documents.append(_inventory_json(inventory))
+            if not as_json:
+                _render_inventory(runtime, inventory)
     if as_json:
-        document: dict[str, Any] = {
-            "command": "sync",
-            "ok": summary.ok,
-            "audit": str(session.audit_path),
-            **summary_json(summary, payloads=dry_run),
-        }
-        runtime.emit_json(document)
+        runtime.emit_json(
+            {
+                "command": "sync",
+                "ok": failed == 0,
+                "audit": str(session.audit_path),
+                "jobs": documents,
+            }
+        )
+    elif not dry_run:
+        runtime.say(f"audit trail: {session.audit_path}")
+    return EXIT_OK if failed == 0 else EXIT_FAILURES
+
+
+# -- replay ----------------------------------------------------------------------------------
+
+
+def _replay_json(report: ReplayReport) -> dict[str, Any]:
+    return {
+        "dry_run": report.dry_run,
+        "selected": len(report.items),
+        "counts": dict(Counter(item.outcome.value for item in report.items)),
+        "items": [
+            {
+                "record": str(item.failed.record),
+                "failed_at": item.failed.occurred_at,
+                "outcome": item.outcome.value,
+                "posting_key": item.posting_key,
+                "oracle_id": item.oracle_id,
+                "changes": [
+                    {"path": c.path, "kind": c.kind, "before": c.before, "after": c.after}
+                    for c in item.changes
+                ],
+                **({"error": dict(item.error)} if item.error else {}),
+            }
+            for item in report.items
+        ],
+    }
+
+
+def run_replay(
+    config: CliConfig,
+    runtime: Runtime,
+    *,
+    since: str | None,
+    until: str | None,
+    errors: Sequence[str],
+    records: Sequence[str],
+    dry_run: bool,
+    as_json: bool,
+) -> int:
+    """Re-map and re-post the failed records the filters select (never twice)."""
+    mapping = config.require_mapping()
+    start = parse_instant(since, "--since") if since is not None else None
+    end = parse_instant(until, "--until") if until is not None else None
+    if not config.audit_path.exists():
+        raise ConfigurationError(
+            f"{config.audit_path} does not exist: nothing has been synced yet", setting="audit.path"
+        )
+    with Session(config, runtime, [System.SHIPSTATION_V1, System.ORACLE]) as session:
+        job = _shipment_job(session, mapping)
+        report = job.replay(
+            since=start,
+            until=end,
+            error_kinds=set(errors) or None,
+            record_ids=set(records) or None,
+            dry_run=dry_run,
+        )
+    failed = sum(1 for item in report.items if item.outcome.value == "failed")
+    if as_json:
+        runtime.emit_json(
+            {"command": "replay", "ok": failed == 0, "audit": str(config.audit_path)}
+            | _replay_json(report)
+        )
+        return EXIT_OK if failed == 0 else EXIT_FAILURES
+    counts = Counter(item.outcome.value for item in report.items)
+    mode = " (dry run)" if dry_run else ""
+    summary = ", ".join(f"{n} {o}" for o, n in sorted(counts.items())) or "nothing to replay"
+    runtime.say(f"replay{mode}: {len(report.items)} failed records selected: {summary}")
+    for item in report.items:
+        line = f"  {item.outcome.value:<14} {item.failed.record}"
+        if item.posting_key:
+            line += f" {item.posting_key}"
+        if item.error:
+            line += f": {item.error.get('message', '')}"
+        runtime.say(line)
+        if dry_run and item.changes:
+            for change in format_diff(item.changes).splitlines():
+                runtime.say(f"      {change}")
+    return EXIT_OK if failed == 0 else EXIT_FAILURES
+
+
+# -- reconcile -------------------------------------------------------------------------------
+
+
+def _reconcile_json(report: ReconciliationReport, *, all_rows: bool) -> dict[str, Any]:
+    rows = report.rows if all_rows else report.problems()
+    return {
+        "window": {"start": report.start, "end": report.end},
+        "clean": report.clean,
+        "records": len(report.rows),
+        "reasons": dict(sorted(Counter(r.reason.value for r in report.rows).items())),
+        "totals": [
+            {
+                "warehouse_id": t.warehouse_id,
+                "day": t.day,
+                "records": t.records,
+                "expected_amount": t.expected_amount,
+                "oracle_amount": t.oracle_amount,
+                "reasons": dict(t.reasons),
+            }
+            for t in report.totals()
+        ],
+        "rows": [row.as_dict() for row in rows],
+    }
+
+
+def render_reconciliation(
+    runtime: Runtime, report: ReconciliationReport, *, names: dict[str, str] | None = None
+) -> None:
+    """The per-warehouse, per-day totals table and the rows that are not ``ok``."""
+    names = names or {}
+    runtime.say(f"reconciliation {report.start.isoformat()} .. {report.end.isoformat()}")
+    runtime.say(
+        f"  {'warehouse':<22} {'day':<10} {'records':>7} {'expected':>12} {'in Oracle':>12}  "
+        "reasons"
+    )
+    for total in report.totals():
+        wid = total.warehouse_id or "-"
+        label = f"{names[wid]} ({wid})" if wid in names else wid
+        reasons = ", ".join(f"{n} {reason}" for reason, n in total.reasons.items())
+        runtime.say(
+            f"  {label:<22} {total.day or '-'!s:<10} {total.records:>7} "
+            f"{total.expected_amount:>12,.2f} {total.oracle_amount:>12,.2f}  {reasons}"
+        )
+    problems = report.problems()
+    for row in problems[:50]:
+        runtime.say(f"  {row.reason.value:<24} {row.record}: {row.detail}")
+    if len(problems) > 50:
+        runtime.say(f"  ... and {len(problems) - 50} more (use --csv or --json for all)")
+    verdict = "clean" if report.clean else f"{len(problems)} differences"
+    runtime.say(f"{len(report.rows)} records, {verdict}")
+
+
+def run_reconcile(
+    config: CliConfig,
+    runtime: Runtime,
+    *,
+    day: str | None,
+    since: str | None,
+    until: str | None,
+    csv_path: Path | None,
+    all_rows: bool,
+    as_json: bool,
+) -> int:
+    """Join ShipStation, the audit trail and Oracle for a window (read-only)."""
+    mapping = config.require_mapping()
+    window = parse_window(day=day, since=since, until=until, now=runtime.clock.now())
+    if window is None:
+        raise ConfigurationError(
+            "give the window: --day, or --since (and --until)", setting="reconcile"
+        )
+    with Session(config, runtime, [System.SHIPSTATION_V1, System.ORACLE]) as session:
+        report = _shipment_job(session, mapping).reconcile(window)
+    if csv_path is not None:
+        target = csv_path if csv_path.is_absolute() else runtime.cwd / csv_path
+        report.to_csv(target)
+    if as_json:
+        runtime.emit_json(
+            {"command": "reconcile", "ok": report.clean}
+            | _reconcile_json(report, all_rows=all_rows)
+            | ({"csv": str(csv_path)} if csv_path is not None else {})
+        )
     else:
-        render_results(runtime, summary)
-        if not dry_run:
-            runtime.say(f"audit trail: {session.audit_path}")
-    return EXIT_OK if summary.ok else EXIT_FAILURES
+        names = {wid: w.name for wid, w in mapping.warehouses.items() if w.name}
+        render_reconciliation(runtime, report, names=names)
+        if csv_path is not None:
+            runtime.say(f"rows written to {csv_path}")
+    return EXIT_OK if report.clean else EXIT_FAILURES

@@ -58,7 +58,7 @@ from .testing import (
     generate_day,
 )
 
-__all__ = ["DemoOptions", "demo_mapping_toml", "run_demo"]
+__all__ = ["DemoOptions", "apply_finance_fixes", "demo_mapping_toml", "run_demo"]
 
 
 def _toml_string(value: str) -> str:
@@ -505,54 +505,7 @@ class _Demo:
 
     def fix_causes(self) -> dict[str, Any]:
         """What finance would do: accounts for the new parties, the item, the refused row."""
-        added = with_party = 0
-        parties = {
-            str(p.get("EmailAddress", "")).lower(): p
-            for p in self.oracle_sim.party_resource.items.values()
-        }
-        for j in range(self.day.customer_count):
-            if self.day.customer_matched(j):
-                continue
-            customer = self.day.customer(j)
-            usernames = customer.get("marketplaceUsernames") or [{}]
-            if usernames[0].get("marketplace") in self.day.marketplace_accounts:
-                continue  # marketplace orders bill the store's account
-            party = parties.get(customer["email"].lower())
-            with_party += party is not None
-            if party is None:
-                party = {
-                    "PartyId": 300_150_000_000 + j,
-                    "PartyNumber": f"P{20_000 + j}",
-                    "PartyName": customer["name"],
-                    "EmailAddress": customer["email"],
-                }
-                self.oracle_sim.add_party(party)
-            account = f"{20_000 + j}"
-            self.oracle_sim.add_customer_site(
-                {
-                    "BillToSiteUseId": 300_250_000_000 + j,
-                    "BillToSiteNumber": f"{account}-BILL",
-                    "BillToSiteAddress": f"{customer['street1']}, {customer['city']}",
-                    "AccountNumber": account,
-                    "AccountId": 300_350_000_000 + j,
-                    "CustomerName": customer["name"],
-                    "CustomerId": party["PartyId"],
-                }
-            )
-            added += 1
-        self.oracle_sim.items.add(BAD_SKU)
-        # An Online-mode inventory row Oracle refused stays in its interface with an error;
-        # the fix in Oracle is to correct or delete it (the demo deletes it).
-        staged = self.oracle_sim.resources["inventoryStagedTransactions"].items
-        refused = [key for key, row in staged.items() if row.get("ErrorCode")]
-        for key in refused:
-            del staged[key]
-        fixes = {
-            "customer_accounts_created": added,
-            "for_new_parties": with_party,
-            "item_added": BAD_SKU,
-            "refused_inventory_rows_deleted": len(refused),
-        }
+        fixes = apply_finance_fixes(self.day, self.oracle_sim)
         self.report["fixes"] = fixes
         return fixes
 
@@ -709,6 +662,62 @@ class _Demo:
             "rate-limit waits included)."
         )
         return 0 if ok else 1
+
+
+def apply_finance_fixes(day: GeneratedDay, oracle: OracleFusionSimulator) -> dict[str, Any]:
+    """Fix in the simulated Oracle what made records fail: what finance would do.
+
+    Creates a customer account (with bill-to site) for every unmatched web customer, reusing
+    a party the customer sync created; adds the unknown SKU to the item master; deletes the
+    inventory interface rows Oracle refused. Returns the counts.
+    """
+    added = with_party = 0
+    parties = {
+        str(p.get("EmailAddress", "")).lower(): p for p in oracle.party_resource.items.values()
+    }
+    for j in range(day.customer_count):
+        if day.customer_matched(j):
+            continue
+        customer = day.customer(j)
+        usernames = customer.get("marketplaceUsernames") or [{}]
+        if usernames[0].get("marketplace") in day.marketplace_accounts:
+            continue  # marketplace orders bill the store's account
+        party = parties.get(customer["email"].lower())
+        with_party += party is not None
+        if party is None:
+            party = {
+                "PartyId": 300_150_000_000 + j,
+                "PartyNumber": f"P{20_000 + j}",
+                "PartyName": customer["name"],
+                "EmailAddress": customer["email"],
+            }
+            oracle.add_party(party)
+        account = f"{20_000 + j}"
+        oracle.add_customer_site(
+            {
+                "BillToSiteUseId": 300_250_000_000 + j,
+                "BillToSiteNumber": f"{account}-BILL",
+                "BillToSiteAddress": f"{customer['street1']}, {customer['city']}",
+                "AccountNumber": account,
+                "AccountId": 300_350_000_000 + j,
+                "CustomerName": customer["name"],
+                "CustomerId": party["PartyId"],
+            }
+        )
+        added += 1
+    oracle.items.add(BAD_SKU)
+    # An Online-mode inventory row Oracle refused stays in its interface with an error;
+    # the fix in Oracle is to correct or delete it (the demo deletes it).
+    staged = oracle.resources["inventoryStagedTransactions"].items
+    refused = [key for key, row in staged.items() if row.get("ErrorCode")]
+    for key in refused:
+        del staged[key]
+    return {
+        "customer_accounts_created": added,
+        "for_new_parties": with_party,
+        "item_added": BAD_SKU,
+        "refused_inventory_rows_deleted": len(refused),
+    }
 
 
 def _pacific(naive: datetime) -> datetime:

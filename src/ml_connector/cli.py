@@ -120,9 +120,60 @@ def _build_parser() -> argparse.ArgumentParser:
     _with_config(sync)
     _with_window(sync)
     sync.add_argument(
+        "--job",
+        choices=("shipments", "customers", "inventory", "all"),
+        default="shipments",
+        help="what to sync (default shipments; all = customers, shipments, inventory)",
+    )
+    sync.add_argument(
         "--dry-run",
         action="store_true",
         help="plan only: look everything up, write nothing (payloads in --json output)",
+    )
+
+    replay = sub.add_parser(
+        "replay",
+        parents=common,
+        help="re-map and re-post failed records (never twice)",
+        description="Select the records whose latest audit event is a failure, map them again "
+        "with today's configuration and post what Oracle lacks, looking every posting key up "
+        "first.",
+    )
+    _with_config(replay)
+    replay.add_argument("--since", metavar="ISO", help="only failures at or after this time")
+    replay.add_argument("--until", metavar="ISO", help="only failures before this time")
+    replay.add_argument(
+        "--error",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help="only this error type or vendor code, e.g. ServerError or "
+        "AR_BILL_TO_CUST_NOT_FOUND (repeatable)",
+    )
+    replay.add_argument(
+        "--record",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only this ShipStation record id (repeatable)",
+    )
+    replay.add_argument(
+        "--dry-run", action="store_true", help="show what would be posted, with the diff"
+    )
+
+    reconcile = sub.add_parser(
+        "reconcile",
+        parents=common,
+        help="compare ShipStation, the audit trail and Oracle for a window",
+        description="Every record of the window with a reason code (ok, missing_in_oracle, "
+        "posted_twice, amount_mismatch, customer_unmatched, voided_not_reversed, "
+        "failed_awaiting_replay) and totals per warehouse and day. Read-only.",
+    )
+    _with_config(reconcile)
+    _with_window(reconcile)
+    reconcile.add_argument("--csv", type=Path, metavar="FILE", help="write every row as CSV")
+    reconcile.add_argument(
+        "--all-rows", action="store_true", help="with --json: every row, not only differences"
     )
     return parser
 
@@ -192,6 +243,7 @@ def _cmd_sync(args: argparse.Namespace, runtime: Runtime) -> int:
     return run_sync(
         config,
         runtime,
+        job=args.job,
         day=args.day,
         since=args.since,
         until=args.until,
@@ -200,7 +252,45 @@ def _cmd_sync(args: argparse.Namespace, runtime: Runtime) -> int:
     )
 
 
-_COMMANDS = {"demo": _cmd_demo, "ping": _cmd_ping, "sync": _cmd_sync}
+def _cmd_replay(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._cli_jobs import run_replay
+
+    config = _load(args, runtime, mapping=True)
+    return run_replay(
+        config,
+        runtime,
+        since=args.since,
+        until=args.until,
+        errors=args.error,
+        records=args.record,
+        dry_run=args.dry_run,
+        as_json=args.json,
+    )
+
+
+def _cmd_reconcile(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._cli_jobs import run_reconcile
+
+    config = _load(args, runtime, mapping=True)
+    return run_reconcile(
+        config,
+        runtime,
+        day=args.day,
+        since=args.since,
+        until=args.until,
+        csv_path=args.csv,
+        all_rows=args.all_rows,
+        as_json=args.json,
+    )
+
+
+_COMMANDS = {
+    "demo": _cmd_demo,
+    "ping": _cmd_ping,
+    "sync": _cmd_sync,
+    "replay": _cmd_replay,
+    "reconcile": _cmd_reconcile,
+}
 
 
 def _one_line(exc: BaseException) -> str:

@@ -12,8 +12,10 @@ import httpx
 import pytest
 
 from ml_connector._cli_runtime import Runtime
+from ml_connector._demo import demo_mapping_toml
 from ml_connector.cli import _run
 from ml_connector.testing import (
+    GeneratedDay,
     OracleFusionSimulator,
     ShipStationSimulator,
     VirtualClock,
@@ -38,6 +40,7 @@ class Result:
 
 @attrs.define
 class Sims:
+    day: GeneratedDay
     clock: VirtualClock
     shipstation: ShipStationSimulator
     oracle: OracleFusionSimulator
@@ -46,9 +49,12 @@ class Sims:
         return {"shipstation": self.shipstation.transport(), "oracle": self.oracle.transport()}
 
 
+DAY_SEED, DAY_ORDERS, DAY_WAREHOUSES = 7, 16, 2
+
+
 @pytest.fixture
 def sims(clock: VirtualClock) -> Sims:
-    day = generate_day(3, orders=12, warehouses=2)
+    day = generate_day(DAY_SEED, orders=DAY_ORDERS, warehouses=DAY_WAREHOUSES)
     shipstation = ShipStationSimulator(
         clock=clock,
         v1_options={"api_key": V1_KEY, "api_secret": V1_SECRET},
@@ -57,7 +63,7 @@ def sims(clock: VirtualClock) -> Sims:
     shipstation.load(day)
     oracle = OracleFusionSimulator(clock=clock, client_secret=ORACLE_SECRET)
     oracle.load(day)
-    return Sims(clock, shipstation, oracle)
+    return Sims(day, clock, shipstation, oracle)
 
 
 @pytest.fixture
@@ -76,6 +82,19 @@ def env(sims: Sims) -> dict[str, str]:
 
 
 CliRunner = Callable[..., Result]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """A configuration file with the mapping of the simulators' generated day."""
+    day = generate_day(DAY_SEED, orders=DAY_ORDERS, warehouses=DAY_WAREHOUSES)
+    (tmp_path / "mapping.toml").write_text(demo_mapping_toml(day), encoding="utf-8")
+    path = tmp_path / "ml-connector.toml"
+    path.write_text(
+        '[mapping]\npath = "mapping.toml"\n[audit]\npath = "trail/audit.sqlite3"\n',
+        encoding="utf-8",
+    )
+    return path
 
 
 @pytest.fixture

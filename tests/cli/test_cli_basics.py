@@ -37,7 +37,7 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    for command in ("demo", "ping", "sync"):
+    for command in ("demo", "ping", "sync", "replay", "reconcile"):
         assert command in out
     assert "Exit codes: 0 ok, 1 the run had failures, 2 usage or configuration error." in out
 

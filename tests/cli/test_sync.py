@@ -7,26 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ml_connector._demo import demo_mapping_toml
-from ml_connector.testing import generate_day
-
 from .conftest import SECRETS, CliRunner, Sims
 
 WINDOW = ["--since", "2026-01-15T08:00:00Z", "--until", "2026-01-17T08:00:00Z"]
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    """A configuration file with the mapping of the simulators' generated day."""
-    (tmp_path / "mapping.toml").write_text(
-        demo_mapping_toml(generate_day(3, orders=12, warehouses=2)), encoding="utf-8"
-    )
-    path = tmp_path / "ml-connector.toml"
-    path.write_text(
-        '[mapping]\npath = "mapping.toml"\n[audit]\npath = "trail/audit.sqlite3"\n',
-        encoding="utf-8",
-    )
-    return path
 
 
 def test_sync_posts_then_posts_nothing_twice(
@@ -35,7 +18,8 @@ def test_sync_posts_then_posts_nothing_twice(
     first = cli(["sync", *WINDOW, "--json"], environ=env, transports=sims.transports())
     document = json.loads(first.out)
     assert document["command"] == "sync"
-    counts = document["counts"]
+    (shipments,) = document["jobs"]
+    counts = shipments["counts"]
     assert counts["posted"] > 0
     assert first.code == (1 if counts["failed"] else 0)
     assert Path(document["audit"]).is_file()
@@ -43,7 +27,7 @@ def test_sync_posts_then_posts_nothing_twice(
     assert invoices == len({i["TransactionNumber"] for i in sims.oracle.invoices()})
 
     second = cli(["sync", *WINDOW, "--json"], environ=env, transports=sims.transports())
-    again = json.loads(second.out)["counts"]
+    again = json.loads(second.out)["jobs"][0]["counts"]
     assert again["posted"] == 0
     assert again["already_posted"] == counts["posted"] + counts["already_posted"]
     assert len(sims.oracle.invoices()) == invoices
@@ -65,7 +49,7 @@ def test_dry_run_writes_nothing_and_shows_payloads(
     result = cli(
         ["sync", *WINDOW, "--dry-run", "--json"], environ=env, transports=sims.transports()
     )
-    document = json.loads(result.out)
+    document = json.loads(result.out)["jobs"][0]
     assert document["dry_run"] is True
     assert document["counts"]["would_post"] > 0
     planned = [r for r in document["results"] if r["outcome"] == "would-post"]
