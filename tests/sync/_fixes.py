@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from ml_connector.testing import BAD_SKU
 
 from ._env import Env
@@ -50,18 +48,3 @@ def fix_bad_sku(env: Env) -> int:
     for key in errored:
         del rows[key]
     return len(errored)
-
-
-def correct_simulated_credit_memo_amounts(env: Env) -> None:
-    """Set ``EnteredAmount`` of simulated credit memos to the sum of their lines.
-
-    The simulator sums ``LineAmount`` for credit memos, but credit memo lines carry
-    ``LineAmountCredit`` (the client's wire name), so it stores 0 (reported to the simulator's
-    author). A real pod reports the memo's amount; this puts the simulator in that state.
-    """
-    memos = env.oracle_sim.resources["receivablesCreditMemos"].items
-    for memo in memos.values():
-        lines = memo.get("receivablesCreditMemoLines") or []
-        memo["EnteredAmount"] = sum(
-            (Decimal(str(line.get("LineAmountCredit") or 0)) for line in lines), Decimal(0)
-        )

@@ -399,3 +399,31 @@ async def test_async_transport_shares_state(
         created = await client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day))
     assert created.status_code == 201
     assert [i["TransactionNumber"] for i in oracle.invoices()] == ["SS-1001"]
+
+
+def test_credit_memo_amount_is_the_sum_of_its_credit_lines(
+    client: httpx.Client, small_day: GeneratedDay
+) -> None:
+    site = next(small_day.iter_oracle_customer_sites())
+    source = example("ar_invoice_create_request.json")
+    memo = {
+        "BusinessUnit": source["BusinessUnit"],
+        "TransactionSource": source["TransactionSource"],
+        "TransactionType": "Credit Memo",
+        "TransactionNumber": "SS-1001V",
+        "TransactionDate": "2026-01-15",
+        "BillToCustomerNumber": site["AccountNumber"],
+        "CreditMemoCurrency": "USD",
+        "receivablesCreditMemoLines": [
+            {"LineNumber": 1, "LineDescription": "Widget", "LineAmountCredit": -12.5},
+            {
+                "LineNumber": 2,
+                "LineDescription": "Freight",
+                "LineQuantityCredit": -2,
+                "UnitSellingPrice": 1.25,
+            },
+        ],
+    }
+    response = client.post(f"{FSCM}/receivablesCreditMemos", json=memo)
+    assert response.status_code == 201, response.text
+    assert Decimal(str(response.json()["EnteredAmount"])) == Decimal("-15.00")

@@ -609,18 +609,22 @@ class _OracleFusionBase:
         )
         try:
             response = yield request
-        except (ApiError, TransportError) as exc:
-            maybe_staged = isinstance(exc, TransportError) or exc.status in _INVENTORY_MAYBE_STAGED
+            record = self._one(response, InventoryStagedTransactionRecord, STAGED)
+        except (ApiError, TransportError, ResponseDecodeError) as exc:
+            maybe_staged = (
+                isinstance(exc, TransportError | ServerError | ResponseDecodeError)
+                or exc.status in _INVENTORY_MAYBE_STAGED
+            )
             if not maybe_staged:
                 raise
             # Online mode can time out (408 since 24A, or a gateway 504) with the row already
-            # in the interface table; posting again would stage it twice.
+            # in the interface table, and any 5xx or unreadable answer may follow a commit;
+            # posting again would stage it twice, so look it up instead.
             # https://docs.oracle.com/en/cloud/saas/readiness/scm/24a/inv24a/24A-inventory-wn-f30338.htm
             found = yield from self._find_staged_flow(filters)
             if not found:
                 raise exc from None
             return self._checked(found[0], None)
-        record = self._one(response, InventoryStagedTransactionRecord, STAGED)
         return self._checked(record, response)
 
     def _post_staged_once_flow(

@@ -705,12 +705,14 @@ class OracleFusionSimulator(SimulatorBase):
             item_number = line.get("ItemNumber")
             if item_number and self.items and item_number not in self.items:
                 raise OracleError(400, f"The item {item_number} isn't valid.", "AR_ITEM_NOT_FOUND")
-            amount = line.get("LineAmount")
-            if amount is None and line.get("Quantity") is not None:
-                amount = Decimal(str(line["Quantity"])) * Decimal(
-                    str(line.get("UnitSellingPrice") or 0)
-                )
-                line["LineAmount"] = amount
+            # Invoice lines say LineAmount/Quantity; credit memo lines say
+            # LineAmountCredit/LineQuantityCredit.
+            amount_name = "LineAmount" if invoice else "LineAmountCredit"
+            quantity = line.get("Quantity" if invoice else "LineQuantityCredit")
+            amount = line.get(amount_name)
+            if amount is None and quantity is not None:
+                amount = Decimal(str(quantity)) * Decimal(str(line.get("UnitSellingPrice") or 0))
+                line[amount_name] = amount
             total += Decimal(str(amount or 0))
             line.setdefault("CustomerTransactionLineId", next(self._ids))
         dists_name = (
