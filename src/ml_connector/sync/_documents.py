@@ -17,9 +17,6 @@ import attrs
 from ml_connector._errors import (
     AuditError,
     ConnectorError,
-    ResponseDecodeError,
-    ServerError,
-    TransportError,
 )
 from ml_connector.oracle import (
     InventoryStagedTransaction,
@@ -109,9 +106,6 @@ class Doc:
         return text
 
 
-_AMBIGUOUS = (ServerError, TransportError, ResponseDecodeError)
-
-
 def _staged_error(rows: Sequence[Any], key: str) -> InventoryTransactionError:
     row = rows[0]
     message = row.error_explanation or row.error_code or "error"
@@ -182,17 +176,6 @@ def post_one_flow(doc: Doc, *, after_lost_batch: bool = False) -> Flow[None]:
             result = yield Call("oracle", "post_staged_transaction_once", (doc.model,))
             oracle_id = str(result.record.transaction_interface_id)
     except ConnectorError as exc:
-        if doc.kind == INVENTORY and isinstance(exc, _AMBIGUOUS):
-            # The Oracle client resolves only 408/504 and transport errors on a staged create
-            # by looking up; a 5xx or unreadable answer to a POST is just as ambiguous (the
-            # row may be committed), so look before reporting a failure.
-            try:
-                found = yield from _find_flow(doc)
-            except ConnectorError:
-                found = None
-            if found is not None:
-                doc.state, doc.oracle_id, doc.recovered = "created", found, True
-                return
         doc.fail(exc)
         return
     doc.oracle_id = oracle_id
