@@ -265,6 +265,10 @@ def run_sync(
 # -- replay ----------------------------------------------------------------------------------
 
 
+def _clip(text: str, width: int = 150) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _replay_json(report: ReplayReport) -> dict[str, Any]:
     return {
         "dry_run": report.dry_run,
@@ -336,7 +340,7 @@ def run_replay(
         runtime.say(line)
         if dry_run and item.changes:
             for change in format_diff(item.changes).splitlines():
-                runtime.say(f"      {change}")
+                runtime.say(f"      {_clip(change)}")
     return EXIT_OK if failed == 0 else EXIT_FAILURES
 
 

@@ -230,7 +230,7 @@ def summary_json(summary: RunSummary, *, payloads: bool = False) -> dict[str, An
     }
 
 
-def render_results(runtime: Runtime, summary: RunSummary, *, limit: int = 20) -> None:
+def render_results(runtime: Runtime, summary: RunSummary, *, limit: int = 10) -> None:
     """Human lines: counts, skip reasons, and the failures (first ``limit``)."""
     runtime.say(summary.describe())
     reasons = Counter(r.reason for r in summary.results if r.reason)
@@ -242,9 +242,11 @@ def render_results(runtime: Runtime, summary: RunSummary, *, limit: int = 20) ->
     if len(failures) > limit:
         runtime.say(f"  ... and {len(failures) - limit} more failures (use --json for all)")
     if summary.dry_run:
-        for result in summary.results[:limit]:
-            if result.outcome.value == "would-post":
-                runtime.say(f"  would post  {result.record}: {_first_line(result.detail)}")
+        planned = [r for r in summary.results if r.outcome.value == "would-post"]
+        for result in planned[:limit]:
+            runtime.say(f"  would post  {result.record}: {_first_line(result.detail)}")
+        if len(planned) > limit:
+            runtime.say(f"  ... and {len(planned) - limit} more (use --json for the payloads)")
 
 
 def _first_line(text: str, width: int = 160) -> str:

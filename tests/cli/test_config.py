@@ -178,3 +178,24 @@ def test_debug_shows_the_traceback(cli: CliRunner, tmp_path: Path) -> None:
     _write(tmp_path, "[bogus]\n")
     with pytest.raises(CliConfigError):
         cli(["ping", "--debug"])
+
+
+def test_the_shipped_example_configuration_loads(tmp_path: Path) -> None:
+    example = Path(__file__).parents[2] / "examples" / "config.example.toml"
+    (tmp_path / "mapping.toml").write_text(MAPPING.read_text(), encoding="utf-8")
+    path = _write(tmp_path, example.read_text(encoding="utf-8"))
+    config = load_cli_config(path, cwd=tmp_path)
+    assert config.mapping is not None
+    assert config.audit_path == tmp_path / ".ml-connector" / "audit.sqlite3"
+    assert config.oracle.pod_url == "https://abcd-test.fa.us2.oraclecloud.com"
+    assert config.sync.overlap_hours == 2.0
+    environ = {
+        "SHIPSTATION_API_KEY": "k",
+        "SHIPSTATION_API_SECRET": "s",
+        "SHIPSTATION_V2_API_KEY": "v2",
+        "ORACLE_CLIENT_ID": "id",
+        "ORACLE_CLIENT_SECRET": "secret",
+    }
+    settings = resolve(config, environ, list(System))
+    assert settings.oracle is not None
+    assert settings.oracle.pod_url == "https://abcd-test.fa.us2.oraclecloud.com"

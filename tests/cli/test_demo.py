@@ -20,6 +20,7 @@ def test_demo_tells_the_whole_story(cli: CliRunner, tmp_path: Path) -> None:
         "4. Inventory sync",
         "5. Fix the causes in Oracle, then replay the failures",
         "6. Run again, from the start of the day to now",
+        "only the void is new: 1 credit memo",
         "7. Reconciliation",
         "8. Exactly once",
     ):
@@ -43,7 +44,10 @@ def test_demo_json_is_deterministic_and_clean(cli: CliRunner) -> None:
     assert first["ok"] is True
     assert first["exactly_once"]["duplicates"] == 0
     assert first["exactly_once"]["lost_after_commit"] >= 1
-    assert first["second_run"]["counts"]["posted"] == 0
+    # The second run posts only the reversal of the label voided in between.
+    assert first["voided_after_posting"]
+    assert first["second_run"]["counts"]["posted"] == 1
+    assert first["exactly_once"]["oracle"]["credit_memos"] == {"documents": 1, "distinct_keys": 1}
     assert first["second_run"]["counts"]["failed"] == 0
     assert first["first_run"]["counts"]["failed"] > 0  # unmatched customers, the bad SKU
     assert first["reconciliation_before"]["clean"] is False
