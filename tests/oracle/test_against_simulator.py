@@ -156,6 +156,25 @@ def test_inventory_error_code_and_post_once(clock: VirtualClock) -> None:
     assert info.value.code == "INV_INVALID_ITEM"
 
 
+def test_a_reversing_receipt_is_not_mistaken_for_the_issue_it_reverses(
+    clock: VirtualClock,
+) -> None:
+    # A void's receipt carries the shipment's source reference and order number, like the issue.
+    sim = make_sim(clock)
+    sim.items.add("AS54888")
+    oracle = connect(sim, clock)
+    issue = staged(distribution_account=ACCOUNT)
+    receipt = staged(
+        distribution_account=ACCOUNT,
+        transaction_type_name="Miscellaneous Receipt",
+        transaction_quantity=Decimal("2"),
+    )
+    assert oracle.post_staged_transaction_once(issue).created
+    assert oracle.post_staged_transaction_once(receipt).created
+    assert not oracle.post_staged_transaction_once(receipt).created
+    assert len(sim.inventory_transactions()) == 2
+
+
 def test_inventory_timeout_is_looked_up_not_reposted(clock: VirtualClock) -> None:
     plan = FaultPlan(methods=["POST"], path_prefixes=["/fscmRestApi"])
     sim = make_sim(clock, faults=plan)

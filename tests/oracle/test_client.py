@@ -481,7 +481,7 @@ def test_timeout_means_maybe_staged_and_is_looked_up(clock: VirtualClock, status
     q = pod.requests[1].url.params["q"]
     assert q == (
         "SourceCode='SHIPSTATION' and SourceHeaderId='1001' and SourceLineId='2002' "
-        "and TransactionReference='SS-1001-2002'"
+        "and TransactionTypeName='Miscellaneous Issue' and TransactionReference='SS-1001-2002'"
     )
 
 

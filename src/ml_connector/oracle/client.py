@@ -182,7 +182,15 @@ class OracleFusionSettings:
     )
     scope_key_by_business_unit: bool = True
     inventory_lookup_attributes: tuple[str, ...] = attrs.field(
-        default=("SourceCode", "SourceHeaderId", "SourceLineId", "TransactionReference"),
+        # TransactionTypeName tells a void's reversing receipt from the issue it reverses:
+        # both carry the shipment's source reference (and, by default, its order number).
+        default=(
+            "SourceCode",
+            "SourceHeaderId",
+            "SourceLineId",
+            "TransactionTypeName",
+            "TransactionReference",
+        ),
         converter=_str_tuple,
         validator=_names,
     )

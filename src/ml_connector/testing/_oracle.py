@@ -154,7 +154,10 @@ class OracleFusionSimulator(SimulatorBase):
             the same value is refused (TransactionNumber by default; CrossReference is the
             usual alternative).
         credit_memo_key: The same for credit memos.
-        inventory_key: The same for staged inventory transactions (TransactionReference).
+        inventory_key: The attribute (or attributes, together) that a second staged inventory
+            transaction may not repeat. ``None`` (the default): none, as in Oracle, whose
+            interface table does not refuse a repeated source reference; so a test that posts
+            twice sees two rows and can count the duplicate.
         duplicate_error_code: The code in the duplicate-key message (UNCERTAIN; a choice).
         party_resources: The party resources searchable by email, as ``root/resource``;
             seeded parties go to the first.
@@ -181,7 +184,7 @@ class OracleFusionSimulator(SimulatorBase):
         transaction_sources: Iterable[str] | None = None,
         invoice_key: str = "TransactionNumber",
         credit_memo_key: str = "TransactionNumber",
-        inventory_key: str = "TransactionReference",
+        inventory_key: str | Sequence[str] | None = None,
         duplicate_error_code: str = "AR_DUPLICATE_TRX_NUMBER",
         party_resources: Sequence[str] = ("crmRestApi/hubPersons", "crmRestApi/hubOrganizations"),
         party_email_attribute: str = "EmailAddress",
@@ -604,15 +607,20 @@ class OracleFusionSimulator(SimulatorBase):
     def _now(self) -> str:
         return self.clock.now().astimezone(UTC).isoformat(timespec="milliseconds")
 
-    def _duplicate(self, resource: _Resource, attribute: str, body: Mapping[str, Any]) -> None:
-        value = body.get(attribute)
-        if value in (None, ""):
+    def _duplicate(
+        self, resource: _Resource, attribute: str | Sequence[str], body: Mapping[str, Any]
+    ) -> None:
+        names = (attribute,) if isinstance(attribute, str) else tuple(attribute)
+        values = tuple(body.get(name) for name in names)
+        if any(value in (None, "") for value in values):
             return
-        if any(item.get(attribute) == value for item in resource.items.values()):
+        if any(
+            tuple(item.get(name) for name in names) == values for item in resource.items.values()
+        ):
+            shown = ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True))
             raise OracleError(
                 400,
-                f"A {resource.name} record with {attribute} {value} already exists. "
-                f"Enter a unique value.",
+                f"A {resource.name} record with {shown} already exists. Enter a unique value.",
                 self.duplicate_error_code,
             )
 
@@ -742,7 +750,8 @@ class OracleFusionSimulator(SimulatorBase):
             item["InvoiceBalanceAmount"] = total
 
     def _create_inventory(self, resource: _Resource, item: dict[str, Any]) -> None:
-        self._duplicate(resource, self.inventory_key, item)
+        if self.inventory_key is not None:
+            self._duplicate(resource, self.inventory_key, item)
         for required in ("ItemNumber", "TransactionTypeName", "TransactionQuantity"):
             if item.get(required) in (None, ""):
                 raise OracleError(
