@@ -14,6 +14,7 @@ SUBPACKAGES = [
     "ml_connector.mapping",
     "ml_connector.oracle",
     "ml_connector.shipstation",
+    "ml_connector.sync",
     "ml_connector.testing",
 ]
 
