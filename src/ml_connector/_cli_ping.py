@@ -158,9 +158,11 @@ def _check_oracle(config: CliConfig, runtime: Runtime) -> SystemCheck:
         "attributes": described.get("attributes"),
     }
     auth_text = "OAuth token ok" if oauth is not None else "Basic auth ok"
+    count = described.get("attributes")
+    noun = "attribute" if count == 1 else "attributes"
     detail = (
         f"{described.get('pod')}, {auth_text}, describe {described.get('resource')} ok "
-        f"({described.get('attributes')} attributes, REST {described.get('rest_version')})"
+        f"({count} {noun}, REST {described.get('rest_version')})"
     )
     elapsed = int((time.perf_counter() - started) * 1000)
     return SystemCheck(system, "ok", detail, facts, elapsed)

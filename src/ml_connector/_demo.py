@@ -176,7 +176,7 @@ class DemoOptions:
     """
 
     seed: int = 7
-    orders: int = 300
+    orders: int = 200
     warehouses: int = 3
     workdir: Path | None = None
     faults: bool = True

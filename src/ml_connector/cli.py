@@ -89,7 +89,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "replay, a second run that posts nothing twice, and the reconciliation.",
     )
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    demo.add_argument("--orders", type=int, default=300, help="orders in the day (default 300)")
+    demo.add_argument("--orders", type=int, default=200, help="orders in the day (default 200)")
     demo.add_argument("--warehouses", type=int, default=3, help="warehouses (default 3)")
     demo.add_argument(
         "--workdir", type=Path, help="folder for the audit trail (default ./.ml-connector/demo-*)"
