@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -72,22 +72,28 @@ def _systems(job: str) -> list[System]:
 
 
 def _run_shipments(
-    session: Session, mapping: MappingConfig, window: Window | None, dry_run: bool
+    session: Session,
+    mapping: MappingConfig,
+    window: Window | None,
+    dry_run: bool,
+    initial_start: datetime | None = None,
 ) -> RunSummary:
     runtime = session.runtime
     bar = Progress(runtime.stderr, "shipments", enabled=runtime.show_progress())
     job = _shipment_job(session, mapping, progress=progress_callback(bar))
     try:
         if window is not None:
+            # An explicit window (a backfill, a rerun) never moves the checkpoint.
             return job.run(window, dry_run=dry_run)
         try:
-            return job.run_incremental(dry_run=dry_run)
+            return job.run_incremental(initial_start=initial_start, dry_run=dry_run)
         except ConfigurationError as exc:
             if exc.setting != "initial_start":
                 raise
             raise ConfigurationError(
-                "no checkpoint yet: give --since or --day for the first run; later runs "
-                "continue from the checkpoint",
+                "no checkpoint yet: start incremental runs with --initial-start, e.g. "
+                "--initial-start 2026-01-15T08:00:00Z (runs over --day or --since windows "
+                "never move the checkpoint)",
                 setting="sync",
             ) from None
     finally:
@@ -214,10 +220,19 @@ def run_sync(
     until: str | None,
     dry_run: bool,
     as_json: bool,
+    initial_start: str | None = None,
 ) -> int:
     """Run the chosen job(s) over a window, or from the checkpoint."""
     mapping = config.require_mapping()
     window = parse_window(day=day, since=since, until=until, now=runtime.clock.now())
+    first_start = (
+        parse_instant(initial_start, "--initial-start") if initial_start is not None else None
+    )
+    if first_start is not None and window is not None:
+        raise ConfigurationError(
+            "starts incremental runs; it cannot be combined with --day or --since",
+            setting="--initial-start",
+        )
     if job == "inventory" and window is not None:
         raise ConfigurationError(
             "the inventory job compares snapshots and takes no window", setting="--job"
@@ -237,7 +252,7 @@ def run_sync(
             if not as_json:
                 _render_customers(runtime, customers)
         if job in ("shipments", "all"):
-            shipments = _run_shipments(session, mapping, window, dry_run)
+            shipments = _run_shipments(session, mapping, window, dry_run, first_start)
             failed += shipments.failed
             documents.append(summary_json(shipments, payloads=dry_run))
             if not as_json:

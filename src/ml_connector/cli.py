@@ -120,6 +120,12 @@ def _build_parser() -> argparse.ArgumentParser:
     _with_config(sync)
     _with_window(sync)
     sync.add_argument(
+        "--initial-start",
+        metavar="ISO",
+        help="with no window: where the first incremental run starts (ignored once a "
+        "checkpoint exists)",
+    )
+    sync.add_argument(
         "--job",
         choices=("shipments", "customers", "inventory", "all"),
         default="shipments",
@@ -244,6 +250,7 @@ def _cmd_sync(args: argparse.Namespace, runtime: Runtime) -> int:
         config,
         runtime,
         job=args.job,
+        initial_start=args.initial_start,
         day=args.day,
         since=args.since,
         until=args.until,

@@ -109,4 +109,42 @@ def test_incremental_without_checkpoint_explains_itself(
 ) -> None:
     result = cli(["sync"], environ=env, transports=sims.transports())
     assert result.code == 2
-    assert "no checkpoint yet: give --since or --day for the first run" in result.err
+    assert "no checkpoint yet: start incremental runs with --initial-start" in result.err
+
+
+def test_json_lines_audit_trail_keeps_checkpoints_beside_it(
+    cli: CliRunner, sims: Sims, env: dict[str, str], config: Path
+) -> None:
+    config.write_text(
+        '[mapping]\npath = "mapping.toml"\n[audit]\npath = "trail/audit.jsonl"\n', encoding="utf-8"
+    )
+    sims.clock.advance(3 * 86400)  # the morning after the generated day
+    first = cli(
+        ["sync", "--initial-start", "2026-01-15T08:00:00Z", "--json"],
+        environ=env,
+        transports=sims.transports(),
+    )
+    assert first.code in (0, 1), first.err
+    document = json.loads(first.out)["jobs"][0]
+    assert document["counts"]["posted"] > 0
+    assert document["watermark"] == document["window"]["end"]
+    trail = config.parent / "trail" / "audit.jsonl"
+    assert trail.is_file()
+    assert (config.parent / "trail" / "audit.jsonl.checkpoints.sqlite3").is_file()
+    # The next run starts from the checkpoint (minus the overlap) and posts nothing again.
+    sims.clock.advance(3600)
+    again = cli(["sync", "--json"], environ=env, transports=sims.transports())
+    assert again.code in (0, 1), again.err
+    window = json.loads(again.out)["jobs"][0]["window"]
+    assert window["start"] < document["window"]["end"]
+    assert json.loads(again.out)["jobs"][0]["counts"]["posted"] == 0
+
+
+def test_initial_start_does_not_combine_with_a_window(
+    cli: CliRunner, env: dict[str, str], config: Path
+) -> None:
+    result = cli(
+        ["sync", "--day", "2026-01-15", "--initial-start", "2026-01-15T08:00:00Z"], environ=env
+    )
+    assert result.code == 2
+    assert "--initial-start: starts incremental runs" in result.err
