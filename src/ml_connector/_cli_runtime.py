@@ -101,7 +101,7 @@ class Progress:
         width: Characters of the bar itself.
     """
 
-    def __init__(self, stream: TextIO, label: str, *, enabled: bool, width: int = 30) -> None:
+    def __init__(self, stream: TextIO, label: str, *, enabled: bool, width: int = 20) -> None:
         self._stream = stream
         self._label = label
         self._enabled = enabled

@@ -174,10 +174,8 @@ def progress_callback(bar: Progress) -> Any:
     """A sync progress callback drawing ``bar``."""
 
     def update(progress: SyncProgress) -> None:
-        detail = (
-            f"posted {progress.posted}, already {progress.already_posted}, "
-            f"skipped {progress.skipped}, failed {progress.failed}"
-        )
+        # Fits the 79 columns of the bar line; the summary afterwards has every count.
+        detail = f"posted {progress.posted}, skipped {progress.skipped}, failed {progress.failed}"
         total = progress.total
         done = progress.done if total is not None else progress.fetched
         bar.update(done, total, detail)

@@ -295,6 +295,13 @@ class _Demo:
         if not self.as_json:
             self.runtime.say(text)
 
+    def shown(self, path: Path) -> Path:
+        """``path`` relative to the working directory when it is inside it."""
+        try:
+            return path.relative_to(self.runtime.cwd)
+        except ValueError:
+            return path
+
     def step(self, title: str) -> None:
         self.say()
         self.say(title)
@@ -694,10 +701,11 @@ class _Demo:
         if self.as_json:
             self.runtime.emit_json(self.report)
             return 0 if ok else 1
+        audit_shown, mapping_shown = self.shown(self.audit_path), self.shown(self.mapping_path)
         self.say()
-        self.say(f"Audit trail: {self.audit_path} ({events} events)")
-        self.say(f'   sqlite3 {self.audit_path} "{_STAGES_QUERY}"')
-        self.say(f"Mapping used: {self.mapping_path}")
+        self.say(f"Audit trail: {audit_shown} ({events} events)")
+        self.say(f'   sqlite3 {audit_shown} "{_STAGES_QUERY}"')
+        self.say(f"Mapping used: {mapping_shown}")
         self.say(
             f"Done in {real:.1f} s of real time ({_duration(self.clock.monotonic())} simulated, "
             "rate-limit waits included)."

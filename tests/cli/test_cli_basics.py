@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import subprocess
 import sys
 
 import pytest
 
+from ml_connector._cli_runtime import Progress, Runtime
 from ml_connector.cli import main
 
 from .conftest import CliRunner
@@ -64,3 +66,36 @@ def test_python_dash_m_runs_the_same_cli() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.startswith("ml-connector ")
+
+
+def test_progress_bar_draws_in_place_and_ends_its_line() -> None:
+    stream = io.StringIO()
+    bar = Progress(stream, "shipments", enabled=True)
+    bar.update(0, 4)
+    bar.update(2, 4, "posted 2, skipped 0, failed 0")
+    bar.update(2, 4, "posted 2, skipped 0, failed 0")  # unchanged: not redrawn
+    bar.update(4, 4, "posted 4, skipped 0, failed 0")
+    bar.close()
+    frames = stream.getvalue().split("\r")[1:]
+    assert len(frames) == 3 == bar.updates
+    assert frames[1].startswith("shipments    [##########..........] 2/4  posted 2")
+    assert all(len(frame.rstrip("\n")) == 79 for frame in frames)
+    assert stream.getvalue().endswith("\n")
+
+
+def test_disabled_progress_bar_writes_nothing() -> None:
+    stream = io.StringIO()
+    bar = Progress(stream, "shipments", enabled=False)
+    bar.update(1, 2)
+    bar.close()
+    assert stream.getvalue() == ""
+
+
+def test_progress_follows_the_terminal() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert Runtime(stderr=Tty()).show_progress() is True
+    assert Runtime(stderr=io.StringIO()).show_progress() is False
+    assert Runtime(stderr=Tty(), progress=False).show_progress() is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,8 @@ def test_sync_posts_then_posts_nothing_twice(
     assert counts["posted"] > 0
     assert first.code == (1 if counts["failed"] else 0)
     assert Path(document["audit"]).is_file()
+    totals = [r["total"] for r in shipments["results"] if r["outcome"] == "posted"]
+    assert totals and all(re.fullmatch(r"-?\d+\.\d\d", t) for t in totals)  # exact, as text
     invoices = len(sims.oracle.invoices())
     assert invoices == len({i["TransactionNumber"] for i in sims.oracle.invoices()})
 
