@@ -174,3 +174,13 @@ def test_basic_auth_for_development_pods(cli: CliRunner, sims: Sims, tmp_path: P
     assert result.code == 0, result.out + result.err
     assert "Basic auth ok" in result.out
     assert "dev-pod-password" not in result.out
+
+
+def test_debug_logs_every_request_without_secrets(
+    cli: CliRunner, sims: Sims, env: dict[str, str]
+) -> None:
+    result = cli(["ping", "--debug"], environ=env, transports=sims.transports())
+    assert result.code == 0
+    assert "ml-connector: INFO: GET https://ssapi.shipstation.com/warehouses" in result.err
+    assert "oauth2/v1/token" in result.err
+    _assert_no_secret(result.out, result.err)
