@@ -275,11 +275,9 @@ class _Demo:
         ss_faults, oracle_faults = _fault_plans(options.seed, options.faults)
         self.shipstation = ShipStationSimulator(clock=self.clock, faults=ss_faults)
         self.shipstation.load(self.day)
-        # The demo mapping writes each inventory line's posting key to TransactionReference,
-        # so that is what identifies a staged transaction in this pod.
-        self.oracle_sim = OracleFusionSimulator(
-            clock=self.clock, faults=oracle_faults, inventory_key="TransactionReference"
-        )
+        # Like Oracle, the simulated pod stages a repeated inventory transaction again rather
+        # than refusing it, so step 8's count of distinct posting keys is a real check.
+        self.oracle_sim = OracleFusionSimulator(clock=self.clock, faults=oracle_faults)
         self.oracle_sim.load(self.day)
         self.workdir = _workdir(options, runtime)
         self.mapping_path = self.workdir / "mapping.toml"
