@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import attrs
 
@@ -220,8 +220,7 @@ def _fault_plans(seed: int, enabled: bool) -> tuple[FaultPlan | None, FaultPlan 
     oracle = FaultPlan(
         seed=seed,
         methods={"POST"},
-        # FaultPlan's ``converter=tuple`` leaves mypy without an element type; hence the cast.
-        path_prefixes=cast("Any", ("/fscmRestApi",)),
+        path_prefixes=("/fscmRestApi",),
         script=(
             FaultKind.LOST_AFTER_COMMIT,
             FaultKind.SERVER_ERROR,

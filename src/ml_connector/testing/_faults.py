@@ -61,6 +61,10 @@ def _script(value: Iterable[FaultKind | str | None]) -> tuple[FaultKind | None, 
     return tuple(None if kind is None else FaultKind(kind) for kind in value)
 
 
+def _prefixes(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 def _methods(value: Iterable[str] | None) -> frozenset[str] | None:
     return None if value is None else frozenset(m.upper() for m in value)
 
@@ -88,7 +92,7 @@ class FaultPlan:
     rates: Mapping[FaultKind, float] = attrs.field(factory=dict, converter=_rates)
     script: tuple[FaultKind | None, ...] = attrs.field(default=(), converter=_script)
     methods: frozenset[str] | None = attrs.field(default=None, converter=_methods)
-    path_prefixes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    path_prefixes: tuple[str, ...] = attrs.field(default=(), converter=_prefixes)
     server_error_status: int = 503
     slow_seconds: float = 60.0
     html_status: int = 200
