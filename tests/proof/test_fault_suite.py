@@ -1,0 +1,158 @@
+"""Fault injection: exactly once through faults on both sides and process kills.
+
+A generated day is served by the simulators with 10% of requests failing on each side (429,
+5xx, timeouts, connection resets; on Oracle also token expiry and writes whose response is lost
+after the server committed). The sync process is killed several times at random points, between
+records and right after a committed Oracle write, and restarted from its checkpoint each time
+as a fresh process (new clients, new sink, same SQLite audit file). Then failures are replayed
+and the window reconciled.
+
+Claims: zero duplicates in Oracle (with Oracle's own duplicate-number check switched off, so a
+second post would be stored and counted), zero records lost, every record accounted for in the
+audit trail, a clean reconciliation. The figures are printed (``pytest -s`` shows them).
+
+Reconciliation is also run while the faults continue, and its counts are printed. It is not
+asserted: when a lookup still fails after every retry, ``reconcile`` reports the record as
+``missing_in_oracle`` (or its customer as ``customer_unmatched``) rather than as not checked.
+The claim is checked on the reconciliation run after the faults stop.
+
+The default size (1,000 orders) always runs; the issue's 10,000 is marked ``slow``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ml_connector.audit import RecordRef, SqliteAuditSink, Stage
+
+from ._world import START, World, make_world
+
+FINAL = {Stage.POSTED, Stage.ALREADY_POSTED, Stage.SKIPPED, Stage.REPLAYED, Stage.REVERSED}
+
+
+def run_suite(tmp: Path, *, orders: int, kills: int, seed: int) -> dict[str, object]:
+    started = time.perf_counter()
+    world = make_world(tmp, orders=orders, seed=seed, kills=kills)
+    summaries = world.run_until_done()
+
+    # Later that day 1% of the posted labels are voided: the next runs (killed again, between
+    # records and, when its write gets an answer, right after a committed write) must post
+    # exactly one credit memo each.
+    world.clock.advance(3600)
+    posted = sorted(int(item["TransactionNumber"][2:]) for item in world.oracle.invoices())
+    voided = random.Random(seed).sample(posted, max(1, len(posted) // 100))
+    for shipment_id in voided:
+        world.shipstation.data.void_shipment(shipment_id, world.clock.now())
+    world.clock.advance(60)
+    world.plan_kills([("records", len(voided)), ("post", 1)])
+    summaries += world.run_until_done()
+
+    job, close = world.job()
+    try:
+        replays = []
+        for _ in range(5):
+            report = job.replay()
+            replays.append(len(report.items))
+            if not SqliteAuditSink(world.audit_path).failed():
+                break
+        window = (START, world.clock.now())
+        under_faults = job.reconcile(window)
+        # The verdict that counts is taken on a quiet network: a lookup that still fails after
+        # every retry is reported by reconcile as a finding about the data (see the module doc).
+        world.quiet()
+        recon = job.reconcile(window)
+    finally:
+        close()
+
+    figures = _figures(world, recon, summaries, replays, time.perf_counter() - started)
+    figures["labels voided after posting"] = len(voided)
+    figures["reconciliation under faults"] = dict(
+        Counter(str(row.reason) for row in under_faults.rows)
+    )
+    print(f"\nfault suite, {orders:,} orders, seed {seed}:")
+    for name, value in figures.items():
+        print(f"  {name:34} {value}")
+    return figures
+
+
+def _figures(
+    world: World, recon: object, summaries: list[object], replays: list[int], seconds: float
+) -> dict[str, object]:
+    oracle = world.oracle
+    invoices = Counter(item["TransactionNumber"] for item in oracle.invoices())
+    memos = Counter(item["TransactionNumber"] for item in oracle.credit_memos())
+    staged = Counter(item["TransactionReference"] for item in oracle.inventory_transactions())
+    audit = SqliteAuditSink(world.audit_path)
+    try:
+        latest = {event.record: event for event in audit.latest()}
+        events = len(audit.events())
+    finally:
+        audit.close()
+    rows = recon.rows  # type: ignore[attr-defined]
+    expected = {
+        row.posting_key
+        for row in rows
+        if row.kind == "shipment" and row.posting_key and row.expected_amount is not None
+    }
+    shipments = [s["shipmentId"] for s in world.day.iter_shipments()]
+    unaccounted = [
+        sid
+        for sid in shipments
+        if latest.get(RecordRef("shipstation", "shipment", str(sid))) is None
+        or latest[RecordRef("shipstation", "shipment", str(sid))].stage not in FINAL
+    ]
+    last = summaries[-1]
+    return {
+        "shipments in ShipStation": len(shipments),
+        "process kills": dict(world.kills),
+        "kill points": world.kill_log,
+        "runs (restarts + 1)": world.runs,
+        "final run": last.describe(),  # type: ignore[attr-defined]
+        "replays (records per pass)": replays,
+        "ShipStation faults": world.shipstation.faults.summary(),
+        "Oracle faults": (world.oracle_faults or oracle.faults).summary(),
+        "Oracle invoices / credit memos": f"{len(invoices)} / {len(memos)}",
+        "Oracle inventory transactions": sum(staged.values()),
+        "duplicate invoices": sum(n - 1 for n in invoices.values()),
+        "duplicate credit memos": sum(n - 1 for n in memos.values()),
+        "duplicate inventory transactions": sum(n - 1 for n in staged.values()),
+        "invoices missing in Oracle": len(expected - set(invoices)),
+        "shipments not accounted for": len(unaccounted),
+        "audit events": events,
+        "reconciliation": dict(Counter(str(row.reason) for row in rows)),
+        "reconciliation clean": recon.clean,  # type: ignore[attr-defined]
+        "simulated time": f"{world.clock.monotonic() / 3600:.1f} h",
+        "real time": f"{seconds:.1f} s",
+    }
+
+
+def _assert_exactly_once(figures: dict[str, object]) -> None:
+    assert figures["duplicate invoices"] == 0
+    assert figures["duplicate credit memos"] == 0
+    assert figures["duplicate inventory transactions"] == 0
+    assert figures["invoices missing in Oracle"] == 0
+    assert figures["Oracle invoices / credit memos"].endswith(  # type: ignore[union-attr]
+        f" / {figures['labels voided after posting']}"
+    )
+    assert figures["shipments not accounted for"] == 0
+    assert figures["reconciliation clean"] is True
+    kills = figures["process kills"]
+    assert isinstance(kills, dict)
+    assert sum(kills.values()) >= 5, "the suite must actually kill the process, several times"
+    assert "right after a committed Oracle write" in kills
+
+
+def test_fault_suite_default_size(tmp_path: Path) -> None:
+    figures = run_suite(tmp_path, orders=1_000, kills=4, seed=3)
+    _assert_exactly_once(figures)
+
+
+@pytest.mark.slow
+def test_fault_suite_ten_thousand_shipments(tmp_path: Path) -> None:
+    figures = run_suite(tmp_path, orders=10_000, kills=5, seed=9)
+    _assert_exactly_once(figures)
