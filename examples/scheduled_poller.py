@@ -59,7 +59,11 @@ def main(workdir: Path, ticks: int = 4) -> int:
         if n == 2:
             # Between two ticks a warehouse voids two labels that were already invoiced: the
             # next tick posts one credit memo for each.
-            invoiced = sorted(int(i["TransactionNumber"][2:]) for i in sim.oracle.invoices())
+            invoiced = sorted(
+                int(key[2:])
+                for key in (i["TransactionNumber"] for i in sim.oracle.invoices())
+                if key.startswith("SS")  # labels; SF keys are fulfillments
+            )
             for shipment_id in invoiced[:2]:
                 sim.shipstation.data.void_shipment(shipment_id, sim.clock.now())
             print(f"  (labels {invoiced[0]} and {invoiced[1]} voided)")
