@@ -68,16 +68,20 @@ class SegmentTemplate:
     def problems(self, values: Mapping[str, str]) -> list[tuple[str, str]]:
         """``(segment, problem)`` pairs for a complete set of segment values; empty if valid."""
         found: list[tuple[str, str]] = []
+        delimiter = self.delimiter
+        lengths = self.lengths
         for name in self.names:
             value = values.get(name)
             if value is None or value == "":
                 found.append((name, "has no value"))
                 continue
-            if self.delimiter in value:
-                found.append((name, f"value {value!r} contains the delimiter {self.delimiter!r}"))
-            elif value != value.strip() or any(ch.isspace() for ch in value):
+            if delimiter in value:
+                found.append((name, f"value {value!r} contains the delimiter {delimiter!r}"))
+            elif value.split() != [value]:
+                # A non-empty value without white space is exactly the one that split() keeps
+                # whole (split() and isspace() share Unicode's definition of white space).
                 found.append((name, f"value {value!r} contains white space"))
-            expected = self.lengths.get(name)
+            expected = lengths.get(name)
             if expected is not None and len(value) != expected:
                 found.append((name, f"value {value!r} must be {expected} characters long"))
         return found

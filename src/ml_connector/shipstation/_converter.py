@@ -325,8 +325,149 @@ _HOOKS: dict[tuple[bool, type[Any]], Callable[[Any, Any], Any]] = {}
 def _hook(v1: bool, cls: type[Any]) -> Callable[[Any, Any], Any]:
     hook = _HOOKS.get((v1, cls))
     if hook is None:
-        hook = _HOOKS[(v1, cls)] = _converter(v1, False).get_structure_hook(cls)
+        hook = _HOOKS[(v1, cls)] = _Compiler.for_version(v1).hook(cls)
     return hook
+
+
+# -- compiled decoders ----------------------------------------------------------------------------
+#
+# The fast path decodes with one generated function per model class. Each does exactly what the
+# fast converter's hooks do, in the same order (fields with a default first, in field order,
+# then the required ones), so results and the first error raised are the same; it only avoids
+# the per-field indirection: scalars already of the right type are taken as they are, optional
+# fields are tested inline, absent keys take the field's default without a call, and the class
+# is called once with every field. Input that is not a plain dict goes to the converter's own
+# hook, which stays the reference behaviour (see tests/shipstation/test_models.py).
+
+_ABSENT = object()
+
+# Scalar hooks whose result is the value itself when it already has this exact type.
+_IDENTITY_TYPES: dict[Any, Callable[[Any, Any], Any]] = {
+    str: _structure_str,
+    int: _structure_int,
+    Decimal: _structure_decimal,
+}
+
+
+class _Compiler:
+    """Generates and caches the per-class decode functions of one wire version."""
+
+    def __init__(self, v1: bool) -> None:
+        self.v1 = v1
+        self.converter = _converter(v1, False)
+        self.classes: dict[type[Any], Callable[[Any, Any], Any]] = {}
+
+    @staticmethod
+    @cache
+    def for_version(v1: bool) -> _Compiler:
+        return _Compiler(v1)
+
+    def hook(self, type_: Any) -> Callable[[Any, Any], Any]:
+        """The structure hook for ``type_``: compiled for attrs classes and their containers."""
+        if isinstance(type_, type) and attrs.has(type_):
+            return self.class_hook(type_)
+        if _is_optional(type_):
+            inner_type = next(arg for arg in get_args(type_) if arg is not type(None))
+            inner = self.hook(inner_type)
+
+            def structure_optional(value: Any, _: Any) -> Any:
+                return None if value is None else inner(value, inner_type)
+
+            return structure_optional
+        if _is_tuple(type_):
+            args = get_args(type_)
+            if len(args) != 2 or args[1] is not Ellipsis:
+                return self.converter.get_structure_hook(type_)
+            item_type = args[0]
+            item_hook = self.hook(item_type)
+
+            def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
+                # Same rules as _tuple_factory: null is empty, anything but a list is refused.
+                if value is None:
+                    return ()
+                if not isinstance(value, list | tuple):
+                    raise ValueError(f"expected a list, got {type(value).__name__}")
+                return tuple([item_hook(item, item_type) for item in value])
+
+            return structure_tuple
+        return self.converter.get_structure_hook(type_)
+
+    def class_hook(self, cls: type[Any]) -> Callable[[Any, Any], Any]:
+        hook = self.classes.get(cls)
+        if hook is None:
+            hook = self.classes[cls] = self._compile(cls)
+        return hook
+
+    def _compile(self, cls: type[Any]) -> Callable[[Any, Any], Any]:
+        attrs.resolve_types(cls)
+        fields = attrs.fields(cls)
+        if any(isinstance(field.default, attrs.Factory) for field in fields):  # type: ignore[arg-type]
+            # Not needed by any model today; the converter's hook handles it exactly.
+            return self.converter.get_structure_hook(cls)
+        special = _V1_RENAMES.get(cls, {}) if self.v1 else {}
+        names: dict[str, Any] = {
+            "__cl": cls,
+            "__fallback": self.converter.get_structure_hook(cls),
+            "__absent": _ABSENT,
+        }
+        body: list[str] = []
+        ordered = [f for f in fields if f.default is not attrs.NOTHING] + [
+            f for f in fields if f.default is attrs.NOTHING
+        ]
+        for position, field in enumerate(ordered):
+            wire = (special.get(field.name) or camel(field.name)) if self.v1 else field.name
+            target = f"f{position}"
+            if field.default is attrs.NOTHING:
+                body.append(f"    v = o[{wire!r}]")
+                body.extend(self._emit(field.type, target, position, names, "    "))
+            else:
+                names[f"d{position}"] = field.default
+                body.append(f"    v = get({wire!r}, __absent)")
+                body.append("    if v is __absent:")
+                body.append(f"        {target} = d{position}")
+                body.append("    else:")
+                body.extend(self._emit(field.type, target, position, names, "        "))
+        arguments = ", ".join(f"{field.name}=f{position}" for position, field in enumerate(ordered))
+        function = f"structure_{cls.__name__}"
+        lines = [
+            f"def {function}(o, _=None):",
+            "    if type(o) is not dict:",
+            "        return __fallback(o, __cl)",
+            "    get = o.get",
+            *body,
+            f"    return __cl({arguments})",
+        ]
+        source = "\n".join(lines) + "\n"
+        filename = f"<ml_connector compiled decoder {'V1' if self.v1 else 'V2'} {cls.__name__}>"
+        exec(compile(source, filename, "exec"), names)  # noqa: S102 - our own generated code
+        compiled: Callable[[Any, Any], Any] = names[function]
+        return compiled
+
+    def _emit(
+        self, type_: Any, target: str, position: int, names: dict[str, Any], indent: str
+    ) -> list[str]:
+        """Lines that structure ``v`` as ``type_`` into ``target``."""
+        if _is_optional(type_):
+            inner = next(arg for arg in get_args(type_) if arg is not type(None))
+            return [
+                f"{indent}if v is None:",
+                f"{indent}    {target} = None",
+                f"{indent}else:",
+                *self._emit(inner, target, position, names, indent + "    "),
+            ]
+        hook = self.hook(type_)
+        names[f"h{position}"] = hook
+        names[f"t{position}"] = type_
+        if type_ in _IDENTITY_TYPES and hook is _IDENTITY_TYPES[type_]:
+            names[f"k{position}"] = type_
+            return [
+                f"{indent}{target} = v if type(v) is k{position} else h{position}(v, t{position})"
+            ]
+        if type_ is bool and hook is _structure_bool:
+            return [
+                f"{indent}{target} = v if v is True or v is False else h{position}(v, t{position})"
+            ]
+        return [f"{indent}{target} = h{position}(v, t{position})"]
 
 
 # -- errors ---------------------------------------------------------------------------------------
