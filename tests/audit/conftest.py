@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -58,10 +58,11 @@ class ListSink:
         ]
         return sorted(found, key=lambda e: e.occurred_at)
 
-    def latest(self) -> list[AuditEvent]:
+    def latest(self, *, records: Collection[RecordRef] | None = None) -> list[AuditEvent]:
         last: dict[RecordRef, AuditEvent] = {}
         for event in self.events():
-            last[event.record] = event
+            if records is None or event.record in records:
+                last[event.record] = event
         return sorted(last.values(), key=lambda e: e.occurred_at)
 
     def failed(self) -> list[AuditEvent]:

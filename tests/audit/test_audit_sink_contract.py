@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
-from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage
+from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage, latest_of
 from ml_connector.testing import VirtualClock
 
 EventFactory = Callable[..., AuditEvent]
@@ -106,6 +106,61 @@ def test_latest_and_failed(sink: AuditSink, make_event: EventFactory, clock: Vir
 
     assert sink.latest() == [b_failed, c_posted, a_replayed, d_failed]
     assert sink.failed() == [b_failed, d_failed]
+
+
+def test_latest_of_some_records(
+    sink: AuditSink, make_event: EventFactory, clock: VirtualClock
+) -> None:
+    a_failed = make_event("A", Stage.FAILED, error="boom")
+    b_posted = make_event("B", Stage.POSTED)
+    c_posted = make_event("C", Stage.POSTED)
+    clock.advance(1)
+    a_replayed = make_event("A", Stage.REPLAYED, attempt=2)
+    sink.write_many([a_failed, b_posted, c_posted, a_replayed])
+
+    def ref(record_id: str) -> RecordRef:
+        return RecordRef("shipstation", "shipment", record_id)
+
+    # Unknown records are left out; the order is by time, ties in write order.
+    assert sink.latest(records=[ref("A"), ref("C"), ref("Z")]) == [c_posted, a_replayed]
+    assert sink.latest(records={ref("B")}) == [b_posted]
+    assert sink.latest(records=[]) == []
+    assert sink.latest(records=None) == sink.latest() == [b_posted, c_posted, a_replayed]
+    # Another kind with the same id is another record.
+    assert sink.latest(records=[RecordRef("shipstation", "order", "A")]) == []
+
+
+def test_latest_of_many_records_at_once(sink: AuditSink, make_event: EventFactory) -> None:
+    events = [make_event(str(n), Stage.POSTED) for n in range(700)]
+    sink.write_many(events)
+    wanted = [RecordRef("shipstation", "shipment", str(n)) for n in range(0, 700, 2)]
+    wanted += [RecordRef("shipstation", "shipment", "missing")]
+    assert sink.latest(records=wanted) == events[::2]
+
+
+def test_latest_of_a_record_written_late_but_stamped_early(
+    sink: AuditSink, make_event: EventFactory, clock: VirtualClock
+) -> None:
+    stamped_early = make_event("A", Stage.FAILED, error="x")
+    clock.advance(5)
+    later = make_event("A", Stage.POSTED)
+    sink.write_many([later, stamped_early])
+    ref = RecordRef("shipstation", "shipment", "A")
+    assert sink.latest(records=[ref]) == [later] == sink.latest()
+
+
+def test_latest_of_falls_back_for_sinks_written_before_records(
+    sink: AuditSink, make_event: EventFactory
+) -> None:
+    class Legacy:
+        def latest(self) -> list[AuditEvent]:
+            return sink.latest()
+
+    sink.write_many([make_event("A", Stage.POSTED), make_event("B", Stage.FAILED, error="x")])
+    wanted = [RecordRef("shipstation", "shipment", "B")]
+    assert latest_of(Legacy(), wanted) == latest_of(sink, wanted)  # type: ignore[arg-type]
+    assert list(latest_of(sink, wanted)) == wanted
+    assert latest_of(sink, []) == {}
 
 
 def test_latest_breaks_time_ties_by_write_order(sink: AuditSink, make_event: EventFactory) -> None:

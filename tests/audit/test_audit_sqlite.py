@@ -218,3 +218,17 @@ def test_a_write_lock_held_too_long_is_an_audit_error(
             blocker.close()
         sink.write(make_event())  # the lock is free again
         assert len(sink.events()) == 1
+
+
+def test_latest_of_some_records_probes_the_record_index(tmp_path: Path) -> None:
+    from ml_connector.audit._sqlite import _LATEST_OF
+
+    path = tmp_path / "trail.db"
+    SqliteAuditSink(path).close()
+    with sqlite3.connect(path) as conn:
+        sql = "EXPLAIN QUERY PLAN " + _LATEST_OF.format(values="(?, ?, ?), (?, ?, ?)")
+        plan = " | ".join(row[-1] for row in conn.execute(sql, ("s", "k", "1", "s", "k", "2")))
+    conn.close()
+    # One index search per record asked for, never a scan of the events table.
+    assert "INDEX events_by_record" in plan
+    assert "SCAN e" not in plan and "SCAN i" not in plan and "SCAN events" not in plan

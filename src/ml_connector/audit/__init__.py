@@ -38,7 +38,7 @@ from ._replay import (
     replay,
     select_failed,
 )
-from ._sink import AuditSink, MemoryAuditSink
+from ._sink import AuditSink, MemoryAuditSink, latest_of
 from ._sqlite import SCHEMA_VERSION, SqliteAuditSink, SqliteCheckpointStore
 from ._wire import make_converter
 
@@ -69,6 +69,7 @@ __all__ = [
     "content_hash",
     "diff_payloads",
     "format_diff",
+    "latest_of",
     "make_converter",
     "new_correlation_id",
     "new_event",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -177,8 +177,9 @@ class JsonlAuditSink:
             until=until,
         )
 
-    def latest(self) -> list[AuditEvent]:
-        return latest_per_record(self._read())
+    def latest(self, *, records: Collection[RecordRef] | None = None) -> list[AuditEvent]:
+        # A JSON Lines file has no index: every read scans it (the SQLite sink does not).
+        return latest_per_record(self._read(), records)
 
     def failed(self) -> list[AuditEvent]:
         return [event for event in self.latest() if event.stage is Stage.FAILED]

@@ -6,14 +6,15 @@ shipped sinks (memory, JSONL, SQLite) and a test double pass one shared contract
 
 from __future__ import annotations
 
+import inspect
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from ._event import AuditEvent, RecordRef, Stage, ensure_utc
 
-__all__ = ["AuditSink", "MemoryAuditSink", "filter_events", "latest_per_record"]
+__all__ = ["AuditSink", "MemoryAuditSink", "filter_events", "latest_of", "latest_per_record"]
 
 
 @runtime_checkable
@@ -27,8 +28,13 @@ class AuditSink(Protocol):
       retried safely.
     - Reads return events ordered by ``occurred_at``, ties in write order.
     - ``since`` is inclusive and ``until`` exclusive; all filters combine with AND.
-    - ``latest`` gives the most recent event of every record; ``failed`` the records whose most
-      recent event is :attr:`Stage.FAILED` (what :func:`~ml_connector.audit.replay` works on).
+    - ``latest`` gives the most recent event of every record, or with ``records=`` of only those
+      records (records without events are left out); ``failed`` the records whose most recent
+      event is :attr:`Stage.FAILED` (what :func:`~ml_connector.audit.replay` works on).
+
+    ``latest(records=...)`` lets a sync read the trail one chunk of records at a time, so its
+    memory does not grow with the trail. A sink written before it existed (``latest(self)``)
+    still works: :func:`latest_of` falls back to filtering the whole trail.
     """
 
     def write(self, event: AuditEvent) -> None:
@@ -51,8 +57,8 @@ class AuditSink(Protocol):
         """The stored events matching every given filter."""
         ...
 
-    def latest(self) -> list[AuditEvent]:
-        """The most recent event of each record."""
+    def latest(self, *, records: Collection[RecordRef] | None = None) -> list[AuditEvent]:
+        """The most recent event of each record (of each of ``records``, when given)."""
         ...
 
     def failed(self) -> list[AuditEvent]:
@@ -88,12 +94,47 @@ def filter_events(
     return sorted(chosen, key=lambda event: event.occurred_at)
 
 
-def latest_per_record(events: Iterable[AuditEvent]) -> list[AuditEvent]:
-    """The latest event of each record (events given in write order), ordered by time."""
+def latest_per_record(
+    events: Iterable[AuditEvent], records: Collection[RecordRef] | None = None
+) -> list[AuditEvent]:
+    """The latest event of each record (events given in write order), ordered by time.
+
+    Args:
+        events: The events, in write order.
+        records: Only these records (``None``: every record).
+    """
+    wanted = None if records is None else frozenset(records)
     latest: dict[RecordRef, AuditEvent] = {}
     for event in filter_events(events):
-        latest[event.record] = event
+        if wanted is None or event.record in wanted:
+            latest[event.record] = event
     return filter_events(latest.values())
+
+
+def latest_of(sink: AuditSink, records: Collection[RecordRef]) -> dict[RecordRef, AuditEvent]:
+    """The latest event of each of ``records`` that has one, from any sink.
+
+    Uses ``sink.latest(records=...)``; a sink written for the earlier protocol (``latest()``
+    only) is read whole and filtered, which is correct but reads the whole trail every call.
+    """
+    if not records:
+        return {}
+    if _takes_records(sink):
+        found = sink.latest(records=records)
+    else:
+        found = latest_per_record(sink.latest(), records)
+    return {event.record: event for event in found}
+
+
+def _takes_records(sink: object) -> bool:
+    method = getattr(sink, "latest", None)
+    try:
+        parameters = inspect.signature(method).parameters  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return "records" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+    )
 
 
 class MemoryAuditSink:
@@ -102,6 +143,9 @@ class MemoryAuditSink:
     def __init__(self) -> None:
         self._events: list[AuditEvent] = []
         self._ids: set[str] = set()
+        # The latest event per record, kept on write so that ``latest(records=...)`` costs
+        # the records asked for, not the whole trail.
+        self._latest: dict[RecordRef, tuple[int, AuditEvent]] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -120,6 +164,10 @@ class MemoryAuditSink:
                 if event.event_id not in self._ids:
                     self._ids.add(event.event_id)
                     self._events.append(event)
+                    current = self._latest.get(event.record)
+                    # Ties on time go to the later write, as in every sink.
+                    if current is None or event.occurred_at >= current[1].occurred_at:
+                        self._latest[event.record] = (len(self._events), event)
 
     def events(
         self,
@@ -141,10 +189,14 @@ class MemoryAuditSink:
             until=until,
         )
 
-    def latest(self) -> list[AuditEvent]:
+    def latest(self, *, records: Collection[RecordRef] | None = None) -> list[AuditEvent]:
         with self._lock:
-            snapshot = list(self._events)
-        return latest_per_record(snapshot)
+            if records is None:
+                chosen = list(self._latest.values())
+            else:
+                chosen = [self._latest[r] for r in set(records) if r in self._latest]
+        # Ordered by time, ties in write order.
+        return [event for _seq, event in sorted(chosen, key=lambda c: (c[1].occurred_at, c[0]))]
 
     def failed(self) -> list[AuditEvent]:
         return [event for event in self.latest() if event.stage is Stage.FAILED]

@@ -8,6 +8,7 @@ the Oracle parties with that email and the accounts of those parties.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,7 +26,43 @@ from ml_connector.shipstation import Order
 
 from ._flow import Call, Fanout, Flow
 
-__all__ = ["accounts_from_sites", "directory_flow", "masked", "needed_lookups"]
+__all__ = [
+    "LookupCache",
+    "accounts_from_sites",
+    "directory_flow",
+    "masked",
+    "needed_lookups",
+]
+
+_MISSING = object()
+
+
+class LookupCache:
+    """Oracle customer look-ups remembered across the chunks of one run, least recently used
+    out, so a customer who orders again later in the window is not looked up again.
+
+    Failed look-ups are not remembered: a later chunk tries again.
+    """
+
+    def __init__(self, capacity: int = 5_000) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[tuple[str, str], Any] = OrderedDict()
+
+    def get(self, kind: str, key: str) -> Any:
+        """The remembered answer, or ``_MISSING``."""
+        value = self._entries.get((kind, key), _MISSING)
+        if value is not _MISSING:
+            self._entries.move_to_end((kind, key))
+        return value
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        """Remember ``value`` (``None``, a failed look-up, is not remembered)."""
+        if value is None:
+            return
+        self._entries[(kind, key)] = value
+        self._entries.move_to_end((kind, key))
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
 
 
 def masked(email: str, config: MappingConfig) -> bool:
@@ -85,25 +122,53 @@ def _quiet(call: Call) -> Flow[Any]:
     return result
 
 
-def directory_flow(orders: Iterable[Order], config: MappingConfig) -> Flow[CustomerDirectory]:
-    """Read the Oracle customers needed to match ``orders``."""
+def _cached_flow(
+    cache: LookupCache | None, kind: str, keys: list[str], call: Any
+) -> Flow[list[Any]]:
+    """``call(key)`` for each key, through ``cache``: answers in the order of ``keys``."""
+    answers: dict[str, Any] = {}
+    todo: list[str] = []
+    for key in keys:
+        known = _MISSING if cache is None else cache.get(kind, key)
+        if known is _MISSING:
+            todo.append(key)
+        else:
+            answers[key] = known
+    fetched = yield Fanout(tuple(_quiet(call(key)) for key in todo))
+    for key, value in zip(todo, fetched, strict=True):
+        answers[key] = value
+        if cache is not None:
+            cache.put(kind, key, value)
+    return [answers[key] for key in keys]
+
+
+def directory_flow(
+    orders: Iterable[Order], config: MappingConfig, cache: LookupCache | None = None
+) -> Flow[CustomerDirectory]:
+    """Read the Oracle customers needed to match ``orders`` (through ``cache``, when given)."""
     accounts_needed, emails = needed_lookups(orders, config)
-    party_lists = yield Fanout(
-        tuple(_quiet(Call("oracle", "find_parties_by_email", (email,))) for email in sorted(emails))
+    party_lists = yield from _cached_flow(
+        cache,
+        "email",
+        sorted(emails),
+        lambda email: Call("oracle", "find_parties_by_email", (email,)),
     )
     parties: list[Party] = [p for found in party_lists if found for p in found]
     names = sorted({p.party_name for p in parties if p.party_name})
-    site_lists = yield Fanout(
-        tuple(
-            _quiet(Call("oracle", "list_customer_account_sites", (), {"CustomerName": name}))
-            for name in names
-        )
+    site_lists = yield from _cached_flow(
+        cache,
+        "sites",
+        names,
+        lambda name: Call("oracle", "list_customer_account_sites", (), {"CustomerName": name}),
     )
     accounts = accounts_from_sites(s for found in site_lists if found for s in found)
     known = {account.account_number for account in accounts}
     missing = sorted(accounts_needed - known)
-    fetched = yield Fanout(
-        tuple(_quiet(Call("oracle", "get_customer_account", (number,))) for number in missing)
+    fetched = yield from _cached_flow(
+        cache,
+        "account",
+        missing,
+        lambda number: Call("oracle", "get_customer_account", (number,)),
     )
     accounts += [account for account in fetched if account is not None]
     return CustomerDirectory.build(accounts, parties)

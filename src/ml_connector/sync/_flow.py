@@ -13,11 +13,15 @@ Two kinds of step:
 - :class:`Fanout` runs independent sub-flows and returns their results in order: one after the
   other in the blocking driver, concurrently in the async driver (at most ``concurrency`` calls
   in flight at once). Sub-flows must handle their own errors.
+- :class:`Take` reads the next items of a :class:`Cursor` (a lazily opened ``iter_*`` call):
+  a flow streams a long listing chunk by chunk instead of collecting it whole. An empty list
+  means the listing is exhausted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Generator, Mapping
 from typing import Any, TypeVar
 
@@ -25,7 +29,7 @@ import attrs
 
 from ml_connector._errors import ConnectorError
 
-__all__ = ["Call", "Fanout", "Flow", "Step", "arun_flow", "run_flow"]
+__all__ = ["Call", "Cursor", "Fanout", "Flow", "Step", "Take", "arun_flow", "run_flow"]
 
 T = TypeVar("T")
 
@@ -56,7 +60,27 @@ class Fanout:
     flows: tuple[Generator[Any, Any, Any], ...]
 
 
-Step = Call | Fanout
+@attrs.define(eq=False)
+class Cursor:
+    """A listing read lazily: ``call`` (an ``iter_*`` method) is opened by the first :class:`Take`.
+
+    The driver keeps the open iterator here, so a cursor belongs to one run of one driver.
+    """
+
+    call: Call
+    iterator: Any = None
+    exhausted: bool = False
+
+
+@attrs.frozen
+class Take:
+    """Up to ``count`` next items of ``cursor``; an empty list once it is exhausted."""
+
+    cursor: Cursor
+    count: int
+
+
+Step = Call | Fanout | Take
 Flow = Generator[Step, Any, T]
 """A job body: yields steps, receives their results, returns its outcome."""
 
@@ -76,6 +100,8 @@ def run_flow(flow: Flow[T], clients: Mapping[str, Any]) -> T:
             try:
                 if isinstance(step, Fanout):
                     result: Any = [run_flow(sub, clients) for sub in step.flows]
+                elif isinstance(step, Take):
+                    result = _take(step, clients)
                 else:
                     result = _target(clients, step)(*step.args, **step.kwargs)
                     if step.collect:
@@ -103,6 +129,8 @@ async def arun_flow(
             try:
                 if isinstance(step, Fanout):
                     result: Any = await _fanout(step, clients, limit)
+                elif isinstance(step, Take):
+                    result = await _atake(step, clients, limit)
                 else:
                     result = await _acall(step, clients, limit)
             except ConnectorError as exc:
@@ -139,3 +167,37 @@ async def _invoke(method: Any, call: Call) -> Any:
     if call.collect:
         return [item async for item in result]
     return await result
+
+
+def _take(step: Take, clients: Mapping[str, Any]) -> list[Any]:
+    cursor = step.cursor
+    if cursor.exhausted:
+        return []
+    if cursor.iterator is None:
+        call = cursor.call
+        cursor.iterator = iter(_target(clients, call)(*call.args, **call.kwargs))
+    items = list(itertools.islice(cursor.iterator, step.count))
+    cursor.exhausted = len(items) < step.count
+    return items
+
+
+async def _atake(step: Take, clients: Mapping[str, Any], limit: asyncio.Semaphore | None) -> Any:
+    cursor = step.cursor
+    if cursor.exhausted:
+        return []
+    if cursor.iterator is None:
+        call = cursor.call
+        cursor.iterator = aiter(_target(clients, call)(*call.args, **call.kwargs))
+    items: list[Any] = []
+    done = object()
+    while len(items) < step.count:
+        if limit is None:
+            item = await anext(cursor.iterator, done)
+        else:
+            async with limit:
+                item = await anext(cursor.iterator, done)
+        if item is done:
+            cursor.exhausted = True
+            break
+        items.append(item)
+    return items

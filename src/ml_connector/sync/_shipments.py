@@ -1,14 +1,20 @@
 """Shipments into Oracle exactly once: :class:`ShipmentSync` and :class:`AsyncShipmentSync`.
 
-Both twins run the same flow (:class:`_ShipmentCore`); only the driver differs. One run:
+Both twins run the same flow (:class:`_ShipmentCore`); only the driver differs. A window run
+streams: it reads the shipments created in the window (with their items) and its fulfillments,
+merged by creation time, then the shipments voided in it, 500 labels at a time, and takes each
+chunk through the steps below before it reads the next, so its memory does not grow with the
+window (see docs/sync.md, "Memory"). A webhook run takes the records its pointer names as one
+chunk. For each chunk:
 
-1. **Fetch** (GET only) the window's shipments with their items, the shipments voided in the
-   window, and the window's fulfillments (or, for a webhook, the records its pointer names).
+1. **Fetch** (GET only) the next page of labels; a label already processed in this run (a
+   shipment created and voided in the window is listed twice) is not processed again.
 2. **Deduplicate against the audit trail**: a record whose latest event is final (posted,
    already-posted, replayed, reversed, skipped) is not touched again.
-3. **Orders**, once per run: a list over the window prefills the cache, single gets fill the
-   misses; orders whose labels do not ship exactly what was ordered (splits, partials, voids)
-   get their other labels fetched so split amounts come out exact.
+3. **Orders**: the window's order list is read alongside the labels into a bounded cache
+   (:data:`ORDER_CACHE`), single gets fill the misses; orders whose labels do not ship
+   exactly what was ordered (splits, partials, voids) get all their labels fetched, so split
+   amounts come out exact whichever chunk a label falls in.
 4. **Customers**: the Oracle accounts and parties those orders need are read, then matched.
 5. **Map** each label (pure): an invoice and its inventory issues, or a skip with its reason,
    or a mapping error.
@@ -26,8 +32,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict, deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -45,6 +52,7 @@ from ml_connector.audit import (
     ReplayReport,
     Stage,
     async_replay,
+    latest_of,
     new_correlation_id,
     new_event,
     redact_error,
@@ -63,7 +71,7 @@ from ml_connector.mapping import (
 from ml_connector.oracle import ReceivablesCreditMemo, ReceivablesInvoice
 from ml_connector.shipstation import Fulfillment, Order, Shipment, WebhookPointer
 
-from ._directory import directory_flow
+from ._directory import LookupCache, directory_flow
 from ._documents import (
     CREDIT_MEMO,
     INVENTORY,
@@ -75,7 +83,7 @@ from ._documents import (
     post_one_flow,
     resource_of,
 )
-from ._flow import Call, Fanout, Flow, arun_flow, run_flow
+from ._flow import Call, Cursor, Fanout, Flow, Take, arun_flow, run_flow
 from ._labels import (
     SHIPMENT,
     SYSTEM,
@@ -107,6 +115,10 @@ FINAL_STAGES = frozenset(
     {Stage.POSTED, Stage.ALREADY_POSTED, Stage.REPLAYED, Stage.REVERSED, Stage.SKIPPED}
 )
 """Latest stages after which a record is never processed again by a run (replay aside)."""
+CHUNK = 500
+"""Labels processed at a time by a window run: one V1 page (ShipStation's largest page size)."""
+ORDER_CACHE = 2_000
+"""Orders kept between chunks (most recently used first out): a bounded read-ahead."""
 
 
 def _utc(value: datetime) -> datetime:
@@ -188,6 +200,170 @@ class _Fetched:
     count: int
 
 
+def _refs(label: Label) -> list[RecordRef]:
+    return [label.ref, label.void_ref] if label.voided else [label.ref]
+
+
+class _Run:
+    """What a run keeps across chunks: results (posted ones slimmed) and the labels seen."""
+
+    def __init__(self, *, keep: bool) -> None:
+        self.keep = keep
+        self.results: list[RecordResult] = []
+        self.total = 0
+        # Ids only, per kind: a label listed twice (created and voided in the window, or a
+        # page shifted by new records) is processed once.
+        self._seen: dict[str, set[int]] = {}
+
+    def first_time(self, label: Label) -> bool:
+        seen = self._seen.setdefault(label.kind, set())
+        if label.id in seen:
+            return False
+        seen.add(label.id)
+        return True
+
+    def add(self, result: RecordResult) -> None:
+        if not self.keep and result.outcome in (Outcome.POSTED, Outcome.ALREADY_POSTED):
+            # The payloads are in the audit trail; holding them for every posted record is
+            # what made a run's memory grow with its window.
+            result = attrs.evolve(result, payload=None, explanation=())
+        self.results.append(result)
+
+
+def _created(item: Shipment | Fulfillment) -> datetime:
+    return item.create_date if item.create_date is not None else datetime.min.replace(tzinfo=UTC)
+
+
+class _WindowLabels:
+    """The window's labels as chunks: created shipments and fulfillments merged by creation
+    time (so the orders they need come up together in the order list), then the voided ones.
+
+    At most one page of each listing is held besides the chunk.
+    """
+
+    def __init__(self, window: SyncWindow, size: int) -> None:
+        self.size = size
+        self.fetched = 0
+        self._created = Cursor(
+            Call(
+                "shipstation",
+                "iter_shipments",
+                kwargs={
+                    "create_date_start": window.start,
+                    "create_date_end": window.end,
+                    "include_shipment_items": True,
+                },
+            )
+        )
+        self._fulfillments = Cursor(
+            Call(
+                "shipstation",
+                "iter_fulfillments",
+                kwargs={"create_date_start": window.start, "create_date_end": window.end},
+            )
+        )
+        self._voided = Cursor(
+            Call(
+                "shipstation",
+                "iter_shipments",
+                kwargs={
+                    "void_date_start": window.start,
+                    "void_date_end": window.end,
+                    "include_shipment_items": True,
+                },
+            )
+        )
+        self._buffers: tuple[deque[Any], deque[Any]] = (deque(), deque())
+
+    def next_flow(self) -> Flow[list[Label]]:
+        """The next chunk of labels (one per id); an empty list at the end of the window."""
+        shipments: list[Shipment] = []
+        fulfillments: list[Fulfillment] = []
+        cursors = (self._created, self._fulfillments)
+        while len(shipments) + len(fulfillments) < self.size:
+            for cursor, buffer in zip(cursors, self._buffers, strict=True):
+                if not buffer and not cursor.exhausted:
+                    items = yield Take(cursor, self.size)
+                    self.fetched += len(items)
+                    buffer.extend(items)
+            heads = [buffer for buffer in self._buffers if buffer]
+            if not heads:
+                break
+            item = min(heads, key=lambda buffer: _created(buffer[0])).popleft()
+            if isinstance(item, Fulfillment):
+                fulfillments.append(item)
+            else:
+                shipments.append(item)
+        if not shipments and not fulfillments:
+            shipments = yield Take(self._voided, self.size)
+            self.fetched += len(shipments)
+        return labels_from(shipments, fulfillments)
+
+
+class _OrderCache:
+    """Orders for a run's chunks: the window's order list is read as far as the labels need,
+    into a cache of at most ``capacity`` orders (least recently used out); misses are fetched
+    one by one, as before.
+    """
+
+    def __init__(self, window: SyncWindow | None, capacity: int) -> None:
+        self.capacity = capacity
+        self.fetched = 0
+        self.customers = LookupCache()
+        """The Oracle customer look-ups of these orders, also kept across chunks."""
+        self._cache: OrderedDict[int, Order] = OrderedDict()
+        self._listing = (
+            None
+            if window is None
+            else Cursor(
+                Call(
+                    "shipstation",
+                    "iter_orders",
+                    kwargs={"modify_date_start": window.start, "modify_date_end": window.end},
+                )
+            )
+        )
+
+    def _keep(self, order: Order) -> None:
+        self._cache[order.order_id] = order
+        self._cache.move_to_end(order.order_id)
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+
+    def get_flow(self, order_ids: set[int]) -> Flow[dict[int, Order | ConnectorError]]:
+        """The orders ``order_ids`` name (an error for those that could not be read)."""
+        orders: dict[int, Order | ConnectorError] = {}
+        for order_id in order_ids:
+            cached = self._cache.get(order_id)
+            if cached is not None:
+                self._cache.move_to_end(order_id)
+                orders[order_id] = cached
+        missing = order_ids - orders.keys()
+        # Read ahead in the list while it may still hold them, but never more than the cache
+        # keeps: an order modified outside the window is not in the list at all.
+        budget = max(CHUNK, self.capacity - len(order_ids))
+        while missing and budget > 0 and self._listing is not None:
+            page = yield Take(self._listing, CHUNK)
+            if not page:
+                self._listing = None
+                break
+            budget -= len(page)
+            self.fetched += len(page)
+            for order in page:
+                self._keep(order)
+                if order.order_id in missing:
+                    missing.discard(order.order_id)
+                    orders[order.order_id] = order
+        ordered = sorted(missing)
+        got = yield Fanout(tuple(_ShipmentCore._get_order_flow(order_id) for order_id in ordered))
+        for order_id, order in zip(ordered, got, strict=True):
+            orders[order_id] = order
+            if isinstance(order, Order):
+                self.fetched += 1
+                self._keep(order)
+        return orders
+
+
 class _ShipmentCore:
     """Everything both twins share: every decision, as flows. No I/O of its own."""
 
@@ -206,9 +382,16 @@ class _ShipmentCore:
         fulfillment_keys: PostingKeyFormats | None,
         preflight: bool,
         progress: ProgressCallback | None,
+        keep_results: bool = False,
+        chunk_size: int = CHUNK,
     ) -> None:
         if overlap < timedelta(0):
             raise ConfigurationError("must not be negative", setting="overlap")
+        if chunk_size < 1:
+            raise ConfigurationError("must be at least 1", setting="chunk_size")
+        self.keep_results = keep_results
+        self.chunk_size = chunk_size
+        self.order_cache = max(ORDER_CACHE, 2 * chunk_size)
         self.oracle = oracle
         self.mapping = mapping
         self.fulfillment_mapping = fulfillment_config(mapping, fulfillment_keys)
@@ -317,15 +500,22 @@ class _ShipmentCore:
         self._preflight_passed = True
 
     def run_flow(self, window: SyncWindow, *, dry_run: bool) -> Flow[RunSummary]:
-        """A window run (see the module docstring)."""
+        """A window run, streamed chunk by chunk (see the module docstring)."""
         started = self.clock.now()
         counter = _Counter(self.progress)
         yield from self._ensure_preflight(dry_run)
-        fetched = yield from self.fetch_window_flow(window)
-        counter.update(fetched=fetched.count)
-        results, orders = yield from self._process_flow(
-            fetched.labels, window, dry_run=dry_run, counter=counter
-        )
+        run = _Run(keep=dry_run or self.keep_results)
+        stream = _WindowLabels(window, self.chunk_size)
+        orders = _OrderCache(window, self.order_cache)
+        while True:
+            labels = yield from stream.next_flow()
+            counter.update(fetched=stream.fetched)
+            if not labels:
+                break
+            yield from self._process_flow(
+                labels, window, dry_run=dry_run, counter=counter, run=run, orders=orders
+            )
+        counter.update(total=run.total)
         return RunSummary(
             job=self.job,
             start=window.start,
@@ -333,9 +523,9 @@ class _ShipmentCore:
             dry_run=dry_run,
             started_at=started,
             finished_at=self.clock.now(),
-            fetched=fetched.count,
-            orders_fetched=orders,
-            results=tuple(results),
+            fetched=stream.fetched,
+            orders_fetched=orders.fetched,
+            results=tuple(run.results),
         )
 
     def incremental_window(self, initial_start: datetime | None) -> SyncWindow:
@@ -387,9 +577,12 @@ class _ShipmentCore:
         fulfillments = [r for r in records if isinstance(r, Fulfillment)]
         labels = labels_from(shipments, fulfillments)
         counter.update(fetched=len(records))
-        results, orders = yield from self._process_flow(
-            labels, None, dry_run=dry_run, counter=counter
+        run = _Run(keep=dry_run or self.keep_results)
+        orders = _OrderCache(None, self.order_cache)
+        yield from self._process_flow(
+            labels, None, dry_run=dry_run, counter=counter, run=run, orders=orders
         )
+        counter.update(total=run.total)
         if not dry_run:
             self.audit.write(
                 new_event(
@@ -407,8 +600,8 @@ class _ShipmentCore:
             summary,
             finished_at=self.clock.now(),
             fetched=len(records),
-            orders_fetched=orders,
-            results=tuple(results),
+            orders_fetched=orders.fetched,
+            results=tuple(run.results),
         )
 
     # -- processing ------------------------------------------------------------------------------
@@ -420,22 +613,30 @@ class _ShipmentCore:
         *,
         dry_run: bool,
         counter: _Counter,
-    ) -> Flow[tuple[list[RecordResult], int]]:
-        latest = {event.record: event for event in self.audit.latest()}
+        run: _Run,
+        orders: _OrderCache,
+    ) -> Flow[None]:
+        """One chunk: deduplicate, plan, post, record; results go to ``run`` in label order."""
+        labels = [label for label in labels if run.first_time(label)]
+        refs = [ref for label in labels for ref in _refs(label)]
+        run.total += len(refs)
+        # Only this chunk's records are read from the trail, so the run's memory does not grow
+        # with the trail either.
+        latest = latest_of(self.audit, refs)
         results: dict[RecordRef, RecordResult] = {}
         work: list[Label] = []
         for label in labels:
-            refs = [label.ref] + ([label.void_ref] if label.voided else [])
-            final = [ref for ref in refs if _is_final(latest.get(ref))]
+            final = [ref for ref in _refs(label) if _is_final(latest.get(ref))]
             for ref in final:
                 results[ref] = _from_trail(ref, latest[ref])
-            if len(final) < len(refs):
+            if len(final) < len(_refs(label)):
                 work.append(label)
-        counter.update(total=len(labels) + sum(1 for label in labels if label.voided))
         for result in results.values():
             counter.record(result.outcome)
 
-        pendings, orders_fetched = yield from self.plan_flow(work, window, latest, dry_run)
+        pendings, _ = yield from self.plan_flow(
+            work, window, latest, dry_run, orders=orders, customers=orders.customers
+        )
         if not dry_run:
             yield from self._post_flow([p for p in pendings if p.result is None and p.may_create])
         for pending in pendings:
@@ -444,12 +645,10 @@ class _ShipmentCore:
             result = self._finish(pending, latest.get(pending.ref), dry_run)
             results[pending.ref] = result
             counter.record(result.outcome)
-        ordered: list[RecordResult] = []
         for label in labels:
             for ref in (label.ref, label.void_ref):
                 if ref in results:
-                    ordered.append(results[ref])
-        return ordered, orders_fetched
+                    run.add(results[ref])
 
     def plan_flow(
         self,
@@ -457,20 +656,32 @@ class _ShipmentCore:
         window: SyncWindow | None,
         latest: Mapping[RecordRef, AuditEvent],
         dry_run: bool,
+        *,
+        orders: _OrderCache | None = None,
+        customers: LookupCache | None = None,
     ) -> Flow[tuple[list[_Pending], int]]:
-        """Orders, ledgers, customers, mapping and Oracle look-ups for ``work``'s open records."""
+        """Orders, ledgers, customers, mapping and Oracle look-ups for ``work``'s open records.
+
+        ``orders`` carries the order cache from chunk to chunk; without it the orders are read
+        for ``work`` alone (the window's order list prefills them, as for a reconciliation).
+        """
         order_ids = {label.order_id for label in work if label.order_id is not None}
-        orders, orders_fetched = yield from self._orders_flow(order_ids, window)
-        labels, extra = yield from self._complete_ledgers_flow(list(work), orders)
+        if orders is None:
+            found, orders_fetched = yield from self._orders_flow(order_ids, window)
+        else:
+            before = orders.fetched
+            found = yield from orders.get_flow(order_ids)
+            orders_fetched = orders.fetched - before
+        labels, extra = yield from self._complete_ledgers_flow(list(work), found)
         ledgers = _ledgers([*(label.shipment for label in labels), *extra])
-        good_orders = [order for order in orders.values() if isinstance(order, Order)]
+        good_orders = [order for order in found.values() if isinstance(order, Order)]
         directory = self.directory
         if directory is None:
-            directory = yield from directory_flow(good_orders, self.mapping)
+            directory = yield from directory_flow(good_orders, self.mapping, customers)
 
         prepared = yield Fanout(
             tuple(
-                self.prepare_flow(label, orders, ledgers, directory, latest, dry_run)
+                self.prepare_flow(label, found, ledgers, directory, latest, dry_run)
                 for label in labels
             )
         )
@@ -844,6 +1055,12 @@ class ShipmentSync:
         fulfillment_keys: Posting-key formats for fulfillments (default: ``SF...``).
         preflight: Validate accounts and customers against Oracle before the first post.
         progress: Called with :class:`Progress` counts as the run goes.
+        keep_results: Keep the Oracle payloads and mapping explanations of posted and
+            already-posted records in :attr:`RunSummary.results` (dry runs always keep them;
+            failures and skips are always kept in full). Off by default so that a run's memory
+            does not grow with its window: the payloads are in the audit trail.
+        chunk_size: Labels processed at a time (fetched, planned, posted and recorded before
+            the next are read); memory grows with it, not with the window.
     """
 
     def __init__(
@@ -862,6 +1079,8 @@ class ShipmentSync:
         fulfillment_keys: PostingKeyFormats | None = None,
         preflight: bool = True,
         progress: ProgressCallback | None = None,
+        keep_results: bool = False,
+        chunk_size: int = CHUNK,
     ) -> None:
         self._core = _ShipmentCore(
             oracle=oracle,
@@ -876,6 +1095,8 @@ class ShipmentSync:
             fulfillment_keys=fulfillment_keys,
             preflight=preflight,
             progress=progress,
+            keep_results=keep_results,
+            chunk_size=chunk_size,
         )
         self._clients = {"shipstation": shipstation, "oracle": oracle}
 
@@ -972,6 +1193,8 @@ class AsyncShipmentSync:
         fulfillment_keys: PostingKeyFormats | None = None,
         preflight: bool = True,
         progress: ProgressCallback | None = None,
+        keep_results: bool = False,
+        chunk_size: int = CHUNK,
         concurrency: int = 8,
     ) -> None:
         if concurrency < 1:
@@ -989,6 +1212,8 @@ class AsyncShipmentSync:
             fulfillment_keys=fulfillment_keys,
             preflight=preflight,
             progress=progress,
+            keep_results=keep_results,
+            chunk_size=chunk_size,
         )
         self._clients = {"shipstation": shipstation, "oracle": oracle}
         self._concurrency = concurrency
