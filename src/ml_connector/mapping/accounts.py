@@ -13,6 +13,8 @@ overrides, then the cost center of the warehouse or store).
 from __future__ import annotations
 
 import enum
+import functools
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -36,6 +38,10 @@ class AccountPurpose(enum.Enum):
     DISCOUNT = "discount"
     INVENTORY_ISSUE = "inventory_issue"
     INVENTORY_ADJUSTMENT = "inventory_adjustment"
+
+    # Members are singletons compared by identity; the identity hash is the C one, much cheaper
+    # than Enum's hash of the name in the dictionaries mapping builds per shipment.
+    __hash__ = object.__hash__
 
 
 REQUIRED_PURPOSES: tuple[AccountPurpose, ...] = (
@@ -128,6 +134,57 @@ def account_for(
     Raises:
         MappingError: the warehouse is not mapped, or the combination is incomplete.
     """
+    # A configuration is frozen, so a combination it composed once is the same every time.
+    known = (
+        _composed(config)
+        if type(warehouse_id) is str and (store_id is None or type(store_id) is str)
+        else None
+    )
+    if known is not None:
+        combination = known.get((purpose, warehouse_id, store_id))
+        if combination is not None:
+            return combination
+    combination = _compose(config, purpose, warehouse_id, store_id, record)
+    if known is not None:
+        known[(purpose, warehouse_id, store_id)] = combination
+    return combination
+
+
+_Composed = dict[tuple[AccountPurpose, str, "str | None"], str]
+
+# id(config) -> (weak reference to the config, its composed combinations). Entries go when
+# their configuration is garbage collected, so a recycled id never sees another's entries.
+_COMPOSED: dict[int, tuple[weakref.ref[MappingConfig], _Composed]] = {}
+
+
+def _composed(config: MappingConfig) -> _Composed | None:
+    """The combinations already composed for ``config`` (None if it cannot be tracked)."""
+    key = id(config)
+    entry = _COMPOSED.get(key)
+    if entry is not None and entry[0]() is config:
+        return entry[1]
+    try:
+        ref = weakref.ref(config, functools.partial(_forget, key))
+    except TypeError:
+        return None
+    table: _Composed = {}
+    _COMPOSED[key] = (ref, table)
+    return table
+
+
+def _forget(key: int, ref: weakref.ref[MappingConfig]) -> None:
+    entry = _COMPOSED.get(key)
+    if entry is not None and entry[0] is ref:
+        del _COMPOSED[key]
+
+
+def _compose(
+    config: MappingConfig,
+    purpose: AccountPurpose,
+    warehouse_id: str,
+    store_id: str | None,
+    record: str | None,
+) -> str:
     warehouse = config.warehouse(warehouse_id, record=record)
     store = config.stores.get(store_id) if store_id is not None else None
     key = purpose

@@ -62,6 +62,13 @@ class Component(enum.Enum):
     FREIGHT = "freight"
     TAX = "tax"
 
+    # Members are singletons compared by identity; the identity hash is the C one, much cheaper
+    # than Enum's hash of the name in the per-item dictionaries built for every shipment.
+    __hash__ = object.__hash__
+
+
+_COMPONENTS: tuple[Component, ...] = tuple(Component)
+
 
 def _units(value: Decimal | Fraction | int, minor_unit: int) -> Fraction:
     """``value`` in minor units (cents for USD), exact."""
@@ -150,6 +157,42 @@ def allocate(
         MappingError: ``total`` has digits below the minor unit, a weight is negative, or
             there is a non-zero total and nothing to split it over.
     """
+    return _allocate(total, _Spread(weights), minor_unit, field)
+
+
+class _Spread:
+    """Allocation weights, prepared once for every total split over them."""
+
+    __slots__ = ("_negative", "_scaled", "weights")
+
+    def __init__(self, weights: Sequence[Decimal | int]) -> None:
+        self.weights = weights
+        self._negative: bool | None = None
+        self._scaled: tuple[list[int], int] | None = None
+
+    def negative(self) -> bool:
+        if self._negative is None:
+            self._negative = any(w < 0 for w in self.weights)
+        return self._negative
+
+    def scaled(self) -> tuple[list[int], int]:
+        """Integer weights in the same proportions (over a common denominator), and their sum.
+
+        All-zero weights become equal weights.
+        """
+        if self._scaled is None:
+            ratios = [_ratio(w) for w in self.weights]
+            common = math.lcm(*(d for _, d in ratios))
+            scaled = [n * (common // d) for n, d in ratios]
+            weight_sum = sum(scaled)
+            if weight_sum == 0:
+                scaled = [1] * len(scaled)
+                weight_sum = len(scaled)
+            self._scaled = (scaled, weight_sum)
+        return self._scaled
+
+
+def _allocate(total: Decimal, spread: _Spread, minor_unit: int, field: str) -> tuple[Decimal, ...]:
     scale = _scale(minor_unit)
     if scale is None:
         units = _units(total, minor_unit)
@@ -161,20 +204,13 @@ def allocate(
         whole_units, rest = divmod(total_n * scale, total_d)
         if rest:
             raise MappingError(f"{total} has more than {minor_unit} decimal places", field=field)
-    if any(w < 0 for w in weights):
+    if spread.negative():
         raise MappingError("allocation weights must not be negative", field=field)
-    if not weights:
+    if not spread.weights:
         if whole_units:
             raise MappingError(f"nothing to allocate {total} over", field=field)
         return ()
-    # Weights over one common denominator: integer shares with the same proportions.
-    ratios = [_ratio(w) for w in weights]
-    common = math.lcm(*(d for _, d in ratios))
-    scaled = [n * (common // d) for n, d in ratios]
-    weight_sum = sum(scaled)
-    if weight_sum == 0:
-        scaled = [1] * len(scaled)
-        weight_sum = len(scaled)
+    scaled, weight_sum = spread.scaled()
     magnitude = abs(whole_units)
     floors: list[int] = []
     remainders: list[int] = []
@@ -189,7 +225,7 @@ def allocate(
         for index in order[:left]:
             floors[index] += 1
     sign = -1 if whole_units < 0 else 1
-    return tuple(_money(sign * f, minor_unit) for f in floors)
+    return tuple([_money(sign * f, minor_unit) for f in floors])
 
 
 @attrs.frozen
@@ -302,6 +338,7 @@ def order_basis(
     if sum(weights, Decimal(0)) == 0:
         weights = [item.quantity for item in items]
     pools: dict[Component, tuple[Decimal, ...]] = {}
+    spread = _Spread(weights)
     try:
         for component, total, given in (
             (Component.TAX, tax, [item.tax for item in items]),
@@ -314,8 +351,8 @@ def order_basis(
                 if total:
                     notes.append(f"{component.value} {total} taken from the items' own amounts")
                 continue
-            pools[component] = allocate(
-                total, weights, minor_unit, field=f"order.{component.value}"
+            pools[component] = _allocate(
+                total, spread, minor_unit, field=f"order.{component.value}"
             )
             if total and len(items) > 1:
                 parts = ", ".join(
@@ -379,6 +416,7 @@ def _replay(
     through_void: bool,
 ) -> ShipmentShares:
     by_key = {line.key: line for line in basis}
+    scale = _scale(minor_unit)
     events: list[tuple[datetime, int, int, ShipmentQuantities]] = []
     for shipment in shipments:
         events.append((shipment.created_at, shipment.shipment_id, 0, shipment))
@@ -388,7 +426,7 @@ def _replay(
     events.sort(key=lambda e: (e[0], e[1], e[2]))
     shipped: dict[str, Decimal] = {key: Decimal(0) for key in by_key}
     invoiced: dict[str, dict[Component, Decimal]] = {
-        key: {c: Decimal(0) for c in Component} for key in by_key
+        key: dict.fromkeys(_COMPONENTS, Decimal(0)) for key in by_key
     }
     posted: dict[int, dict[str, dict[Component, Decimal]]] = {}
     for _, shipment_id, kind, shipment in events:
@@ -418,19 +456,32 @@ def _replay(
                 # prorate() for every component, with the quantity ratio worked out once.
                 whole = line.quantity
                 if whole <= 0:
-                    numerator, denominator = 0, 1
+                    for component in line_amounts:
+                        target_total = _money(0, minor_unit)
+                        share[component] = target_total - done[component]
+                        done[component] = target_total
                 else:
                     part_n, part_d = _ratio(min(Decimal(after), Decimal(whole)))
                     whole_n, whole_d = _ratio(whole)
                     numerator, denominator = part_n * whole_d, part_d * whole_n
-                for component, total in line_amounts.items():
-                    target_total = (
-                        _money(0, minor_unit)
-                        if whole <= 0
-                        else _prorate_ratio(total, numerator, denominator, minor_unit)
-                    )
-                    share[component] = target_total - done[component]
-                    done[component] = target_total
+                    if scale is not None:
+                        numerator *= scale
+                    for component, total in line_amounts.items():
+                        if scale is None:
+                            target_total = _prorate_ratio(total, numerator, denominator, minor_unit)
+                        else:
+                            # _prorate_ratio inlined: total x ratio in minor units, rounded.
+                            total_n, total_d = _ratio(total)
+                            units = total_n * numerator
+                            below = total_d * denominator
+                            whole_units, rest = divmod(abs(units), below)
+                            if 2 * rest >= below:
+                                whole_units += 1
+                            target_total = Decimal(
+                                whole_units if units >= 0 else -whole_units
+                            ).scaleb(-minor_unit)
+                        share[component] = target_total - done[component]
+                        done[component] = target_total
             shipped[key] = after
         posted[shipment_id] = shares
         if shipment_id == target and not through_void:

@@ -37,7 +37,7 @@ from ml_connector.oracle.models import (
     ReceivablesInvoiceDistribution,
     ReceivablesInvoiceLine,
 )
-from ml_connector.shipstation.models import Order, Shipment
+from ml_connector.shipstation.models import Order, OrderItem, Shipment
 
 from ._shipments import (
     ShippedLine,
@@ -50,6 +50,7 @@ from ._shipments import (
 from ._time import posting_date
 from .accounts import AccountPurpose, account_for
 from .allocation import (
+    _COMPONENTS,
     Component,
     ItemAmounts,
     ShipmentQuantities,
@@ -138,22 +139,32 @@ def _skip_rule(shipment: Shipment, order: Order, config: MappingConfig) -> Skip 
 
 
 def _order_ledger(
-    shipment: Shipment, order: Order, others: Iterable[Shipment], record: str
+    shipment: Shipment,
+    order: Order,
+    others: Iterable[Shipment],
+    record: str,
+    keyed_items: list[tuple[str, OrderItem]],
+    shipment_lines: tuple[ShippedLine, ...],
 ) -> list[ShipmentQuantities]:
-    """Quantities of every live-or-voided label of the order, for the cumulative split."""
+    """Quantities of every live-or-voided label of the order, for the cumulative split.
+
+    ``keyed_items`` are the order's item keys and ``shipment_lines`` the shipment's resolved
+    lines, both already worked out by the caller.
+    """
     by_id: dict[int, Shipment] = {}
     for other in others:
         if other.order_id == order.order_id and not other.is_return_label:
             by_id[other.shipment_id] = other
     by_id[shipment.shipment_id] = shipment
-    keyed_items = order_item_keys(order)
     ledger: list[ShipmentQuantities] = []
     for shipment_id in sorted(by_id):
         label = by_id[shipment_id]
         where = record if label is shipment else f"shipment {shipment_id} of the same order"
         if label.create_date is None:
             raise MappingError("shipment has no createDate", field="create_date", record=where)
-        lines = resolve_lines(label, keyed_items, record=where)
+        lines = (
+            shipment_lines if label is shipment else resolve_lines(label, keyed_items, record=where)
+        )
         quantities: dict[str, Decimal] = {}
         for line in lines:
             quantities[line.order_key] = quantities.get(line.order_key, Decimal(0)) + line.quantity
@@ -219,6 +230,7 @@ def _map_shipment(
         warehouse,
         store,
         store_key,
+        keyed,
         lines,
         day,
         record,
@@ -329,6 +341,7 @@ def _build_invoice(
     warehouse: WarehouseMapping,
     store: StoreMapping | None,
     store_key: str | None,
+    keyed: list[tuple[str, OrderItem]],
     lines: tuple[ShippedLine, ...],
     day: date,
     record: str,
@@ -338,7 +351,7 @@ def _build_invoice(
     steps: list[str] = []
     order_record = f"order {order.order_number}"
     items = []
-    for key, item in order_item_keys(order):
+    for key, item in keyed:
         if item.quantity < 0:
             raise MappingError(
                 f"order item {key} has negative quantity {item.quantity}",
@@ -372,7 +385,7 @@ def _build_invoice(
         items, tax=tax, freight=freight, discount=discount, minor_unit=minor, record=order_record
     )
     steps.extend(f"order: {note}" for note in basis_notes)
-    ledger = _order_ledger(shipment, order, order_shipments, record)
+    ledger = _order_ledger(shipment, order, order_shipments, record, keyed, lines)
     target = next(s for s in ledger if s.shipment_id == shipment.shipment_id)
     live_before = [
         s for s in ledger if (s.created_at, s.shipment_id) < (target.created_at, target.shipment_id)
@@ -407,11 +420,11 @@ def _build_invoice(
     for line in lines:
         seen[line.order_key] = seen.get(line.order_key, Decimal(0)) + line.quantity
         first.setdefault(line.order_key, line)
-    component_totals = {c: Decimal(0) for c in Component}
+    component_totals = dict.fromkeys(_COMPONENTS, Decimal(0))
     for key, quantity in seen.items():
         shipped = first[key]
         amounts = shares.amounts.get(key, {})
-        for component in Component:
+        for component in _COMPONENTS:
             component_totals[component] += amounts.get(component, Decimal(0))
         amount = amounts.get(Component.MERCHANDISE, Decimal(0))
         price = check_money(
