@@ -94,3 +94,45 @@ def test_round_trip_outside_the_repeated_hour(instant: datetime) -> None:
     back = parse_pacific(wire)
     # Equal, except in the repeated fall-back hour where the policy picks the earlier instant.
     assert back == instant or (instant - back).total_seconds() == 3600
+
+
+@given(
+    st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30)),
+    st.integers(min_value=0, max_value=9),
+)
+def test_usual_wire_form_fast_path_matches_the_general_parser(
+    local: datetime, seventh: int
+) -> None:
+    # ShipStation's usual form (seven fractional digits) takes a fast path in parse_pacific;
+    # the general pattern gives the reference answer, including both daylight-saving edges.
+    from ml_connector._time import _parse_pacific
+
+    wire = local.strftime("%Y-%m-%dT%H:%M:%S.%f") + str(seventh)
+    assert len(wire) == 27
+    expected = _parse_pacific(wire)
+    for _ in range(2):  # the second call answers from the recent-timestamps table
+        parsed = parse_pacific(wire)
+        assert parsed == expected
+        assert parsed.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("wire", "message"),
+    [
+        # An impossible day or hour in the usual form: the general parser's own message.
+        ("2026-02-30T10:00:00.0000000", "day is out of range for month"),
+        ("2026-01-15T24:00:00.0000000", "hour must be in 0..23"),
+        # Digits other than ASCII are not the fast path's form either.
+        ("\uff12026-01-15T10:00:00.0000000", None),
+    ],
+)
+def test_fast_path_leaves_unusual_text_to_the_general_parser(
+    wire: str, message: str | None
+) -> None:
+    from ml_connector._time import _parse_pacific
+
+    if message is None:
+        assert parse_pacific(wire) == _parse_pacific(wire)
+    else:
+        with pytest.raises(ValueError, match=message):
+            parse_pacific(wire)

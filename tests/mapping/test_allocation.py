@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -180,3 +181,60 @@ def test_units_beyond_the_ordered_quantity_carry_no_charge() -> None:
 def test_unknown_target_is_a_mapping_error() -> None:
     with pytest.raises(MappingError):
         shipment_shares(99, _basis(), [_ship(1, 0, {"a": 1})], 2)
+
+
+# -- the integer arithmetic against a plain Fraction reference ------------------------------------
+
+
+def _reference_round(value: Fraction) -> int:
+    magnitude = abs(value)
+    whole, rest = divmod(magnitude.numerator, magnitude.denominator)
+    if 2 * rest >= magnitude.denominator:
+        whole += 1
+    return whole if value >= 0 else -whole
+
+
+def _reference_allocate(total: D, weights: list[D], minor: int) -> tuple[D, ...]:
+    units = Fraction(total) * 10**minor
+    assert units.denominator == 1
+    fractions = [Fraction(w) for w in weights]
+    if sum(fractions) == 0:
+        fractions = [Fraction(1)] * len(fractions)
+    exact = [abs(units.numerator) * w / sum(fractions) for w in fractions]
+    floors = [e.numerator // e.denominator for e in exact]
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for index in order[: abs(units.numerator) - sum(floors)]:
+        floors[index] += 1
+    sign = -1 if units < 0 else 1
+    return tuple(D(sign * f).scaleb(-minor) for f in floors)
+
+
+_AMOUNTS = st.builds(
+    lambda digits, exponent: D(digits).scaleb(-exponent),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.integers(min_value=0, max_value=6),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_AMOUNTS, part=_AMOUNTS, whole=_AMOUNTS, minor=st.sampled_from([0, 1, 2, 3, 4]))
+def test_round_and_prorate_match_exact_fractions(value: D, part: D, whole: D, minor: int) -> None:
+    expected = D(_reference_round(Fraction(value) * 10**minor)).scaleb(-minor)
+    assert repr(round_to_minor(value, minor)) == repr(expected)
+    if whole > 0:
+        ratio = Fraction(min(part, whole)) / Fraction(whole)
+        share = D(_reference_round(Fraction(value) * 10**minor * ratio)).scaleb(-minor)
+        assert repr(prorate(value, part, whole, minor)) == repr(share)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    units=st.integers(min_value=-(10**9), max_value=10**9),
+    weights=st.lists(_AMOUNTS.map(abs), min_size=1, max_size=8),
+    minor=st.sampled_from([0, 2, 3]),
+)
+def test_allocate_matches_exact_fractions(units: int, weights: list[D], minor: int) -> None:
+    total = D(units).scaleb(-minor)
+    assert [repr(p) for p in allocate(total, weights, minor)] == [
+        repr(p) for p in _reference_allocate(total, weights, minor)
+    ]

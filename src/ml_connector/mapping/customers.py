@@ -101,7 +101,8 @@ def normalise_email(value: str | None) -> str | None:
     if value is None:
         return None
     text = value.strip().casefold()
-    return text if "@" in text and not any(ch.isspace() for ch in text) else None
+    # A text without white space is exactly one that split() keeps whole (same definition).
+    return text if "@" in text and text.split() == [text] else None
 
 
 def _normalise_name(value: str | None) -> str:

@@ -18,7 +18,6 @@ warehouse's adjustment account.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -70,7 +69,9 @@ def issue_postings(
     account = account_for(
         config, AccountPurpose.INVENTORY_ISSUE, warehouse.warehouse_id, store_id, record=record
     )
-    per_item = Counter(line.order_key for line in lines)
+    per_item: dict[str, int] = {}
+    for line in lines:
+        per_item[line.order_key] = per_item.get(line.order_key, 0) + 1
     postings: list[InventoryPosting] = []
     notes: list[str] = []
     for line in lines:

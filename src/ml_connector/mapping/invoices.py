@@ -66,6 +66,8 @@ from .plans import ShipmentPlan, Skip, SkipReason
 
 __all__ = ["map_shipment", "reverse_invoice"]
 
+_ZERO = Decimal(0)  # Decimals are immutable: one zero serves every default
+
 
 def map_shipment(
     shipment: Shipment,
@@ -418,15 +420,15 @@ def _build_invoice(
     seen: dict[str, Decimal] = {}
     first: dict[str, ShippedLine] = {}
     for line in lines:
-        seen[line.order_key] = seen.get(line.order_key, Decimal(0)) + line.quantity
+        seen[line.order_key] = seen.get(line.order_key, _ZERO) + line.quantity
         first.setdefault(line.order_key, line)
-    component_totals = dict.fromkeys(_COMPONENTS, Decimal(0))
+    component_totals = dict.fromkeys(_COMPONENTS, _ZERO)
     for key, quantity in seen.items():
         shipped = first[key]
         amounts = shares.amounts.get(key, {})
         for component in _COMPONENTS:
-            component_totals[component] += amounts.get(component, Decimal(0))
-        amount = amounts.get(Component.MERCHANDISE, Decimal(0))
+            component_totals[component] += amounts.get(component, _ZERO)
+        amount = amounts.get(Component.MERCHANDISE, _ZERO)
         price = check_money(
             shipped.order_item.unit_price, field="items.unit_price", record=order_record
         )

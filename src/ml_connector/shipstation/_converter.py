@@ -337,7 +337,7 @@ def _hook(v1: bool, cls: type[Any]) -> Callable[[Any, Any], Any]:
 # the per-field indirection: scalars already of the right type are taken as they are, optional
 # fields are tested inline, absent keys take the field's default without a call, and the class
 # is called once with every field. Input that is not a plain dict goes to the converter's own
-# hook, which stays the reference behaviour (see tests/shipstation/test_models.py).
+# hook, which stays the reference behaviour (tests/shipstation/test_compiled_decoders.py).
 
 _ABSENT = object()
 
@@ -419,6 +419,10 @@ class _Compiler:
             target = f"f{position}"
             if field.default is attrs.NOTHING:
                 body.append(f"    v = o[{wire!r}]")
+                body.extend(self._emit(field.type, target, position, names, "    "))
+            elif field.default is None and _is_optional(field.type):
+                # Absent and null both give None here, so one lookup with get's own default.
+                body.append(f"    v = get({wire!r})")
                 body.extend(self._emit(field.type, target, position, names, "    "))
             else:
                 names[f"d{position}"] = field.default
