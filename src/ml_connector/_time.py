@@ -46,7 +46,7 @@ _USUAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-
 # Recently parsed timestamps: an order's items repeat the order's dates, and datetimes are
 # immutable, so an equal text can share the result. Bounded: emptied when full.
 _RECENT: dict[str, datetime] = {}
-_RECENT_LIMIT = 2048
+_RECENT_LIMIT = 512
 # UTC offsets by the text's date and hour (``2026-01-15T14``), for the fast path.
 _HOUR_OFFSETS: dict[str, timedelta] = {}
 

@@ -224,8 +224,10 @@ def _allocate(total: Decimal, spread: _Spread, minor_unit: int, field: str) -> t
         order = sorted(range(len(floors)), key=lambda i: (-remainders[i], i))
         for index in order[:left]:
             floors[index] += 1
-    sign = -1 if whole_units < 0 else 1
-    return tuple([_money(sign * f, minor_unit) for f in floors])
+    if whole_units < 0:
+        floors = [-f for f in floors]
+    exponent = -minor_unit
+    return tuple([Decimal(f).scaleb(exponent) for f in floors])
 
 
 @attrs.frozen
@@ -417,6 +419,7 @@ def _replay(
 ) -> ShipmentShares:
     by_key = {line.key: line for line in basis}
     scale = _scale(minor_unit)
+    ratios: dict[str, list[tuple[Component, int, int]]] = {}
     events: list[tuple[datetime, int, int, ShipmentQuantities]] = []
     for shipment in shipments:
         events.append((shipment.created_at, shipment.shipment_id, 0, shipment))
@@ -466,20 +469,29 @@ def _replay(
                     numerator, denominator = part_n * whole_d, part_d * whole_n
                     if scale is not None:
                         numerator *= scale
-                    for component, total in line_amounts.items():
-                        if scale is None:
+                    if scale is None:
+                        for component, total in line_amounts.items():
                             target_total = _prorate_ratio(total, numerator, denominator, minor_unit)
-                        else:
-                            # _prorate_ratio inlined: total x ratio in minor units, rounded.
-                            total_n, total_d = _ratio(total)
-                            units = total_n * numerator
-                            below = total_d * denominator
-                            whole_units, rest = divmod(abs(units), below)
-                            if 2 * rest >= below:
-                                whole_units += 1
-                            target_total = Decimal(
-                                whole_units if units >= 0 else -whole_units
-                            ).scaleb(-minor_unit)
+                            share[component] = target_total - done[component]
+                            done[component] = target_total
+                        shipped[key] = after
+                        continue
+                    # The item's component totals as exact ratios, worked out on first use.
+                    totals = ratios.get(key)
+                    if totals is None:
+                        totals = ratios[key] = [
+                            (component, *_ratio(total)) for component, total in line_amounts.items()
+                        ]
+                    for component, total_n, total_d in totals:
+                        # _prorate_ratio inlined: total x ratio in minor units, rounded.
+                        units = total_n * numerator
+                        below = total_d * denominator
+                        whole_units, rest = divmod(abs(units), below)
+                        if 2 * rest >= below:
+                            whole_units += 1
+                        target_total = Decimal(whole_units if units >= 0 else -whole_units).scaleb(
+                            -minor_unit
+                        )
                         share[component] = target_total - done[component]
                         done[component] = target_total
             shipped[key] = after
