@@ -8,9 +8,18 @@ from typing import Any
 
 import pytest
 
-from ml_connector import ConfigurationError
+from ml_connector import ConfigurationError, ConnectorError
 from ml_connector.audit import AuditEvent, MemoryAuditSink
-from ml_connector.sync import Call, Outcome, Progress, RunSummary, ShipmentSync, arun_flow, run_flow
+from ml_connector.sync import (
+    Call,
+    Fanout,
+    Outcome,
+    Progress,
+    RunSummary,
+    ShipmentSync,
+    arun_flow,
+    run_flow,
+)
 from ml_connector.sync._flow import Cursor, Take
 
 from ._env import DAY_END, DAY_START, Env, make_env
@@ -248,3 +257,131 @@ def test_customers_are_looked_up_once_per_run_not_once_per_chunk() -> None:
     make_sync(chunked_env, chunk_size=7).run((DAY_START, DAY_END))
     assert lookups(chunked_env) == lookups(whole_env)
     assert lookups(whole_env)["hubPersons"] > 0
+
+
+@pytest.mark.anyio
+async def test_a_listing_read_in_part_is_closed_when_the_flow_ends() -> None:
+    closed: list[str] = []
+
+    class Listing:
+        async def _agen(self) -> Any:
+            try:
+                for n in range(100):
+                    yield n
+            finally:
+                closed.append("async")
+
+        def _gen(self) -> Any:
+            try:
+                yield from range(100)
+            finally:
+                closed.append("blocking")
+
+        def items(self) -> Any:
+            return self._agen()
+
+        def blocking_items(self) -> Any:
+            return self._gen()
+
+    def flow(method: str) -> Any:
+        first = yield Take(Cursor(Call("c", method)), 3)
+        return first
+
+    assert await arun_flow(flow("items"), {"c": Listing()}) == [0, 1, 2]
+    assert run_flow(flow("blocking_items"), {"c": Listing()}) == [0, 1, 2]
+    assert closed == ["async", "blocking"]
+
+
+def test_one_label_at_a_time_still_posts_the_same() -> None:
+    # Every listing (created, fulfillments, voided, orders) spans many chunks and sub-flows.
+    whole_env, single_env = make_env(orders=30), make_env(orders=30)
+    whole = make_sync(whole_env, chunk_size=10_000).run((DAY_START, DAY_END))
+    single = make_sync(single_env, chunk_size=1).run((DAY_START, DAY_END))
+    assert outcomes(single) == outcomes(whole)
+    assert single.fetched == whole.fetched
+    assert keys_in_oracle(single_env) == keys_in_oracle(whole_env)
+    assert [url for _m, url in single_env.ss.v1.requests if "/orders/" in url] == []
+
+
+def test_a_cursor_opened_in_a_sub_flow_stays_open_for_the_run() -> None:
+    source = Source()
+    cursor = Cursor(Call("c", "items"))
+
+    def first_chunk() -> Any:
+        items = yield Take(cursor, 3)
+        return items
+
+    def flow() -> Any:
+        (first,) = yield Fanout((first_chunk(),))
+        rest = yield Take(cursor, 100)
+        return first, rest
+
+    assert run_flow(flow(), {"c": source}) == ([0, 1, 2], [3, 4, 5, 6, 7, 8, 9])
+
+
+@pytest.mark.anyio
+async def test_an_async_cursor_opened_in_a_sub_flow_stays_open_for_the_run() -> None:
+    source = AsyncSource()
+    cursor = Cursor(Call("c", "items"))
+
+    def first_chunk() -> Any:
+        items = yield Take(cursor, 3)
+        return items
+
+    def flow() -> Any:
+        (first,) = yield Fanout((first_chunk(),))
+        rest = yield Take(cursor, 100)
+        return first, rest
+
+    assert await arun_flow(flow(), {"c": source}) == ([0, 1, 2], [3, 4, 5, 6, 7, 8, 9])
+
+
+def test_the_order_list_is_read_no_further_ahead_than_the_cache_holds() -> None:
+    from ml_connector.shipstation import Order
+    from ml_connector.sync import SyncWindow
+    from ml_connector.sync._shipments import _OrderCache
+
+    env = make_env(orders=60)
+    clients = {"shipstation": env.shipstation()}
+    listed = [
+        o.order_id
+        for o in env.shipstation().iter_orders(modify_date_start=DAY_START, modify_date_end=DAY_END)
+    ]
+
+    def singles() -> int:
+        return sum(1 for _m, url in env.ss.v1.requests if "/orders/" in url.split("?")[0])
+
+    cache = _OrderCache(SyncWindow(DAY_START, DAY_END), capacity=12, page=4)
+    seen: dict[str, Any] = {}
+
+    def chunks() -> Any:
+        # One flow, as in a run: the list stays open from chunk to chunk.
+        first = yield from cache.get_flow({listed[0]})
+        seen["first"] = (first, cache.fetched, singles())
+        # An order the window's list does not hold: the list is read on only while the cache
+        # can keep what it reads, then the order is fetched alone.
+        unknown = yield from cache.get_flow({1})
+        seen["unknown"] = (unknown, cache.fetched, singles())
+        # Another one reads no further: the list is already as far ahead as the cache holds.
+        yield from cache.get_flow({2})
+        seen["again"] = cache.fetched
+        # What was read ahead is still there for the next chunks: no single gets.
+        ahead = set(listed[1 : cache.fetched])
+        got = yield from cache.get_flow(ahead)
+        seen["ahead"] = (got, ahead, singles())
+        # And the list goes on from where it stopped.
+        rest = set(listed[cache.fetched : cache.fetched + 3])
+        more = yield from cache.get_flow(rest)
+        seen["rest"] = (more, rest, singles())
+
+    run_flow(chunks(), clients)
+    first, fetched, calls = seen["first"]
+    assert isinstance(first[listed[0]], Order) and fetched == 4 and calls == 0
+    unknown, fetched, calls = seen["unknown"]
+    assert isinstance(unknown[1], ConnectorError) and calls == 1
+    assert 4 < fetched <= 12
+    assert seen["again"] == fetched
+    for name in ("ahead", "rest"):
+        got, wanted, calls = seen[name]
+        assert set(got) == wanted and all(isinstance(o, Order) for o in got.values())
+        assert calls == 2, name

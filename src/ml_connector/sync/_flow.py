@@ -64,7 +64,8 @@ class Fanout:
 class Cursor:
     """A listing read lazily: ``call`` (an ``iter_*`` method) is opened by the first :class:`Take`.
 
-    The driver keeps the open iterator here, so a cursor belongs to one run of one driver.
+    The driver keeps the open iterator here, so a cursor belongs to one run of one driver;
+    sub-flows may share it, and the driver closes it when the whole run finishes.
     """
 
     call: Call
@@ -94,14 +95,25 @@ def _target(clients: Mapping[str, Any], call: Call) -> Any:
 
 def run_flow(flow: Flow[T], clients: Mapping[str, Any]) -> T:
     """Drive ``flow`` with blocking clients."""
+    opened: list[Cursor] = []
+    try:
+        return _run(flow, clients, opened)
+    finally:
+        for cursor in opened:
+            close = getattr(cursor.iterator, "close", None)
+            if close is not None:
+                close()
+
+
+def _run(flow: Flow[T], clients: Mapping[str, Any], opened: list[Cursor]) -> T:
     try:
         step = next(flow)
         while True:
             try:
                 if isinstance(step, Fanout):
-                    result: Any = [run_flow(sub, clients) for sub in step.flows]
+                    result: Any = [_run(sub, clients, opened) for sub in step.flows]
                 elif isinstance(step, Take):
-                    result = _take(step, clients)
+                    result = _take(step, clients, opened)
                 else:
                     result = _target(clients, step)(*step.args, **step.kwargs)
                     if step.collect:
@@ -123,14 +135,32 @@ async def arun_flow(
     ``limit`` bounds how many client calls are in flight at once across all sub-flows (the
     semaphore is held only around a call, never around a sub-flow, so nesting cannot deadlock).
     """
+    opened: list[Cursor] = []
+    try:
+        return await _arun(flow, clients, limit, opened)
+    finally:
+        # A listing read only in part (the order list, once every order was found) is closed
+        # here, inside the event loop, rather than left to the garbage collector.
+        for cursor in opened:
+            aclose = getattr(cursor.iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+
+async def _arun(
+    flow: Flow[T],
+    clients: Mapping[str, Any],
+    limit: asyncio.Semaphore | None,
+    opened: list[Cursor],
+) -> T:
     try:
         step = next(flow)
         while True:
             try:
                 if isinstance(step, Fanout):
-                    result: Any = await _fanout(step, clients, limit)
+                    result: Any = await _fanout(step, clients, limit, opened)
                 elif isinstance(step, Take):
-                    result = await _atake(step, clients, limit)
+                    result = await _atake(step, clients, limit, opened)
                 else:
                     result = await _acall(step, clients, limit)
             except ConnectorError as exc:
@@ -143,15 +173,27 @@ async def arun_flow(
 
 
 async def _fanout(
-    step: Fanout, clients: Mapping[str, Any], limit: asyncio.Semaphore | None
+    step: Fanout,
+    clients: Mapping[str, Any],
+    limit: asyncio.Semaphore | None,
+    opened: list[Cursor],
 ) -> list[Any]:
     if not step.flows:
         return []
     # A TaskGroup cancels the siblings if one sub-flow raises (an audit write failed): the
     # run stops rather than carrying on without a trail.
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(arun_flow(sub, clients, limit)) for sub in step.flows]
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_arun(sub, clients, limit, opened)) for sub in step.flows]
+    except BaseExceptionGroup as failed:
+        # The error itself escapes (an AuditError, as from the blocking driver), not a group.
+        raise _first_error(failed) from None
     return [task.result() for task in tasks]
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_error(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def _acall(call: Call, clients: Mapping[str, Any], limit: asyncio.Semaphore | None) -> Any:
@@ -169,25 +211,29 @@ async def _invoke(method: Any, call: Call) -> Any:
     return await result
 
 
-def _take(step: Take, clients: Mapping[str, Any]) -> list[Any]:
+def _take(step: Take, clients: Mapping[str, Any], opened: list[Cursor]) -> list[Any]:
     cursor = step.cursor
     if cursor.exhausted:
         return []
     if cursor.iterator is None:
         call = cursor.call
         cursor.iterator = iter(_target(clients, call)(*call.args, **call.kwargs))
+        opened.append(cursor)
     items = list(itertools.islice(cursor.iterator, step.count))
     cursor.exhausted = len(items) < step.count
     return items
 
 
-async def _atake(step: Take, clients: Mapping[str, Any], limit: asyncio.Semaphore | None) -> Any:
+async def _atake(
+    step: Take, clients: Mapping[str, Any], limit: asyncio.Semaphore | None, opened: list[Cursor]
+) -> Any:
     cursor = step.cursor
     if cursor.exhausted:
         return []
     if cursor.iterator is None:
         call = cursor.call
         cursor.iterator = aiter(_target(clients, call)(*call.args, **call.kwargs))
+        opened.append(cursor)
     items: list[Any] = []
     done = object()
     while len(items) < step.count:

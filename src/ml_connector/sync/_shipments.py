@@ -2,10 +2,11 @@
 
 Both twins run the same flow (:class:`_ShipmentCore`); only the driver differs. A window run
 streams: it reads the shipments created in the window (with their items) and its fulfillments,
-merged by creation time, then the shipments voided in it, 500 labels at a time, and takes each
-chunk through the steps below before it reads the next, so its memory does not grow with the
-window (see docs/sync.md, "Memory"). A webhook run takes the records its pointer names as one
-chunk. For each chunk:
+merged by order id, then the shipments voided in it, 500 labels at a time, and takes each
+chunk through the steps below before it processes the next, so its memory does not grow with the
+window (see docs/sync.md, "Memory"). The next chunk is read while one is processed (at the
+same time in the async twin). A webhook run takes the records its pointer names as one chunk.
+For each chunk:
 
 1. **Fetch** (GET only) the next page of labels; a label already processed in this run (a
    shipment created and voided in the window is listed twice) is not processed again.
@@ -34,7 +35,7 @@ import asyncio
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -200,6 +201,15 @@ class _Fetched:
     count: int
 
 
+def _caught(flow: Flow[Any]) -> Flow[Any]:
+    """``flow``'s result, or the ConnectorError it raised (a Fanout sub-flow must not raise)."""
+    try:
+        result = yield from flow
+    except ConnectorError as exc:
+        return exc
+    return result
+
+
 def _refs(label: Label) -> list[RecordRef]:
     return [label.ref, label.void_ref] if label.voided else [label.ref]
 
@@ -230,15 +240,15 @@ class _Run:
         self.results.append(result)
 
 
-def _created(item: Shipment | Fulfillment) -> datetime:
-    return item.create_date if item.create_date is not None else datetime.min.replace(tzinfo=UTC)
+def _order_of(item: Shipment | Fulfillment) -> int:
+    return item.order_id if item.order_id is not None else -1
 
 
 class _WindowLabels:
-    """The window's labels as chunks: created shipments and fulfillments merged by creation
-    time (so the orders they need come up together in the order list), then the voided ones.
-
-    At most one page of each listing is held besides the chunk.
+    """The window's labels as chunks: created shipments and fulfillments merged by order id
+    (both listings come in that order, as does the window's order list, so a chunk's orders come
+    up together in the order list; another order costs order look-ups, never correctness), then
+    the voided ones. At most one page of each listing is held besides the chunk.
     """
 
     def __init__(self, window: SyncWindow, size: int) -> None:
@@ -289,7 +299,7 @@ class _WindowLabels:
             heads = [buffer for buffer in self._buffers if buffer]
             if not heads:
                 break
-            item = min(heads, key=lambda buffer: _created(buffer[0])).popleft()
+            item = min(heads, key=lambda buffer: _order_of(buffer[0])).popleft()
             if isinstance(item, Fulfillment):
                 fulfillments.append(item)
             else:
@@ -306,12 +316,15 @@ class _OrderCache:
     one by one, as before.
     """
 
-    def __init__(self, window: SyncWindow | None, capacity: int) -> None:
+    def __init__(self, window: SyncWindow | None, capacity: int, page: int = CHUNK) -> None:
         self.capacity = capacity
+        self.page = page
         self.fetched = 0
         self.customers = LookupCache()
         """The Oracle customer look-ups of these orders, also kept across chunks."""
         self._cache: OrderedDict[int, Order] = OrderedDict()
+        # Listed orders no label has asked for yet: the list's lead over the labels.
+        self._ahead: set[int] = set()
         self._listing = (
             None
             if window is None
@@ -328,7 +341,8 @@ class _OrderCache:
         self._cache[order.order_id] = order
         self._cache.move_to_end(order.order_id)
         while len(self._cache) > self.capacity:
-            self._cache.popitem(last=False)
+            evicted, _order = self._cache.popitem(last=False)
+            self._ahead.discard(evicted)
 
     def get_flow(self, order_ids: set[int]) -> Flow[dict[int, Order | ConnectorError]]:
         """The orders ``order_ids`` name (an error for those that could not be read)."""
@@ -337,23 +351,27 @@ class _OrderCache:
             cached = self._cache.get(order_id)
             if cached is not None:
                 self._cache.move_to_end(order_id)
+                self._ahead.discard(order_id)
                 orders[order_id] = cached
         missing = order_ids - orders.keys()
-        # Read ahead in the list while it may still hold them, but never more than the cache
-        # keeps: an order modified outside the window is not in the list at all.
-        budget = max(CHUNK, self.capacity - len(order_ids))
-        while missing and budget > 0 and self._listing is not None:
-            page = yield Take(self._listing, CHUNK)
+        # Read on in the list while it may still hold them, but never further ahead of the
+        # labels than the cache holds: an order modified outside the window is not in the list
+        # at all, and reading past it would push out the orders the next chunks need.
+        while missing and self._listing is not None:
+            if len(self._ahead) + self.page > self.capacity - len(order_ids):
+                break
+            page = yield Take(self._listing, self.page)
             if not page:
                 self._listing = None
                 break
-            budget -= len(page)
             self.fetched += len(page)
             for order in page:
                 self._keep(order)
                 if order.order_id in missing:
                     missing.discard(order.order_id)
                     orders[order.order_id] = order
+                else:
+                    self._ahead.add(order.order_id)
         ordered = sorted(missing)
         got = yield Fanout(tuple(_ShipmentCore._get_order_flow(order_id) for order_id in ordered))
         for order_id, order in zip(ordered, got, strict=True):
@@ -506,16 +524,25 @@ class _ShipmentCore:
         yield from self._ensure_preflight(dry_run)
         run = _Run(keep=dry_run or self.keep_results)
         stream = _WindowLabels(window, self.chunk_size)
-        orders = _OrderCache(window, self.order_cache)
-        while True:
-            labels = yield from stream.next_flow()
+        orders = _OrderCache(window, self.order_cache, self.chunk_size)
+        labels = yield from stream.next_flow()
+        while labels:
             counter.update(fetched=stream.fetched)
-            if not labels:
-                break
-            yield from self._process_flow(
-                labels, window, dry_run=dry_run, counter=counter, run=run, orders=orders
+            # The next chunk is read while this one is processed (at the same time in the
+            # async twin, so ShipStation's rate limit and Oracle's latency overlap). It is
+            # checked against the trail only once this chunk is recorded.
+            _done, upcoming = yield Fanout(
+                (
+                    self._process_flow(
+                        labels, window, dry_run=dry_run, counter=counter, run=run, orders=orders
+                    ),
+                    _caught(stream.next_flow()),
+                )
             )
-        counter.update(total=run.total)
+            if isinstance(upcoming, ConnectorError):
+                raise upcoming
+            labels = upcoming
+        counter.update(fetched=stream.fetched, total=run.total)
         return RunSummary(
             job=self.job,
             start=window.start,
