@@ -429,3 +429,42 @@ def test_credit_memo_amount_is_the_sum_of_its_credit_lines(
     response = client.post(f"{FSCM}/receivablesCreditMemos", json=memo)
     assert response.status_code == 201, response.text
     assert Decimal(str(response.json()["EnteredAmount"])) == Decimal("-15.00")
+
+
+def test_indexed_lookups_answer_like_a_scan_and_follow_rollbacks(
+    client: httpx.Client, small_day: GeneratedDay, oracle: OracleFusionSimulator
+) -> None:
+    def find(q: str) -> list[Any]:
+        response = client.get(f"{FSCM}/receivablesInvoices", params={"q": q})
+        return [item["TransactionNumber"] for item in response.json()["items"]]
+
+    assert client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day)).status_code == 201
+    assert find("TransactionNumber='SS-1001'") == ["SS-1001"]
+    assert find("TransactionNumber='ss-1001'") == []  # string equality is exact, as in a scan
+    # A batch whose second part fails rolls back its first part, index entry included.
+    parts = [
+        {
+            "id": "1",
+            "path": "/receivablesInvoices",
+            "operation": "create",
+            "payload": invoice(small_day, "SS-2001"),
+        },
+        {
+            "id": "2",
+            "path": "/receivablesInvoices",
+            "operation": "create",
+            "payload": invoice(small_day, "SS-1001"),
+        },  # duplicate key: refused
+    ]
+    response = client.post(
+        FSCM,
+        json={"parts": parts},
+        headers={"Content-Type": "application/vnd.oracle.adf.batch+json"},
+    )
+    assert response.status_code >= 400
+    assert find("TransactionNumber='SS-2001'") == []
+    # Numbers compare numerically ('7' = 7.0), so an attribute holding numbers is scanned.
+    stored = oracle.resources["receivablesInvoices"].items
+    key, item = next(iter(stored.items()))
+    stored[key] = {**item, "CrossReference": 7}
+    assert find("CrossReference='7.0'") == ["SS-1001"]

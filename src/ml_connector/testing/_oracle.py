@@ -45,7 +45,7 @@ import httpx
 
 from ml_connector._clock import Clock
 
-from ._adf import QueryError, matches, parse_finder, parse_q
+from ._adf import Condition, QueryError, matches, parse_finder, parse_q
 from ._base import Latency, SimulatorBase
 from ._faults import FaultKind, FaultPlan, Faults
 from ._generator import GeneratedDay
@@ -112,6 +112,100 @@ _TRANSACTION_ATTRIBUTES = (
 )
 
 
+INDEXED_ATTRIBUTES = (
+    "TransactionNumber",
+    "CrossReference",
+    "TransactionReference",
+    "SourceHeaderId",
+    "AccountNumber",
+    "EmailAddress",
+)
+"""Attributes whose equality look-ups are answered from an index, not a scan of every item."""
+
+
+class _IndexedItems(dict[Any, dict[str, Any]]):
+    """A resource's items by key, with an index of :data:`INDEXED_ATTRIBUTES` values.
+
+    Posting-key look-ups run once per document; scanning every stored item for each would make
+    a long simulated run quadratic. The index only narrows: candidates are still checked against
+    the full query, so an item changed in place is at worst found by a scan-free miss, never
+    wrongly matched. Items are replaced through ``__setitem__`` (the simulator never edits a
+    stored item's indexed attributes in place).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.index: dict[str, dict[str, dict[Any, None]]] = {a: {} for a in INDEXED_ATTRIBUTES}
+        # Equality on a string is exact; on a number it is numeric ('1001' = 1001.0), which a
+        # text index cannot answer: an attribute that ever held a non-string is scanned.
+        self.scanned: set[str] = set()
+
+    def _unindex(self, key: Any, item: Mapping[str, Any]) -> None:
+        for attribute, values in self.index.items():
+            value = item.get(attribute)
+            if isinstance(value, str):
+                keys = values.get(value)
+                if keys is not None:
+                    keys.pop(key, None)
+
+    def _add(self, key: Any, item: Mapping[str, Any]) -> None:
+        for attribute, values in self.index.items():
+            value = item.get(attribute)
+            if isinstance(value, str):
+                values.setdefault(value, {})[key] = None
+            elif value is not None:
+                self.scanned.add(attribute)
+
+    def __setitem__(self, key: Any, item: dict[str, Any]) -> None:
+        previous = self.get(key)
+        if previous is not None:
+            self._unindex(key, previous)
+        super().__setitem__(key, item)
+        self._add(key, item)
+
+    def __delitem__(self, key: Any) -> None:
+        self._unindex(key, self[key])
+        super().__delitem__(key)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        if key in self:
+            self._unindex(key, self[key])
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[Any, dict[str, Any]]:
+        key, item = super().popitem()
+        self._unindex(key, item)
+        return key, item
+
+    def clear(self) -> None:
+        super().clear()
+        for values in self.index.values():
+            values.clear()
+        self.scanned.clear()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, item in dict(*args, **kwargs).items():
+            self[key] = item
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def candidates(self, conditions: Sequence[Condition]) -> list[dict[str, Any]]:
+        """Items that may match ``conditions``: narrowed by an indexed equality if there is one."""
+        for condition in conditions:
+            values = self.index.get(condition.attribute)
+            if (
+                values is not None
+                and condition.attribute not in self.scanned
+                and condition.operator == "="
+                and condition.value is not None
+            ):
+                return [self[key] for key in values.get(condition.value, {})]
+        return list(self.values())
+
+
 class _Resource:
     """One REST resource: items by key, finders, and an optional create hook."""
 
@@ -127,7 +221,7 @@ class _Resource:
         self.name = name
         self.root = root
         self.key = key
-        self.items: dict[Any, dict[str, Any]] = {}
+        self.items = _IndexedItems()
         # finder name -> {finder variable: attribute}
         self.finders: dict[str, Mapping[str, str]] = {"PrimaryKey": {key: key}}
         self.finders.update(finders or {})
@@ -489,8 +583,9 @@ class OracleFusionSimulator(SimulatorBase):
     # -- reading -----------------------------------------------------------------------------
 
     def _list(self, resource: _Resource, params: Mapping[str, str], base: str) -> dict[str, Any]:
-        items = list(resource.items.values())
         try:
+            conditions = parse_q(params["q"]) if params.get("q") else []
+            items = resource.items.candidates(conditions)
             if params.get("finder"):
                 name, bindings = parse_finder(params["finder"])
                 variables = resource.finders.get(name)
@@ -506,8 +601,7 @@ class OracleFusionSimulator(SimulatorBase):
                     for i in items
                     if all(str(i.get(variables[k])) == v for k, v in bindings.items())
                 ]
-            if params.get("q"):
-                conditions = parse_q(params["q"])
+            if conditions:
                 items = [i for i in items if matches(i, conditions)]
             if params.get("orderBy"):
                 for spec in reversed(params["orderBy"].split(",")):
