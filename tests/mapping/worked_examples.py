@@ -158,8 +158,8 @@ def render() -> str:
         "and eBay (2003), and ships from three warehouses: Reno (16079, cost center 1100),",
         "Columbus (16080, cost center 1200) and Allentown (16081, cost center 1300, company 02,",
         "another business unit). Its mapping configuration is",
-        f"[`{CONFIG_PATH.relative_to(DOC.parents[1]).as_posix()}`]"
-        "(../tests/mapping/retailer.toml); the chart of accounts is",
+        f"`{CONFIG_PATH.relative_to(DOC.parents[1]).as_posix()}` in the repository; the chart of",
+        "accounts is",
         "`company-cost_center-account-product-intercompany`. Every table below is produced by",
         "the mapping code itself.",
         "",

@@ -257,7 +257,9 @@ class OracleFusionSimulator(SimulatorBase):
             seeded parties go to the first.
         party_email_attribute: The attribute holding the email on it.
         account_attribute: The ``accountCombinationsLOV`` attribute with the segment string.
-        clock, latency, faults: As for the ShipStation simulators.
+        clock: The time source (a :class:`VirtualClock` in tests).
+        latency: Simulated latency per response, as for the ShipStation simulators.
+        faults: The fault plan, as for the ShipStation simulators.
     """
 
     supported_faults = frozenset(FaultKind)

@@ -852,7 +852,9 @@ class ShipStationV2Simulator(SimulatorBase):
         rate_limit: Requests per window (V2 default is 200 a minute); ``None``: no limit.
         rate_window: Window length in seconds.
         base_url: Used in ``links`` hrefs.
-        clock, latency, faults: As for :class:`ShipStationV1Simulator`.
+        clock: The time source (a :class:`VirtualClock` in tests).
+        latency: Simulated latency per response, as for :class:`ShipStationV1Simulator`.
+        faults: The fault plan, as for :class:`ShipStationV1Simulator`.
 
     Routes: ``GET``/``POST /v2/inventory``; ``GET``/``POST /v2/inventory_warehouses``,
     ``GET /v2/inventory_warehouses/{id}``; ``GET``/``POST /v2/inventory_locations``,
