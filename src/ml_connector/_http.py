@@ -142,6 +142,11 @@ def _maybe_json(response: httpx.Response) -> Any:
         return None
 
 
+def _no_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON (RFC 8259); as money they would poison every total.
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def read_json(response: httpx.Response) -> Any:
     """Decode a response body as JSON, or raise :class:`ResponseDecodeError` with evidence.
 
@@ -165,7 +170,7 @@ def read_json(response: httpx.Response) -> Any:
     if not response.content.strip():
         raise ResponseDecodeError("expected JSON but the body was empty", **evidence)
     try:
-        return json.loads(response.content, parse_float=Decimal)
+        return json.loads(response.content, parse_float=Decimal, parse_constant=_no_constant)
     except ValueError as exc:
         raise ResponseDecodeError(f"body is not valid JSON ({exc.args[0]})", **evidence) from None
 

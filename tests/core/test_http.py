@@ -417,3 +417,13 @@ def test_a_failed_token_request_is_retried_even_for_a_post(
     assert auth.calls == 2
     # The POST itself went out once.
     assert len(httpx_mock.get_requests(url=f"{BASE}/invoices")) == 1
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_number_constants_are_decode_errors(httpx_mock: HTTPXMock, constant: str) -> None:
+    httpx_mock.add_response(
+        content=b'{"shipmentId": 1, "shipmentCost": ' + constant.encode() + b"}",
+        headers={"content-type": "application/json"},
+    )
+    with pytest.raises(ResponseDecodeError, match="not a JSON number"):
+        read_json(SyncSender(make_settings()).send(GET))
