@@ -164,29 +164,11 @@ def mutated(draw: st.DrawFn, kind: str) -> Any:
     return payload
 
 
-# Decode errors found by this suite that name the record but not the field. Each has a strict
-# xfail regression test below; the fuzz tests skip only these exact shapes, so any other
-# unnamed field still fails them, and fixing one of these turns its xfail into a failure.
-def _known_unnamed(exc: ResponseDecodeError) -> bool:
-    text = str(exc)
-    return (
-        # shipstation/_converter.py: the explaining pass accepts a string or an object where
-        # a list was due (it iterates it), so the first pass's error keeps no field.
-        text.startswith("ShipStation")
-        and ("expected a list, got str" in text or "expected a list, got dict" in text)
-    ) or (
-        # oracle/_converter.py: no invalid attribute of AccountCombination is named
-        # (StartDateActive 'x', _CODE_COMBINATION_ID false, ...).
-        text.startswith(("AccountCombination", "fuzz AccountCombination"))
-        and " is invalid (" in text
-    )
-
-
 def _assert_named(exc: ResponseDecodeError, payload: Any, id_key: str) -> None:
     """A decode error on a record names the record (when its id survived) and the field."""
     if not isinstance(payload, Mapping):
         return
-    assert exc.field or _known_unnamed(exc), f"no field named in {exc}"
+    assert exc.field, f"no field named in {exc}"
     identity = payload.get(id_key)
     if type(identity) is int or (type(identity) is str and identity):
         assert exc.record is not None and str(identity) in exc.record, (
@@ -305,7 +287,7 @@ def test_oracle_from_wire_raises_only_named_decode_errors(
     payload = data.draw(mutated(kind))
     error = _raised(lambda: from_wire(model, payload, context="fuzz"), ResponseDecodeError)
     if error is not None and isinstance(payload, Mapping):
-        assert error.field or _known_unnamed(error), f"no field named in {error}"
+        assert error.field, f"no field named in {error}"
         identity = payload.get(id_key)
         if identity is not None:
             assert error.record is not None and str(identity) in error.record, str(error)
@@ -396,12 +378,7 @@ def test_audit_jsonl_reading_raises_only_audit_errors(data: st.DataObject) -> No
             sink.failed()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shipstation/_converter.py: a string or object where a list is due (Product.tags "
-    "= '') raises ResponseDecodeError with field=None; the detailed pass iterates the string",
-)
-def test_known_gap_v1_list_field_given_a_string_is_named() -> None:
+def test_v1_list_field_given_a_string_is_named() -> None:
     product = samples("product")[0]
     product["tags"] = ""
     with pytest.raises(ResponseDecodeError) as caught:
@@ -409,12 +386,7 @@ def test_known_gap_v1_list_field_given_a_string_is_named() -> None:
     assert caught.value.field == "tags"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="oracle/_converter.py: an invalid AccountCombination attribute (StartDateActive='x', "
-    "_CODE_COMBINATION_ID=false) raises ResponseDecodeError with field=None",
-)
-def test_known_gap_oracle_account_combination_date_is_named() -> None:
+def test_oracle_account_combination_date_is_named() -> None:
     row = samples("combination")[0]
     row["StartDateActive"] = "x"
     with pytest.raises(ResponseDecodeError) as caught:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -351,6 +351,14 @@ def _register_record(converter: cattrs.Converter, cls: type[Any], names: Mapping
     converter.register_structure_hook(cls, structure)
 
 
+class _InvalidAttribute(ValueError):
+    """A hand-written structure hook's failure, naming the wire attribute."""
+
+    def __init__(self, attribute: str, reason: BaseException) -> None:
+        super().__init__(str(reason))
+        self.attribute = attribute
+
+
 def _structure_account_combination(data: Any, _: type[Any]) -> AccountCombination:
     if not isinstance(data, Mapping):
         raise ValueError(f"expected a JSON object, got {type(data).__name__}")
@@ -363,18 +371,24 @@ def _structure_account_combination(data: Any, _: type[Any]) -> AccountCombinatio
         if value is None:
             break
         segments.append(str(value))
-    enabled = data.get("EnabledFlag")
-    start = data.get("StartDateActive")
-    end = data.get("EndDateActive")
-    coa = data.get("_CHART_OF_ACCOUNTS_ID")
+
+    def parse(attribute: str, structure: Callable[[Any, Any], Any], target: Any) -> Any:
+        value = data.get(attribute)
+        if value is None:
+            return None
+        try:
+            return structure(value, target)
+        except (ValueError, TypeError) as exc:
+            raise _InvalidAttribute(attribute, exc) from None
+
     account_type = data.get("AccountType")
     return AccountCombination(
-        code_combination_id=_structure_int(ccid, int),
+        code_combination_id=parse("_CODE_COMBINATION_ID", _structure_int, int),
         segments=segments,
-        enabled=None if enabled is None else _structure_bool(enabled, bool),
-        start_date_active=None if start is None else _structure_date(start, date),
-        end_date_active=None if end is None else _structure_date(end, date),
-        chart_of_accounts_id=None if coa is None else _structure_int(coa, int),
+        enabled=parse("EnabledFlag", _structure_bool, bool),
+        start_date_active=parse("StartDateActive", _structure_date, date),
+        end_date_active=parse("EndDateActive", _structure_date, date),
+        chart_of_accounts_id=parse("_CHART_OF_ACCOUNTS_ID", _structure_int, int),
         account_type=None if account_type is None else str(account_type),
         raw=dict(data),
     )
@@ -547,6 +561,8 @@ def _failing_field(exc: BaseException, cls: type[Any]) -> tuple[str | None, str]
                     return wire, f"is invalid ({inner})"
     if isinstance(exc, KeyError):
         return str(exc.args[0]) if exc.args else None, "is missing"
+    if isinstance(exc, _InvalidAttribute):
+        return exc.attribute, f"is invalid ({exc})"
     return None, f"is invalid ({exc})"
 
 

@@ -232,6 +232,9 @@ def _detailed_tuple_factory(type_: Any, converter: cattrs.Converter) -> Callable
     def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
         if value is None:
             return ()
+        if not isinstance(value, list | tuple):
+            # As on the fast path: a string or object is not a list (cattrs would iterate it).
+            raise ValueError(f"expected a list, got {type(value).__name__}")
         return tuple(list_hook(value, list))
 
     return structure_tuple
