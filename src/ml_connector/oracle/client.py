@@ -830,7 +830,7 @@ class OracleFusionClient(_OracleFusionBase):
 
     Args:
         settings: Pod, auth and configurable attributes.
-        http_client: An ``httpx.Client`` to send with (not closed by this client).
+        client: An ``httpx.Client`` to send with (not closed by this client).
         transport: A transport for the client this one creates (tests, simulators).
         clock: Time source for retries and token expiry.
         limiter: A rate limiter to share with other clients of the same pod.
@@ -845,7 +845,7 @@ class OracleFusionClient(_OracleFusionBase):
         self,
         settings: OracleFusionSettings,
         *,
-        http_client: httpx.Client | None = None,
+        client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         clock: Clock | None = None,
         limiter: RateLimiter | None = None,
@@ -855,7 +855,7 @@ class OracleFusionClient(_OracleFusionBase):
         self._sender = SyncSender(
             settings.http_settings(),
             auth=self.auth,
-            client=http_client,
+            client=client,
             transport=transport,
             clock=clock,
             limiter=limiter,
@@ -1019,7 +1019,7 @@ class AsyncOracleFusionClient(_OracleFusionBase):
 
     Args:
         settings: Pod, auth and configurable attributes.
-        http_client: An ``httpx.AsyncClient`` to send with (not closed by this client).
+        client: An ``httpx.AsyncClient`` to send with (not closed by this client).
         transport: A transport for the client this one creates (tests, simulators).
         clock: Time source for retries and token expiry.
         limiter: A rate limiter to share with other clients of the same pod.
@@ -1029,7 +1029,7 @@ class AsyncOracleFusionClient(_OracleFusionBase):
         self,
         settings: OracleFusionSettings,
         *,
-        http_client: httpx.AsyncClient | None = None,
+        client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock | None = None,
         limiter: RateLimiter | None = None,
@@ -1039,7 +1039,7 @@ class AsyncOracleFusionClient(_OracleFusionBase):
         self._sender = AsyncSender(
             settings.http_settings(),
             auth=self.auth,
-            client=http_client,
+            client=client,
             transport=transport,
             clock=clock,
             limiter=limiter,
