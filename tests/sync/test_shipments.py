@@ -15,7 +15,7 @@ import pytest
 
 from ml_connector.audit import Stage
 from ml_connector.sync import Outcome, ReasonCode, RunSummary, ShipmentSync
-from ml_connector.testing import BAD_SKU, FaultKind, FaultPlan
+from ml_connector.testing import BAD_SKU, FaultKind, FaultPlan, Faults
 
 from ._env import DAY_END, DAY_START, Env, make_env
 from ._fixes import (
@@ -269,3 +269,23 @@ def test_reconcile_to_dataframe_when_pandas_is_installed() -> None:
     frame = sync.reconcile((DAY_START, DAY_END)).to_dataframe()
     assert isinstance(frame, pandas.DataFrame)
     assert set(frame["reason"]) == {"ok"}
+
+
+def test_reconcile_says_lookup_failed_not_missing_when_oracle_cannot_answer() -> None:
+    env = make_env(orders=8)
+    sync = make_sync(env)
+    sync.run((DAY_START, DAY_END))
+    assert sync.reconcile((DAY_START, DAY_END)).count(ReasonCode.MISSING_IN_ORACLE) == 0
+    # Every invoice look-up now fails, after every retry.
+    env.oracle_sim.faults = Faults(
+        FaultPlan(
+            rates={FaultKind.SERVER_ERROR: 1.0},
+            methods=["GET"],
+            path_prefixes=["/fscmRestApi/resources/11.13.18.05/receivablesInvoices"],
+        )
+    )
+    report = sync.reconcile((DAY_START, DAY_END))
+    assert report.count(ReasonCode.MISSING_IN_ORACLE) == 0
+    failed = [r for r in report.rows if r.reason is ReasonCode.LOOKUP_FAILED]
+    assert failed
+    assert all("could not look up" in r.detail for r in failed)

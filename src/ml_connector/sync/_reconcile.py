@@ -10,6 +10,8 @@ with the audit trail's latest event. Reason codes, most serious first:
 - ``failed_awaiting_replay``: the trail's latest event is a failure;
 - ``voided_not_reversed``: the label was voided, its original is in Oracle, the credit memo or
   a reversing receipt is not;
+- ``lookup_failed``: Oracle could not be asked about a document (after every retry), so
+  nothing is known of it; reconcile again when Oracle answers;
 - ``missing_in_oracle``: a document that should be in Oracle is not;
 - ``amount_mismatch``: the document's amount in Oracle differs from the expected amount (both
   are on the row);
@@ -56,6 +58,7 @@ class ReasonCode(enum.StrEnum):
     CUSTOMER_UNMATCHED = "customer_unmatched"
     VOIDED_NOT_REVERSED = "voided_not_reversed"
     FAILED_AWAITING_REPLAY = "failed_awaiting_replay"
+    LOOKUP_FAILED = "lookup_failed"
 
 
 @attrs.frozen
@@ -278,6 +281,19 @@ def _verdict(
         return ReasonCode.MISSING_IN_ORACLE, f"cannot be mapped: {error.message}", None, None
     if pending.result is not None:
         return ReasonCode.OK, f"skipped: {pending.result.detail}", None, None
+    unknown = [d for d in docs if d.state == "failed" and d.error is not None]
+    if unknown:
+        # Oracle could not be asked (after every retry): nothing is known about the document,
+        # so it is neither missing nor in order. Reconcile again when Oracle answers.
+        first = unknown[0]
+        error = first.error
+        assert error is not None
+        return (
+            ReasonCode.LOOKUP_FAILED,
+            f"could not look up {', '.join(d.key for d in unknown)} in Oracle: {error.message}",
+            expected,
+            found_amount,
+        )
     missing = [d for d in docs if d.state != "found"]
     is_reversal = pending.ref == pending.label.void_ref
     if missing and pending.may_create:
