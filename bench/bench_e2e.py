@@ -49,7 +49,7 @@ def run(quick: bool) -> Result:
              ratio(ss, physical)),
             (f"  Oracle: {sum(r.oracle_requests.values()):,} requests x 50 ms / 8",
              f"{oracle / 60:.1f} min", ratio(oracle, physical)),
-            ("bound with fetch, then post (the job's two phases in sequence)",
+            ("bound if fetching and posting did not overlap (the job before streaming)",
              f"{phases / 60:.1f} min", ratio(phases, physical)),
             ("baseline (computed): the same requests, blocking, no overlap",
              f"{blocking / 60:.1f} min", ratio(blocking, physical)),

