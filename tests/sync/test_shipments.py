@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -266,9 +267,16 @@ def test_reconcile_to_dataframe_when_pandas_is_installed() -> None:
     env = make_env(orders=5)
     sync = make_sync(env)
     sync.run((DAY_START, DAY_END))
-    frame = sync.reconcile((DAY_START, DAY_END)).to_dataframe()
+    report = sync.reconcile((DAY_START, DAY_END))
+    frame = report.to_dataframe()
     assert isinstance(frame, pandas.DataFrame)
-    assert set(frame["reason"]) == {"ok"}
+    # One row per record, reasons and amounts as in the report (Decimal kept, never float).
+    assert len(frame) == len(report.rows)
+    assert list(frame["reason"]) == [str(row.reason) for row in report.rows]
+    assert list(frame["record"]) == [row.record for row in report.rows]
+    amounts = [a for a in frame["expected_amount"] if a is not None and a == a]
+    assert amounts
+    assert all(isinstance(a, Decimal) for a in amounts)
 
 
 def test_reconcile_says_lookup_failed_not_missing_when_oracle_cannot_answer() -> None:
