@@ -20,7 +20,8 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import attrs
@@ -45,10 +46,12 @@ from ._retry import parse_retry_after, retry_delay
 from ._settings import HttpSettings
 
 __all__ = [
+    "AsyncClientMixin",
     "AsyncSender",
     "ErrorInfo",
     "ErrorParser",
     "Request",
+    "SyncClientMixin",
     "SyncSender",
     "default_error_parser",
     "read_json",
@@ -544,3 +547,55 @@ class AsyncSender(_BaseSender):
         """Close the HTTP client if the sender created it."""
         if self._owns_client:
             await self.client.aclose()
+
+
+class SyncClientMixin:
+    """What every blocking API client does with its sender: context manager, close, limiter."""
+
+    _sender: SyncSender
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP client if this client created it."""
+        self._sender.close()
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The rate limiter (pass it to a twin to share one budget)."""
+        return self._sender.limiter
+
+
+class AsyncClientMixin:
+    """The asyncio twin of :class:`SyncClientMixin`."""
+
+    _sender: AsyncSender
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this client created it."""
+        await self._sender.aclose()
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The rate limiter (pass it to a twin to share one budget)."""
+        return self._sender.limiter

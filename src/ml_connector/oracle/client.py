@@ -17,8 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
 from datetime import date
-from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 import httpx
@@ -34,7 +33,14 @@ from ml_connector._errors import (
     ServerError,
     TransportError,
 )
-from ml_connector._http import AsyncSender, Request, SyncSender, read_json
+from ml_connector._http import (
+    AsyncClientMixin,
+    AsyncSender,
+    Request,
+    SyncClientMixin,
+    SyncSender,
+    read_json,
+)
 from ml_connector._pagination import OffsetPaginator, PageRequest
 from ml_connector._ratelimit import RateLimiter
 from ml_connector._redact import redact_url
@@ -825,7 +831,7 @@ _Memo = ReceivablesCreditMemoRecord
 _Staged = InventoryStagedTransactionRecord
 
 
-class OracleFusionClient(_OracleFusionBase):
+class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
     """Blocking client for one Fusion pod.
 
     Args:
@@ -891,18 +897,6 @@ class OracleFusionClient(_OracleFusionBase):
             body, page = self._page(response, self._parser(cls, context), params["offset"])
             yield from page.items
             page_request = paginator.next(body)
-
-    def close(self) -> None:
-        """Close the HTTP client if this client created it."""
-        self._sender.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     # receivables invoices
 
@@ -1014,7 +1008,7 @@ class OracleFusionClient(_OracleFusionBase):
         return self._run(self._ping_flow())
 
 
-class AsyncOracleFusionClient(_OracleFusionBase):
+class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
     """The asyncio twin of :class:`OracleFusionClient` (same methods, awaited).
 
     Args:
@@ -1076,18 +1070,6 @@ class AsyncOracleFusionClient(_OracleFusionBase):
             for item in page.items:
                 yield item
             page_request = paginator.next(body)
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if this client created it."""
-        await self._sender.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     # receivables invoices
 

@@ -23,7 +23,6 @@ import base64
 import re
 from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import date, datetime
-from types import TracebackType
 from typing import Any, TypedDict, TypeVar, Unpack, get_type_hints
 
 import attrs
@@ -31,7 +30,15 @@ import httpx
 
 from ml_connector._clock import Clock
 from ml_connector._errors import ApiError, ConfigurationError, ResponseDecodeError, UnsafeUrlError
-from ml_connector._http import AsyncSender, ErrorInfo, Request, SyncSender, read_json
+from ml_connector._http import (
+    AsyncClientMixin,
+    AsyncSender,
+    ErrorInfo,
+    Request,
+    SyncClientMixin,
+    SyncSender,
+    read_json,
+)
 from ml_connector._ratelimit import RateLimiter
 from ml_connector._redact import Secret
 from ml_connector._settings import HttpSettings
@@ -366,7 +373,7 @@ def _redirect_refused(error: ApiError) -> UnsafeUrlError:
 # -- the twins ------------------------------------------------------------------------------------
 
 
-class ShipStationV1Client(_V1Core):
+class ShipStationV1Client(SyncClientMixin, _V1Core):
     """Blocking ShipStation V1 client.
 
     Args:
@@ -400,26 +407,6 @@ class ShipStationV1Client(_V1Core):
             clock=clock,
             error_parser=self.error_parser,
         )
-
-    def __enter__(self) -> ShipStationV1Client:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the HTTP client if this client created it."""
-        self._sender.close()
-
-    @property
-    def limiter(self) -> RateLimiter:
-        """The rate limiter (pass it to a twin to share the 40-a-minute budget)."""
-        return self._sender.limiter
 
     # the only methods that send
 
@@ -607,7 +594,7 @@ class ShipStationV1Client(_V1Core):
         return list(self.iter_webhook_records(pointer))
 
 
-class AsyncShipStationV1Client(_V1Core):
+class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     """The asyncio twin of :class:`ShipStationV1Client` (same methods, awaited).
 
     Use ``async with``, or call :meth:`aclose`.
@@ -633,26 +620,6 @@ class AsyncShipStationV1Client(_V1Core):
             clock=clock,
             error_parser=self.error_parser,
         )
-
-    async def __aenter__(self) -> AsyncShipStationV1Client:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if this client created it."""
-        await self._sender.aclose()
-
-    @property
-    def limiter(self) -> RateLimiter:
-        """The rate limiter (pass it to a twin to share the 40-a-minute budget)."""
-        return self._sender.limiter
 
     # the only methods that send
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping
-from types import TracebackType
 from typing import Any, TypedDict, TypeVar, Unpack
 
 import attrs
@@ -29,7 +28,15 @@ import httpx
 
 from ml_connector._clock import Clock
 from ml_connector._errors import ApiError, ConfigurationError, UnsafeUrlError, truncate_body
-from ml_connector._http import AsyncSender, ErrorInfo, Request, SyncSender, read_json
+from ml_connector._http import (
+    AsyncClientMixin,
+    AsyncSender,
+    ErrorInfo,
+    Request,
+    SyncClientMixin,
+    SyncSender,
+    read_json,
+)
 from ml_connector._ratelimit import RateLimiter
 from ml_connector._redact import Secret, redact_url
 from ml_connector._settings import HttpSettings
@@ -250,7 +257,7 @@ def _redirect_refused(error: ApiError) -> UnsafeUrlError:
     )
 
 
-class ShipStationV2Client(_V2Core):
+class ShipStationV2Client(SyncClientMixin, _V2Core):
     """Blocking ShipStation V2 client (inventory).
 
     Args:
@@ -282,26 +289,6 @@ class ShipStationV2Client(_V2Core):
             clock=clock,
             error_parser=self.error_parser,
         )
-
-    def __enter__(self) -> ShipStationV2Client:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the HTTP client if this client created it."""
-        self._sender.close()
-
-    @property
-    def limiter(self) -> RateLimiter:
-        """The rate limiter (pass it to the async twin to share it)."""
-        return self._sender.limiter
 
     # the only methods that send
 
@@ -375,7 +362,7 @@ class ShipStationV2Client(_V2Core):
             raise
 
 
-class AsyncShipStationV2Client(_V2Core):
+class AsyncShipStationV2Client(AsyncClientMixin, _V2Core):
     """The asyncio twin of :class:`ShipStationV2Client` (same methods, awaited)."""
 
     def __init__(
@@ -398,26 +385,6 @@ class AsyncShipStationV2Client(_V2Core):
             clock=clock,
             error_parser=self.error_parser,
         )
-
-    async def __aenter__(self) -> AsyncShipStationV2Client:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the HTTP client if this client created it."""
-        await self._sender.aclose()
-
-    @property
-    def limiter(self) -> RateLimiter:
-        """The rate limiter (pass it to the sync twin to share it)."""
-        return self._sender.limiter
 
     # the only methods that send
 
