@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import httpx
 
-from ml_connector import Secret
+from ml_connector import RetryPolicy, Secret
 from ml_connector._demo import demo_mapping_toml
 from ml_connector.audit import SqliteAuditSink, SqliteCheckpointStore
 from ml_connector.mapping import MappingConfig
@@ -96,6 +96,7 @@ class World:
     mapping: MappingConfig
     audit_path: Path
     rng: random.Random
+    seed: int = 0
     kill_points: list[tuple[str, int]] = attrs.field(factory=list)
     kills: Counter[str] = attrs.field(factory=Counter)
     run_posts: int = 0
@@ -143,6 +144,12 @@ class World:
 
     # -- a process ---------------------------------------------------------------------------
 
+    def retry_policy(self, side: int) -> RetryPolicy:
+        """The default policy with backoff jitter drawn from the suite's seed, so that a run's
+        figures (retries, simulated time) repeat exactly from one test run to the next."""
+        draws = random.Random(self.seed * 7919 + self.runs * 2 + side)
+        return RetryPolicy(jitter=lambda delay: draws.uniform(0.0, delay))
+
     def job(self) -> tuple[ShipmentSync, Callable[[], None]]:
         """A fresh process: new clients, a new sink and checkpoint store over the same file."""
         clock = self.clock
@@ -155,8 +162,10 @@ class World:
                 scope="urn:opc:resource:consumer::all",
             ),
             party_email_resources=("hubPersons",),
+            retry=self.retry_policy(1),
         )
         v1 = ShipStationV1Settings(api_key="sim-key", api_secret="sim-secret")
+        v1 = attrs.evolve(v1, http=attrs.evolve(v1.http, retry=self.retry_policy(0)))
         shipstation = ShipStationV1Client(v1, transport=self.shipstation.transport(), clock=clock)
         oracle = OracleFusionClient(
             settings, transport=_KillAfterCommit(self.oracle.transport(), self), clock=clock
@@ -240,6 +249,7 @@ def make_world(tmp: Path, *, orders: int, seed: int, kills: int) -> World:
         mapping=MappingConfig.from_toml(demo_mapping_toml(day)),
         audit_path=tmp / "audit.db",
         rng=rng,
+        seed=seed,
         kill_points=points,
     )
 
