@@ -34,6 +34,7 @@ from .sync import (
     InventorySyncSummary,
     Outcome,
     ReconciliationReport,
+    ResultsPolicy,
     RunSummary,
     ShipmentSync,
 )
@@ -48,7 +49,11 @@ JOBS = ("shipments", "customers", "inventory", "all")
 
 
 def _shipment_job(
-    session: Session, mapping: MappingConfig, *, progress: Any = None
+    session: Session,
+    mapping: MappingConfig,
+    *,
+    progress: Any = None,
+    results: ResultsPolicy = "slim",
 ) -> ShipmentSync:
     config, runtime = session.config, session.runtime
     return ShipmentSync(
@@ -61,6 +66,7 @@ def _shipment_job(
         overlap=timedelta(hours=config.sync.overlap_hours),
         batch=config.sync.batch,
         progress=progress,
+        results=results,
     )
 
 
@@ -77,10 +83,19 @@ def _run_shipments(
     window: Window | None,
     dry_run: bool,
     initial_start: datetime | None = None,
+    *,
+    as_json: bool = False,
 ) -> RunSummary:
     runtime = session.runtime
     bar = Progress(runtime.stderr, "shipments", enabled=runtime.show_progress())
-    job = _shipment_job(session, mapping, progress=progress_callback(bar))
+    # The JSON document lists every record, so it needs them all; the human summary shows
+    # counts, skip reasons and failures only, so a backfill of any size runs in flat memory.
+    job = _shipment_job(
+        session,
+        mapping,
+        progress=progress_callback(bar),
+        results="slim" if as_json else "problems",
+    )
     try:
         if window is not None:
             # An explicit window (a backfill, a rerun) never moves the checkpoint.
@@ -252,7 +267,9 @@ def run_sync(
             if not as_json:
                 _render_customers(runtime, customers)
         if job in ("shipments", "all"):
-            shipments = _run_shipments(session, mapping, window, dry_run, first_start)
+            shipments = _run_shipments(
+                session, mapping, window, dry_run, first_start, as_json=as_json
+            )
             failed += shipments.failed
             documents.append(summary_json(shipments, payloads=dry_run))
             if not as_json:

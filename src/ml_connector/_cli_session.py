@@ -7,7 +7,6 @@ and the audit trail named by the configuration, and closes them all at the end.
 from __future__ import annotations
 
 import contextlib
-from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -207,7 +206,11 @@ def _result_json(result: RecordResult, *, payloads: bool) -> dict[str, Any]:
 
 
 def summary_json(summary: RunSummary, *, payloads: bool = False) -> dict[str, Any]:
-    """A run summary as a JSON-ready dict (payloads included for dry runs)."""
+    """A run summary as a JSON-ready dict (payloads included for dry runs).
+
+    ``results`` lists the records the run kept (see ``results_kept``); ``counts`` and
+    ``skip_reasons`` always count every record.
+    """
     return {
         "job": summary.job,
         "window": {"start": summary.start, "end": summary.end},
@@ -223,6 +226,8 @@ def summary_json(summary: RunSummary, *, payloads: bool = False) -> dict[str, An
             "failed": summary.failed,
             "would_post": summary.would_post,
         },
+        "skip_reasons": dict(summary.skip_reasons),
+        "results_kept": summary.results_policy,
         "watermark": summary.watermark,
         "results": [_result_json(r, payloads=payloads) for r in summary.results],
     }
@@ -231,8 +236,7 @@ def summary_json(summary: RunSummary, *, payloads: bool = False) -> dict[str, An
 def render_results(runtime: Runtime, summary: RunSummary, *, limit: int = 10) -> None:
     """Human lines: counts, skip reasons, and the failures (first ``limit``)."""
     runtime.say(summary.describe())
-    reasons = Counter(r.reason for r in summary.results if r.reason)
-    for reason, count in reasons.most_common():
+    for reason, count in summary.skip_reasons.items():
         runtime.say(f"  skipped {count:>4}  {reason}")
     failures = summary.failures()
     for result in failures[:limit]:

@@ -437,7 +437,7 @@ class _Demo:
             f"{indent}posted {summary.posted}, already posted {summary.already_posted}, "
             f"skipped {summary.skipped}, failed {summary.failed}"
         )
-        for reason, count in Counter(r.reason for r in summary.results if r.reason).items():
+        for reason, count in summary.skip_reasons.items():
             self.say(f"{indent}  skipped {count:>4}  {reason}")
         for cause, count in Counter(_cause(r) for r in summary.failures()).most_common():
             self.say(f"{indent}  failed  {count:>4}  {cause}")

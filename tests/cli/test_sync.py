@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from ml_connector._cli_config import System, load_cli_config
+from ml_connector._cli_jobs import _run_shipments
+from ml_connector._cli_runtime import Runtime
+from ml_connector._cli_session import Session, summary_json
 
 from .conftest import SECRETS, CliRunner, Sims
 
@@ -151,3 +158,33 @@ def test_initial_start_does_not_combine_with_a_window(
     )
     assert result.code == 2
     assert "--initial-start: starts incremental runs" in result.err
+
+
+@pytest.mark.parametrize(("as_json", "kept"), [(False, "problems"), (True, "slim")])
+def test_text_output_keeps_only_problems_json_keeps_every_record(
+    sims: Sims, env: dict[str, str], config: Path, as_json: bool, kept: str
+) -> None:
+    # The text summary needs counts, skip reasons and failures only, so a backfill of any size
+    # runs in flat memory; the JSON document lists every record, so it keeps them all.
+    cli_config = load_cli_config(config, cwd=config.parent)
+    runtime = Runtime(
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+        environ=env,
+        clock=sims.clock,
+        transports=dict(sims.transports()),
+        cwd=config.parent,
+        progress=False,
+    )
+    mapping = cli_config.require_mapping()
+    window = (datetime(2026, 1, 15, 8, tzinfo=UTC), datetime(2026, 1, 17, 8, tzinfo=UTC))
+    with Session(cli_config, runtime, [System.SHIPSTATION_V1, System.ORACLE]) as session:
+        summary = _run_shipments(session, mapping, window, False, as_json=as_json)
+    assert summary.results_policy == kept
+    assert summary.posted > 0 and summary.failed > 0
+    outcomes = {r.outcome.value for r in summary.results}
+    assert ("posted" in outcomes) is as_json
+    assert len(summary.failures()) == summary.failed
+    document = summary_json(summary)
+    assert document["results_kept"] == kept
+    assert document["counts"]["posted"] == summary.posted

@@ -79,7 +79,7 @@ def test_orders_come_from_the_window_list_not_one_by_one() -> None:
 
 def test_posted_results_drop_payloads_unless_kept() -> None:
     slim = make_sync(make_env()).run((DAY_START, DAY_END))
-    kept = make_sync(make_env(), keep_results=True).run((DAY_START, DAY_END))
+    kept = make_sync(make_env(), results="all").run((DAY_START, DAY_END))
     posted = [r for r in slim.results if r.outcome is Outcome.POSTED]
     assert posted and all(r.payload is None and r.explanation == () for r in posted)
     assert all(r.keys and r.total is not None for r in posted if r.record.kind == "shipment")
@@ -238,7 +238,7 @@ def test_sync_signature_takes_the_new_options() -> None:
         mapping=env.mapping,
         audit=env.audit,
         clock=env.clock,
-        keep_results=True,
+        results="all",
         chunk_size=100,
     )
     assert job.run((DAY_START, DAY_END)).results

@@ -27,6 +27,8 @@ Example::
     plan = sync.run(window, dry_run=True)  # payloads and reasons, nothing written
     report = sync.replay()            # re-map and re-post failed records, never twice
     recon = sync.reconcile(window)    # rows with reason codes; recon.to_csv("close.csv")
+    # A backfill in flat memory: keep only failures and skips, count the rest.
+    big = ShipmentSync(..., results="problems").run(quarter)
 
 See docs/sync.md (composition, the exactly-once argument, checkpoints, dry run, preflight) and
 docs/reconciliation.md (reason codes, the daily close).
@@ -37,7 +39,15 @@ from ._flow import Call, Fanout, arun_flow, run_flow
 from ._inventory import AsyncInventorySync, InventorySync, InventorySyncSummary
 from ._preflight import PreflightError, PreflightProblem, PreflightReport
 from ._reconcile import ReasonCode, ReconciliationReport, ReconciliationRow, WarehouseDayTotal
-from ._results import Outcome, Progress, ProgressCallback, RecordResult, RunSummary
+from ._results import (
+    Outcome,
+    Progress,
+    ProgressCallback,
+    RecordResult,
+    ResultCallback,
+    ResultsPolicy,
+    RunSummary,
+)
 from ._shipments import (
     AsyncShipmentReplayTarget,
     AsyncShipmentSync,
@@ -70,6 +80,8 @@ __all__ = [
     "ReconciliationReport",
     "ReconciliationRow",
     "RecordResult",
+    "ResultCallback",
+    "ResultsPolicy",
     "RunSummary",
     "ShipmentReplayTarget",
     "ShipmentSync",

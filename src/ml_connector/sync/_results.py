@@ -1,11 +1,15 @@
-"""What a sync run reports: one result per record, progress counts, a frozen run summary."""
+"""What a sync run reports: one result per record, progress counts, a frozen run summary.
+
+A run counts every outcome (and every skip reason) as it decides it, so the summary's counts
+are right whatever it keeps of the results themselves: see :data:`ResultsPolicy`.
+"""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 import attrs
 
@@ -16,6 +20,8 @@ __all__ = [
     "Progress",
     "ProgressCallback",
     "RecordResult",
+    "ResultCallback",
+    "ResultsPolicy",
     "RunSummary",
 ]
 
@@ -103,6 +109,37 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 """Called with the counts so far; must not raise (a CLI renders it as a progress bar)."""
 
+ResultCallback = Callable[[RecordResult], None]
+"""Called with every record's full result as soon as it is decided (and, outside dry runs,
+written to the audit trail), whatever the results policy keeps. An exception it raises stops
+the run; what was recorded stays recorded, so the next run carries on where it stopped."""
+
+ResultsPolicy = Literal["all", "slim", "problems"]
+"""What :attr:`RunSummary.results` keeps of a run's records; the counts are always complete.
+
+- ``"all"``: every result in full, with its Oracle payloads and mapping explanation (dry runs
+  always keep this).
+- ``"slim"`` (the default): every result; posted and already-posted ones without payloads and
+  explanation (those are in the audit trail). About 1.3 KB a record: memory grows with the
+  window.
+- ``"problems"``: only failed and skipped records, in full; posted and already-posted ones are
+  only counted. Memory stays flat however large the window (the way to run a backfill).
+"""
+
+RESULTS_POLICIES: tuple[str, ...] = get_args(ResultsPolicy)
+"""The values a :data:`ResultsPolicy` takes."""
+
+
+def retain(result: RecordResult, policy: ResultsPolicy) -> RecordResult | None:
+    """What ``policy`` keeps of ``result`` in a run summary (``None``: only counted)."""
+    if policy == "all" or result.outcome not in (Outcome.POSTED, Outcome.ALREADY_POSTED):
+        return result
+    if policy == "problems":
+        return None
+    # The payloads are in the audit trail; holding them for every posted record is what made
+    # a run's memory grow with its window.
+    return attrs.evolve(result, payload=None, explanation=())
+
 
 @attrs.frozen
 class RunSummary:
@@ -117,7 +154,12 @@ class RunSummary:
         finished_at: When it finished.
         fetched: Records fetched from ShipStation.
         orders_fetched: Orders fetched (list prefill plus single gets).
-        results: One result per record, in processing order.
+        results: The results the job's results policy kept, in processing order (every record
+            under ``"all"`` and ``"slim"``; failed and skipped ones under ``"problems"``).
+        counts: Records per outcome, every record of the run counted (whatever was kept).
+        skip_reasons: Records skipped by this run per reason, most frequent first (records
+            found skipped in the audit trail count in :attr:`skipped` only).
+        results_policy: What :attr:`results` keeps (see :data:`ResultsPolicy`).
         watermark: The checkpoint watermark saved after the run (incremental runs).
     """
 
@@ -130,11 +172,19 @@ class RunSummary:
     fetched: int
     orders_fetched: int
     results: tuple[RecordResult, ...]
+    counts: Mapping[Outcome, int] = attrs.field(converter=dict)
+    skip_reasons: Mapping[str, int] = attrs.field(converter=dict)
+    results_policy: ResultsPolicy
     watermark: datetime | None = None
 
     def count(self, outcome: Outcome) -> int:
-        """How many records ended with ``outcome``."""
-        return sum(1 for result in self.results if result.outcome is outcome)
+        """How many records ended with ``outcome`` (kept in :attr:`results` or not)."""
+        return self.counts.get(outcome, 0)
+
+    @property
+    def records(self) -> int:
+        """Records with an outcome in this run."""
+        return sum(self.counts.values())
 
     @property
     def posted(self) -> int:
@@ -167,7 +217,7 @@ class RunSummary:
         return self.failed == 0
 
     def failures(self) -> tuple[RecordResult, ...]:
-        """The failed records."""
+        """The failed records, in full (every results policy keeps them)."""
         return tuple(r for r in self.results if r.outcome is Outcome.FAILED)
 
     def describe(self) -> str:

@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict, deque
+from array import array
+from bisect import bisect_left
+from collections import Counter, OrderedDict, deque
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -96,7 +98,17 @@ from ._labels import (
 from ._preflight import PreflightError, PreflightReport, preflight_flow
 from ._reconcile import ReconciliationReport, reconcile_flow
 from ._replay import ReplayCore
-from ._results import Outcome, Progress, ProgressCallback, RecordResult, RunSummary
+from ._results import (
+    RESULTS_POLICIES,
+    Outcome,
+    Progress,
+    ProgressCallback,
+    RecordResult,
+    ResultCallback,
+    ResultsPolicy,
+    RunSummary,
+    retain,
+)
 
 __all__ = [
     "AsyncShipmentReplayTarget",
@@ -214,30 +226,77 @@ def _refs(label: Label) -> list[RecordRef]:
     return [label.ref, label.void_ref] if label.voided else [label.ref]
 
 
-class _Run:
-    """What a run keeps across chunks: results (posted ones slimmed) and the labels seen."""
+class _IdSet:
+    """A set of label ids in 8 bytes each: a sorted array, and a small set merged into it.
 
-    def __init__(self, *, keep: bool) -> None:
-        self.keep = keep
+    A Python set of ints costs about 60 bytes an id; a run remembers every label id it
+    processed, so over a large window that was a part of its memory that grew.
+    """
+
+    MERGE = 4_096
+
+    def __init__(self) -> None:
+        self._sorted = array("q")
+        self._recent: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self._sorted) + len(self._recent)
+
+    def __contains__(self, value: int) -> bool:
+        if value in self._recent:
+            return True
+        at = bisect_left(self._sorted, value)
+        return at < len(self._sorted) and self._sorted[at] == value
+
+    def add(self, value: int) -> None:
+        if value in self:
+            return
+        self._recent.add(value)
+        if len(self._recent) >= self.MERGE:
+            self._sorted = array("q", sorted((*self._sorted, *self._recent)))
+            self._recent = set()
+
+
+class _Run:
+    """What a run keeps across chunks: outcome counts, the results its policy retains, and
+    the ids of the labels seen."""
+
+    def __init__(self, *, policy: ResultsPolicy, on_result: ResultCallback | None) -> None:
+        self.policy = policy
+        self.on_result = on_result
         self.results: list[RecordResult] = []
+        self.counts: Counter[Outcome] = Counter()
+        self.reasons: Counter[str] = Counter()
         self.total = 0
         # Ids only, per kind: a label listed twice (created and voided in the window, or a
         # page shifted by new records) is processed once.
-        self._seen: dict[str, set[int]] = {}
+        self._seen: dict[str, _IdSet] = {}
 
     def first_time(self, label: Label) -> bool:
-        seen = self._seen.setdefault(label.kind, set())
+        seen = self._seen.setdefault(label.kind, _IdSet())
         if label.id in seen:
             return False
         seen.add(label.id)
         return True
 
     def add(self, result: RecordResult) -> None:
-        if not self.keep and result.outcome in (Outcome.POSTED, Outcome.ALREADY_POSTED):
-            # The payloads are in the audit trail; holding them for every posted record is
-            # what made a run's memory grow with its window.
-            result = attrs.evolve(result, payload=None, explanation=())
-        self.results.append(result)
+        self.counts[result.outcome] += 1
+        if result.outcome is Outcome.SKIPPED and result.reason is not None:
+            self.reasons[result.reason] += 1
+        if self.on_result is not None:
+            self.on_result(result)
+        kept = retain(result, self.policy)
+        if kept is not None:
+            self.results.append(kept)
+
+    def summary_fields(self) -> dict[str, Any]:
+        """The summary's results and counts."""
+        return {
+            "results": tuple(self.results),
+            "counts": dict(self.counts),
+            "skip_reasons": dict(self.reasons.most_common()),
+            "results_policy": self.policy,
+        }
 
 
 def _order_of(item: Shipment | Fulfillment) -> int:
@@ -400,14 +459,20 @@ class _ShipmentCore:
         fulfillment_keys: PostingKeyFormats | None,
         preflight: bool,
         progress: ProgressCallback | None,
-        keep_results: bool = False,
+        results: ResultsPolicy = "slim",
+        on_result: ResultCallback | None = None,
         chunk_size: int = CHUNK,
     ) -> None:
         if overlap < timedelta(0):
             raise ConfigurationError("must not be negative", setting="overlap")
         if chunk_size < 1:
             raise ConfigurationError("must be at least 1", setting="chunk_size")
-        self.keep_results = keep_results
+        if results not in RESULTS_POLICIES:
+            raise ConfigurationError(
+                f"{results!r} is not one of {', '.join(RESULTS_POLICIES)}", setting="results"
+            )
+        self.results_policy: ResultsPolicy = results
+        self.on_result = on_result
         self.chunk_size = chunk_size
         self.order_cache = max(ORDER_CACHE, 2 * chunk_size)
         self.oracle = oracle
@@ -522,7 +587,7 @@ class _ShipmentCore:
         started = self.clock.now()
         counter = _Counter(self.progress)
         yield from self._ensure_preflight(dry_run)
-        run = _Run(keep=dry_run or self.keep_results)
+        run = self._new_run(dry_run)
         stream = _WindowLabels(window, self.chunk_size)
         orders = _OrderCache(window, self.order_cache, self.chunk_size)
         labels = yield from stream.next_flow()
@@ -552,8 +617,12 @@ class _ShipmentCore:
             finished_at=self.clock.now(),
             fetched=stream.fetched,
             orders_fetched=orders.fetched,
-            results=tuple(run.results),
+            **run.summary_fields(),
         )
+
+    def _new_run(self, dry_run: bool) -> _Run:
+        # A dry run is a plan to read: it keeps every payload and explanation.
+        return _Run(policy="all" if dry_run else self.results_policy, on_result=self.on_result)
 
     def incremental_window(self, initial_start: datetime | None) -> SyncWindow:
         """The next window: from the checkpoint minus the overlap to now."""
@@ -594,6 +663,9 @@ class _ShipmentCore:
             fetched=0,
             orders_fetched=0,
             results=(),
+            counts={},
+            skip_reasons={},
+            results_policy="all" if dry_run else self.results_policy,
         )
         if self.audit.events(record=ref):
             # The same pointer delivered again (ShipStation retries): nothing new to do.
@@ -604,7 +676,7 @@ class _ShipmentCore:
         fulfillments = [r for r in records if isinstance(r, Fulfillment)]
         labels = labels_from(shipments, fulfillments)
         counter.update(fetched=len(records))
-        run = _Run(keep=dry_run or self.keep_results)
+        run = self._new_run(dry_run)
         orders = _OrderCache(None, self.order_cache)
         yield from self._process_flow(
             labels, None, dry_run=dry_run, counter=counter, run=run, orders=orders
@@ -628,7 +700,7 @@ class _ShipmentCore:
             finished_at=self.clock.now(),
             fetched=len(records),
             orders_fetched=orders.fetched,
-            results=tuple(run.results),
+            **run.summary_fields(),
         )
 
     # -- processing ------------------------------------------------------------------------------
@@ -1082,10 +1154,14 @@ class ShipmentSync:
         fulfillment_keys: Posting-key formats for fulfillments (default: ``SF...``).
         preflight: Validate accounts and customers against Oracle before the first post.
         progress: Called with :class:`Progress` counts as the run goes.
-        keep_results: Keep the Oracle payloads and mapping explanations of posted and
-            already-posted records in :attr:`RunSummary.results` (dry runs always keep them;
-            failures and skips are always kept in full). Off by default so that a run's memory
-            does not grow with its window: the payloads are in the audit trail.
+        results: What :attr:`RunSummary.results` keeps (the counts are always complete):
+            ``"all"`` (every result with its payloads and explanation), ``"slim"`` (every
+            result; posted and already-posted ones without payloads, which are in the audit
+            trail) or ``"problems"`` (only failed and skipped records, in full; memory stays
+            flat however large the window). Dry runs always keep everything.
+        on_result: Called with every record's full result as soon as it is decided (stream
+            them to a file or a queue instead of keeping them); an exception it raises stops
+            the run (what was recorded stays recorded).
         chunk_size: Labels processed at a time (fetched, planned, posted and recorded before
             the next are read); memory grows with it, not with the window.
     """
@@ -1106,7 +1182,8 @@ class ShipmentSync:
         fulfillment_keys: PostingKeyFormats | None = None,
         preflight: bool = True,
         progress: ProgressCallback | None = None,
-        keep_results: bool = False,
+        results: ResultsPolicy = "slim",
+        on_result: ResultCallback | None = None,
         chunk_size: int = CHUNK,
     ) -> None:
         self._core = _ShipmentCore(
@@ -1122,7 +1199,8 @@ class ShipmentSync:
             fulfillment_keys=fulfillment_keys,
             preflight=preflight,
             progress=progress,
-            keep_results=keep_results,
+            results=results,
+            on_result=on_result,
             chunk_size=chunk_size,
         )
         self._clients = {"shipstation": shipstation, "oracle": oracle}
@@ -1220,7 +1298,8 @@ class AsyncShipmentSync:
         fulfillment_keys: PostingKeyFormats | None = None,
         preflight: bool = True,
         progress: ProgressCallback | None = None,
-        keep_results: bool = False,
+        results: ResultsPolicy = "slim",
+        on_result: ResultCallback | None = None,
         chunk_size: int = CHUNK,
         concurrency: int = 8,
     ) -> None:
@@ -1239,7 +1318,8 @@ class AsyncShipmentSync:
             fulfillment_keys=fulfillment_keys,
             preflight=preflight,
             progress=progress,
-            keep_results=keep_results,
+            results=results,
+            on_result=on_result,
             chunk_size=chunk_size,
         )
         self._clients = {"shipstation": shipstation, "oracle": oracle}
