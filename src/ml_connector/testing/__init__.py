@@ -10,12 +10,14 @@ loop offline, in milliseconds:
   token expiry, slow responses, responses lost after the server committed).
 - :func:`generate_day` produces a reproducible, realistic day of orders and shipments with the
   Oracle setup that matches it.
-- :class:`VirtualClock` makes simulated latency and rate windows cost no real time.
+- :class:`VirtualClock` makes simulated latency and rate windows cost no real time;
+  :class:`LoopClock` does the same for asyncio code, where concurrent waits overlap.
 """
 
 from ._clock import VirtualClock
 from ._faults import FaultKind, FaultPlan, Faults
 from ._generator import BAD_SKU, GeneratedDay, OrderBundle, generate_day
+from ._loopclock import LoopClock
 from ._oracle import OracleFusionSimulator
 from ._shipstation import (
     WEBHOOK_RESOURCE_TYPES,
@@ -31,6 +33,7 @@ __all__ = [
     "FaultPlan",
     "Faults",
     "GeneratedDay",
+    "LoopClock",
     "OracleFusionSimulator",
     "OrderBundle",
     "ShipStationData",
