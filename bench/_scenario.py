@@ -3,24 +3,36 @@
 The mapping configuration is the one ``ml-connector demo`` writes for a generated day
 (:func:`ml_connector._demo.demo_mapping_toml`), so every shipment the generator makes can be
 mapped and the Oracle simulator accepts every account combination the mapping composes.
+
+A sync run (:func:`run_sync`) keeps the simulators out of the sync's process, as the real
+APIs are: a child process generates the day and hosts ``ShipStationSimulator`` and
+``OracleFusionSimulator`` (with no latency of their own); the sync's clients send through
+:class:`PipeTransport`, which forwards each request (method, URL, headers, body, and the sync's
+virtual time, which the child's clock is set to first) over a ``multiprocessing`` pipe and
+applies the simulated latency on the sync's own clock. So rate windows, token expiry and
+overlapping latency behave as with in-process simulators, and the sync process's peak RSS is
+the sync's alone.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+import multiprocessing
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
+import httpx
 
 from ml_connector import Secret
 from ml_connector._demo import demo_mapping_toml
@@ -37,9 +49,10 @@ from ml_connector.shipstation import (
     ShipStationV1Client,
     ShipStationV1Settings,
 )
-from ml_connector.sync import AsyncShipmentSync, RunSummary, ShipmentSync
+from ml_connector.sync import AsyncShipmentSync, ResultsPolicy, RunSummary, ShipmentSync
 from ml_connector.testing import (
     GeneratedDay,
+    LoopClock,
     OracleFusionSimulator,
     ShipStationSimulator,
     VirtualClock,
@@ -49,6 +62,8 @@ from ml_connector.testing import (
 START = datetime(2026, 1, 15, 8, tzinfo=UTC)  # midnight Pacific on the generated day
 NOW = datetime(2026, 1, 17, 12, tzinfo=UTC)
 V1 = ShipStationV1Settings(api_key="sim-key", api_secret="sim-secret")
+RESULTS: ResultsPolicy = "problems"
+"""The sync's results policy in the benchmarks: failures and skips kept, the rest counted."""
 
 
 def mapping_for(day: GeneratedDay) -> MappingConfig:
@@ -66,60 +81,18 @@ def directory_for(day: GeneratedDay) -> CustomerDirectory:
     return CustomerDirectory.build((), emails=emails)
 
 
-def oracle_settings(oracle: OracleFusionSimulator) -> OracleFusionSettings:
+def oracle_settings(pod_url: str, identity_url: str) -> OracleFusionSettings:
+    """Settings for the Oracle simulator at ``pod_url`` with its identity domain."""
     return OracleFusionSettings(
-        pod_url=oracle.pod_url,
+        pod_url=pod_url,
         auth=OAuthClientCredentials(
-            token_url=oracle.identity_url + "/oauth2/v1/token",
+            token_url=identity_url + "/oauth2/v1/token",
             client_id="sim-client",
             client_secret=Secret("sim-client-secret"),
             scope="urn:opc:resource:consumer::all",
         ),
         party_email_resources=("hubPersons",),
     )
-
-
-class LoopClock:
-    """Virtual time that models concurrency: the asyncio loop's own clock, advanced when idle.
-
-    :class:`~ml_connector.testing.VirtualClock` adds every sleep to one shared time, so eight
-    concurrent 50 ms waits cost 400 ms: right for a blocking client, wrong for overlapping
-    async requests. Here ``async_sleep`` is a real ``asyncio.sleep`` on a loop whose time is
-    virtual and jumps to the next timer whenever every task is waiting (the technique of
-    aiotools' ``VirtualClock``), so overlapping waits overlap. Blocking ``sleep`` just adds.
-    """
-
-    def __init__(self, start: datetime) -> None:
-        self._start = start
-        self._elapsed = 0.0
-
-    def monotonic(self) -> float:
-        return self._elapsed
-
-    def now(self) -> datetime:
-        return self._start + timedelta(seconds=self._elapsed)
-
-    def sleep(self, seconds: float) -> None:
-        self._elapsed += max(0.0, seconds)
-
-    async def async_sleep(self, seconds: float) -> None:
-        await asyncio.sleep(max(0.0, seconds))
-
-    def new_loop(self) -> asyncio.AbstractEventLoop:
-        """An event loop whose ``time()`` is this clock and which never waits for real."""
-        loop = asyncio.new_event_loop()
-        selector: Any = loop._selector  # type: ignore[attr-defined]
-        real_select = selector.select
-
-        def select(timeout: float | None = None) -> Any:
-            # Nothing is ready before ``timeout``: jump there instead of waiting.
-            if timeout is not None and timeout > 0:
-                self._elapsed += timeout
-            return real_select(0)
-
-        selector.select = select
-        loop.time = self.monotonic  # type: ignore[method-assign]
-        return loop
 
 
 @attrs.define
@@ -139,7 +112,12 @@ class SyncRun:
     latency: float
     concurrency: int
     rss_setup_kb: int = 0
+    """Peak RSS of the sync's process before the run (clients built, nothing synced)."""
     rss_peak_kb: int = 0
+    """Peak RSS of the sync's process after the run."""
+    rss_simulators_kb: int = 0
+    """Peak RSS of the simulators' process (the generated day, every posted document)."""
+    results_policy: str = RESULTS
 
     def to_json(self) -> str:
         data = attrs.asdict(self)
@@ -168,6 +146,129 @@ def _kind(method: str, url: str) -> str:
     return f"{method} {tail}"
 
 
+# -- the simulators' process ----------------------------------------------------------------
+
+
+@attrs.frozen
+class _Ready:
+    """What the simulators' process sends once the day is loaded."""
+
+    mapping_toml: str
+    shipments: int
+    pod_url: str
+    identity_url: str
+
+
+def _serve(conn: Connection, orders: int, seed: int, unmatched_email_rate: float) -> None:
+    """The simulators' process: load the day, then answer requests until told to finish."""
+    logging.disable(logging.WARNING)
+    clock = VirtualClock(NOW)
+    day = generate_day(seed, orders=orders, warehouses=2, unmatched_email_rate=unmatched_email_rate)
+    shipstation = ShipStationSimulator(clock=clock)
+    shipstation.load(day)
+    oracle = OracleFusionSimulator(clock=clock)
+    oracle.load(day)
+    routes = {
+        urlsplit(oracle.pod_url).hostname: oracle.transport(),
+        urlsplit(oracle.identity_url).hostname: oracle.transport(),
+    }
+    ss_transport = shipstation.transport()
+    conn.send(
+        _Ready(
+            demo_mapping_toml(day), day.stats()["shipments"], oracle.pod_url, oracle.identity_url
+        )
+    )
+    while True:
+        message = conn.recv()
+        if message[0] == "finish":
+            break
+        _, at, method, url, headers, content, extensions = message
+        # The sync's time first: rate windows and token expiry run on it.
+        clock.advance(max(0.0, at - clock.monotonic()))
+        request = httpx.Request(
+            method, url, headers=headers, content=content, extensions=extensions
+        )
+        transport = routes.get(request.url.host, ss_transport)
+        before = clock.monotonic()
+        try:
+            response = transport.handle_request(request)
+        except httpx.TransportError as exc:  # injected faults: the sync sees the same error
+            conn.send(("error", type(exc).__name__, str(exc), clock.monotonic() - before))
+            continue
+        body = response.read()
+        delay = clock.monotonic() - before  # a fault's extra delay (no latency here)
+        conn.send(("response", response.status_code, response.headers.multi_items(), body, delay))
+    conn.send(
+        {
+            "shipstation_requests": Counter(_kind(m, u) for m, u in shipstation.v1.requests),
+            "oracle_requests": Counter(_kind(m, u) for m, u in oracle.requests),
+            "documents": len(oracle.invoices())
+            + len(oracle.credit_memos())
+            + len(oracle.inventory_transactions()),
+            "rss_kb": _peak_rss_kb(),
+        }
+    )
+    conn.close()
+
+
+# -- the sync's process ------------------------------------------------------------------------
+
+
+class PipeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Sends each request to the simulators' process; the simulated latency is spent here,
+    on the sync's clock (overlapping on a :class:`~ml_connector.testing.LoopClock`).
+
+    Requests are answered one at a time, so concurrent tasks never interleave on the pipe.
+    """
+
+    def __init__(self, conn: Connection, clock: Any, latency: float) -> None:
+        self._conn = conn
+        self._clock = clock
+        self._latency = latency
+
+    def _exchange(self, request: httpx.Request) -> tuple[float, Any]:
+        timeout = request.extensions.get("timeout")
+        self._conn.send(
+            (
+                "request",
+                self._clock.monotonic(),
+                request.method,
+                str(request.url),
+                request.headers.multi_items(),
+                request.content,
+                {"timeout": timeout} if timeout is not None else {},
+            )
+        )
+        reply = self._conn.recv()
+        return self._latency + reply[-1], reply
+
+    @staticmethod
+    def _deliver(request: httpx.Request, reply: Any) -> httpx.Response:
+        if reply[0] == "error":
+            error = getattr(httpx, reply[1], httpx.TransportError)
+            raise error(reply[2], request=request)
+        _, status, headers, body, _delay = reply
+        return httpx.Response(status, headers=headers, content=body, request=request)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        delay, reply = self._exchange(request)
+        self._clock.sleep(delay)
+        return self._deliver(request, reply)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        delay, reply = self._exchange(request)
+        await self._clock.async_sleep(delay)
+        return self._deliver(request, reply)
+
+    def close(self) -> None:
+        """The pipe belongs to :func:`run_sync`."""
+
+    async def aclose(self) -> None:
+        """The pipe belongs to :func:`run_sync`."""
+
+
 def run_sync(
     orders: int,
     *,
@@ -177,77 +278,87 @@ def run_sync(
     concurrency: int = 8,
     unmatched_email_rate: float = 0.1,
 ) -> SyncRun:
-    """Generate a day of ``orders`` orders, load the simulators and sync the whole day once."""
-    clock: VirtualClock | LoopClock = LoopClock(NOW) if use_async else VirtualClock(NOW)
-    folder = tempfile.TemporaryDirectory()
-    audit = SqliteAuditSink(Path(folder.name) / "audit.db")
-    day = generate_day(seed, orders=orders, warehouses=2, unmatched_email_rate=unmatched_email_rate)
-    shipstation = ShipStationSimulator(clock=clock, v1_options={"latency": latency})
-    shipstation.load(day)
-    oracle = OracleFusionSimulator(clock=clock, latency=latency)
-    oracle.load(day)
-    mapping = mapping_for(day)
-    window = (START, NOW)
-    rss_setup = _peak_rss_kb()
-    started = time.perf_counter()
-    if use_async:
+    """Sync a generated day of ``orders`` orders once, the simulators in a child process."""
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing shared
+    conn, child_conn = context.Pipe()
+    child = context.Process(
+        target=_serve, args=(child_conn, orders, seed, unmatched_email_rate), daemon=True
+    )
+    child.start()
+    child_conn.close()
+    try:
+        ready: _Ready = conn.recv()
+        clock: VirtualClock | LoopClock = LoopClock(NOW) if use_async else VirtualClock(NOW)
+        transport = PipeTransport(conn, clock, latency)
+        settings = oracle_settings(ready.pod_url, ready.identity_url)
+        mapping = MappingConfig.from_toml(ready.mapping_toml)
+        folder = tempfile.TemporaryDirectory()
+        audit = SqliteAuditSink(Path(folder.name) / "audit.db")
+        window = (START, NOW)
+        if use_async:
+            assert isinstance(clock, LoopClock)
 
-        async def main() -> RunSummary:
-            async with (
-                AsyncShipStationV1Client(
-                    V1, transport=shipstation.async_transport(), clock=clock
-                ) as ss,
-                AsyncOracleFusionClient(
-                    oracle_settings(oracle), transport=oracle.async_transport(), clock=clock
-                ) as client,
+            async def main() -> RunSummary:
+                async with (
+                    AsyncShipStationV1Client(V1, transport=transport, clock=clock) as ss,
+                    AsyncOracleFusionClient(settings, transport=transport, clock=clock) as client,
+                ):
+                    job = AsyncShipmentSync(
+                        shipstation=ss,
+                        oracle=client,
+                        mapping=mapping,
+                        audit=audit,
+                        clock=clock,
+                        concurrency=concurrency,
+                        results=RESULTS,
+                    )
+                    return await job.run(window)
+
+            rss_setup = _peak_rss_kb()
+            started = time.perf_counter()
+            summary = clock.run(main())
+        else:
+            with (
+                ShipStationV1Client(V1, transport=transport, clock=clock) as ss,
+                OracleFusionClient(settings, transport=transport, clock=clock) as client,
             ):
-                job = AsyncShipmentSync(
+                job = ShipmentSync(
                     shipstation=ss,
                     oracle=client,
                     mapping=mapping,
                     audit=audit,
                     clock=clock,
-                    concurrency=concurrency,
+                    results=RESULTS,
                 )
-                return await job.run(window)
-
-        assert isinstance(clock, LoopClock)
-        loop = clock.new_loop()
-        try:
-            summary = loop.run_until_complete(main())
-        finally:
-            loop.close()
-    else:
-        with (
-            ShipStationV1Client(V1, transport=shipstation.transport(), clock=clock) as ss,
-            OracleFusionClient(
-                oracle_settings(oracle), transport=oracle.transport(), clock=clock
-            ) as client,
-        ):
-            job = ShipmentSync(
-                shipstation=ss, oracle=client, mapping=mapping, audit=audit, clock=clock
-            )
-            summary = job.run(window)
-    real = time.perf_counter() - started
-    audit.close()
-    folder.cleanup()
+                rss_setup = _peak_rss_kb()
+                started = time.perf_counter()
+                summary = job.run(window)
+        real = time.perf_counter() - started
+        rss_peak = _peak_rss_kb()
+        audit.close()
+        folder.cleanup()
+        conn.send(("finish",))
+        served: dict[str, Any] = conn.recv()
+    finally:
+        conn.close()
+        child.join(timeout=30)
     return SyncRun(
         orders=orders,
-        shipments=day.stats()["shipments"],
+        shipments=ready.shipments,
         summary=summary.describe(),
         posted=summary.posted,
         failed=summary.failed,
-        shipstation_requests=Counter(_kind(m, u) for m, u in shipstation.v1.requests),
-        oracle_requests=Counter(_kind(m, u) for m, u in oracle.requests),
-        documents=len(oracle.invoices())
-        + len(oracle.credit_memos())
-        + len(oracle.inventory_transactions()),
+        shipstation_requests=Counter(served["shipstation_requests"]),
+        oracle_requests=Counter(served["oracle_requests"]),
+        documents=served["documents"],
         simulated_seconds=clock.monotonic(),
         real_seconds=real,
         latency=latency,
         concurrency=concurrency if use_async else 1,
         rss_setup_kb=rss_setup,
-        rss_peak_kb=_peak_rss_kb(),
+        rss_peak_kb=rss_peak,
+        rss_simulators_kb=served["rss_kb"],
+        results_policy=summary.results_policy,
     )
 
 
@@ -278,6 +389,14 @@ def cached_run(orders: int) -> SyncRun:
     return _RUNS[orders]
 
 
-if __name__ == "__main__":
+def main(argv: list[str]) -> None:
+    """``python -m bench._scenario N``: one run of ``N`` orders, as JSON on the last line."""
     logging.disable(logging.WARNING)  # retries are expected and counted, not printed
-    print(run_sync(int(sys.argv[1]), latency=LATENCY, use_async=True).to_json())
+    print(run_sync(int(argv[0]), latency=LATENCY, use_async=True).to_json())
+
+
+if __name__ == "__main__":
+    # Through the package's name, so the simulators' process (spawned) finds ``_serve``.
+    from bench import _scenario
+
+    _scenario.main(sys.argv[1:])

@@ -1,9 +1,10 @@
 """API calls: how many requests a sync of N shipments makes, against the minimum and a
 one-call-per-record baseline.
 
-A generated day of N orders is synced once on the simulators (no faults). ShipStation: the
-shipment list is read 500 a page, so ``ceil(N/500)`` calls is the floor; orders are read by
-list as well, and only orders with several labels need a look-up of their other labels.
+A generated day of N orders is synced once on the simulators (no faults; they run in a process
+of their own and count every request they answer). ShipStation: the shipment list is read 500
+a page, so ``ceil(N/500)`` calls is the floor; orders are read by list as well, and only
+orders with several labels need a look-up of their other labels.
 Oracle: every document (invoice, credit memo, inventory line) is looked up by its posting key
 before it is created (find-before-create, the exactly-once guard) and created in batches.
 Baselines, computed from the same run's records: one ShipStation call per shipment and per

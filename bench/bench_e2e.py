@@ -3,9 +3,11 @@
 The async job (``AsyncShipmentSync``, 8 requests in flight) syncs a generated day of 10,000
 orders from the ShipStation V1 simulator (40 requests a minute, enforced) into the Oracle
 simulator, every response taking 50 ms. Time is virtual but models concurrency (see
-``LoopClock``). The lower bound uses the requests the run actually made (the API-calls table
-shows how close those are to the minimum): ShipStation's cannot go faster than 40 a minute,
-and Oracle's cannot take less than their latency divided by the requests in flight.
+:class:`ml_connector.testing.LoopClock`). The simulators answer from a process of their own;
+the 50 ms are spent in the sync's process, on its clock (see ``bench/_scenario.py``). The
+lower bound uses the requests the run actually made (the API-calls table shows how close those
+are to the minimum): ShipStation's cannot go faster than 40 a minute, and Oracle's cannot take
+less than their latency divided by the requests in flight.
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ def run(quick: bool) -> Result:
         notes=(
             f"{r.summary}.",
             f"{LATENCY * 1000:.0f} ms per response on both simulators; ShipStation V1 limited to "
-            "40 requests per 60-second window; Oracle unlimited; no faults.",
+            "40 requests per 60-second window; Oracle unlimited; no faults. The simulators run "
+            "in a process of their own (real time includes the pipe between the two).",
             "Failed records are the generator's unmatched web customers (10% by design) and "
             "its bad SKU: they are recorded for replay after the customers are aligned.",
         ),
