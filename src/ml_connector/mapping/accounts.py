@@ -136,28 +136,67 @@ def account_for(
     """
     # A configuration is frozen, so a combination it composed once is the same every time.
     known = (
-        _composed(config)
+        _tables(config)
         if type(warehouse_id) is str and (store_id is None or type(store_id) is str)
         else None
     )
     if known is not None:
-        combination = known.get((purpose, warehouse_id, store_id))
+        combination = known.single.get((purpose, warehouse_id, store_id))
         if combination is not None:
             return combination
     combination = _compose(config, purpose, warehouse_id, store_id, record)
     if known is not None:
-        known[(purpose, warehouse_id, store_id)] = combination
+        known.single[(purpose, warehouse_id, store_id)] = combination
     return combination
 
 
-_Composed = dict[tuple[AccountPurpose, str, "str | None"], str]
+def _accounts_for(
+    config: MappingConfig,
+    purposes: tuple[AccountPurpose, ...],
+    warehouse_id: str,
+    store_id: str | None = None,
+    *,
+    record: str | None = None,
+) -> tuple[str, ...]:
+    """:func:`account_for` of each of ``purposes``, in order, looked up together (cached).
+
+    Raises:
+        MappingError: as :func:`account_for` raises for the first purpose that fails.
+    """
+    known = (
+        _tables(config)
+        if type(warehouse_id) is str and (store_id is None or type(store_id) is str)
+        else None
+    )
+    if known is None:
+        return tuple(
+            account_for(config, p, warehouse_id, store_id, record=record) for p in purposes
+        )
+    key = (purposes, warehouse_id, store_id)
+    combinations = known.bundles.get(key)
+    if combinations is None:
+        combinations = known.bundles[key] = tuple(
+            account_for(config, p, warehouse_id, store_id, record=record) for p in purposes
+        )
+    return combinations
+
+
+class _Tables:
+    """The combinations already composed for one configuration."""
+
+    __slots__ = ("bundles", "single")
+
+    def __init__(self) -> None:
+        self.single: dict[tuple[AccountPurpose, str, str | None], str] = {}
+        self.bundles: dict[tuple[tuple[AccountPurpose, ...], str, str | None], tuple[str, ...]] = {}
+
 
 # id(config) -> (weak reference to the config, its composed combinations). Entries go when
 # their configuration is garbage collected, so a recycled id never sees another's entries.
-_COMPOSED: dict[int, tuple[weakref.ref[MappingConfig], _Composed]] = {}
+_COMPOSED: dict[int, tuple[weakref.ref[MappingConfig], _Tables]] = {}
 
 
-def _composed(config: MappingConfig) -> _Composed | None:
+def _tables(config: MappingConfig) -> _Tables | None:
     """The combinations already composed for ``config`` (None if it cannot be tracked)."""
     key = id(config)
     entry = _COMPOSED.get(key)
@@ -167,9 +206,9 @@ def _composed(config: MappingConfig) -> _Composed | None:
         ref = weakref.ref(config, functools.partial(_forget, key))
     except TypeError:
         return None
-    table: _Composed = {}
-    _COMPOSED[key] = (ref, table)
-    return table
+    tables = _Tables()
+    _COMPOSED[key] = (ref, tables)
+    return tables
 
 
 def _forget(key: int, ref: weakref.ref[MappingConfig]) -> None:

@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from typing import cast
 
 import attrs
 
@@ -68,6 +69,7 @@ class Component(enum.Enum):
 
 
 _COMPONENTS: tuple[Component, ...] = tuple(Component)
+_ZERO = Decimal(0)  # Decimals are immutable: one zero serves every default
 
 
 def _units(value: Decimal | Fraction | int, minor_unit: int) -> Fraction:
@@ -211,6 +213,13 @@ def _allocate(total: Decimal, spread: _Spread, minor_unit: int, field: str) -> t
             raise MappingError(f"nothing to allocate {total} over", field=field)
         return ()
     scaled, weight_sum = spread.scaled()
+    exponent = -minor_unit
+    if not whole_units:
+        # Nothing to split (most orders have no discount): every part is zero.
+        return (Decimal(0).scaleb(exponent),) * len(scaled)
+    if len(scaled) == 1:
+        # One part takes it all (its weight, whatever it is, is the whole weight).
+        return (Decimal(whole_units).scaleb(exponent),)
     magnitude = abs(whole_units)
     floors: list[int] = []
     remainders: list[int] = []
@@ -226,7 +235,6 @@ def _allocate(total: Decimal, spread: _Spread, minor_unit: int, field: str) -> t
             floors[index] += 1
     if whole_units < 0:
         floors = [-f for f in floors]
-    exponent = -minor_unit
     return tuple([Decimal(f).scaleb(exponent) for f in floors])
 
 
@@ -293,14 +301,20 @@ def _own_amounts(
     given: Sequence[Decimal | None], total: Decimal, minor_unit: int
 ) -> tuple[Decimal, ...] | None:
     """The items' own amounts when all are present, exact to the minor unit and add up."""
-    if not given:
+    if not given or None in given:
         return None
-    present = tuple(v for v in given if v is not None)
-    if len(present) != len(given) or sum(present, Decimal(0)) != total:
+    present = cast("tuple[Decimal, ...]", tuple(given))
+    if sum(present, Decimal(0)) != total:
         return None
     if any(round_to_minor(v, minor_unit) != v for v in present):
         return None
     return present
+
+
+_MERCHANDISE = Component.MERCHANDISE
+_DISCOUNT = Component.DISCOUNT
+_FREIGHT = Component.FREIGHT
+_TAX = Component.TAX
 
 
 def order_basis(
@@ -327,25 +341,50 @@ def order_basis(
             no item to be spread over.
     """
     notes: list[str] = []
-    merchandise = [round_to_minor(item.quantity * item.unit_price, minor_unit) for item in items]
-    for item, amount in zip(items, merchandise, strict=True):
-        exact = item.quantity * item.unit_price
+    exacts: list[Decimal] = []
+    scale = _scale(minor_unit)
+    units: list[int] | None = None
+    if scale is None:
+        merchandise = []
+        for item in items:
+            exact = item.quantity * item.unit_price
+            exacts.append(exact)
+            merchandise.append(round_to_minor(exact, minor_unit))
+    else:
+        # round_to_minor, keeping the whole minor units for the spread below.
+        units = []
+        for item in items:
+            exact = item.quantity * item.unit_price
+            exacts.append(exact)
+            numerator, denominator = _ratio(exact)
+            units.append(_round_ratio(numerator * scale, denominator))
+        exponent = -minor_unit
+        merchandise = [Decimal(unit).scaleb(exponent) for unit in units]
+    for item, exact, amount in zip(items, exacts, merchandise, strict=True):
         if amount != exact:
             notes.append(
                 f"item {item.key}: {item.quantity} x {item.unit_price} = {exact}, "
                 f"rounded to {amount}"
             )
     # Items priced below zero act as discounts: they weigh nothing in the spread.
-    weights: list[Decimal] = [max(amount, Decimal(0)) for amount in merchandise]
-    if sum(weights, Decimal(0)) == 0:
-        weights = [item.quantity for item in items]
+    if units is not None and any(unit > 0 for unit in units):
+        # The weights are the amounts in minor units: the same proportions as the amounts, so
+        # the same split (largest remainders compare the same), without reducing fractions.
+        positive = [unit if unit > 0 else 0 for unit in units]
+        spread = _Spread(positive)
+        spread._negative = False
+        spread._scaled = (positive, sum(positive))
+    else:
+        weights: list[Decimal] = [amount if amount >= 0 else _ZERO for amount in merchandise]
+        if sum(weights, _ZERO) == 0:
+            weights = [item.quantity for item in items]
+        spread = _Spread(weights)
     pools: dict[Component, tuple[Decimal, ...]] = {}
-    spread = _Spread(weights)
     try:
-        for component, total, given in (
-            (Component.TAX, tax, [item.tax for item in items]),
-            (Component.FREIGHT, freight, [item.shipping for item in items]),
-            (Component.DISCOUNT, discount, []),
+        for component, total, given, field in (
+            (_TAX, tax, [item.tax for item in items], "order.tax"),
+            (_FREIGHT, freight, [item.shipping for item in items], "order.freight"),
+            (_DISCOUNT, discount, [], "order.discount"),
         ):
             own = _own_amounts(given, total, minor_unit)
             if own is not None:
@@ -353,9 +392,7 @@ def order_basis(
                 if total:
                     notes.append(f"{component.value} {total} taken from the items' own amounts")
                 continue
-            pools[component] = _allocate(
-                total, spread, minor_unit, field=f"order.{component.value}"
-            )
+            pools[component] = _allocate(total, spread, minor_unit, field=field)
             if total and len(items) > 1:
                 parts = ", ".join(
                     f"{item.key}: {part}"
@@ -364,18 +401,23 @@ def order_basis(
                 notes.append(f"{component.value} {total} spread over items by value ({parts})")
     except MappingError as exc:
         raise MappingError(exc.message, field=exc.field, record=record) from None
+    discounts = pools[_DISCOUNT]
+    freights = pools[_FREIGHT]
+    taxes = pools[_TAX]
     basis = tuple(
-        OrderLineBasis(
-            key=item.key,
-            quantity=item.quantity,
-            amounts={
-                Component.MERCHANDISE: merchandise[i],
-                Component.DISCOUNT: pools[Component.DISCOUNT][i],
-                Component.FREIGHT: pools[Component.FREIGHT][i],
-                Component.TAX: pools[Component.TAX][i],
-            },
-        )
-        for i, item in enumerate(items)
+        [
+            OrderLineBasis(
+                key=item.key,
+                quantity=item.quantity,
+                amounts={
+                    _MERCHANDISE: merchandise[i],
+                    _DISCOUNT: discounts[i],
+                    _FREIGHT: freights[i],
+                    _TAX: taxes[i],
+                },
+            )
+            for i, item in enumerate(items)
+        ]
     )
     return basis, tuple(notes)
 

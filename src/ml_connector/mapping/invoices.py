@@ -48,7 +48,7 @@ from ._shipments import (
     unit_of_measure,
 )
 from ._time import posting_date
-from .accounts import AccountPurpose, account_for
+from .accounts import AccountPurpose, _accounts_for
 from .allocation import (
     _COMPONENTS,
     Component,
@@ -67,6 +67,45 @@ from .plans import ShipmentPlan, Skip, SkipReason
 __all__ = ["map_shipment", "reverse_invoice"]
 
 _ZERO = Decimal(0)  # Decimals are immutable: one zero serves every default
+_ONE = Decimal(1)
+
+# Enum members read once: a class attribute lookup on an Enum goes through a descriptor.
+_MERCHANDISE = Component.MERCHANDISE
+_REVENUE = AccountPurpose.REVENUE
+_RECEIVABLE = AccountPurpose.RECEIVABLE
+# The accounts an invoice uses, looked up together (see accounts._accounts_for).
+_INVOICE_PURPOSES = (
+    AccountPurpose.REVENUE,
+    AccountPurpose.DISCOUNT,
+    AccountPurpose.FREIGHT,
+    AccountPurpose.TAX,
+    AccountPurpose.RECEIVABLE,
+)
+# Discount, freight and tax lines: component, settings attributes, account class, purpose.
+_EXTRA_LINES = (
+    (
+        Component.DISCOUNT,
+        "discount_description",
+        "discount_memo_line",
+        "revenue",
+        AccountPurpose.DISCOUNT,
+    ),
+    (
+        Component.FREIGHT,
+        "freight_description",
+        "freight_memo_line",
+        "freight",
+        AccountPurpose.FREIGHT,
+    ),
+    (Component.TAX, "tax_description", "tax_memo_line", "tax", AccountPurpose.TAX),
+)
+
+
+def _money(value: Decimal | None, field: str, record: str) -> Decimal:
+    """:func:`check_money`, with the common case (a finite Decimal) decided inline."""
+    if type(value) is Decimal and value.is_finite():
+        return value
+    return check_money(value, field=field, record=record)
 
 
 def map_shipment(
@@ -360,81 +399,94 @@ def _build_invoice(
                 field="items.quantity",
                 record=order_record,
             )
-        price = check_money(item.unit_price, field="items.unit_price", record=order_record)
+        price = _money(item.unit_price, "items.unit_price", order_record)
+        item_tax = item.tax_amount
+        item_shipping = item.shipping_amount
         items.append(
             ItemAmounts(
                 key=key,
                 quantity=Decimal(item.quantity),
                 unit_price=price,
                 tax=None
-                if item.tax_amount is None
-                else check_money(item.tax_amount, field="items.tax_amount", record=order_record),
+                if item_tax is None
+                else _money(item_tax, "items.tax_amount", order_record),
                 shipping=None
-                if item.shipping_amount is None
-                else check_money(
-                    item.shipping_amount, field="items.shipping_amount", record=order_record
-                ),
+                if item_shipping is None
+                else _money(item_shipping, "items.shipping_amount", order_record),
             )
         )
-    discount = Decimal(0)
+    discount = _ZERO
     for item in order.items:
         if item.adjustment:
-            price = check_money(item.unit_price, field="items.unit_price", record=order_record)
+            price = _money(item.unit_price, "items.unit_price", order_record)
             discount += round_to_minor(Decimal(item.quantity) * price, minor)
-    tax = check_money(order.tax_amount, field="tax_amount", record=order_record)
-    freight = check_money(order.shipping_amount, field="shipping_amount", record=order_record)
+    tax = _money(order.tax_amount, "tax_amount", order_record)
+    freight = _money(order.shipping_amount, "shipping_amount", order_record)
     basis, basis_notes = order_basis(
         items, tax=tax, freight=freight, discount=discount, minor_unit=minor, record=order_record
     )
-    steps.extend(f"order: {note}" for note in basis_notes)
+    steps.extend([f"order: {note}" for note in basis_notes])
     ledger = _order_ledger(shipment, order, order_shipments, record, keyed, lines)
-    target = next(s for s in ledger if s.shipment_id == shipment.shipment_id)
-    live_before = [
-        s for s in ledger if (s.created_at, s.shipment_id) < (target.created_at, target.shipment_id)
-    ]
-    if live_before:
-        steps.append(
-            "split order: amounts follow the cumulative quantity shipped by the order's labels "
-            f"created before this one ({', '.join(str(s.shipment_id) for s in live_before)})"
-        )
-    shares = shipment_shares(shipment.shipment_id, basis, ledger, minor)
-    steps.extend(f"allocation: {note}" for note in shares.notes)
+    target_id = shipment.shipment_id
+    target = next(s for s in ledger if s.shipment_id == target_id)
+    if len(ledger) > 1:
+        live_before = [
+            s for s in ledger if (s.created_at, s.shipment_id) < (target.created_at, target_id)
+        ]
+        if live_before:
+            steps.append(
+                "split order: amounts follow the cumulative quantity shipped by the order's "
+                "labels created before this one "
+                f"({', '.join(str(s.shipment_id) for s in live_before)})"
+            )
+    shares = shipment_shares(target_id, basis, ledger, minor)
+    steps.extend([f"allocation: {note}" for note in shares.notes])
     if shipment.voided:
-        notes = void_shortfall_notes(shipment.shipment_id, basis, ledger, minor)
-        steps.extend(f"warning: {note}" for note in notes)
+        notes = void_shortfall_notes(target_id, basis, ledger, minor)
+        steps.extend([f"warning: {note}" for note in notes])
     by_key = {line.key: line for line in basis}
 
-    accounts = {
-        purpose: account_for(config, purpose, warehouse.warehouse_id, store_key, record=record)
-        for purpose in (
-            AccountPurpose.REVENUE,
-            AccountPurpose.DISCOUNT,
-            AccountPurpose.FREIGHT,
-            AccountPurpose.TAX,
-            AccountPurpose.RECEIVABLE,
+    accounts = dict(
+        zip(
+            _INVOICE_PURPOSES,
+            _accounts_for(
+                config, _INVOICE_PURPOSES, warehouse.warehouse_id, store_key, record=record
+            ),
+            strict=True,
         )
-    }
+    )
+    revenue_account = accounts[_REVENUE]
+    receivable_account = accounts[_RECEIVABLE]
     classes = settings.account_classes
+    revenue_class = classes["revenue"]
+    item_numbers = settings.item_numbers
+    item_map = config.items.map
+    sales_order = order.order_number
     invoice_lines: list[ReceivablesInvoiceLine] = []
     distributions: list[ReceivablesInvoiceDistribution] = []
     seen: dict[str, Decimal] = {}
     first: dict[str, ShippedLine] = {}
     for line in lines:
-        seen[line.order_key] = seen.get(line.order_key, _ZERO) + line.quantity
-        first.setdefault(line.order_key, line)
+        order_key = line.order_key
+        if order_key in seen:
+            seen[order_key] += line.quantity
+        else:
+            seen[order_key] = _ZERO + line.quantity
+            first[order_key] = line
     component_totals = dict.fromkeys(_COMPONENTS, _ZERO)
+    share_amounts = shares.amounts
+    empty: dict[Component, Decimal] = {}
     for key, quantity in seen.items():
         shipped = first[key]
-        amounts = shares.amounts.get(key, {})
+        amounts = share_amounts.get(key, empty)
         for component in _COMPONENTS:
             component_totals[component] += amounts.get(component, _ZERO)
-        amount = amounts.get(Component.MERCHANDISE, _ZERO)
-        price = check_money(
-            shipped.order_item.unit_price, field="items.unit_price", record=order_record
-        )
-        sku = shipped.item.sku or shipped.order_item.sku
+        amount = amounts.get(_MERCHANDISE, _ZERO)
+        order_item = shipped.order_item
+        price = _money(order_item.unit_price, "items.unit_price", order_record)
+        sku = shipped.item.sku or order_item.sku
         number = len(invoice_lines) + 1
-        description = (shipped.order_item.name or shipped.item.name or sku or key)[:240]
+        description = (order_item.name or shipped.item.name or sku or key)[:240]
         invoice_lines.append(
             ReceivablesInvoiceLine(
                 line_number=number,
@@ -442,17 +494,15 @@ def _build_invoice(
                 quantity=quantity,
                 unit_selling_price=price,
                 amount=amount,
-                item_number=(config.items.map.get(sku, sku) if sku else None)
-                if settings.item_numbers
-                else None,
-                unit_of_measure=unit_of_measure(sku, config) if settings.item_numbers else None,
-                sales_order=order.order_number,
+                item_number=(item_map.get(sku, sku) if sku else None) if item_numbers else None,
+                unit_of_measure=unit_of_measure(sku, config) if item_numbers else None,
+                sales_order=sales_order,
             )
         )
         distributions.append(
             ReceivablesInvoiceDistribution(
-                account_class=classes["revenue"],
-                account_combination=accounts[AccountPurpose.REVENUE],
+                account_class=revenue_class,
+                account_combination=revenue_account,
                 amount=amount,
                 line_number=number,
             )
@@ -461,50 +511,26 @@ def _build_invoice(
         note = (
             f"line {number}: {description}, {quantity} of {ordered} ordered at {price} = {amount}"
         )
-        if quantity * price != amount:
-            note += (
-                f" (quantity x price is {quantity * price}; "
-                "the allocated amount keeps the order exact)"
-            )
+        priced = quantity * price
+        if priced != amount:
+            note += f" (quantity x price is {priced}; the allocated amount keeps the order exact)"
         steps.append(note)
 
-    extra_lines = (
-        (
-            Component.DISCOUNT,
-            settings.discount_description,
-            settings.discount_memo_line,
-            "revenue",
-            AccountPurpose.DISCOUNT,
-        ),
-        (
-            Component.FREIGHT,
-            settings.freight_description,
-            settings.freight_memo_line,
-            "freight",
-            AccountPurpose.FREIGHT,
-        ),
-        (
-            Component.TAX,
-            settings.tax_description,
-            settings.tax_memo_line,
-            "tax",
-            AccountPurpose.TAX,
-        ),
-    )
-    for component, description, memo_line, klass, purpose in extra_lines:
+    for component, description_name, memo_name, klass, purpose in _EXTRA_LINES:
         amount = component_totals[component]
         if amount == 0:
             continue
+        description = getattr(settings, description_name)
         number = len(invoice_lines) + 1
         invoice_lines.append(
             ReceivablesInvoiceLine(
                 line_number=number,
                 description=description,
-                quantity=Decimal(1),
+                quantity=_ONE,
                 unit_selling_price=amount,
                 amount=amount,
-                memo_line=memo_line,
-                sales_order=order.order_number,
+                memo_line=getattr(settings, memo_name),
+                sales_order=sales_order,
             )
         )
         distributions.append(
@@ -518,17 +544,19 @@ def _build_invoice(
         steps.append(
             f"line {number}: {description} {amount} (share of the order's {component.value})"
         )
-    total = sum((line.amount for line in invoice_lines), Decimal(0))
+    total = _ZERO
+    for invoice_line in invoice_lines:
+        total += invoice_line.amount
     distributions.append(
         ReceivablesInvoiceDistribution(
             account_class=classes["receivable"],
-            account_combination=accounts[AccountPurpose.RECEIVABLE],
+            account_combination=receivable_account,
             amount=total,
         )
     )
     steps.append(
-        f"total {total} {settings.currency}: receivable {accounts[AccountPurpose.RECEIVABLE]}, "
-        f"revenue {accounts[AccountPurpose.REVENUE]}"
+        f"total {total} {settings.currency}: receivable {receivable_account}, "
+        f"revenue {revenue_account}"
     )
     key = _invoice_key(shipment, order, config, record)
     steps.append(f"posting key {key} in {settings.key_field}")

@@ -434,7 +434,21 @@ class _Compiler:
                 body.append(f"        {target} = d{position}")
                 body.append("    else:")
                 body.extend(self._emit(field.type, target, position, names, "        "))
-        arguments = ", ".join(f"{field.name}=f{position}" for position, field in enumerate(ordered))
+        setters = _slot_setters(cls, fields)
+        if setters is None:
+            arguments = ", ".join(
+                f"{field.name}=f{position}" for position, field in enumerate(ordered)
+            )
+            construct = [f"    return __cl({arguments})"]
+        else:
+            # What the class's own __init__ would do (it has nothing to run but the stores),
+            # without parsing one keyword argument per field.
+            construct = ["    r = __new(__cl)"]
+            for position, field in enumerate(ordered):
+                names[f"s{position}"] = setters[field.name]
+                construct.append(f"    s{position}(r, f{position})")
+            construct.append("    return r")
+            names["__new"] = object.__new__
         function = f"structure_{cls.__name__}"
         lines = [
             f"def {function}(o, _=None):",
@@ -442,7 +456,7 @@ class _Compiler:
             "        return __fallback(o, __cl)",
             "    get = o.get",
             *body,
-            f"    return __cl({arguments})",
+            *construct,
         ]
         source = "\n".join(lines) + "\n"
         filename = f"<ml_connector compiled decoder {'V1' if self.v1 else 'V2'} {cls.__name__}>"
@@ -475,6 +489,38 @@ class _Compiler:
                 f"{indent}{target} = v if v is True or v is False else h{position}(v, t{position})"
             ]
         return [f"{indent}{target} = h{position}(v, t{position})"]
+
+
+def _slot_setters(
+    cls: type[Any], fields: tuple[attrs.Attribute[Any], ...]
+) -> dict[str, Callable[[Any, Any], None]] | None:
+    """Each field's slot store, when ``cls.__init__`` does nothing but store every argument.
+
+    That holds for a slotted attrs class whose fields are all ``init`` arguments without
+    validator, converter or alias, with no ``__attrs_pre_init__``/``__attrs_post_init__`` and
+    no cached hash; storing into the slots then builds exactly the instance ``__init__`` would.
+    Anything else returns None and the decoder calls the class.
+    """
+    if "__slots__" not in cls.__dict__ or any("attrs" in name for name in cls.__slots__):
+        return None
+    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
+        return None
+    setters: dict[str, Callable[[Any, Any], None]] = {}
+    for field in fields:
+        on_setattr: Any = field.on_setattr
+        if (
+            not field.init
+            or field.validator is not None
+            or field.converter is not None
+            or field.alias != field.name
+            or on_setattr not in (None, attrs.setters.NO_OP)
+        ):
+            return None
+        slot: Any = cls.__dict__.get(field.name)
+        if type(slot).__name__ != "member_descriptor":
+            return None
+        setters[field.name] = slot.__set__
+    return setters
 
 
 # -- errors ---------------------------------------------------------------------------------------

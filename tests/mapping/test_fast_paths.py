@@ -1,0 +1,81 @@
+"""The shortcuts taken for speed give exactly what the general rules give."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ml_connector import MappingError
+from ml_connector.mapping import AccountPurpose, account_for
+from ml_connector.mapping.accounts import _accounts_for
+from ml_connector.mapping.allocation import Component, ItemAmounts, allocate, order_basis
+
+from ._builders import retailer_config
+
+D = Decimal
+_PRICES = st.decimals(min_value=-50, max_value=500, places=3, allow_nan=False)
+_POOLS = st.integers(min_value=-10_000, max_value=10_000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=9), _PRICES), min_size=1, max_size=5
+    ),
+    tax=_POOLS,
+    freight=_POOLS,
+    discount=_POOLS,
+    minor=st.sampled_from([0, 2, 3]),
+)
+def test_order_basis_spreads_like_allocate_over_the_rounded_amounts(
+    lines: list[tuple[int, D]], tax: int, freight: int, discount: int, minor: int
+) -> None:
+    # order_basis spreads over whole minor units; allocate() over the Decimal amounts.
+    items = [ItemAmounts(f"k{i}", D(q), price) for i, (q, price) in enumerate(lines)]
+    pools = {
+        Component.TAX: D(tax).scaleb(-minor),
+        Component.FREIGHT: D(freight).scaleb(-minor),
+        Component.DISCOUNT: D(discount).scaleb(-minor),
+    }
+    basis, _ = order_basis(
+        items,
+        tax=pools[Component.TAX],
+        freight=pools[Component.FREIGHT],
+        discount=pools[Component.DISCOUNT],
+        minor_unit=minor,
+    )
+    merchandise = [line.amounts[Component.MERCHANDISE] for line in basis]
+    weights = [max(amount, D(0)) for amount in merchandise]
+    if sum(weights) == 0:
+        weights = [item.quantity for item in items]
+    for component, total in pools.items():
+        expected = allocate(total, weights, minor)
+        got = tuple(line.amounts[component] for line in basis)
+        assert got == expected
+        # Same digits too (the explanation prints them).
+        assert [str(x) for x in got] == [str(x) for x in expected]
+
+
+def test_allocate_zero_total_and_single_part_keep_the_minor_unit_digits() -> None:
+    assert [str(x) for x in allocate(D(0), [D("1.5"), D(2)], 2)] == ["0.00", "0.00"]
+    assert [str(x) for x in allocate(D("-7.5"), [D(3)], 2)] == ["-7.50"]
+    assert [str(x) for x in allocate(D(5), [D(0)], 2)] == ["5.00"]
+    with pytest.raises(MappingError):
+        allocate(D(0), [D(-1)], 2)
+
+
+def test_bundled_accounts_equal_single_lookups_and_fail_alike() -> None:
+    config = retailer_config()
+    purposes = (AccountPurpose.REVENUE, AccountPurpose.DISCOUNT, AccountPurpose.RECEIVABLE)
+    for warehouse_id in config.warehouses:
+        expected = tuple(account_for(config, p, warehouse_id) for p in purposes)
+        assert _accounts_for(config, purposes, warehouse_id) == expected
+        assert _accounts_for(config, purposes, warehouse_id) == expected  # from the cache
+    with pytest.raises(MappingError) as bundled:
+        _accounts_for(config, purposes, "no-such-warehouse", record="shipment 1")
+    with pytest.raises(MappingError) as single:
+        account_for(config, purposes[0], "no-such-warehouse", record="shipment 1")
+    assert str(bundled.value) == str(single.value)
