@@ -468,7 +468,8 @@ def _replay(
         if shipment.voided_at is not None:
             voided = max(shipment.voided_at, shipment.created_at)
             events.append((voided, shipment.shipment_id, 1, shipment))
-    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    if len(events) > 1:
+        events.sort(key=lambda e: (e[0], e[1], e[2]))
     shipped: dict[str, Decimal] = {key: Decimal(0) for key in by_key}
     invoiced: dict[str, dict[Component, Decimal]] = {
         key: dict.fromkeys(_COMPONENTS, Decimal(0)) for key in by_key
@@ -522,7 +523,15 @@ def _replay(
                     totals = ratios.get(key)
                     if totals is None:
                         totals = ratios[key] = [
-                            (component, *_ratio(total)) for component, total in line_amounts.items()
+                            (
+                                component,
+                                *(
+                                    total.as_integer_ratio()
+                                    if type(total) is Decimal
+                                    else _ratio(total)
+                                ),
+                            )
+                            for component, total in line_amounts.items()
                         ]
                     for component, total_n, total_d in totals:
                         # _prorate_ratio inlined: total x ratio in minor units, rounded.

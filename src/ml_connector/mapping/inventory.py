@@ -45,6 +45,9 @@ __all__ = [
 ]
 
 
+_INVENTORY_ISSUE = AccountPurpose.INVENTORY_ISSUE
+
+
 def _signed_issue(quantity: Decimal, config: MappingConfig) -> Decimal:
     return -quantity if config.inventory.issue_sign == "negative" else quantity
 
@@ -66,59 +69,63 @@ def issue_postings(
         MappingError: an item has no SKU or an unmapped one, a key is too long, or an
             account is incomplete.
     """
-    account = account_for(
-        config, AccountPurpose.INVENTORY_ISSUE, warehouse.warehouse_id, store_id, record=record
-    )
+    account = account_for(config, _INVENTORY_ISSUE, warehouse.warehouse_id, store_id, record=record)
     per_item: dict[str, int] = {}
     for line in lines:
         per_item[line.order_key] = per_item.get(line.order_key, 0) + 1
     postings: list[InventoryPosting] = []
     notes: list[str] = []
+    settings = config.inventory
+    issue_type = settings.issue_transaction_type
+    by_posting_key = settings.reference == "posting_key"
+    negative = settings.issue_sign == "negative"
+    header = str(shipment.shipment_id)
+    render = config.posting_keys.render
+    place = f"{warehouse.inventory_organization}/{warehouse.subinventory}"
     for line in lines:
-        if line.quantity == 0:
+        quantity = line.quantity
+        if quantity == 0:
             notes.append(f"inventory line {line.index}: quantity 0, nothing to issue")
             continue
-        field = f"shipment_items[{line.index - 1}].sku"
-        sku = line.item.sku or line.order_item.sku
-        number = item_number(sku, config, field=field, record=record)
-        key = config.posting_keys.render(
+        index = line.index
+        order_item = line.order_item
+        sku = line.item.sku or order_item.sku
+        number = item_number(sku, config, field=f"shipment_items[{index - 1}].sku", record=record)
+        key = render(
             "inventory",
             record=record,
             shipment_id=shipment.shipment_id,
             order_id=shipment.order_id,
             order_number=order_number,
-            line=line.index,
+            line=index,
         )
         source_line = (
-            str(line.order_item.order_item_id)
-            if line.order_item.order_item_id is not None and per_item[line.order_key] == 1
-            else str(line.index)
+            str(order_item.order_item_id)
+            if order_item.order_item_id is not None and per_item[line.order_key] == 1
+            else str(index)
         )
-        quantity = _signed_issue(line.quantity, config)
+        sent = -quantity if negative else quantity
+        unit = unit_of_measure(sku, config)
         transaction = InventoryStagedTransaction(
             item_number=number,
             subinventory_code=warehouse.subinventory,
-            transaction_quantity=quantity,
-            transaction_unit_of_measure=unit_of_measure(sku, config),
+            transaction_quantity=sent,
+            transaction_unit_of_measure=unit,
             transaction_date=instant,
-            transaction_type_name=config.inventory.issue_transaction_type,
-            source_code=config.inventory.source_code,
-            source_header_id=str(shipment.shipment_id),
+            transaction_type_name=issue_type,
+            source_code=settings.source_code,
+            source_header_id=header,
             source_line_id=source_line,
-            transaction_reference=(
-                key if config.inventory.reference == "posting_key" else order_number
-            ),
+            transaction_reference=key if by_posting_key else order_number,
             organization_name=warehouse.inventory_organization,
             locator_name=warehouse.locator,
             distribution_account=account,
-            transaction_mode=config.inventory.transaction_mode,
+            transaction_mode=settings.transaction_mode,
         )
-        postings.append(InventoryPosting(key, transaction, line.index))
+        postings.append(InventoryPosting(key, transaction, index))
         notes.append(
-            f"inventory {key}: {config.inventory.issue_transaction_type} of {line.quantity} "
-            f"{transaction.transaction_unit_of_measure} of item {number} (SKU {sku}) from "
-            f"{warehouse.inventory_organization}/{warehouse.subinventory}, quantity sent as "
-            f"{quantity}, offset account {account}"
+            f"inventory {key}: {issue_type} of {quantity} {unit} of item {number} (SKU {sku}) "
+            f"from {place}, quantity sent as {sent}, offset account {account}"
         )
     return tuple(postings), tuple(notes)
 

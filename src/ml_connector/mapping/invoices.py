@@ -262,7 +262,7 @@ def _map_shipment(
     day, instant, when = shipment_moment(shipment, config, record=record)
     steps.append(f"dates: {when}")
 
-    invoice, invoice_steps = _build_invoice(
+    invoice, invoice_steps, invoice_key = _build_invoice(
         shipment,
         order,
         match,
@@ -296,7 +296,6 @@ def _map_shipment(
         store_id=store_key,
         record=record,
     )
-    invoice_key = _invoice_key(shipment, order, config, record)
     if not shipment.voided:
         steps.extend(inventory_steps)
         if zero:
@@ -386,7 +385,8 @@ def _build_invoice(
     lines: tuple[ShippedLine, ...],
     day: date,
     record: str,
-) -> tuple[ReceivablesInvoice, list[str]]:
+) -> tuple[ReceivablesInvoice, list[str], str]:
+    """The invoice, its explanation steps and its posting key."""
     settings = config.receivables
     minor = settings.minor_unit
     steps: list[str] = []
@@ -578,7 +578,7 @@ def _build_invoice(
         comments=f"ShipStation order {order.order_number}, shipment {shipment.shipment_id}",
         invoice_status=settings.invoice_status,
     )
-    return invoice, steps
+    return invoice, steps, key
 
 
 def reverse_invoice(
