@@ -383,13 +383,31 @@ class _Compiler:
                 return self.converter.get_structure_hook(type_)
             item_type = args[0]
             item_hook = self.hook(item_type)
+            if item_type in _IDENTITY_TYPES and item_hook is _IDENTITY_TYPES[item_type]:
+                # Items already of the type (tag ids are ints) are taken as they are.
+
+                def structure_scalars(value: Any, _: Any) -> tuple[Any, ...]:
+                    if value is None:
+                        return ()
+                    if type(value) is not list and not isinstance(value, list | tuple):
+                        raise ValueError(f"expected a list, got {type(value).__name__}")
+                    return tuple(
+                        [
+                            item if type(item) is item_type else item_hook(item, item_type)
+                            for item in value
+                        ]
+                    )
+
+                return structure_scalars
 
             def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
                 # Same rules as _tuple_factory: null is empty, anything but a list is refused.
                 if value is None:
                     return ()
-                if not isinstance(value, list | tuple):
+                if type(value) is not list and not isinstance(value, list | tuple):
                     raise ValueError(f"expected a list, got {type(value).__name__}")
+                if not value:
+                    return ()
                 return tuple([item_hook(item, item_type) for item in value])
 
             return structure_tuple
