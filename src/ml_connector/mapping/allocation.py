@@ -374,23 +374,29 @@ def order_basis(
         spread = _Spread(positive)
         spread._negative = False
         spread._scaled = (positive, sum(positive))
+        zeros: tuple[Decimal, ...] | None = (Decimal(0).scaleb(exponent),) * len(positive)
     else:
         weights: list[Decimal] = [amount if amount >= 0 else _ZERO for amount in merchandise]
         if sum(weights, _ZERO) == 0:
             weights = [item.quantity for item in items]
         spread = _Spread(weights)
+        zeros = None
     pools: dict[Component, tuple[Decimal, ...]] = {}
     try:
         for component, total, given, field in (
             (_TAX, tax, [item.tax for item in items], "order.tax"),
             (_FREIGHT, freight, [item.shipping for item in items], "order.freight"),
-            (_DISCOUNT, discount, [], "order.discount"),
+            (_DISCOUNT, discount, None, "order.discount"),
         ):
-            own = _own_amounts(given, total, minor_unit)
+            own = _own_amounts(given, total, minor_unit) if given else None
             if own is not None:
                 pools[component] = own
                 if total:
                     notes.append(f"{component.value} {total} taken from the items' own amounts")
+                continue
+            if zeros is not None and type(total) is Decimal and not total:
+                # What _allocate gives for a zero total over these (valid) weights.
+                pools[component] = zeros
                 continue
             pools[component] = _allocate(total, spread, minor_unit, field=field)
             if total and len(items) > 1:
@@ -461,7 +467,7 @@ def _replay(
 ) -> ShipmentShares:
     by_key = {line.key: line for line in basis}
     scale = _scale(minor_unit)
-    ratios: dict[str, list[tuple[Component, int, int]]] = {}
+    exponent = -minor_unit
     events: list[tuple[datetime, int, int, ShipmentQuantities]] = []
     for shipment in shipments:
         events.append((shipment.created_at, shipment.shipment_id, 0, shipment))
@@ -519,29 +525,18 @@ def _replay(
                             done[component] = target_total
                         shipped[key] = after
                         continue
-                    # The item's component totals as exact ratios, worked out on first use.
-                    totals = ratios.get(key)
-                    if totals is None:
-                        totals = ratios[key] = [
-                            (
-                                component,
-                                *(
-                                    total.as_integer_ratio()
-                                    if type(total) is Decimal
-                                    else _ratio(total)
-                                ),
-                            )
-                            for component, total in line_amounts.items()
-                        ]
-                    for component, total_n, total_d in totals:
+                    for component, total in line_amounts.items():
                         # _prorate_ratio inlined: total x ratio in minor units, rounded.
+                        total_n, total_d = (
+                            total.as_integer_ratio() if type(total) is Decimal else _ratio(total)
+                        )
                         units = total_n * numerator
                         below = total_d * denominator
                         whole_units, rest = divmod(abs(units), below)
                         if 2 * rest >= below:
                             whole_units += 1
                         target_total = Decimal(whole_units if units >= 0 else -whole_units).scaleb(
-                            -minor_unit
+                            exponent
                         )
                         share[component] = target_total - done[component]
                         done[component] = target_total

@@ -51,6 +51,9 @@ __all__ = [
 ]
 
 
+_NO_OFFSET = timedelta(0)
+
+
 def _aware_utc(instance: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     """Models hold timezone-aware UTC datetimes only; a naive one is a programming error."""
     if value is None:
@@ -58,7 +61,7 @@ def _aware_utc(instance: Any, attribute: attrs.Attribute[Any], value: datetime |
     offset = value.utcoffset()
     if offset is None:
         raise ValueError(f"{attribute.name} must be timezone-aware (UTC), got a naive datetime")
-    if offset != timedelta(0):
+    if offset != _NO_OFFSET:
         raise ValueError(f"{attribute.name} must be in UTC, got offset {offset}")
 
 
