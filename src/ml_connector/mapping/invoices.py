@@ -71,8 +71,6 @@ _ONE = Decimal(1)
 
 # Enum members read once: a class attribute lookup on an Enum goes through a descriptor.
 _MERCHANDISE = Component.MERCHANDISE
-_REVENUE = AccountPurpose.REVENUE
-_RECEIVABLE = AccountPurpose.RECEIVABLE
 # The accounts an invoice uses, looked up together (see accounts._accounts_for).
 _INVOICE_PURPOSES = (
     AccountPurpose.REVENUE,
@@ -81,23 +79,12 @@ _INVOICE_PURPOSES = (
     AccountPurpose.TAX,
     AccountPurpose.RECEIVABLE,
 )
-# Discount, freight and tax lines: component, settings attributes, account class, purpose.
+# Discount, freight and tax lines: component, settings attributes, account class, and the
+# position of the line's account in _INVOICE_PURPOSES.
 _EXTRA_LINES = (
-    (
-        Component.DISCOUNT,
-        "discount_description",
-        "discount_memo_line",
-        "revenue",
-        AccountPurpose.DISCOUNT,
-    ),
-    (
-        Component.FREIGHT,
-        "freight_description",
-        "freight_memo_line",
-        "freight",
-        AccountPurpose.FREIGHT,
-    ),
-    (Component.TAX, "tax_description", "tax_memo_line", "tax", AccountPurpose.TAX),
+    (Component.DISCOUNT, "discount_description", "discount_memo_line", "revenue", 1),
+    (Component.FREIGHT, "freight_description", "freight_memo_line", "freight", 2),
+    (Component.TAX, "tax_description", "tax_memo_line", "tax", 3),
 )
 
 
@@ -446,17 +433,11 @@ def _build_invoice(
         steps.extend([f"warning: {note}" for note in notes])
     by_key = {line.key: line for line in basis}
 
-    accounts = dict(
-        zip(
-            _INVOICE_PURPOSES,
-            _accounts_for(
-                config, _INVOICE_PURPOSES, warehouse.warehouse_id, store_key, record=record
-            ),
-            strict=True,
-        )
+    accounts = _accounts_for(
+        config, _INVOICE_PURPOSES, warehouse.warehouse_id, store_key, record=record
     )
-    revenue_account = accounts[_REVENUE]
-    receivable_account = accounts[_RECEIVABLE]
+    revenue_account = accounts[0]
+    receivable_account = accounts[4]
     classes = settings.account_classes
     revenue_class = classes["revenue"]
     item_numbers = settings.item_numbers
@@ -516,7 +497,7 @@ def _build_invoice(
             note += f" (quantity x price is {priced}; the allocated amount keeps the order exact)"
         steps.append(note)
 
-    for component, description_name, memo_name, klass, purpose in _EXTRA_LINES:
+    for component, description_name, memo_name, klass, account in _EXTRA_LINES:
         amount = component_totals[component]
         if amount == 0:
             continue
@@ -536,7 +517,7 @@ def _build_invoice(
         distributions.append(
             ReceivablesInvoiceDistribution(
                 account_class=classes[klass],
-                account_combination=accounts[purpose],
+                account_combination=accounts[account],
                 amount=amount,
                 line_number=number,
             )
