@@ -38,6 +38,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConnectorError",
+    "CustomerLookupError",
     "MappingError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -270,6 +271,16 @@ class MappingError(ConnectorError):
         if self.record is not None:
             data["record"] = self.record
         return data
+
+
+class CustomerLookupError(MappingError):
+    """The order's customer could not be matched because Oracle could not be asked.
+
+    A customer look-up (party by email, account sites, account by number) failed after every
+    retry, so whether Oracle knows the customer is unknown. The record fails rather than fall
+    through to a weaker rule (a store's default account) or to proposing a new Oracle customer;
+    replay retries it once Oracle answers.
+    """
 
 
 class AuditError(ConnectorError):

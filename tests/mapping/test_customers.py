@@ -215,3 +215,45 @@ def test_organisation_party_when_the_bill_to_has_a_company() -> None:
     plan = plan_customer_alignment([(o, match_customer(o, CONFIG, DIRECTORY))], CONFIG)
     assert plan.create[0].party.party_type is PartyType.ORGANIZATION
     assert plan.create[0].party.organization_name == "Corp Ltd"
+
+
+def _unavailable(*keys: str) -> CustomerDirectory:
+    return attrs.evolve(DIRECTORY, unavailable=frozenset(keys))
+
+
+def test_an_email_oracle_could_not_be_asked_about_never_falls_to_the_store_default() -> None:
+    amazon_store_with_real_email = order(
+        ITEMS, customer_id=77, email=" Pat@Example.com", store_id=2002
+    )
+    assert isinstance(
+        match_customer(amazon_store_with_real_email, CONFIG, DIRECTORY), Matched
+    )  # with the look-up answered, the email rule matches
+    result = match_customer(amazon_store_with_real_email, CONFIG, _unavailable("pat@example.com"))
+    assert isinstance(result, Unmatched)
+    assert result.lookup_failed
+    assert "could not be asked about email pat@example.com" in result.reason
+
+
+def test_an_order_field_account_oracle_could_not_be_asked_about_is_a_failed_lookup() -> None:
+    result = match_customer(
+        order(ITEMS, customer_id=77, custom_field1="12345"), CONFIG, _unavailable("12345")
+    )
+    assert isinstance(result, Unmatched)
+    assert result.lookup_failed
+    plain = match_customer(order(ITEMS, customer_id=77, custom_field1="99999"), CONFIG, DIRECTORY)
+    assert isinstance(plain, Unmatched)
+    assert not plain.lookup_failed
+
+
+def test_alignment_proposes_nothing_for_a_customer_whose_lookup_failed() -> None:
+    directory = _unavailable("new@example.com")
+    web = order(ITEMS, order_id=7, number="W-7", customer_id=77, email="new@example.com")
+    match = match_customer(web, CONFIG, directory)
+    plan = plan_customer_alignment([(web, match)], CONFIG, directory)
+    assert plan.create == ()
+    assert [number for number, _ in plan.lookup_failed] == ["W-7"]
+
+
+def test_directory_build_normalises_unavailable_emails() -> None:
+    directory = CustomerDirectory.build([], unavailable=[" Pat@Example.COM", "12345"])
+    assert directory.unavailable == frozenset({"pat@example.com", "12345"})

@@ -87,9 +87,15 @@ class Ambiguous:
 
 @attrs.frozen
 class Unmatched:
-    """No rule matched; ``reason`` says what was tried."""
+    """No rule matched; ``reason`` says what was tried.
+
+    ``lookup_failed``: Oracle could not be asked about the order's email or account number, so
+    the customer may well exist; the order must wait (replay), not fall back to a store default
+    or become a new Oracle customer.
+    """
 
     reason: str
+    lookup_failed: bool = False
 
 
 CustomerMatch = Matched | Ambiguous | Unmatched
@@ -116,10 +122,14 @@ class CustomerDirectory:
     Attributes:
         accounts: Customer accounts with their bill-to sites.
         emails: Normalised email -> account numbers having it.
+        unavailable: Normalised emails and account numbers Oracle could not be asked about
+            (the look-up failed after every retry). An order that depends on one of them is
+            Unmatched with ``lookup_failed`` set, never matched by a weaker rule.
     """
 
     accounts: Mapping[str, CustomerAccount] = attrs.field(factory=dict)
     emails: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    unavailable: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -127,12 +137,14 @@ class CustomerDirectory:
         accounts: Iterable[CustomerAccount],
         parties: Iterable[Party] = (),
         emails: Mapping[str, Iterable[str]] | None = None,
+        unavailable: Iterable[str] = (),
     ) -> CustomerDirectory:
         """Index accounts by number and by email.
 
         An account gets a party's email when its ``customer_id`` is the party's ``party_id``
         (the party is the account's customer). ``emails`` adds email -> account numbers pairs
-        read by other means.
+        read by other means. ``unavailable`` lists the emails and account numbers whose
+        look-up failed.
         """
         by_number = {a.account_number: a for a in accounts}
         index: dict[str, set[str]] = {}
@@ -148,9 +160,11 @@ class CustomerDirectory:
             email = normalise_email(raw)
             if email:
                 index.setdefault(email, set()).update(numbers)
+        failed = {normalise_email(key) or key for key in unavailable}
         return cls(
             accounts=by_number,
             emails={k: tuple(sorted(v)) for k, v in sorted(index.items()) if v},
+            unavailable=frozenset(failed),
         )
 
     def site_for(self, account_number: str) -> tuple[str | None, str]:
@@ -229,6 +243,12 @@ def match_customer(
         raw = _order_field(order, rules.account_number_field)
         value = raw.strip() if raw else ""
         if value and re.fullmatch(rules.account_number_pattern, value):
+            if directory is not None and value in directory.unavailable:
+                return Unmatched(
+                    f"order field {rules.account_number_field} names account {value}, and "
+                    "Oracle could not be asked about it (the look-up failed)",
+                    lookup_failed=True,
+                )
             if directory is not None and value not in directory.accounts:
                 return Unmatched(
                     f"order field {rules.account_number_field} names account {value}, "
@@ -251,6 +271,14 @@ def match_customer(
         tried.append(f"email domain {email.rpartition('@')[2]} is a masked marketplace domain")
     elif directory is None:
         tried.append("no Oracle customer directory to match the email against")
+    elif email in directory.unavailable:
+        # The customer may be in Oracle under this email: no store default, no new customer.
+        return Unmatched(
+            "; ".join(
+                [*tried, f"Oracle could not be asked about email {email} (the look-up failed)"]
+            ),
+            lookup_failed=True,
+        )
     else:
         candidates = directory.emails.get(email, ())
         if len(candidates) == 1:
@@ -365,6 +393,8 @@ class AlignmentPlan:
         annotate: Account numbers to record on ShipStation orders matched by email.
         ambiguous: Orders whose customer needs a person's decision, with the candidates.
         needs_store_default: Store ids whose unmatched orders carry only masked emails.
+        lookup_failed: Orders whose customer could not be looked up in Oracle (nothing is
+            proposed for them: run again when Oracle answers), with the reason.
     """
 
     create: tuple[CustomerProposal, ...] = ()
@@ -372,6 +402,7 @@ class AlignmentPlan:
     annotate: tuple[ShipStationAnnotation, ...] = ()
     ambiguous: tuple[tuple[str, Ambiguous], ...] = ()
     needs_store_default: tuple[int, ...] = ()
+    lookup_failed: tuple[tuple[str, Unmatched], ...] = ()
 
 
 def _new_party(order: Order, email: str) -> NewParty:
@@ -405,16 +436,21 @@ def plan_customer_alignment(
       match is explicit).
     - Matched explicitly or by the order field, with a real email Oracle lacks: add the email.
     - Ambiguous: listed for a person.
+    - Unmatched because a look-up failed: listed, nothing proposed (the customer may exist).
     """
     proposals: dict[str, tuple[NewParty, int | None, list[str], Address | None]] = {}
     enrich: dict[tuple[str, str], EmailEnrichment] = {}
     annotate: list[ShipStationAnnotation] = []
     ambiguous: list[tuple[str, Ambiguous]] = []
     stores: set[int] = set()
+    failed: list[tuple[str, Unmatched]] = []
+    unavailable = directory.unavailable if directory is not None else frozenset()
     for order, match in sorted(matches, key=lambda pair: pair[0].order_id):
         email = normalise_email(order.customer_email)
         real_email = email if email and not _masked(email, config) else None
-        if isinstance(match, Unmatched):
+        if isinstance(match, Unmatched) and match.lookup_failed:
+            failed.append((order.order_number, match))
+        elif isinstance(match, Unmatched):
             if real_email is None:
                 if order.store_id is not None:
                     stores.add(order.store_id)
@@ -442,7 +478,11 @@ def plan_customer_alignment(
                         account_number=match.account_number,
                     )
                 )
-        elif match.rule is not MatchRule.STORE_DEFAULT and real_email is not None:
+        elif (
+            match.rule is not MatchRule.STORE_DEFAULT
+            and real_email is not None
+            and real_email not in unavailable
+        ):
             known = directory.emails.get(real_email, ()) if directory is not None else ()
             if match.account_number not in known:
                 enrich.setdefault(
@@ -458,4 +498,5 @@ def plan_customer_alignment(
         annotate=tuple(annotate),
         ambiguous=tuple(ambiguous),
         needs_store_default=tuple(sorted(stores)),
+        lookup_failed=tuple(failed),
     )

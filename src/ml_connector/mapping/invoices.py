@@ -29,7 +29,7 @@ from decimal import Decimal
 
 import attrs
 
-from ml_connector._errors import MappingError
+from ml_connector._errors import CustomerLookupError, MappingError
 from ml_connector.oracle.models import (
     ReceivablesCreditMemo,
     ReceivablesCreditMemoLine,
@@ -240,6 +240,12 @@ def _map_shipment(
         )
     if not isinstance(match, Matched):
         why = match.reason if isinstance(match, Unmatched) else match.detail
+        if isinstance(match, Unmatched) and match.lookup_failed:
+            raise CustomerLookupError(
+                f"customer of order {order.order_number} could not be matched: {why}",
+                field="customer",
+                record=record,
+            )
         raise MappingError(
             f"customer of order {order.order_number} is not matched: {why}",
             field="customer",

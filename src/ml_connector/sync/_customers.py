@@ -88,6 +88,17 @@ class CustomerSyncSummary:
         """Order numbers whose customer needs a person's decision, with the candidates."""
         return self.plan.ambiguous
 
+    @property
+    def lookup_failed(self) -> tuple[tuple[str, Any], ...]:
+        """Order numbers whose customer Oracle could not be asked about (nothing was proposed
+        for them; run again when Oracle answers), with the reason."""
+        return self.plan.lookup_failed
+
+    @property
+    def complete(self) -> bool:
+        """Every order's customer was looked up (no look-up failed)."""
+        return not self.plan.lookup_failed
+
     def count(self, outcome: Outcome) -> int:
         """Actions that ended with ``outcome``."""
         return sum(1 for action in self.actions if action.outcome is outcome)

@@ -112,20 +112,26 @@ def accounts_from_sites(sites: Iterable[CustomerAccountSite]) -> list[CustomerAc
     ]
 
 
+_FAILED = object()
+
+
 def _quiet(call: Call) -> Flow[Any]:
-    # A lookup that fails leaves the customer unmatched for now: the record then fails with
-    # "customer not matched" and replay retries it with a fresh directory.
+    # A look-up that fails (after every retry) is marked, not raised: the orders that depend on
+    # it fail with CustomerLookupError and replay retries them with a fresh directory.
     try:
         result = yield call
     except ConnectorError:
-        return None
+        return _FAILED
     return result
 
 
 def _cached_flow(
-    cache: LookupCache | None, kind: str, keys: list[str], call: Any
+    cache: LookupCache | None, kind: str, keys: list[str], call: Any, failed: set[str]
 ) -> Flow[list[Any]]:
-    """``call(key)`` for each key, through ``cache``: answers in the order of ``keys``."""
+    """``call(key)`` for each key, through ``cache``: answers in the order of ``keys``.
+
+    A key whose look-up failed answers ``None`` and is added to ``failed``.
+    """
     answers: dict[str, Any] = {}
     todo: list[str] = []
     for key in keys:
@@ -136,6 +142,10 @@ def _cached_flow(
             answers[key] = known
     fetched = yield Fanout(tuple(_quiet(call(key)) for key in todo))
     for key, value in zip(todo, fetched, strict=True):
+        if value is _FAILED:
+            failed.add(key)
+            answers[key] = None
+            continue
         answers[key] = value
         if cache is not None:
             cache.put(kind, key, value)
@@ -145,30 +155,48 @@ def _cached_flow(
 def directory_flow(
     orders: Iterable[Order], config: MappingConfig, cache: LookupCache | None = None
 ) -> Flow[CustomerDirectory]:
-    """Read the Oracle customers needed to match ``orders`` (through ``cache``, when given)."""
+    """Read the Oracle customers needed to match ``orders`` (through ``cache``, when given).
+
+    Look-ups that fail after every retry do not stop the flow: their emails and account
+    numbers are the directory's ``unavailable`` set, so the orders that depend on them fail
+    with :class:`~ml_connector.CustomerLookupError` instead of matching a weaker rule.
+    """
     accounts_needed, emails = needed_lookups(orders, config)
+    failed_emails: set[str] = set()
     party_lists = yield from _cached_flow(
         cache,
         "email",
         sorted(emails),
         lambda email: Call("oracle", "find_parties_by_email", (email,)),
+        failed_emails,
     )
     parties: list[Party] = [p for found in party_lists if found for p in found]
     names = sorted({p.party_name for p in parties if p.party_name})
+    failed_names: set[str] = set()
     site_lists = yield from _cached_flow(
         cache,
         "sites",
         names,
         lambda name: Call("oracle", "list_customer_account_sites", (), {"CustomerName": name}),
+        failed_names,
     )
+    # A party whose accounts could not be read leaves its email's candidates unknown.
+    for party in parties:
+        email = normalise_email(party.email_address)
+        if email is not None and party.party_name in failed_names:
+            failed_emails.add(email)
     accounts = accounts_from_sites(s for found in site_lists if found for s in found)
     known = {account.account_number for account in accounts}
     missing = sorted(accounts_needed - known)
+    failed_accounts: set[str] = set()
     fetched = yield from _cached_flow(
         cache,
         "account",
         missing,
         lambda number: Call("oracle", "get_customer_account", (number,)),
+        failed_accounts,
     )
     accounts += [account for account in fetched if account is not None]
-    return CustomerDirectory.build(accounts, parties)
+    return CustomerDirectory.build(
+        accounts, parties, unavailable=sorted(failed_emails | failed_accounts)
+    )

@@ -10,8 +10,8 @@ with the audit trail's latest event. Reason codes, most serious first:
 - ``failed_awaiting_replay``: the trail's latest event is a failure;
 - ``voided_not_reversed``: the label was voided, its original is in Oracle, the credit memo or
   a reversing receipt is not;
-- ``lookup_failed``: Oracle could not be asked about a document (after every retry), so
-  nothing is known of it; reconcile again when Oracle answers;
+- ``lookup_failed``: Oracle could not be asked about a document or about the order's customer
+  (after every retry), so nothing is known of it; reconcile again when Oracle answers;
 - ``missing_in_oracle``: a document that should be in Oracle is not;
 - ``amount_mismatch``: the document's amount in Oracle differs from the expected amount (both
   are on the row);
@@ -32,7 +32,7 @@ from typing import IO, Any
 
 import attrs
 
-from ml_connector._errors import ConflictError
+from ml_connector._errors import ConflictError, CustomerLookupError
 from ml_connector.audit import AuditEvent, RecordRef, Stage
 from ml_connector.oracle import ReceivablesCreditMemo, ReceivablesInvoice
 
@@ -266,7 +266,14 @@ def _verdict(
         )
     error = pending.error
     trail_error = latest.error if latest is not None and latest.stage is Stage.FAILED else None
-    field = getattr(error, "field", None) or (trail_error or {}).get("field")
+    if isinstance(error, CustomerLookupError):
+        # The customer may well be in Oracle: nothing is known until the look-up succeeds.
+        return ReasonCode.LOOKUP_FAILED, error.message, expected, found_amount
+    if trail_error is not None and trail_error.get("type") == CustomerLookupError.__name__:
+        # The run's look-up failed, this one's did not: the record just awaits its replay.
+        field = getattr(error, "field", None)
+    else:
+        field = getattr(error, "field", None) or (trail_error or {}).get("field")
     if field == "customer" and (error is not None or trail_error is not None):
         message = error.message if error is not None else str((trail_error or {}).get("message"))
         return ReasonCode.CUSTOMER_UNMATCHED, message, expected, found_amount
@@ -345,12 +352,15 @@ def _rows(
             pending, latest.get(ref), originals.get(pending.label.ref, False)
         )
         main = pending.docs[0].key if pending.docs else None
+        # A record that failed before planning still names its order and warehouse (the
+        # controller's first question), through its result.
+        result = pending.result
         yield ReconciliationRow(
             record=str(ref),
             kind=ref.kind,
             source_id=ref.id,
-            order_number=pending.order_number,
-            warehouse_id=pending.warehouse_id,
+            order_number=pending.order_number or (result.order_number if result else None),
+            warehouse_id=pending.warehouse_id or (result.warehouse_id if result else None),
             day=_day(pending),
             reason=reason,
             posting_key=main,
