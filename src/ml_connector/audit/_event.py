@@ -46,10 +46,16 @@ _MESSAGE_LIMIT = 2000
 
 
 class Stage(enum.StrEnum):
-    """Where a record is on its way into Oracle."""
+    """Where a record is on its way into Oracle.
+
+    ``posting`` is written ahead of a post by a sync that trusts its audit trail
+    (``trust_audit_trail=True``): the record is about to be sent and its outcome is not known
+    yet. It is not final: the next run looks the record up in Oracle before anything else.
+    """
 
     FETCHED = "fetched"
     MAPPED = "mapped"
+    POSTING = "posting"
     SKIPPED = "skipped"
     POSTED = "posted"
     ALREADY_POSTED = "already-posted"

@@ -59,7 +59,8 @@ class Doc:
     """One document to post, and what is known about it in Oracle.
 
     ``state`` moves from ``unknown`` to ``found`` (already in Oracle), ``missing`` (looked up,
-    not there), ``created`` (posted by this run) or ``failed`` (``error`` says why).
+    not there; or never sent, by the word of a trusted audit trail), ``created`` (posted by
+    this run) or ``failed`` (``error`` says why).
     """
 
     kind: str

@@ -19,9 +19,14 @@ For each chunk:
 4. **Customers**: the Oracle accounts and parties those orders need are read, then matched.
 5. **Map** each label (pure): an invoice and its inventory issues, or a skip with its reason,
    or a mapping error.
-6. **Find before create**: every document's posting key is looked up in Oracle.
+6. **Find before create**: every document's posting key is looked up in Oracle. With
+   ``trust_audit_trail=True``, a record with no event at all in the trail was never sent by
+   any run over it, so its documents are not looked up; every other record still is.
 7. **Post what is missing**, in batches where the documents allow it (the async twin runs
    batches and single posts concurrently, bounded); a lost answer is resolved by looking again.
+   With ``trust_audit_trail=True`` a ``posting`` event is first written for every record about
+   to be posted, all in one write, before any byte goes to Oracle: a run killed after that
+   leaves records that the next run looks up.
 8. **Record** each record's outcome in the audit trail (posted, already-posted, skipped with
    reason, failed with error and payload) and report progress; return a :class:`RunSummary`.
 
@@ -174,6 +179,8 @@ class _Pending:
     order_number: str | None = None
     warehouse_id: str | None = None
     error: ConnectorError | None = None
+    announced: AuditEvent | None = None
+    """The ``posting`` event written ahead of its post (trust mode), which its outcome follows."""
 
 
 class _Counter:
@@ -462,6 +469,7 @@ class _ShipmentCore:
         results: ResultsPolicy = "slim",
         on_result: ResultCallback | None = None,
         chunk_size: int = CHUNK,
+        trust_audit_trail: bool = False,
     ) -> None:
         if overlap < timedelta(0):
             raise ConfigurationError("must not be negative", setting="overlap")
@@ -487,6 +495,7 @@ class _ShipmentCore:
         self.batch = batch
         self.check_first = preflight
         self.progress = progress
+        self.trust_audit_trail = trust_audit_trail
         self._preflight_passed = False
 
     # -- fetching --------------------------------------------------------------------------------
@@ -733,11 +742,21 @@ class _ShipmentCore:
         for result in results.values():
             counter.record(result.outcome)
 
+        # Only a real run over a trusted trail skips look-ups (dry runs show what Oracle holds).
+        trusted = self.trust_audit_trail and not dry_run
         pendings, _ = yield from self.plan_flow(
-            work, window, latest, dry_run, orders=orders, customers=orders.customers
+            work,
+            window,
+            latest,
+            dry_run,
+            orders=orders,
+            customers=orders.customers,
+            trusted=trusted,
         )
         if not dry_run:
-            yield from self._post_flow([p for p in pendings if p.result is None and p.may_create])
+            yield from self._post_flow(
+                [p for p in pendings if p.result is None and p.may_create], latest
+            )
         for pending in pendings:
             if pending.ref in results:
                 continue
@@ -758,11 +777,14 @@ class _ShipmentCore:
         *,
         orders: _OrderCache | None = None,
         customers: LookupCache | None = None,
+        trusted: bool = False,
     ) -> Flow[tuple[list[_Pending], int]]:
         """Orders, ledgers, customers, mapping and Oracle look-ups for ``work``'s open records.
 
         ``orders`` carries the order cache from chunk to chunk; without it the orders are read
         for ``work`` alone (the window's order list prefills them, as for a reconciliation).
+        ``trusted``: ``latest`` is the whole trail's word on these records, so a record absent
+        from it is created without a look-up (see :meth:`prepare_flow`).
         """
         order_ids = {label.order_id for label in work if label.order_id is not None}
         if orders is None:
@@ -780,7 +802,9 @@ class _ShipmentCore:
 
         prepared = yield Fanout(
             tuple(
-                self.prepare_flow(label, found, ledgers, directory, latest, dry_run)
+                self.prepare_flow(
+                    label, found, ledgers, directory, latest, dry_run, trusted=trusted
+                )
                 for label in labels
             )
         )
@@ -844,7 +868,16 @@ class _ShipmentCore:
         directory: CustomerDirectory,
         latest: Mapping[RecordRef, AuditEvent],
         dry_run: bool,
+        *,
+        trusted: bool = False,
     ) -> Flow[list[_Pending]]:
+        """The records of ``label`` that are still open, mapped, with their documents looked up.
+
+        ``trusted``: a label that is not voided and whose record has no event in ``latest`` (the
+        trail holds nothing about it, so no run over this trail ever sent it) has its documents
+        marked ``missing`` without asking Oracle. Voided labels and reversals are always looked
+        up: what they post depends on what Oracle holds.
+        """
         refs = [label.ref] + ([label.void_ref] if label.voided else [])
         open_refs = [ref for ref in refs if not _is_final(latest.get(ref))]
         order = orders.get(label.order_id) if label.order_id is not None else None
@@ -868,7 +901,11 @@ class _ShipmentCore:
                 return [pending]
             pending.plan = plan
             pending.docs = _docs(plan)
-            yield from lookup_flow(pending.docs)
+            if trusted and label.ref not in latest:
+                for doc in pending.docs:
+                    doc.state = "missing"
+            else:
+                yield from lookup_flow(pending.docs)
             return [pending]
 
         # A voided label: look its original up; reverse only what Oracle has.
@@ -950,10 +987,16 @@ class _ShipmentCore:
 
     # -- posting ---------------------------------------------------------------------------------
 
-    def _post_flow(self, pendings: Sequence[_Pending]) -> Flow[None]:
+    def _post_flow(
+        self, pendings: Sequence[_Pending], latest: Mapping[RecordRef, AuditEvent]
+    ) -> Flow[None]:
         missing = [doc for p in pendings for doc in p.docs if doc.state == "missing"]
         if not missing:
             return
+        if self.trust_audit_trail:
+            self._write_ahead(
+                [p for p in pendings if any(d.state == "missing" for d in p.docs)], latest
+            )
         settings = self.oracle.settings
         converter = self.oracle.converter
         grouped: list[list[Doc]] = []
@@ -968,6 +1011,34 @@ class _ShipmentCore:
         flows: list[Flow[None]] = [post_batch_flow(group, self.oracle) for group in grouped]
         flows += [post_one_flow(doc) for doc in singles]
         yield Fanout(tuple(flows))
+
+    def _write_ahead(
+        self, pendings: Sequence[_Pending], latest: Mapping[RecordRef, AuditEvent]
+    ) -> None:
+        """Record ``posting`` for every record about to be posted, in one durable write.
+
+        Written before the first byte of these posts goes to Oracle: from then on the trail
+        holds an event for each of them, so a later run looks them up whatever happens to this
+        one. An :class:`~ml_connector.AuditError` stops the run before anything is posted.
+        """
+        events = []
+        for pending in pendings:
+            previous = latest.get(pending.ref)
+            keys = [doc.key for doc in pending.docs if doc.state == "missing"]
+            pending.announced = new_event(
+                self.clock,
+                correlation_id=(
+                    previous.correlation_id if previous is not None else new_correlation_id()
+                ),
+                record=pending.ref,
+                stage=Stage.POSTING,
+                attempt=previous.attempt + 1 if previous is not None else 1,
+                target=resource_of(pending.docs[0].kind),
+                posting_key=pending.docs[0].key,
+                detail=f"posting {', '.join(keys)}",
+            )
+            events.append(pending.announced)
+        self.audit.write_many(events)
 
     # -- results and events ----------------------------------------------------------------------
 
@@ -1018,7 +1089,11 @@ class _ShipmentCore:
         }[result.outcome]
         attempt = 1
         correlation = new_correlation_id()
-        if previous is not None:
+        if pending.announced is not None:
+            # The outcome of the attempt its ``posting`` event announced.
+            correlation = pending.announced.correlation_id
+            attempt = pending.announced.attempt
+        elif previous is not None:
             correlation = previous.correlation_id
             attempt = previous.attempt + 1
         main = pending.docs[0] if pending.docs else None
@@ -1164,6 +1239,14 @@ class ShipmentSync:
             the run (what was recorded stays recorded).
         chunk_size: Labels processed at a time (fetched, planned, posted and recorded before
             the next are read); memory grows with it, not with the window.
+        trust_audit_trail: Treat ``audit`` as the complete record of what this connector ever
+            sent to Oracle: a record with no event at all in it is created without looking its
+            posting keys up first (fewer Oracle requests), and a ``posting`` event is written
+            for every record before it is sent, so a run killed mid-post is looked up next
+            time. Records with any event, voided labels, reversals and dry runs are looked up
+            as always. Only for a trail every run of this job has written: a document posted
+            under the same key by other means (another installation, a manual entry, a lost
+            trail) would be posted again. See docs/sync.md, "Trusting the audit trail".
     """
 
     def __init__(
@@ -1185,6 +1268,7 @@ class ShipmentSync:
         results: ResultsPolicy = "slim",
         on_result: ResultCallback | None = None,
         chunk_size: int = CHUNK,
+        trust_audit_trail: bool = False,
     ) -> None:
         self._core = _ShipmentCore(
             oracle=oracle,
@@ -1202,6 +1286,7 @@ class ShipmentSync:
             results=results,
             on_result=on_result,
             chunk_size=chunk_size,
+            trust_audit_trail=trust_audit_trail,
         )
         self._clients = {"shipstation": shipstation, "oracle": oracle}
 
@@ -1279,7 +1364,7 @@ class AsyncShipmentSync:
     """The asyncio twin of :class:`ShipmentSync` (same arguments, methods awaited).
 
     Oracle lookups and posts of different records overlap, with at most ``concurrency``
-    requests in flight.
+    requests in flight (``concurrency`` is the one extra argument).
     """
 
     def __init__(
@@ -1302,6 +1387,7 @@ class AsyncShipmentSync:
         on_result: ResultCallback | None = None,
         chunk_size: int = CHUNK,
         concurrency: int = 8,
+        trust_audit_trail: bool = False,
     ) -> None:
         if concurrency < 1:
             raise ConfigurationError("must be at least 1", setting="concurrency")
@@ -1321,6 +1407,7 @@ class AsyncShipmentSync:
             results=results,
             on_result=on_result,
             chunk_size=chunk_size,
+            trust_audit_trail=trust_audit_trail,
         )
         self._clients = {"shipstation": shipstation, "oracle": oracle}
         self._concurrency = concurrency
