@@ -104,6 +104,8 @@ class World:
     kill_log: list[str] = attrs.field(factory=list)
     oracle_faults: Faults | None = None
     runs: int = 0
+    trust_audit_trail: bool = False
+    """Every run trusts the audit trail: records it has never seen are posted unlooked-up."""
 
     # -- kills -------------------------------------------------------------------------------
     # ``kill_points`` holds one point per run, in order: ("records", n) kills the process once
@@ -180,6 +182,7 @@ class World:
             checkpoints=checkpoints,
             clock=clock,
             progress=self._progress,
+            trust_audit_trail=self.trust_audit_trail,
         )
 
         def close() -> None:
@@ -209,7 +212,9 @@ class World:
         raise AssertionError(f"no run completed in {max_runs} attempts")
 
 
-def make_world(tmp: Path, *, orders: int, seed: int, kills: int) -> World:
+def make_world(
+    tmp: Path, *, orders: int, seed: int, kills: int, trust_audit_trail: bool = False
+) -> World:
     clock = VirtualClock(NOW)
     # Every customer matches and every SKU exists: each failure left is an injected fault, so a
     # clean reconciliation after replay is the claim (unmatched customers have their own tests).
@@ -251,6 +256,7 @@ def make_world(tmp: Path, *, orders: int, seed: int, kills: int) -> World:
         rng=rng,
         seed=seed,
         kill_points=points,
+        trust_audit_trail=trust_audit_trail,
     )
 
 
