@@ -118,6 +118,8 @@ class SyncRun:
     rss_simulators_kb: int = 0
     """Peak RSS of the simulators' process (the generated day, every posted document)."""
     results_policy: str = RESULTS
+    trust_audit_trail: bool = False
+    """The sync trusted its (fresh) audit trail: new records were created without a look-up."""
 
     def to_json(self) -> str:
         data = attrs.asdict(self)
@@ -277,8 +279,12 @@ def run_sync(
     use_async: bool = False,
     concurrency: int = 8,
     unmatched_email_rate: float = 0.1,
+    trust_audit_trail: bool = False,
 ) -> SyncRun:
-    """Sync a generated day of ``orders`` orders once, the simulators in a child process."""
+    """Sync a generated day of ``orders`` orders once, the simulators in a child process.
+
+    ``trust_audit_trail`` is passed to the sync job (its audit trail starts empty).
+    """
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing shared
     conn, child_conn = context.Pipe()
     child = context.Process(
@@ -311,6 +317,7 @@ def run_sync(
                         clock=clock,
                         concurrency=concurrency,
                         results=RESULTS,
+                        trust_audit_trail=trust_audit_trail,
                     )
                     return await job.run(window)
 
@@ -329,6 +336,7 @@ def run_sync(
                     audit=audit,
                     clock=clock,
                     results=RESULTS,
+                    trust_audit_trail=trust_audit_trail,
                 )
                 rss_setup = _peak_rss_kb()
                 started = time.perf_counter()
@@ -359,25 +367,35 @@ def run_sync(
         rss_peak_kb=rss_peak,
         rss_simulators_kb=served["rss_kb"],
         results_policy=summary.results_policy,
+        trust_audit_trail=trust_audit_trail,
     )
 
 
 LATENCY = 0.05
 """Simulated latency of every response in the sync benchmarks (50 ms, as the issue asks)."""
 
-_RUNS: dict[int, SyncRun] = {}
+TRUST = "--trust-audit-trail"
+"""``python -m bench._scenario N --trust-audit-trail``: the sync trusts its audit trail."""
+
+_RUNS: dict[tuple[int, bool], SyncRun] = {}
 
 
-def cached_run(orders: int) -> SyncRun:
+def cached_run(orders: int, *, trust_audit_trail: bool = False) -> SyncRun:
     """The async sync of ``orders`` orders with 50 ms latency, in a fresh process, run once.
 
     A child process per size gives a clean peak RSS (the memory benchmark); the API-calls and
     end-to-end benchmarks read the same runs (request counts do not depend on latency), so the
-    most expensive step of the run is paid once per size.
+    most expensive step of the run is paid once per size (and per ``trust_audit_trail``).
     """
-    if orders not in _RUNS:
+    if (orders, trust_audit_trail) not in _RUNS:
         done = subprocess.run(
-            [sys.executable, "-m", "bench._scenario", str(orders)],
+            [
+                sys.executable,
+                "-m",
+                "bench._scenario",
+                str(orders),
+                *([TRUST] if trust_audit_trail else []),
+            ],
             capture_output=True,
             text=True,
             check=False,
@@ -385,14 +403,18 @@ def cached_run(orders: int) -> SyncRun:
         )
         if done.returncode != 0:
             raise RuntimeError(f"sync of {orders} orders failed:\n{done.stderr[-3000:]}")
-        _RUNS[orders] = SyncRun.from_json(done.stdout.strip().splitlines()[-1])
-    return _RUNS[orders]
+        _RUNS[orders, trust_audit_trail] = SyncRun.from_json(done.stdout.strip().splitlines()[-1])
+    return _RUNS[orders, trust_audit_trail]
 
 
 def main(argv: list[str]) -> None:
-    """``python -m bench._scenario N``: one run of ``N`` orders, as JSON on the last line."""
+    """``python -m bench._scenario N [--trust-audit-trail]``: one run of ``N`` orders, as JSON
+    on the last line."""
     logging.disable(logging.WARNING)  # retries are expected and counted, not printed
-    print(run_sync(int(argv[0]), latency=LATENCY, use_async=True).to_json())
+    run = run_sync(
+        int(argv[0]), latency=LATENCY, use_async=True, trust_audit_trail=TRUST in argv[1:]
+    )
+    print(run.to_json())
 
 
 if __name__ == "__main__":
