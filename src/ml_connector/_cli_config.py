@@ -188,11 +188,14 @@ class SyncSection:
         overlap_hours: How far before the checkpoint an incremental shipment run starts.
         batch: Post missing documents in Oracle batch requests where possible.
         create_parties: Let the customer job create Oracle parties for unmatched customers.
+        trust_audit_trail: Create documents of records the audit trail has never seen without
+            looking them up first (see ``ShipmentSync(trust_audit_trail=...)``).
     """
 
     overlap_hours: float = 2.0
     batch: bool = True
     create_parties: bool = False
+    trust_audit_trail: bool = False
 
 
 @attrs.frozen
@@ -443,9 +446,10 @@ def _mapping(check: _Checker, data: Mapping[str, Any], base: Path) -> MappingCon
 
 def _sync(check: _Checker, data: Mapping[str, Any]) -> SyncSection:
     table = check.table(data, "sync")
-    check.keys(table, {"overlap_hours", "batch", "create_parties"}, "sync")
+    names = ("batch", "create_parties", "trust_audit_trail")
+    check.keys(table, {"overlap_hours", *names}, "sync")
     flags = {}
-    for name in ("batch", "create_parties"):
+    for name in names:
         value = table.get(name, getattr(SyncSection(), name))
         if not isinstance(value, bool):
             check.problem(f"sync.{name}", "must be true or false")

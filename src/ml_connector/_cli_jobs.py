@@ -65,6 +65,7 @@ def _shipment_job(
         clock=runtime.clock,
         overlap=timedelta(hours=config.sync.overlap_hours),
         batch=config.sync.batch,
+        trust_audit_trail=config.sync.trust_audit_trail,
         progress=progress,
         results=results,
     )
@@ -153,6 +154,9 @@ def _customers_json(summary: CustomerSyncSummary) -> dict[str, Any]:
             {"order_number": number, "detail": str(match)} for number, match in plan.ambiguous
         ],
         "stores_needing_default_account": list(plan.needs_store_default),
+        "lookup_failed": [
+            {"order_number": number, "detail": match.reason} for number, match in plan.lookup_failed
+        ],
         "actions": [
             {
                 "record": str(a.record),
@@ -193,6 +197,7 @@ def _render_customers(runtime: Runtime, summary: CustomerSyncSummary) -> None:
     runtime.say(
         f"customers: {summary.orders} orders checked, {len(plan.create)} customers unmatched, "
         f"{len(plan.ambiguous)} ambiguous"
+        + (f", {len(plan.lookup_failed)} not looked up" if plan.lookup_failed else "")
         + (
             f"; actions: {', '.join(f'{n} {o}' for o, n in sorted(outcomes.items()))}"
             if outcomes
@@ -205,6 +210,8 @@ def _render_customers(runtime: Runtime, summary: CustomerSyncSummary) -> None:
         runtime.say(
             f"  REVIEW  store {store}: masked emails only; set stores.{store}.customer_account"
         )
+    for number, unmatched in plan.lookup_failed:
+        runtime.say(f"  FAILED  order {number}: {unmatched.reason}; run again when Oracle answers")
     for action in summary.actions:
         if action.outcome is Outcome.FAILED:
             runtime.say(f"  FAILED  {action.record}: {action.detail}")
@@ -262,7 +269,8 @@ def run_sync(
         if job in ("customers", "all"):
             assert window is not None
             customers = _run_customers(session, mapping, window, dry_run)
-            failed += customers.count(Outcome.FAILED)
+            # A customer Oracle could not be asked about is a failure of the run (exit 1).
+            failed += customers.count(Outcome.FAILED) + len(customers.lookup_failed)
             documents.append(_customers_json(customers))
             if not as_json:
                 _render_customers(runtime, customers)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ml_connector._cli_config import System, load_cli_config
+from ml_connector._cli_config import CliConfigError, System, load_cli_config
 from ml_connector._cli_jobs import _run_shipments
 from ml_connector._cli_runtime import Runtime
 from ml_connector._cli_session import Session, summary_json
@@ -188,3 +188,61 @@ def test_text_output_keeps_only_problems_json_keeps_every_record(
     document = summary_json(summary)
     assert document["results_kept"] == kept
     assert document["counts"]["posted"] == summary.posted
+
+
+def _oracle_get_count(sims: Sims, fragment: str) -> int:
+    return sum(1 for method, url in sims.oracle.requests if method == "GET" and fragment in url)
+
+
+def test_trust_audit_trail_from_the_config_skips_lookups_of_new_records(
+    cli: CliRunner, sims: Sims, env: dict[str, str], config: Path
+) -> None:
+    config.write_text(
+        config.read_text(encoding="utf-8") + "[sync]\ntrust_audit_trail = true\n",
+        encoding="utf-8",
+    )
+    first = cli(["sync", *WINDOW, "--json"], environ=env, transports=sims.transports())
+    counts = json.loads(first.out)["jobs"][0]["counts"]
+    assert counts["posted"] > 0
+    # New records go straight to the batch create: no invoice look-up by key at all.
+    assert _oracle_get_count(sims, "receivablesInvoices") == 0
+    second = cli(["sync", *WINDOW, "--json"], environ=env, transports=sims.transports())
+    again = json.loads(second.out)["jobs"][0]["counts"]
+    assert again["posted"] == 0  # every record is in the trail now: looked up, found
+    assert _oracle_get_count(sims, "receivablesInvoices") > 0
+    assert len(sims.oracle.invoices()) == len(
+        {i["TransactionNumber"] for i in sims.oracle.invoices()}
+    )
+
+
+def test_trust_audit_trail_must_be_a_boolean(tmp_path: Path) -> None:
+    path = tmp_path / "ml-connector.toml"
+    path.write_text('[sync]\ntrust_audit_trail = "yes"\n', encoding="utf-8")
+    with pytest.raises(CliConfigError, match=r"sync\.trust_audit_trail: must be true or false"):
+        load_cli_config(path)
+
+
+def test_customer_job_reports_customers_oracle_could_not_be_asked_about(
+    cli: CliRunner, sims: Sims, env: dict[str, str], config: Path
+) -> None:
+    from ml_connector.testing import FaultKind, FaultPlan, Faults
+
+    sims.oracle.faults = Faults(
+        FaultPlan(
+            rates={FaultKind.SERVER_ERROR: 1.0},
+            methods=["GET"],
+            path_prefixes=["/crmRestApi/resources/11.13.18.05/hubPersons"],
+        )
+    )
+    text = cli(["sync", *WINDOW, "--job", "customers"], environ=env, transports=sims.transports())
+    assert text.code == 1
+    assert "not looked up" in text.out
+    assert "could not be asked about email" in text.out
+    document = cli(
+        ["sync", *WINDOW, "--job", "customers", "--json"],
+        environ=env,
+        transports=sims.transports(),
+    )
+    (job,) = json.loads(document.out)["jobs"]
+    assert job["lookup_failed"]
+    assert job["unmatched"] == 0  # nothing proposed for customers that may exist
