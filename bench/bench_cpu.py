@@ -11,6 +11,7 @@ their time per shipment.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import time
 from collections.abc import Callable
@@ -118,10 +119,29 @@ def run(quick: bool) -> Result:
                 )
         return len(shipments)
 
+    def decimal_only() -> int:
+        count = 0
+        for raw in all_bytes:
+            body = json.loads(raw, parse_float=Decimal)
+            count += len(body.get("shipments") or ())
+        return count
+
     base_time, count = _best(plain, repeat)
+    decimal_time, _ = _best(decimal_only, repeat)
     decode_time, _ = _best(decode_only, repeat)
     full_time, mapped = _best(decode_and_map, repeat)
     assert mapped == count, (mapped, count)
+    # The same two measurements with the cyclic garbage collector paused for both: decoding
+    # builds ~25 objects a shipment, and the collector's passes over them are a large share of
+    # the time. A host can tune it (gc.freeze() after start-up, higher thresholds); the library
+    # never touches this process-wide setting.
+    gc.collect()
+    gc.disable()
+    try:
+        base_nogc, _ = _best(plain, repeat)
+        full_nogc, _ = _best(decode_and_map, repeat)
+    finally:
+        gc.enable()
 
     def rate(seconds: float) -> str:
         return f"{count / seconds:,.0f}"
@@ -131,18 +151,39 @@ def run(quick: bool) -> Result:
         (
             ("baseline: plain `json.loads`", rate(base_time),
              f"{base_time / len(shipment_pages) * 1000:.1f} ms", "1.00x"),
+            ("`json.loads` with Decimal money alone", rate(decimal_time),
+             f"{decimal_time / len(shipment_pages) * 1000:.1f} ms",
+             ratio(decimal_time, base_time)),
             ("decode: JSON with Decimal + typed models, UTC", rate(decode_time),
              f"{decode_time / len(shipment_pages) * 1000:.1f} ms", ratio(decode_time, base_time)),
             ("decode + match customer + map to invoice plans", rate(full_time),
              f"{full_time / len(shipment_pages) * 1000:.1f} ms", ratio(full_time, base_time)),
+            ("the same, cyclic GC paused for both (vs `json.loads` with GC paused)",
+             rate(full_nogc), f"{full_nogc / len(shipment_pages) * 1000:.1f} ms",
+             ratio(full_nogc, base_nogc)),
         ),
     )  # fmt: skip
     decode_ratio = decode_time / base_time
     full_ratio = full_time / base_time
     verdict = (
-        f"decoding is {decode_ratio:.2f}x `json.loads` "
-        f"({'within' if decode_ratio <= GOAL_RATIO else 'outside'} the 3x goal); "
-        f"decoding plus mapping to invoice plans is {full_ratio:.2f}x."
+        f"decode + map is {full_ratio:.2f}x `json.loads`: goal "
+        f"{'met' if full_ratio <= GOAL_RATIO else 'not met'}. Decoding alone is "
+        f"{decode_ratio:.2f}x, of which `json.loads` with Decimal money is "
+        f"{decimal_time / base_time:.2f}x; with the cyclic GC paused on both sides, decode + "
+        f"map is {full_nogc / base_nogc:.2f}x."
+    )
+
+    def per_shipment(seconds: float) -> str:
+        return f"{seconds / count * 1e6:.0f} us"
+
+    where = (
+        f"Per shipment (with its order): `json.loads` {per_shipment(base_time)}, Decimal "
+        f"money +{per_shipment(decimal_time - base_time)}, typed models and UTC times "
+        f"+{per_shipment(decode_time - decimal_time)}, customer match and mapping "
+        f"+{per_shipment(full_time - decode_time)}. What is left is spread thin: about 25 "
+        "model objects, a dozen explanation strings and exact Decimal arithmetic per shipment, "
+        "in pure Python (the design keeps attrs/cattrs models; a compiled decoder such as "
+        "msgspec is outside it)."
     )
     return Result(
         title="CPU: decode and map throughput",
@@ -157,6 +198,7 @@ def run(quick: bool) -> Result:
             "UTC datetimes converted from Pacific wall time, then match each order's customer "
             "and map each shipment to an AR invoice plan with inventory postings and an "
             "explanation.",
+            where,
         ),
         verdict=verdict,
     )
