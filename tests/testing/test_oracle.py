@@ -468,3 +468,191 @@ def test_indexed_lookups_answer_like_a_scan_and_follow_rollbacks(
     key, item = next(iter(stored.items()))
     stored[key] = {**item, "CrossReference": 7}
     assert find("CrossReference='7.0'") == ["SS-1001"]
+
+
+def test_a_posting_key_is_free_again_after_its_item_is_deleted(
+    client: httpx.Client, small_day: GeneratedDay
+) -> None:
+    created = client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day, "SS-7"))
+    assert created.status_code == 201
+    key = created.json()["CustomerTransactionId"]
+    assert (
+        client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day, "SS-7")).status_code
+        == 400
+    )
+    assert client.delete(f"{FSCM}/receivablesInvoices/{key}").status_code == 204
+    again = client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day, "SS-7"))
+    assert again.status_code == 201, again.text
+
+
+def test_a_posting_key_restored_by_a_rollback_is_a_duplicate_again(
+    client: httpx.Client, small_day: GeneratedDay, oracle: OracleFusionSimulator
+) -> None:
+    created = client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day, "SS-8"))
+    key = created.json()["CustomerTransactionId"]
+    # The delete is applied, then rolled back when the second part fails.
+    parts = [
+        {"id": "del", "path": f"/receivablesInvoices/{key}", "operation": "delete"},
+        {"id": "bad", "path": "/receivablesInvoices", "operation": "create",
+         "payload": invoice(small_day, "SS-9", BillToCustomerNumber="NOPE")},
+    ]  # fmt: skip
+    assert batch(client, parts).status_code == 400
+    assert [i["TransactionNumber"] for i in oracle.invoices()] == ["SS-8"]
+    again = client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day, "SS-8"))
+    assert again.status_code == 400 and "AR_DUPLICATE_TRX_NUMBER" in again.text
+    # A create rolled back the same way leaves its key free.
+    parts[0] = {"id": "new", "path": "/receivablesInvoices", "operation": "create",
+                "payload": invoice(small_day, "SS-10")}  # fmt: skip
+    assert batch(client, parts).status_code == 400
+    fresh = client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day, "SS-10"))
+    assert fresh.status_code == 201, fresh.text
+
+
+def test_a_changed_posting_key_frees_the_old_value_and_takes_the_new(
+    client: httpx.Client, small_day: GeneratedDay
+) -> None:
+    # Credit memos take a PATCH of their number (invoices refuse it).
+    memo = invoice(small_day, "CM-1")
+    memo.pop("receivablesInvoiceLines", None)
+    memo.pop("receivablesInvoiceDistributions", None)
+    created = client.post(f"{FSCM}/receivablesCreditMemos", json=memo)
+    assert created.status_code == 201, created.text
+    key = created.json()["CustomerTransactionId"]
+    patched = client.patch(
+        f"{FSCM}/receivablesCreditMemos/{key}", json={"TransactionNumber": "CM-2"}
+    )
+    assert patched.status_code == 200
+    assert client.post(f"{FSCM}/receivablesCreditMemos", json=memo).status_code == 201
+    taken = client.post(
+        f"{FSCM}/receivablesCreditMemos", json={**memo, "TransactionNumber": "CM-2"}
+    )
+    assert taken.status_code == 400 and "CM-2" in taken.text
+
+
+def test_posting_keys_compare_as_a_scan_would(
+    client: httpx.Client, small_day: GeneratedDay
+) -> None:
+    # Numbers compare by value (7 = 7.0) but never equal text ("7").
+    assert client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day, 7)).status_code == 201
+    as_text = client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day, "7"))
+    assert as_text.status_code == 201
+    as_decimal = client.post(
+        f"{FSCM}/receivablesInvoices",
+        content=json.dumps(invoice(small_day, "X")).replace('"X"', "7.0").encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert as_decimal.status_code == 400 and "AR_DUPLICATE_TRX_NUMBER" in as_decimal.text
+    # A value that cannot be hashed is compared by a scan.
+    assert (
+        client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day, ["L"])).status_code
+        == 201
+    )
+    assert (
+        client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day, ["L"])).status_code
+        == 400
+    )
+
+
+def test_a_composite_inventory_key_follows_creates_and_deletes(
+    small_day: GeneratedDay, clock: VirtualClock
+) -> None:
+    sim = OracleFusionSimulator(
+        clock=clock, inventory_key=("TransactionReference", "TransactionTypeName")
+    )
+    sim.load(small_day)
+    row = {
+        "ItemNumber": small_day.oracle_items[0],
+        "TransactionTypeName": "Miscellaneous Issue",
+        "TransactionQuantity": -1,
+        "TransactionReference": "ship-1",
+    }
+    url = f"{FSCM}/inventoryStagedTransactions"
+    with httpx.Client(transport=sim.transport()) as client:
+        client.headers["Authorization"] = f"Bearer {token(client).json()['access_token']}"
+        first = client.post(url, json=row)
+        assert first.status_code == 201
+        assert client.post(url, json=row).status_code == 400
+        # The same reference with another type is another transaction (a void's receipt).
+        receipt = {**row, "TransactionTypeName": "Miscellaneous Receipt"}
+        assert client.post(url, json=receipt).status_code == 201
+        key = first.json()["TransactionInterfaceId"]
+        assert client.delete(f"{url}/{key}").status_code == 204
+        assert client.post(url, json=row).status_code == 201
+
+
+def test_q_lists_in_creation_order_after_an_update(
+    client: httpx.Client, small_day: GeneratedDay
+) -> None:
+    url = f"{FSCM}/receivablesInvoices"
+    for number in ("Q-1", "Q-2", "Q-3"):
+        body = invoice(small_day, number, CrossReference="ship-9")
+        assert client.post(url, json=body).status_code == 201
+    found = client.get(url, params={"q": "CrossReference='ship-9'"}).json()["items"]
+    assert [i["TransactionNumber"] for i in found] == ["Q-1", "Q-2", "Q-3"]
+    first = found[0]
+    patch = {"InvoiceStatus": "Complete"}
+    assert client.patch(f"{url}/{first['CustomerTransactionId']}", json=patch).status_code == 200
+    found = client.get(url, params={"q": "CrossReference='ship-9'"}).json()["items"]
+    assert [i["TransactionNumber"] for i in found] == ["Q-1", "Q-2", "Q-3"]
+    assert found[0]["InvoiceStatus"] == "Complete"
+
+
+def test_q_on_any_attribute_answers_like_a_scan(
+    client: httpx.Client, small_day: GeneratedDay, oracle: OracleFusionSimulator
+) -> None:
+    url = f"{FSCM}/receivablesInvoices"
+
+    def numbers(q: str) -> list[str]:
+        return [i["TransactionNumber"] for i in client.get(url, params={"q": q}).json()["items"]]
+
+    assert client.post(url, json=invoice(small_day, "P-1", PurchaseOrder="PO-5")).status_code == 201
+    assert numbers("PurchaseOrder='PO-5'") == ["P-1"]  # the look-up is built now
+    assert client.post(url, json=invoice(small_day, "P-2", PurchaseOrder="PO-5")).status_code == 201
+    assert client.post(url, json=invoice(small_day, "P-3", PurchaseOrder=5)).status_code == 201
+    assert numbers("PurchaseOrder='PO-5'") == ["P-1", "P-2"]
+    assert numbers("PurchaseOrder='5.0'") == ["P-3"]  # a number equals its value as text
+    assert numbers("PurchaseOrder='PO-5' and TransactionNumber='P-2'") == ["P-2"]
+    assert numbers("PurchaseOrder='po-5'") == []
+    stored = oracle.resources["receivablesInvoices"].items
+    key = next(k for k, i in stored.items() if i["TransactionNumber"] == "P-1")
+    del stored[key]
+    assert numbers("PurchaseOrder='PO-5'") == ["P-2"]
+
+
+def test_accounts_sites_and_combinations_follow_what_is_added(
+    client: httpx.Client, small_day: GeneratedDay, oracle: OracleFusionSimulator
+) -> None:
+    url = f"{FSCM}/receivablesInvoices"
+    site = dict(next(small_day.iter_oracle_customer_sites()))
+    account = site["AccountNumber"]
+    assert client.post(url, json=invoice(small_day, "A-1")).status_code == 201
+    # The same site under a new account number: the old number is gone, the new one works.
+    oracle.add_customer_site({**site, "AccountNumber": "NEW-1"})
+    gone = client.post(url, json=invoice(small_day, "A-2"))
+    assert gone.status_code == 400 and "AR_BILL_TO_CUST_NOT_FOUND" in gone.text
+    moved = invoice(small_day, "A-3", BillToCustomerNumber="NEW-1", ShipToCustomerNumber="NEW-1")
+    assert client.post(url, json=moved).status_code == 201
+    finder = "CustomerAccountSiteActivitiesFinder;AccountNumber=NEW-1"
+    sites = client.get(
+        f"{FSCM}/receivablesCustomerAccountSiteActivities", params={"finder": finder}
+    ).json()["items"]
+    assert [s["BillToSiteUseId"] for s in sites] == [site["BillToSiteUseId"]]
+    finder = f"CustomerAccountSiteActivitiesFinder;AccountNumber={account}"
+    gone_sites = client.get(
+        f"{FSCM}/receivablesCustomerAccountSiteActivities", params={"finder": finder}
+    ).json()["items"]
+    assert gone_sites == []
+    # A combination added later is valid; one disabled in place is refused.
+    combination = "01-4011999-00-0100-01-01-00"
+    distribution = [{"AccountClass": "Revenue", "AccountCombination": combination, "Percent": 100}]
+    body = {**moved, "TransactionNumber": "A-4", "receivablesInvoiceDistributions": distribution}
+    refused = client.post(url, json=body)
+    assert refused.status_code == 400 and "AR_INVALID_ACCOUNT_COMBINATION" in refused.text
+    oracle.add_account_combination(combination)
+    assert client.post(url, json=body).status_code == 201
+    combos = oracle.resources["accountCombinationsLOV"].items
+    next(c for c in combos.values() if c["ConcatenatedSegments"] == combination)["EnabledFlag"] = (
+        "N"
+    )
+    disabled = client.post(url, json={**body, "TransactionNumber": "A-5"})
+    assert disabled.status_code == 400 and "AR_INVALID_ACCOUNT_COMBINATION" in disabled.text

@@ -291,3 +291,58 @@ def test_latency_runs_on_the_virtual_clock(clock: VirtualClock) -> None:
             client.get("/warehouses")
     assert clock.monotonic() == pytest.approx(1.0)
     assert clock.sleeps == [0.25] * 4
+
+
+def test_shipments_of_an_order_are_those_a_scan_finds_and_follow_changes(
+    client: httpx.Client, sim: ShipStationV1Simulator, small_day: GeneratedDay
+) -> None:
+    every = client.get("/shipments", params={"pageSize": 500}).json()["shipments"]
+    split = next(b for b in small_day.iter_bundles() if len(b.shipments) > 1)
+    order_id = split.order["orderId"]
+
+    def of_order(target: int, **params: str) -> list[int]:
+        body = client.get("/shipments", params={"orderId": target, **params}).json()
+        return [s["shipmentId"] for s in body["shipments"]]
+
+    assert of_order(order_id) == [s["shipmentId"] for s in every if s["orderId"] == order_id]
+    dates = of_order(order_id, sortBy="CreateDate", sortDir="DESC")
+    assert sorted(dates) == sorted(of_order(order_id))
+    # A shipment added later joins its order; one re-added under another order moves.
+    extra = dict(split.shipments[0], shipmentId=1, trackingNumber="EXTRA")
+    sim.data.add_shipment(extra)
+    assert of_order(order_id) == [*[s["shipmentId"] for s in split.shipments], 1]
+    # A later order, so the moved (earlier) row must come first, as in a scan of the table.
+    other = next(b for b in small_day.iter_bundles() if b.index > split.index and b.shipments)
+    moved = dict(split.shipments[0], orderId=other.order["orderId"])
+    sim.data.add_shipment(moved)
+    assert split.shipments[0]["shipmentId"] not in of_order(order_id)
+    assert of_order(other.order["orderId"]) == [
+        moved["shipmentId"],
+        *[s["shipmentId"] for s in other.shipments],
+    ]
+    assert of_order(424242) == []
+
+
+def test_paging_a_listing_is_unaffected_by_look_ups_between_pages(
+    client: httpx.Client, small_day: GeneratedDay
+) -> None:
+    seen: list[int] = []
+    page = 1
+    while True:
+        body = client.get("/shipments", params={"page": page, "pageSize": 50}).json()
+        seen += [s["shipmentId"] for s in body["shipments"]]
+        order_id = body["shipments"][0]["orderId"]
+        assert client.get("/shipments", params={"orderId": order_id}).json()["total"] >= 1
+        if page >= body["pages"]:
+            break
+        page += 1
+    assert seen == [s["shipmentId"] for s in small_day.iter_shipments()]
+
+
+def test_fulfillments_of_an_order(client: httpx.Client, small_day: GeneratedDay) -> None:
+    every = client.get("/fulfillments", params={"pageSize": 500}).json()["fulfillments"]
+    target = every[-1]["orderId"]
+    body = client.get("/fulfillments", params={"orderId": target}).json()
+    assert [f["fulfillmentId"] for f in body["fulfillments"]] == [
+        f["fulfillmentId"] for f in every if f["orderId"] == target
+    ]

@@ -49,6 +49,7 @@ from ._adf import Condition, QueryError, matches, parse_finder, parse_q
 from ._base import Latency, SimulatorBase
 from ._faults import FaultKind, FaultPlan, Faults
 from ._generator import GeneratedDay
+from ._lookup import Lookup, Positions
 from ._wire import json_response, text_response
 
 __all__ = ["OracleFusionSimulator"]
@@ -112,98 +113,131 @@ _TRANSACTION_ATTRIBUTES = (
 )
 
 
-INDEXED_ATTRIBUTES = (
-    "TransactionNumber",
-    "CrossReference",
-    "TransactionReference",
-    "SourceHeaderId",
-    "AccountNumber",
-    "EmailAddress",
-)
-"""Attributes whose equality look-ups are answered from an index, not a scan of every item."""
+_OTHER = object()
+"""Stands for any value that is neither a string nor ``None`` in a ``q`` equality look-up."""
+
+
+def _text_or_other(value: Any) -> Any:
+    # q equality on a string is exact; on a number, a boolean or a list it is numeric or
+    # case-blind ('1001' = 1001.0): every such item stays a candidate under one marker.
+    return value if value is None or isinstance(value, str) else _OTHER
+
+
+def _as_text(values: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple(str(value) for value in values)
+
+
+_Spec = tuple[str, tuple[str, ...]]
+"""A look-up's kind (``"equal"``, ``"text"`` or ``"q"``) and the attributes it reads."""
 
 
 class _IndexedItems(dict[Any, dict[str, Any]]):
-    """A resource's items by key, with an index of :data:`INDEXED_ATTRIBUTES` values.
+    """A resource's items by key, with equality look-ups on the attributes searched per request.
 
-    Posting-key look-ups run once per document; scanning every stored item for each would make
-    a long simulated run quadratic. The index only narrows: candidates are still checked against
-    the full query, so an item changed in place is at worst found by a scan-free miss, never
-    wrongly matched. Items are replaced through ``__setitem__`` (the simulator never edits a
-    stored item's indexed attributes in place).
+    Posting keys, accounts, sites, account combinations and ``q`` equalities are looked up once
+    or more per document; scanning every stored item for each would make a long simulated run
+    quadratic. Each look-up is built on first use from every item, then kept up to date on
+    every put and removal (a batch's rollback included). Look-ups only narrow (see
+    :class:`~ml_connector.testing._lookup.Lookup`): candidates come back in the items' order
+    and are still checked with the exact rule. Items are replaced through ``__setitem__``; an
+    attribute a look-up reads must not be changed in place in a stored item.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self.index: dict[str, dict[str, dict[Any, None]]] = {a: {} for a in INDEXED_ATTRIBUTES}
-        # Equality on a string is exact; on a number it is numeric ('1001' = 1001.0), which a
-        # text index cannot answer: an attribute that ever held a non-string is scanned.
-        self.scanned: set[str] = set()
+        self._positions = Positions()
+        self._lookups: dict[_Spec, Lookup] = {}
 
-    def _unindex(self, key: Any, item: Mapping[str, Any]) -> None:
-        for attribute, values in self.index.items():
-            value = item.get(attribute)
-            if isinstance(value, str):
-                keys = values.get(value)
-                if keys is not None:
-                    keys.pop(key, None)
+    @staticmethod
+    def _value(spec: _Spec, item: Mapping[str, Any]) -> Any:
+        kind, names = spec
+        if kind == "q":
+            return _text_or_other(item.get(names[0]))
+        values = tuple(item.get(name) for name in names)
+        return _as_text(values) if kind == "text" else values
 
-    def _add(self, key: Any, item: Mapping[str, Any]) -> None:
-        for attribute, values in self.index.items():
-            value = item.get(attribute)
-            if isinstance(value, str):
-                values.setdefault(value, {})[key] = None
-            elif value is not None:
-                self.scanned.add(attribute)
+    def _lookup(self, spec: _Spec) -> Lookup:
+        lookup = self._lookups.get(spec)
+        if lookup is None:
+            lookup = Lookup.build((key, self._value(spec, item)) for key, item in self.items())
+            self._lookups[spec] = lookup
+        return lookup
+
+    def _forget(self, key: Any) -> None:
+        self._positions.discard(key)
+        for lookup in self._lookups.values():
+            lookup.discard(key)
 
     def __setitem__(self, key: Any, item: dict[str, Any]) -> None:
-        previous = self.get(key)
-        if previous is not None:
-            self._unindex(key, previous)
         super().__setitem__(key, item)
-        self._add(key, item)
+        self._positions.add(key)
+        for spec, lookup in self._lookups.items():
+            lookup.add(key, self._value(spec, item))
 
     def __delitem__(self, key: Any) -> None:
-        self._unindex(key, self[key])
         super().__delitem__(key)
+        self._forget(key)
 
     def pop(self, key: Any, *default: Any) -> Any:
         if key in self:
-            self._unindex(key, self[key])
+            self._forget(key)
         return super().pop(key, *default)
 
     def popitem(self) -> tuple[Any, dict[str, Any]]:
         key, item = super().popitem()
-        self._unindex(key, item)
+        self._forget(key)
         return key, item
 
     def clear(self) -> None:
         super().clear()
-        for values in self.index.values():
-            values.clear()
-        self.scanned.clear()
+        self._positions.clear()
+        for lookup in self._lookups.values():
+            lookup.clear()
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         for key, item in dict(*args, **kwargs).items():
             self[key] = item
+
+    def __ior__(self, other: Any) -> _IndexedItems:  # type: ignore[override,misc]
+        self.update(other)
+        return self
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         if key not in self:
             self[key] = default
         return self[key]
 
+    def _found(self, keys: list[Any] | None) -> list[dict[str, Any]]:
+        if keys is None:  # the wanted value cannot be hashed: scan
+            return list(self.values())
+        return [self[key] for key in self._positions.ordered(keys)]
+
+    def find(self, names: Sequence[str], values: Sequence[Any]) -> list[dict[str, Any]]:
+        """Items whose ``names`` may equal ``values`` (``==``, as a scan compares them)."""
+        return self._found(self._lookup(("equal", tuple(names))).keys(tuple(values)))
+
+    def find_text(self, names: Sequence[str], values: Sequence[str]) -> list[dict[str, Any]]:
+        """Items whose ``names``, as text (``str``), may equal ``values``, as a finder compares."""
+        return self._found(self._lookup(("text", tuple(names))).keys(tuple(values)))
+
     def candidates(self, conditions: Sequence[Condition]) -> list[dict[str, Any]]:
-        """Items that may match ``conditions``: narrowed by an indexed equality if there is one."""
+        """Items that may match the ``q`` ``conditions``: narrowed by their most selective
+        equality on a string literal, if they have one."""
+        best: tuple[int, Lookup, str] | None = None
         for condition in conditions:
-            values = self.index.get(condition.attribute)
-            if (
-                values is not None
-                and condition.attribute not in self.scanned
-                and condition.operator == "="
-                and condition.value is not None
-            ):
-                return [self[key] for key in values.get(condition.value, {})]
-        return list(self.values())
+            if condition.operator != "=" or condition.value is None:
+                continue
+            lookup = self._lookup(("q", (condition.attribute,)))
+            # Every value in a q look-up is hashable (a string, None or the marker).
+            count = (lookup.count(condition.value) or 0) + (lookup.count(_OTHER) or 0)
+            if best is None or count < best[0]:
+                best = (count, lookup, condition.value)
+        if best is None:
+            return list(self.values())
+        _, lookup, value = best
+        keys = lookup.keys(value) or []
+        keys.extend(lookup.keys(_OTHER) or ())
+        return self._found(keys)
 
 
 class _Resource:
@@ -587,7 +621,6 @@ class OracleFusionSimulator(SimulatorBase):
     def _list(self, resource: _Resource, params: Mapping[str, str], base: str) -> dict[str, Any]:
         try:
             conditions = parse_q(params["q"]) if params.get("q") else []
-            items = resource.items.candidates(conditions)
             if params.get("finder"):
                 name, bindings = parse_finder(params["finder"])
                 variables = resource.finders.get(name)
@@ -598,11 +631,16 @@ class OracleFusionSimulator(SimulatorBase):
                     raise OracleError(
                         400, f"The finder {name} needs one of {sorted(variables)} as variables."
                     )
+                items = resource.items.find_text(
+                    [variables[k] for k in bindings], list(bindings.values())
+                )
                 items = [
                     i
                     for i in items
                     if all(str(i.get(variables[k])) == v for k, v in bindings.items())
                 ]
+            else:
+                items = resource.items.candidates(conditions)
             if conditions:
                 items = [i for i in items if matches(i, conditions)]
             if params.get("orderBy"):
@@ -711,7 +749,8 @@ class OracleFusionSimulator(SimulatorBase):
         if any(value in (None, "") for value in values):
             return
         if any(
-            tuple(item.get(name) for name in names) == values for item in resource.items.values()
+            tuple(item.get(name) for name in names) == values
+            for item in resource.items.find(names, values)
         ):
             shown = ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True))
             raise OracleError(
@@ -721,14 +760,18 @@ class OracleFusionSimulator(SimulatorBase):
             )
 
     def _account(self, number: Any, field: str, code: str) -> dict[str, Any]:
-        sites = self.resources["receivablesCustomerAccountSiteActivities"].items.values()
-        for site in sites:
-            if site.get("AccountNumber") == str(number):
+        sites = self.resources["receivablesCustomerAccountSiteActivities"].items
+        wanted = str(number)
+        for site in sites.find(("AccountNumber",), (wanted,)):
+            if site.get("AccountNumber") == wanted:
                 return site
         raise OracleError(400, f"The {field} {number} isn't valid.", code)
 
     def _check_combination(self, value: Any, where: str, code: str) -> None:
-        combos = self.resources["accountCombinationsLOV"].items.values()
+        # Found by segments, then checked: EnabledFlag may be changed in place (a test does).
+        combos = self.resources["accountCombinationsLOV"].items.find(
+            (self.account_attribute,), (value,)
+        )
         if not any(
             c.get(self.account_attribute) == value and c.get("EnabledFlag") == "Y" for c in combos
         ):
@@ -779,7 +822,9 @@ class OracleFusionSimulator(SimulatorBase):
             "AR_BILL_TO_CUST_NOT_FOUND",
         )
         site = item.get("BillToSite")
-        sites = self.resources["receivablesCustomerAccountSiteActivities"].items.values()
+        sites = self.resources["receivablesCustomerAccountSiteActivities"].items.find(
+            ("AccountNumber", "BillToSiteNumber"), (account["AccountNumber"], site)
+        )
         if site and not any(
             s.get("AccountNumber") == account["AccountNumber"] and s.get("BillToSiteNumber") == site
             for s in sites
@@ -873,8 +918,11 @@ class OracleFusionSimulator(SimulatorBase):
                 f"The item {item['ItemNumber']} isn't valid in this organization.",
             )
         elif item.get("AccountCombination") is not None:
-            combos = self.resources["accountCombinationsLOV"].items.values()
-            if not any(c.get(self.account_attribute) == item["AccountCombination"] for c in combos):
+            wanted = item["AccountCombination"]
+            combos = self.resources["accountCombinationsLOV"].items.find(
+                (self.account_attribute,), (wanted,)
+            )
+            if not any(c.get(self.account_attribute) == wanted for c in combos):
                 error = (
                     "INV_INVALID_DIST_ACCOUNT",
                     f"The account {item['AccountCombination']} isn't valid.",

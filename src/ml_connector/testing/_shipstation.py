@@ -188,11 +188,18 @@ class ShipStationData:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.orders: Table[OrderIndex] = Table("order", lambda r: r["orderId"], _order_index)
+        # The sync asks for the shipments of one order per record (GET /shipments?orderId=).
         self.shipments: Table[ShipmentIndex] = Table(
-            "shipment", lambda r: r["shipmentId"], _shipment_index
+            "shipment",
+            lambda r: r["shipmentId"],
+            _shipment_index,
+            lookups={"order_id": lambda ix: ix.order_id},
         )
         self.fulfillments: Table[FulfillmentIndex] = Table(
-            "fulfillment", lambda r: r["fulfillmentId"], _fulfillment_index
+            "fulfillment",
+            lambda r: r["fulfillmentId"],
+            _fulfillment_index,
+            lookups={"order_id": lambda ix: ix.order_id},
         )
         self.customers: dict[int, Record] = {}
         self.warehouses: dict[int, Record] = {}
@@ -668,6 +675,7 @@ class ShipStationV1Simulator(SimulatorBase):
             preds,
             None if field is None else (lambda ix: getattr(ix, field)),
             reverse=reverse,
+            narrow=None if order_id is None else ("order_id", order_id),
         )
         with_items = _bool(params, "includeShipmentItems")
 
@@ -694,10 +702,13 @@ class ShipStationV1Simulator(SimulatorBase):
             _day_bound(params, "shipDateStart"),
             _day_bound(params, "shipDateEnd"),
         )
+        order_id: int | None = None
         for param, attr in (("fulfillmentId", "fulfillment_id"), ("orderId", "order_id")):
             number = _int(params, param)
             if number is not None:
                 preds.append(_equals(attr, number))
+                if attr == "order_id":
+                    order_id = number
         for param, attr in (("orderNumber", "order_number"), ("trackingNumber", "tracking_number")):
             value = params.get(param)
             if value:
@@ -717,6 +728,7 @@ class ShipStationV1Simulator(SimulatorBase):
             preds,
             None if field is None else (lambda ix: getattr(ix, field)),
             reverse=reverse,
+            narrow=None if order_id is None else ("order_id", order_id),
         )
         return self._page("fulfillments", rows, params)
 

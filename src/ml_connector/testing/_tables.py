@@ -6,14 +6,18 @@ full record from its seed when a page is served. A row that is changed (a void, 
 materialised into a private dict first.
 
 Filtered, sorted id lists are cached per query (keyed by the filter and the table's version), so
-walking 200 pages of a 100,000-row result scans the table once, not 200 times.
+walking 200 pages of a 100,000-row result scans the table once, not 200 times. A query narrowed
+to one value of a looked-up field (the shipments of one order, asked once per record) reads
+only the rows holding that value, and leaves the cached listing alone.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
+
+from ._lookup import Lookup, Positions
 
 __all__ = ["Row", "Table"]
 
@@ -61,6 +65,8 @@ class Table(Generic[IndexT]):
         name: For error messages.
         key: Extracts the id from a record.
         index: Builds a row's index tuple from its record.
+        lookups: Fields of the index tuple that :meth:`query` can narrow to one value, by
+            name: ``{"order_id": lambda ix: ix.order_id}``.
     """
 
     def __init__(
@@ -68,6 +74,7 @@ class Table(Generic[IndexT]):
         name: str,
         key: Callable[[Record], Hashable],
         index: Callable[[Record], IndexT],
+        lookups: Mapping[str, Callable[[IndexT], Hashable]] | None = None,
     ) -> None:
         self.name = name
         self._key = key
@@ -75,6 +82,9 @@ class Table(Generic[IndexT]):
         self.rows: dict[Hashable, Row[IndexT]] = {}
         self.version = 0
         self._cache: tuple[Hashable, int, list[Row[IndexT]]] | None = None
+        self._positions = Positions()
+        self._fields = dict(lookups or {})
+        self._lookups = {name: Lookup() for name in self._fields}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -88,8 +98,14 @@ class Table(Generic[IndexT]):
         index = self._index(record)
         row = Row(index, loader=loader) if loader is not None else Row(index, record=record)
         self.rows[key] = row
+        self._indexed(key, index)
         self.version += 1
         return key
+
+    def _indexed(self, key: Hashable, index: IndexT) -> None:
+        self._positions.add(key)
+        for name, lookup in self._lookups.items():
+            lookup.add(key, self._fields[name](index))
 
     def reindex(self, key: Hashable) -> Record:
         """Materialise a row for mutation; call :meth:`touched` after changing it."""
@@ -99,6 +115,7 @@ class Table(Generic[IndexT]):
         """Rebuild the index of a row whose record was changed."""
         row = self.rows[key]
         row.index = self._index(row.record())
+        self._indexed(key, row.index)
         self.version += 1
 
     def get(self, key: Hashable) -> Record | None:
@@ -113,11 +130,33 @@ class Table(Generic[IndexT]):
         *,
         reverse: bool = False,
         record_predicates: Sequence[Callable[[Record], bool]] = (),
+        narrow: tuple[str, Hashable] | None = None,
     ) -> list[Row[IndexT]]:
-        """Rows matching every predicate, sorted (stable, insertion order for ties)."""
+        """Rows matching every predicate, sorted (stable, insertion order for ties).
+
+        ``narrow`` (a looked-up field's name and a value) reads only the rows whose field
+        equals the value; the predicates must still say so (the look-up only narrows). Such a
+        query is not cached, so it does not evict the listing being paged through.
+        """
+        keys = None if narrow is None else self._lookups[narrow[0]].keys(narrow[1])
+        if keys is not None:
+            candidates = [self.rows[key] for key in self._positions.ordered(keys)]
+            return self._filter(candidates, predicates, sort, reverse, record_predicates)
         if self._cache is not None and self._cache[:2] == (cache_key, self.version):
             return self._cache[2]
-        rows = [row for row in self.rows.values() if all(p(row.index) for p in predicates)]
+        rows = self._filter(self.rows.values(), predicates, sort, reverse, record_predicates)
+        self._cache = (cache_key, self.version, rows)
+        return rows
+
+    @staticmethod
+    def _filter(
+        candidates: Iterable[Row[IndexT]],
+        predicates: Sequence[Callable[[IndexT], bool]],
+        sort: Callable[[IndexT], Any] | None,
+        reverse: bool,
+        record_predicates: Sequence[Callable[[Record], bool]],
+    ) -> list[Row[IndexT]]:
+        rows = [row for row in candidates if all(p(row.index) for p in predicates)]
         if record_predicates:
             rows = [row for row in rows if all(p(row.record()) for p in record_predicates)]
         if sort is not None:
@@ -125,7 +164,6 @@ class Table(Generic[IndexT]):
             rows.sort(key=lambda row: _none_first(sort(row.index)), reverse=reverse)
         elif reverse:
             rows.reverse()
-        self._cache = (cache_key, self.version, rows)
         return rows
 
 
