@@ -275,3 +275,39 @@ def summary_keys(summary: Any, record: RecordRef) -> tuple[str, ...]:
         if result.record == record:
             return tuple(result.keys)
     return ()
+
+
+def test_a_default_run_killed_mid_post_leaves_a_trail_that_can_be_trusted(tmp_path: Path) -> None:
+    # The default mode announces its posts too: switching a trail to trust mode after a run
+    # that died between Oracle's commit and the outcome event posts nothing twice.
+    env, clean = world(void_rate=0.0), world(void_rate=0.0)
+    make_sync(clean).run(WINDOW)
+    path = tmp_path / "audit.db"
+
+    def job(transport: httpx.BaseTransport, *, trust: bool) -> tuple[ShipmentSync, Any]:
+        audit = SqliteAuditSink(path)
+        sync = ShipmentSync(
+            shipstation=env.shipstation(),
+            oracle=OracleFusionClient(oracle_settings(), transport=transport, clock=env.clock),
+            mapping=env.mapping,
+            audit=audit,
+            clock=env.clock,
+            trust_audit_trail=trust,
+            chunk_size=40,
+        )
+        return sync, audit
+
+    sync, audit = job(KillAfterFirstCommit(env.oracle_sim.transport()), trust=False)
+    with pytest.raises(Killed):
+        sync.run(WINDOW)
+    announced = [event for event in audit.latest() if event.stage is Stage.POSTING]
+    audit.close()
+    assert announced, "the default mode wrote its posting events before sending"
+    assert {event.posting_key for event in announced} & set(keys_in_oracle(env))
+
+    sync, audit = job(env.oracle_sim.transport(), trust=True)
+    sync.run(WINDOW)
+    audit.close()
+    keys = keys_in_oracle(env)
+    assert keys == keys_in_oracle(clean)
+    assert set(keys.values()) == {1}

@@ -48,9 +48,10 @@ _MESSAGE_LIMIT = 2000
 class Stage(enum.StrEnum):
     """Where a record is on its way into Oracle.
 
-    ``posting`` is written ahead of a post by a sync that trusts its audit trail
-    (``trust_audit_trail=True``): the record is about to be sent and its outcome is not known
-    yet. It is not final: the next run looks the record up in Oracle before anything else.
+    ``posting`` is written by every shipment sync ahead of a post: the record is about to be
+    sent and its outcome is not known yet. It is not final: the next run looks the record up in
+    Oracle before anything else (which is what lets ``trust_audit_trail=True`` skip the look-up
+    of records with no event at all).
     """
 
     FETCHED = "fetched"

@@ -24,9 +24,10 @@ For each chunk:
    any run over it, so its documents are not looked up; every other record still is.
 7. **Post what is missing**, in batches where the documents allow it (the async twin runs
    batches and single posts concurrently, bounded); a lost answer is resolved by looking again.
-   With ``trust_audit_trail=True`` a ``posting`` event is first written for every record about
-   to be posted, all in one write, before any byte goes to Oracle: a run killed after that
-   leaves records that the next run looks up.
+   A ``posting`` event is first written for every record about to be posted, all in one
+   write, before any byte goes to Oracle: a run killed after that leaves records that the
+   next run looks up, whichever mode it runs in, and the trail holds an event for every record
+   ever sent (what makes ``trust_audit_trail=True`` safe on it).
 8. **Record** each record's outcome in the audit trail (posted, already-posted, skipped with
    reason, failed with error and payload) and report progress; return a :class:`RunSummary`.
 
@@ -993,10 +994,11 @@ class _ShipmentCore:
         missing = [doc for p in pendings for doc in p.docs if doc.state == "missing"]
         if not missing:
             return
-        if self.trust_audit_trail:
-            self._write_ahead(
-                [p for p in pendings if any(d.state == "missing" for d in p.docs)], latest
-            )
+        # Written in both modes: the trail then holds an event for every record ever sent, which
+        # is what lets a later run trust it (and shows a controller what was in flight).
+        self._write_ahead(
+            [p for p in pendings if any(d.state == "missing" for d in p.docs)], latest
+        )
         settings = self.oracle.settings
         converter = self.oracle.converter
         grouped: list[list[Doc]] = []
@@ -1241,12 +1243,13 @@ class ShipmentSync:
             the next are read); memory grows with it, not with the window.
         trust_audit_trail: Treat ``audit`` as the complete record of what this connector ever
             sent to Oracle: a record with no event at all in it is created without looking its
-            posting keys up first (fewer Oracle requests), and a ``posting`` event is written
-            for every record before it is sent, so a run killed mid-post is looked up next
-            time. Records with any event, voided labels, reversals and dry runs are looked up
-            as always. Only for a trail every run of this job has written: a document posted
-            under the same key by other means (another installation, a manual entry, a lost
-            trail) would be posted again. See docs/sync.md, "Trusting the audit trail".
+            posting keys up first (fewer Oracle requests). Every run, in either mode, writes a
+            ``posting`` event for each record before it is sent, so a run killed mid-post is
+            looked up next time. Records with any event, voided labels, reversals and dry runs
+            are looked up as always. Only for a trail every run of this job has written: a
+            document posted under the same key by other means (another installation, a manual
+            entry, a lost trail) would be posted again. See docs/sync.md, "Trusting the audit
+            trail".
     """
 
     def __init__(
