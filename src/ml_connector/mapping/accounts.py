@@ -16,7 +16,7 @@ import enum
 import functools
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -134,12 +134,7 @@ def account_for(
     Raises:
         MappingError: the warehouse is not mapped, or the combination is incomplete.
     """
-    # A configuration is frozen, so a combination it composed once is the same every time.
-    known = (
-        _tables(config)
-        if type(warehouse_id) is str and (store_id is None or type(store_id) is str)
-        else None
-    )
+    known = _cache_for(config, warehouse_id, store_id)
     if known is not None:
         combination = known.single.get((purpose, warehouse_id, store_id))
         if combination is not None:
@@ -163,11 +158,7 @@ def _accounts_for(
     Raises:
         MappingError: as :func:`account_for` raises for the first purpose that fails.
     """
-    known = (
-        _tables(config)
-        if type(warehouse_id) is str and (store_id is None or type(store_id) is str)
-        else None
-    )
+    known = _cache_for(config, warehouse_id, store_id)
     if known is None:
         return tuple(
             account_for(config, p, warehouse_id, store_id, record=record) for p in purposes
@@ -194,6 +185,15 @@ class _Tables:
 # id(config) -> (weak reference to the config, its composed combinations). Entries go when
 # their configuration is garbage collected, so a recycled id never sees another's entries.
 _COMPOSED: dict[int, tuple[weakref.ref[MappingConfig], _Tables]] = {}
+
+
+def _cache_for(config: MappingConfig, warehouse_id: Any, store_id: Any) -> _Tables | None:
+    """The cache of ``config``'s composed combinations, when these keys can index it."""
+    # A configuration is frozen, so a combination it composed once is the same every time;
+    # keys of any other type go the uncached way (and raise there if they are wrong).
+    if type(warehouse_id) is str and (store_id is None or type(store_id) is str):
+        return _tables(config)
+    return None
 
 
 def _tables(config: MappingConfig) -> _Tables | None:

@@ -181,7 +181,7 @@ class _Pending:
     warehouse_id: str | None = None
     error: ConnectorError | None = None
     announced: AuditEvent | None = None
-    """The ``posting`` event written ahead of its post (trust mode), which its outcome follows."""
+    """The ``posting`` event written ahead of its post, which its outcome event follows."""
 
 
 class _Counter:
@@ -256,13 +256,15 @@ class _IdSet:
         at = bisect_left(self._sorted, value)
         return at < len(self._sorted) and self._sorted[at] == value
 
-    def add(self, value: int) -> None:
+    def add(self, value: int) -> bool:
+        """Add ``value``; whether it was new."""
         if value in self:
-            return
+            return False
         self._recent.add(value)
         if len(self._recent) >= self.MERGE:
             self._sorted = array("q", sorted((*self._sorted, *self._recent)))
             self._recent = set()
+        return True
 
 
 class _Run:
@@ -281,11 +283,7 @@ class _Run:
         self._seen: dict[str, _IdSet] = {}
 
     def first_time(self, label: Label) -> bool:
-        seen = self._seen.setdefault(label.kind, _IdSet())
-        if label.id in seen:
-            return False
-        seen.add(label.id)
-        return True
+        return self._seen.setdefault(label.kind, _IdSet()).add(label.id)
 
     def add(self, result: RecordResult) -> None:
         self.counts[result.outcome] += 1
