@@ -1,7 +1,7 @@
 """Shared set-up for the benchmarks: a generated day in the simulators, clients, a sync job.
 
 The mapping configuration is the one ``ml-connector demo`` writes for a generated day
-(:func:`ml_connector._demo.demo_mapping_toml`), so every shipment the generator makes can be
+(:func:`ml_connector.cli._demo.demo_mapping_toml`), so every shipment the generator makes can be
 mapped and the Oracle simulator accepts every account combination the mapping composes.
 
 A sync run (:func:`run_sync`) keeps the simulators out of the sync's process, as the real
@@ -35,8 +35,8 @@ import attrs
 import httpx
 
 from ml_connector import Secret
-from ml_connector._demo import demo_mapping_toml
 from ml_connector.audit import SqliteAuditSink
+from ml_connector.cli._demo import demo_mapping_toml
 from ml_connector.mapping import CustomerDirectory, MappingConfig
 from ml_connector.oracle import (
     AsyncOracleFusionClient,

@@ -11,9 +11,9 @@ import attrs
 import httpx
 import pytest
 
-from ml_connector._cli_runtime import Runtime
-from ml_connector._demo import demo_mapping_toml
-from ml_connector.cli import _run
+from ml_connector.cli._demo import demo_mapping_toml
+from ml_connector.cli._main import _run
+from ml_connector.cli._runtime import Runtime
 from ml_connector.testing import (
     GeneratedDay,
     OracleFusionSimulator,

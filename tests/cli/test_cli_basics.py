@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from ml_connector._cli_runtime import Progress, Runtime
 from ml_connector.cli import main
+from ml_connector.cli._runtime import Progress, Runtime
 
 from .conftest import CliRunner
 

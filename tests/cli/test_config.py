@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from ml_connector._cli_config import (
+from ml_connector._redact import Secret
+from ml_connector.cli._config import (
     CliConfigError,
     System,
     load_cli_config,
     resolve,
 )
-from ml_connector._redact import Secret
 
 from .conftest import CliRunner
 

@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-from ml_connector._demo import apply_finance_fixes
+from ml_connector.cli._demo import apply_finance_fixes
 
 from .conftest import CliRunner, Sims
 

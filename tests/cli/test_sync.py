@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ml_connector._cli_config import CliConfigError, System, load_cli_config
-from ml_connector._cli_jobs import _run_shipments
-from ml_connector._cli_runtime import Runtime
-from ml_connector._cli_session import Session, summary_json
+from ml_connector.cli._config import CliConfigError, System, load_cli_config
+from ml_connector.cli._jobs import _run_shipments
+from ml_connector.cli._runtime import Runtime
+from ml_connector.cli._session import Session, summary_json
 
 from .conftest import SECRETS, CliRunner, Sims
 

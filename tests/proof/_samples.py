@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ml_connector import Secret
-from ml_connector._demo import demo_mapping_toml
 from ml_connector.audit import MemoryAuditSink
+from ml_connector.cli._demo import demo_mapping_toml
 from ml_connector.mapping import MappingConfig
 from ml_connector.oracle import OAuthClientCredentials, OracleFusionClient, OracleFusionSettings
 from ml_connector.shipstation import ShipStationV1Client, ShipStationV1Settings

@@ -22,8 +22,8 @@ import attrs
 import httpx
 
 from ml_connector import RetryPolicy, Secret
-from ml_connector._demo import demo_mapping_toml
 from ml_connector.audit import SqliteAuditSink, SqliteCheckpointStore
+from ml_connector.cli._demo import demo_mapping_toml
 from ml_connector.mapping import MappingConfig
 from ml_connector.oracle import OAuthClientCredentials, OracleFusionClient, OracleFusionSettings
 from ml_connector.shipstation import ShipStationV1Client, ShipStationV1Settings

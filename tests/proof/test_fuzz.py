@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ml_connector import AuditError, ConfigurationError, MappingError, ResponseDecodeError
-from ml_connector._demo import demo_mapping_toml
 from ml_connector._http import read_json
 from ml_connector.audit import (
     JsonlAuditSink,
@@ -34,6 +33,7 @@ from ml_connector.audit import (
     new_correlation_id,
     new_event,
 )
+from ml_connector.cli._demo import demo_mapping_toml
 from ml_connector.mapping import MappingConfig, map_shipment, match_customer
 from ml_connector.oracle import (
     AccountCombination,

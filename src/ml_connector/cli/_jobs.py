@@ -1,6 +1,6 @@
 """``ml-connector sync``, ``replay`` and ``reconcile``: thin commands over :mod:`ml_connector.sync`.
 
-Each builds a :class:`~ml_connector._cli_session.Session` (clients, audit trail), runs library
+Each builds a :class:`~ml_connector.cli._session.Session` (clients, audit trail), runs library
 calls, and prints their results: human text, or one JSON document with ``--json``. Exit code 1
 when a record failed (or, for ``reconcile``, a difference is found), 0 otherwise.
 """
@@ -13,21 +13,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ._cli_config import CliConfig, System
-from ._cli_runtime import Progress, Runtime
-from ._cli_session import (
-    Session,
-    Window,
-    parse_instant,
-    parse_window,
-    progress_callback,
-    render_results,
-    summary_json,
-)
-from ._errors import ConfigurationError
-from .audit import ReplayReport, format_diff
-from .mapping import MappingConfig
-from .sync import (
+from ml_connector._errors import ConfigurationError
+from ml_connector.audit import ReplayReport, format_diff
+from ml_connector.mapping import MappingConfig
+from ml_connector.sync import (
     CustomerSync,
     CustomerSyncSummary,
     InventorySync,
@@ -37,6 +26,18 @@ from .sync import (
     ResultsPolicy,
     RunSummary,
     ShipmentSync,
+)
+
+from ._config import CliConfig, System
+from ._runtime import Progress, Runtime
+from ._session import (
+    Session,
+    Window,
+    parse_instant,
+    parse_window,
+    progress_callback,
+    render_results,
+    summary_json,
 )
 
 __all__ = ["JOBS", "run_reconcile", "run_replay", "run_sync"]

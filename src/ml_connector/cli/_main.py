@@ -24,10 +24,11 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ._cli_config import DEFAULT_CONFIG_NAME, CliConfig, CliConfigError, System, load_cli_config
-from ._cli_runtime import Runtime
-from ._errors import ConfigurationError, ConnectorError
-from ._version import __version__
+from ml_connector._errors import ConfigurationError, ConnectorError
+from ml_connector._version import __version__
+
+from ._config import DEFAULT_CONFIG_NAME, CliConfig, CliConfigError, System, load_cli_config
+from ._runtime import Runtime
 
 __all__ = ["EXIT_FAILURES", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -224,7 +225,7 @@ def _cmd_demo(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def _cmd_ping(args: argparse.Namespace, runtime: Runtime) -> int:
-    from ._cli_ping import ping, ping_exit_code, render_ping
+    from ._ping import ping, ping_exit_code, render_ping
 
     config = _load(args, runtime, mapping=False)
     systems = [System(s) for s in (args.system or [s.value for s in System])]
@@ -243,7 +244,7 @@ def _cmd_ping(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def _cmd_sync(args: argparse.Namespace, runtime: Runtime) -> int:
-    from ._cli_jobs import run_sync
+    from ._jobs import run_sync
 
     config = _load(args, runtime, mapping=True)
     return run_sync(
@@ -260,7 +261,7 @@ def _cmd_sync(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def _cmd_replay(args: argparse.Namespace, runtime: Runtime) -> int:
-    from ._cli_jobs import run_replay
+    from ._jobs import run_replay
 
     config = _load(args, runtime, mapping=True)
     return run_replay(
@@ -276,7 +277,7 @@ def _cmd_replay(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def _cmd_reconcile(args: argparse.Namespace, runtime: Runtime) -> int:
-    from ._cli_jobs import run_reconcile
+    from ._jobs import run_reconcile
 
     config = _load(args, runtime, mapping=True)
     return run_reconcile(

@@ -26,19 +26,17 @@ from typing import Any
 
 import attrs
 
-from ._cli_runtime import Progress, Runtime
-from ._cli_session import progress_callback, summary_json
-from ._redact import Secret
-from .audit import ReplayReport, SqliteAuditSink
-from .mapping import MappingConfig
-from .oracle import OAuthClientCredentials, OracleFusionClient, OracleFusionSettings
-from .shipstation import (
+from ml_connector._redact import Secret
+from ml_connector.audit import ReplayReport, SqliteAuditSink
+from ml_connector.mapping import MappingConfig
+from ml_connector.oracle import OAuthClientCredentials, OracleFusionClient, OracleFusionSettings
+from ml_connector.shipstation import (
     ShipStationV1Client,
     ShipStationV1Settings,
     ShipStationV2Client,
     ShipStationV2Settings,
 )
-from .sync import (
+from ml_connector.sync import (
     CustomerSync,
     InventorySync,
     Outcome,
@@ -46,7 +44,7 @@ from .sync import (
     RunSummary,
     ShipmentSync,
 )
-from .testing import (
+from ml_connector.testing import (
     BAD_SKU,
     FaultKind,
     FaultPlan,
@@ -57,6 +55,9 @@ from .testing import (
     VirtualClock,
     generate_day,
 )
+
+from ._runtime import Progress, Runtime
+from ._session import progress_callback, summary_json
 
 __all__ = ["DemoOptions", "apply_finance_fixes", "demo_mapping_toml", "run_demo"]
 
@@ -767,7 +768,7 @@ def apply_finance_fixes(day: GeneratedDay, oracle: OracleFusionSimulator) -> dic
 
 
 def _pacific(naive: datetime) -> datetime:
-    from ._time import parse_pacific
+    from ml_connector._time import parse_pacific
 
     return parse_pacific(naive.strftime("%Y-%m-%dT%H:%M:%S"))
 

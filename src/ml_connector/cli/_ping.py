@@ -21,12 +21,13 @@ from typing import Any
 
 import attrs
 
-from ._cli_config import CliConfig, CliConfigError, System, resolve
-from ._cli_runtime import Runtime
-from ._errors import ConnectorError, TransportError
-from ._retry import RetryPolicy
-from .oracle import OracleFusionClient, OracleOAuth
-from .shipstation import ShipStationV1Client, ShipStationV2Client
+from ml_connector._errors import ConnectorError, TransportError
+from ml_connector._retry import RetryPolicy
+from ml_connector.oracle import OracleFusionClient, OracleOAuth
+from ml_connector.shipstation import ShipStationV1Client, ShipStationV2Client
+
+from ._config import CliConfig, CliConfigError, System, resolve
+from ._runtime import Runtime
 
 __all__ = ["PING_RETRY", "SystemCheck", "ping", "render_ping"]
 

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 import attrs
 import httpx
 
-from ._clock import Clock, SystemClock
+from ml_connector._clock import Clock, SystemClock
 
 __all__ = ["Progress", "Runtime", "to_jsonable"]
 

@@ -28,13 +28,13 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ._errors import ConfigurationError
-from ._redact import Secret
-from ._retry import RetryPolicy
-from ._settings import HttpSettings, validate_https_url
-from .mapping import MappingConfig, MappingConfigError
-from .oracle import BasicCredentials, OAuthClientCredentials, OracleFusionSettings
-from .shipstation import (
+from ml_connector._errors import ConfigurationError
+from ml_connector._redact import Secret
+from ml_connector._retry import RetryPolicy
+from ml_connector._settings import HttpSettings, validate_https_url
+from ml_connector.mapping import MappingConfig, MappingConfigError
+from ml_connector.oracle import BasicCredentials, OAuthClientCredentials, OracleFusionSettings
+from ml_connector.shipstation import (
     V1_BASE_URL,
     V2_BASE_URL,
     ShipStationV1Settings,

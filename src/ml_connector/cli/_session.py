@@ -12,16 +12,17 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ._cli_config import CliConfig, System, resolve
-from ._cli_runtime import Progress, Runtime
-from ._errors import ConfigurationError
-from ._time import parse_pacific
-from .audit import AuditSink, CheckpointStore, JsonlAuditSink, SqliteAuditSink
-from .audit import SqliteCheckpointStore as _SqliteCheckpoints
-from .oracle import OracleFusionClient
-from .shipstation import ShipStationV1Client, ShipStationV2Client
-from .sync import Progress as SyncProgress
-from .sync import RecordResult, RunSummary
+from ml_connector._errors import ConfigurationError
+from ml_connector._time import parse_pacific
+from ml_connector.audit import AuditSink, CheckpointStore, JsonlAuditSink, SqliteAuditSink
+from ml_connector.audit import SqliteCheckpointStore as _SqliteCheckpoints
+from ml_connector.oracle import OracleFusionClient
+from ml_connector.shipstation import ShipStationV1Client, ShipStationV2Client
+from ml_connector.sync import Progress as SyncProgress
+from ml_connector.sync import RecordResult, RunSummary
+
+from ._config import CliConfig, System, resolve
+from ._runtime import Progress, Runtime
 
 __all__ = [
     "Session",
