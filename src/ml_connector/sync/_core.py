@@ -63,11 +63,12 @@ from ml_connector.audit import (
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.shipstation import Fulfillment, Shipment, WebhookPointer
 
-from ._flow import Call, Fanout, Flow
+from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
 from ._plan import _Planner
 from ._post import _Poster
 from ._preflight import PreflightError, PreflightReport, preflight_flow
+from ._protocols import AsyncOracleWriter, OracleWriter, ShipStationReader, shipstation_call
 from ._results import (
     RESULTS_POLICIES,
     ProgressCallback,
@@ -107,7 +108,7 @@ class _ShipmentCore:
     def __init__(
         self,
         *,
-        oracle: Any,
+        oracle: OracleWriter | AsyncOracleWriter,
         mapping: MappingConfig,
         audit: AuditSink,
         checkpoints: CheckpointStore | None,
@@ -259,7 +260,7 @@ class _ShipmentCore:
             # The same pointer delivered again (ShipStation retries): nothing new to do.
             return attrs.evolve(summary, finished_at=self.clock.now())
         yield from self._ensure_preflight(dry_run)
-        records = yield Call("shipstation", "resolve_webhook", (pointer,))
+        records = yield shipstation_call(ShipStationReader.resolve_webhook, pointer)
         shipments = [r for r in records if isinstance(r, Shipment)]
         fulfillments = [r for r in records if isinstance(r, Fulfillment)]
         labels = labels_from(shipments, fulfillments)

@@ -28,8 +28,9 @@ from ml_connector.shipstation import Order, Shipment
 
 from ._directory import LookupCache, directory_flow
 from ._documents import CREDIT_MEMO, INVENTORY, INVOICE, Doc, lookup_flow
-from ._flow import Call, Fanout, Flow
+from ._flow import Fanout, Flow
 from ._labels import SHIPMENT, Label, labels_from, needs_order_labels
+from ._protocols import ShipStationReader, shipstation_list
 from ._results import RecordResult, _failure, _is_final, _skip_result, _warehouse
 from ._window import SyncWindow, _OrderCache, orders_flow
 
@@ -289,11 +290,8 @@ class _Planner:
     @staticmethod
     def _order_labels_flow(order_id: int) -> Flow[list[Shipment] | ConnectorError]:
         try:
-            shipments = yield Call(
-                "shipstation",
-                "iter_shipments",
-                kwargs={"order_id": order_id, "include_shipment_items": True},
-                collect=True,
+            shipments = yield shipstation_list(
+                ShipStationReader.iter_shipments, order_id=order_id, include_shipment_items=True
             )
         except ConnectorError as exc:
             return exc

@@ -42,6 +42,13 @@ from ml_connector.oracle import ReceivablesCreditMemo, ReceivablesInvoice
 from ._core import JOB, _ShipmentCore
 from ._documents import CREDIT_MEMO, INVOICE
 from ._flow import Flow, arun_flow, run_flow
+from ._protocols import (
+    AsyncOracleWriter,
+    AsyncShipStationReader,
+    OracleWriter,
+    ShipStationReader,
+    check_clients,
+)
 from ._window import SyncWindow, fetch_window_flow
 
 __all__ = [
@@ -379,7 +386,7 @@ def _rows(
 
 def _reconcile_core(
     *,
-    oracle: Any,
+    oracle: OracleWriter | AsyncOracleWriter,
     mapping: MappingConfig,
     audit: AuditSink,
     clock: Clock | None,
@@ -404,8 +411,8 @@ def _reconcile_core(
 
 def reconcile(
     *,
-    shipstation: Any,
-    oracle: Any,
+    shipstation: ShipStationReader,
+    oracle: OracleWriter,
     mapping: MappingConfig,
     audit: AuditSink,
     window: SyncWindow | tuple[datetime, datetime],
@@ -417,6 +424,9 @@ def reconcile(
 
     Read-only on both sides: ShipStation and Oracle see GET requests only, the trail is read.
     """
+    check_clients(
+        "reconcile", shipstation=shipstation, oracle=oracle, mapping=mapping, asynchronous=False
+    )
     core = _reconcile_core(
         oracle=oracle,
         mapping=mapping,
@@ -432,8 +442,8 @@ def reconcile(
 
 async def async_reconcile(
     *,
-    shipstation: Any,
-    oracle: Any,
+    shipstation: AsyncShipStationReader,
+    oracle: AsyncOracleWriter,
     mapping: MappingConfig,
     audit: AuditSink,
     window: SyncWindow | tuple[datetime, datetime],
@@ -443,6 +453,13 @@ async def async_reconcile(
     concurrency: int = 8,
 ) -> ReconciliationReport:
     """The async twin of :func:`reconcile`."""
+    check_clients(
+        "async_reconcile",
+        shipstation=shipstation,
+        oracle=oracle,
+        mapping=mapping,
+        asynchronous=True,
+    )
     if concurrency < 1:
         raise ConfigurationError("must be at least 1", setting="concurrency")
     core = _reconcile_core(

@@ -24,9 +24,10 @@ from ml_connector.audit import AuditEvent, Remapped, payload_of
 from ._core import _ShipmentCore
 from ._directory import directory_flow
 from ._documents import lookup_flow, post_one_flow
-from ._flow import Call, Flow, arun_flow, run_flow
+from ._flow import Flow, arun_flow, run_flow
 from ._labels import BASE_KIND, SHIPMENT, Label, labels_from
 from ._plan import _Pending
+from ._protocols import ShipStationReader, shipstation_call, shipstation_list
 
 __all__ = ["NOTHING_TO_POST", "AsyncShipmentReplayTarget", "ReplayCore", "ShipmentReplayTarget"]
 
@@ -58,22 +59,19 @@ class ReplayCore:
         label: Label | None = None
         ledger: list[Any] = []
         if base == SHIPMENT:
-            ledger = yield Call(
-                "shipstation",
-                "iter_shipments",
-                kwargs={"order_id": order_id, "include_shipment_items": True},
-                collect=True,
+            ledger = yield shipstation_list(
+                ShipStationReader.iter_shipments, order_id=order_id, include_shipment_items=True
             )
             found = [lab for lab in labels_from(ledger, ()) if lab.id == label_id]
         else:
-            fulfillments = yield Call(
-                "shipstation", "iter_fulfillments", kwargs={"order_id": order_id}, collect=True
+            fulfillments = yield shipstation_list(
+                ShipStationReader.iter_fulfillments, order_id=order_id
             )
             found = [lab for lab in labels_from((), fulfillments) if lab.id == label_id]
         label = found[0] if found else None
         if label is None:
             raise MappingError(f"ShipStation no longer lists {ref}", record=str(ref))
-        order = yield Call("shipstation", "get_order", (order_id,))
+        order = yield shipstation_call(ShipStationReader.get_order, order_id)
         directory = self.core.directory
         if directory is None:
             directory = yield from directory_flow([order], self.core.mapping)

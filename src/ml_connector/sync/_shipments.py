@@ -21,6 +21,13 @@ from ml_connector.shipstation import WebhookPointer
 from ._core import JOB, _ShipmentCore
 from ._flow import Flow, arun_flow, run_flow
 from ._preflight import PreflightReport
+from ._protocols import (
+    AsyncOracleWriter,
+    AsyncShipStationReader,
+    OracleWriter,
+    ShipStationReader,
+    check_clients,
+)
 from ._reconcile import ReconciliationReport, reconcile_flow
 from ._replay import AsyncShipmentReplayTarget, ShipmentReplayTarget
 from ._results import ProgressCallback, ResultCallback, ResultsPolicy, RunSummary
@@ -74,8 +81,8 @@ class ShipmentSync:
     def __init__(
         self,
         *,
-        shipstation: Any,
-        oracle: Any,
+        shipstation: ShipStationReader,
+        oracle: OracleWriter,
         mapping: MappingConfig,
         audit: AuditSink,
         checkpoints: CheckpointStore | None = None,
@@ -92,6 +99,13 @@ class ShipmentSync:
         chunk_size: int = CHUNK,
         trust_audit_trail: bool = False,
     ) -> None:
+        check_clients(
+            "ShipmentSync",
+            shipstation=shipstation,
+            oracle=oracle,
+            mapping=mapping,
+            asynchronous=False,
+        )
         self._core = _ShipmentCore(
             oracle=oracle,
             mapping=mapping,
@@ -192,8 +206,8 @@ class AsyncShipmentSync:
     def __init__(
         self,
         *,
-        shipstation: Any,
-        oracle: Any,
+        shipstation: AsyncShipStationReader,
+        oracle: AsyncOracleWriter,
         mapping: MappingConfig,
         audit: AuditSink,
         checkpoints: CheckpointStore | None = None,
@@ -211,6 +225,13 @@ class AsyncShipmentSync:
         concurrency: int = 8,
         trust_audit_trail: bool = False,
     ) -> None:
+        check_clients(
+            "AsyncShipmentSync",
+            shipstation=shipstation,
+            oracle=oracle,
+            mapping=mapping,
+            asynchronous=True,
+        )
         if concurrency < 1:
             raise ConfigurationError("must be at least 1", setting="concurrency")
         self._core = _ShipmentCore(

@@ -22,8 +22,9 @@ from ml_connector._time import to_utc
 from ml_connector.shipstation import Fulfillment, Order, Shipment
 
 from ._directory import LookupCache
-from ._flow import Call, Cursor, Fanout, Flow, Take
+from ._flow import Cursor, Fanout, Flow, Take
 from ._labels import Label, labels_from
+from ._protocols import ShipStationReader, shipstation_call, shipstation_list
 
 __all__ = ["CHUNK", "ORDER_CACHE", "SyncWindow"]
 
@@ -108,32 +109,26 @@ class _WindowLabels:
         self.size = size
         self.fetched = 0
         self._created = Cursor(
-            Call(
-                "shipstation",
-                "iter_shipments",
-                kwargs={
-                    "create_date_start": window.start,
-                    "create_date_end": window.end,
-                    "include_shipment_items": True,
-                },
+            shipstation_call(
+                ShipStationReader.iter_shipments,
+                create_date_start=window.start,
+                create_date_end=window.end,
+                include_shipment_items=True,
             )
         )
         self._fulfillments = Cursor(
-            Call(
-                "shipstation",
-                "iter_fulfillments",
-                kwargs={"create_date_start": window.start, "create_date_end": window.end},
+            shipstation_call(
+                ShipStationReader.iter_fulfillments,
+                create_date_start=window.start,
+                create_date_end=window.end,
             )
         )
         self._voided = Cursor(
-            Call(
-                "shipstation",
-                "iter_shipments",
-                kwargs={
-                    "void_date_start": window.start,
-                    "void_date_end": window.end,
-                    "include_shipment_items": True,
-                },
+            shipstation_call(
+                ShipStationReader.iter_shipments,
+                void_date_start=window.start,
+                void_date_end=window.end,
+                include_shipment_items=True,
             )
         )
         self._buffers: tuple[deque[Any], deque[Any]] = (deque(), deque())
@@ -182,10 +177,10 @@ class _OrderCache:
             None
             if window is None
             else Cursor(
-                Call(
-                    "shipstation",
-                    "iter_orders",
-                    kwargs={"modify_date_start": window.start, "modify_date_end": window.end},
+                shipstation_call(
+                    ShipStationReader.iter_orders,
+                    modify_date_start=window.start,
+                    modify_date_end=window.end,
                 )
             )
         )
@@ -237,7 +232,7 @@ class _OrderCache:
 
 def _get_order_flow(order_id: int) -> Flow[Order | ConnectorError]:
     try:
-        order = yield Call("shipstation", "get_order", (order_id,))
+        order = yield shipstation_call(ShipStationReader.get_order, order_id)
     except ConnectorError as exc:
         return exc
     result: Order = order
@@ -255,31 +250,22 @@ class _Fetched:
 
 def fetch_window_flow(window: SyncWindow) -> Flow[_Fetched]:
     """Every label of ``window`` in one go (what a reconciliation reads)."""
-    created = yield Call(
-        "shipstation",
-        "iter_shipments",
-        kwargs={
-            "create_date_start": window.start,
-            "create_date_end": window.end,
-            "include_shipment_items": True,
-        },
-        collect=True,
+    created = yield shipstation_list(
+        ShipStationReader.iter_shipments,
+        create_date_start=window.start,
+        create_date_end=window.end,
+        include_shipment_items=True,
     )
-    voided = yield Call(
-        "shipstation",
-        "iter_shipments",
-        kwargs={
-            "void_date_start": window.start,
-            "void_date_end": window.end,
-            "include_shipment_items": True,
-        },
-        collect=True,
+    voided = yield shipstation_list(
+        ShipStationReader.iter_shipments,
+        void_date_start=window.start,
+        void_date_end=window.end,
+        include_shipment_items=True,
     )
-    fulfillments = yield Call(
-        "shipstation",
-        "iter_fulfillments",
-        kwargs={"create_date_start": window.start, "create_date_end": window.end},
-        collect=True,
+    fulfillments = yield shipstation_list(
+        ShipStationReader.iter_fulfillments,
+        create_date_start=window.start,
+        create_date_end=window.end,
     )
     labels = labels_from([*created, *voided], fulfillments)
     return _Fetched(tuple(labels), len(created) + len(voided) + len(fulfillments))
@@ -293,11 +279,10 @@ def orders_flow(
     orders: dict[int, Order | ConnectorError] = {}
     fetched = 0
     if window is not None and order_ids:
-        listed = yield Call(
-            "shipstation",
-            "iter_orders",
-            kwargs={"modify_date_start": window.start, "modify_date_end": window.end},
-            collect=True,
+        listed = yield shipstation_list(
+            ShipStationReader.iter_orders,
+            modify_date_start=window.start,
+            modify_date_end=window.end,
         )
         fetched += len(listed)
         for order in listed:
