@@ -84,7 +84,7 @@ def test_an_async_client_in_a_blocking_job_is_refused(env: Env) -> None:
 
 
 def test_a_blocking_client_in_an_async_job_is_refused(env: Env) -> None:
-    with pytest.raises(ConfigurationError, match="a blocking client.*use ShipmentSync"):
+    with pytest.raises(ConfigurationError, match=r"a blocking client.*use ShipmentSync"):
         _build(env, AsyncShipmentSync, oracle=env.async_oracle())
 
 
@@ -110,12 +110,12 @@ def test_the_reconcile_functions_check_too(env: Env) -> None:
     window = (DAY_START, DAY_END)
     with pytest.raises(ConfigurationError, match="async client"):
         _build(env, reconcile, shipstation=env.async_shipstation(), window=window)
+    coroutine = async_reconcile(
+        shipstation=env.async_shipstation(),
+        oracle=env.async_oracle(),
+        mapping="mapping.toml",  # type: ignore[arg-type]
+        audit=env.audit,
+        window=window,
+    )
     with pytest.raises(ConfigurationError, match="MappingConfig"):
-        coroutine = async_reconcile(
-            shipstation=env.async_shipstation(),
-            oracle=env.async_oracle(),
-            mapping="mapping.toml",  # type: ignore[arg-type]
-            audit=env.audit,
-            window=window,
-        )
         coroutine.send(None)
