@@ -9,7 +9,8 @@ import pytest
 
 from ml_connector.audit import Stage
 from ml_connector.oracle import PostingKeyNotKeptError
-from ml_connector.sync import Outcome
+from ml_connector.sync import AsyncShipmentSync, Outcome
+from ml_connector.testing import FaultKind, FaultPlan
 
 from ._env import DAY_END, DAY_START, make_env
 from .test_shipments import assert_no_duplicates, make_sync
@@ -111,3 +112,62 @@ def test_a_batch_answer_without_ids_is_looked_up_and_nothing_posts_twice() -> No
     again = sync.run(WINDOW)
     assert again.posted == 0
     assert_no_duplicates(env)
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_lost_answers_on_an_automatic_source_then_replays_post_each_shipment_once(
+    batch: bool,
+) -> None:
+    plan = FaultPlan(
+        seed=3,
+        rates={FaultKind.LOST_AFTER_COMMIT: 0.3},
+        methods=["POST"],
+        path_prefixes=["/fscmRestApi"],
+    )
+    env = make_env(orders=20, oracle_faults=plan)
+    clean = make_env(orders=20)
+    make_sync(clean).run(WINDOW)
+    expected = {i["TransactionNumber"] for i in clean.oracle_sim.invoices()}
+    env.oracle_sim.add_transaction_source("SHIPSTATION", automatic_numbering=True)
+    sync = make_sync(env, batch=batch)
+    stops = 0
+    for _ in range(60):
+        try:
+            sync.run(WINDOW)
+            sync.replay()
+        except PostingKeyNotKeptError:
+            stops += 1
+            continue
+        break
+    else:
+        pytest.fail("the runs never finished")
+    assert stops >= 1
+    keys = Counter(i["CrossReference"] for i in env.oracle_sim.invoices())
+    assert set(keys) == expected
+    assert set(keys.values()) == {1}
+
+
+@pytest.mark.anyio
+async def test_the_async_twin_stops_the_same_way() -> None:
+    env = make_env(orders=20)
+    env.oracle_sim.add_transaction_source("SHIPSTATION", automatic_numbering=True)
+    sync = AsyncShipmentSync(
+        shipstation=env.async_shipstation(),
+        oracle=env.async_oracle(),
+        mapping=env.mapping,
+        audit=env.audit,
+        checkpoints=env.checkpoints,
+        clock=env.clock,
+        concurrency=4,
+    )
+    with pytest.raises(PostingKeyNotKeptError):
+        await sync.run(WINDOW)
+    first = len(env.oracle_sim.invoices())
+    assert first >= 1
+    # The window fits one chunk, so the first run posted (and recorded) all of it: the next
+    # finds every invoice by its echo and posts nothing.
+    again = await sync.run(WINDOW)
+    assert again.posted == 0
+    keys = Counter(i["CrossReference"] for i in env.oracle_sim.invoices())
+    assert set(keys.values()) == {1}
+    assert len(keys) == first
