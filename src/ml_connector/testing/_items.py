@@ -34,7 +34,7 @@ from typing import Any
 
 from ._adf import Condition, QueryError, matches, parse_q
 
-__all__ = ["ITEM_FLAGS", "ItemMaster"]
+__all__ = ["ITEM_FLAGS", "ItemMaster", "KnownItems"]
 
 ITEMS = "itemsV2"
 DEFAULT_LIMIT = 25
@@ -314,3 +314,27 @@ class ItemMaster:
             if not only_data:
                 body["links"] = [{"rel": "self", "href": base, "name": ITEMS, "kind": "collection"}]
             return body
+
+
+class KnownItems(set[str]):
+    """The Oracle simulator's set of known item numbers, kept in step with the item master.
+
+    An item added here (``oracle.items.add(sku)``, as a finance fix does) is assigned to every
+    organization of ``organizations`` that has no row for it yet.
+    """
+
+    def __init__(self, master: ItemMaster, organizations: set[str]) -> None:
+        super().__init__()
+        self._master = master
+        self._organizations = organizations
+
+    def add(self, item_number: str) -> None:
+        super().add(item_number)
+        for organization in sorted(self._organizations):
+            if self._master.row(organization, item_number) is None:
+                self._master.add_item(item_number, organization)
+
+    def update(self, *others: Iterable[str]) -> None:
+        for other in others:
+            for item_number in other:
+                self.add(item_number)

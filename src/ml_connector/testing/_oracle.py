@@ -49,7 +49,7 @@ from ._adf import Condition, QueryError, matches, parse_finder, parse_q
 from ._base import Latency, SimulatorBase
 from ._faults import FaultKind, FaultPlan, Faults
 from ._generator import GeneratedDay
-from ._items import ITEMS, ItemMaster  # the item master (catalog check)
+from ._items import ITEMS, ItemMaster, KnownItems  # the item master (catalog check)
 from ._lookup import Lookup, Positions
 from ._wire import json_response, text_response
 
@@ -343,10 +343,12 @@ class OracleFusionSimulator(SimulatorBase):
         self.duplicate_error_code = duplicate_error_code
         self.party_email_attribute = party_email_attribute
         self.account_attribute = account_attribute
-        self.items: set[str] = set()  # ItemNumbers the pod knows (empty: accept any)
         self.organizations: set[str] = set()  # OrganizationCode values (empty: accept any)
-        # itemsV2 per organization (testing/_items.py); empty: any item, as above.
+        # itemsV2 per organization (testing/_items.py); an item added to `items` later (a
+        # finance fix) is assigned to every organization there too.
         self.item_master = ItemMaster()
+        # ItemNumbers the pod knows (empty: accept any)
+        self.items: set[str] = KnownItems(self.item_master, self.organizations)
         self.tokens: dict[str, float] = {}
         self.token_requests = 0
         self.created: dict[str, int] = {}
