@@ -3,7 +3,7 @@
 from ._auth import BasicCredentials, OAuthClientCredentials, OracleOAuth
 from ._batch import BatchPart, BatchPartResult
 from ._converter import content_hash, dumps_wire, from_wire, make_converter, to_wire
-from ._items import DEFAULT_ITEM_FLAGS, ItemMasterRecord
+from ._items import ItemMasterRecord  # catalog (issue 20)
 from .client import (
     AsyncOracleFusionClient,
     InventoryTransactionError,
@@ -41,7 +41,6 @@ __all__ = [
     "BatchPartResult",
     "CustomerAccount",
     "CustomerAccountSite",
-    "DEFAULT_ITEM_FLAGS",
     "InventoryStagedTransaction",
     "InventoryStagedTransactionRecord",
     "InventoryTransactionError",

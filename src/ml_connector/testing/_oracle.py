@@ -343,12 +343,8 @@ class OracleFusionSimulator(SimulatorBase):
         self.duplicate_error_code = duplicate_error_code
         self.party_email_attribute = party_email_attribute
         self.account_attribute = account_attribute
+        self.items: set[str] = set()  # ItemNumbers the pod knows (empty: accept any)
         self.organizations: set[str] = set()  # OrganizationCode values (empty: accept any)
-        # itemsV2 per organization (testing/_items.py); an item added to `items` later (a
-        # finance fix) is assigned to every organization there too.
-        self.item_master = ItemMaster()
-        # ItemNumbers the pod knows (empty: accept any)
-        self.items: set[str] = KnownItems(self.item_master, self.organizations)
         self.tokens: dict[str, float] = {}
         self.token_requests = 0
         self.created: dict[str, int] = {}
@@ -389,6 +385,10 @@ class OracleFusionSimulator(SimulatorBase):
             party_root, _, party_name = spec.partition("/")
             self.resources[party_name] = _Resource(party_name, party_root, "PartyNumber")
         self.party_resource = self.resources[party_resources[0].partition("/")[2]]
+        # itemsV2 per organization (testing/_items.py); an item added to `items` later (a
+        # finance fix) is assigned to every organization there too.
+        self.item_master = ItemMaster()
+        self.items = KnownItems(self.item_master, self.organizations)
 
     def __repr__(self) -> str:
         counts = {name: len(r.items) for name, r in self.resources.items()}
