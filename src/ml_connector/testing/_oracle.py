@@ -348,6 +348,10 @@ class OracleFusionSimulator(SimulatorBase):
         self.tokens: dict[str, float] = {}
         self.token_requests = 0
         self.created: dict[str, int] = {}
+        # itemsV2 per organization (testing/_items.py); an item added to `items` later (a
+        # finance fix) is assigned to every organization there too.
+        self.item_master = ItemMaster()
+        self.items = KnownItems(self.item_master, self.organizations)
         self._ids = itertools.count(300_100_180_000_001)
         self._numbers = itertools.count(1001)
         self._journal: list[Callable[[], None]] | None = None
@@ -385,10 +389,6 @@ class OracleFusionSimulator(SimulatorBase):
             party_root, _, party_name = spec.partition("/")
             self.resources[party_name] = _Resource(party_name, party_root, "PartyNumber")
         self.party_resource = self.resources[party_resources[0].partition("/")[2]]
-        # itemsV2 per organization (testing/_items.py); an item added to `items` later (a
-        # finance fix) is assigned to every organization there too.
-        self.item_master = ItemMaster()
-        self.items = KnownItems(self.item_master, self.organizations)
 
     def __repr__(self) -> str:
         counts = {name: len(r.items) for name, r in self.resources.items()}
