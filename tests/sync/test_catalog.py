@@ -205,3 +205,80 @@ async def test_the_async_twin_finds_the_same() -> None:
 def test_twins_expose_the_same_methods() -> None:
     public = {n for n in dir(CatalogCheck) if not n.startswith("_")}
     assert public == {n for n in dir(AsyncCatalogCheck) if not n.startswith("_")}
+
+
+# -- the gate in dry runs and before posting --------------------------------------------------
+
+
+def _records_with(env: Env, sku: str) -> set[str]:
+    """ShipStation shipment ids whose items include ``sku`` (created labels, not voided)."""
+    ids = set()
+    for bundle in env.day.iter_bundles():
+        for shipment in bundle.shipments:
+            if any(i.get("sku") == sku for i in shipment.get("shipmentItems") or ()):
+                ids.add(str(shipment["shipmentId"]))
+    return ids
+
+
+def test_a_dry_run_shows_a_record_whose_item_would_fail_as_failed() -> None:
+    from ml_connector.sync import Outcome
+
+    from .test_shipments import make_sync
+
+    env = make_env(orders=40, bad_sku_orders=0)
+    counts: dict[str, int] = {}
+    for bundle in env.day.iter_bundles():
+        for shipment in bundle.shipments:
+            for item in shipment.get("shipmentItems") or ():
+                counts[item["sku"]] = counts.get(item["sku"], 0) + 1
+    sku = max(counts, key=lambda s: counts[s])
+    for org in ("M1", "M2", "M3"):
+        env.oracle_sim.item_master.add_item(sku, org, enabled=False)
+    plan = make_sync(env).run(WINDOW, dry_run=True)
+    failed = {r.record.id for r in plan.results if r.outcome is Outcome.FAILED}
+    expected = _records_with(env, sku)
+    assert expected and expected <= failed
+    result = next(r for r in plan.results if r.record.id in expected)
+    assert result.error is not None and "not enabled" in result.detail
+    assert "ml-connector catalog" in result.detail
+    assert all(
+        r.outcome is Outcome.WOULD_POST
+        for r in plan.results
+        if r.record.id not in failed and r.outcome is not Outcome.SKIPPED
+    )
+    assert env.oracle_posts() == [] and len(env.audit) == 0
+
+
+def test_before_posting_a_record_with_a_refused_item_posts_nothing() -> None:
+    from ml_connector.sync import Outcome
+
+    from .test_shipments import make_sync
+
+    env = make_env(orders=40, bad_sku_orders=2)
+    bad = _records_with(env, BAD_SKU)
+    summary = make_sync(env).run(WINDOW)
+    failed = {r.record.id: r for r in summary.results if r.outcome is Outcome.FAILED}
+    assert bad and bad <= failed.keys()
+    assert "not in the item master" in failed[next(iter(bad))].detail
+    # Nothing of those records reached Oracle: no invoice, no refused inventory row.
+    keys = {row["TransactionNumber"] for row in env.oracle_sim.invoices()}
+    assert not any(f"SS{shipment_id}" in keys for shipment_id in bad)
+    assert all(row["ItemNumber"] != BAD_SKU for row in env.oracle_sim.inventory_transactions())
+    # Once finance creates the item, the replay posts them.
+    env.oracle_sim.items.add(BAD_SKU)
+    report = make_sync(env).replay()
+    replayed = [item for item in report.items if item.failed.record.id in bad]
+    assert replayed and report.posted > 0
+    assert not any("catalog:" in str(item.error) for item in replayed if item.error)
+    assert any(row["ItemNumber"] == BAD_SKU for row in env.oracle_sim.inventory_transactions())
+
+
+def test_the_gate_is_off_without_the_preflight() -> None:
+    from ml_connector.sync import Outcome
+
+    from .test_shipments import make_sync
+
+    env = make_env(orders=40, bad_sku_orders=2)
+    summary = make_sync(env, preflight=False).run(WINDOW)
+    assert any(r.outcome is Outcome.FAILED for r in summary.results)
+    assert any(row["ItemNumber"] == BAD_SKU for row in env.oracle_sim.inventory_transactions())

@@ -39,6 +39,7 @@ from ml_connector.oracle._items import DEFAULT_ITEM_FLAGS, item_number_queryable
 from ml_connector.shipstation import Order, Product
 
 from ._catalog_report import CatalogFinding, CatalogIssue, CatalogReport, SkuPrice
+from ._documents import INVENTORY
 from ._flow import Call, Cursor, Fanout, Flow, Take, arun_flow, run_flow
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "add_products",
     "catalog_flow",
     "check_uses_flow",
+    "gate_flow",
 ]
 
 INVOICE_ITEM_FLAGS = ("InvoiceEnabledFlag",)
@@ -421,3 +423,87 @@ class AsyncCatalogCheck:
             flow, self._clients, asyncio.Semaphore(self._concurrency)
         )
         return report
+
+
+# -- the gate before posting (preflight of each chunk, and dry runs) -------------------------------
+
+
+def _item_problem(
+    record: ItemMasterRecord | None,
+    number: str,
+    organization: str,
+    uom: str,
+    options: CatalogOptions,
+    flags: Sequence[str],
+) -> str | None:
+    if record is None:
+        return f"item {number} is not in the item master of {organization}"
+    why = [f"status {record.status}"] if record.status in options.inactive_statuses else []
+    why += [f"{flag} off" for flag in record.disabled(flags)]
+    if why:
+        return f"item {number} is not enabled in {organization}: {', '.join(why)}"
+    if not record.uom_matches(uom):
+        return (
+            f"item {number} is in {record.primary_uom!r} in {organization}, the mapping "
+            f"sends {uom!r}"
+        )
+    return None
+
+
+def gate_flow(
+    pendings: Sequence[Any],
+    mapping: MappingConfig,
+    options: CatalogOptions,
+    *,
+    framework_version: str = "4",
+) -> Flow[int]:
+    """Fail the records whose inventory items Oracle's item master would refuse.
+
+    Looks the items of the documents still to post up in bulk, per organization; a record with
+    one that is unknown there, not enabled or in another unit of measure gets that document
+    failed with a :class:`~ml_connector.MappingError` and posts nothing (in a dry run it shows
+    as failed in the plan). An item master that cannot be read fails no record: posting then
+    finds out as before. Returns how many records were failed.
+    """
+    flags = options.required_flags(mapping)
+    wanted: dict[str, set[str]] = {}
+    targets: list[tuple[Any, Any, str, str]] = []  # (pending, doc, organization, number)
+    for pending in pendings:
+        if pending.result is not None or not pending.may_create:
+            continue
+        for doc in pending.docs:
+            model = doc.model
+            if doc.kind != INVENTORY or doc.state != "missing":
+                continue
+            organization = model.organization_code or model.organization_name
+            number = model.item_number
+            if not organization or not item_number_queryable(
+                number, framework_version=framework_version
+            ):
+                continue
+            wanted.setdefault(organization, set()).add(number)
+            targets.append((pending, doc, organization, number))
+    organizations = sorted(wanted)
+    answers = yield Fanout(
+        tuple(_lookup_flow(org, sorted(wanted[org]), options, flags) for org in organizations)
+    )
+    found = dict(zip(organizations, answers, strict=True))
+    failed: set[int] = set()
+    for pending, doc, organization, number in targets:
+        answer = found[organization]
+        if isinstance(answer, ConnectorError):
+            continue
+        uom = doc.model.transaction_unit_of_measure
+        problem = _item_problem(answer.get(number), number, organization, uom, options, flags)
+        if problem is None:
+            continue
+        doc.fail(
+            MappingError(
+                f"catalog: {problem} (ml-connector catalog lists every such SKU)",
+                field="ItemNumber",
+                record=doc.key,
+            )
+        )
+        pending.may_create = False
+        failed.add(id(pending))
+    return len(failed)
