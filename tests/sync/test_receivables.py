@@ -126,7 +126,9 @@ def test_lost_answers_on_an_automatic_source_then_replays_post_each_shipment_onc
     )
     env = make_env(orders=20, oracle_faults=plan)
     clean = make_env(orders=20)
-    make_sync(clean).run(WINDOW)
+    reference = make_sync(clean)
+    reference.run(WINDOW)
+    reference.replay()
     expected = {i["TransactionNumber"] for i in clean.oracle_sim.invoices()}
     env.oracle_sim.add_transaction_source("SHIPSTATION", automatic_numbering=True)
     sync = make_sync(env, batch=batch)
