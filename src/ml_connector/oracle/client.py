@@ -168,7 +168,9 @@ class OracleFusionSettings:
         credit_memo_key_attribute: The same for credit memos.
         invoice_echo_attribute: A second invoice attribute that also carries the posting key
             and that Oracle keeps whatever the source's numbering (``CrossReference``, a
-            documented ``receivablesInvoices`` attribute; preflight checks that it is
+            documented ``receivablesInvoices`` create attribute,
+            https://docs.oracle.com/en/cloud/saas/financials/25d/farfa/op-receivablesinvoices-post.html;
+            numbering applies to ``TransactionNumber`` only; preflight checks that it is
             queryable). Searched when the key attribute finds nothing, so an invoice that an
             automatically numbered source renumbered is found and never posted again.
             ``None``, or the key attribute itself: no echo.
