@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ import pytest
 from ml_connector import MappingError
 from ml_connector.mapping import (
     Ambiguous,
+    MappingConfig,
+    MappingConfigError,
     Matched,
     MatchRule,
     ShipmentPlan,
@@ -21,7 +24,7 @@ from ml_connector.mapping import (
 )
 from ml_connector.oracle import content_hash, to_wire
 
-from ._builders import MATCH, item, order, retailer_config, shipment, utc
+from ._builders import CONFIG_PATH, MATCH, item, order, retailer_config, shipment, utc
 
 D = Decimal
 CONFIG = retailer_config()
@@ -335,3 +338,40 @@ def test_a_shipment_without_items_is_skipped_before_the_customer_is_needed() -> 
     label = attrs.evolve(shipment(501, o, [(11, 1)]), shipment_items=())
     result = map_shipment(label, o, Unmatched("nobody"), CONFIG)
     assert isinstance(result, Skip) and result.reason is SkipReason.NO_ITEMS
+
+
+def test_oracle_tax_mode_sends_no_tax_and_leaves_it_to_oracle_tax() -> None:
+    text = CONFIG_PATH.read_text(encoding="utf-8").replace(
+        'credit_reason = "CANCELLATION"',
+        'credit_reason = "CANCELLATION"\ntax_mode = "oracle_tax"\n'
+        'tax_classification_code = "STANDARD"',
+    )
+    config = MappingConfig.from_dict(tomllib.loads(text))
+    assert config.receivables.tax_mode == "oracle_tax"
+    o = _order()
+    plan = _plan(map_shipment(shipment(501, o, [(11, 1), (12, 3)]), o, MATCH, config))
+    invoice = plan.invoice
+    assert invoice is not None
+    assert all(line.tax_lines == () for line in invoice.lines)
+    assert all(line.tax_classification_code == "STANDARD" for line in invoice.lines)
+    assert "Tax" not in {d.account_class for d in invoice.distributions}
+    # Items and freight only: Oracle Tax adds the tax.
+    assert invoice.total == D("199.00") + D("9.99") + D("9.99")
+    assert any("Oracle Tax calculates it" in step for step in plan.explanation)
+
+
+def test_tax_regime_and_rate_codes_go_on_the_tax_lines() -> None:
+    text = CONFIG_PATH.read_text(encoding="utf-8").replace(
+        'credit_reason = "CANCELLATION"',
+        'credit_reason = "CANCELLATION"\ntax_regime_code = "US SALES TAX"\n'
+        'tax_rate_code = "CA STD"',
+    )
+    config = MappingConfig.from_dict(tomllib.loads(text))
+    o = _order()
+    invoice = _plan(map_shipment(shipment(501, o, [(11, 1), (12, 3)]), o, MATCH, config)).invoice
+    assert invoice is not None
+    wire = to_wire(invoice)["receivablesInvoiceLines"][0]["receivablesInvoiceLineTaxLines"]
+    assert [(t["TaxRegimeCode"], t["TaxRateCode"]) for t in wire] == [("US SALES TAX", "CA STD")]
+    bad = text.replace('tax_rate_code = "CA STD"', 'tax_rate_code = "CA STD"\ntax_mode = "vat"')
+    with pytest.raises(MappingConfigError, match="tax_mode"):
+        MappingConfig.from_dict(tomllib.loads(bad))
