@@ -110,28 +110,6 @@ def test_the_trail_is_read_per_chunk_not_whole() -> None:
     assert env.audit.calls["records"] > 1
 
 
-def test_a_sink_without_latest_records_still_deduplicates() -> None:
-    class Legacy:
-        """A sink written for the first protocol: ``latest()`` takes no arguments."""
-
-        def __init__(self) -> None:
-            self.inner = MemoryAuditSink()
-            self.write = self.inner.write
-            self.write_many = self.inner.write_many
-            self.events = self.inner.events
-            self.failed = self.inner.failed
-
-        def latest(self) -> list[AuditEvent]:
-            return self.inner.latest()
-
-    env = make_env(orders=20)
-    env.audit = Legacy()  # type: ignore[assignment]
-    make_sync(env, chunk_size=6).run((DAY_START, DAY_END))
-    posted = keys_in_oracle(env)
-    again = make_sync(env, chunk_size=6).run((DAY_START, DAY_END))
-    assert again.posted == 0 and keys_in_oracle(env) == posted
-
-
 def test_chunk_size_is_checked() -> None:
     env = make_env(orders=5)
     with pytest.raises(ConfigurationError) as caught:
