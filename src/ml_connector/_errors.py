@@ -1,23 +1,32 @@
 """The one error tree of ml-connector.
 
-Every exception the library raises on purpose derives from :class:`ConnectorError`::
+Every exception the library raises on purpose derives from :class:`ConnectorError`; the tree
+below holds every subclass, wherever it is defined (``tests/core/test_error_tree.py`` checks it)::
 
     ConnectorError
-    ├── ConfigurationError        a setting is missing, malformed or unsafe
-    ├── TransportError            no HTTP response: connect/read failure, timeout, reset
-    │   └── RequestTimeoutError   the request timed out (connect, read, write or pool)
-    ├── ApiError                  the server answered with an error status (or a 2xx with errors)
-    │   ├── AuthenticationError   401, or a token request that failed
-    │   ├── PermissionDeniedError 403
-    │   ├── NotFoundError         404
-    │   ├── ConflictError         409 / 412, or a duplicate posting key
-    │   ├── RateLimitError        429 (carries ``retry_after``)
-    │   ├── ServerError           5xx
-    │   └── ClientError           any other 4xx
-    ├── ResponseDecodeError       a body that is not the JSON (or shape) we expected
-    ├── UnsafeUrlError            a URL we refuse to send credentials to
-    ├── MappingError              a record cannot be mapped (names the field and the record)
-    └── AuditError                the audit trail cannot be written or read
+    ├── ConfigurationError          a setting is missing, malformed or unsafe
+    │   ├── MappingConfigError      the mapping TOML is wrong (mapping.config; every problem)
+    │   ├── CliConfigError          the CLI's TOML is wrong (cli._config)
+    │   └── PreflightError          accounts or customers not valid in Oracle (sync._preflight)
+    ├── TransportError              no HTTP response: connect/read failure, timeout, reset
+    │   └── RequestTimeoutError     the request timed out (connect, read, write or pool)
+    ├── ApiError                    the server answered with an error status (or 2xx with errors)
+    │   ├── AuthenticationError     401, or a token request that failed
+    │   ├── PermissionDeniedError   403
+    │   ├── NotFoundError           404
+    │   ├── ConflictError           409 / 412, or a duplicate posting key
+    │   ├── RateLimitError          429 (carries ``retry_after``)
+    │   ├── ServerError             5xx
+    │   ├── ClientError             any other 4xx
+    │   └── InventoryTransactionError  Oracle reported an error on an inventory row (oracle.client)
+    ├── ResponseDecodeError         a body that is not the JSON (or shape) we expected
+    ├── PaginationLoopError         the server pointed back at a page already read (_pagination)
+    ├── UnsafeUrlError              a URL we refuse to send credentials to
+    ├── WebhookVerificationError    a V2 webhook failed verification (shipstation.webhooks)
+    ├── MappingError                a record cannot be mapped (names the field and the record)
+    │   └── CustomerLookupError     Oracle could not be asked about the order's customer
+    └── AuditError                  the audit trail cannot be written or read
+        └── CorruptAuditTrailError  a trail with lines that are not valid events (audit._jsonl)
 
 Leaves carry the evidence: HTTP method, redacted URL, status, request id and a truncated body.
 No secret ever reaches an exception's text: URLs are redacted before they are stored and bodies

@@ -35,7 +35,6 @@ docs/reconciliation.md (reason codes, the daily close).
 """
 
 from ._customers import AsyncCustomerSync, CustomerAction, CustomerSync, CustomerSyncSummary
-from ._flow import Call, Fanout, arun_flow, run_flow
 from ._inventory import AsyncInventorySync, InventorySync, InventorySyncSummary
 from ._preflight import PreflightError, PreflightProblem, PreflightReport
 from ._reconcile import (
@@ -64,11 +63,9 @@ __all__ = [
     "AsyncInventorySync",
     "AsyncShipmentReplayTarget",
     "AsyncShipmentSync",
-    "Call",
     "CustomerAction",
     "CustomerSync",
     "CustomerSyncSummary",
-    "Fanout",
     "InventorySync",
     "InventorySyncSummary",
     "Outcome",
@@ -88,8 +85,6 @@ __all__ = [
     "ShipmentSync",
     "SyncWindow",
     "WarehouseDayTotal",
-    "arun_flow",
     "async_reconcile",
     "reconcile",
-    "run_flow",
 ]
