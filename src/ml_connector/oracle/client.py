@@ -15,7 +15,7 @@ instead of posting twice.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Generic, TypeVar
 
@@ -59,6 +59,7 @@ from ._converter import (
     to_wire,
 )
 from ._error_parser import oracle_error_parser
+from ._items import DEFAULT_ITEM_FLAGS, ItemMasterRecord, items_flow  # catalog (issue 20)
 from .models import (
     AccountCombination,
     CustomerAccount,
@@ -996,6 +997,30 @@ class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
         """Check connectivity and credentials with a ``describe`` of receivablesInvoices."""
         return self._run(self._ping_flow())
 
+    # -- item master (catalog check, issue 20) ---------------------------------------------------
+
+    def find_items(
+        self,
+        item_numbers: Iterable[str],
+        *,
+        organization: str,
+        organization_attribute: str = "OrganizationCode",
+        flags: Sequence[str] = DEFAULT_ITEM_FLAGS,
+    ) -> dict[str, ItemMasterRecord]:
+        """``itemsV2`` rows of ``item_numbers`` in one organization, in bulk (``or`` queries).
+
+        A number missing from the result is unknown to that organization's item master.
+        """
+        return self._run(
+            items_flow(
+                self,
+                item_numbers,
+                organization,
+                organization_attribute=organization_attribute,
+                flags=flags,
+            )
+        )
+
 
 class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
     """The asyncio twin of :class:`OracleFusionClient` (same methods, awaited).
@@ -1164,3 +1189,24 @@ class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
     async def ping(self) -> dict[str, Any]:
         """Check connectivity and credentials with a ``describe`` of receivablesInvoices."""
         return await self._run(self._ping_flow())
+
+    # -- item master (catalog check, issue 20) ---------------------------------------------------
+
+    async def find_items(
+        self,
+        item_numbers: Iterable[str],
+        *,
+        organization: str,
+        organization_attribute: str = "OrganizationCode",
+        flags: Sequence[str] = DEFAULT_ITEM_FLAGS,
+    ) -> dict[str, ItemMasterRecord]:
+        """See :meth:`OracleFusionClient.find_items`."""
+        return await self._run(
+            items_flow(
+                self,
+                item_numbers,
+                organization,
+                organization_attribute=organization_attribute,
+                flags=flags,
+            )
+        )

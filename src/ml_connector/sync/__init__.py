@@ -34,6 +34,8 @@ See docs/sync.md (composition, the exactly-once argument, checkpoints, dry run, 
 docs/reconciliation.md (reason codes, the daily close).
 """
 
+from ._catalog import AsyncCatalogCheck, CatalogCheck, CatalogOptions
+from ._catalog_report import CatalogFinding, CatalogIssue, CatalogReport, SkuPrice
 from ._customers import AsyncCustomerSync, CustomerAction, CustomerSync, CustomerSyncSummary
 from ._inventory import AsyncInventorySync, InventorySync, InventorySyncSummary
 from ._preflight import PreflightError, PreflightProblem, PreflightReport
@@ -59,10 +61,16 @@ from ._shipments import AsyncShipmentSync, ShipmentSync
 from ._window import SyncWindow
 
 __all__ = [
+    "AsyncCatalogCheck",
     "AsyncCustomerSync",
     "AsyncInventorySync",
     "AsyncShipmentReplayTarget",
     "AsyncShipmentSync",
+    "CatalogCheck",
+    "CatalogFinding",
+    "CatalogIssue",
+    "CatalogOptions",
+    "CatalogReport",
     "CustomerAction",
     "CustomerSync",
     "CustomerSyncSummary",
@@ -83,6 +91,7 @@ __all__ = [
     "RunSummary",
     "ShipmentReplayTarget",
     "ShipmentSync",
+    "SkuPrice",
     "SyncWindow",
     "WarehouseDayTotal",
     "async_reconcile",

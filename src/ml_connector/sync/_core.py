@@ -63,6 +63,7 @@ from ml_connector.audit import (
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.shipstation import Fulfillment, Shipment, WebhookPointer
 
+from ._catalog import CatalogOptions, gate_flow  # catalog gate (issue 20)
 from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
 from ._plan import _Planner
@@ -184,6 +185,8 @@ class _ShipmentCore:
             oracle=oracle, audit=options.audit, clock=options.clock, batch=options.batch
         )
         self._preflight_passed = False
+        # -- catalog gate (issue 20): see the hook in _process_flow.
+        self.catalog: CatalogOptions | None = CatalogOptions()
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -365,6 +368,14 @@ class _ShipmentCore:
             customers=orders.customers,
             trusted=trusted,
         )
+        # -- catalog gate (issue 20): before anything of the chunk posts (with the preflight on)
+        # and in dry runs, a record whose item Oracle's item master would refuse fails, with
+        # the reason, instead of being refused mid-post or shown as "would post".
+        if self.catalog is not None and (dry_run or self.options.preflight):
+            framework = str(getattr(self.poster.oracle.settings, "framework_version", "4"))
+            yield from gate_flow(
+                pendings, self.options.mapping, self.catalog, framework_version=framework
+            )
         if not dry_run:
             yield from self.poster.post_flow(
                 [p for p in pendings if p.result is None and p.may_create], latest
