@@ -10,17 +10,8 @@ import pytest
 
 from ml_connector import ConfigurationError, ConnectorError
 from ml_connector.audit import AuditEvent, MemoryAuditSink
-from ml_connector.sync import (
-    Call,
-    Fanout,
-    Outcome,
-    Progress,
-    RunSummary,
-    ShipmentSync,
-    arun_flow,
-    run_flow,
-)
-from ml_connector.sync._flow import Cursor, Take
+from ml_connector.sync import Outcome, Progress, RunSummary, ShipmentSync
+from ml_connector.sync._flow import Call, Cursor, Fanout, Take, arun_flow, run_flow
 
 from ._env import DAY_END, DAY_START, Env, make_env
 from .test_shipments import assert_no_duplicates, keys_in_oracle, make_sync
