@@ -290,6 +290,7 @@ def test_inventory_transaction_errors_arrive_in_a_2xx_body(
         AccountCombination=small_day.account_for("cogs"),
         TransactionReference="ship-1-line-1",
         TransactionUnitOfMeasure="Each",
+        SubinventoryCode="FG",
     )
     del good["TransactionInterfaceId"], good["TransactionHeaderId"]
     ok = client.post(f"{FSCM}/inventoryStagedTransactions", json=good)

@@ -3,6 +3,12 @@
 from ._auth import BasicCredentials, OAuthClientCredentials, OracleOAuth
 from ._batch import BatchPart, BatchPartResult
 from ._converter import content_hash, dumps_wire, from_wire, make_converter, to_wire
+from ._inventory import (
+    InventoryCompletedTransactionRecord,
+    InventoryPostResult,
+    InventoryState,
+    InventoryTransactionStatus,
+)
 from .client import (
     AsyncOracleFusionClient,
     InventoryTransactionError,
@@ -40,9 +46,13 @@ __all__ = [
     "BatchPartResult",
     "CustomerAccount",
     "CustomerAccountSite",
+    "InventoryCompletedTransactionRecord",
+    "InventoryPostResult",
     "InventoryStagedTransaction",
     "InventoryStagedTransactionRecord",
+    "InventoryState",
     "InventoryTransactionError",
+    "InventoryTransactionStatus",
     "NewParty",
     "OAuthClientCredentials",
     "OracleFusionClient",

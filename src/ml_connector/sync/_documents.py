@@ -175,7 +175,7 @@ def post_one_flow(doc: Doc, *, after_lost_batch: bool = False) -> Flow[None]:
             oracle_id = str(result.record.customer_transaction_id)
         else:
             result = yield Call("oracle", "post_staged_transaction_once", (doc.model,))
-            oracle_id = str(result.record.transaction_interface_id)
+            oracle_id = str(result.oracle_id)
     except ConnectorError as exc:
         doc.fail(exc)
         return
