@@ -119,6 +119,7 @@ def _figures(
     expected_inventory = {
         f"SS{shipment['shipmentId']}-{line}"
         for shipment in world.day.iter_shipments()
+        if not shipment.get("voided")  # voided before it was synced: nothing to post
         for line, item in enumerate(shipment.get("shipmentItems") or [], start=1)
         if item.get("quantity")
     }

@@ -3,6 +3,7 @@
 from ._auth import BasicCredentials, OAuthClientCredentials, OracleOAuth
 from ._batch import BatchPart, BatchPartResult
 from ._converter import content_hash, dumps_wire, from_wire, make_converter, to_wire
+from ._describe import AttributeNeeds, DescribeProblem, TenantReport
 from ._inventory import (
     InventoryCompletedTransactionRecord,
     InventoryPostResult,
@@ -41,11 +42,13 @@ __all__ = [
     "AccountClass",
     "AccountCombination",
     "AsyncOracleFusionClient",
+    "AttributeNeeds",
     "BasicCredentials",
     "BatchPart",
     "BatchPartResult",
     "CustomerAccount",
     "CustomerAccountSite",
+    "DescribeProblem",
     "InventoryCompletedTransactionRecord",
     "InventoryPostResult",
     "InventoryStagedTransaction",
@@ -69,6 +72,7 @@ __all__ = [
     "ReceivablesInvoiceDistribution",
     "ReceivablesInvoiceLine",
     "ReceivablesInvoiceRecord",
+    "TenantReport",
     "TransactionMode",
     "content_hash",
     "dumps_wire",

@@ -25,10 +25,13 @@ import httpx
 from ml_connector._clock import Clock
 from ml_connector._errors import (
     ApiError,
+    AuthenticationError,
     ConfigurationError,
     ConflictError,
     ConnectorError,
     MappingError,
+    NotFoundError,
+    PermissionDeniedError,
     ResponseDecodeError,
     ServerError,
     TransportError,
@@ -57,6 +60,14 @@ from ._converter import (
     make_converter,
     party_from_wire,
     to_wire,
+)
+from ._describe import (
+    AttributeNeeds,
+    TenantReport,
+    check_described,
+    merge_needs,
+    problem_for_status,
+    sorted_problems,
 )
 from ._error_parser import oracle_error_parser
 from ._inventory import (
@@ -862,6 +873,97 @@ class _OracleFusionBase:
             raise ResponseDecodeError("describe did not return a JSON object", field="Resources")
         return body
 
+    def tenant_needs(
+        self,
+        posted: Mapping[str, Sequence[str]] | None = None,
+        *,
+        combinations: Sequence[str] = (),
+    ) -> tuple[AttributeNeeds, ...]:
+        """What this client queries (from its settings) plus what the caller posts.
+
+        Args:
+            posted: Attributes posted, per resource name.
+            combinations: Account combinations that will be looked up (their segment count
+                says which ``SegmentN`` attributes are queried).
+        """
+        s = self.settings
+        segments = max((len(c.split(s.account_segment_delimiter)) for c in combinations), default=1)
+        by_unit = ("BusinessUnit",) if s.scope_key_by_business_unit else ()
+        chart = ("_CHART_OF_ACCOUNTS_ID",) if s.chart_of_accounts_id is not None else ()
+        posted = posted or {}
+        needs = [
+            # -- inventory: the interface and where processed rows go (oracle/_inventory.py)
+            AttributeNeeds(
+                STAGED,
+                posted=tuple(posted.get(STAGED, ())),
+                queried=s.inventory_lookup_attributes,
+                why="inventory posting and look-ups",
+            ),
+            AttributeNeeds(
+                COMPLETED,
+                queried=s.inventory_completed_lookup_attributes,
+                why="finding processed inventory",
+            ),
+            # -- receivables
+            AttributeNeeds(
+                INVOICES,
+                posted=tuple(posted.get(INVOICES, ())),
+                queried=(s.invoice_key_attribute, *by_unit),
+                why="invoices",
+            ),
+            AttributeNeeds(
+                CREDIT_MEMOS,
+                posted=tuple(posted.get(CREDIT_MEMOS, ())),
+                queried=(s.credit_memo_key_attribute, *by_unit),
+                why="credit memos",
+            ),
+            AttributeNeeds(
+                SITE_ACTIVITIES,
+                finders=("CustomerAccountSiteActivitiesFinder",),
+                why="customer accounts",
+            ),
+            # -- general ledger
+            AttributeNeeds(
+                ACCOUNT_COMBINATIONS,
+                queried=(*(f"Segment{n}" for n in range(1, max(segments, 1) + 1)), *chart),
+                why="account combinations",
+            ),
+            # -- parties
+            *(
+                AttributeNeeds(
+                    resource,
+                    root=s.party_root,
+                    queried=(s.party_email_attribute,),
+                    why="customers by email",
+                )
+                for resource in s.party_email_resources
+            ),
+        ]
+        known = {need.resource for need in needs}
+        needs += [
+            AttributeNeeds(resource, posted=tuple(names))
+            for resource, names in posted.items()
+            if resource not in known
+        ]
+        return merge_needs(needs)
+
+    def _check_tenant_flow(self, needs: Sequence[AttributeNeeds]) -> Flow[TenantReport]:
+        problems = []
+        for need in needs:
+            root = f"/{need.root}/resources/{self.settings.rest_version}"
+            try:
+                response = yield Request("GET", f"{root}/{need.resource}/describe")
+            except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
+                # The credentials, a privilege or the resource: configuration. Anything else
+                # (timeout, refused connection, 5xx, 429) propagates: an outage.
+                problems.append(problem_for_status(need, exc.status))
+                continue
+            problems += check_described(read_json(response), need)
+        return TenantReport(
+            resources=tuple(need.resource for need in needs),
+            problems=tuple(sorted_problems(problems)),
+        )
+
     def _ping_flow(self) -> Flow[dict[str, Any]]:
         body = yield from self._describe_flow(INVOICES)
         resources = body.get("Resources")
@@ -1086,6 +1188,22 @@ class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
         """Send create parts in batches, isolating failing parts; one result per part."""
         return self._run(self._batch_flow(parts))
 
+    def check_tenant(
+        self,
+        posted: Mapping[str, Sequence[str]] | None = None,
+        *,
+        combinations: Sequence[str] = (),
+    ) -> TenantReport:
+        """Read ``/describe`` of every resource used and list every problem at once.
+
+        Raises:
+            TransportError: the pod could not be reached (an outage, not a problem found).
+            ServerError: the pod answered 5xx (an outage).
+        """
+        return self._run(
+            self._check_tenant_flow(self.tenant_needs(posted, combinations=combinations))
+        )
+
     def describe(self, resource: str = INVOICES) -> Mapping[str, Any]:
         """The ``describe`` metadata of an fscmRestApi resource."""
         return self._run(self._describe_flow(resource))
@@ -1299,6 +1417,21 @@ class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
     async def post_batch(self, parts: Sequence[BatchPart]) -> list[BatchPartResult]:
         """Send create parts in batches, isolating failing parts; one result per part."""
         return await self._run(self._batch_flow(parts))
+
+    async def check_tenant(
+        self,
+        posted: Mapping[str, Sequence[str]] | None = None,
+        *,
+        combinations: Sequence[str] = (),
+    ) -> TenantReport:
+        """Read ``/describe`` of every resource used and list every problem at once.
+
+        Raises:
+            TransportError: the pod could not be reached (an outage, not a problem found).
+            ServerError: the pod answered 5xx (an outage).
+        """
+        needs = self.tenant_needs(posted, combinations=combinations)
+        return await self._run(self._check_tenant_flow(needs))
 
     async def describe(self, resource: str = INVOICES) -> Mapping[str, Any]:
         """The ``describe`` metadata of an fscmRestApi resource."""
