@@ -61,8 +61,8 @@ SHIPSTATION_FAULTS = {
 """10% of ShipStation requests fail."""
 
 
-ONLINE_TIMEOUTS = {**ORACLE_FAULTS, FaultKind.ONLINE_TIMEOUT: 0.01}
-"""The same, plus 1% of writes answered 408 with the inventory row kept in Oracle's interface."""
+ONLINE_TIMEOUTS = {**ORACLE_FAULTS, FaultKind.ONLINE_TIMEOUT: 0.03}
+"""The same, plus 3% of writes answered 408 with the inventory row kept in Oracle's interface."""
 
 
 class Killed(BaseException):

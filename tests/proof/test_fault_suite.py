@@ -205,7 +205,7 @@ def test_fault_suite_trusting_the_audit_trail(tmp_path: Path) -> None:
 
 
 def test_fault_suite_with_inventory_processed_between_and_during_runs(tmp_path: Path) -> None:
-    # Rows without a TransactionMode are Online, Concurrent and Background in turn; 1% of the
+    # Rows without a TransactionMode are Online, Concurrent and Background in turn; 3% of the
     # Online POSTs answer 408 and keep the row; Oracle's transaction manager runs during runs
     # (every 400 requests) and between them. Duplicates are counted across staged and
     # completed transactions.

@@ -420,6 +420,7 @@ class OracleFusionSimulator(SimulatorBase):
         self._due: dict[Any, float] = {}  # Concurrent-mode rows: interface id -> due time
         self._online_timeout = False
         self._framework = 1
+        self._mixed = itertools.count()
         self.tokens: dict[str, float] = {}
         self.token_requests = 0
         self.created: dict[str, int] = {}
@@ -1185,7 +1186,7 @@ class OracleFusionSimulator(SimulatorBase):
         if mode is not None:
             return _MODES[str(mode).strip().lower()]
         if self.default_transaction_mode == "mixed":
-            return ("online", "concurrent", "background")[row["TransactionInterfaceId"] % 3]
+            return ("online", "concurrent", "background")[next(self._mixed) % 3]
         return self.default_transaction_mode
 
     def _after_staging(self, key: Any, answer: dict[str, Any]) -> None:
