@@ -10,6 +10,7 @@ from ._inventory import (
     InventoryState,
     InventoryTransactionStatus,
 )
+from ._items import ItemMasterRecord  # catalog (issue 20)
 from .client import (
     AsyncOracleFusionClient,
     InventoryTransactionError,
@@ -56,6 +57,7 @@ __all__ = [
     "InventoryState",
     "InventoryTransactionError",
     "InventoryTransactionStatus",
+    "ItemMasterRecord",
     "NewParty",
     "OAuthClientCredentials",
     "OracleFusionClient",
