@@ -229,3 +229,29 @@ def test_describe_lists_attributes_with_queryable_and_updatable_flags(
     names = {a["name"] for a in completed["inventoryCompletedTransactions"]["attributes"]}
     assert {"TransactionId", "TransactionReference", "TransactionTypeName"} <= names
     assert "SourceHeaderId" not in names
+
+
+def test_an_online_timeout_in_a_batch_applies_the_parts_and_answers_408(
+    clock: VirtualClock,
+) -> None:
+    sim = make(clock, faults=FaultPlan(methods=["POST"]))
+    sim.faults.inject(FaultKind.ONLINE_TIMEOUT)
+    parts = [
+        {
+            "id": f"p{n}",
+            "path": "/inventoryStagedTransactions",
+            "operation": "create",
+            "payload": row(f"B{n}"),
+        }
+        for n in range(2)
+    ]
+    with httpx.Client(transport=sim.transport(), auth=("u", "p")) as http:
+        answer = http.post(
+            FSCM,
+            json={"parts": parts},
+            headers={"Content-Type": "application/vnd.oracle.adf.batch+json"},
+        )
+    assert answer.status_code == 408
+    # The first part ran out of time and waits in the interface; the second was processed.
+    assert [r["TransactionReference"] for r in sim.staged_transactions()] == ["B0"]
+    assert [r["TransactionReference"] for r in sim.completed_transactions()] == ["B1"]

@@ -420,6 +420,7 @@ class OracleFusionSimulator(SimulatorBase):
         self.organization_names: set[str] = set()  # OrganizationName values (empty: any)
         self._due: dict[Any, float] = {}  # Concurrent-mode rows: interface id -> due time
         self._online_timeout = False
+        self._batch_timed_out = False
         self._framework = 1
         self._mixed = itertools.count()
         self.tokens: dict[str, float] = {}
@@ -1216,8 +1217,13 @@ class OracleFusionSimulator(SimulatorBase):
             self._due[key] = self.clock.monotonic() + self.concurrent_delay
         elif mode == "online":
             if self._online_timeout:
-                # Ran too long: the row stays in the interface and the POST answers 408.
+                # Ran too long: the row stays in the interface and the POST answers 408. In a
+                # batch the other parts are applied and the whole answer is the 408 (the
+                # stricter reading: the client learns nothing of any part).
                 self._online_timeout = False
+                if self._journal is not None:
+                    self._batch_timed_out = True
+                    return
                 raise OracleError(
                     408,
                     "The request timed out. The transaction is saved in the interface; run the "
@@ -1361,6 +1367,14 @@ class OracleFusionSimulator(SimulatorBase):
                 return json_response(status, {"parts": failures}, content_type=BATCH_MEDIA_TYPE)
         finally:
             self._journal = None
+            timed_out, self._batch_timed_out = self._batch_timed_out, False
+        if timed_out:
+            raise OracleError(
+                408,
+                "The request timed out. The transactions are saved in the interface; run the "
+                "Manage Inventory Transactions process to complete them.",
+                "INV_ONLINE_TIMEOUT",
+            )
         return json_response(200, {"parts": results}, content_type=BATCH_MEDIA_TYPE)
 
     def _part(self, root: str, part: Any) -> dict[str, Any]:
