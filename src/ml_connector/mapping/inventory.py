@@ -117,7 +117,8 @@ def issue_postings(
             source_header_id=header,
             source_line_id=source_line,
             transaction_reference=key if by_posting_key else order_number,
-            organization_name=warehouse.inventory_organization,
+            organization_code=_organization(warehouse, "code"),
+            organization_name=_organization(warehouse, "name"),
             locator_name=warehouse.locator,
             distribution_account=account,
             transaction_mode=settings.transaction_mode,
@@ -128,6 +129,14 @@ def issue_postings(
             f"from {place}, quantity sent as {sent}, offset account {account}"
         )
     return tuple(postings), tuple(notes)
+
+
+def _organization(warehouse: WarehouseMapping, kind: str) -> str | None:
+    """The warehouse's organization if the mapping says it is a ``kind`` (``code`` is sent as
+    ``OrganizationCode``, ``name`` as ``OrganizationName``), else ``None`` (not sent)."""
+    if warehouse.inventory_organization_kind == kind:
+        return warehouse.inventory_organization
+    return None
 
 
 def reversal_postings(
@@ -393,7 +402,8 @@ def _plan_adjustments(
             source_header_id=str(int(digest, 16)),
             source_line_id="1",
             transaction_reference=posting_key,
-            organization_name=warehouse.inventory_organization,
+            organization_code=_organization(warehouse, "code"),
+            organization_name=_organization(warehouse, "name"),
             locator_name=warehouse.locator,
             distribution_account=account,
             transaction_mode=config.inventory.transaction_mode,
