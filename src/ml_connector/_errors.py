@@ -26,9 +26,10 @@ are truncated and scrubbed of credential-looking values.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
+
+from ._redact import excerpt, scrub, scrub_text
 
 __all__ = [
     "ApiError",
@@ -55,28 +56,16 @@ __all__ = [
 BODY_LIMIT = 500
 """Characters of a response body kept on an error."""
 
-_SECRET_VALUE = re.compile(
-    r"""(?ix)
-    ("?(?:access_token|refresh_token|id_token|client_secret|api[-_]?key|apisecret|api_secret|
-        password|secret|token|authorization)"?\s*[:=]\s*"?(?:(?:bearer|basic)\s+)?)
-    ([^"&\s,}]+)
-    """
-)
-
-
-_BARE_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
-
 
 def truncate_body(body: str | bytes | None, limit: int = BODY_LIMIT) -> str | None:
-    """Return at most ``limit`` characters of ``body`` with credential-looking values masked."""
+    """Return at most ``limit`` characters of ``body``, scrubbed of secrets.
+
+    Only a window a little longer than what is kept is decoded and scanned, so a megabyte body
+    costs no more than a short one (see :func:`ml_connector._redact.excerpt`).
+    """
     if body is None:
         return None
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    text = _SECRET_VALUE.sub(r"\1***", text)
-    text = _BARE_CREDENTIAL.sub(r"\1 ***", text)
-    if len(text) > limit:
-        return text[:limit] + f"... [{len(text) - limit} more characters]"
-    return text
+    return excerpt(body, limit)
 
 
 class ConnectorError(Exception):
@@ -101,13 +90,16 @@ class ConnectorError(Exception):
         request_id: str | None = None,
         body: str | None = None,
     ) -> None:
+        # Scrubbed here, once, so that no text made from this error (str, repr, traceback,
+        # evidence, log line, audit event) can carry a secret a server echoed back.
+        message = scrub_text(message)
         super().__init__(message)
         self.message = message
         self.method = method
-        self.url = url
+        self.url = None if url is None else scrub_text(url)
         self.status = status
-        self.request_id = request_id
-        self.body = body
+        self.request_id = None if request_id is None else scrub_text(request_id)
+        self.body = None if body is None else scrub_text(body)
         # Set by the HTTP core when this error may be retried, to the delay in seconds.
         self.retry_delay: float | None = None
 
@@ -131,7 +123,9 @@ class ConnectorError(Exception):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
-        return data
+        # Scrubbed again: a secret may have become known after the error was made.
+        result: dict[str, Any] = scrub(data)
+        return result
 
 
 class ConfigurationError(ConnectorError):
@@ -143,7 +137,22 @@ class ConfigurationError(ConnectorError):
 
 
 class TransportError(ConnectorError):
-    """No usable HTTP response: connection refused or reset, DNS failure, protocol error."""
+    """No usable HTTP response: connection refused or reset, DNS failure, TLS or protocol error.
+
+    The message names the host that was contacted (an OAuth token request names the identity
+    domain, not the pod) and the underlying cause, which is also kept as ``__cause__``.
+
+    Attributes:
+        host: The host the request went to, when known.
+    """
+
+    host: str | None = None
+
+    def evidence(self) -> dict[str, Any]:
+        data = super().evidence()
+        if self.host is not None:
+            data["host"] = self.host
+        return data
 
 
 class RequestTimeoutError(TransportError):
@@ -174,15 +183,15 @@ class ApiError(ConnectorError):
         super().__init__(
             message, method=method, url=url, status=status, request_id=request_id, body=body
         )
-        self.code = code
-        self.details = details
+        self.code = None if code is None else scrub_text(code)
+        self.details: tuple[Mapping[str, Any], ...] = tuple(scrub(dict(d)) for d in details)
 
     def evidence(self) -> dict[str, Any]:
         data = super().evidence()
         if self.code is not None:
             data["code"] = self.code
         if self.details:
-            data["details"] = [dict(d) for d in self.details]
+            data["details"] = scrub([dict(d) for d in self.details])
         return data
 
 

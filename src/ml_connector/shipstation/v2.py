@@ -199,7 +199,7 @@ class _V2Core:
                 url=redact_url(str(response.request.url)),
                 status=response.status_code,
                 request_id=request_id if isinstance(request_id, str) else None,
-                body=truncate_body(response.text),
+                body=truncate_body(response.content),
                 code=code,
                 details=tuple(dict(e) for e in errors),
             )
