@@ -42,6 +42,7 @@ __all__ = [
     "CustomerLookupError",
     "MappingError",
     "NotFoundError",
+    "OutageError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTimeoutError",
@@ -50,6 +51,7 @@ __all__ = [
     "TransportError",
     "UnsafeUrlError",
     "error_class_for_status",
+    "is_outage",
     "truncate_body",
 ]
 
@@ -290,6 +292,62 @@ class CustomerLookupError(MappingError):
     through to a weaker rule (a store's default account) or to proposing a new Oracle customer;
     replay retries it once Oracle answers.
     """
+
+
+class OutageError(ConnectorError):
+    """A system was unavailable while a run was being prepared: nothing was attempted.
+
+    Raised (for example by the preflight) when a system gave no usable answer: no response
+    (connection refused, DNS, TLS, timeout), a 5xx, or throttling that outlasted every retry.
+    Nothing is wrong with the data or the configuration; run again once the system is back.
+    The CLI exits with its own code for it (3).
+
+    Attributes:
+        system: The system that was unavailable (``"oracle"``, ``"shipstation"``).
+        step: What was being done (``"preflight"``).
+        cause: The error that showed the outage; also kept as ``__cause__``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        system: str | None = None,
+        step: str | None = None,
+        cause: ConnectorError | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            method=cause.method if cause else None,
+            url=cause.url if cause else None,
+            status=cause.status if cause else None,
+            request_id=cause.request_id if cause else None,
+            body=cause.body if cause else None,
+        )
+        self.system = system
+        self.step = step
+        self.cause = cause
+        if cause is not None:
+            self.__cause__ = cause
+
+    def evidence(self) -> dict[str, Any]:
+        data = super().evidence()
+        for key in ("system", "step"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        if self.cause is not None:
+            data["cause"] = self.cause.evidence()
+        return data
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` shows a system unavailable rather than something wrong on our side.
+
+    True for :class:`OutageError`, :class:`TransportError` (no response, timeouts),
+    :class:`ServerError` (5xx) and :class:`RateLimitError` (throttled past every retry).
+    """
+    return isinstance(error, OutageError | TransportError | ServerError | RateLimitError)
 
 
 class AuditError(ConnectorError):

@@ -253,8 +253,13 @@ def _url(match: re.Match[str]) -> str:
     return url if parts is None else redact_url(url)
 
 
-def scrub_text(text: str) -> str:
-    """``text`` with every known secret, token, credential pair and URL credential masked."""
+def scrub_text(text: str, *, pairs: bool = True) -> str:
+    """``text`` with every known secret, token, credential pair and URL credential masked.
+
+    ``pairs=False`` leaves ``name: value`` pairs alone (known secrets, ``Bearer``/``Basic``
+    values, JWTs and URL credentials are still masked): for the library's own structured output,
+    such as the CLI's ``"token": "ok"``, whose values came through the full scrubber already.
+    """
     if not text:
         return text
     known = _KNOWN.pattern()
@@ -266,6 +271,8 @@ def scrub_text(text: str) -> str:
         text = _URL.sub(MASK, text)
     text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     text = _JWT.sub(MASK, text)
+    if not pairs:
+        return text
     # A value already masked by an earlier pass stays as it is.
     return _KEY_VALUE.sub(lambda m: m.group(1) + MASK, text)
 
