@@ -65,12 +65,25 @@ def _check_token_url(
 
 def _non_empty(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     text = value.reveal() if isinstance(value, Secret) else value
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise ConfigurationError(
+            f"must be text, not {type(value).__name__}", setting=attribute.name
+        )
+    if not text.strip():
         raise ConfigurationError("must not be empty", setting=attribute.name)
 
 
 def _to_secret(value: str | Secret) -> Secret:
-    return value if isinstance(value, Secret) else Secret(value)
+    if isinstance(value, Secret) or not isinstance(value, str):
+        return value  # a non-text value is refused by the validator, naming the setting
+    return Secret(value)
+
+
+def _skew(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ConfigurationError(
+            f"must be a number of seconds >= 0, got {value!r}", setting=attribute.name
+        )
 
 
 @attrs.frozen
@@ -91,7 +104,7 @@ class OAuthClientCredentials:
     client_id: str = attrs.field(validator=_non_empty)
     client_secret: Secret = attrs.field(converter=_to_secret, validator=_non_empty)
     scope: str = attrs.field(validator=_non_empty)
-    skew: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
+    skew: float = attrs.field(default=60.0, validator=_skew)
 
 
 @attrs.frozen

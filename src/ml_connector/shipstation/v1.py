@@ -40,7 +40,7 @@ from ml_connector._http import (
 )
 from ml_connector._ratelimit import RateLimiter
 from ml_connector._redact import Secret, basic_authorization
-from ml_connector._settings import HttpSettings
+from ml_connector._settings import HttpSettings, of_type
 
 from ._common import (
     MAX_PAGE_SIZE,
@@ -110,7 +110,9 @@ class ShipStationV1Settings:
 
     api_key: Secret = attrs.field(converter=to_secret, validator=non_empty_secret("api_key"))
     api_secret: Secret = attrs.field(converter=to_secret, validator=non_empty_secret("api_secret"))
-    http: HttpSettings = attrs.field(factory=_default_http)
+    http: HttpSettings = attrs.field(
+        factory=_default_http, validator=of_type(HttpSettings, "an HttpSettings")
+    )
 
     def effective_http(self) -> HttpSettings:
         """``http`` with the numbered ``ssapiN`` hosts allowed when no other rule is set."""

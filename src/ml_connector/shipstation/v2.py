@@ -39,7 +39,7 @@ from ml_connector._http import (
 )
 from ml_connector._ratelimit import RateLimiter
 from ml_connector._redact import Secret, redact_url
-from ml_connector._settings import HttpSettings
+from ml_connector._settings import HttpSettings, of_type
 
 from ._common import Call, V2Pager, encode_filters, non_empty_secret, to_secret
 from ._converter import decode_v2
@@ -79,7 +79,9 @@ class ShipStationV2Settings:
     """
 
     api_key: Secret = attrs.field(converter=to_secret, validator=non_empty_secret("api_key"))
-    http: HttpSettings = attrs.field(factory=_default_http)
+    http: HttpSettings = attrs.field(
+        factory=_default_http, validator=of_type(HttpSettings, "an HttpSettings")
+    )
 
 
 class ShipStationV2Auth(httpx.Auth):
