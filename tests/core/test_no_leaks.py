@@ -12,7 +12,7 @@ import base64
 import json
 import logging
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -221,9 +221,9 @@ def texts_of(error: BaseException) -> list[str]:
 
 
 @pytest.fixture
-def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     caplog.set_level(logging.DEBUG)
-    yield caplog
+    return caplog
 
 
 def logged(caplog: pytest.LogCaptureFixture) -> list[str]:
