@@ -144,3 +144,10 @@ def test_a_deep_token_answer_is_an_authentication_error() -> None:
             ),
             auth,
         ).get_invoice(1)
+
+
+def test_a_deep_webhook_body_is_a_decode_error() -> None:
+    from ml_connector.shipstation import parse_webhook
+
+    with pytest.raises(ResponseDecodeError, match="nested too deeply"):
+        parse_webhook(b'{"resource_url": ' + nested(100_000) + b"}")

@@ -24,7 +24,6 @@ is in plain methods shared by the sync and async flows; only locking and reading
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import AsyncGenerator, Generator
@@ -41,6 +40,7 @@ from ml_connector._errors import (
     ConfigurationError,
     truncate_body,
 )
+from ml_connector._json import loads
 from ml_connector._redact import MASK, Secret, basic_authorization, redact_url
 from ml_connector._settings import validate_https_url
 
@@ -243,7 +243,7 @@ class OracleOAuth(httpx.Auth):
                 **evidence,
             )
         try:
-            body = json.loads(response.content) if response.content.strip() else None
+            body = loads(response.content) if response.content.strip() else None
         except (ValueError, RecursionError):
             body = None
         if not response.is_success:
