@@ -330,6 +330,16 @@ class OutageError(ConnectorError):
         if cause is not None:
             self.__cause__ = cause
 
+    @classmethod
+    def of(cls, error: ConnectorError, *, system: str, step: str) -> OutageError:
+        """The outage ``error`` shows: ``oracle was unavailable during the preflight: ...``."""
+        return cls(
+            f"{system} was unavailable during the {step}: {type(error).__name__}: {error.message}",
+            system=system,
+            step=step,
+            cause=error,
+        )
+
     def evidence(self) -> dict[str, Any]:
         data = super().evidence()
         for key in ("system", "step"):
