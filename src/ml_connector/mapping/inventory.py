@@ -28,6 +28,7 @@ from ml_connector._errors import MappingError
 from ml_connector.oracle.models import InventoryStagedTransaction
 from ml_connector.shipstation.models import InventoryLevel, Shipment
 
+from ._bounds import check_payload
 from ._shipments import ShippedLine, item_number, unit_of_measure
 from ._time import posting_date
 from .accounts import AccountPurpose, account_for
@@ -301,7 +302,11 @@ def plan_adjustments(
     """
     record = f"inventory snapshot {current.taken_at.isoformat()}"
     try:
-        return _plan_adjustments(previous, current, shipped, config, record)
+        plan = _plan_adjustments(previous, current, shipped, config, record)
+        for adjustment in plan.adjustments:
+            # Quantities Oracle cannot hold exactly are refused, never rounded silently.
+            check_payload(adjustment.posting, record=f"{record} sku {adjustment.sku}")
+        return plan
     except MappingError:
         raise
     except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError) as exc:

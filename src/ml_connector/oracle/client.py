@@ -48,7 +48,16 @@ from ml_connector._pagination import OffsetPaginator, PageRequest
 from ml_connector._ratelimit import RateLimiter
 from ml_connector._redact import redact_url
 from ml_connector._retry import RetryPolicy
-from ml_connector._settings import DEFAULT_USER_AGENT, HttpSettings, validate_https_url
+from ml_connector._settings import (
+    DEFAULT_USER_AGENT,
+    HttpSettings,
+    flag,
+    header_text,
+    integer,
+    of_type,
+    seconds,
+    validate_https_url,
+)
 
 from ._auth import BasicCredentials, OAuthClientCredentials, make_auth
 from ._batch import BATCH_CONTENT_TYPE, BatchPart, BatchPartResult, BatchPlanner
@@ -129,6 +138,10 @@ class InventoryTransactionError(ApiError):
 # -- settings -------------------------------------------------------------------------------------
 
 
+MAX_PAGE_SIZE = 500
+"""The most rows Fusion returns for one collection request (see ``page_size``)."""
+
+
 def _check_pod_url(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     validate_https_url(value, setting="pod_url", allow_http=instance.allow_http)
 
@@ -149,6 +162,11 @@ def _path_segment(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
 
 
 def _names(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, tuple):
+        raise ConfigurationError(
+            f"must be a list of attribute names, not {type(value).__name__}",
+            setting=attribute.name,
+        )
     if not value:
         raise ConfigurationError("must name at least one attribute", setting=attribute.name)
     for name in value:
@@ -156,10 +174,12 @@ def _names(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
             raise ConfigurationError(f"{name!r} is not an attribute name", setting=attribute.name)
 
 
-def _str_tuple(value: Any) -> tuple[str, ...]:
+def _str_tuple(value: Any) -> Any:
     if isinstance(value, str):
         return (value,)
-    return tuple(value)
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return value  # refused by the validator, which names the setting
 
 
 @attrs.frozen
@@ -201,17 +221,24 @@ class OracleFusionSettings:
     """
 
     pod_url: str = attrs.field(converter=_strip_url, validator=_check_pod_url)
-    auth: OAuthClientCredentials | BasicCredentials
+    auth: OAuthClientCredentials | BasicCredentials = attrs.field(
+        validator=of_type(
+            (OAuthClientCredentials, BasicCredentials),
+            "OAuthClientCredentials or BasicCredentials (a dict is not read)",
+        )
+    )
     rest_version: str = attrs.field(default=DEFAULT_REST_VERSION, validator=_path_segment)
     framework_version: str = attrs.field(default=DEFAULT_FRAMEWORK_VERSION, validator=_non_empty)
-    accept: str = attrs.field(default=DEFAULT_ACCEPT, validator=_non_empty)
-    metadata_context: str | None = None
+    accept: str = attrs.field(default=DEFAULT_ACCEPT, validator=header_text)
+    metadata_context: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(header_text)
+    )
     invoice_key_attribute: str = attrs.field(default="TransactionNumber", validator=_non_empty)
     credit_memo_key_attribute: str = attrs.field(default="TransactionNumber", validator=_non_empty)
     credit_memo_reference_attribute: str = attrs.field(
         default=DEFAULT_CREDIT_MEMO_REFERENCE_ATTRIBUTE, validator=_non_empty
     )
-    scope_key_by_business_unit: bool = True
+    scope_key_by_business_unit: bool = attrs.field(default=True, validator=flag)
     inventory_lookup_attributes: tuple[str, ...] = attrs.field(
         # TransactionTypeName tells a void's reversing receipt from the issue it reverses:
         # both carry the shipment's source reference (and, by default, its order number).
@@ -236,13 +263,23 @@ class OracleFusionSettings:
     )
     party_email_attribute: str = attrs.field(default="EmailAddress", validator=_non_empty)
     account_segment_delimiter: str = attrs.field(default="-", validator=_non_empty)
-    chart_of_accounts_id: int | None = None
-    page_size: int = attrs.field(default=500, validator=[attrs.validators.ge(1)])
-    batch_size: int = attrs.field(default=50, validator=[attrs.validators.ge(1)])
-    timeout: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
-    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
-    user_agent: str = DEFAULT_USER_AGENT
-    allow_http: bool = attrs.field(default=False, kw_only=True)
+    chart_of_accounts_id: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(integer(1))
+    )
+    # Fusion returns at most 500 rows a request: "the predefined query limit to retrieve the
+    # records is set by default to 500 rows"
+    # (https://docs.oracle.com/en/cloud/saas/sales/fasqa/what-s-the-size-limitation-for-custom-objects-in-application-composer.html);
+    # asking for more is refused here rather than silently clamped by the server.
+    page_size: int = attrs.field(
+        default=500, validator=integer(1, MAX_PAGE_SIZE, why=" (Oracle returns at most 500)")
+    )
+    batch_size: int = attrs.field(default=50, validator=integer(1))
+    timeout: float = attrs.field(default=60.0, validator=seconds)
+    retry: RetryPolicy = attrs.field(
+        factory=RetryPolicy, validator=of_type(RetryPolicy, "a RetryPolicy")
+    )
+    user_agent: str = attrs.field(default=DEFAULT_USER_AGENT, validator=header_text)
+    allow_http: bool = attrs.field(default=False, kw_only=True, validator=flag)
 
     def __attrs_post_init__(self) -> None:
         if not self.framework_version.isdigit():

@@ -34,7 +34,7 @@ from typing import IO, Any
 import attrs
 
 from ml_connector._clock import Clock
-from ml_connector._errors import ConflictError, CustomerLookupError
+from ml_connector._errors import ConflictError, CustomerLookupError, MappingError
 from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.oracle import (
@@ -302,6 +302,16 @@ def _verdict(
         return (
             ReasonCode.FAILED_AWAITING_REPLAY,
             f"failed (attempt {latest.attempt if latest else 1}): {trail_error.get('message')}",
+            expected,
+            found_amount,
+        )
+    if error is not None and not isinstance(error, MappingError):
+        # A look-up failed while planning (a void's original in Oracle, the order's labels in
+        # ShipStation): nothing is known about the record, so it is not "missing". Reconcile
+        # again once the system answers.
+        return (
+            ReasonCode.LOOKUP_FAILED,
+            f"could not look up what this record needs: {error.message}",
             expected,
             found_amount,
         )
