@@ -27,12 +27,12 @@ from ml_connector._errors import (
     ApiError,
     ConfigurationError,
     ConflictError,
-    ConnectorError,
     MappingError,
     ResponseDecodeError,
     ServerError,
     TransportError,
 )
+from ml_connector._flow import adrive, drive
 from ml_connector._http import (
     AsyncClientMixin,
     AsyncSender,
@@ -872,18 +872,7 @@ class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
 
     def _run(self, flow: Flow[T]) -> T:
         """Drive ``flow``: send each request it yields, feed back the answer or the error."""
-        try:
-            request = next(flow)
-            while True:
-                try:
-                    response = self._sender.send(request)
-                except ConnectorError as exc:
-                    request = flow.throw(exc)
-                else:
-                    request = flow.send(response)
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
+        return drive(flow, self._sender.send)
 
     def _iter(self, path: str, cls: type[T], context: str, **query: Any) -> Iterator[T]:
         paginator = OffsetPaginator(query.pop("limit", None) or self.settings.page_size)
@@ -1068,18 +1057,7 @@ class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
 
     async def _run(self, flow: Flow[T]) -> T:
         """Drive ``flow`` with the async sender."""
-        try:
-            request = next(flow)
-            while True:
-                try:
-                    response = await self._sender.send(request)
-                except ConnectorError as exc:
-                    request = flow.throw(exc)
-                else:
-                    request = flow.send(response)
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
+        return await adrive(flow, self._sender.send)
 
     async def _iter(self, path: str, cls: type[T], context: str, **query: Any) -> AsyncIterator[T]:
         paginator = OffsetPaginator(query.pop("limit", None) or self.settings.page_size)
