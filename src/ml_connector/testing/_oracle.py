@@ -733,7 +733,11 @@ class OracleFusionSimulator(SimulatorBase):
             # The item master answers q with 'or' (testing/_items.py).
             base = f"{self.pod_url}/{root}/resources/{self.version}/{name}"
             try:
-                body = self.item_master.collection(dict(request.url.params.items()), base)
+                body = self.item_master.collection(
+                    dict(request.url.params.items()),
+                    base,
+                    framework=request.headers.get("REST-Framework-Version"),
+                )
             except QueryError as exc:
                 raise OracleError(400, f"The URL parameter is not valid: {exc}") from None
             return json_response(200, body, content_type=COLLECTION_MEDIA_TYPE)
