@@ -44,9 +44,13 @@ __all__ = [
     "PostingKeyNotKeptError",
     "find_or_create_flow",
     "key_kept",
+    "post_keyed_flow",
 ]
 
 R = TypeVar("R")
+F = TypeVar("F")
+C = TypeVar("C")
+S = TypeVar("S")
 Flow = Generator[Request, httpx.Response, R]
 
 AR_UNCERTAIN: tuple[type[Exception], ...] = (TransportError, ServerError, ResponseDecodeError)
@@ -159,57 +163,86 @@ def key_kept(kind: DocumentKind, record: Any, key: str) -> tuple[bool, str | Non
 
 def find_or_create_flow(
     kind: DocumentKind,
-    key: str,
-    find: Callable[[], Flow[R | None]],
-    create: Callable[[], Flow[R]],
+    find: Callable[[], Flow[F | None]],
+    create: Callable[[], Flow[C]],
     *,
-    transaction_source: str | None = None,
-) -> Flow[PostResult[R]]:
-    """Find the document with posting ``key``; create it only when it is missing.
+    on_found: Callable[[F], S],
+    on_created: Callable[[F | C, bool], S],
+) -> Flow[S]:
+    """The one find-before-create path: find; create only when missing; look again after an
+    uncertain create; then let the kind judge what it holds.
 
     Args:
-        kind: The document kind.
-        key: Our posting key.
-        find: A factory of the kind's look-up flow (it searches the echo attribute too).
+        kind: The document kind (its ``uncertain`` errors are resolved by a second look-up).
+        find: A factory of the kind's look-up flow (``None``: not in Oracle).
         create: A factory of the create flow.
-        transaction_source: The payload's transaction source (AR), named in the error.
+        on_found: The result for a document that was already there.
+        on_created: The result for a document this call created (the create's answer, or what
+            the second look-up found, with ``True`` for "recovered").
 
     Raises:
-        PostingKeyNotKeptError: Oracle created the document under a number of its own.
-        ConnectorError: the create failed, and the document is not there.
+        ConnectorError: the create failed and the document is not there (or ``on_created``
+            refuses what Oracle holds).
     """
     existing = yield from find()
     if existing is not None:
-        kept, number = key_kept(kind, existing, key)
-        return PostResult(existing, created=False, key_kept=kept, number=number)
-    recovered = False
+        return on_found(existing)
     try:
-        record = yield from create()
+        record: F | C = yield from create()
     except kind.uncertain as exc:
         # The create may have happened (a lost answer, a 5xx after the commit, an unreadable
         # 2xx): look again rather than post twice.
         found = yield from find()
         if found is None:
             raise exc from None
-        record, recovered = found, True
-    kept, number = key_kept(kind, record, key)
-    result = PostResult(record, created=True, recovered=recovered, key_kept=kept, number=number)
-    if not kept:
-        source = (
-            f"transaction source {transaction_source!r}" if transaction_source else "the source"
-        )
-        raise PostingKeyNotKeptError(
-            f"Oracle posted {kind.name} {key} as number {number} "
-            f"({kind.id_attribute} {_raw(record).get(kind.id_attribute)}): {source} numbers "
-            f"{kind.resource} automatically and ignores the {kind.key_attribute} we send. "
-            "The document is posted and recorded under Oracle's number; posting stops until "
-            f"{source} uses manual numbering (Manage Transaction Sources: clear 'Automatic "
-            "transaction numbering'), or the posting key goes to an attribute Oracle keeps "
-            "(mapping receivables.key_field = 'cross_reference' with "
-            f"{kind.setting or 'the client key attribute'} = 'CrossReference')",
-            result=result,
-            key=key,
-            transaction_source=transaction_source,
-            setting=kind.source_setting,
-        )
-    return result
+        return on_created(found, True)
+    return on_created(record, False)
+
+
+def post_keyed_flow(
+    kind: DocumentKind,
+    key: str,
+    find: Callable[[], Flow[R | None]],
+    create: Callable[[], Flow[R]],
+    *,
+    transaction_source: str | None = None,
+) -> Flow[PostResult[R]]:
+    """:func:`find_or_create_flow` for a document keyed by one attribute (AR invoices and
+    credit memos), with the check that Oracle kept the key.
+
+    Raises:
+        PostingKeyNotKeptError: Oracle created the document under a number of its own.
+    """
+
+    def found(record: R) -> PostResult[R]:
+        kept, number = key_kept(kind, record, key)
+        return PostResult(record, created=False, key_kept=kept, number=number)
+
+    def created(record: R, recovered: bool) -> PostResult[R]:
+        kept, number = key_kept(kind, record, key)
+        result = PostResult(record, created=True, recovered=recovered, key_kept=kept, number=number)
+        if not kept:
+            raise _not_kept(kind, key, result, transaction_source)
+        return result
+
+    return (yield from find_or_create_flow(kind, find, create, on_found=found, on_created=created))
+
+
+def _not_kept(
+    kind: DocumentKind, key: str, result: PostResult[Any], transaction_source: str | None
+) -> PostingKeyNotKeptError:
+    source = f"transaction source {transaction_source!r}" if transaction_source else "the source"
+    return PostingKeyNotKeptError(
+        f"Oracle posted {kind.name} {key} as number {result.number} "
+        f"({kind.id_attribute} {_raw(result.record).get(kind.id_attribute)}): {source} numbers "
+        f"{kind.resource} automatically and ignores the {kind.key_attribute} we send. "
+        "The document is posted and recorded under Oracle's number; posting stops until "
+        f"{source} uses manual numbering (Manage Transaction Sources: clear 'Automatic "
+        "transaction numbering'), or the posting key goes to an attribute Oracle keeps "
+        "(mapping receivables.key_field = 'cross_reference' with "
+        f"{kind.setting or 'the client key attribute'} = 'CrossReference')",
+        result=result,
+        key=key,
+        transaction_source=transaction_source,
+        setting=kind.source_setting,
+    )

@@ -1,7 +1,8 @@
-"""Receivables rules of the Oracle simulator: transaction sources, strict bodies, tax and freight.
+"""Receivables rules of the Oracle simulator: transaction sources, tax and freight.
 
-Kept apart from :mod:`._oracle` so that the generic resource metadata (``_oracle_meta``) can
-absorb the attribute lists below as its receivables sections.
+The attribute lists of the receivables resources (header, lines, tax lines, distributions)
+live in the receivables sections of :mod:`._oracle_meta`, which the simulator's strict checks
+read; this module holds the rules that are not about attribute names.
 
 Transaction sources. Receivables numbers a transaction by its transaction source: a source with
 automatic numbering assigns the next number itself and ignores a ``TransactionNumber`` in the
@@ -14,19 +15,11 @@ https://docs.oracle.com/en/cloud/saas/financials/23d/farfa/Complete_an_Invoice.h
 codes for a missing and a duplicate manual number are not documented in the stored pages; the
 ones below are the simulator's choice (the duplicate code is the simulator's setting).
 
-Strict bodies. A create body with an attribute the resource does not have is refused with a
-400, at every level (header, lines, tax lines, distributions). The attribute lists are the
-documented request attributes of each resource: receivablesInvoices
-(https://docs.oracle.com/en/cloud/saas/financials/25d/farfa/op-receivablesinvoices-post.html),
-receivablesCreditMemos
-(https://docs.oracle.com/en/cloud/saas/financials/25d/farfa/api-receivables-credit-memos.html),
-their distributions (``InvoiceLineNumber`` on invoices, ``CreditMemoLineNumber`` on credit memos:
+Strict bodies (see ``_oracle_meta``): an attribute a resource does not have is refused at every
+level, so a credit memo distribution with ``InvoiceLineNumber`` (that resource names its line
+``CreditMemoLineNumber``:
 https://docs.oracle.com/en/cloud/saas/financials/25c/farfa/op-receivablescreditmemos-customertransactionid-child-receivablescreditmemodistributions-post.html)
-and tax lines
-(https://docs.oracle.com/en/cloud/saas/financials/24d/farfa/op-receivablesinvoices-customertransactionid-child-receivablesinvoicelines-customertransactionlineid-child-receivablesinvoicelinetaxlines-post.html).
-Where a page was not at hand in full, the list holds the attributes of Oracle's own examples and
-of the read schemas; a pod that knows more attributes is modelled with ``extra_attributes``. The
-message text is the simulator's choice (Oracle's wording is not documented there).
+is a 400.
 
 Tax and freight. A manual tax line is a ``receivablesInvoiceLineTaxLines`` child of its line and
 a Tax distribution names it by ``InvoiceLineNumber`` and ``DetailedTaxLineNumber``, "the number
@@ -39,16 +32,14 @@ The invoice's amount is its lines plus their tax lines and allocated freight.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
 __all__ = [
-    "RECEIVABLES_ATTRIBUTES",
     "TransactionSourceSetup",
-    "check_attributes",
     "check_distributions",
     "document_amount",
 ]
@@ -76,267 +67,6 @@ class TransactionSourceSetup:
         number = self.next_number
         self.next_number += 1
         return str(number)
-
-
-_FLEX = ("__FLEX_Context", "__FLEX_Context_DisplayValue")
-
-_INVOICE_HEADER = frozenset(
-    {
-        "AccountingDate",
-        "AllowCompletion",
-        "BillToContact",
-        "BillToCustomerName",
-        "BillToCustomerNumber",
-        "BillToSite",
-        "BillingDate",
-        "BusinessUnit",
-        "Comments",
-        "ControlCompletionReason",
-        "ConversionDate",
-        "ConversionRate",
-        "ConversionRateType",
-        "CrossReference",
-        "CustomerTransactionId",
-        "DefaultTaxationCountry",
-        "DeliveryMethod",
-        "DocumentFiscalClassification",
-        "DocumentNumber",
-        "DueDate",
-        "Email",
-        "FirstPartyTaxRegistration",
-        "InternalNotes",
-        "InvoiceCurrencyCode",
-        "InvoiceStatus",
-        "InvoicingRule",
-        "LegalEntityIdentifier",
-        "PayingCustomerAccount",
-        "PayingCustomerSite",
-        "PaymentTerms",
-        "PrintOption",
-        "PurchaseOrder",
-        "PurchaseOrderDate",
-        "PurchaseOrderRevision",
-        "ReceiptMethod",
-        "RemitToAddress",
-        "SalesPersonNumber",
-        "ShipToContact",
-        "ShipToCustomerName",
-        "ShipToCustomerNumber",
-        "ShipToSite",
-        "SoldToPartyNumber",
-        "SpecialInstructions",
-        "StructuredPaymentReference",
-        "ThirdPartyRegistration",
-        "TransactionDate",
-        "TransactionNumber",
-        "TransactionSource",
-        "TransactionType",
-    }
-)
-
-_CREDIT_MEMO_HEADER = frozenset(
-    {
-        "AccountingDate",
-        "BillToContact",
-        "BillToCustomerName",
-        "BillToCustomerNumber",
-        "BillToSite",
-        "BusinessUnit",
-        "ConversionDate",
-        "ConversionRate",
-        "ConversionRateType",
-        "CreditMemoComments",
-        "CreditMemoCurrency",
-        "CreditMemoStatus",
-        "CreditReason",
-        "CrossReference",
-        "CustomerTransactionId",
-        "DocumentNumber",
-        "GenerateBill",
-        "InternalNotes",
-        "LegalEntityIdentifier",
-        "PurchaseOrder",
-        "PurchaseOrderDate",
-        "PurchaseOrderRevision",
-        "ShipToCustomerName",
-        "ShipToCustomerNumber",
-        "ShipToCustomerSite",
-        "SpecialInstructions",
-        "TransactionDate",
-        "TransactionNumber",
-        "TransactionSource",
-        "TransactionType",
-    }
-)
-
-_TAX_LINE = frozenset(
-    {
-        "CustomerTransactionLineId",
-        "Tax",
-        "TaxAmount",
-        "TaxInclusiveIndicator",
-        "TaxJurisdictionCode",
-        "TaxRate",
-        "TaxRateCode",
-        "TaxRegimeCode",
-        "TaxStatusCode",
-    }
-)
-
-_INVOICE_LINE = frozenset(
-    {
-        "AccountingRule",
-        "AccountingRuleDuration",
-        "AllocatedFreightAmount",
-        "AssessableValue",
-        "CustomerTransactionLineId",
-        "Description",
-        "ItemNumber",
-        "LineAmount",
-        "LineAmountIncludesTax",
-        "LineIntendedUse",
-        "LineNumber",
-        "MemoLine",
-        "ProductCategory",
-        "ProductFiscalClassification",
-        "ProductType",
-        "Quantity",
-        "RuleEndDate",
-        "RuleStartDate",
-        "SalesOrder",
-        "SalesOrderDate",
-        "TaxClassificationCode",
-        "TaxExemptionCertificateNumber",
-        "TaxExemptionHandling",
-        "TaxExemptionReason",
-        "TaxInvoiceDate",
-        "TaxInvoiceNumber",
-        "TransactionBusinessCategory",
-        "UnitOfMeasure",
-        "UnitSellingPrice",
-        "UserDefinedFiscalClassification",
-        "Warehouse",
-    }
-)
-
-_CREDIT_MEMO_LINE = frozenset(
-    {
-        "CustomerTransactionLineId",
-        "ItemNumber",
-        "LineAmountCredit",
-        "LineAmountIncludesTax",
-        "LineCreditReason",
-        "LineDescription",
-        "LineIntendedUse",
-        "LineNumber",
-        "LineProductCategory",
-        "LineProductType",
-        "LineQuantityCredit",
-        "MemoLine",
-        "TaxClassificationCode",
-        "TransactionBusinessCategory",
-        "UnitOfMeasure",
-        "UnitSellingPrice",
-        "UserDefinedFiscalClassification",
-    }
-)
-
-_DISTRIBUTION = frozenset(
-    {
-        "AccountClass",
-        "AccountCombination",
-        "AccountedAmount",
-        "Amount",
-        "Comments",
-        "DetailedTaxLineNumber",
-        "DistributionId",
-        "Percent",
-    }
-)
-
-RECEIVABLES_ATTRIBUTES: dict[str, dict[str, Any]] = {
-    "receivablesInvoices": {
-        "attributes": _INVOICE_HEADER,
-        "children": {
-            "receivablesInvoiceLines": {
-                "attributes": _INVOICE_LINE,
-                "children": {
-                    "receivablesInvoiceLineTaxLines": {"attributes": _TAX_LINE},
-                    "receivablesInvoiceLineDFF": {"flex": True},
-                    "receivablesInvoiceLineGdf": {"flex": True},
-                    "receivablesInvoiceLineTransactionDFF": {"flex": True},
-                    "attachments": {"flex": True},
-                },
-            },
-            "receivablesInvoiceDistributions": {
-                "attributes": _DISTRIBUTION | {"InvoiceLineNumber"},
-                "children": {"receivablesInvoiceDistributionDFF": {"flex": True}},
-            },
-            "receivablesInvoiceInstallments": {"flex": True},
-            "receivablesInvoiceDFF": {"flex": True},
-            "receivablesInvoiceGdf": {"flex": True},
-            "receivablesInvoiceTransactionDFF": {"flex": True},
-            "notes": {"flex": True},
-            "attachments": {"flex": True},
-        },
-    },
-    "receivablesCreditMemos": {
-        "attributes": _CREDIT_MEMO_HEADER,
-        "children": {
-            "receivablesCreditMemoLines": {
-                "attributes": _CREDIT_MEMO_LINE,
-                "children": {
-                    "receivablesCreditMemoLineTaxLines": {"attributes": _TAX_LINE},
-                    "receivablesCreditMemoLineDFF": {"flex": True},
-                    "receivablesCreditMemoLineGdf": {"flex": True},
-                    "receivablesCreditMemoLineTransactionDFF": {"flex": True},
-                    "attachments": {"flex": True},
-                },
-            },
-            "receivablesCreditMemoDistributions": {
-                "attributes": _DISTRIBUTION | {"CreditMemoLineNumber"},
-                "children": {"receivablesCreditMemoDistributionDFF": {"flex": True}},
-            },
-            "receivablesCreditMemoDFF": {"flex": True},
-            "receivablesCreditMemoGdf": {"flex": True},
-            "receivablesCreditMemoTransactionDFF": {"flex": True},
-            "notes": {"flex": True},
-            "attachments": {"flex": True},
-        },
-    },
-}
-"""Create attributes per receivables resource and child (``flex``: not checked: flexfields and
-attachments have tenant-defined segments)."""
-
-
-def check_attributes(
-    resource: str, body: Mapping[str, Any], extra: Iterable[str] = ()
-) -> str | None:
-    """The first attribute of ``body`` (or of a child item) that ``resource`` does not have.
-
-    Returns ``"<path>.<attribute>"`` or ``None``. ``extra`` names attributes a tenant adds.
-    """
-    spec = RECEIVABLES_ATTRIBUTES.get(resource)
-    if spec is None:
-        return None
-    return _check(resource, spec, body, frozenset(extra))
-
-
-def _check(path: str, spec: Mapping[str, Any], body: Any, extra: frozenset[str]) -> str | None:
-    if spec.get("flex") or not isinstance(body, Mapping):
-        return None
-    children: Mapping[str, Any] = spec.get("children", {})
-    allowed: frozenset[str] = spec["attributes"]
-    for name, value in body.items():
-        if name in children:
-            items = value if isinstance(value, list) else [value]
-            for item in items:
-                found = _check(f"{path}.{name}", children[name], item, extra)
-                if found is not None:
-                    return found
-        elif name not in allowed and name not in extra and name not in _FLEX:
-            return f"{path}.{name}"
-    return None
 
 
 def _decimal(value: Any) -> Decimal:
