@@ -43,13 +43,6 @@ _WIRE = re.compile(
 # exactly this form takes a fast path with the same result as the general pattern above.
 _USUAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{7}")
 
-# Recently parsed timestamps: an order's items repeat the order's dates, and datetimes are
-# immutable, so an equal text can share the result. Bounded: emptied when full.
-_RECENT: dict[str, datetime] = {}
-_RECENT_LIMIT = 512
-# UTC offsets by the text's date and hour (``2026-01-15T14``), for the fast path.
-_HOUR_OFFSETS: dict[str, timedelta] = {}
-
 
 def parse_pacific(text: str) -> datetime:
     """Parse a ShipStation V1 timestamp (Pacific local time) into an aware UTC datetime.
@@ -59,33 +52,15 @@ def parse_pacific(text: str) -> datetime:
     Raises:
         ValueError: the text is not a timestamp of that form.
     """
-    if type(text) is not str:
-        return _parse_pacific(text)
-    parsed = _RECENT.get(text)
-    if parsed is not None:
-        return parsed
-    parsed = None
-    if len(text) == 27 and _USUAL.fullmatch(text) is not None:
+    if type(text) is str and len(text) == 27 and _USUAL.fullmatch(text) is not None:
         try:
             # The first six fractional digits are the microseconds; the seventh is dropped.
             naive = datetime.fromisoformat(text[:26])
         except ValueError:
             pass  # an impossible date: the general path raises with its own message
         else:
-            offset = _HOUR_OFFSETS.get(text[:13])
-            if offset is None:
-                if len(_HOUR_OFFSETS) >= _RECENT_LIMIT:
-                    _HOUR_OFFSETS.clear()
-                offset = _HOUR_OFFSETS[text[:13]] = _offset_for_hour(
-                    naive.year, naive.month, naive.day, naive.hour
-                )
-            parsed = (naive - offset).replace(tzinfo=UTC)
-    if parsed is None:
-        parsed = _parse_pacific(text)
-    if len(_RECENT) >= _RECENT_LIMIT:
-        _RECENT.clear()
-    _RECENT[text] = parsed
-    return parsed
+            return _pacific_to_utc(naive)
+    return _parse_pacific(text)
 
 
 def _parse_pacific(text: str) -> datetime:

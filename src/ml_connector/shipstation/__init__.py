@@ -1,6 +1,10 @@
 """ShipStation: typed models, V1 and V2 clients, webhook pointers."""
 
+from ._common import UndecodableLog
 from ._converter import (
+    V1_QUIRKS,
+    Decoder,
+    Quirk,
     decode_customer,
     decode_fulfillment,
     decode_inventory_level,
@@ -40,6 +44,7 @@ from .models import (
     Shipment,
     ShipmentItem,
     Store,
+    UndecodableRecord,
     Warehouse,
     Webhook,
     Weight,
@@ -85,6 +90,7 @@ __all__ = [
     "CustomerFilters",
     "CustomerTag",
     "CustomsItem",
+    "Decoder",
     "Dimensions",
     "Fulfillment",
     "FulfillmentFilters",
@@ -106,6 +112,7 @@ __all__ = [
     "ProductCategory",
     "ProductFilters",
     "ProductTag",
+    "Quirk",
     "ShipStationV1Auth",
     "ShipStationV1Client",
     "ShipStationV1Settings",
@@ -116,8 +123,11 @@ __all__ = [
     "ShipmentFilters",
     "ShipmentItem",
     "Store",
+    "UndecodableLog",
+    "UndecodableRecord",
     "V1_BASE_URL",
     "V1_EVENTS",
+    "V1_QUIRKS",
     "V2SignatureVerifier",
     "V2_BASE_URL",
     "Warehouse",

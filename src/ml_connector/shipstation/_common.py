@@ -7,7 +7,8 @@ built here without I/O; and the twin's few lines that send and, for pagers, loop
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl
@@ -21,10 +22,12 @@ from ml_connector._pagination import LinksNextPaginator, PageNumberPaginator
 from ml_connector._redact import Secret
 from ml_connector._time import format_pacific, format_pacific_date
 
-from ._converter import decode_v1_page, decode_v2_page
-from .models import Page
+from ._converter import Decoder
+from .models import Page, UndecodableRecord
 
-__all__ = ["MAX_PAGE_SIZE", "Call", "V1Pager", "V2Pager", "to_secret"]
+__all__ = ["MAX_PAGE_SIZE", "Call", "UndecodableLog", "V1Pager", "V2Pager", "to_secret"]
+
+logger = logging.getLogger("ml_connector.shipstation")
 
 T = TypeVar("T")
 
@@ -58,6 +61,39 @@ class Call(Generic[T]):
 
     request: Request
     decode: Callable[[Any], T] | None
+
+
+class UndecodableLog:
+    """Records a client read but could not decode, kept until the caller takes them.
+
+    Iterators yield models only; a record no quirk rule could decode lands here (and in a
+    WARNING) instead of stopping the listing. The sync takes them after each listing and turns
+    each into a failed record of its own. One log per client: nothing is shared.
+    """
+
+    def __init__(self) -> None:
+        self._records: list[UndecodableRecord] = []
+
+    def add(self, records: Iterable[UndecodableRecord]) -> None:
+        for record in records:
+            logger.warning(
+                "undecodable ShipStation %s %s %s: %s%s (kept for replay)",
+                record.version,
+                record.model,
+                record.record_id or "(no id)",
+                record.reason,
+                f" at {record.field}" if record.field else "",
+            )
+            self._records.append(record)
+
+    def take(self) -> tuple[UndecodableRecord, ...]:
+        """Every record added since the last call, oldest first; the log is then empty."""
+        taken = tuple(self._records)
+        self._records.clear()
+        return taken
+
+    def __len__(self) -> int:
+        return len(self._records)
 
 
 # -- filters --------------------------------------------------------------------------------------
@@ -149,6 +185,7 @@ class V1Pager(Generic[T]):
         key: str,
         model: type[T],
         *,
+        decoder: Decoder,
         page_size: int = MAX_PAGE_SIZE,
     ) -> None:
         # httpx replaces a URL's query with ``params`` instead of merging: keep the URL's own
@@ -158,13 +195,14 @@ class V1Pager(Generic[T]):
         self.params = {**dict(parse_qsl(query, keep_blank_values=True)), **params}
         self.key = key
         self.model = model
+        self.decoder = decoder
         self._paginator = PageNumberPaginator(page_size)
 
     def first(self) -> Request:
         return Request("GET", self.url, params={**self.params, **self._paginator.first().params})
 
     def decode(self, body: Any) -> Page[T]:
-        return decode_v1_page(body, self.key, self.model)
+        return self.decoder.page(body, self.key, self.model)
 
     def next(self, body: Any) -> Request | None:
         nxt = self._paginator.next(body)
@@ -177,12 +215,20 @@ class V2Pager(Generic[T]):
     """Walks a V2 list by following ``links.next.href`` verbatim."""
 
     def __init__(
-        self, base_url: str, path: str, params: Mapping[str, Any], key: str, model: type[T]
+        self,
+        base_url: str,
+        path: str,
+        params: Mapping[str, Any],
+        key: str,
+        model: type[T],
+        *,
+        decoder: Decoder,
     ) -> None:
         self.path = path
         self.params = dict(params)
         self.key = key
         self.model = model
+        self.decoder = decoder
         self._paginator = LinksNextPaginator()
         # A next link that points back at the first page is a loop.
         self._paginator.mark(str(httpx.URL(base_url + path, params=self.params or None)))
@@ -191,7 +237,7 @@ class V2Pager(Generic[T]):
         return Request("GET", self.path, params=self.params or None)
 
     def decode(self, body: Any) -> Page[T]:
-        return decode_v2_page(body, self.key, self.model)
+        return self.decoder.page(body, self.key, self.model)
 
     def next(self, body: Any) -> Request | None:
         nxt = self._paginator.next(body)

@@ -46,13 +46,14 @@ from ml_connector._settings import HttpSettings
 from ._common import (
     MAX_PAGE_SIZE,
     Call,
+    UndecodableLog,
     V1Pager,
     check_page,
     encode_filters,
     non_empty_secret,
     to_secret,
 )
-from ._converter import decode_v1, decode_v1_list
+from ._converter import Decoder
 from ._credentials import looks_like_v1_key, wrong_key_hint
 from .models import (
     Customer,
@@ -282,15 +283,20 @@ class _V1Core:
         self.error_parser = make_v1_error_parser(
             key_looks_like_v2=not looks_like_v1_key(settings.api_key.reveal())
         )
+        self.decoder = Decoder("V1")
+        self.undecodable = UndecodableLog()
+        """Records of listings that could not be decoded (see :class:`UndecodableLog`)."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.http.base_url!r})"
 
     # calls
 
-    @staticmethod
-    def _get(path: str, model: type[T]) -> Call[T]:
-        return Call(Request("GET", path), lambda body: decode_v1(model, body))
+    def _get(self, path: str, model: type[T]) -> Call[T]:
+        return Call(Request("GET", path), lambda body: self.decoder.one(model, body))
+
+    def _pager(self, url: str, params: dict[str, Any], key: str, model: type[T]) -> V1Pager[T]:
+        return V1Pager(url, params, key, model, decoder=self.decoder)
 
     @staticmethod
     def _id(value: int, name: str) -> int:
@@ -309,14 +315,18 @@ class _V1Core:
     ) -> Call[Page[T]]:
         check_page(page, page_size)
         request = Request("GET", path, params={**params, "page": page, "pageSize": page_size})
-        return Call(request, lambda body: V1Pager(path, {}, key, model).decode(body))
+        return Call(request, lambda body: self.decoder.page(body, key, model))
 
-    @staticmethod
-    def _bare_list(path: str, model: type[T], params: dict[str, Any] | None = None) -> Call[Any]:
-        return Call(
-            Request("GET", path, params=params),
-            lambda body: decode_v1_list(model, _array(body, path), path.strip("/")),
-        )
+    def _bare_list(
+        self, path: str, model: type[T], params: dict[str, Any] | None = None
+    ) -> Call[Any]:
+        def decode(body: Any) -> tuple[T, ...]:
+            # A bare array has no page to carry failures: they go to the client's log.
+            items, failed = self.decoder.records(model, _array(body, path), path.strip("/"))
+            self.undecodable.add(failed)
+            return items
+
+        return Call(Request("GET", path, params=params), decode)
 
     def _webhook_pager(self, pointer: WebhookPointer) -> V1Pager[Any]:
         """A pager over a V1 webhook pointer's ``resource_url``, after the allowlist check."""
@@ -326,7 +336,7 @@ class _V1Core:
             )
         self.webhook_policy.check(pointer)
         key, model = V1_EVENTS[pointer.resource_type]
-        return V1Pager(pointer.resource_url, {}, key, model)
+        return self._pager(pointer.resource_url, {}, key, model)
 
     def _subscribe_call(
         self, target_url: str, event: str, store_id: int | None, friendly_name: str | None
@@ -418,7 +428,9 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
         request: Request | None = pager.first()
         while request is not None:
             body = read_json(self._sender.send(request))
-            yield from pager.decode(body).items
+            page = pager.decode(body)
+            self.undecodable.add(page.failed)
+            yield from page.items
             request = pager.next(body)
 
     # orders
@@ -437,7 +449,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
     def iter_orders(self, **filters: Unpack[OrderFilters]) -> Iterator[Order]:
         """Every order matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _ORDER_SPEC)
-        return self._iterate(V1Pager("/orders", params, "orders", Order))
+        return self._iterate(self._pager("/orders", params, "orders", Order))
 
     # shipments
 
@@ -456,7 +468,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
     def iter_shipments(self, **filters: Unpack[ShipmentFilters]) -> Iterator[Shipment]:
         """Every shipment matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _SHIPMENT_SPEC)
-        return self._iterate(V1Pager("/shipments", params, "shipments", Shipment))
+        return self._iterate(self._pager("/shipments", params, "shipments", Shipment))
 
     # fulfillments
 
@@ -477,7 +489,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
     def iter_fulfillments(self, **filters: Unpack[FulfillmentFilters]) -> Iterator[Fulfillment]:
         """Every fulfillment matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _FULFILLMENT_SPEC)
-        return self._iterate(V1Pager("/fulfillments", params, "fulfillments", Fulfillment))
+        return self._iterate(self._pager("/fulfillments", params, "fulfillments", Fulfillment))
 
     # customers
 
@@ -501,7 +513,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
     def iter_customers(self, **filters: Unpack[CustomerFilters]) -> Iterator[Customer]:
         """Every customer matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _CUSTOMER_SPEC)
-        return self._iterate(V1Pager("/customers", params, "customers", Customer))
+        return self._iterate(self._pager("/customers", params, "customers", Customer))
 
     # warehouses, products, stores
 
@@ -531,7 +543,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
     def iter_products(self, **filters: Unpack[ProductFilters]) -> Iterator[Product]:
         """Every product matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _PRODUCT_SPEC)
-        return self._iterate(V1Pager("/products", params, "products", Product))
+        return self._iterate(self._pager("/products", params, "products", Product))
 
     def get_store(self, store_id: int) -> Store:
         """``GET /stores/{storeId}``."""
@@ -631,7 +643,9 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
         request: Request | None = pager.first()
         while request is not None:
             body = read_json(await self._sender.send(request))
-            for item in pager.decode(body).items:
+            page = pager.decode(body)
+            self.undecodable.add(page.failed)
+            for item in page.items:
                 yield item
             request = pager.next(body)
 
@@ -653,7 +667,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     def iter_orders(self, **filters: Unpack[OrderFilters]) -> AsyncIterator[Order]:
         """Every order matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _ORDER_SPEC)
-        return self._iterate(V1Pager("/orders", params, "orders", Order))
+        return self._iterate(self._pager("/orders", params, "orders", Order))
 
     # shipments
 
@@ -672,7 +686,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     def iter_shipments(self, **filters: Unpack[ShipmentFilters]) -> AsyncIterator[Shipment]:
         """Every shipment matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _SHIPMENT_SPEC)
-        return self._iterate(V1Pager("/shipments", params, "shipments", Shipment))
+        return self._iterate(self._pager("/shipments", params, "shipments", Shipment))
 
     # fulfillments
 
@@ -695,7 +709,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     ) -> AsyncIterator[Fulfillment]:
         """Every fulfillment matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _FULFILLMENT_SPEC)
-        return self._iterate(V1Pager("/fulfillments", params, "fulfillments", Fulfillment))
+        return self._iterate(self._pager("/fulfillments", params, "fulfillments", Fulfillment))
 
     # customers
 
@@ -719,7 +733,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     def iter_customers(self, **filters: Unpack[CustomerFilters]) -> AsyncIterator[Customer]:
         """Every customer matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _CUSTOMER_SPEC)
-        return self._iterate(V1Pager("/customers", params, "customers", Customer))
+        return self._iterate(self._pager("/customers", params, "customers", Customer))
 
     # warehouses, products, stores
 
@@ -749,7 +763,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     def iter_products(self, **filters: Unpack[ProductFilters]) -> AsyncIterator[Product]:
         """Every product matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _PRODUCT_SPEC)
-        return self._iterate(V1Pager("/products", params, "products", Product))
+        return self._iterate(self._pager("/products", params, "products", Product))
 
     async def get_store(self, store_id: int) -> Store:
         """``GET /stores/{storeId}``."""
