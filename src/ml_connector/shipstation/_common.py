@@ -20,7 +20,7 @@ from ml_connector._errors import ConfigurationError
 from ml_connector._http import Request
 from ml_connector._pagination import LinksNextPaginator, PageNumberPaginator
 from ml_connector._redact import Secret
-from ml_connector._time import format_pacific, format_pacific_date
+from ml_connector._time import format_pacific_bound, format_pacific_date
 
 from ._converter import Decoder
 from .models import Page, UndecodableRecord
@@ -108,8 +108,9 @@ def encode_filters(
 
     ``spec`` maps each accepted filter to its wire name and kind. Date-time windows must be
     timezone-aware and are sent as US Pacific wall time, ``YYYY-MM-DD HH:MM:SS``
-    (https://www.shipstation.com/docs/api/requirements/#datetime-format); date filters are sent
-    as ``YYYY-MM-DD``.
+    (https://www.shipstation.com/docs/api/requirements/#datetime-format), never as an ambiguous
+    one: a bound inside the repeated fall-back hour is widened past it
+    (:func:`~ml_connector._time.format_pacific_bound`); date filters are sent as ``YYYY-MM-DD``.
 
     Raises:
         TypeError: an unknown filter name (a programming error, like any unknown keyword).
@@ -126,12 +127,17 @@ def encode_filters(
     return params
 
 
+def _is_end(name: str) -> bool:
+    # create_date_end, void_date_end, end_date: the upper bound of a window.
+    return name.endswith("_end") or name.startswith("end_")
+
+
 def _encode(name: str, value: Any, kind: FilterKind) -> Any:
     if kind == "datetime":
         if not isinstance(value, datetime):
             raise ConfigurationError("must be an aware datetime", setting=name)
         try:
-            return format_pacific(value)
+            return format_pacific_bound(value, end=_is_end(name))
         except ValueError as exc:
             raise ConfigurationError(str(exc), setting=name) from None
     if kind == "date":

@@ -33,7 +33,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from ml_connector._clock import Clock
-from ml_connector._time import parse_pacific
+from ml_connector._time import parse_pacific, repeated_hour
 
 from ._base import Latency, Outcome, SimulatorBase
 from ._faults import FaultKind, FaultPlan, Faults
@@ -383,9 +383,17 @@ def _bound(params: Mapping[str, str], name: str, *, end: bool) -> float | None:
     if not value:
         return None
     try:
-        return utc_seconds(parse_v1_bound(value, end=end))
+        instant = parse_v1_bound(value, end=end)
     except ValueError:
         raise _BadRequest(f"The request is invalid: {name} is not a valid date") from None
+    span = repeated_hour(instant)
+    if span is not None and not end:
+        # A bound in the repeated fall-back hour could mean either occurrence; the docs
+        # (https://www.shipstation.com/docs/api/requirements/#datetime-format) do not say which.
+        # The stricter reading: the narrowest window (a start means the later occurrence, an end
+        # the earlier one), so a client that sends such a bound loses records here too.
+        instant += span[1] - span[0]
+    return utc_seconds(instant)
 
 
 def _day_bound(params: Mapping[str, str], name: str) -> str | None:
