@@ -156,6 +156,10 @@ class Realism:
         undecodable_shipments: Shipments whose ``shipmentCost`` no quirk rule can read (a
             record the connector must keep as a failed record, not a stopped page).
         missing_cost_rate: Share of V2 inventory levels with ``average_cost.amount`` null.
+        punctuated_customer_rate: Share of web customers that are companies named with
+            punctuation (``Acme, Inc.``, ``A=B Ltd``, ``O'Brien & Sons``, ``Smith; Jones LLC``)
+            and whose emails carry an apostrophe and a plus sign; each such name and email is
+            one Oracle's finder and ``q`` syntax can express once escaped.
     """
 
     lead_hours: tuple[float, float] = (2.0, 72.0)
@@ -165,7 +169,10 @@ class Realism:
     late_void_days: tuple[int, int] = (1, 6)
     undecodable_shipments: int = 0
     missing_cost_rate: float = 0.1
+    punctuated_customer_rate: float = 0.2
 
+
+_PUNCTUATED = ("Acme, Inc.", "A=B Ltd", "O'Brien & Sons", "Smith; Jones LLC")
 
 REALISTIC = Realism()
 """The realistic mode's default settings."""
@@ -447,14 +454,25 @@ class GeneratedDay:
             email = f"{token}@{_MASKED_DOMAINS[store_name]}"
         else:
             email = f"{first.lower()}.{last.lower()}{j}@example.com"
-        address = _address(f"{first} {last}", rng)
+        name = f"{first} {last}"
+        realism = self._config.realism
+        punctuated = random.Random(f"{self.seed}/realism/punctuated/{j}")
+        if (
+            realism is not None
+            and store_name not in _MASKED_DOMAINS
+            and punctuated.random() < realism.punctuated_customer_rate
+        ):
+            # Real company names and addresses carry punctuation; none of it is syntax.
+            name = f"{_PUNCTUATED[j % len(_PUNCTUATED)]} {j}"
+            email = f"{first.lower()}.o'{last.lower()}+shop{j}@example.com"
+        address = _address(name, rng)
         created = local_timestamp(datetime(2025, 3, 1, 9) + timedelta(minutes=7 * j))
         customer_id = _CUSTOMER_ID0 + j
         return {
             "customerId": customer_id,
             "createDate": created,
             "modifyDate": created,
-            "name": f"{first} {last}",
+            "name": name,
             "company": None,
             "street1": address["street1"],
             "street2": "",
