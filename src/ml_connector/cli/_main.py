@@ -6,7 +6,8 @@ Commands:
 - ``ping``: check ShipStation V1/V2 and Oracle credentials, one line per system;
 - ``sync``: post shipments (and customers, inventory) to Oracle, exactly once;
 - ``replay``: re-map and re-post the records that failed;
-- ``reconcile``: compare ShipStation, the audit trail and Oracle for a window.
+- ``reconcile``: compare ShipStation, the audit trail and Oracle for a window;
+- ``catalog``: check ShipStation's SKUs against Oracle's item master (read-only).
 
 Commands are thin wrappers over the library. Results go to stdout (``--json`` for one JSON
 document), progress bars and errors to stderr. An error is one line with its cause (add
@@ -182,6 +183,10 @@ def _build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument(
         "--all-rows", action="store_true", help="with --json: every row, not only differences"
     )
+    # -- catalog (issue 20: the catalog both sides share) --
+    from ._catalog import add_catalog_parser
+
+    add_catalog_parser(sub, common, _with_config, _with_window)
     return parser
 
 
@@ -292,12 +297,19 @@ def _cmd_reconcile(args: argparse.Namespace, runtime: Runtime) -> int:
     )
 
 
+def _cmd_catalog(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._catalog import run_catalog  # issue 20
+
+    return run_catalog(_load(args, runtime, mapping=True), runtime, args)
+
+
 _COMMANDS = {
     "demo": _cmd_demo,
     "ping": _cmd_ping,
     "sync": _cmd_sync,
     "replay": _cmd_replay,
     "reconcile": _cmd_reconcile,
+    "catalog": _cmd_catalog,
 }
 
 

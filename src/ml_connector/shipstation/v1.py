@@ -30,6 +30,7 @@ import httpx
 
 from ml_connector._clock import Clock
 from ml_connector._errors import ApiError, ConfigurationError, ResponseDecodeError, UnsafeUrlError
+from ml_connector._flow import adrive, drive
 from ml_connector._http import (
     AsyncClientMixin,
     AsyncSender,
@@ -45,11 +46,12 @@ from ml_connector._settings import HttpSettings
 
 from ._common import (
     MAX_PAGE_SIZE,
-    Call,
+    Exchange,
     UndecodableLog,
     V1Pager,
     check_page,
     encode_filters,
+    exchange,
     non_empty_secret,
     to_secret,
 )
@@ -292,8 +294,8 @@ class _V1Core:
 
     # calls
 
-    def _get(self, path: str, model: type[T]) -> Call[T]:
-        return Call(Request("GET", path), lambda body: self.decoder.one(model, body))
+    def _get(self, path: str, model: type[T]) -> Exchange[T]:
+        return exchange(Request("GET", path), lambda body: self.decoder.one(model, body))
 
     def _pager(self, url: str, params: dict[str, Any], key: str, model: type[T]) -> V1Pager[T]:
         return V1Pager(url, params, key, model, decoder=self.decoder)
@@ -312,21 +314,21 @@ class _V1Core:
         params: dict[str, Any],
         page: int,
         page_size: int,
-    ) -> Call[Page[T]]:
+    ) -> Exchange[Page[T]]:
         check_page(page, page_size)
         request = Request("GET", path, params={**params, "page": page, "pageSize": page_size})
-        return Call(request, lambda body: self.decoder.page(body, key, model))
+        return exchange(request, lambda body: self.decoder.page(body, key, model))
 
     def _bare_list(
         self, path: str, model: type[T], params: dict[str, Any] | None = None
-    ) -> Call[Any]:
+    ) -> Exchange[Any]:
         def decode(body: Any) -> tuple[T, ...]:
             # A bare array has no page to carry failures: they go to the client's log.
             items, failed = self.decoder.records(model, _array(body, path), path.strip("/"))
             self.undecodable.add(failed)
             return items
 
-        return Call(Request("GET", path, params=params), decode)
+        return exchange(Request("GET", path, params=params), decode)
 
     def _webhook_pager(self, pointer: WebhookPointer) -> V1Pager[Any]:
         """A pager over a V1 webhook pointer's ``resource_url``, after the allowlist check."""
@@ -340,7 +342,7 @@ class _V1Core:
 
     def _subscribe_call(
         self, target_url: str, event: str, store_id: int | None, friendly_name: str | None
-    ) -> Call[int]:
+    ) -> Exchange[int]:
         if event not in V1_EVENTS:
             raise ConfigurationError(f"unknown V1 event {event!r}", setting="event")
         body: dict[str, Any] = {"target_url": target_url, "event": event}
@@ -349,7 +351,7 @@ class _V1Core:
         if friendly_name is not None:
             body["friendly_name"] = friendly_name
         # A repeated subscribe would create a second hook: never retried blindly.
-        return Call(Request("POST", "/webhooks/subscribe", json=body), _subscribed_id)
+        return exchange(Request("POST", "/webhooks/subscribe", json=body), _subscribed_id)
 
 
 def _array(body: Any, path: str) -> Any:
@@ -420,9 +422,8 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
 
     # the only methods that send
 
-    def _call(self, call: Call[T]) -> T:
-        response = self._sender.send(call.request)
-        return call.decode(read_json(response)) if call.decode else None  # type: ignore[return-value]
+    def _call(self, flow: Exchange[T]) -> T:
+        return drive(flow, self._sender.send)
 
     def _iterate(self, pager: V1Pager[T]) -> Iterator[T]:
         request: Request | None = pager.first()
@@ -581,7 +582,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
     def unsubscribe_webhook(self, webhook_id: int) -> None:
         """``DELETE /webhooks/{webhookId}``."""
         path = f"/webhooks/{self._id(webhook_id, 'webhook_id')}"
-        self._call(Call(Request("DELETE", path), None))
+        self._call(exchange(Request("DELETE", path), None))
 
     def iter_webhook_records(self, pointer: WebhookPointer) -> Iterator[Any]:
         """The orders, shipments or fulfillments a V1 webhook points at, every page.
@@ -635,9 +636,8 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
 
     # the only methods that send
 
-    async def _call(self, call: Call[T]) -> T:
-        response = await self._sender.send(call.request)
-        return call.decode(read_json(response)) if call.decode else None  # type: ignore[return-value]
+    async def _call(self, flow: Exchange[T]) -> T:
+        return await adrive(flow, self._sender.send)
 
     async def _iterate(self, pager: V1Pager[T]) -> AsyncIterator[T]:
         request: Request | None = pager.first()
@@ -801,7 +801,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     async def unsubscribe_webhook(self, webhook_id: int) -> None:
         """``DELETE /webhooks/{webhookId}``."""
         path = f"/webhooks/{self._id(webhook_id, 'webhook_id')}"
-        await self._call(Call(Request("DELETE", path), None))
+        await self._call(exchange(Request("DELETE", path), None))
 
     def iter_webhook_records(self, pointer: WebhookPointer) -> AsyncIterator[Any]:
         """The orders, shipments or fulfillments a V1 webhook points at, every page.

@@ -34,11 +34,21 @@ See docs/sync.md (composition, the exactly-once argument, checkpoints, dry run, 
 docs/reconciliation.md (reason codes, the daily close).
 """
 
+from ._catalog import AsyncCatalogCheck, CatalogCheck, CatalogOptions
+from ._catalog_report import CatalogFinding, CatalogIssue, CatalogReport, SkuPrice
 from ._customers import AsyncCustomerSync, CustomerAction, CustomerSync, CustomerSyncSummary
 from ._flow import Call, Fanout, arun_flow, run_flow
 from ._inventory import AsyncInventorySync, InventorySync, InventorySyncSummary
 from ._preflight import PreflightError, PreflightProblem, PreflightReport
-from ._reconcile import ReasonCode, ReconciliationReport, ReconciliationRow, WarehouseDayTotal
+from ._reconcile import (
+    ReasonCode,
+    ReconciliationReport,
+    ReconciliationRow,
+    WarehouseDayTotal,
+    async_reconcile,
+    reconcile,
+)
+from ._replay import AsyncShipmentReplayTarget, ShipmentReplayTarget
 from ._results import (
     Outcome,
     Progress,
@@ -48,22 +58,21 @@ from ._results import (
     ResultsPolicy,
     RunSummary,
 )
-from ._shipments import (
-    AsyncShipmentReplayTarget,
-    AsyncShipmentSync,
-    ShipmentReplayTarget,
-    ShipmentSync,
-    SyncWindow,
-    async_reconcile,
-    reconcile,
-)
+from ._shipments import AsyncShipmentSync, ShipmentSync
+from ._window import SyncWindow
 
 __all__ = [
+    "AsyncCatalogCheck",
     "AsyncCustomerSync",
     "AsyncInventorySync",
     "AsyncShipmentReplayTarget",
     "AsyncShipmentSync",
     "Call",
+    "CatalogCheck",
+    "CatalogFinding",
+    "CatalogIssue",
+    "CatalogOptions",
+    "CatalogReport",
     "CustomerAction",
     "CustomerSync",
     "CustomerSyncSummary",
@@ -85,6 +94,7 @@ __all__ = [
     "RunSummary",
     "ShipmentReplayTarget",
     "ShipmentSync",
+    "SkuPrice",
     "SyncWindow",
     "WarehouseDayTotal",
     "arun_flow",

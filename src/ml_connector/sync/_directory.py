@@ -28,6 +28,7 @@ from ml_connector.oracle._query import UnexpressibleValueError
 from ml_connector.shipstation import Order
 
 from ._flow import Call, Fanout, Flow
+from ._protocols import OracleWriter, oracle_call
 
 __all__ = [
     "LookupCache",
@@ -195,7 +196,7 @@ def directory_flow(
         cache,
         "email",
         sorted(emails),
-        lambda email: Call("oracle", "find_parties_by_email", (email,)),
+        lambda email: oracle_call(OracleWriter.find_parties_by_email, email),
         failed_emails,
         unexpressible,
     )
@@ -207,7 +208,7 @@ def directory_flow(
         cache,
         "sites",
         names,
-        lambda name: Call("oracle", "list_customer_account_sites", (), {"CustomerName": name}),
+        lambda name: oracle_call(OracleWriter.list_customer_account_sites, CustomerName=name),
         failed_names,
         unexpressible_names,
     )
@@ -230,7 +231,7 @@ def directory_flow(
         cache,
         "account",
         missing,
-        lambda number: Call("oracle", "get_customer_account", (number,)),
+        lambda number: oracle_call(OracleWriter.get_customer_account, number),
         failed_accounts,
     )
     accounts += [account for account in fetched if account is not None]
