@@ -371,9 +371,11 @@ class _ShipmentCore:
         # -- catalog gate (issue 20): before anything of the chunk posts (with the preflight on)
         # and in dry runs, a record whose item Oracle's item master would refuse fails, with
         # the reason, instead of being refused mid-post or shown as "would post".
-        if self.catalog is not None and (dry_run or self.check_first):
-            framework = str(getattr(self.oracle.settings, "framework_version", "4"))
-            yield from gate_flow(pendings, self.mapping, self.catalog, framework_version=framework)
+        if self.catalog is not None and (dry_run or self.options.preflight):
+            framework = str(getattr(self.poster.oracle.settings, "framework_version", "4"))
+            yield from gate_flow(
+                pendings, self.options.mapping, self.catalog, framework_version=framework
+            )
         if not dry_run:
             yield from self.poster.post_flow(
                 [p for p in pendings if p.result is None and p.may_create], latest
