@@ -70,6 +70,7 @@ from .v2 import (
     ShipStationV2Settings,
 )
 from .webhooks import (
+    DEFAULT_JWKS_URL,
     V1_EVENTS,
     JwksKeyLookup,
     V2SignatureVerifier,
@@ -90,6 +91,7 @@ __all__ = [
     "CustomerFilters",
     "CustomerTag",
     "CustomsItem",
+    "DEFAULT_JWKS_URL",
     "Decoder",
     "Dimensions",
     "Fulfillment",
