@@ -65,6 +65,7 @@ from .models import (
     Product,
     Shipment,
     Store,
+    UndecodableRecord,
     Warehouse,
     Webhook,
 )
@@ -434,6 +435,10 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
             yield from page.items
             request = pager.next(body)
 
+    def take_undecodable(self) -> tuple[UndecodableRecord, ...]:
+        """Records of listings read so far that no quirk rule could decode (then forgotten)."""
+        return self.undecodable.take()
+
     # orders
 
     def get_order(self, order_id: int) -> Order:
@@ -648,6 +653,10 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
             for item in page.items:
                 yield item
             request = pager.next(body)
+
+    async def take_undecodable(self) -> tuple[UndecodableRecord, ...]:
+        """Records of listings read so far that no quirk rule could decode (then forgotten)."""
+        return self.undecodable.take()
 
     # orders
 
