@@ -29,6 +29,7 @@ from ml_connector.oracle import OAuthClientCredentials, OracleFusionClient, Orac
 from ml_connector.shipstation import ShipStationV1Client, ShipStationV1Settings
 from ml_connector.sync import Progress, ShipmentSync
 from ml_connector.testing import (
+    REALISTIC,
     FaultKind,
     FaultPlan,
     Faults,
@@ -247,7 +248,15 @@ def make_world(
     # Every customer matches and every SKU exists: each failure left is an injected fault, so a
     # clean reconciliation after replay is the claim (unmatched customers have their own tests).
     day = generate_day(
-        seed, orders=orders, warehouses=2, unmatched_email_rate=0.0, bad_sku_orders=0
+        seed,
+        orders=orders,
+        warehouses=2,
+        unmatched_email_rate=0.0,
+        bad_sku_orders=0,
+        # ShipStation as it really is: creation-date listing order, ids growing with time,
+        # orders created days before their labels, split labels hours apart, captured quirks,
+        # customers named with punctuation.
+        realism=REALISTIC,
     )
     shipstation = ShipStationSimulator(
         clock=clock,
