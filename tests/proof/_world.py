@@ -29,6 +29,7 @@ from ml_connector.oracle import OAuthClientCredentials, OracleFusionClient, Orac
 from ml_connector.shipstation import ShipStationV1Client, ShipStationV1Settings
 from ml_connector.sync import Progress, ShipmentSync
 from ml_connector.testing import (
+    REALISTIC,
     FaultKind,
     FaultPlan,
     Faults,
@@ -247,7 +248,15 @@ def make_world(
     # Every customer matches and every SKU exists: each failure left is an injected fault, so a
     # clean reconciliation after replay is the claim (unmatched customers have their own tests).
     day = generate_day(
-        seed, orders=orders, warehouses=2, unmatched_email_rate=0.0, bad_sku_orders=0
+        seed,
+        orders=orders,
+        warehouses=2,
+        unmatched_email_rate=0.0,
+        bad_sku_orders=0,
+        # ShipStation as it really is: creation-date listing order, ids growing with time,
+        # orders created days before their labels, split labels hours apart, captured quirks,
+        # customers named with punctuation.
+        realism=REALISTIC,
     )
     shipstation = ShipStationSimulator(
         clock=clock,
@@ -285,7 +294,7 @@ def make_world(
         clock=clock,
         shipstation=shipstation,
         oracle=oracle,
-        mapping=MappingConfig.from_toml(demo_mapping_toml(day)),
+        mapping=_mapping(day, inventory_modes),
         audit_path=tmp / "audit.db",
         rng=rng,
         seed=seed,
@@ -293,6 +302,15 @@ def make_world(
         trust_audit_trail=trust_audit_trail,
         manager_every=manager_every,
     )
+
+
+def _mapping(day: GeneratedDay, inventory_modes: str) -> MappingConfig:
+    mapping = MappingConfig.from_toml(demo_mapping_toml(day))
+    if inventory_modes == "online":
+        return mapping  # the mapping's default, TransactionMode "1"
+    # No TransactionMode: the simulator's default decides (the client then cannot know from
+    # the answer whether a line was processed, and reports it pending until found).
+    return attrs.evolve(mapping, inventory=attrs.evolve(mapping.inventory, transaction_mode=None))
 
 
 def window_end() -> datetime:

@@ -97,6 +97,7 @@ from ._inventory import (
     parse_completed,
 )
 from ._items import DEFAULT_ITEM_FLAGS, ItemMasterRecord, items_flow  # catalog (issue 20)
+from ._query import build_finder, build_q
 from .models import (
     AccountCombination,
     CustomerAccount,
@@ -431,35 +432,17 @@ class _OracleFusionBase:
     def build_q(self, filters: Mapping[str, Any]) -> str:
         """A ``q`` filter matching every attribute exactly, in the pinned framework's syntax.
 
-        Framework 1 uses query-by-example (``A=x;B=y``); 2 and later use expressions with
-        single-quoted literals (``A='x' and B='y'``)
-        (https://docs.oracle.com/en/cloud/saas/sales/faaps/Set_the_REST_Framework_Version.html).
+        Values are escaped as :mod:`ml_connector.oracle._query` documents.
 
         Raises:
-            MappingError: a value cannot be expressed safely in that syntax.
+            UnexpressibleValueError: a value the syntax cannot express (a MappingError).
         """
-        legacy = self.settings.framework_version == "1"
-        terms = []
-        for name, raw in filters.items():
-            value = str(raw)
-            forbidden = ";" if legacy else "'"
-            if forbidden in value or not value.strip():
-                raise MappingError(
-                    f"value {value!r} cannot be expressed in an Oracle q filter", field=name
-                )
-            terms.append(f"{name}={value}" if legacy else f"{name}='{value}'")
-        return ";".join(terms) if legacy else " and ".join(terms)
+        return build_q(filters, framework_version=self.settings.framework_version)
 
     @staticmethod
     def build_finder(name: str, variables: Mapping[str, Any]) -> str:
-        """``<Finder>;Var1=Val1,Var2=Val2``; refuses values that would break the syntax."""
-        parts = []
-        for key, raw in variables.items():
-            value = str(raw)
-            if any(ch in value for ch in ",;=") or not value.strip():
-                raise MappingError(f"value {value!r} cannot be passed to finder {name}", field=key)
-            parts.append(f"{key}={value}")
-        return f"{name};{','.join(parts)}"
+        """``<Finder>;Var1=Val1,Var2="Val, 2"``, values escaped (see ``oracle._query``)."""
+        return build_finder(name, variables)
 
     # -- requests ---------------------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ from ml_connector.shipstation import (
     OrderFilters,
     Shipment,
     ShipmentFilters,
+    UndecodableRecord,
     WebhookPointer,
 )
 
@@ -83,6 +84,8 @@ class ShipStationReader(Protocol):
 
     def resolve_webhook(self, pointer: WebhookPointer) -> list[Any]: ...
 
+    def take_undecodable(self) -> tuple[UndecodableRecord, ...]: ...
+
 
 @runtime_checkable
 class AsyncShipStationReader(Protocol):
@@ -99,6 +102,8 @@ class AsyncShipStationReader(Protocol):
     ) -> AsyncIterator[Fulfillment]: ...
 
     async def resolve_webhook(self, pointer: WebhookPointer) -> list[Any]: ...
+
+    async def take_undecodable(self) -> tuple[UndecodableRecord, ...]: ...
 
 
 @runtime_checkable
@@ -280,7 +285,7 @@ def check_clients(job: str, *, shipstation: object, oracle: object, asynchronous
     if not reads:
         raise ConfigurationError(
             f"{job} needs a ShipStation V1 client (get_order, iter_orders, iter_shipments, "
-            f"iter_fulfillments, resolve_webhook), got {_kind(shipstation)}",
+            f"iter_fulfillments, resolve_webhook, take_undecodable), got {_kind(shipstation)}",
             setting="shipstation",
         )
     if not writes:

@@ -166,11 +166,32 @@ def parse_q_groups(text: str, *, allow_or: bool) -> list[list[Condition]]:
     return [parse_q(_unwrap(group)) for group in groups]
 
 
+def _finder_pairs(rest: str) -> list[str]:
+    # Variables are split on "," outside double quotes: a quoted value may hold , ; = and
+    # spaces (Oracle's own example: invoiceSearch;TransactionSource="Receivables Import",
+    # https://blogs.oracle.com/vbcs/?p=1724).
+    pairs: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for ch in rest:
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            pairs.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    if quoted:
+        raise QueryError("unterminated double quote in finder")
+    pairs.append("".join(current))
+    return [p.strip() for p in pairs if p.strip()]
+
+
 def parse_finder(text: str) -> tuple[str, dict[str, str]]:
-    """``Name;Var=value,Var2=value`` as the finder name and its bindings."""
+    """``Name;Var=value,Var2="a, b"`` as the finder name and its bindings."""
     name, _, rest = text.partition(";")
     bindings: dict[str, str] = {}
-    for pair in filter(None, (p.strip() for p in rest.split(","))):
+    for pair in _finder_pairs(rest):
         key, sep, value = pair.partition("=")
         if not sep:
             raise QueryError(f"finder variable {pair!r} has no value")
