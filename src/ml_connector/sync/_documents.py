@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
-import cattrs
 
 from ml_connector._errors import (
     AuditError,
@@ -22,7 +21,6 @@ from ml_connector._errors import (
 from ml_connector.oracle import (
     InventoryStagedTransaction,
     InventoryTransactionError,
-    OracleFusionSettings,
     ReceivablesCreditMemo,
     ReceivablesInvoice,
     to_wire,
@@ -30,7 +28,7 @@ from ml_connector.oracle import (
 from ml_connector.oracle._inventory import is_online
 
 from ._flow import Flow
-from ._protocols import AsyncOracleWriter, OracleWriter, oracle_call
+from ._protocols import OracleWriter, oracle_call
 
 __all__ = [
     "CREDIT_MEMO",
@@ -198,7 +196,7 @@ def post_one_flow(doc: Doc, *, after_lost_batch: bool = False) -> Flow[None]:
         doc.state = "found"
 
 
-def batchable(doc: Doc, settings: OracleFusionSettings, converter: cattrs.Converter) -> bool:
+def batchable(doc: Doc, settings: Any, converter: Any) -> bool:
     """Whether ``doc`` already carries its key where the client looks it up.
 
     Batch parts are sent as they are; a document whose key the client would have to add itself
@@ -222,7 +220,7 @@ def _created_id(payload: Mapping[str, Any] | None, kind: str) -> str | None:
     return None if value is None else str(value)
 
 
-def post_batch_flow(docs: Sequence[Doc], oracle: OracleWriter | AsyncOracleWriter) -> Flow[None]:
+def post_batch_flow(docs: Sequence[Doc], oracle: Any) -> Flow[None]:
     """Post missing documents in one logical batch (the client splits it by ``batch_size``).
 
     A part Oracle rejects is looked up again (someone may have posted the key in between) and
