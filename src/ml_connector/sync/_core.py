@@ -393,8 +393,14 @@ class _ShipmentCore:
 
         # Only a real run over a trusted trail skips look-ups (dry runs show what Oracle holds).
         trusted = self.options.trust_audit_trail and not dry_run
-        pendings = yield from self.planner.plan_flow(
-            work, latest, dry_run, orders=orders, trusted=trusted
+        pendings, _ = yield from self.planner.plan_flow(
+            work,
+            window,
+            latest,
+            dry_run,
+            orders=orders,
+            customers=orders.customers,
+            trusted=trusted,
         )
         # -- catalog gate (issue 20): before anything of the chunk posts (with the preflight on)
         # and in dry runs, a record whose item Oracle's item master would refuse fails, with

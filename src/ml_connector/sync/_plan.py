@@ -26,13 +26,13 @@ from ml_connector.mapping import (
 )
 from ml_connector.shipstation import Order, Shipment
 
-from ._directory import directory_flow
+from ._directory import LookupCache, directory_flow
 from ._documents import CREDIT_MEMO, INVENTORY, INVOICE, Doc, lookup_flow
 from ._flow import Fanout, Flow
 from ._labels import SHIPMENT, Label, labels_from, needs_order_labels
 from ._protocols import ShipStationReader, shipstation_list
 from ._results import RecordResult, _failure, _is_final, _skip_result, _warehouse
-from ._window import _OrderCache
+from ._window import SyncWindow, _OrderCache, orders_flow
 
 __all__: list[str] = []
 
@@ -71,26 +71,34 @@ class _Planner:
     def plan_flow(
         self,
         work: Sequence[Label],
+        window: SyncWindow | None,
         latest: Mapping[RecordRef, AuditEvent],
         dry_run: bool,
         *,
-        orders: _OrderCache,
+        orders: _OrderCache | None = None,
+        customers: LookupCache | None = None,
         trusted: bool = False,
-    ) -> Flow[list[_Pending]]:
+    ) -> Flow[tuple[list[_Pending], int]]:
         """Orders, ledgers, customers, mapping and Oracle look-ups for ``work``'s open records.
 
-        ``orders`` carries the orders and customer look-ups from chunk to chunk.
+        ``orders`` carries the order cache from chunk to chunk; without it the orders are read
+        for ``work`` alone (the window's order list prefills them, as for a reconciliation).
         ``trusted``: ``latest`` is the whole trail's word on these records, so a record absent
         from it is created without a look-up (see :meth:`prepare_flow`).
         """
         order_ids = {label.order_id for label in work if label.order_id is not None}
-        found = yield from orders.get_flow(order_ids)
+        if orders is None:
+            found, orders_fetched = yield from orders_flow(order_ids, window)
+        else:
+            before = orders.fetched
+            found = yield from orders.get_flow(order_ids)
+            orders_fetched = orders.fetched - before
         labels, extra = yield from self._complete_ledgers_flow(list(work), found)
         ledgers = _ledgers([*(label.shipment for label in labels), *extra])
         good_orders = [order for order in found.values() if isinstance(order, Order)]
         directory = self.directory
         if directory is None:
-            directory = yield from directory_flow(good_orders, self.mapping, orders.customers)
+            directory = yield from directory_flow(good_orders, self.mapping, customers)
 
         prepared = yield Fanout(
             tuple(
@@ -100,7 +108,8 @@ class _Planner:
                 for label in labels
             )
         )
-        return [p for group in prepared for p in group]
+        pendings: list[_Pending] = [p for group in prepared for p in group]
+        return pendings, orders_fetched
 
     def _complete_ledgers_flow(
         self, work: list[Label], orders: Mapping[int, Order | ConnectorError]

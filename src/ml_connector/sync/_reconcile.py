@@ -35,7 +35,7 @@ import attrs
 
 from ml_connector._clock import Clock
 from ml_connector._errors import ConflictError, CustomerLookupError, MappingError
-from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage, latest_of
+from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.oracle import (
     InventoryTransactionError,
@@ -46,7 +46,6 @@ from ml_connector.oracle import (
 from ._core import ShipmentSyncOptions, _ShipmentCore
 from ._documents import CREDIT_MEMO, INVENTORY, INVOICE
 from ._flow import Flow, arun_flow, run_flow
-from ._plan import _Pending
 from ._protocols import (
     AsyncOracleWriter,
     AsyncShipStationReader,
@@ -54,7 +53,7 @@ from ._protocols import (
     ShipStationReader,
     check_clients,
 )
-from ._window import SyncWindow, _IdSet, _OrderCache, _WindowLabels
+from ._window import SyncWindow, fetch_window_flow
 
 __all__ = [
     "ReasonCode",
@@ -258,7 +257,7 @@ class ReconciliationReport:
         return pandas.DataFrame(rows, columns=list(CSV_FIELDS))
 
 
-def _day(pending: _Pending) -> date | None:
+def _day(pending: Any) -> date | None:
     for doc in pending.docs:
         if isinstance(doc.model, ReceivablesInvoice | ReceivablesCreditMemo):
             day: date = doc.model.transaction_date
@@ -268,13 +267,13 @@ def _day(pending: _Pending) -> date | None:
 
 
 def _verdict(
-    pending: _Pending, latest: AuditEvent | None, original_posted: bool
+    pending: Any, latest: AuditEvent | None, original_posted: bool
 ) -> tuple[ReasonCode, str, Decimal | None, Decimal | None]:
     docs = pending.docs
     expected: Decimal | None = None
     found_amount: Decimal | None = None
     main = next((d for d in docs if d.kind in (INVOICE, CREDIT_MEMO)), None)
-    if main is not None and isinstance(main.model, ReceivablesInvoice | ReceivablesCreditMemo):
+    if main is not None:
         expected = main.model.total
         if main.amount is not None:
             found_amount = Decimal(str(main.amount))
@@ -376,31 +375,17 @@ def _verdict(
 
 
 def reconcile_flow(core: _ShipmentCore, window: SyncWindow) -> Flow[ReconciliationReport]:
-    """Plan and look up every record of ``window``, then judge each (read-only).
-
-    The window is read as a run reads it, chunk by chunk through the same stream and order
-    cache; the rows come out in label order (kind, then id), each original before its reversal.
-    """
-    stream = _WindowLabels(window, core.options.chunk_size)
-    orders = _OrderCache(window, core.order_cache, core.options.chunk_size)
-    seen: dict[str, _IdSet] = {}
-    pendings: list[_Pending] = []
-    latest: dict[RecordRef, AuditEvent] = {}
-    labels = yield from stream.next_flow()
-    while labels:
-        fresh = [label for label in labels if seen.setdefault(label.kind, _IdSet()).add(label.id)]
-        refs = [ref for label in fresh for ref in (label.ref, label.void_ref)]
-        latest.update(latest_of(core.options.audit, refs))
-        pendings += yield from core.planner.plan_flow(fresh, {}, True, orders=orders)
-        labels = yield from stream.next_flow()
-    pendings.sort(key=lambda pending: (pending.label.kind, pending.label.id))
+    """Fetch, plan and look up every record of ``window``, then judge each (read-only)."""
+    fetched = yield from fetch_window_flow(window)
+    pendings, _orders = yield from core.planner.plan_flow(fetched.labels, window, {}, True)
+    latest = {event.record: event for event in core.options.audit.latest()}
     return ReconciliationReport(
         start=window.start, end=window.end, rows=tuple(_rows(pendings, latest))
     )
 
 
 def _rows(
-    pendings: Sequence[_Pending], latest: Mapping[RecordRef, AuditEvent]
+    pendings: Sequence[Any], latest: Mapping[RecordRef, AuditEvent]
 ) -> Iterable[ReconciliationRow]:
     originals = {
         p.label.ref: any(d.state == "found" for d in p.docs)
