@@ -50,13 +50,18 @@ def to_secret(value: str | Secret) -> Secret:
         return value
     if isinstance(value, str):
         return Secret(value.strip())
-    raise TypeError("credentials must be str or Secret")
+    # Anything else is refused by the validator, which knows the setting's name.
+    return value
 
 
 def non_empty_secret(setting: str) -> Callable[[Any, Any, Secret], None]:
-    """An attrs validator refusing an empty credential, naming ``setting``."""
+    """An attrs validator refusing an empty credential or a non-text one, naming ``setting``."""
 
     def check(_instance: Any, _attribute: Any, value: Secret) -> None:
+        if not isinstance(value, Secret):
+            raise ConfigurationError(
+                f"must be a str or Secret, not {type(value).__name__}", setting=setting
+            )
         if not value:
             raise ConfigurationError("must not be empty", setting=setting)
 

@@ -19,7 +19,6 @@ unsubscribe.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import date, datetime
@@ -41,8 +40,8 @@ from ml_connector._http import (
     read_json,
 )
 from ml_connector._ratelimit import RateLimiter
-from ml_connector._redact import Secret
-from ml_connector._settings import HttpSettings
+from ml_connector._redact import Secret, basic_authorization
+from ml_connector._settings import HttpSettings, of_type
 
 from ._common import (
     MAX_PAGE_SIZE,
@@ -115,7 +114,9 @@ class ShipStationV1Settings:
 
     api_key: Secret = attrs.field(converter=to_secret, validator=non_empty_secret("api_key"))
     api_secret: Secret = attrs.field(converter=to_secret, validator=non_empty_secret("api_secret"))
-    http: HttpSettings = attrs.field(factory=_default_http)
+    http: HttpSettings = attrs.field(
+        factory=_default_http, validator=of_type(HttpSettings, "an HttpSettings")
+    )
 
     def effective_http(self) -> HttpSettings:
         """``http`` with the numbered ``ssapiN`` hosts allowed when no other rule is set."""
@@ -130,15 +131,14 @@ class ShipStationV1Auth(httpx.Auth):
     requires_request_body = False
 
     def __init__(self, api_key: Secret, api_secret: Secret) -> None:
-        self._key = api_key
-        self._secret = api_secret
+        # Built once; its base64 is remembered as a secret, so an echoed header is masked.
+        self._header = Secret(basic_authorization(api_key.reveal(), api_secret.reveal()))
 
     def __repr__(self) -> str:
         return "ShipStationV1Auth(api_key=***, api_secret=***)"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        pair = f"{self._key.reveal()}:{self._secret.reveal()}".encode()
-        request.headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        request.headers["Authorization"] = self._header.reveal()
         yield request
 
 

@@ -40,7 +40,7 @@ from ml_connector._http import (
 )
 from ml_connector._ratelimit import RateLimiter
 from ml_connector._redact import Secret, redact_url
-from ml_connector._settings import HttpSettings
+from ml_connector._settings import HttpSettings, of_type
 
 from ._common import (
     Exchange,
@@ -88,7 +88,9 @@ class ShipStationV2Settings:
     """
 
     api_key: Secret = attrs.field(converter=to_secret, validator=non_empty_secret("api_key"))
-    http: HttpSettings = attrs.field(factory=_default_http)
+    http: HttpSettings = attrs.field(
+        factory=_default_http, validator=of_type(HttpSettings, "an HttpSettings")
+    )
 
 
 class ShipStationV2Auth(httpx.Auth):
@@ -211,7 +213,7 @@ class _V2Core:
                 url=redact_url(str(response.request.url)),
                 status=response.status_code,
                 request_id=request_id if isinstance(request_id, str) else None,
-                body=truncate_body(response.text),
+                body=truncate_body(response.content),
                 code=code,
                 details=tuple(dict(e) for e in errors),
             )

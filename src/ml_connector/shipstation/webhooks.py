@@ -171,6 +171,8 @@ def parse_webhook(body: bytes | str | Mapping[str, Any]) -> WebhookPointer:
             data = loads(body)
         except ValueError:
             raise ResponseDecodeError("webhook body is not valid JSON") from None
+        except RecursionError:
+            raise ResponseDecodeError("webhook body is nested too deeply to decode") from None
     if not isinstance(data, Mapping):
         raise ResponseDecodeError("webhook body is not a JSON object")
     url = data.get("resource_url")

@@ -17,7 +17,7 @@ call; :class:`AsyncShipStationReader` and :class:`AsyncOracleWriter` are their a
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Concatenate, ParamSpec, Protocol, Unpack, runtime_checkable
 
@@ -30,8 +30,10 @@ from ml_connector.oracle import (
     BatchPartResult,
     CustomerAccount,
     CustomerAccountSite,
+    InventoryPostResult,
     InventoryStagedTransaction,
     InventoryStagedTransactionRecord,
+    InventoryTransactionStatus,
     OracleFusionSettings,
     Party,
     PostResult,
@@ -39,6 +41,7 @@ from ml_connector.oracle import (
     ReceivablesCreditMemoRecord,
     ReceivablesInvoice,
     ReceivablesInvoiceRecord,
+    TenantReport,
 )
 from ml_connector.shipstation import (
     Fulfillment,
@@ -125,6 +128,10 @@ class OracleWriter(Protocol):
         self, transaction: InventoryStagedTransaction
     ) -> list[InventoryStagedTransactionRecord]: ...
 
+    def find_inventory_transaction(
+        self, transaction: InventoryStagedTransaction
+    ) -> InventoryTransactionStatus: ...
+
     def post_invoice_once(
         self, invoice: ReceivablesInvoice, key: str
     ) -> PostResult[ReceivablesInvoiceRecord]: ...
@@ -135,7 +142,7 @@ class OracleWriter(Protocol):
 
     def post_staged_transaction_once(
         self, transaction: InventoryStagedTransaction
-    ) -> PostResult[InventoryStagedTransactionRecord]: ...
+    ) -> InventoryPostResult: ...
 
     def post_batch(self, parts: Sequence[BatchPart]) -> list[BatchPartResult]: ...
 
@@ -150,6 +157,13 @@ class OracleWriter(Protocol):
     def validate_account_combination(
         self, combination: str, *, on: date | None = None
     ) -> AccountCombination: ...
+
+    def check_tenant(
+        self,
+        posted: Mapping[str, Sequence[str]] | None = None,
+        *,
+        combinations: Sequence[str] = (),
+    ) -> TenantReport: ...
 
 
 @runtime_checkable
@@ -174,6 +188,10 @@ class AsyncOracleWriter(Protocol):
         self, transaction: InventoryStagedTransaction
     ) -> list[InventoryStagedTransactionRecord]: ...
 
+    async def find_inventory_transaction(
+        self, transaction: InventoryStagedTransaction
+    ) -> InventoryTransactionStatus: ...
+
     async def post_invoice_once(
         self, invoice: ReceivablesInvoice, key: str
     ) -> PostResult[ReceivablesInvoiceRecord]: ...
@@ -184,7 +202,7 @@ class AsyncOracleWriter(Protocol):
 
     async def post_staged_transaction_once(
         self, transaction: InventoryStagedTransaction
-    ) -> PostResult[InventoryStagedTransactionRecord]: ...
+    ) -> InventoryPostResult: ...
 
     async def post_batch(self, parts: Sequence[BatchPart]) -> list[BatchPartResult]: ...
 
@@ -199,6 +217,13 @@ class AsyncOracleWriter(Protocol):
     async def validate_account_combination(
         self, combination: str, *, on: date | None = None
     ) -> AccountCombination: ...
+
+    async def check_tenant(
+        self,
+        posted: Mapping[str, Sequence[str]] | None = None,
+        *,
+        combinations: Sequence[str] = (),
+    ) -> TenantReport: ...
 
 
 # -- typed steps ----------------------------------------------------------------------------------
