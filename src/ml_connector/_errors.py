@@ -24,7 +24,8 @@ below holds every subclass, wherever it is defined (``tests/core/test_error_tree
     ├── UnsafeUrlError              a URL we refuse to send credentials to
     ├── WebhookVerificationError    a V2 webhook failed verification (shipstation.webhooks)
     ├── MappingError                a record cannot be mapped (names the field and the record)
-    │   └── CustomerLookupError     Oracle could not be asked about the order's customer
+    │   ├── CustomerLookupError     Oracle could not be asked about the order's customer
+    │   └── UnexpressibleValueError  a value Oracle's ``q`` syntax cannot express (oracle._query)
     ├── OutageError                 a system was unavailable while a run was being prepared
     └── AuditError                  the audit trail cannot be written or read
         └── CorruptAuditTrailError  a trail with lines that are not valid events (audit._jsonl)
