@@ -84,7 +84,14 @@ from ._results import (
     _Run,
 )
 from ._undecodable import undecodable_result
-from ._window import CHUNK, ORDER_CACHE, SyncWindow, _OrderCache, _WindowLabels
+from ._window import (
+    CHUNK,
+    FULFILLMENT_VOID_LOOKBACK,
+    ORDER_CACHE,
+    SyncWindow,
+    _OrderCache,
+    _WindowLabels,
+)
 
 __all__ = ["JOB", "SOURCE"]
 
@@ -160,6 +167,9 @@ class ShipmentSyncOptions:
     concurrency: int = attrs.field(default=8, validator=_at_least_one)
     """The async twin's bound on requests in flight (the blocking twin has one at a time)."""
     trust_audit_trail: bool = False
+    fulfillment_void_lookback: timedelta = attrs.field(
+        default=FULFILLMENT_VOID_LOOKBACK, validator=_not_negative
+    )
 
     @classmethod
     def of(cls, arguments: Mapping[str, Any]) -> ShipmentSyncOptions:
@@ -210,7 +220,9 @@ class _ShipmentCore:
         counter = _Counter(self.options.progress)
         yield from self._ensure_preflight(dry_run)
         run = self._new_run(dry_run)
-        stream = _WindowLabels(window, self.options.chunk_size)
+        stream = _WindowLabels(
+            window, self.options.chunk_size, lookback=self.options.fulfillment_void_lookback
+        )
         orders = _OrderCache(window, self.order_cache, self.options.chunk_size)
         labels = yield from stream.next_flow()
         while labels:
