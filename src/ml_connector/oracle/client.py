@@ -543,7 +543,7 @@ class _OracleFusionBase:
         return found
 
     def _find_one_flow(
-        self, path: str, cls: type[T], context: str, filters: Mapping[str, Any], what: str
+        self, path: str, cls: type[T], context: str, filters: str | Mapping[str, Any], what: str
     ) -> Flow[T | None]:
         found = yield from self._find_all_flow(
             path, self._parser(cls, context), limit=10, q=filters
@@ -600,6 +600,22 @@ class _OracleFusionBase:
         attributes = [kind.key_attribute]
         if kind.echo_attribute is not None:
             attributes.append(kind.echo_attribute)
+        if len(attributes) > 1 and self.settings.framework_version != "1":
+            # One request: framework 2 and later take "or" in q ("Version 2 supports expanded
+            # query expression syntax",
+            # https://docs.oracle.com/en/cloud/saas/sales/faaps/Set_the_REST_Framework_Version.html).
+            # A document that holds the key in both attributes is one item; two items are two
+            # documents, a duplicate.
+            q = " or ".join(
+                f"({self.build_q(self._key_filters(attribute, key, business_unit))})"
+                for attribute in attributes
+            )
+            return (
+                yield from self._find_one_flow(
+                    path, cls, kind.resource, q, f"posting key {key!r} in {' or '.join(attributes)}"
+                )
+            )
+        # Query-by-example (framework 1) has no "or": one request per attribute.
         for attribute in attributes:
             filters = self._key_filters(attribute, key, business_unit)
             found = yield from self._find_one_flow(
