@@ -64,6 +64,7 @@ from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFor
 from ml_connector.shipstation import Fulfillment, Shipment, WebhookPointer
 
 from ._catalog import CatalogOptions, gate_flow  # catalog gate (issue 20)
+from ._documents import stop_error
 from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
 from ._plan import _Planner
@@ -471,3 +472,8 @@ class _ShipmentCore:
             for ref in (label.ref, label.void_ref):
                 if ref in results:
                     run.add(results[ref])
+        # Oracle numbered a document itself: it is posted and recorded under Oracle's number
+        # (and found by its echo next time); nothing more is posted until the source is fixed.
+        stop = stop_error([doc for pending in pendings for doc in pending.docs])
+        if stop is not None:
+            raise stop
