@@ -89,6 +89,8 @@ from ._window import (
     FULFILLMENT_VOID_LOOKBACK,
     ORDER_CACHE,
     SyncWindow,
+    _Carry,
+    _LedgerCache,
     _OrderCache,
     _WindowLabels,
 )
@@ -224,6 +226,7 @@ class _ShipmentCore:
             window, self.options.chunk_size, lookback=self.options.fulfillment_void_lookback
         )
         orders = _OrderCache(window, self.order_cache, self.options.chunk_size)
+        carry = _Carry(_LedgerCache(self.order_cache))
         labels = yield from stream.next_flow()
         while labels:
             counter.update(fetched=stream.fetched)
@@ -233,7 +236,14 @@ class _ShipmentCore:
             _done, upcoming = yield Fanout(
                 (
                     self._process_flow(
-                        labels, window, dry_run=dry_run, counter=counter, run=run, orders=orders
+                        labels,
+                        window,
+                        dry_run=dry_run,
+                        counter=counter,
+                        run=run,
+                        orders=orders,
+                        carry=carry,
+                        final=False,
                     ),
                     _caught(stream.next_flow()),
                 )
@@ -242,6 +252,18 @@ class _ShipmentCore:
                 raise upcoming
             labels = upcoming
             self._record_undecodable(stream, run, counter, dry_run)
+        if carry.deferred:
+            # The labels still waiting for their order's other labels: decided now.
+            yield from self._process_flow(
+                [],
+                window,
+                dry_run=dry_run,
+                counter=counter,
+                run=run,
+                orders=orders,
+                carry=carry,
+                final=True,
+            )
         self._record_undecodable(stream, run, counter, dry_run)
         counter.update(fetched=stream.fetched, total=run.total)
         return RunSummary(
@@ -385,21 +407,32 @@ class _ShipmentCore:
         counter: _Counter,
         run: _Run,
         orders: _OrderCache,
+        carry: _Carry | None = None,
+        final: bool = True,
     ) -> Flow[None]:
-        """One chunk: deduplicate, plan, post, record; results go to ``run`` in label order."""
+        """One chunk: deduplicate, plan, post, record; results go to ``run`` in label order.
+
+        With ``carry`` (a window run), the chunk's shipments join the run's ledger, and labels
+        put off by earlier chunks (a split order's label whose sibling was not listed yet) are
+        tried again with this one.
+        """
         labels = [label for label in labels if run.first_time(label)]
+        run.total += sum(len(_refs(label)) for label in labels)
+        if carry is not None:
+            carry.chunk += 1
+            carry.ledgers.add([label.shipment for label in labels if label.shipment is not None])
+            labels = [*labels, *carry.take()]
         refs = [ref for label in labels for ref in _refs(label)]
-        run.total += len(refs)
         # Only this chunk's records are read from the trail, so the run's memory does not grow
         # with the trail either.
         latest = latest_of(self.options.audit, refs)
         results: dict[RecordRef, RecordResult] = {}
         work: list[Label] = []
         for label in labels:
-            final = [ref for ref in _refs(label) if _is_final(latest.get(ref))]
-            for ref in final:
+            settled = [ref for ref in _refs(label) if _is_final(latest.get(ref))]
+            for ref in settled:
                 results[ref] = _from_trail(ref, latest[ref])
-            if len(final) < len(_refs(label)):
+            if len(settled) < len(_refs(label)):
                 work.append(label)
         for result in results.values():
             counter.record(result.outcome)
@@ -414,6 +447,8 @@ class _ShipmentCore:
             orders=orders,
             customers=orders.customers,
             trusted=trusted,
+            carry=carry,
+            final=final if carry is not None else True,
         )
         # -- catalog gate (issue 20): before anything of the chunk posts (with the preflight on)
         # and in dry runs, a record whose item Oracle's item master would refuse fails, with

@@ -32,7 +32,7 @@ from ._flow import Fanout, Flow
 from ._labels import SHIPMENT, Label, labels_from, needs_order_labels
 from ._protocols import ShipStationReader, shipstation_list
 from ._results import RecordResult, _failure, _is_final, _skip_result, _warehouse
-from ._window import SyncWindow, _OrderCache, orders_flow
+from ._window import SyncWindow, _Carry, _OrderCache, orders_flow
 
 __all__: list[str] = []
 
@@ -78,22 +78,45 @@ class _Planner:
         orders: _OrderCache | None = None,
         customers: LookupCache | None = None,
         trusted: bool = False,
+        carry: _Carry | None = None,
+        final: bool = True,
     ) -> Flow[tuple[list[_Pending], int]]:
         """Orders, ledgers, customers, mapping and Oracle look-ups for ``work``'s open records.
 
         ``orders`` carries the order cache from chunk to chunk; without it the orders are read
         for ``work`` alone (the window's order list prefills them, as for a reconciliation).
         ``trusted``: ``latest`` is the whole trail's word on these records, so a record absent
-        from it is created without a look-up (see :meth:`prepare_flow`).
+        from it is created without a look-up (see :meth:`prepare_flow`). ``carry``: the labels
+        the run has listed so far complete a split order's ledger; a label whose order's other
+        labels are not listed yet is put off to a later chunk (unless ``final``), instead of
+        asking ShipStation for them.
         """
         order_ids = {label.order_id for label in work if label.order_id is not None}
         if orders is None:
             found, orders_fetched = yield from orders_flow(order_ids, window)
         else:
             before = orders.fetched
-            found = yield from orders.get_flow(order_ids)
+            waiting = carry is not None and not final
+            found = yield from orders.get_flow(order_ids, fetch_missing=not waiting)
+            if carry is not None and waiting:
+                # Labels whose order the window's order list has not reached yet wait for a
+                # later chunk (in whatever order ShipStation lists, an order is then read once,
+                # with its page of the list), within the carry's bounds.
+                absent = [
+                    label
+                    for label in work
+                    if label.order_id is not None and label.order_id not in found
+                ]
+                later = [label for label in absent if carry.may_defer(label, final=False)]
+                carry.defer(later)
+                put_off = {(label.kind, label.id) for label in later}
+                work = [label for label in work if (label.kind, label.id) not in put_off]
+                now = {label.order_id for label in absent if (label.kind, label.id) not in put_off}
+                if now:
+                    fetched_now = yield from orders.get_flow({i for i in now if i is not None})
+                    found.update(fetched_now)
             orders_fetched = orders.fetched - before
-        labels, extra = yield from self._complete_ledgers_flow(list(work), found)
+        labels, extra = yield from self._complete_ledgers_flow(list(work), found, carry, final)
         ledgers = _ledgers([*(label.shipment for label in labels), *extra])
         good_orders = [order for order in found.values() if isinstance(order, Order)]
         directory = self.directory
@@ -112,20 +135,55 @@ class _Planner:
         return pendings, orders_fetched
 
     def _complete_ledgers_flow(
-        self, work: list[Label], orders: Mapping[int, Order | ConnectorError]
+        self,
+        work: list[Label],
+        orders: Mapping[int, Order | ConnectorError],
+        carry: _Carry | None = None,
+        final: bool = True,
     ) -> Flow[tuple[list[Label], list[Shipment]]]:
         by_order: dict[int, list[Label]] = {}
         for label in work:
             if label.order_id is not None:
                 by_order.setdefault(label.order_id, []).append(label)
-        wanted = sorted(
-            order_id
-            for order_id, group in by_order.items()
-            if isinstance(orders.get(order_id), Order)
-            and needs_order_labels(orders[order_id], group)  # type: ignore[arg-type]
-        )
+        wanted: list[int] = []
+        known: list[Shipment] = []
+        put_off: set[tuple[str, int]] = set()
+        for order_id, group in sorted(by_order.items()):
+            order = orders.get(order_id)
+            if not isinstance(order, Order) or not needs_order_labels(order, group):
+                continue
+            if carry is None:
+                wanted.append(order_id)
+                continue
+            # The order's labels listed earlier in this run may complete it (a split order's
+            # labels are listed hours apart in creation-date order).
+            mine = {label.id for label in group if label.shipment is not None}
+            seen = [s for s in carry.ledgers.get(order_id) if s.shipment_id not in mine]
+            combined = labels_from(
+                [*seen, *(label.shipment for label in group if label.shipment is not None)], ()
+            )
+            if seen and not needs_order_labels(order, combined):
+                known.extend(seen)
+                continue
+            live = all(
+                label.shipment is None
+                or (
+                    label.shipment.shipment_items is not None
+                    and not label.shipment.voided
+                    and not label.shipment.is_return_label
+                )
+                for label in group
+            )
+            if live and all(carry.may_defer(label, final=final) for label in group):
+                # Wait for the order's other labels to be listed (bounded: see _Carry).
+                carry.defer(group)
+                put_off.update((label.kind, label.id) for label in group)
+                continue
+            wanted.append(order_id)
+        if put_off:
+            work = [label for label in work if (label.kind, label.id) not in put_off]
         fetched = yield Fanout(tuple(self._order_labels_flow(order_id) for order_id in wanted))
-        extra: list[Shipment] = []
+        extra: list[Shipment] = list(known)
         for result in fetched:
             if isinstance(result, list):
                 extra.extend(result)
