@@ -24,8 +24,8 @@ Where the syntax comes from:
   :mod:`ml_connector.oracle._query`), so what one read matches is the union of what the
   single reads would match. The answer is split back by key locally, on the same attributes.
 - How long a ``q`` may be is not documented for Fusion: the number of keys a read is a setting
-  (``bulk_lookup_size``, 50 by default at framework 2 and later: about 4 KB of URL for invoice
-  keys), and a read that fails for any reason (a
+  (``bulk_lookup_size``, 40 by default at framework 2 and later: about 7 KB of URL for invoice
+  keys, each looked for in its key and its echo attribute), and a read that fails for any reason (a
   400 for a long URL, a timeout) tells the caller nothing about its keys: they are looked up
   one by one, never created blind (the sync's ``lookup_flow``).
 
@@ -77,14 +77,13 @@ Flow = Generator[Request, httpx.Response, T]
 MIN_FRAMEWORK = 2
 """The REST framework version from which ``q`` accepts ``or`` (see the module docstring)."""
 
-_INVOICES = "receivablesInvoices"
-_CREDIT_MEMOS = "receivablesCreditMemos"
 _STAGED = "inventoryStagedTransactions"
 _NARROW = ("TransactionReference", "TransactionTypeName")
 
 
-DEFAULT_SIZE = 50
-"""Keys a read when ``bulk_lookup_size`` is not set and the framework allows ``or``."""
+DEFAULT_SIZE = 40
+"""Keys a read when ``bulk_lookup_size`` is not set and the framework allows ``or``: with an
+invoice's two groups (key and echo attribute), about 7 KB of URL."""
 
 
 def lookup_size(settings: Any) -> int:
@@ -151,17 +150,38 @@ def _split(items: Sequence[Any], groups: Sequence[Mapping[str, Any]]) -> list[li
     return [[item for item in items if _same(item.raw, group)] for group in groups]
 
 
-def _find_many_flow(
-    client: Any, path: str, parse: Any, groups: Sequence[Mapping[str, Any]]
+def _keyed_many_flow(
+    client: Any, kind: Any, cls: type[Any], keys: Sequence[tuple[str, str | None]]
 ) -> Flow[list[list[Any]]]:
-    """Items matching each of ``groups``, ``bulk_lookup_size`` groups a read."""
+    """For each ``(posting key, business unit)``, the records the single find would weigh.
+
+    The single find looks in the kind's key attribute and, when nothing is there, in its echo
+    attribute (a source that renumbers keeps our key there; see ``oracle/client.py``). Here
+    one read carries both groups of each key; the records are split back the same way: those
+    carrying the key in the key attribute, else those carrying it in the echo attribute.
+    """
+    attributes = [kind.key_attribute]
+    if kind.echo_attribute is not None:
+        attributes.append(kind.echo_attribute)
+    per_key = [
+        [client._key_filters(attribute, key, unit) for attribute in attributes]
+        for key, unit in keys
+    ]
+    parse = client._parser(cls, kind.resource)
+    path = f"{client.fscm_root}/{kind.resource}"
     settings = client.settings
     found: list[list[Any]] = []
-    for part in _chunks(len(groups), lookup_size(settings)):
-        chunk = [groups[n] for n in part]
-        q = or_q(chunk, framework_version=settings.framework_version)
+    for part in _chunks(len(keys), lookup_size(settings)):
+        groups = [group for n in part for group in per_key[n]]
+        q = or_q(groups, framework_version=settings.framework_version)
         items: list[Any] = yield from client._find_all_flow(path, parse, q=q)
-        found += _split(items, chunk)
+        for n in part:
+            matched: list[Any] = []
+            for group in per_key[n]:
+                matched = [item for item in items if _same(item.raw, group)]
+                if matched:
+                    break
+            found.append(matched)
     return found
 
 
@@ -169,21 +189,19 @@ def invoices_flow(
     client: Any, keys: Sequence[tuple[str, str | None]]
 ) -> Flow[list[list[ReceivablesInvoiceRecord]]]:
     """For each ``(posting key, business unit)``, the invoices that carry the key."""
-    attribute = client.settings.invoice_key_attribute
-    groups = [client._key_filters(attribute, key, unit) for key, unit in keys]
-    parse = client._parser(ReceivablesInvoiceRecord, _INVOICES)
-    return (yield from _find_many_flow(client, f"{client.fscm_root}/{_INVOICES}", parse, groups))
+    return (
+        yield from _keyed_many_flow(client, client.invoice_kind, ReceivablesInvoiceRecord, keys)
+    )
 
 
 def credit_memos_flow(
     client: Any, keys: Sequence[tuple[str, str | None]]
 ) -> Flow[list[list[ReceivablesCreditMemoRecord]]]:
     """For each ``(posting key, business unit)``, the credit memos that carry the key."""
-    attribute = client.settings.credit_memo_key_attribute
-    groups = [client._key_filters(attribute, key, unit) for key, unit in keys]
-    parse = client._parser(ReceivablesCreditMemoRecord, _CREDIT_MEMOS)
     return (
-        yield from _find_many_flow(client, f"{client.fscm_root}/{_CREDIT_MEMOS}", parse, groups)
+        yield from _keyed_many_flow(
+            client, client.credit_memo_kind, ReceivablesCreditMemoRecord, keys
+        )
     )
 
 
