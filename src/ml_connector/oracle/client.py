@@ -60,6 +60,7 @@ from ml_connector._settings import (
 
 from ._auth import BasicCredentials, OAuthClientCredentials, make_auth
 from ._batch import BATCH_CONTENT_TYPE, BatchPart, BatchPartResult, BatchPlanner
+from ._bulk import AsyncBulkLookups, BulkLookups
 from ._converter import (
     DEFAULT_CREDIT_MEMO_REFERENCE_ATTRIBUTE,
     WIRE_NAMES,
@@ -234,6 +235,10 @@ class OracleFusionSettings:
         chart_of_accounts_id: Restricts account combination lookups to one chart of accounts.
         page_size: ``limit`` asked for on collection reads (Oracle's maximum is 500).
         batch_size: Largest number of parts per batch request.
+        bulk_lookup_size: Posting keys looked up in one read (a ``q`` of ``or`` groups, REST
+            framework 2 or later; see ``oracle/_bulk.py``); 1 looks every key up alone. Default
+            (``None``): 40 at framework 2 and later, 1 at framework 1. A size above 1 at
+            framework 1 is reported by the preflight.
         timeout: Seconds per request.
         retry: Retry policy for safe requests (GETs; 429 always).
         user_agent: ``User-Agent`` header.
@@ -296,6 +301,9 @@ class OracleFusionSettings:
         default=500, validator=integer(1, MAX_PAGE_SIZE, why=" (Oracle returns at most 500)")
     )
     batch_size: int = attrs.field(default=50, validator=integer(1))
+    bulk_lookup_size: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(integer(1))
+    )
     timeout: float = attrs.field(default=60.0, validator=seconds)
     retry: RetryPolicy = attrs.field(
         factory=RetryPolicy, validator=of_type(RetryPolicy, "a RetryPolicy")
@@ -1169,7 +1177,7 @@ _Status = InventoryTransactionStatus
 _Completed = InventoryCompletedTransactionRecord
 
 
-class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
+class OracleFusionClient(SyncClientMixin, BulkLookups, _OracleFusionBase):
     """Blocking client for one Fusion pod.
 
     Args:
@@ -1408,7 +1416,7 @@ class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
         )
 
 
-class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
+class AsyncOracleFusionClient(AsyncClientMixin, AsyncBulkLookups, _OracleFusionBase):
     """The asyncio twin of :class:`OracleFusionClient` (same methods, awaited).
 
     Args:

@@ -61,15 +61,17 @@ from ml_connector.audit import (
     new_event,
 )
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
+from ml_connector.oracle._bulk import bulk_problem
 from ml_connector.shipstation import Fulfillment, Shipment, WebhookPointer
 
+from ._bulk import bulk_settings
 from ._catalog import CatalogOptions, gate_flow  # catalog gate (issue 20)
 from ._documents import stop_error
 from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
 from ._plan import _Planner
 from ._post import _Poster
-from ._preflight import PreflightError, PreflightReport, preflight_flow
+from ._preflight import PreflightError, PreflightProblem, PreflightReport, preflight_flow
 from ._protocols import AsyncOracleWriter, OracleWriter, ShipStationReader, shipstation_call
 from ._results import (
     RESULTS_POLICIES,
@@ -198,6 +200,7 @@ class _ShipmentCore:
         self.poster = _Poster(
             oracle=oracle, audit=options.audit, clock=options.clock, batch=options.batch
         )
+        self.planner.bulk = bulk_settings(oracle)  # bulk look-ups (sync/_bulk.py)
         self._preflight_passed = False
         # -- catalog gate (issue 20): see the hook in _process_flow.
         self.catalog: CatalogOptions | None = CatalogOptions()
@@ -206,7 +209,13 @@ class _ShipmentCore:
 
     def preflight_flow(self) -> Flow[PreflightReport]:
         """See :func:`~ml_connector.sync.preflight`."""
-        return preflight_flow(self.options.mapping)
+        report = yield from preflight_flow(self.options.mapping)
+        # Bulk look-ups (issue 17): 'or' in q needs REST framework 2 or later.
+        problem = bulk_problem(self.poster.oracle.settings)
+        if problem is None:
+            return report
+        found = PreflightProblem("configuration", "bulk_lookup_size", problem)
+        return attrs.evolve(report, problems=(*report.problems, found))
 
     def _ensure_preflight(self, dry_run: bool) -> Flow[None]:
         if not self.options.preflight or self._preflight_passed or dry_run:

@@ -891,6 +891,14 @@ class OracleFusionSimulator(SimulatorBase):
                     for i in items
                     if all(str(i.get(variables[k])) == v for k, v in bindings.items())
                 ]
+            elif len(groups) > 1:
+                # Each ``or`` group narrowed on its own index, then joined (in first-seen
+                # order, each item once): a bulk look-up of many keys stays cheap to serve.
+                seen: dict[int, dict[str, Any]] = {}
+                for group in groups:
+                    for item in resource.items.candidates(group):
+                        seen.setdefault(id(item), item)
+                items = list(seen.values())
             else:
                 items = resource.items.candidates(conditions)
             if groups:
