@@ -64,6 +64,7 @@ from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFor
 from ml_connector.shipstation import Fulfillment, Shipment, WebhookPointer
 
 from ._catalog import CatalogOptions, gate_flow  # catalog gate (issue 20)
+from ._documents import stop_error
 from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
 from ._plan import _Planner
@@ -83,7 +84,14 @@ from ._results import (
     _Run,
 )
 from ._undecodable import undecodable_result
-from ._window import CHUNK, ORDER_CACHE, SyncWindow, _OrderCache, _WindowLabels
+from ._window import (
+    CHUNK,
+    FULFILLMENT_VOID_LOOKBACK,
+    ORDER_CACHE,
+    SyncWindow,
+    _OrderCache,
+    _WindowLabels,
+)
 
 __all__ = ["JOB", "SOURCE"]
 
@@ -159,6 +167,9 @@ class ShipmentSyncOptions:
     concurrency: int = attrs.field(default=8, validator=_at_least_one)
     """The async twin's bound on requests in flight (the blocking twin has one at a time)."""
     trust_audit_trail: bool = False
+    fulfillment_void_lookback: timedelta = attrs.field(
+        default=FULFILLMENT_VOID_LOOKBACK, validator=_not_negative
+    )
 
     @classmethod
     def of(cls, arguments: Mapping[str, Any]) -> ShipmentSyncOptions:
@@ -209,7 +220,9 @@ class _ShipmentCore:
         counter = _Counter(self.options.progress)
         yield from self._ensure_preflight(dry_run)
         run = self._new_run(dry_run)
-        stream = _WindowLabels(window, self.options.chunk_size)
+        stream = _WindowLabels(
+            window, self.options.chunk_size, lookback=self.options.fulfillment_void_lookback
+        )
         orders = _OrderCache(window, self.order_cache, self.options.chunk_size)
         labels = yield from stream.next_flow()
         while labels:
@@ -424,3 +437,8 @@ class _ShipmentCore:
             for ref in (label.ref, label.void_ref):
                 if ref in results:
                     run.add(results[ref])
+        # Oracle numbered a document itself: it is posted and recorded under Oracle's number
+        # (and found by its echo next time); nothing more is posted until the source is fixed.
+        stop = stop_error([doc for pending in pendings for doc in pending.docs])
+        if stop is not None:
+            raise stop
