@@ -8,7 +8,7 @@ below holds every subclass, wherever it is defined (``tests/core/test_error_tree
     │   ├── MappingConfigError      the mapping TOML is wrong (mapping.config; every problem)
     │   ├── CliConfigError          the CLI's TOML is wrong (cli._config)
     │   ├── PreflightError          accounts or customers not valid in Oracle (sync._preflight)
-    │   └── PostingKeyNotKeptError  Oracle renumbered a document: the source numbers itself (oracle)
+    │   └── PostingKeyNotKeptError  Oracle numbered a document itself (oracle._documents)
     ├── TransportError              no HTTP response: connect/read failure, timeout, reset
     │   └── RequestTimeoutError     the request timed out (connect, read, write or pool)
     ├── ApiError                    the server answered with an error status (or 2xx with errors)
