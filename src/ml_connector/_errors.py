@@ -7,7 +7,8 @@ below holds every subclass, wherever it is defined (``tests/core/test_error_tree
     ├── ConfigurationError          a setting is missing, malformed or unsafe
     │   ├── MappingConfigError      the mapping TOML is wrong (mapping.config; every problem)
     │   ├── CliConfigError          the CLI's TOML is wrong (cli._config)
-    │   └── PreflightError          accounts or customers not valid in Oracle (sync._preflight)
+    │   ├── PreflightError          accounts or customers not valid in Oracle (sync._preflight)
+    │   └── PostingKeyNotKeptError  Oracle numbered a document itself (oracle._documents)
     ├── TransportError              no HTTP response: connect/read failure, timeout, reset
     │   └── RequestTimeoutError     the request timed out (connect, read, write or pool)
     ├── ApiError                    the server answered with an error status (or 2xx with errors)

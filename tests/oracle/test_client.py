@@ -220,24 +220,12 @@ def test_find_invoice_query_framework_2_plus(clock: VirtualClock) -> None:
     assert found is not None
     assert found.customer_transaction_id == 300100170996427
     params = pod.requests[0].url.params
-    # The number or its echo (CrossReference), in one request: "or" needs framework 2+.
-    assert params["q"] == (
-        "(TransactionNumber='SS-1001' and BusinessUnit='Vision Operations') or "
-        "(CrossReference='SS-1001' and BusinessUnit='Vision Operations')"
-    )
+    # The number first, then its echo (CrossReference): one request each, never an "or",
+    # since this single look-up is the fallback when a bulk "or" read fails.
+    assert params["q"] == "TransactionNumber='SS-1001' and BusinessUnit='Vision Operations'"
     assert params["onlyData"] == "true"
     assert params["offset"] == "0"
-    assert len(pod.requests) == 1
-
-
-def test_find_invoice_at_framework_1_asks_for_the_echo_separately(clock: VirtualClock) -> None:
-    pod = Pod(lambda r: collection([]))
-    oracle = client(pod, clock, framework_version="1")
-    assert oracle.find_invoice("SS-1001", business_unit="Vision Operations") is None
-    assert [r.url.params["q"] for r in pod.requests] == [
-        "TransactionNumber=SS-1001;BusinessUnit=Vision Operations",
-        "CrossReference=SS-1001;BusinessUnit=Vision Operations",
-    ]
+    assert len(pod.requests) == 1  # found by its number: the echo is not asked
 
 
 def test_find_invoice_query_framework_1_and_cross_reference(clock: VirtualClock) -> None:

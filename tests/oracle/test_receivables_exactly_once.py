@@ -189,8 +189,8 @@ def test_a_batch_part_without_an_id_and_not_in_oracle_is_a_failed_part(
     assert "not in Oracle" in result.error.message
     looked = [r for r in pod.requests if r.method == "GET"]
     assert [r.url.params["q"] for r in looked] == [
-        "(TransactionNumber='SS-5005' and BusinessUnit='Vision Operations') or "
-        "(CrossReference='SS-5005' and BusinessUnit='Vision Operations')"
+        "TransactionNumber='SS-5005' and BusinessUnit='Vision Operations'",
+        "CrossReference='SS-5005' and BusinessUnit='Vision Operations'",
     ]
     assert str(looked[0].url).startswith(POD)
 

@@ -60,6 +60,7 @@ from ml_connector._settings import (
 
 from ._auth import BasicCredentials, OAuthClientCredentials, make_auth
 from ._batch import BATCH_CONTENT_TYPE, BatchPart, BatchPartResult, BatchPlanner
+from ._bulk import AsyncBulkLookups, BulkLookups
 from ._converter import (
     DEFAULT_CREDIT_MEMO_REFERENCE_ATTRIBUTE,
     WIRE_NAMES,
@@ -234,6 +235,10 @@ class OracleFusionSettings:
         chart_of_accounts_id: Restricts account combination lookups to one chart of accounts.
         page_size: ``limit`` asked for on collection reads (Oracle's maximum is 500).
         batch_size: Largest number of parts per batch request.
+        bulk_lookup_size: Posting keys looked up in one read (a ``q`` of ``or`` groups, REST
+            framework 2 or later; see ``oracle/_bulk.py``); 1 looks every key up alone. Default
+            (``None``): 40 at framework 2 and later, 1 at framework 1. A size above 1 at
+            framework 1 is reported by the preflight.
         timeout: Seconds per request.
         retry: Retry policy for safe requests (GETs; 429 always).
         user_agent: ``User-Agent`` header.
@@ -296,6 +301,9 @@ class OracleFusionSettings:
         default=500, validator=integer(1, MAX_PAGE_SIZE, why=" (Oracle returns at most 500)")
     )
     batch_size: int = attrs.field(default=50, validator=integer(1))
+    bulk_lookup_size: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(integer(1))
+    )
     timeout: float = attrs.field(default=60.0, validator=seconds)
     retry: RetryPolicy = attrs.field(
         factory=RetryPolicy, validator=of_type(RetryPolicy, "a RetryPolicy")
@@ -543,7 +551,7 @@ class _OracleFusionBase:
         return found
 
     def _find_one_flow(
-        self, path: str, cls: type[T], context: str, filters: str | Mapping[str, Any], what: str
+        self, path: str, cls: type[T], context: str, filters: Mapping[str, Any], what: str
     ) -> Flow[T | None]:
         found = yield from self._find_all_flow(
             path, self._parser(cls, context), limit=10, q=filters
@@ -600,22 +608,8 @@ class _OracleFusionBase:
         attributes = [kind.key_attribute]
         if kind.echo_attribute is not None:
             attributes.append(kind.echo_attribute)
-        if len(attributes) > 1 and self.settings.framework_version != "1":
-            # One request: framework 2 and later take "or" in q ("Version 2 supports expanded
-            # query expression syntax",
-            # https://docs.oracle.com/en/cloud/saas/sales/faaps/Set_the_REST_Framework_Version.html).
-            # A document that holds the key in both attributes is one item; two items are two
-            # documents, a duplicate.
-            q = " or ".join(
-                f"({self.build_q(self._key_filters(attribute, key, business_unit))})"
-                for attribute in attributes
-            )
-            return (
-                yield from self._find_one_flow(
-                    path, cls, kind.resource, q, f"posting key {key!r} in {' or '.join(attributes)}"
-                )
-            )
-        # Query-by-example (framework 1) has no "or": one request per attribute.
+        # One request per attribute, never an "or": this single look-up is also the fallback
+        # when a bulk read (oracle/_bulk.py, which asks for both in one "or" read) fails.
         for attribute in attributes:
             filters = self._key_filters(attribute, key, business_unit)
             found = yield from self._find_one_flow(
@@ -1185,7 +1179,7 @@ _Status = InventoryTransactionStatus
 _Completed = InventoryCompletedTransactionRecord
 
 
-class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
+class OracleFusionClient(SyncClientMixin, BulkLookups, _OracleFusionBase):
     """Blocking client for one Fusion pod.
 
     Args:
@@ -1424,7 +1418,7 @@ class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
         )
 
 
-class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
+class AsyncOracleFusionClient(AsyncClientMixin, AsyncBulkLookups, _OracleFusionBase):
     """The asyncio twin of :class:`OracleFusionClient` (same methods, awaited).
 
     Args:
