@@ -40,7 +40,19 @@ from ml_connector.shipstation import Order, Product
 
 from ._catalog_report import CatalogFinding, CatalogIssue, CatalogReport, SkuPrice
 from ._documents import INVENTORY
-from ._flow import Call, Cursor, Fanout, Flow, Take, arun_flow, run_flow
+from ._flow import Cursor, Fanout, Flow, Take, arun_flow, run_flow
+from ._protocols import (
+    CATALOG_SHIPSTATION,
+    ITEM_MASTER,
+    AsyncCatalogReader,
+    AsyncItemMasterReader,
+    CatalogReader,
+    ItemMasterReader,
+    ShipStationReader,
+    check_clients,
+    oracle_call,
+    shipstation_call,
+)
 
 __all__ = [
     "INVOICE_ITEM_FLAGS",
@@ -180,15 +192,12 @@ def _lookup_flow(
     if not numbers:
         return {}
     try:
-        found: dict[str, ItemMasterRecord] = yield Call(
-            "oracle",
-            "find_items",
-            (tuple(numbers),),
-            {
-                "organization": organization,
-                "organization_attribute": options.organization_attribute,
-                "flags": tuple(flags),
-            },
+        found: dict[str, ItemMasterRecord] = yield oracle_call(
+            ItemMasterReader.find_items,
+            tuple(numbers),
+            organization=organization,
+            organization_attribute=options.organization_attribute,
+            flags=tuple(flags),
         )
     except ConnectorError as exc:
         return exc
@@ -329,16 +338,18 @@ def catalog_flow(
     uses: dict[str, SkuUse] = {}
     products = orders = 0
     if options.products:
-        kwargs = {"show_inactive": True} if options.include_inactive_products else {}
-        cursor = Cursor(Call("shipstation", "iter_products", kwargs=kwargs))
+        listing = (
+            shipstation_call(CatalogReader.iter_products, show_inactive=True)
+            if options.include_inactive_products
+            else shipstation_call(CatalogReader.iter_products)
+        )
+        cursor = Cursor(listing)
         while page := (yield Take(cursor, options.page)):
             products += add_products(uses, page)
     if span is not None:
         cursor = Cursor(
-            Call(
-                "shipstation",
-                "iter_orders",
-                kwargs={"modify_date_start": span[0], "modify_date_end": span[1]},
+            shipstation_call(
+                ShipStationReader.iter_orders, modify_date_start=span[0], modify_date_end=span[1]
             )
         )
         while page := (yield Take(cursor, options.page)):
@@ -357,9 +368,8 @@ def catalog_flow(
     )
 
 
-def _framework(oracle: Any) -> str:
-    settings = getattr(oracle, "settings", None)
-    return str(getattr(settings, "framework_version", "4"))
+def _framework(oracle: ItemMasterReader | AsyncItemMasterReader) -> str:
+    return str(oracle.settings.framework_version)
 
 
 class CatalogCheck:
@@ -381,11 +391,19 @@ class CatalogCheck:
     def __init__(
         self,
         *,
-        shipstation: Any,
-        oracle: Any,
+        shipstation: CatalogReader,
+        oracle: ItemMasterReader,
         mapping: MappingConfig,
         options: CatalogOptions | None = None,
     ) -> None:
+        check_clients(
+            "CatalogCheck",
+            shipstation=shipstation,
+            oracle=oracle,
+            asynchronous=False,
+            reads=CATALOG_SHIPSTATION,
+            writes=ITEM_MASTER,
+        )
         self.mapping = mapping
         self.options = options if options is not None else CatalogOptions()
         self._clients = {"shipstation": shipstation, "oracle": oracle}
@@ -404,12 +422,20 @@ class AsyncCatalogCheck:
     def __init__(
         self,
         *,
-        shipstation: Any,
-        oracle: Any,
+        shipstation: AsyncCatalogReader,
+        oracle: AsyncItemMasterReader,
         mapping: MappingConfig,
         options: CatalogOptions | None = None,
         concurrency: int = 4,
     ) -> None:
+        check_clients(
+            "AsyncCatalogCheck",
+            shipstation=shipstation,
+            oracle=oracle,
+            asynchronous=True,
+            reads=CATALOG_SHIPSTATION,
+            writes=ITEM_MASTER,
+        )
         self.mapping = mapping
         self.options = options if options is not None else CatalogOptions()
         self._clients = {"shipstation": shipstation, "oracle": oracle}

@@ -37,8 +37,22 @@ from ml_connector.mapping import (
 )
 
 from ._directory import directory_flow
-from ._flow import Call, Flow, arun_flow, run_flow
+from ._flow import Flow, arun_flow, run_flow
 from ._labels import SYSTEM
+from ._protocols import (
+    ANNOTATOR,
+    CUSTOMER_ORACLE,
+    Annotator,
+    AsyncAnnotator,
+    AsyncCustomerWriter,
+    AsyncShipStationReader,
+    CustomerWriter,
+    ShipStationReader,
+    annotator_call,
+    check_clients,
+    oracle_call,
+    shipstation_list,
+)
 from ._results import Outcome
 from ._window import SyncWindow
 
@@ -113,7 +127,7 @@ class _CustomerCore:
         clock: Clock | None,
         create_parties: bool,
         record_account_numbers: bool,
-        annotator: Any,
+        annotator: object,
     ) -> None:
         if record_account_numbers and annotator is None:
             raise ConfigurationError(
@@ -154,7 +168,7 @@ class _CustomerCore:
         ref = RecordRef(SYSTEM, "customer", subject)
         target = "hubOrganizations" if party.organization_name else "hubPersons"
         try:
-            existing = yield Call("oracle", "find_parties_by_email", (party.email_address,))
+            existing = yield oracle_call(CustomerWriter.find_parties_by_email, party.email_address)
         except ConnectorError as exc:
             return CustomerAction(ref, "create_party", Outcome.FAILED, exc.message)
         if existing:
@@ -168,7 +182,7 @@ class _CustomerCore:
                 detail = f"party creation is off; proposed for {party.email_address}"
             return CustomerAction(ref, "create_party", outcome, detail)
         try:
-            created = yield Call("oracle", "create_party", (party,))
+            created = yield oracle_call(CustomerWriter.create_party, party)
         except ConnectorError as exc:
             self._event(
                 ref, Stage.FAILED, exc.message, target=target, key=party.email_address, error=exc
@@ -203,7 +217,7 @@ class _CustomerCore:
             outcome = Outcome.WOULD_POST if dry_run else Outcome.SKIPPED
             return CustomerAction(ref, "annotate", outcome, f"would record {detail}")
         try:
-            yield Call("annotator", "annotate", (annotation,))
+            yield annotator_call(Annotator.annotate, annotation)
         except ConnectorError as exc:
             self._event(ref, Stage.FAILED, exc.message, target="shipstation", key=detail, error=exc)
             return CustomerAction(ref, "annotate", Outcome.FAILED, exc.message)
@@ -211,11 +225,10 @@ class _CustomerCore:
         return CustomerAction(ref, "annotate", Outcome.POSTED, f"recorded {detail}")
 
     def run_flow(self, window: SyncWindow, *, dry_run: bool) -> Flow[CustomerSyncSummary]:
-        orders = yield Call(
-            "shipstation",
-            "iter_orders",
-            kwargs={"modify_date_start": window.start, "modify_date_end": window.end},
-            collect=True,
+        orders = yield shipstation_list(
+            ShipStationReader.iter_orders,
+            modify_date_start=window.start,
+            modify_date_end=window.end,
         )
         directory = yield from directory_flow(orders, self.mapping)
         matches = [(order, match_customer(order, self.mapping, directory)) for order in orders]
@@ -228,6 +241,20 @@ class _CustomerCore:
         return CustomerSyncSummary(
             plan=plan, actions=tuple(actions), orders=len(orders), dry_run=dry_run
         )
+
+
+def _check(
+    job: str, shipstation: object, oracle: object, annotator: object, *, asynchronous: bool
+) -> None:
+    more = {"annotator": (ANNOTATOR, annotator)} if annotator is not None else {}
+    check_clients(
+        job,
+        shipstation=shipstation,
+        oracle=oracle,
+        asynchronous=asynchronous,
+        writes=CUSTOMER_ORACLE,
+        more=more,
+    )
 
 
 class CustomerSync:
@@ -249,15 +276,16 @@ class CustomerSync:
     def __init__(
         self,
         *,
-        shipstation: Any,
-        oracle: Any,
+        shipstation: ShipStationReader,
+        oracle: CustomerWriter,
         mapping: MappingConfig,
         audit: AuditSink | None = None,
         clock: Clock | None = None,
         create_parties: bool = False,
         record_account_numbers: bool = False,
-        annotator: Any = None,
+        annotator: Annotator | None = None,
     ) -> None:
+        _check("CustomerSync", shipstation, oracle, annotator, asynchronous=False)
         self._core = _CustomerCore(
             mapping=mapping,
             audit=audit,
@@ -281,16 +309,17 @@ class AsyncCustomerSync:
     def __init__(
         self,
         *,
-        shipstation: Any,
-        oracle: Any,
+        shipstation: AsyncShipStationReader,
+        oracle: AsyncCustomerWriter,
         mapping: MappingConfig,
         audit: AuditSink | None = None,
         clock: Clock | None = None,
         create_parties: bool = False,
         record_account_numbers: bool = False,
-        annotator: Any = None,
+        annotator: AsyncAnnotator | None = None,
         concurrency: int = 8,
     ) -> None:
+        _check("AsyncCustomerSync", shipstation, oracle, annotator, asynchronous=True)
         self._core = _CustomerCore(
             mapping=mapping,
             audit=audit,

@@ -48,8 +48,20 @@ from ml_connector.mapping import (
 from ml_connector.shipstation import InventoryLevel
 
 from ._documents import INVENTORY, Doc, lookup_flow, post_one_flow
-from ._flow import Call, Flow, arun_flow, run_flow
+from ._flow import Flow, arun_flow, run_flow
 from ._labels import SYSTEM, labels_from
+from ._protocols import (
+    INVENTORY_V2,
+    AsyncInventoryReader,
+    AsyncOracleWriter,
+    AsyncShipStationReader,
+    InventoryReader,
+    OracleWriter,
+    ShipStationReader,
+    check_clients,
+    inventory_list,
+    shipstation_list,
+)
 from ._results import Outcome, RecordResult
 
 __all__ = [
@@ -125,7 +137,7 @@ class _InventoryCore:
     def __init__(
         self,
         *,
-        oracle: Any,
+        oracle: OracleWriter | AsyncOracleWriter,
         mapping: MappingConfig,
         audit: AuditSink,
         baselines: CheckpointStore,
@@ -141,9 +153,7 @@ class _InventoryCore:
 
     def run_flow(self, *, dry_run: bool) -> Flow[InventorySyncSummary]:
         taken_at = self.clock.now()
-        levels = yield Call(
-            "shipstation_v2", "iter_inventory", kwargs={"group_by": "location"}, collect=True
-        )
+        levels = yield inventory_list(InventoryReader.iter_inventory, group_by="location")
         snapshot = InventorySnapshot(taken_at=taken_at, levels=tuple(levels))
         saved = self.baselines.load(self.job, SOURCE)
         if saved is None:
@@ -151,22 +161,17 @@ class _InventoryCore:
                 self.baselines.save(encode_baseline(snapshot, self.job))
             return InventorySyncSummary(snapshot, None, None, (), dry_run)
         baseline = decode_baseline(saved)
-        window = {"include_shipment_items": True}
-        created = yield Call(
-            "shipstation",
-            "iter_shipments",
-            kwargs={
-                **window,
-                "create_date_start": baseline.taken_at,
-                "create_date_end": taken_at,
-            },
-            collect=True,
+        created = yield shipstation_list(
+            ShipStationReader.iter_shipments,
+            include_shipment_items=True,
+            create_date_start=baseline.taken_at,
+            create_date_end=taken_at,
         )
-        voided = yield Call(
-            "shipstation",
-            "iter_shipments",
-            kwargs={**window, "void_date_start": baseline.taken_at, "void_date_end": taken_at},
-            collect=True,
+        voided = yield shipstation_list(
+            ShipStationReader.iter_shipments,
+            include_shipment_items=True,
+            void_date_start=baseline.taken_at,
+            void_date_end=taken_at,
         )
         shipments = [
             label.shipment for label in labels_from([*created, *voided], ()) if label.shipment
@@ -261,15 +266,22 @@ class InventorySync:
     def __init__(
         self,
         *,
-        shipstation: Any,
-        inventory: Any,
-        oracle: Any,
+        shipstation: ShipStationReader,
+        inventory: InventoryReader,
+        oracle: OracleWriter,
         mapping: MappingConfig,
         audit: AuditSink,
         baselines: CheckpointStore,
         clock: Clock | None = None,
         job: str = JOB,
     ) -> None:
+        check_clients(
+            "InventorySync",
+            shipstation=shipstation,
+            oracle=oracle,
+            asynchronous=False,
+            more={"inventory": (INVENTORY_V2, inventory)},
+        )
         self._core = _checked_core(
             oracle=oracle, mapping=mapping, audit=audit, baselines=baselines, clock=clock, job=job
         )
@@ -290,9 +302,9 @@ class AsyncInventorySync:
     def __init__(
         self,
         *,
-        shipstation: Any,
-        inventory: Any,
-        oracle: Any,
+        shipstation: AsyncShipStationReader,
+        inventory: AsyncInventoryReader,
+        oracle: AsyncOracleWriter,
         mapping: MappingConfig,
         audit: AuditSink,
         baselines: CheckpointStore,
@@ -300,6 +312,13 @@ class AsyncInventorySync:
         job: str = JOB,
         concurrency: int = 8,
     ) -> None:
+        check_clients(
+            "AsyncInventorySync",
+            shipstation=shipstation,
+            oracle=oracle,
+            asynchronous=True,
+            more={"inventory": (INVENTORY_V2, inventory)},
+        )
         self._core = _checked_core(
             oracle=oracle, mapping=mapping, audit=audit, baselines=baselines, clock=clock, job=job
         )

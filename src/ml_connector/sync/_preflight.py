@@ -23,7 +23,6 @@ a wrong account would otherwise fail every record one by one, or post to the wro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import attrs
 
@@ -37,8 +36,10 @@ from ml_connector._errors import (
     TransportError,
 )
 from ml_connector.mapping import AccountPurpose, MappingConfig, account_for
+from ml_connector.oracle import CustomerAccount, TenantReport
 
-from ._flow import Call, Fanout, Flow
+from ._flow import Fanout, Flow
+from ._protocols import OracleWriter, oracle_call
 
 __all__ = ["PreflightError", "PreflightProblem", "PreflightReport", "preflight_flow"]
 
@@ -154,7 +155,7 @@ _OUTAGE = (OutageError, TransportError, ServerError, RateLimitError)
 
 def _check_combination(combination: str, used_by: Sequence[str]) -> Flow[PreflightProblem | None]:
     try:
-        yield Call("oracle", "validate_account_combination", (combination,))
+        yield oracle_call(OracleWriter.validate_account_combination, combination)
     except _OUTAGE:
         raise
     except ConnectorError as exc:
@@ -167,7 +168,9 @@ def _check_customer(
 ) -> Flow[list[PreflightProblem]]:
     where = tuple(name for name, _site in uses)
     try:
-        found: Any = yield Call("oracle", "get_customer_account", (account,))
+        found: CustomerAccount | None = yield oracle_call(
+            OracleWriter.get_customer_account, account
+        )
     except _OUTAGE:
         raise
     except ConnectorError as exc:
@@ -257,12 +260,9 @@ def _configuration(config: MappingConfig) -> list[PreflightProblem]:
     return problems
 
 
-def _check_tenant(config: MappingConfig, combinations: Sequence[str]) -> Flow[Any]:
-    report: Any = yield Call(
-        "oracle",
-        "check_tenant",
-        (posted_attributes(config),),
-        {"combinations": tuple(combinations)},
+def _check_tenant(config: MappingConfig, combinations: Sequence[str]) -> Flow[TenantReport]:
+    report: TenantReport = yield oracle_call(
+        OracleWriter.check_tenant, posted_attributes(config), combinations=tuple(combinations)
     )
     return report
 
