@@ -130,3 +130,17 @@ def test_the_checker_catches_an_import_against_the_rule(where: str, source: str)
 )
 def test_the_checker_lets_the_rule_s_imports_through(where: str, source: str) -> None:
     assert violations(PACKAGE / where, source) == []
+
+
+def test_only_mapping_imports_its_private_modules() -> None:
+    # The jobs ask the mapping through its documented names (``ml_connector.mapping``).
+    found = [
+        f"{path.relative_to(PACKAGE)}:{line} imports {target}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if _layer_of_file(path) != "mapping"
+        for line, target in imports(
+            path.read_text(encoding="utf-8"), _module_name(path), path.name == "__init__.py"
+        )
+        if target.startswith("ml_connector.mapping._")
+    ]
+    assert not found, "\n".join(found)

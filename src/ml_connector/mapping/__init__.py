@@ -12,6 +12,7 @@ Entry points for the sync job:
 - :func:`plan_customer_alignment` -> :class:`AlignmentPlan`.
 """
 
+from ._items import item_number, unit_of_measure
 from .accounts import AccountPurpose, SegmentTemplate, account_for
 from .allocation import allocate, prorate, round_to_minor
 from .config import (
@@ -88,6 +89,7 @@ __all__ = [
     "WarehouseMapping",
     "account_for",
     "allocate",
+    "item_number",
     "load_mapping_config",
     "map_shipment",
     "match_customer",
@@ -98,4 +100,5 @@ __all__ = [
     "reverse_invoice",
     "round_to_minor",
     "shipped_quantities",
+    "unit_of_measure",
 ]

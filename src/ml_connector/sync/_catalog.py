@@ -32,8 +32,7 @@ from typing import Any
 import attrs
 
 from ml_connector._errors import ConfigurationError, ConnectorError, MappingError
-from ml_connector.mapping import MappingConfig
-from ml_connector.mapping._shipments import item_number, unit_of_measure
+from ml_connector.mapping import MappingConfig, item_number, unit_of_measure
 from ml_connector.oracle import ItemMasterRecord
 from ml_connector.oracle._items import DEFAULT_ITEM_FLAGS, item_number_queryable
 from ml_connector.shipstation import Order, Product
