@@ -31,7 +31,13 @@ from typing import Any
 
 import attrs
 
-from ml_connector._errors import ConfigurationError, ConnectorError, MappingError
+from ml_connector._errors import (
+    ConfigurationError,
+    ConnectorError,
+    MappingError,
+    OutageError,
+    is_outage,
+)
 from ml_connector.mapping import MappingConfig, item_number, unit_of_measure
 from ml_connector.oracle import ItemMasterRecord
 from ml_connector.oracle._items import DEFAULT_ITEM_FLAGS, item_number_queryable
@@ -186,8 +192,15 @@ def add_orders(uses: dict[str, SkuUse], orders: Iterable[Order], mapping: Mappin
 
 
 def _lookup_flow(
-    organization: str, numbers: Sequence[str], options: CatalogOptions, flags: Sequence[str]
+    organization: str,
+    numbers: Sequence[str],
+    options: CatalogOptions,
+    flags: Sequence[str],
+    *,
+    outages: bool = False,
 ) -> Flow[dict[str, ItemMasterRecord] | ConnectorError]:
+    """The item master's answer, or the error that kept it (an outage raised with ``outages``,
+    as an :class:`~ml_connector.OutageError` naming Oracle)."""
     if not numbers:
         return {}
     try:
@@ -199,6 +212,10 @@ def _lookup_flow(
             flags=tuple(flags),
         )
     except ConnectorError as exc:
+        if outages and is_outage(exc):
+            if isinstance(exc, OutageError):
+                raise
+            raise OutageError.of(exc, system="oracle", step="catalog check") from exc
         return exc
     return found
 
@@ -215,8 +232,13 @@ def check_uses_flow(
     options: CatalogOptions,
     *,
     framework_version: str = "4",
+    outages: bool = False,
 ) -> Flow[tuple[CatalogFinding, ...]]:
-    """Map ``uses`` through the mapping and look them up; every finding, in a stable order."""
+    """Map ``uses`` through the mapping and look them up; every finding, in a stable order.
+
+    With ``outages``, Oracle being unavailable raises :class:`~ml_connector.OutageError`
+    instead of becoming ``lookup_failed`` findings (the preflight's reading).
+    """
     everywhere = _organizations(mapping)
     flags = options.required_flags(mapping)
     findings: list[CatalogFinding] = []
@@ -240,7 +262,10 @@ def check_uses_flow(
             wanted.setdefault(organization, {}).setdefault(number, []).append(use)
     organizations = sorted(wanted)
     answers = yield Fanout(
-        tuple(_lookup_flow(org, sorted(wanted[org]), options, flags) for org in organizations)
+        tuple(
+            _lookup_flow(org, sorted(wanted[org]), options, flags, outages=outages)
+            for org in organizations
+        )
     )
     for organization, answer in zip(organizations, answers, strict=True):
         for number, users in sorted(wanted[organization].items()):
@@ -331,8 +356,12 @@ def catalog_flow(
     window: Any = None,
     *,
     framework_version: str = "4",
+    outages: bool = False,
 ) -> Flow[CatalogReport]:
-    """The whole check as a flow (see the module docstring); read-only on both sides."""
+    """The whole check as a flow (see the module docstring); read-only on both sides.
+
+    ``outages``: see :func:`check_uses_flow`.
+    """
     span = _window(window)
     uses: dict[str, SkuUse] = {}
     products = orders = 0
@@ -354,7 +383,7 @@ def catalog_flow(
         while page := (yield Take(cursor, options.page)):
             orders += add_orders(uses, page, mapping)
     findings = yield from check_uses_flow(
-        uses, mapping, options, framework_version=framework_version
+        uses, mapping, options, framework_version=framework_version, outages=outages
     )
     return CatalogReport(
         window=span,

@@ -71,7 +71,13 @@ from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
 from ._plan import _Planner
 from ._post import _Poster
-from ._preflight import PreflightError, PreflightProblem, PreflightReport, preflight_flow
+from ._preflight import (
+    PreflightError,
+    PreflightProblem,
+    PreflightReport,
+    catalog_preflight_flow,
+    preflight_flow,
+)
 from ._protocols import AsyncOracleWriter, OracleWriter, ShipStationReader, shipstation_call
 from ._results import (
     RESULTS_POLICIES,
@@ -207,15 +213,20 @@ class _ShipmentCore:
 
     # -- the run ---------------------------------------------------------------------------------
 
-    def preflight_flow(self) -> Flow[PreflightReport]:
-        """See :func:`~ml_connector.sync.preflight`."""
+    def preflight_flow(self, *, catalog: bool = False) -> Flow[PreflightReport]:
+        """See :meth:`ShipmentSync.preflight`; ``catalog``: list the catalog check's findings."""
         report = yield from preflight_flow(self.options.mapping)
         # Bulk look-ups (issue 17): 'or' in q needs REST framework 2 or later.
         problem = bulk_problem(self.poster.oracle.settings)
-        if problem is None:
-            return report
-        found = PreflightProblem("configuration", "bulk_lookup_size", problem)
-        return attrs.evolve(report, problems=(*report.problems, found))
+        if problem is not None:
+            found = PreflightProblem("configuration", "bulk_lookup_size", problem)
+            report = attrs.evolve(report, problems=(*report.problems, found))
+        if catalog and self.catalog is not None:  # the whole product list (sync/_preflight.py)
+            framework = str(self.poster.oracle.settings.framework_version)
+            report = yield from catalog_preflight_flow(
+                report, self.options.mapping, self.catalog, framework_version=framework
+            )
+        return report
 
     def _ensure_preflight(self, dry_run: bool) -> Flow[None]:
         if not self.options.preflight or self._preflight_passed or dry_run:

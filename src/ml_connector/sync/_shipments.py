@@ -143,8 +143,14 @@ class ShipmentSync:
         return run_flow(self._core.webhook_flow(pointer, dry_run=dry_run), self._clients)
 
     def preflight(self) -> PreflightReport:
-        """Validate the mapping's accounts and customer accounts against Oracle."""
-        return run_flow(self._core.preflight_flow(), self._clients)
+        """Validate the mapping's accounts and customer accounts against Oracle, and list
+        every ShipStation product SKU Oracle's item master would refuse (``catalog``
+        problems), all at once; read-only.
+
+        Raises:
+            OutageError: ShipStation or Oracle was unavailable (not a problem found).
+        """
+        return run_flow(self._core.preflight_flow(catalog=True), self._clients)
 
     def reconcile(self, window: SyncWindow | tuple[datetime, datetime]) -> ReconciliationReport:
         """Join ShipStation, the audit trail and Oracle for ``window`` (read-only)."""
@@ -248,7 +254,7 @@ class AsyncShipmentSync:
 
     async def preflight(self) -> PreflightReport:
         """See :meth:`ShipmentSync.preflight`."""
-        result: PreflightReport = await self._drive(self._core.preflight_flow())
+        result: PreflightReport = await self._drive(self._core.preflight_flow(catalog=True))
         return result
 
     async def reconcile(
