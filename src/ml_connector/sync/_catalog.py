@@ -58,6 +58,7 @@ from ._protocols import (
     oracle_call,
     shipstation_call,
 )
+from ._window import SyncWindow
 
 __all__ = [
     "INVOICE_ITEM_FLAGS",
@@ -339,10 +340,14 @@ def _prices(uses: Mapping[str, SkuUse]) -> tuple[SkuPrice, ...]:
     )
 
 
-def _window(value: Any) -> tuple[datetime, datetime] | None:
+Window = SyncWindow | tuple[datetime, datetime] | None
+"""A window of orders to check (a :class:`SyncWindow` or aware ``(start, end)``), or None."""
+
+
+def _window(value: Window) -> tuple[datetime, datetime] | None:
     if value is None:
         return None
-    start, end = (value.start, value.end) if hasattr(value, "start") else value
+    start, end = (value.start, value.end) if isinstance(value, SyncWindow) else value
     if start.tzinfo is None or end.tzinfo is None:
         raise ConfigurationError("window bounds must be timezone-aware", setting="window")
     if end <= start:
@@ -353,7 +358,7 @@ def _window(value: Any) -> tuple[datetime, datetime] | None:
 def catalog_flow(
     mapping: MappingConfig,
     options: CatalogOptions,
-    window: Any = None,
+    window: Window = None,
     *,
     framework_version: str = "4",
     outages: bool = False,
@@ -437,7 +442,7 @@ class CatalogCheck:
         self._clients = {"shipstation": shipstation, "oracle": oracle}
         self._framework = _framework(oracle)
 
-    def run(self, window: Any = None) -> CatalogReport:
+    def run(self, window: Window = None) -> CatalogReport:
         """The report for the products and the orders of ``window`` (a ``SyncWindow`` or a
         ``(start, end)`` pair of aware datetimes; None: products only)."""
         flow = catalog_flow(self.mapping, self.options, window, framework_version=self._framework)
@@ -470,7 +475,7 @@ class AsyncCatalogCheck:
         self._framework = _framework(oracle)
         self._concurrency = concurrency
 
-    async def run(self, window: Any = None) -> CatalogReport:
+    async def run(self, window: Window = None) -> CatalogReport:
         """See :meth:`CatalogCheck.run`."""
         flow = catalog_flow(self.mapping, self.options, window, framework_version=self._framework)
         report: CatalogReport = await arun_flow(
