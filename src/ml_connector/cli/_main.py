@@ -6,7 +6,8 @@ Commands:
 - ``ping``: check ShipStation V1/V2 and Oracle credentials, one line per system;
 - ``sync``: post shipments (and customers, inventory) to Oracle, exactly once;
 - ``replay``: re-map and re-post the records that failed;
-- ``reconcile``: compare ShipStation, the audit trail and Oracle for a window.
+- ``reconcile``: compare ShipStation, the audit trail and Oracle for a window;
+- ``worker``, ``tenants``: many tenants on Procrastinate workers (extra ``postgres``).
 
 Commands are thin wrappers over the library. Results go to stdout (``--json`` for one JSON
 document), progress bars and errors to stderr. An error is one line with its cause (add
@@ -29,6 +30,7 @@ from ml_connector._version import __version__
 
 from ._config import DEFAULT_CONFIG_NAME, CliConfig, CliConfigError, System, load_cli_config
 from ._runtime import Runtime
+from ._workers import WORKER_COMMANDS, add_worker_parsers
 
 __all__ = ["EXIT_FAILURES", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -182,6 +184,7 @@ def _build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument(
         "--all-rows", action="store_true", help="with --json: every row, not only differences"
     )
+    add_worker_parsers(sub, common)  # worker, tenants (issue "Outgrowing one machine")
     return parser
 
 
@@ -298,6 +301,7 @@ _COMMANDS = {
     "sync": _cmd_sync,
     "replay": _cmd_replay,
     "reconcile": _cmd_reconcile,
+    **WORKER_COMMANDS,
 }
 
 
