@@ -122,6 +122,7 @@ class ShipmentRunner:
         sync_options: Extra keyword arguments for :class:`~ml_connector.sync.ShipmentSync`.
         load: Reads a tenant's connector configuration and resolves its settings (the CLI's
             loader by default).
+        tenant_schema_prefix: Each tenant's schema is this prefix and its name.
     """
 
     def __init__(
@@ -134,6 +135,7 @@ class ShipmentRunner:
         transports: Mapping[str, httpx.BaseTransport] | None = None,
         sync_options: Mapping[str, Any] | None = None,
         load: Callable[[Tenant, Mapping[str, str]], Any] | None = None,
+        tenant_schema_prefix: str = "tenant_",
     ) -> None:
         self.pool = pool
         self.environ = environ
@@ -142,6 +144,7 @@ class ShipmentRunner:
         self.sync_options = dict(sync_options or {})
         self.shared = PostgresDatabase(pool, schema=shared_schema)
         self._load = load or _load_tenant
+        self.tenant_schema_prefix = tenant_schema_prefix
         self._databases: dict[str, PostgresDatabase] = {}
         self._lock = threading.Lock()
 
@@ -153,7 +156,8 @@ class ShipmentRunner:
         with self._lock:
             found = self._databases.get(tenant.name)
             if found is None:
-                found = PostgresDatabase(self.pool, schema=tenant.schema)
+                schema = self.tenant_schema_prefix + tenant.name
+                found = PostgresDatabase(self.pool, schema=schema)
                 self._databases[tenant.name] = found
             return found
 
