@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -59,8 +61,12 @@ def test_every_tenant_runs_on_schedule_never_twice_at_once(queue_url: str, tmp_p
     config = tmp_path / "c.toml"
     config.write_text("", encoding="utf-8")
     registry = TenantRegistry(
-        tuple(Tenant(name, config, schedule="* * * * * *") for name in ("alpha", "beta", "gamma"))
-        + (Tenant("off", config, schedule="* * * * * *", enabled=False),)
+        (
+            *tuple(
+                Tenant(name, config, schedule="* * * * * *") for name in ("alpha", "beta", "gamma")
+            ),
+            Tenant("off", config, schedule="* * * * * *", enabled=False),
+        )
     )
     runner = SlowRunner()
     app = make_app(queue_url, registry, runner)
@@ -77,10 +83,8 @@ def test_every_tenant_runs_on_schedule_never_twice_at_once(queue_url: str, tmp_p
             )
             await asyncio.sleep(4.0)
             worker.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(worker, timeout=10)
-            except asyncio.CancelledError:
-                pass
 
     asyncio.run(work_a_while())
     by_tenant: dict[str, list[tuple[float, float]]] = {}
@@ -91,8 +95,8 @@ def test_every_tenant_runs_on_schedule_never_twice_at_once(queue_url: str, tmp_p
     assert ("webhook", "alpha") in {(k, n) for k, n, _s, _e in runner.runs}
     for name, spans in by_tenant.items():
         spans.sort()
-        for (_s1, end1), (start2, _e2) in zip(spans, spans[1:], strict=False):
+        for (_s1, end1), (start2, _e2) in itertools.pairwise(spans):
             assert start2 >= end1, f"two runs of {name} overlapped"
     # Different tenants did run at the same time (the worker's concurrency is used).
     everything = sorted((s, e) for spans in by_tenant.values() for s, e in spans)
-    assert any(b[0] < a[1] for a, b in zip(everything, everything[1:], strict=False))
+    assert any(b[0] < a[1] for a, b in itertools.pairwise(everything))

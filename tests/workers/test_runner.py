@@ -50,7 +50,7 @@ def test_each_tenant_runs_in_its_own_schema_and_posts_once(
         second = runner.run(registry.get(name))
         reports[name] = (first, second)
         databases.append(runner.database(registry.get(name)))
-    for name, (first, second) in reports.items():
+    for first, second in reports.values():
         # The generated day has records that cannot map (unknown SKUs...): they fail, stated.
         assert first.posted > 0, first
         assert (second.posted, second.failed) == (0, 0)  # from the checkpoint: nothing new
