@@ -54,11 +54,14 @@ from ml_connector.audit import (
     AuditSink,
     Checkpoint,
     CheckpointStore,
+    ClaimStore,
     RecordRef,
     Stage,
+    check_lease,
     latest_of,
     new_correlation_id,
     new_event,
+    new_owner_id,
 )
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.shipstation import Fulfillment, Shipment, WebhookPointer
@@ -66,11 +69,12 @@ from ml_connector.shipstation import Fulfillment, Shipment, WebhookPointer
 from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
 from ._plan import _Planner
-from ._post import _Poster
+from ._post import DEFAULT_CLAIM_LEASE, _Claimer, _Poster, claimed_elsewhere
 from ._preflight import PreflightError, PreflightReport, preflight_flow
 from ._protocols import AsyncOracleWriter, OracleWriter, ShipStationReader, shipstation_call
 from ._results import (
     RESULTS_POLICIES,
+    Outcome,
     ProgressCallback,
     RecordResult,
     ResultCallback,
@@ -124,6 +128,8 @@ class _ShipmentCore:
         on_result: ResultCallback | None = None,
         chunk_size: int = CHUNK,
         trust_audit_trail: bool = False,
+        claims: ClaimStore | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
     ) -> None:
         if overlap < timedelta(0):
             raise ConfigurationError("must not be negative", setting="overlap")
@@ -156,6 +162,16 @@ class _ShipmentCore:
         self.progress = progress
         self.trust_audit_trail = trust_audit_trail
         self._preflight_passed = False
+        # Claims: given, or the sink's own (SQLite and Postgres sinks carry one).
+        store = claims if claims is not None else getattr(audit, "claims", None)
+        self.claimer: _Claimer | None = None
+        if isinstance(store, ClaimStore):
+            # Posts are not retried (but for 429s): one request timeout is what a live
+            # worker's post can take once its claim is confirmed.
+            timeout = getattr(getattr(oracle, "settings", None), "timeout", None)
+            if isinstance(timeout, int | float):
+                check_lease(claim_lease, float(timeout))
+            self.claimer = _Claimer(store, owner=new_owner_id(), lease=claim_lease)
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -324,25 +340,48 @@ class _ShipmentCore:
 
         # Only a real run over a trusted trail skips look-ups (dry runs show what Oracle holds).
         trusted = self.trust_audit_trail and not dry_run
-        pendings, _ = yield from self.planner.plan_flow(
-            work,
-            window,
-            latest,
-            dry_run,
-            orders=orders,
-            customers=orders.customers,
-            trusted=trusted,
-        )
-        if not dry_run:
-            yield from self.poster.post_flow(
-                [p for p in pendings if p.result is None and p.may_create], latest
+        taken = None
+        claimer = None if dry_run else self.claimer
+        if claimer is not None and work:
+            # Claimed before anything is looked up: a record another live worker holds is its.
+            taken = claimer.take(
+                [ref for label in work for ref in _refs(label) if ref not in results]
             )
-        for pending in pendings:
-            if pending.ref in results:
-                continue
-            result = self.poster.finish(pending, latest.get(pending.ref), dry_run)
-            results[pending.ref] = result
-            counter.record(result.outcome)
+            for ref in taken.busy:
+                results[ref] = claimed_elsewhere(ref)
+                counter.record(Outcome.SKIPPED)
+            work = [label for label in work if any(r in taken.held for r in _refs(label))]
+            # A claim taken over from a dead worker: it may have posted, so look it up.
+            trusted = trusted and not taken.taken_over
+        try:
+            pendings, _ = yield from self.planner.plan_flow(
+                work,
+                window,
+                latest,
+                dry_run,
+                orders=orders,
+                customers=orders.customers,
+                trusted=trusted,
+            )
+            if not dry_run:
+                to_post = [p for p in pendings if p.result is None and p.may_create]
+                if claimer is not None and taken is not None:
+                    # The fencing check: post only what is still this worker's.
+                    to_post, lost = claimer.confirm(to_post, taken)
+                    for pending in lost:
+                        if pending.ref not in results:
+                            results[pending.ref] = claimed_elsewhere(pending.ref, lost=True)
+                            counter.record(Outcome.SKIPPED)
+                yield from self.poster.post_flow(to_post, latest)
+            for pending in pendings:
+                if pending.ref in results:
+                    continue
+                result = self.poster.finish(pending, latest.get(pending.ref), dry_run)
+                results[pending.ref] = result
+                counter.record(result.outcome)
+        finally:
+            if claimer is not None and taken is not None:
+                claimer.release(taken)
         for label in labels:
             for ref in (label.ref, label.void_ref):
                 if ref in results:

@@ -14,12 +14,20 @@ from typing import Any
 
 from ml_connector._clock import Clock
 from ml_connector._errors import ConfigurationError
-from ml_connector.audit import AuditSink, CheckpointStore, ReplayReport, async_replay, replay
+from ml_connector.audit import (
+    AuditSink,
+    CheckpointStore,
+    ClaimStore,
+    ReplayReport,
+    async_replay,
+    replay,
+)
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.shipstation import WebhookPointer
 
 from ._core import JOB, _ShipmentCore
 from ._flow import Flow, arun_flow, run_flow
+from ._post import DEFAULT_CLAIM_LEASE
 from ._preflight import PreflightReport
 from ._protocols import (
     AsyncOracleWriter,
@@ -76,6 +84,13 @@ class ShipmentSync:
             document posted under the same key by other means (another installation, a manual
             entry, a lost trail) would be posted again. See docs/sync.md, "Trusting the audit
             trail".
+        claims: Where records are claimed before they are looked up and posted, so that
+            several processes or workers never post one record twice (see
+            :class:`~ml_connector.audit.ClaimStore`). Default: the audit sink's own
+            (``sink.claims`` of the SQLite and Postgres sinks); none for other sinks.
+        claim_lease: How long a claim lasts without renewal; must exceed Oracle's request
+            timeout times its attempts (checked), and should stay well under ``overlap`` so a
+            record a dead worker held is picked up by the next run.
     """
 
     def __init__(
@@ -98,6 +113,8 @@ class ShipmentSync:
         on_result: ResultCallback | None = None,
         chunk_size: int = CHUNK,
         trust_audit_trail: bool = False,
+        claims: ClaimStore | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
     ) -> None:
         check_clients(
             "ShipmentSync",
@@ -123,6 +140,8 @@ class ShipmentSync:
             on_result=on_result,
             chunk_size=chunk_size,
             trust_audit_trail=trust_audit_trail,
+            claims=claims,
+            claim_lease=claim_lease,
         )
         self._clients = {"shipstation": shipstation, "oracle": oracle}
 
@@ -224,6 +243,8 @@ class AsyncShipmentSync:
         chunk_size: int = CHUNK,
         concurrency: int = 8,
         trust_audit_trail: bool = False,
+        claims: ClaimStore | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
     ) -> None:
         check_clients(
             "AsyncShipmentSync",
@@ -251,6 +272,8 @@ class AsyncShipmentSync:
             on_result=on_result,
             chunk_size=chunk_size,
             trust_audit_trail=trust_audit_trail,
+            claims=claims,
+            claim_lease=claim_lease,
         )
         self._clients = {"shipstation": shipstation, "oracle": oracle}
         self._concurrency = concurrency
