@@ -64,6 +64,7 @@ def make_app(
     *,
     queue: str = DEFAULT_QUEUE,
     stalled_after: float = 30.0,
+    stalled_check: str = "* * * * *",
     retries: int = 2,
     connector_kwargs: dict[str, Any] | None = None,
 ) -> procrastinate.App:
@@ -76,6 +77,7 @@ def make_app(
             process that only defers tasks opens no store).
         queue: The queue name.
         stalled_after: Seconds without a worker heartbeat before its jobs are requeued.
+        stalled_check: When to look for them (cron; every minute by default).
         retries: How many times Procrastinate retries a run that raised (with backoff).
         connector_kwargs: Extra arguments for the connector's pool.
     """
@@ -114,7 +116,7 @@ def make_app(
             },
         )
 
-    @app.periodic(cron="* * * * *", periodic_id="retry-stalled")
+    @app.periodic(cron=stalled_check, periodic_id="retry-stalled")
     @app.task(
         name=RETRY_STALLED_TASK,
         queue=queue,

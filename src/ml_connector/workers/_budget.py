@@ -85,6 +85,8 @@ class PostgresRateBudget(RateLimiter):
         limit: Requests allowed in any ``window``.
         window: The window's length (seconds or a timedelta).
         margin: Extra seconds added to the window against jitter between reserving and arriving.
+        time_scale: Seconds of the caller's clock per second of the database's (1; only tests
+            that run clients and simulators on a faster clock change it).
 
     ``reserve(now)`` returns the seconds to wait before sending, as the in-process limiter does;
     it blocks for one short transaction (also when called from an async client).
@@ -98,6 +100,7 @@ class PostgresRateBudget(RateLimiter):
         limit: int,
         window: float | timedelta = 60.0,
         margin: float = 1.0,
+        time_scale: float = 1.0,
     ) -> None:
         window_s = _seconds(window)
         if limit < 1 or window_s <= 0 or margin < 0:
@@ -110,6 +113,7 @@ class PostgresRateBudget(RateLimiter):
         self.limit = limit
         self.span = timedelta(seconds=window_s + margin)
         self.last_slot: datetime | None = None
+        self.time_scale = time_scale
 
     @classmethod
     def shipstation_v1(cls, database: PostgresDatabase, account: str) -> PostgresRateBudget:
@@ -129,8 +133,8 @@ class PostgresRateBudget(RateLimiter):
 
     def reserve(self, now: float) -> float:
         local = super().reserve(now)
-        slot, db_now = self.reserve_slot(not_before=local)
-        return max(local, (slot - db_now).total_seconds())
+        slot, db_now = self.reserve_slot(not_before=local / self.time_scale)
+        return max(local, (slot - db_now).total_seconds() * self.time_scale)
 
     def reserve_slot(self, *, not_before: float = 0.0) -> tuple[datetime, datetime]:
         """Take the next free slot at least ``not_before`` seconds from now.

@@ -119,7 +119,8 @@ class ShipmentRunner:
         clock: The clients' clock.
         transports: Transports by system (``"shipstation"``, ``"oracle"``); tests and the soak
             test put the simulators here; missing: the real network.
-        sync_options: Extra keyword arguments for :class:`~ml_connector.sync.ShipmentSync`.
+        sync_options: Extra keyword arguments for :class:`~ml_connector.sync.ShipmentSync`;
+            keys starting with ``budget_`` go to :class:`PostgresRateBudget` instead.
         load: Reads a tenant's connector configuration and resolves its settings (the CLI's
             loader by default).
         tenant_schema_prefix: Each tenant's schema is this prefix and its name.
@@ -164,13 +165,40 @@ class ShipmentRunner:
     def run(self, tenant: Tenant) -> RunReport:
         return self._guarded(
             tenant,
-            lambda job: job.run_incremental(initial_start=tenant.initial_start),
+            lambda job, _sink: _report(
+                tenant, job.run_incremental(initial_start=tenant.initial_start)
+            ),
         )
 
     def run_webhook(self, tenant: Tenant, pointer: WebhookPointer) -> RunReport:
-        return self._guarded(tenant, lambda job: job.run_webhook(pointer))
+        return self._guarded(tenant, lambda job, _sink: _report(tenant, job.run_webhook(pointer)))
 
-    def _guarded(self, tenant: Tenant, work: Callable[[ShipmentSync], RunSummary]) -> RunReport:
+    def sweep(self, tenant: Tenant) -> RunReport:
+        """Finish everything: the whole window since ``initial_start`` again (records already
+        final are read from the trail, the rest looked up and posted), then a replay of the
+        failed records. For the end of an incident, or of a soak test."""
+
+        def work(job: ShipmentSync, sink: PostgresAuditSink) -> RunReport:
+            posted = 0
+            end = None
+            if tenant.initial_start is not None:
+                summary = job.run((tenant.initial_start, self.clock.now()))
+                posted, end = summary.posted, summary.end
+            replayed = job.replay()
+            still_failed = len(sink.failed())
+            return RunReport(
+                tenant.name,
+                ok=still_failed == 0,
+                posted=posted + replayed.posted,
+                failed=still_failed,
+                window_end=end,
+            )
+
+        return self._guarded(tenant, work)
+
+    def _guarded(
+        self, tenant: Tenant, work: Callable[[ShipmentSync, PostgresAuditSink], RunReport]
+    ) -> RunReport:
         started = self.clock.now()
         try:
             report = self._run(tenant, work)
@@ -181,14 +209,16 @@ class ShipmentRunner:
         record_run(self.shared, report, started)
         return report
 
-    def _run(self, tenant: Tenant, work: Callable[[ShipmentSync], RunSummary]) -> RunReport:
+    def _run(
+        self, tenant: Tenant, work: Callable[[ShipmentSync, PostgresAuditSink], RunReport]
+    ) -> RunReport:
         config, settings = self._load(tenant, tenant.environ(self.environ))
         sink = PostgresAuditSink(self.database(tenant))
         ss_settings = settings.shipstation_v1
         account = tenant.account or account_id_for(ss_settings.api_key)
-        budget = PostgresRateBudget(
-            self.shared, account=account, limit=SHIPSTATION_V1_PER_MINUTE, **self._budget_args()
-        )
+        budget_args: dict[str, Any] = {"limit": SHIPSTATION_V1_PER_MINUTE}
+        budget_args.update(self._budget_args())
+        budget = PostgresRateBudget(self.shared, account=account, **budget_args)
         oracle_transport = self.transports.get("oracle")
         if tenant.oracle_pod is not None and tenant.oracle_concurrency is not None:
             cap = PostgresConcurrencyCap(
@@ -223,7 +253,7 @@ class ShipmentRunner:
                 clock=self.clock,
                 **options,
             )
-            return _report(tenant, work(job))
+            return work(job, sink)
 
     def _budget_args(self) -> dict[str, Any]:
         # The soak test runs the simulators on a scaled clock: the budget's window scales too.
