@@ -125,7 +125,15 @@ def environ(count: int) -> dict[str, str]:
 
 
 class World:
-    def __init__(self, count: int, accounts: int, orders: int, fault_rate: float, clock: Any):
+    def __init__(
+        self,
+        count: int,
+        accounts: int,
+        orders: int,
+        fault_rate: float,
+        clock: Any,
+        latency: float = 0.0,
+    ) -> None:
         from ml_connector.testing import (
             FaultKind,
             FaultPlan,
@@ -158,11 +166,13 @@ class World:
                     "api_key": api_key(name),
                     "api_secret": V1_SECRET,
                     "rate_limit": None,  # the account's limit is enforced below, across tenants
+                    "latency": latency,
                 },
             )
             ss.load(day)
             oracle = OracleFusionSimulator(
                 clock=clock,
+                latency=latency,
                 pod_url=f"https://{pod_host(name)}",
                 identity_url=f"https://{identity_host(name)}",
                 client_secret=ORACLE_SECRET,
@@ -239,8 +249,8 @@ def max_in_window(times: list[float], window: float) -> int:
 
 
 def serve(port_file: str, count: int, accounts: int, orders: int, fault_rate: float,
-          epoch: float, scale: float) -> None:  # fmt: skip
-    world = World(count, accounts, orders, fault_rate, ScaledClock(epoch, scale))
+          epoch: float, scale: float, latency: float = 0.0) -> None:  # fmt: skip
+    world = World(count, accounts, orders, fault_rate, ScaledClock(epoch, scale), latency)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -349,7 +359,7 @@ class Forward(httpx.BaseTransport):
 
 
 def work(url: str, schema: str, folder: str, port: int, count: int, epoch: float,
-         scale: float, lease: float, name: str) -> None:  # fmt: skip
+         scale: float, lease: float, name: str, concurrency: int = 3) -> None:  # fmt: skip
     from psycopg_pool import ConnectionPool
 
     from ml_connector.workers import ShipmentRunner, TenantRegistry, make_app
@@ -363,7 +373,7 @@ def work(url: str, schema: str, folder: str, port: int, count: int, epoch: float
     app = make_app(url, registry, runner, stalled_after=2.0, stalled_check="* * * * * */1")
     app.run_worker(
         queues=["ml-connector"],
-        concurrency=3,
+        concurrency=concurrency,
         name=name,
         update_heartbeat_interval=0.5,
         stalled_worker_timeout=2.0,
@@ -410,10 +420,10 @@ def runner_for(pool: Any, schema: str, port: int, count: int, epoch: float, scal
 if __name__ == "__main__":
     command, *rest = sys.argv[1:]
     if command == "serve":
-        port_file, count, accounts, orders, rate, epoch, scale = rest
+        port_file, count, accounts, orders, rate, epoch, scale, *latency = rest
         serve(port_file, int(count), int(accounts), int(orders), float(rate), float(epoch),
-              float(scale))  # fmt: skip
+              float(scale), float(latency[0]) if latency else 0.0)  # fmt: skip
     else:
-        url, schema, folder, port, count, epoch, scale, lease, name = rest
+        url, schema, folder, port, count, epoch, scale, lease, name, *more = rest
         work(url, schema, folder, int(port), int(count), float(epoch), float(scale),
-             float(lease), name)  # fmt: skip
+             float(lease), name, int(more[0]) if more else 3)  # fmt: skip
