@@ -73,19 +73,8 @@ def throughput(url: str, workers: int, orders: int, latency: float) -> tuple[flo
             ensure_queue_schema(queue)
             shared = PostgresDatabase(url, schema=schema)
             epoch, port_file = time.time(), Path(tmp) / "port"
-            server = _start(
-                [
-                    "serve",
-                    str(port_file),
-                    str(TENANTS),
-                    str(TENANTS),
-                    str(orders),
-                    "0",
-                    str(epoch),
-                    "1",
-                    str(latency),
-                ]  # fmt: skip
-            )
+            numbers = [TENANTS, TENANTS, orders, 0, epoch, 1, latency]
+            server = _start(["serve", str(port_file), *map(str, numbers)])
             processes.append(server)
             while not port_file.exists():
                 if server.poll() is not None:
@@ -100,22 +89,9 @@ def throughput(url: str, workers: int, orders: int, latency: float) -> tuple[flo
                         timestamp=0, tenant=tenant.name
                     )
             for n in range(workers):
+                rest = [TENANTS, epoch, 1, 60, f"bench-{n}", 1]
                 processes.append(
-                    _start(
-                        [
-                            "work",
-                            queue,
-                            schema,
-                            str(folder),
-                            port,
-                            str(TENANTS),
-                            str(epoch),
-                            "1",
-                            "60",
-                            f"bench-{n}",
-                            "1",
-                        ]
-                    )  # fmt: skip
+                    _start(["work", queue, schema, str(folder), port, *map(str, rest)])
                 )
             deadline = time.monotonic() + 900
             while time.monotonic() < deadline:
