@@ -7,32 +7,43 @@ Commands:
 - ``sync``: post shipments (and customers, inventory) to Oracle, exactly once;
 - ``replay``: re-map and re-post the records that failed;
 - ``reconcile``: compare ShipStation, the audit trail and Oracle for a window;
-- ``worker``, ``tenants``: many tenants on Procrastinate workers (extra ``postgres``).
+- ``worker``, ``tenants``: many tenants on Procrastinate workers (extra ``postgres``);
+- ``catalog``: check ShipStation's SKUs against Oracle's item master (read-only).
 
 Commands are thin wrappers over the library. Results go to stdout (``--json`` for one JSON
 document), progress bars and errors to stderr. An error is one line with its cause (add
-``--debug`` for the traceback). Exit codes: 0 success, 1 the run had failures (or a check
-failed), 2 bad usage or configuration.
+``--debug`` for the traceback, and every request, OAuth token requests included, with secrets
+masked). Exit codes: 0 success, 1 the run had failures (or a check failed), 2 bad usage or
+configuration, 3 a system was unavailable (no response, timeout, 5xx, throttled past every
+retry): nothing is wrong on our side, run again later.
+
+Nothing the CLI prints carries a secret: its output streams pass through the library's one
+scrubber (:mod:`ml_connector._redact`), whatever a server echoed back.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TextIO, cast
 
-from ml_connector._errors import ConfigurationError, ConnectorError
+import attrs
+
+from ml_connector._errors import ConfigurationError, ConnectorError, is_outage
+from ml_connector._redact import ScrubbingFilter, install_log_scrubbing, scrub_text
 from ml_connector._version import __version__
 
 from ._config import DEFAULT_CONFIG_NAME, CliConfig, CliConfigError, System, load_cli_config
 from ._runtime import Runtime
 from ._workers import WORKER_COMMANDS, add_worker_parsers
 
-__all__ = ["EXIT_FAILURES", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_FAILURES", "EXIT_OK", "EXIT_OUTAGE", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 """Everything worked."""
@@ -40,6 +51,9 @@ EXIT_FAILURES = 1
 """The command ran but something failed (a record, a check, a system)."""
 EXIT_USAGE = 2
 """Bad usage or configuration: nothing was attempted."""
+EXIT_OUTAGE = 3
+"""A system was unavailable (no response, timeout, 5xx, throttled past every retry), for
+example Oracle during the preflight: nothing is wrong with the data or the configuration."""
 
 CONFIG_ENV = "ML_CONNECTOR_CONFIG"
 """Environment variable naming the configuration file when ``--config`` is not given."""
@@ -57,7 +71,11 @@ def _common(*, top: bool) -> argparse.ArgumentParser:
         "--json", action="store_true", default=default(False), help="print one JSON document"
     )
     parser.add_argument(
-        "--debug", action="store_true", default=default(False), help="show tracebacks on errors"
+        "--debug",
+        action="store_true",
+        default=default(False),
+        help="show every request (OAuth token requests included, secrets masked) and "
+        "tracebacks on errors",
     )
     return parser
 
@@ -77,7 +95,8 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="ml-connector",
         description="ShipStation shipments, orders and inventory into Oracle Fusion Cloud ERP.",
         parents=[_common(top=True)],
-        epilog="Exit codes: 0 ok, 1 the run had failures, 2 usage or configuration error.",
+        epilog="Exit codes: 0 ok, 1 the run had failures, 2 usage or configuration error, "
+        "3 a system was unavailable (try again later).",
     )
     parser.add_argument("--version", action="version", version=f"ml-connector {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -184,6 +203,10 @@ def _build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument(
         "--all-rows", action="store_true", help="with --json: every row, not only differences"
     )
+    # -- catalog (issue 20: the catalog both sides share) --
+    from ._catalog import add_catalog_parser
+
+    add_catalog_parser(sub, common, _with_config, _with_window)
     add_worker_parsers(sub, common)  # worker, tenants (issue "Outgrowing one machine")
     return parser
 
@@ -295,12 +318,19 @@ def _cmd_reconcile(args: argparse.Namespace, runtime: Runtime) -> int:
     )
 
 
+def _cmd_catalog(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._catalog import run_catalog  # issue 20
+
+    return run_catalog(_load(args, runtime, mapping=True), runtime, args)
+
+
 _COMMANDS = {
     "demo": _cmd_demo,
     "ping": _cmd_ping,
     "sync": _cmd_sync,
     "replay": _cmd_replay,
     "reconcile": _cmd_reconcile,
+    "catalog": _cmd_catalog,
     **WORKER_COMMANDS,
 }
 
@@ -317,8 +347,11 @@ def _logging(runtime: Runtime, *, debug: bool, quiet: bool) -> Iterator[None]:
     Warnings (retries, rate-limit waits) by default; one line per request with ``--debug``;
     errors only for the demo, whose faults are injected on purpose.
     """
+    install_log_scrubbing()
     logger = logging.getLogger("ml_connector")
     handler = logging.StreamHandler(runtime.stderr)
+    # Every record reaching the CLI's handler is scrubbed, whichever logger it came from.
+    handler.addFilter(ScrubbingFilter())
     handler.setFormatter(logging.Formatter("ml-connector: %(levelname)s: %(message)s"))
     level = logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING
     handler.setLevel(level)
@@ -340,8 +373,37 @@ def _run(argv: Sequence[str] | None, runtime: Runtime) -> int:
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
+    runtime = attrs.evolve(
+        runtime, stdout=_scrubbed(runtime.stdout), stderr=_scrubbed(runtime.stderr)
+    )
     with _logging(runtime, debug=args.debug, quiet=args.command == "demo"):
         return _dispatch(args, runtime)
+
+
+class _ScrubbedStream(io.TextIOBase):
+    """A text stream that scrubs every write before passing it on (text and JSON alike)."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        # Every error text was fully scrubbed when it was made; here known secrets, tokens and
+        # URL credentials are masked once more, whatever path a text took to the output.
+        self.inner.write(scrub_text(text, pairs=False))
+        return len(text)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def isatty(self) -> bool:
+        isatty = getattr(self.inner, "isatty", None)
+        return bool(isatty()) if callable(isatty) else False
+
+
+def _scrubbed(stream: TextIO) -> TextIO:
+    if isinstance(stream, _ScrubbedStream):
+        return cast(TextIO, stream)
+    return cast(TextIO, _ScrubbedStream(stream))
 
 
 def _dispatch(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -355,6 +417,12 @@ def _dispatch(args: argparse.Namespace, runtime: Runtime) -> int:
     except ConnectorError as exc:
         if args.debug:
             raise
+        if is_outage(exc):
+            runtime.warn(
+                f"ml-connector: unavailable: {type(exc).__name__}: {_one_line(exc)} "
+                "(nothing is wrong with the configuration; run again once it is back)"
+            )
+            return EXIT_OUTAGE
         runtime.warn(f"ml-connector: error: {type(exc).__name__}: {_one_line(exc)}")
         return EXIT_FAILURES
     except KeyboardInterrupt:
@@ -374,7 +442,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI on the real process (stdout, stderr, environment, network).
 
     Returns:
-        The exit code: 0 success, 1 failures during the run, 2 usage or configuration error.
+        The exit code: 0 success, 1 failures during the run, 2 usage or configuration error,
+        3 a system was unavailable.
     """
     runtime = Runtime(stdout=sys.stdout, stderr=sys.stderr, environ=os.environ)
     return _run(argv, runtime)

@@ -34,8 +34,9 @@ See docs/sync.md (composition, the exactly-once argument, checkpoints, dry run, 
 docs/reconciliation.md (reason codes, the daily close).
 """
 
+from ._catalog import AsyncCatalogCheck, CatalogCheck, CatalogOptions
+from ._catalog_report import CatalogFinding, CatalogIssue, CatalogReport, SkuPrice
 from ._customers import AsyncCustomerSync, CustomerAction, CustomerSync, CustomerSyncSummary
-from ._flow import Call, Fanout, arun_flow, run_flow
 from ._inventory import AsyncInventorySync, InventorySync, InventorySyncSummary
 from ._preflight import PreflightError, PreflightProblem, PreflightReport
 from ._reconcile import (
@@ -60,15 +61,19 @@ from ._shipments import AsyncShipmentSync, ShipmentSync
 from ._window import SyncWindow
 
 __all__ = [
+    "AsyncCatalogCheck",
     "AsyncCustomerSync",
     "AsyncInventorySync",
     "AsyncShipmentReplayTarget",
     "AsyncShipmentSync",
-    "Call",
+    "CatalogCheck",
+    "CatalogFinding",
+    "CatalogIssue",
+    "CatalogOptions",
+    "CatalogReport",
     "CustomerAction",
     "CustomerSync",
     "CustomerSyncSummary",
-    "Fanout",
     "InventorySync",
     "InventorySyncSummary",
     "Outcome",
@@ -86,10 +91,9 @@ __all__ = [
     "RunSummary",
     "ShipmentReplayTarget",
     "ShipmentSync",
+    "SkuPrice",
     "SyncWindow",
     "WarehouseDayTotal",
-    "arun_flow",
     "async_reconcile",
     "reconcile",
-    "run_flow",
 ]

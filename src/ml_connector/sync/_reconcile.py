@@ -26,7 +26,7 @@ import enum
 import importlib
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -34,13 +34,17 @@ from typing import IO, Any
 import attrs
 
 from ml_connector._clock import Clock
-from ml_connector._errors import ConfigurationError, ConflictError, CustomerLookupError
+from ml_connector._errors import ConflictError, CustomerLookupError, MappingError
 from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
-from ml_connector.oracle import ReceivablesCreditMemo, ReceivablesInvoice
+from ml_connector.oracle import (
+    InventoryTransactionError,
+    ReceivablesCreditMemo,
+    ReceivablesInvoice,
+)
 
-from ._core import JOB, _ShipmentCore
-from ._documents import CREDIT_MEMO, INVOICE
+from ._core import ShipmentSyncOptions, _ShipmentCore
+from ._documents import CREDIT_MEMO, INVENTORY, INVOICE
 from ._flow import Flow, arun_flow, run_flow
 from ._protocols import (
     AsyncOracleWriter,
@@ -73,6 +77,9 @@ class ReasonCode(enum.StrEnum):
     VOIDED_NOT_REVERSED = "voided_not_reversed"
     FAILED_AWAITING_REPLAY = "failed_awaiting_replay"
     LOOKUP_FAILED = "lookup_failed"
+    PENDING_IN_ORACLE = "pending_in_oracle"
+    """Inventory staged in Oracle's interface, not processed yet (Concurrent or Background
+    mode, or an Online POST that answered 408): not missing, not a movement yet."""
 
 
 @attrs.frozen
@@ -298,10 +305,26 @@ def _verdict(
             expected,
             found_amount,
         )
+    if error is not None and not isinstance(error, MappingError):
+        # A look-up failed while planning (a void's original in Oracle, the order's labels in
+        # ShipStation): nothing is known about the record, so it is not "missing". Reconcile
+        # again once the system answers.
+        return (
+            ReasonCode.LOOKUP_FAILED,
+            f"could not look up what this record needs: {error.message}",
+            expected,
+            found_amount,
+        )
     if error is not None:
         return ReasonCode.MISSING_IN_ORACLE, f"cannot be mapped: {error.message}", None, None
     if pending.result is not None:
         return ReasonCode.OK, f"skipped: {pending.result.detail}", None, None
+    refused = [d for d in docs if isinstance(d.error, InventoryTransactionError)]
+    if refused:
+        # Oracle holds the row with its own error: fixed or deleted in Oracle, then replayed.
+        error = refused[0].error
+        assert error is not None
+        return ReasonCode.FAILED_AWAITING_REPLAY, error.message, expected, found_amount
     unknown = [d for d in docs if d.state == "failed" and d.error is not None]
     if unknown:
         # Oracle could not be asked (after every retry): nothing is known about the document,
@@ -327,6 +350,15 @@ def _verdict(
                 found_amount,
             )
         return ReasonCode.MISSING_IN_ORACLE, f"not in Oracle: {keys}", expected, found_amount
+    waiting = [d for d in docs if d.kind == INVENTORY and d.pending]
+    if waiting:
+        return (
+            ReasonCode.PENDING_IN_ORACLE,
+            f"waiting in Oracle's inventory interface: {', '.join(d.key for d in waiting)} "
+            "(processed by the Concurrent job or Manage Inventory Transactions)",
+            expected,
+            found_amount,
+        )
     if expected is not None and found_amount is not None and expected != found_amount:
         return (
             ReasonCode.AMOUNT_MISMATCH,
@@ -346,7 +378,7 @@ def reconcile_flow(core: _ShipmentCore, window: SyncWindow) -> Flow[Reconciliati
     """Fetch, plan and look up every record of ``window``, then judge each (read-only)."""
     fetched = yield from fetch_window_flow(window)
     pendings, _orders = yield from core.planner.plan_flow(fetched.labels, window, {}, True)
-    latest = {event.record: event for event in core.audit.latest()}
+    latest = {event.record: event for event in core.options.audit.latest()}
     return ReconciliationReport(
         start=window.start, end=window.end, rows=tuple(_rows(pendings, latest))
     )
@@ -384,31 +416,6 @@ def _rows(
         )
 
 
-def _reconcile_core(
-    *,
-    oracle: OracleWriter | AsyncOracleWriter,
-    mapping: MappingConfig,
-    audit: AuditSink,
-    clock: Clock | None,
-    directory: CustomerDirectory | None,
-    fulfillment_keys: PostingKeyFormats | None,
-) -> _ShipmentCore:
-    return _ShipmentCore(
-        oracle=oracle,
-        mapping=mapping,
-        audit=audit,
-        checkpoints=None,
-        clock=clock,
-        directory=directory,
-        job=JOB,
-        overlap=timedelta(hours=2),
-        batch=True,
-        fulfillment_keys=fulfillment_keys,
-        preflight=False,
-        progress=None,
-    )
-
-
 def reconcile(
     *,
     shipstation: ShipStationReader,
@@ -424,18 +431,9 @@ def reconcile(
 
     Read-only on both sides: ShipStation and Oracle see GET requests only, the trail is read.
     """
-    check_clients(
-        "reconcile", shipstation=shipstation, oracle=oracle, mapping=mapping, asynchronous=False
-    )
-    core = _reconcile_core(
-        oracle=oracle,
-        mapping=mapping,
-        audit=audit,
-        clock=clock,
-        directory=directory,
-        fulfillment_keys=fulfillment_keys,
-    )
-    flow = reconcile_flow(core, SyncWindow.of(window))
+    check_clients("reconcile", shipstation=shipstation, oracle=oracle, asynchronous=False)
+    options = ShipmentSyncOptions.of({**locals(), "preflight": False})
+    flow = reconcile_flow(_ShipmentCore(options, oracle=oracle), SyncWindow.of(window))
     result: ReconciliationReport = run_flow(flow, {"shipstation": shipstation, "oracle": oracle})
     return result
 
@@ -453,26 +451,11 @@ async def async_reconcile(
     concurrency: int = 8,
 ) -> ReconciliationReport:
     """The async twin of :func:`reconcile`."""
-    check_clients(
-        "async_reconcile",
-        shipstation=shipstation,
-        oracle=oracle,
-        mapping=mapping,
-        asynchronous=True,
-    )
-    if concurrency < 1:
-        raise ConfigurationError("must be at least 1", setting="concurrency")
-    core = _reconcile_core(
-        oracle=oracle,
-        mapping=mapping,
-        audit=audit,
-        clock=clock,
-        directory=directory,
-        fulfillment_keys=fulfillment_keys,
-    )
+    check_clients("async_reconcile", shipstation=shipstation, oracle=oracle, asynchronous=True)
+    options = ShipmentSyncOptions.of({**locals(), "preflight": False})
     result: ReconciliationReport = await arun_flow(
-        reconcile_flow(core, SyncWindow.of(window)),
+        reconcile_flow(_ShipmentCore(options, oracle=oracle), SyncWindow.of(window)),
         {"shipstation": shipstation, "oracle": oracle},
-        asyncio.Semaphore(concurrency),
+        asyncio.Semaphore(options.concurrency),
     )
     return result

@@ -76,6 +76,9 @@ class RecordResult:
         order_number: The ShipStation order number, when known.
         warehouse_id: The ShipStation warehouse id, when known.
         total: The document total (negative for a credit memo), when there is a document.
+        pending_in_oracle: Inventory keys staged in Oracle's interface but not processed yet:
+            never posted again, not a stock movement yet (the next run or reconcile sees them
+            processed, or failed with Oracle's error).
     """
 
     record: RecordRef
@@ -91,6 +94,7 @@ class RecordResult:
     order_number: str | None = None
     warehouse_id: str | None = None
     total: Any = None
+    pending_in_oracle: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -235,6 +239,11 @@ class RunSummary:
         """The failed records, in full (every results policy keeps them)."""
         return tuple(r for r in self.results if r.outcome is Outcome.FAILED)
 
+    @property
+    def pending_in_oracle(self) -> tuple[str, ...]:
+        """Inventory keys (of the results kept) staged but not yet processed by Oracle."""
+        return tuple(key for r in self.results for key in r.pending_in_oracle)
+
     def describe(self) -> str:
         """One line for logs and the CLI."""
         window = (
@@ -252,6 +261,8 @@ class RunSummary:
         ]
         if self.dry_run:
             parts.append(f"would post {self.would_post}")
+        if self.pending_in_oracle:
+            parts.append(f"inventory lines pending in Oracle {len(self.pending_in_oracle)}")
         return ", ".join(parts)
 
 

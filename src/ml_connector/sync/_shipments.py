@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ml_connector._clock import Clock
-from ml_connector._errors import ConfigurationError
 from ml_connector.audit import (
     AuditSink,
     CheckpointStore,
@@ -25,7 +24,7 @@ from ml_connector.audit import (
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.shipstation import WebhookPointer
 
-from ._core import JOB, _ShipmentCore
+from ._core import JOB, ShipmentSyncOptions, _ShipmentCore
 from ._flow import Flow, arun_flow, run_flow
 from ._post import DEFAULT_CLAIM_LEASE
 from ._preflight import PreflightReport
@@ -89,8 +88,8 @@ class ShipmentSync:
             :class:`~ml_connector.audit.ClaimStore`). Default: the audit sink's own
             (``sink.claims`` of the SQLite and Postgres sinks); none for other sinks.
         claim_lease: How long a claim lasts without renewal; must exceed Oracle's request
-            timeout times its attempts (checked), and should stay well under ``overlap`` so a
-            record a dead worker held is picked up by the next run.
+            timeout (checked), and should stay well under ``overlap`` so that a record a dead
+            worker held is picked up by the next run.
     """
 
     def __init__(
@@ -116,37 +115,13 @@ class ShipmentSync:
         claims: ClaimStore | None = None,
         claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
     ) -> None:
-        check_clients(
-            "ShipmentSync",
-            shipstation=shipstation,
-            oracle=oracle,
-            mapping=mapping,
-            asynchronous=False,
-        )
-        self._core = _ShipmentCore(
-            oracle=oracle,
-            mapping=mapping,
-            audit=audit,
-            checkpoints=checkpoints,
-            clock=clock,
-            directory=directory,
-            job=job,
-            overlap=overlap,
-            batch=batch,
-            fulfillment_keys=fulfillment_keys,
-            preflight=preflight,
-            progress=progress,
-            results=results,
-            on_result=on_result,
-            chunk_size=chunk_size,
-            trust_audit_trail=trust_audit_trail,
-            claims=claims,
-            claim_lease=claim_lease,
-        )
+        check_clients("ShipmentSync", shipstation=shipstation, oracle=oracle, asynchronous=False)
+        self._options = ShipmentSyncOptions.of(locals())
+        self._core = _ShipmentCore(self._options, oracle=oracle)
         self._clients = {"shipstation": shipstation, "oracle": oracle}
 
     def __repr__(self) -> str:
-        return f"ShipmentSync(job={self._core.job!r})"
+        return f"ShipmentSync(job={self._options.job!r})"
 
     def run(
         self, window: SyncWindow | tuple[datetime, datetime], *, dry_run: bool = False
@@ -204,9 +179,9 @@ class ShipmentSync:
         See :func:`ml_connector.audit.replay` for the filters.
         """
         return replay(
-            self._core.audit,
+            self._options.audit,
             self.replay_target(),
-            clock=self._core.clock,
+            clock=self._options.clock,
             since=since,
             until=until,
             error_kinds=error_kinds,
@@ -247,42 +222,17 @@ class AsyncShipmentSync:
         claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
     ) -> None:
         check_clients(
-            "AsyncShipmentSync",
-            shipstation=shipstation,
-            oracle=oracle,
-            mapping=mapping,
-            asynchronous=True,
+            "AsyncShipmentSync", shipstation=shipstation, oracle=oracle, asynchronous=True
         )
-        if concurrency < 1:
-            raise ConfigurationError("must be at least 1", setting="concurrency")
-        self._core = _ShipmentCore(
-            oracle=oracle,
-            mapping=mapping,
-            audit=audit,
-            checkpoints=checkpoints,
-            clock=clock,
-            directory=directory,
-            job=job,
-            overlap=overlap,
-            batch=batch,
-            fulfillment_keys=fulfillment_keys,
-            preflight=preflight,
-            progress=progress,
-            results=results,
-            on_result=on_result,
-            chunk_size=chunk_size,
-            trust_audit_trail=trust_audit_trail,
-            claims=claims,
-            claim_lease=claim_lease,
-        )
+        self._options = ShipmentSyncOptions.of(locals())
+        self._core = _ShipmentCore(self._options, oracle=oracle)
         self._clients = {"shipstation": shipstation, "oracle": oracle}
-        self._concurrency = concurrency
 
     def __repr__(self) -> str:
-        return f"AsyncShipmentSync(job={self._core.job!r})"
+        return f"AsyncShipmentSync(job={self._options.job!r})"
 
     async def _drive(self, flow: Flow[Any]) -> Any:
-        return await arun_flow(flow, self._clients, asyncio.Semaphore(self._concurrency))
+        return await arun_flow(flow, self._clients, asyncio.Semaphore(self._options.concurrency))
 
     async def run(
         self, window: SyncWindow | tuple[datetime, datetime], *, dry_run: bool = False
@@ -322,7 +272,7 @@ class AsyncShipmentSync:
 
     def replay_target(self) -> AsyncShipmentReplayTarget:
         """See :meth:`ShipmentSync.replay_target`."""
-        return AsyncShipmentReplayTarget(self._core, self._clients, self._concurrency)
+        return AsyncShipmentReplayTarget(self._core, self._clients, self._options.concurrency)
 
     async def replay(
         self,
@@ -335,9 +285,9 @@ class AsyncShipmentSync:
     ) -> ReplayReport:
         """See :meth:`ShipmentSync.replay`."""
         return await async_replay(
-            self._core.audit,
+            self._options.audit,
             self.replay_target(),
-            clock=self._core.clock,
+            clock=self._options.clock,
             since=since,
             until=until,
             error_kinds=error_kinds,

@@ -33,11 +33,12 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from ml_connector._clock import Clock
-from ml_connector._time import parse_pacific
+from ml_connector._time import parse_pacific, repeated_hour
 
 from ._base import Latency, Outcome, SimulatorBase
 from ._faults import FaultKind, FaultPlan, Faults
 from ._generator import GeneratedDay
+from ._products import ProductCatalog  # GET /products (catalog check)
 from ._tables import Record, Table
 from ._wire import format_v1_timestamp, json_response, parse_v1_bound, utc_seconds
 
@@ -204,6 +205,7 @@ class ShipStationData:
         self.customers: dict[int, Record] = {}
         self.warehouses: dict[int, Record] = {}
         self.stores: dict[int, Record] = {}
+        self.products = ProductCatalog()  # testing/_products.py
         self.inventory_warehouses: dict[str, Record] = {}
         self.inventory_locations: dict[str, Record] = {}
         # (sku, inventory_location_id) -> level
@@ -211,6 +213,9 @@ class ShipStationData:
         # webhook batch id -> (collection, ids)
         self.batches: dict[str, tuple[str, tuple[int, ...]]] = {}
         self._next_id = 900_000_000
+        self.realistic = False
+        """Set by :meth:`load` from a day generated with ``realism``: the simulators then list
+        in ShipStation's documented default order and show late voids only once they happen."""
 
     def __repr__(self) -> str:
         return (
@@ -274,6 +279,7 @@ class ShipStationData:
         """Load a generated day. With ``lazy`` (the default) orders, shipments and fulfillments
         are kept as small indexes and regenerated from the seed when served."""
         with self.lock:
+            self.realistic = self.realistic or day.realism is not None
             for store in day.stores:
                 self.add_store(store)
             for warehouse in day.warehouses:
@@ -286,6 +292,7 @@ class ShipStationData:
                 self.set_inventory_level(level)
             for customer in day.iter_customers():
                 self.add_customer(customer)
+            self.products.load_catalog(day.catalog)
             for bundle in day.iter_bundles():
                 i = bundle.index
                 self.orders.add(bundle.order, partial(_pick, day, i, "order") if lazy else None)
@@ -379,9 +386,17 @@ def _bound(params: Mapping[str, str], name: str, *, end: bool) -> float | None:
     if not value:
         return None
     try:
-        return utc_seconds(parse_v1_bound(value, end=end))
+        instant = parse_v1_bound(value, end=end)
     except ValueError:
         raise _BadRequest(f"The request is invalid: {name} is not a valid date") from None
+    span = repeated_hour(instant)
+    if span is not None and not end:
+        # A bound in the repeated fall-back hour could mean either occurrence; the docs
+        # (https://www.shipstation.com/docs/api/requirements/#datetime-format) do not say which.
+        # The stricter reading: the narrowest window (a start means the later occurrence, an end
+        # the earlier one), so a client that sends such a bound loses records here too.
+        instant += span[1] - span[0]
+    return utc_seconds(instant)
 
 
 def _day_bound(params: Mapping[str, str], name: str) -> str | None:
@@ -425,10 +440,16 @@ class ShipStationV1Simulator(SimulatorBase):
         clock: Clock for latency and the rate window (default: a new ``VirtualClock``).
         latency: Seconds per response on that clock.
         faults: Fault plan (or a shared running :class:`Faults`).
+        realistic: Behave like ShipStation rather than a tidy test double (default: as the
+            loaded day, see :attr:`ShipStationData.realistic`): lists in the documented default
+            order (orders by ``orderId``, shipments and fulfillments by ``createDate``), and a
+            fulfillment voided later shows ``voided``/``voidDate`` only once the clock has
+            passed its ``voidDate``. Otherwise lists keep insertion order.
 
     Routes: ``GET /orders``, ``/orders/{id}``, ``/shipments``, ``/fulfillments``,
     ``/customers``, ``/customers/{id}``, ``/warehouses``, ``/warehouses/{id}``, ``/stores``,
-    ``/stores/{id}``; ``POST /webhooks/subscribe``; ``GET /webhooks``.
+    ``/stores/{id}``, ``/products``, ``/products/{id}``; ``POST /webhooks/subscribe``;
+    ``GET /webhooks``.
     """
 
     def __init__(
@@ -443,15 +464,30 @@ class ShipStationV1Simulator(SimulatorBase):
         clock: Clock | None = None,
         latency: Latency = 0.0,
         faults: FaultPlan | Faults | None = None,
+        realistic: bool | None = None,
     ) -> None:
         self.data = data if data is not None else ShipStationData()
         super().__init__(clock=clock, latency=latency, faults=faults, lock=self.data.lock)
+        self._realistic = realistic
         self.base_url = base_url.rstrip("/")
         token = base64.b64encode(f"{api_key}:{api_secret}".encode()).decode("ascii")
         self._auth = f"Basic {token}"
         self._window = None if rate_limit is None else _Window(rate_limit, rate_window)
         self.webhooks: list[Record] = []
         self.rate_limited = 0
+
+    @property
+    def realistic(self) -> bool:
+        """Whether lists and late voids behave like ShipStation (see the class docstring)."""
+        return self.data.realistic if self._realistic is None else self._realistic
+
+    def _default_sort(
+        self, field: str | None, getter: Callable[[Any], Any]
+    ) -> Callable[[Any], Any] | None:
+        """The sort key: ``sortBy``'s field, else the documented default in realistic mode."""
+        if field is not None:
+            return lambda ix: getattr(ix, field)
+        return getter if self.realistic else None
 
     # -- wire helpers ------------------------------------------------------------------------
 
@@ -506,6 +542,10 @@ class ShipStationV1Simulator(SimulatorBase):
                 return 200, listing(params)
             if resource == "warehouses":
                 return 200, list(self.data.warehouses.values())
+            if resource == "products":  # testing/_products.py
+                return 200, self.data.products.listing(
+                    params, paging=self._paging, sort=self._sort, bound=_bound, created=_ts
+                )
             if resource == "stores":
                 show_inactive = _bool(params, "showInactive")
                 return 200, [s for s in self.data.stores.values() if show_inactive or s["active"]]
@@ -521,6 +561,7 @@ class ShipStationV1Simulator(SimulatorBase):
                 "customers": self.data.customers.get,
                 "warehouses": self.data.warehouses.get,
                 "stores": self.data.stores.get,
+                "products": self.data.products.get,
             }
             getter = getters.get(resource)
             record = None if getter is None else getter(key)
@@ -621,7 +662,10 @@ class ShipStationV1Simulator(SimulatorBase):
         rows = self.data.orders.query(
             ("orders", _filter_key(params)),
             preds,
-            None if field is None else (lambda ix: getattr(ix, field)),
+            # Default: ascending orderId ("If left empty, the response will be sorted by
+            # ascending orderId", https://docs.shipstation.com/apis/shipstation-v1/openapi/orders,
+            # quoted in marketvision/ShipStation4Net Filters/OrdersFilter.cs).
+            self._default_sort(field, lambda ix: ix.order_id),
             reverse=reverse,
             record_predicates=record_preds,
         )
@@ -673,7 +717,10 @@ class ShipStationV1Simulator(SimulatorBase):
         rows = self.data.shipments.query(
             ("shipments", _filter_key(params)),
             preds,
-            None if field is None else (lambda ix: getattr(ix, field)),
+            # Default: ascending createDate ("If left empty, the response will be sorted by
+            # ascending createDate", https://docs.shipstation.com/apis/shipstation-v1/docs/shipments/list,
+            # quoted in marketvision/ShipStation4Net Filters/ShipmentsFilter.cs); ties by id.
+            self._default_sort(field, lambda ix: (ix.create_date or 0.0, ix.shipment_id)),
             reverse=reverse,
             narrow=None if order_id is None else ("order_id", order_id),
         )
@@ -726,11 +773,26 @@ class ShipStationV1Simulator(SimulatorBase):
         rows = self.data.fulfillments.query(
             ("fulfillments", _filter_key(params)),
             preds,
-            None if field is None else (lambda ix: getattr(ix, field)),
+            # Default: ascending createDate, as for shipments (marketvision/ShipStation4Net
+            # Filters/FulfillmentsFilter.cs quotes the same sentence); ties by id.
+            self._default_sort(field, lambda ix: (ix.create_date or 0.0, ix.fulfillment_id)),
             reverse=reverse,
             narrow=None if order_id is None else ("order_id", order_id),
         )
-        return self._page("fulfillments", rows, params)
+        render = self._pending_void_hidden() if self.realistic else None
+        return self._page("fulfillments", rows, params, render)
+
+    def _pending_void_hidden(self) -> Callable[[Record], Record]:
+        now = utc_seconds(self.clock.now())
+
+        def render(fulfillment: Record) -> Record:
+            # A generated late void (voidDate in the future) has not happened yet on our clock.
+            void = _ts(fulfillment.get("voidDate"))
+            if void is not None and void > now:
+                return dict(fulfillment, voided=False, voidRequested=False, voidDate=None)
+            return fulfillment
+
+        return render
 
     def _list_customers(self, params: Mapping[str, str]) -> Record:
         customers = list(self.data.customers.values())
