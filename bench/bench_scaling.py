@@ -43,15 +43,13 @@ def _soak() -> Any:
     return _soak
 
 
-def _start(args: list[str]) -> subprocess.Popen[bytes]:
+def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *sys.path])}
     script = str(ROOT / "tests" / "workers" / "_soak.py")
-    return subprocess.Popen(  # our own script
-        [sys.executable, script, *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with log.open("ab") as errors:
+        return subprocess.Popen(  # our own script
+            [sys.executable, script, *args], env=env, stdout=subprocess.DEVNULL, stderr=errors
+        )
 
 
 def throughput(url: str, workers: int, orders: int, latency: float) -> tuple[float, int, float]:
@@ -74,11 +72,12 @@ def throughput(url: str, workers: int, orders: int, latency: float) -> tuple[flo
             shared = PostgresDatabase(url, schema=schema)
             epoch, port_file = time.time(), Path(tmp) / "port"
             numbers = [TENANTS, TENANTS, orders, 0, epoch, 1, latency]
-            server = _start(["serve", str(port_file), *map(str, numbers)])
+            log = Path(tmp) / "processes.log"
+            server = _start(["serve", str(port_file), *map(str, numbers)], log)
             processes.append(server)
             while not port_file.exists():
                 if server.poll() is not None:
-                    raise RuntimeError("the simulator process did not start")
+                    raise RuntimeError(f"the simulator did not start: {log.read_text()[-2000:]}")
                 time.sleep(0.05)
             port = port_file.read_text()
             registry = TenantRegistry.from_directory(folder)

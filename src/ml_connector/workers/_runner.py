@@ -199,7 +199,8 @@ class ShipmentRunner:
     def _guarded(
         self, tenant: Tenant, work: Callable[[ShipmentSync, PostgresAuditSink], RunReport]
     ) -> RunReport:
-        started = self.clock.now()
+        # Both ends of a run are stamped on the database's clock (the hosts' may differ).
+        started = self.shared.fetch("SELECT clock_timestamp()")[0][0]
         try:
             report = self._run(tenant, work)
         except ConnectorError as exc:
