@@ -90,7 +90,7 @@ def throughput(url: str, workers: int, orders: int, latency: float) -> tuple[flo
             for n in range(workers):
                 rest = [TENANTS, epoch, 1, 60, f"bench-{n}", 1]
                 processes.append(
-                    _start(["work", queue, schema, str(folder), port, *map(str, rest)])
+                    _start(["work", queue, schema, str(folder), port, *map(str, rest)], log)
                 )
             deadline = time.monotonic() + 900
             while time.monotonic() < deadline:
