@@ -207,9 +207,21 @@ class ReceivablesSettings:
         item_numbers: Send ``ItemNumber`` and ``UnitOfMeasure`` on item lines (the items must
             exist in Oracle's item master); otherwise lines carry a description only.
         invoice_status: ``InvoiceStatus`` to send (e.g. ``Complete``); None leaves the default.
-        freight_description / tax_description / discount_description: line descriptions.
+        freight_description / tax_description / discount_description: line descriptions
+            (the freight description names a credit memo's freight line; tax_description
+            and tax_memo_line are kept for configuration files written before tax lines).
         freight_memo_line / tax_memo_line / discount_memo_line: optional Oracle memo lines.
         account_classes: ``AccountClass`` value per distribution kind.
+        tax_mode: ``tax_lines`` (default): the shipment's share of the order's tax goes in a
+            manual tax line of each item line (``receivablesInvoiceLineTaxLines``), named by a
+            Tax distribution through ``DetailedTaxLineNumber``, as Oracle documents it
+            (https://docs.oracle.com/en/cloud/saas/financials/24c/farfa/Create_an_Invoice_with_Distributions_of_Type_Tax_Freight_Revenue_and_Receivables.html).
+            ``oracle_tax``: no tax is sent; the tenant's Oracle Tax calculates it (from
+            ``tax_classification_code`` and its own rules), so Oracle's invoice amount is
+            ours plus the tax it works out.
+        tax_regime_code / tax_rate_code: ``TaxRegimeCode`` / ``TaxRateCode`` of the manual tax
+            lines (Oracle's examples send both).
+        tax_classification_code: ``TaxClassificationCode`` of the item lines (None: not sent).
     """
 
     transaction_source: str
@@ -238,6 +250,10 @@ class ReceivablesSettings:
         },
         converter=_frozen_map,
     )
+    tax_mode: Literal["tax_lines", "oracle_tax"] = "tax_lines"
+    tax_regime_code: str | None = None
+    tax_rate_code: str | None = None
+    tax_classification_code: str | None = None
 
 
 @attrs.frozen
@@ -252,7 +268,12 @@ class InventorySettings:
         issue_sign: ``negative``: issues carry a negative ``TransactionQuantity`` (Oracle's
             usual convention); ``positive``: the transaction type gives the direction.
         source_code: ``SourceCode`` naming ShipStation as the source.
-        transaction_mode: Optional ``TransactionMode`` (``"1"`` is Online in common use).
+        transaction_mode: ``TransactionMode``: ``"1"`` (Online, the default: the one code
+            real integrations are seen sending, and the mode whose 2xx answer proves the row
+            was processed, "processed synchronously"); ``"2"``/``"3"`` (Concurrent/Background,
+            UNCERTAIN codes; the rows are then reported ``pending_in_oracle`` until found
+            processed). Oracle's modes:
+            https://docs.oracle.com/en/cloud/saas/readiness/scm/24a/inv24a/24A-inventory-wn-f30338.htm
         reference: What ``TransactionReference`` carries: the line's posting key (default)
             or the ShipStation order number. The posting key is what makes a processed
             movement findable: ``TransactionReference`` is the one key both the staged
@@ -267,7 +288,7 @@ class InventorySettings:
     adjustment_receipt_type: str = "Miscellaneous Receipt"
     issue_sign: Literal["negative", "positive"] = "negative"
     source_code: str = "SHIPSTATION"
-    transaction_mode: str | None = None
+    transaction_mode: str | None = "1"
     reference: Literal["order_number", "posting_key"] = "posting_key"
 
 
@@ -816,10 +837,14 @@ class _Loader:
             "freight_memo_line",
             "tax_memo_line",
             "discount_memo_line",
+            "tax_regime_code",
+            "tax_rate_code",
+            "tax_classification_code",
         )
         self.check_keys(
             table,
             {
+                "tax_mode",
                 "transaction_source",
                 "transaction_type",
                 "credit_memo_transaction_type",
@@ -885,6 +910,12 @@ class _Loader:
                 else "transaction_number"
             ),
             item_numbers=self.boolean(table, "item_numbers", path, False),
+            tax_mode=(
+                "oracle_tax"
+                if self.choice(table, "tax_mode", path, ("tax_lines", "oracle_tax"), "tax_lines")
+                == "oracle_tax"
+                else "tax_lines"
+            ),
             **{k: v for k, v in extras.items() if v is not None},
         )
         return settings

@@ -16,6 +16,14 @@ with the audit trail's latest event. Reason codes, most serious first:
 - ``amount_mismatch``: the document's amount in Oracle differs from the expected amount (both
   are on the row);
 - ``ok``: everything expected is there (including records skipped for a stated reason).
+
+Every row names the main document's number in Oracle (``oracle_number``), which differs from
+the posting key when an automatically numbered transaction source renumbered it. A reversal
+whose credit memo is in Oracle names the invoice it reverses (``apply_to``): Oracle's REST
+resource creates on-account credit memos only
+(https://docs.oracle.com/en/cloud/saas/financials/25d/farfa/Create_Receivables_Credit_Memos.html),
+so finance applies each one to its invoice (docs/reconciliation.md says how);
+:meth:`ReconciliationReport.unapplied_credit_memos` lists them.
 """
 
 from __future__ import annotations
@@ -98,6 +106,9 @@ class ReconciliationRow:
         expected_amount: The amount mapping expects (negative for a credit memo).
         oracle_amount: The amount Oracle holds.
         detail: One sentence for people.
+        oracle_number: The main document's number in Oracle (``TransactionNumber``).
+        apply_to: For a reversal whose on-account credit memo is in Oracle, the invoice it
+            should be applied to (its number in Oracle, else its posting key).
     """
 
     record: str
@@ -111,6 +122,8 @@ class ReconciliationRow:
     expected_amount: Decimal | None
     oracle_amount: Decimal | None
     detail: str
+    oracle_number: str | None = None
+    apply_to: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The row as plain values (dates and amounts as text), for CSV and JSON."""
@@ -126,6 +139,8 @@ class ReconciliationRow:
             "expected_amount": "" if self.expected_amount is None else str(self.expected_amount),
             "oracle_amount": "" if self.oracle_amount is None else str(self.oracle_amount),
             "detail": self.detail,
+            "oracle_number": self.oracle_number or "",
+            "apply_to": self.apply_to or "",
         }
 
 
@@ -162,6 +177,8 @@ CSV_FIELDS = (
     "expected_amount",
     "oracle_amount",
     "detail",
+    "oracle_number",
+    "apply_to",
 )
 
 
@@ -191,6 +208,14 @@ class ReconciliationReport:
     def problems(self) -> tuple[ReconciliationRow, ...]:
         """Rows that are not ``ok``."""
         return tuple(row for row in self.rows if row.reason is not ReasonCode.OK)
+
+    def unapplied_credit_memos(self) -> tuple[ReconciliationRow, ...]:
+        """Reversals whose on-account credit memo is in Oracle, each with ``apply_to``.
+
+        Oracle's REST API creates credit memos on account, so each of these waits for finance
+        to apply it to the invoice named in ``apply_to`` (docs/reconciliation.md).
+        """
+        return tuple(row for row in self.rows if row.apply_to is not None)
 
     def totals(self) -> tuple[WarehouseDayTotal, ...]:
         """Totals per warehouse and day, sorted."""
@@ -392,12 +417,32 @@ def _rows(
         for p in pendings
         if p.ref == p.label.ref
     }
+    # The number each original invoice has in Oracle, for the credit memo that reverses it.
+    invoice_numbers = {
+        p.label.ref: doc.number
+        for p in pendings
+        if p.ref == p.label.ref
+        for doc in p.docs[:1]
+        if doc.kind == INVOICE and doc.number is not None
+    }
     for pending in pendings:
         ref: RecordRef = pending.ref
         reason, detail, expected, found = _verdict(
             pending, latest.get(ref), originals.get(pending.label.ref, False)
         )
         main = pending.docs[0].key if pending.docs else None
+        first = pending.docs[0] if pending.docs else None
+        apply_to = None
+        plan = pending.plan
+        if (
+            first is not None
+            and first.kind == CREDIT_MEMO
+            and first.state == "found"
+            and plan is not None
+            and plan.original_key is not None
+        ):
+            apply_to = invoice_numbers.get(pending.label.ref) or plan.original_key
+            detail += f"; on account: apply to invoice {apply_to}"
         # A record that failed before planning still names its order and warehouse (the
         # controller's first question), through its result.
         result = pending.result
@@ -413,6 +458,8 @@ def _rows(
             expected_amount=expected,
             oracle_amount=found,
             detail=detail,
+            oracle_number=first.number if first is not None else None,
+            apply_to=apply_to,
         )
 
 

@@ -195,6 +195,10 @@ class RunSummary:
     skip_reasons: Mapping[str, int] = attrs.field(converter=dict)
     results_policy: ResultsPolicy
     watermark: datetime | None = None
+    pending_in_oracle: tuple[str, ...] = ()
+    """Inventory keys staged in Oracle's interface but not processed yet, over every record of
+    the run (whatever the results policy keeps): the next run or reconcile sees them processed,
+    or failed with Oracle's error."""
 
     def count(self, outcome: Outcome) -> int:
         """How many records ended with ``outcome`` (kept in :attr:`results` or not)."""
@@ -238,11 +242,6 @@ class RunSummary:
     def failures(self) -> tuple[RecordResult, ...]:
         """The failed records, in full (every results policy keeps them)."""
         return tuple(r for r in self.results if r.outcome is Outcome.FAILED)
-
-    @property
-    def pending_in_oracle(self) -> tuple[str, ...]:
-        """Inventory keys (of the results kept) staged but not yet processed by Oracle."""
-        return tuple(key for r in self.results for key in r.pending_in_oracle)
 
     def describe(self) -> str:
         """One line for logs and the CLI."""
@@ -310,6 +309,7 @@ class _Run:
         self.results: list[RecordResult] = []
         self.counts: Counter[Outcome] = Counter()
         self.reasons: Counter[str] = Counter()
+        self.pending: list[str] = []
         self.total = 0
         # Ids only, per kind: a label listed twice (created and voided in the window, or a
         # page shifted by new records) is processed once.
@@ -320,6 +320,7 @@ class _Run:
 
     def add(self, result: RecordResult) -> None:
         self.counts[result.outcome] += 1
+        self.pending.extend(result.pending_in_oracle)
         if result.outcome is Outcome.SKIPPED and result.reason is not None:
             self.reasons[result.reason] += 1
         if self.on_result is not None:
@@ -335,6 +336,7 @@ class _Run:
             "counts": dict(self.counts),
             "skip_reasons": dict(self.reasons.most_common()),
             "results_policy": self.policy,
+            "pending_in_oracle": tuple(self.pending),
         }
 
 
