@@ -175,12 +175,12 @@ class ShipmentSyncOptions:
     concurrency: int = attrs.field(default=8, validator=_at_least_one)
     """The async twin's bound on requests in flight (the blocking twin has one at a time)."""
     trust_audit_trail: bool = False
-    claims: ClaimStore | None = None
-    """Where records are claimed (default: the audit sink's own ``claims``, when it has one)."""
-    claim_lease: timedelta = DEFAULT_CLAIM_LEASE
     fulfillment_void_lookback: timedelta = attrs.field(
         default=FULFILLMENT_VOID_LOOKBACK, validator=_not_negative
     )
+    claims: ClaimStore | None = None
+    """Where records are claimed (default: the audit sink's own ``claims``, when it has one)."""
+    claim_lease: timedelta = DEFAULT_CLAIM_LEASE
 
     @classmethod
     def of(cls, arguments: Mapping[str, Any]) -> ShipmentSyncOptions:
