@@ -200,3 +200,20 @@ def test_four_processes_post_every_key_at_most_once(
         posted.update(out.split())
     assert posted, "no worker posted anything"
     assert max(posted.values()) == 1, [k for k, n in posted.items() if n > 1]
+
+
+def test_on_one_machine_a_dead_processs_claim_is_taken_over_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "trail.db"
+    SqliteAuditSink(path).close()
+    holder = (
+        "import sys; from datetime import timedelta; from ml_connector.audit import *;"
+        "s = SqliteAuditSink(sys.argv[1]);"
+        "s.claims.claim(['k'], owner=new_owner_id(), lease=timedelta(hours=1)); s.close()"
+    )
+    # Our own interpreter running our own one-liner: no untrusted input.
+    subprocess.run([sys.executable, "-c", holder, str(path)], check=True)  # noqa: S603
+    with SqliteAuditSink(path) as sink:
+        got = sink.claims.claim(["k"], owner=new_owner_id(), lease=LONG)
+        assert [(c.token, c.taken_over) for c in got.held] == [(2, True)]
+        # A live holder's claim is still respected, whatever its process.
+        assert sink.claims.claim(["k"], owner="someone-else", lease=LONG).busy == ("k",)

@@ -218,11 +218,33 @@ def _still_holds(row: _Row, claim: Claim, now: datetime) -> bool:
     return row.token == claim.token and row.owner == claim.owner and not row.released
 
 
+def _dead_here(owner: str) -> bool:
+    """Whether ``owner`` (see :func:`new_owner_id`) was a process on this host that is gone."""
+    parts = owner.split(":")
+    if len(parts) < 3 or ":".join(parts[:-2]) != socket.gethostname():
+        return False
+    try:
+        pid = int(parts[-2])
+    except ValueError:
+        return False
+    if pid == os.getpid() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
 class SqliteClaimStore:
     """Claims in the SQLite audit file: several processes on one machine (``sink.claims``).
 
     Every call is one ``BEGIN IMMEDIATE`` transaction, so the compare and the set are atomic
-    across processes. Time comes from ``clock`` (one machine: one clock).
+    across processes. Time comes from ``clock`` (one machine: one clock). A claim whose holder
+    was a process of this machine that no longer exists is taken over at once (and looked up
+    first), so a crashed job restarted at once does not wait out its own lease.
     """
 
     def __init__(self, db: _Database, clock: Clock | None = None) -> None:
@@ -251,7 +273,11 @@ class SqliteClaimStore:
             now = ensure_utc(self._clock.now())
             rows = self._rows(conn, wanted)
             for key in wanted:
-                got = _decide(key, rows.get(key), owner, now, now + lease)
+                row = rows.get(key)
+                if row is not None and row.owner != owner and _dead_here(row.owner):
+                    # One machine: a holder whose process is gone needs no lease to run out.
+                    row = attrs.evolve(row, expires_at=now)
+                got = _decide(key, row, owner, now, now + lease)
                 if got is None:
                     busy.append(key)
                     continue
