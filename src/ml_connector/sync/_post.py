@@ -14,6 +14,7 @@ its token) right before the post, released once the outcome is recorded.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import attrs
 
 from ml_connector._clock import Clock
+from ml_connector._errors import AuditError
 from ml_connector.audit import (
     AuditEvent,
     AuditSink,
@@ -50,6 +52,8 @@ from ._protocols import AsyncOracleWriter, OracleWriter
 from ._results import Outcome, RecordResult
 
 __all__: list[str] = []
+
+_log = logging.getLogger(__name__)
 
 
 class _Poster:
@@ -277,7 +281,13 @@ class _Claimer:
         return kept, lost
 
     def release(self, taken: _Taken) -> None:
-        self.store.release(list(taken.held.values()))
+        """Give the chunk's claims back; best effort: a claim not released expires by itself
+        (its records are then taken over and looked up first), so a store that cannot be
+        written to now (closed, unreachable) costs a lease, never a duplicate."""
+        try:
+            self.store.release(list(taken.held.values()))
+        except AuditError as exc:
+            _log.warning("claims not released (they expire after their lease): %s", exc)
 
 
 def claimed_elsewhere(ref: RecordRef, *, lost: bool = False) -> RecordResult:
