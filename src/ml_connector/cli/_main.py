@@ -7,6 +7,7 @@ Commands:
 - ``sync``: post shipments (and customers, inventory) to Oracle, exactly once;
 - ``replay``: re-map and re-post the records that failed;
 - ``reconcile``: compare ShipStation, the audit trail and Oracle for a window;
+- ``worker``, ``tenants``: many tenants on Procrastinate workers (extra ``postgres``);
 - ``catalog``: check ShipStation's SKUs against Oracle's item master (read-only).
 
 Commands are thin wrappers over the library. Results go to stdout (``--json`` for one JSON
@@ -40,6 +41,7 @@ from ml_connector._version import __version__
 
 from ._config import DEFAULT_CONFIG_NAME, CliConfig, CliConfigError, System, load_cli_config
 from ._runtime import Runtime
+from ._workers import WORKER_COMMANDS, add_worker_parsers
 
 __all__ = ["EXIT_FAILURES", "EXIT_OK", "EXIT_OUTAGE", "EXIT_USAGE", "main"]
 
@@ -205,6 +207,7 @@ def _build_parser() -> argparse.ArgumentParser:
     from ._catalog import add_catalog_parser
 
     add_catalog_parser(sub, common, _with_config, _with_window)
+    add_worker_parsers(sub, common)  # worker, tenants (issue "Outgrowing one machine")
     return parser
 
 
@@ -328,6 +331,7 @@ _COMMANDS = {
     "replay": _cmd_replay,
     "reconcile": _cmd_reconcile,
     "catalog": _cmd_catalog,
+    **WORKER_COMMANDS,
 }
 
 

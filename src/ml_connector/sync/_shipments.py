@@ -13,12 +13,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ml_connector._clock import Clock
-from ml_connector.audit import AuditSink, CheckpointStore, ReplayReport, async_replay, replay
+from ml_connector.audit import (
+    AuditSink,
+    CheckpointStore,
+    ClaimStore,
+    ReplayReport,
+    async_replay,
+    replay,
+)
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.shipstation import WebhookPointer
 
 from ._core import JOB, ShipmentSyncOptions, _ShipmentCore
 from ._flow import Flow, arun_flow, run_flow
+from ._post import DEFAULT_CLAIM_LEASE
 from ._preflight import PreflightReport
 from ._protocols import (
     AsyncOracleWriter,
@@ -82,6 +90,13 @@ class ShipmentSync:
             exactly like voided labels, at ``ceil(fulfillments created in it / 500)`` extra
             calls a run. ``timedelta(0)`` turns it off. See docs/shipstation.md, "Late
             fulfillment voids".
+        claims: Where records are claimed before they are looked up and posted, so that
+            several processes or workers never post one record twice (see
+            :class:`~ml_connector.audit.ClaimStore`). Default: the audit sink's own
+            (``sink.claims`` of the SQLite and Postgres sinks); none for other sinks.
+        claim_lease: How long a claim lasts without renewal; must exceed Oracle's request
+            timeout (checked), and should stay well under ``overlap`` so that a record a dead
+            worker held is picked up by the next run.
     """
 
     def __init__(
@@ -105,6 +120,8 @@ class ShipmentSync:
         chunk_size: int = CHUNK,
         trust_audit_trail: bool = False,
         fulfillment_void_lookback: timedelta = FULFILLMENT_VOID_LOOKBACK,
+        claims: ClaimStore | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
     ) -> None:
         check_clients("ShipmentSync", shipstation=shipstation, oracle=oracle, asynchronous=False)
         self._options = ShipmentSyncOptions.of(locals())
@@ -210,6 +227,8 @@ class AsyncShipmentSync:
         concurrency: int = 8,
         trust_audit_trail: bool = False,
         fulfillment_void_lookback: timedelta = FULFILLMENT_VOID_LOOKBACK,
+        claims: ClaimStore | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
     ) -> None:
         check_clients(
             "AsyncShipmentSync", shipstation=shipstation, oracle=oracle, asynchronous=True
