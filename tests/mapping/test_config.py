@@ -71,7 +71,8 @@ def test_every_problem_is_reported_at_once_with_its_key_path() -> None:
     data["stores"]["2003"]["accounts"]["revenue"]["account"] = "40-130"  # has the delimiter
     problems = _problems(data)
     expected = [
-        "warehouses.16079.colour: unknown key",
+        "warehouses.16079.colour: unknown key (expected one of: accounts, business_unit, "
+        "cost_center, inventory_organization, locator, name, segments, subinventory)",
         "warehouses.reno: unknown warehouse key: use the numeric ShipStation warehouseId",
         "warehouses.16080.cost_center: missing",
         "accounts.tax: missing",
