@@ -56,7 +56,8 @@ from ml_connector.testing import (
     generate_day,
 )
 
-from ._runtime import Progress, Runtime
+from ._console import Progress
+from ._runtime import Runtime
 from ._session import progress_callback, summary_json
 
 __all__ = ["DemoOptions", "apply_finance_fixes", "demo_mapping_toml", "run_demo"]
@@ -337,7 +338,7 @@ class _Demo:
     def shipment_job(
         self, audit: SqliteAuditSink, v1: ShipStationV1Client, oracle: OracleFusionClient
     ) -> ShipmentSync:
-        bar = Progress(self.runtime.stderr, "shipments", enabled=self.runtime.show_progress())
+        bar = Progress(self.runtime, "shipments")
         self._bar = bar
         return ShipmentSync(
             shipstation=v1,

@@ -29,7 +29,8 @@ from ml_connector.sync import (
 )
 
 from ._config import CliConfig, System
-from ._runtime import Progress, Runtime
+from ._console import Progress
+from ._runtime import Runtime
 from ._session import (
     Session,
     Window,
@@ -89,7 +90,7 @@ def _run_shipments(
     as_json: bool = False,
 ) -> RunSummary:
     runtime = session.runtime
-    bar = Progress(runtime.stderr, "shipments", enabled=runtime.show_progress())
+    bar = Progress(runtime, "shipments")
     # The JSON document lists every record, so it needs them all; the human summary shows
     # counts, skip reasons and failures only, so a backfill of any size runs in flat memory.
     job = _shipment_job(

@@ -23,6 +23,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ml_connector._errors import ConfigurationError, ConnectorError
 from ml_connector._version import __version__
@@ -52,12 +53,46 @@ def _common(*, top: bool) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(add_help=False)
     default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
     parser.add_argument(
-        "--json", action="store_true", default=default(False), help="print one JSON document"
+        "--json",
+        action="store_true",
+        default=default(False),
+        help="print one JSON document on stdout (errors too)",
     )
     parser.add_argument(
         "--debug", action="store_true", default=default(False), help="show tracebacks on errors"
     )
+    _output_options(parser, default)
     return parser
+
+
+def _output_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    """Progress and log options (stderr only: stdout keeps the results)."""
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default(False),
+        help="errors only on stderr: no progress bar, no warnings",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default(0),
+        help="more log lines: -v one per request, -vv debug",
+    )
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        default=default(False),
+        help="no progress bar (it is drawn only on a terminal anyway)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=default("text"),
+        help="log lines as text (default) or JSON Lines, one object per record",
+    )
 
 
 def _with_config(parser: argparse.ArgumentParser) -> None:
@@ -307,16 +342,22 @@ def _one_line(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def _logging(runtime: Runtime, *, debug: bool, quiet: bool) -> Iterator[None]:
+def _logging(runtime: Runtime, *, quiet: bool) -> Iterator[None]:
     """Library log lines on stderr while the command runs (the library installs no handler).
 
-    Warnings (retries, rate-limit waits) by default; one line per request with ``--debug``;
-    errors only for the demo, whose faults are injected on purpose.
+    Warnings (retries, rate-limit waits) by default, each one line, above any progress bar,
+    and one grouped line at the end (``retried 87 requests: 429 x 40, 503 x 47``); one line
+    per request with ``-v``; debug with ``-vv`` or ``--debug``; errors only with ``-q`` and
+    for the demo, whose faults are injected on purpose.
     """
+    from ._console import LogHandler
+
     logger = logging.getLogger("ml_connector")
-    handler = logging.StreamHandler(runtime.stderr)
-    handler.setFormatter(logging.Formatter("ml-connector: %(levelname)s: %(message)s"))
-    level = logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING
+    handler = LogHandler(runtime.console(), json_lines=runtime.log_json)
+    verbosity = runtime.verbosity
+    if quiet and verbosity == 0:
+        verbosity = -1
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler.setLevel(level)
     previous = logger.level
     logger.addHandler(handler)
@@ -326,6 +367,17 @@ def _logging(runtime: Runtime, *, debug: bool, quiet: bool) -> Iterator[None]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous)
+        grouped = handler.grouped()
+        if grouped is not None and verbosity >= 0 and not runtime.log_json:
+            runtime.console().print(grouped, markup=False, highlight=False, soft_wrap=True)
+
+
+def _configure(args: argparse.Namespace, runtime: Runtime) -> None:
+    """Apply the output options to the runtime."""
+    if args.quiet or args.no_progress or args.log_format == "json":
+        runtime.progress = False
+    runtime.verbosity = -1 if args.quiet else max(args.verbose, 2 if args.debug else 0)
+    runtime.log_json = args.log_format == "json"
 
 
 def _run(argv: Sequence[str] | None, runtime: Runtime) -> int:
@@ -333,11 +385,34 @@ def _run(argv: Sequence[str] | None, runtime: Runtime) -> int:
 
     The testing seam: tests pass a :class:`Runtime` with string streams, a dict environment,
     a virtual clock and simulator transports.
+
+    With ``--json`` stdout is never empty: a command that ends in an error (usage,
+    configuration, a failure before its document) prints ``{"ok": false, "error": ...}``.
     """
     parser = _build_parser()
-    args = parser.parse_args(argv)
-    with _logging(runtime, debug=args.debug, quiet=args.command == "demo"):
-        return _dispatch(args, runtime)
+    wants_json = "--json" in (sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        if wants_json and code != EXIT_OK:
+            runtime.emit_json(
+                {"command": None, "ok": False, "exit_code": code, "error": "bad usage (see stderr)"}
+            )
+        raise
+    _configure(args, runtime)
+    with _logging(runtime, quiet=args.command == "demo"):
+        code = _dispatch(args, runtime)
+    if args.json and not runtime.emitted:
+        runtime.emit_json(
+            {
+                "command": args.command,
+                "ok": False,
+                "exit_code": code,
+                "error": runtime.last_error(),
+            }
+        )
+    return code
 
 
 def _dispatch(args: argparse.Namespace, runtime: Runtime) -> int:

@@ -22,7 +22,8 @@ from ml_connector.sync import Progress as SyncProgress
 from ml_connector.sync import RecordResult, RunSummary
 
 from ._config import CliConfig, System, resolve
-from ._runtime import Progress, Runtime
+from ._console import Progress
+from ._runtime import Runtime
 
 __all__ = [
     "Session",
@@ -174,8 +175,13 @@ def progress_callback(bar: Progress) -> Any:
     """A sync progress callback drawing ``bar``."""
 
     def update(progress: SyncProgress) -> None:
-        # Fits the 79 columns of the bar line; the summary afterwards has every count.
-        detail = f"posted {progress.posted}, skipped {progress.skipped}, failed {progress.failed}"
+        # The same words and counts as the summary printed afterwards.
+        detail = (
+            f"posted {progress.posted}, already posted {progress.already_posted}, "
+            f"skipped {progress.skipped}, failed {progress.failed}"
+        )
+        if progress.planned:
+            detail += f", would post {progress.planned}"
         total = progress.total
         done = progress.done if total is not None else progress.fetched
         bar.update(done, total, detail)

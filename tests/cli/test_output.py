@@ -1,0 +1,95 @@
+"""What the CLI writes where: -q/-v, JSON Lines logs, grouped retries, --json never silent."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ml_connector.cli._main import _run
+from ml_connector.cli._runtime import Runtime
+
+from .conftest import CliRunner, Sims
+
+WINDOW = ["--since", "2026-01-15T08:00:00Z", "--until", "2026-01-17T08:00:00Z"]
+
+
+def _refuse(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+
+def test_json_errors_go_to_stdout_too(cli: CliRunner, config: Path) -> None:
+    # A configuration error: nothing was attempted, and stdout still says so as JSON.
+    result = cli(["sync", *WINDOW, "--json"], environ={})
+    assert result.code == 2
+    document = json.loads(result.out)
+    assert document == {
+        "command": "sync",
+        "ok": False,
+        "exit_code": 2,
+        "error": document["error"],
+    }
+    assert "SHIPSTATION_API_KEY" in document["error"]
+    assert "SHIPSTATION_API_KEY" in result.err  # people still read stderr
+
+
+def test_json_usage_errors_go_to_stdout_too(capsys: pytest.CaptureFixture[str]) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    runtime = Runtime(stdout=out, stderr=err, environ={})
+    with pytest.raises(SystemExit) as info:
+        _run(["sync", "--json", "--no-such-option"], runtime)
+    assert info.value.code == 2
+    assert json.loads(out.getvalue())["ok"] is False
+    # argparse itself writes the usage message to the process's stderr.
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
+
+
+def test_bad_day_with_json_is_a_json_error(cli: CliRunner, config: Path) -> None:
+    result = cli(["reconcile", "--day", "15/01/2026", "--json"], environ={})
+    assert result.code == 2
+    assert json.loads(result.out)["ok"] is False
+
+
+def test_quiet_hides_warnings_and_verbose_shows_each_request(
+    cli: CliRunner, sims: Sims, env: dict[str, str]
+) -> None:
+    refused = {"shipstation": httpx.MockTransport(_refuse)}
+    quiet = cli(["ping", "--system", "shipstation-v1", "-q"], environ=env, transports=refused)
+    assert quiet.code == 1
+    assert quiet.err == ""
+    verbose = cli(
+        ["ping", "--system", "shipstation-v1", "-v"], environ=env, transports=sims.transports()
+    )
+    assert verbose.code == 0
+    assert "ml-connector: INFO: GET https://ssapi.shipstation.com/warehouses -> 200" in verbose.err
+
+
+def test_logs_as_json_lines(cli: CliRunner, env: dict[str, str]) -> None:
+    refused = {"shipstation": httpx.MockTransport(_refuse)}
+    result = cli(
+        ["ping", "--system", "shipstation-v1", "--log-format", "json"],
+        environ=env,
+        transports=refused,
+    )
+    records = [json.loads(line) for line in result.err.splitlines()]
+    (retry,) = records
+    assert retry["event"] == "retry"
+    assert retry["level"] == "warning"
+    assert retry["status"] == "TransportError"
+    assert retry["attempt"] == 2
+    assert retry["logger"].startswith("ml_connector")
+
+
+def test_no_progress_wins_over_a_terminal(
+    cli: CliRunner, sims: Sims, env: dict[str, str], config: Path
+) -> None:
+    result = cli(
+        ["sync", *WINDOW, "--dry-run", "--no-progress"],
+        environ=env,
+        transports=sims.transports(),
+        progress=True,
+    )
+    assert result.err == ""
