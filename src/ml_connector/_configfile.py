@@ -30,10 +30,12 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 
 from ml_connector._errors import ConfigurationError
+from ml_connector._network import check_proxy
 from ml_connector._redact import Secret
 from ml_connector._retry import RetryPolicy
 from ml_connector._settings import HttpSettings, validate_https_url
@@ -56,6 +58,7 @@ __all__ = [
     "Config",
     "ConfigFileError",
     "EnvRef",
+    "NetworkSection",
     "ResolvedSettings",
     "SyncSection",
     "System",
@@ -212,6 +215,20 @@ class SyncSection:
 
 
 @attrs.frozen
+class NetworkSection:
+    """``[http]``: how every client reaches the systems through an enterprise network.
+
+    Attributes:
+        proxy: Proxy URL, written in the file or read from ``proxy_env`` (a proxy URL with
+            credentials belongs in a variable); ``None``: httpx's default (``HTTPS_PROXY``).
+        ca_bundle: PEM file of CA certificates to trust (relative to the file).
+    """
+
+    proxy: Value | None = None
+    ca_bundle: Path | None = None
+
+
+@attrs.frozen
 class CliConfig:
     """A checked configuration file (or the defaults, when there is none).
 
@@ -222,6 +239,7 @@ class CliConfig:
         audit_path: The audit trail file (``.jsonl``: JSON Lines; anything else: SQLite).
         mapping: The mapping configuration, when the file has one.
         sync: Job options.
+        network: Proxy and CA bundle for every client.
     """
 
     path: Path | None
@@ -230,6 +248,7 @@ class CliConfig:
     audit_path: Path
     mapping: MappingConfig | None
     sync: SyncSection = SyncSection()
+    network: NetworkSection = NetworkSection()
 
     def require_mapping(self) -> MappingConfig:
         """The mapping configuration, or a clear error saying where to put it."""
@@ -438,6 +457,46 @@ def _sync(check: _Checker, data: Mapping[str, Any]) -> SyncSection:
     return section
 
 
+def _network(check: _Checker, data: Mapping[str, Any], base: Path) -> NetworkSection:
+    table = check.table(data, "http")
+    check.keys(table, {"proxy", "proxy_env", "ca_bundle"}, "http")
+    proxy: Value | None = None
+    if "proxy" in table and "proxy_env" in table:
+        check.problem("http.proxy", "give either proxy or proxy_env, not both")
+    elif "proxy" in table:
+        literal = table["proxy"]
+        try:
+            check_proxy(literal, setting="http.proxy")
+        except ConfigurationError as exc:
+            check.problem("http.proxy", exc.message.removeprefix("http.proxy: "))
+        else:
+            if isinstance(literal, str) and "@" in urlsplit(literal).netloc:
+                check.problem(
+                    "http.proxy",
+                    "has credentials: put the URL in an environment variable and name it "
+                    "with proxy_env",
+                )
+            else:
+                proxy = literal
+    elif "proxy_env" in table:
+        name = table["proxy_env"]
+        if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+            check.problem("http.proxy_env", "must be an environment variable name")
+        else:
+            proxy = EnvRef(name, "http.proxy", "http.proxy_env")
+    ca_bundle = None
+    raw = table.get("ca_bundle")
+    if raw is not None:
+        if not isinstance(raw, str) or not raw.strip():
+            check.problem("http.ca_bundle", "must be the path of a PEM file")
+        else:
+            ca_bundle = Path(raw).expanduser()
+            ca_bundle = ca_bundle if ca_bundle.is_absolute() else base / ca_bundle
+            if not ca_bundle.is_file():
+                check.problem("http.ca_bundle", f"{ca_bundle} is not a file")
+    return NetworkSection(proxy=proxy, ca_bundle=ca_bundle)
+
+
 def load_cli_config(
     path: Path | None, *, mapping: bool = True, cwd: Path | None = None
 ) -> CliConfig:
@@ -467,12 +526,13 @@ def load_cli_config(
             raise CliConfigError([f"not valid TOML: {exc}"], source=source) from None
         base = path.resolve().parent
     check = _Checker()
-    check.keys(data, {"shipstation", "oracle", "audit", "mapping", "sync"}, "")
+    check.keys(data, {"shipstation", "oracle", "audit", "mapping", "sync", "http"}, "")
     shipstation = _shipstation(check, data)
     oracle = _oracle(check, data)
     audit_path = _audit_path(check, data, base, cwd)
     mapping_config = _mapping(check, data, base) if mapping else None
     sync = _sync(check, data)
+    network = _network(check, data, base)
     if check.problems:
         raise CliConfigError(check.messages(), source=source)
     return CliConfig(
@@ -482,6 +542,7 @@ def load_cli_config(
         audit_path=audit_path,
         mapping=mapping_config,
         sync=sync,
+        network=network,
     )
 
 
@@ -528,10 +589,32 @@ class _Resolver:
             return None
 
 
-def _http(base_url: str, timeout: float, retry: RetryPolicy | None) -> HttpSettings:
+def _http(
+    base_url: str,
+    timeout: float,
+    retry: RetryPolicy | None,
+    network: Mapping[str, Any],
+) -> HttpSettings:
     if retry is None:
-        return HttpSettings(base_url=base_url, timeout=timeout)
-    return HttpSettings(base_url=base_url, timeout=timeout, retry=retry)
+        return HttpSettings(base_url=base_url, timeout=timeout, **network)
+    return HttpSettings(base_url=base_url, timeout=timeout, retry=retry, **network)
+
+
+def _network_options(r: _Resolver, network: NetworkSection) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if network.proxy is not None:
+        proxy = r.text(network.proxy)
+        if proxy is not None:
+            try:
+                check_proxy(proxy, setting="http.proxy")
+            except ConfigurationError:
+                # The value may hold credentials: name the variable, never the value.
+                r.problems.append("http.proxy: the proxy URL read from the environment is invalid")
+            else:
+                options["proxy"] = proxy
+    if network.ca_bundle is not None:
+        options["ca_bundle"] = str(network.ca_bundle)
+    return options
 
 
 def resolve(
@@ -554,6 +637,7 @@ def resolve(
     """
     wanted = set(systems)
     r = _Resolver(environ)
+    network = _network_options(r, config.network) if wanted else {}
     v1 = v2 = oracle = None
     ss = config.shipstation
     if System.SHIPSTATION_V1 in wanted:
@@ -562,7 +646,9 @@ def resolve(
             v1 = r.build(
                 "shipstation",
                 lambda: ShipStationV1Settings(
-                    api_key=key, api_secret=secret, http=_http(ss.base_url, ss.timeout, retry)
+                    api_key=key,
+                    api_secret=secret,
+                    http=_http(ss.base_url, ss.timeout, retry, network),
                 ),
             )
     if System.SHIPSTATION_V2 in wanted:
@@ -571,18 +657,21 @@ def resolve(
             v2 = r.build(
                 "shipstation",
                 lambda: ShipStationV2Settings(
-                    api_key=v2_key, http=_http(ss.v2_base_url, ss.timeout, retry)
+                    api_key=v2_key, http=_http(ss.v2_base_url, ss.timeout, retry, network)
                 ),
             )
     if System.ORACLE in wanted:
-        oracle = _oracle_settings(r, config.oracle, retry)
+        oracle = _oracle_settings(r, config.oracle, retry, network)
     if r.problems:
         raise CliConfigError(r.problems, source=config.source)
     return ResolvedSettings(shipstation_v1=v1, shipstation_v2=v2, oracle=oracle)
 
 
 def _oracle_settings(
-    r: _Resolver, section: OracleSection, retry: RetryPolicy | None
+    r: _Resolver,
+    section: OracleSection,
+    retry: RetryPolicy | None,
+    network: Mapping[str, Any],
 ) -> OracleFusionSettings | None:
     pod_url = r.text(section.pod_url)
     auth: OAuthClientCredentials | BasicCredentials | None = None
@@ -608,7 +697,7 @@ def _oracle_settings(
             auth = r.build("oracle", lambda: BasicCredentials(username=username, password=password))
     if pod_url is None or auth is None:
         return None
-    options = dict(section.options)
+    options = dict(section.options) | dict(network)
     if retry is not None:
         options["retry"] = retry
     chosen = auth

@@ -91,3 +91,70 @@ def test_mapping_and_cli_files_speak_the_same_checker() -> None:
 def test_load_config_is_public() -> None:
     assert "load_config" in ml_connector.__all__
     assert "Config" in ml_connector.__all__
+
+
+def _self_signed_pem(tmp_path: Path) -> Path:
+    # Any PEM certificate will do for loading; the one httpx itself trusts is at hand.
+    import certifi
+
+    pem = tmp_path / "corp-ca.pem"
+    pem.write_text(Path(certifi.where()).read_text(encoding="utf-8"), encoding="utf-8")
+    return pem
+
+
+def test_proxy_and_ca_bundle_reach_every_client(tmp_path: Path) -> None:
+    _self_signed_pem(tmp_path)
+    path = _write(
+        tmp_path,
+        '[http]\nproxy_env = "CORP_PROXY"\nca_bundle = "corp-ca.pem"\n'
+        '[oracle]\npod_url = "https://pod.example.com"\ntoken_url = "https://idcs.example.com/t"\n'
+        'scope = "s"\n',
+    )
+    environ = {
+        **ORACLE_ENV,
+        "CORP_PROXY": "http://svc:pa55word@proxy.corp.example:3128",
+        "SHIPSTATION_API_KEY": "k",
+        "SHIPSTATION_API_SECRET": "s",
+    }
+    config = load_config(path, environ=environ)
+    assert config.oracle is not None and config.shipstation_v1 is not None
+    http = config.oracle.http_settings()
+    assert http.proxy == "http://svc:pa55word@proxy.corp.example:3128"
+    assert http.ca_bundle == str(tmp_path / "corp-ca.pem")
+    assert config.shipstation_v1.http.proxy == http.proxy
+    # The proxy's password stays out of every repr.
+    assert "pa55word" not in repr(config)
+    options = http.client_options()
+    assert options["proxy"] == http.proxy
+    import ssl
+
+    assert isinstance(options["verify"], ssl.SSLContext)
+    import httpx
+
+    with httpx.Client(**options):
+        pass
+
+
+def test_a_proxy_with_credentials_is_not_written_in_the_file(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        '[http]\nproxy = "http://svc:pa55word@proxy.corp.example:3128"\nca_bundle = "nope.pem"\n',
+    )
+    with pytest.raises(ConfigFileError) as info:
+        load_config(path, environ={})
+    text = str(info.value)
+    assert "pa55word" not in text
+    assert "http.proxy: has credentials: put the URL in an environment variable" in text
+    assert "http.ca_bundle:" in text and "nope.pem is not a file" in text
+
+
+def test_an_unusable_ca_bundle_is_a_configuration_error(tmp_path: Path) -> None:
+    from ml_connector import ConfigurationError, HttpSettings
+
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a certificate", encoding="utf-8")
+    settings = HttpSettings(base_url="https://x.example.com", ca_bundle=str(bad))
+    with pytest.raises(ConfigurationError, match="cannot load CA certificates"):
+        settings.client_options()
+    with pytest.raises(ConfigurationError, match="proxy"):
+        HttpSettings(base_url="https://x.example.com", proxy="socks5://p:1080")

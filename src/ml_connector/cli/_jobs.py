@@ -16,6 +16,7 @@ from typing import Any
 from ml_connector._errors import ConfigurationError
 from ml_connector.audit import ReplayReport, format_diff
 from ml_connector.mapping import MappingConfig
+from ml_connector.mapping.config import DateSettings
 from ml_connector.sync import (
     CustomerSync,
     CustomerSyncSummary,
@@ -248,7 +249,9 @@ def run_sync(
 ) -> int:
     """Run the chosen job(s) over a window, or from the checkpoint."""
     mapping = config.require_mapping()
-    window = parse_window(day=day, since=since, until=until, now=runtime.clock.now())
+    window = parse_window(
+        day=day, since=since, until=until, now=runtime.clock.now(), dates=mapping.dates
+    )
     first_start = (
         parse_instant(initial_start, "--initial-start") if initial_start is not None else None
     )
@@ -412,13 +415,21 @@ def _reconcile_json(report: ReconciliationReport, *, all_rows: bool) -> dict[str
 
 
 def render_reconciliation(
-    runtime: Runtime, report: ReconciliationReport, *, names: dict[str, str] | None = None
+    runtime: Runtime,
+    report: ReconciliationReport,
+    *,
+    names: dict[str, str] | None = None,
+    dates: DateSettings | None = None,
 ) -> None:
     """The per-warehouse, per-day totals table and the rows that are not ``ok``."""
     names = names or {}
-    runtime.say(f"reconciliation {report.start.isoformat()} .. {report.end.isoformat()}")
+    dates = dates or DateSettings()
     runtime.say(
-        f"  {'warehouse':<22} {'day':<10} {'records':>7} {'expected':>12} {'in Oracle':>12}  "
+        f"reconciliation {report.start.isoformat()} .. {report.end.isoformat()} "
+        f"(dates are posting dates in {dates.zone_name})"
+    )
+    runtime.say(
+        f"  {'warehouse':<22} {'date':<10} {'records':>7} {'expected':>12} {'in Oracle':>12}  "
         "reasons"
     )
     for total in report.totals():
@@ -451,7 +462,9 @@ def run_reconcile(
 ) -> int:
     """Join ShipStation, the audit trail and Oracle for a window (read-only)."""
     mapping = config.require_mapping()
-    window = parse_window(day=day, since=since, until=until, now=runtime.clock.now())
+    window = parse_window(
+        day=day, since=since, until=until, now=runtime.clock.now(), dates=mapping.dates
+    )
     if window is None:
         raise ConfigurationError(
             "give the window: --day, or --since (and --until)", setting="reconcile"
@@ -463,13 +476,17 @@ def run_reconcile(
         report.to_csv(target)
     if as_json:
         runtime.emit_json(
-            {"command": "reconcile", "ok": report.clean}
+            {
+                "command": "reconcile",
+                "ok": report.clean,
+                "dates": {"meaning": "posting date", "zone": mapping.dates.zone_name},
+            }
             | _reconcile_json(report, all_rows=all_rows)
             | ({"csv": str(csv_path)} if csv_path is not None else {})
         )
     else:
         names = {wid: w.name for wid, w in mapping.warehouses.items() if w.name}
-        render_reconciliation(runtime, report, names=names)
+        render_reconciliation(runtime, report, names=names, dates=mapping.dates)
         if csv_path is not None:
             runtime.say(f"rows written to {csv_path}")
     return EXIT_OK if report.clean else EXIT_FAILURES

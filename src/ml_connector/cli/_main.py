@@ -221,7 +221,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _with_window(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--day", metavar="YYYY-MM-DD", help="one Pacific calendar day")
+    parser.add_argument(
+        "--day",
+        metavar="YYYY-MM-DD",
+        help="one posting date: a calendar day in the mapping's [dates] zone (UTC unless set), "
+        "also 'today' or 'yesterday'; reconcile reports the same dates",
+    )
     parser.add_argument(
         "--since", metavar="ISO", help="window start, e.g. 2026-01-15T08:00:00Z (inclusive)"
     )

@@ -295,6 +295,16 @@ class DateSettings:
     zone: str | None = None
     source: Literal["label_created", "ship_date"] = "label_created"
 
+    @property
+    def zone_name(self) -> str:
+        """The zone posting dates are calendar dates in: ``UTC`` or the configured zone."""
+        return self.zone if self.basis == "zone" and self.zone else "UTC"
+
+    @property
+    def label(self) -> str:
+        """How outputs name the dates they show, e.g. ``posting date (America/Los_Angeles)``."""
+        return f"posting date ({self.zone_name})"
+
 
 @attrs.frozen
 class PostingKeyFormats:
