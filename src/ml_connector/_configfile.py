@@ -149,6 +149,11 @@ class EnvRef:
     setting: str
     declared_as: str | None = None
 
+    @property
+    def conventional(self) -> bool:
+        """Whether the name looks like a variable name (else it may be a pasted secret)."""
+        return _CONVENTIONAL_ENV_NAME.fullmatch(self.name) is not None
+
     def describe(self) -> str:
         """The variable for an error message, without echoing something that is not a name.
 

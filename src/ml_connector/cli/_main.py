@@ -6,10 +6,13 @@ Commands:
 - ``ping``: check ShipStation V1/V2 and Oracle credentials, one line per system;
 - ``sync``: post shipments (and customers, inventory) to Oracle, exactly once;
 - ``replay``: re-map and re-post the records that failed;
-- ``reconcile``: compare ShipStation, the audit trail and Oracle for a window.
+- ``reconcile``: compare ShipStation, the audit trail and Oracle for a window;
+- ``init``: write a commented configuration and mapping template;
+- ``config show``: the resolved configuration, secrets masked, and its file;
+- ``completion``: a bash or zsh completion script.
 
 Commands are thin wrappers over the library. Results go to stdout (``--json`` for one JSON
-document), progress bars and errors to stderr. An error is one line with its cause (add
+document, errors included), progress bars, log lines and errors to stderr. An error is one line with its cause (add
 ``--debug`` for the traceback). Exit codes: 0 success, 1 the run had failures (or a check
 failed), 2 bad usage or configuration.
 """
@@ -217,7 +220,60 @@ def _build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument(
         "--all-rows", action="store_true", help="with --json: every row, not only differences"
     )
+    _add_setup_commands(sub, common)
     return parser
+
+
+# -- init, config show, completion (cli/_setup.py) -------------------------------------------
+
+
+def _add_setup_commands(sub: Any, common: list[argparse.ArgumentParser]) -> None:
+    init = sub.add_parser(
+        "init",
+        parents=common,
+        help="write a commented ml-connector.toml and mapping.toml to start from",
+        description="Write a commented configuration and mapping template into the working "
+        "directory (or --dir). Existing files are kept unless --force.",
+    )
+    init.add_argument("--dir", type=Path, metavar="DIR", help="where to write (default: here)")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+    config = sub.add_parser(
+        "config",
+        parents=common,
+        help="show the configuration the commands would use (secrets masked)",
+        description="config show: which file is read, every setting and where its value "
+        "comes from (the file, a variable, a default), secrets masked.",
+    )
+    action = config.add_subparsers(dest="config_action", required=True, metavar="ACTION")
+    show = action.add_parser("show", parents=common, help="print the resolved configuration")
+    _with_config(show)
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description='Print a completion script: eval "$(ml-connector completion bash)" in '
+        "~/.bashrc (zsh: the same with zsh, in ~/.zshrc).",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh"))
+
+
+def _cmd_init(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._setup import run_init
+
+    return run_init(runtime, args.dir, force=args.force, as_json=args.json)
+
+
+def _cmd_config(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._setup import run_config_show
+
+    config = _load(args, runtime, mapping=True)
+    return run_config_show(config, runtime, as_json=args.json)
+
+
+def _cmd_completion(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._setup import completion_script
+
+    runtime.stdout.write(completion_script(_build_parser(), args.shell))
+    return EXIT_OK
 
 
 def _with_window(parser: argparse.ArgumentParser) -> None:
@@ -338,6 +394,9 @@ _COMMANDS = {
     "sync": _cmd_sync,
     "replay": _cmd_replay,
     "reconcile": _cmd_reconcile,
+    "init": _cmd_init,
+    "config": _cmd_config,
+    "completion": _cmd_completion,
 }
 
 
