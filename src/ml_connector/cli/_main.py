@@ -13,8 +13,8 @@ Commands:
 
 Commands are thin wrappers over the library. Results go to stdout (``--json`` for one JSON
 document, errors included), progress bars, log lines and errors to stderr. An error is one
-line with its cause (add ``--debug`` for the traceback). Exit codes: 0 success, 1 the run had failures (or a check
-failed), 2 bad usage or configuration.
+line with its cause (add ``--debug`` for the traceback). Exit codes: 0 success, 1 the run
+had failures (or a check failed), 2 bad usage or configuration.
 """
 
 from __future__ import annotations
