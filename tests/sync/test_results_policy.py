@@ -12,7 +12,7 @@ import pytest
 
 from ml_connector import ConfigurationError
 from ml_connector.sync import AsyncShipmentSync, Outcome, RecordResult, RunSummary
-from ml_connector.sync._shipments import _IdSet
+from ml_connector.sync._window import _IdSet
 
 from ._env import DAY_END, DAY_START, make_env
 from .test_shipments import assert_no_duplicates, keys_in_oracle, make_sync

@@ -339,7 +339,7 @@ async def test_an_async_cursor_opened_in_a_sub_flow_stays_open_for_the_run() -> 
 def test_the_order_list_is_read_no_further_ahead_than_the_cache_holds() -> None:
     from ml_connector.shipstation import Order
     from ml_connector.sync import SyncWindow
-    from ml_connector.sync._shipments import _OrderCache
+    from ml_connector.sync._window import _OrderCache
 
     env = make_env(orders=60)
     clients = {"shipstation": env.shipstation()}

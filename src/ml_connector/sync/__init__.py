@@ -38,7 +38,15 @@ from ._customers import AsyncCustomerSync, CustomerAction, CustomerSync, Custome
 from ._flow import Call, Fanout, arun_flow, run_flow
 from ._inventory import AsyncInventorySync, InventorySync, InventorySyncSummary
 from ._preflight import PreflightError, PreflightProblem, PreflightReport
-from ._reconcile import ReasonCode, ReconciliationReport, ReconciliationRow, WarehouseDayTotal
+from ._reconcile import (
+    ReasonCode,
+    ReconciliationReport,
+    ReconciliationRow,
+    WarehouseDayTotal,
+    async_reconcile,
+    reconcile,
+)
+from ._replay import AsyncShipmentReplayTarget, ShipmentReplayTarget
 from ._results import (
     Outcome,
     Progress,
@@ -48,15 +56,8 @@ from ._results import (
     ResultsPolicy,
     RunSummary,
 )
-from ._shipments import (
-    AsyncShipmentReplayTarget,
-    AsyncShipmentSync,
-    ShipmentReplayTarget,
-    ShipmentSync,
-    SyncWindow,
-    async_reconcile,
-    reconcile,
-)
+from ._shipments import AsyncShipmentSync, ShipmentSync
+from ._window import SyncWindow
 
 __all__ = [
     "AsyncCustomerSync",

@@ -40,7 +40,7 @@ from ._directory import directory_flow
 from ._flow import Call, Flow, arun_flow, run_flow
 from ._labels import SYSTEM
 from ._results import Outcome
-from ._shipments import SyncWindow
+from ._window import SyncWindow
 
 __all__ = ["AsyncCustomerSync", "CustomerAction", "CustomerSync", "CustomerSyncSummary"]
 

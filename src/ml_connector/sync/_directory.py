@@ -25,6 +25,7 @@ from ml_connector.oracle import CustomerAccount, CustomerAccountSite, Party
 from ml_connector.shipstation import Order
 
 from ._flow import Call, Fanout, Flow
+from ._protocols import OracleWriter, oracle_call
 
 __all__ = [
     "LookupCache",
@@ -167,7 +168,7 @@ def directory_flow(
         cache,
         "email",
         sorted(emails),
-        lambda email: Call("oracle", "find_parties_by_email", (email,)),
+        lambda email: oracle_call(OracleWriter.find_parties_by_email, email),
         failed_emails,
     )
     parties: list[Party] = [p for found in party_lists if found for p in found]
@@ -177,7 +178,7 @@ def directory_flow(
         cache,
         "sites",
         names,
-        lambda name: Call("oracle", "list_customer_account_sites", (), {"CustomerName": name}),
+        lambda name: oracle_call(OracleWriter.list_customer_account_sites, CustomerName=name),
         failed_names,
     )
     # A party whose accounts could not be read leaves its email's candidates unknown.
@@ -193,7 +194,7 @@ def directory_flow(
         cache,
         "account",
         missing,
-        lambda number: Call("oracle", "get_customer_account", (number,)),
+        lambda number: oracle_call(OracleWriter.get_customer_account, number),
         failed_accounts,
     )
     accounts += [account for account in fetched if account is not None]

@@ -26,7 +26,8 @@ from ml_connector.oracle import (
     to_wire,
 )
 
-from ._flow import Call, Flow
+from ._flow import Flow
+from ._protocols import OracleWriter, oracle_call
 
 __all__ = [
     "CREDIT_MEMO",
@@ -125,15 +126,16 @@ def _find_flow(doc: Doc) -> Flow[str | None]:
     find refuses to choose).
     """
     if doc.kind in (INVOICE, CREDIT_MEMO):
-        method = "find_invoice" if doc.kind == INVOICE else "find_credit_memo"
-        record = yield Call("oracle", method, (doc.key,), {"business_unit": doc.business_unit})
+        find = OracleWriter.find_invoice if doc.kind == INVOICE else OracleWriter.find_credit_memo
+        record = yield oracle_call(find, doc.key, business_unit=doc.business_unit)
         if record is None:
             return None
         doc.copies = 1
         amount = getattr(record, "entered_amount", None)
         doc.amount = amount if amount is not None else record.raw.get("EnteredAmount")
         return str(record.customer_transaction_id)
-    rows = yield Call("oracle", "find_staged_transactions", (doc.model,))
+    assert isinstance(doc.model, InventoryStagedTransaction)  # the third kind
+    rows = yield oracle_call(OracleWriter.find_staged_transactions, doc.model)
     good = [row for row in rows if not row.failed]
     doc.copies = len(good)
     if good:
@@ -167,14 +169,14 @@ def post_one_flow(doc: Doc, *, after_lost_batch: bool = False) -> Flow[None]:
     means this run created it.
     """
     try:
-        if doc.kind == INVOICE:
-            result = yield Call("oracle", "post_invoice_once", (doc.model, doc.key))
+        if isinstance(doc.model, ReceivablesInvoice):
+            result = yield oracle_call(OracleWriter.post_invoice_once, doc.model, doc.key)
             oracle_id = str(result.record.customer_transaction_id)
-        elif doc.kind == CREDIT_MEMO:
-            result = yield Call("oracle", "post_credit_memo_once", (doc.model, doc.key))
+        elif isinstance(doc.model, ReceivablesCreditMemo):
+            result = yield oracle_call(OracleWriter.post_credit_memo_once, doc.model, doc.key)
             oracle_id = str(result.record.customer_transaction_id)
         else:
-            result = yield Call("oracle", "post_staged_transaction_once", (doc.model,))
+            result = yield oracle_call(OracleWriter.post_staged_transaction_once, doc.model)
             oracle_id = str(result.record.transaction_interface_id)
     except ConnectorError as exc:
         doc.fail(exc)
@@ -220,7 +222,7 @@ def post_batch_flow(docs: Sequence[Doc], oracle: Any) -> Flow[None]:
     """
     parts = [oracle.batch_part(f"p{n}", doc.model) for n, doc in enumerate(docs)]
     try:
-        results = yield Call("oracle", "post_batch", (parts,))
+        results = yield oracle_call(OracleWriter.post_batch, parts)
     except ConnectorError as exc:
         if isinstance(exc, AuditError):
             raise

@@ -20,30 +20,44 @@ with the audit trail's latest event. Reason codes, most serious first:
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import enum
 import importlib
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
-from ml_connector._errors import ConflictError, CustomerLookupError
-from ml_connector.audit import AuditEvent, RecordRef, Stage
+from ml_connector._clock import Clock
+from ml_connector._errors import ConfigurationError, ConflictError, CustomerLookupError
+from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage
+from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.oracle import ReceivablesCreditMemo, ReceivablesInvoice
 
+from ._core import JOB, _ShipmentCore
 from ._documents import CREDIT_MEMO, INVOICE
-from ._flow import Flow
+from ._flow import Flow, arun_flow, run_flow
+from ._protocols import (
+    AsyncOracleWriter,
+    AsyncShipStationReader,
+    OracleWriter,
+    ShipStationReader,
+    check_clients,
+)
+from ._window import SyncWindow, fetch_window_flow
 
 __all__ = [
     "ReasonCode",
     "ReconciliationReport",
     "ReconciliationRow",
     "WarehouseDayTotal",
+    "async_reconcile",
+    "reconcile",
     "reconcile_flow",
 ]
 
@@ -328,10 +342,10 @@ def _verdict(
     )
 
 
-def reconcile_flow(core: Any, window: Any) -> Flow[ReconciliationReport]:
+def reconcile_flow(core: _ShipmentCore, window: SyncWindow) -> Flow[ReconciliationReport]:
     """Fetch, plan and look up every record of ``window``, then judge each (read-only)."""
-    fetched = yield from core.fetch_window_flow(window)
-    pendings, _orders = yield from core.plan_flow(fetched.labels, window, {}, True)
+    fetched = yield from fetch_window_flow(window)
+    pendings, _orders = yield from core.planner.plan_flow(fetched.labels, window, {}, True)
     latest = {event.record: event for event in core.audit.latest()}
     return ReconciliationReport(
         start=window.start, end=window.end, rows=tuple(_rows(pendings, latest))
@@ -368,3 +382,97 @@ def _rows(
             oracle_amount=found,
             detail=detail,
         )
+
+
+def _reconcile_core(
+    *,
+    oracle: OracleWriter | AsyncOracleWriter,
+    mapping: MappingConfig,
+    audit: AuditSink,
+    clock: Clock | None,
+    directory: CustomerDirectory | None,
+    fulfillment_keys: PostingKeyFormats | None,
+) -> _ShipmentCore:
+    return _ShipmentCore(
+        oracle=oracle,
+        mapping=mapping,
+        audit=audit,
+        checkpoints=None,
+        clock=clock,
+        directory=directory,
+        job=JOB,
+        overlap=timedelta(hours=2),
+        batch=True,
+        fulfillment_keys=fulfillment_keys,
+        preflight=False,
+        progress=None,
+    )
+
+
+def reconcile(
+    *,
+    shipstation: ShipStationReader,
+    oracle: OracleWriter,
+    mapping: MappingConfig,
+    audit: AuditSink,
+    window: SyncWindow | tuple[datetime, datetime],
+    clock: Clock | None = None,
+    directory: CustomerDirectory | None = None,
+    fulfillment_keys: PostingKeyFormats | None = None,
+) -> ReconciliationReport:
+    """Reconcile ``window``: rows with reason codes and totals (see docs/reconciliation.md).
+
+    Read-only on both sides: ShipStation and Oracle see GET requests only, the trail is read.
+    """
+    check_clients(
+        "reconcile", shipstation=shipstation, oracle=oracle, mapping=mapping, asynchronous=False
+    )
+    core = _reconcile_core(
+        oracle=oracle,
+        mapping=mapping,
+        audit=audit,
+        clock=clock,
+        directory=directory,
+        fulfillment_keys=fulfillment_keys,
+    )
+    flow = reconcile_flow(core, SyncWindow.of(window))
+    result: ReconciliationReport = run_flow(flow, {"shipstation": shipstation, "oracle": oracle})
+    return result
+
+
+async def async_reconcile(
+    *,
+    shipstation: AsyncShipStationReader,
+    oracle: AsyncOracleWriter,
+    mapping: MappingConfig,
+    audit: AuditSink,
+    window: SyncWindow | tuple[datetime, datetime],
+    clock: Clock | None = None,
+    directory: CustomerDirectory | None = None,
+    fulfillment_keys: PostingKeyFormats | None = None,
+    concurrency: int = 8,
+) -> ReconciliationReport:
+    """The async twin of :func:`reconcile`."""
+    check_clients(
+        "async_reconcile",
+        shipstation=shipstation,
+        oracle=oracle,
+        mapping=mapping,
+        asynchronous=True,
+    )
+    if concurrency < 1:
+        raise ConfigurationError("must be at least 1", setting="concurrency")
+    core = _reconcile_core(
+        oracle=oracle,
+        mapping=mapping,
+        audit=audit,
+        clock=clock,
+        directory=directory,
+        fulfillment_keys=fulfillment_keys,
+    )
+    result: ReconciliationReport = await arun_flow(
+        reconcile_flow(core, SyncWindow.of(window)),
+        {"shipstation": shipstation, "oracle": oracle},
+        asyncio.Semaphore(concurrency),
+    )
+    return result

@@ -14,18 +14,22 @@ skips it) has nothing to post: ``find`` reports it as settled and replay records
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 from ml_connector._errors import ConnectorError, MappingError
 from ml_connector.audit import AuditEvent, Remapped, payload_of
 
+from ._core import _ShipmentCore
 from ._directory import directory_flow
 from ._documents import lookup_flow, post_one_flow
-from ._flow import Call, Flow
+from ._flow import Flow, arun_flow, run_flow
 from ._labels import BASE_KIND, SHIPMENT, Label, labels_from
+from ._plan import _Pending
+from ._protocols import ShipStationReader, shipstation_call, shipstation_list
 
-__all__ = ["NOTHING_TO_POST", "ReplayCore"]
+__all__ = ["NOTHING_TO_POST", "AsyncShipmentReplayTarget", "ReplayCore", "ShipmentReplayTarget"]
 
 NOTHING_TO_POST = "nothing-to-post"
 
@@ -33,9 +37,9 @@ NOTHING_TO_POST = "nothing-to-post"
 class ReplayCore:
     """The I/O-free replay decisions over a shipment core, as flows."""
 
-    def __init__(self, core: Any) -> None:
+    def __init__(self, core: _ShipmentCore) -> None:
         self.core = core
-        self._pending: dict[str, Any] = {}
+        self._pending: dict[str, _Pending] = {}
 
     def remap_flow(self, failed: AuditEvent) -> Flow[Remapped]:
         ref = failed.record
@@ -55,27 +59,24 @@ class ReplayCore:
         label: Label | None = None
         ledger: list[Any] = []
         if base == SHIPMENT:
-            ledger = yield Call(
-                "shipstation",
-                "iter_shipments",
-                kwargs={"order_id": order_id, "include_shipment_items": True},
-                collect=True,
+            ledger = yield shipstation_list(
+                ShipStationReader.iter_shipments, order_id=order_id, include_shipment_items=True
             )
             found = [lab for lab in labels_from(ledger, ()) if lab.id == label_id]
         else:
-            fulfillments = yield Call(
-                "shipstation", "iter_fulfillments", kwargs={"order_id": order_id}, collect=True
+            fulfillments = yield shipstation_list(
+                ShipStationReader.iter_fulfillments, order_id=order_id
             )
             found = [lab for lab in labels_from((), fulfillments) if lab.id == label_id]
         label = found[0] if found else None
         if label is None:
             raise MappingError(f"ShipStation no longer lists {ref}", record=str(ref))
-        order = yield Call("shipstation", "get_order", (order_id,))
+        order = yield shipstation_call(ShipStationReader.get_order, order_id)
         directory = self.core.directory
         if directory is None:
             directory = yield from directory_flow([order], self.core.mapping)
         ledgers = {order_id: ledger} if base == SHIPMENT else {}
-        pendings = yield from self.core.prepare_flow(
+        pendings = yield from self.core.planner.prepare_flow(
             label, {order_id: order}, ledgers, directory, {}, True
         )
         pending = next(p for p in pendings if p.ref == ref)
@@ -89,7 +90,7 @@ class ReplayCore:
                 payload={"source": label.source_info(), "skipped": pending.result.detail},
                 posting_key=key,
             )
-        result = self.core.docs_result(pending, True)
+        result = self.core.poster.docs_result(pending, True)
         key = pending.docs[0].key if pending.docs else f"{ref.kind}:{ref.id}"
         self._pending[key] = pending
         return Remapped(payload=dict(result.payload or {}), posting_key=key)
@@ -122,3 +123,50 @@ class ReplayCore:
             error = failed[0].error or ConnectorError(f"{failed[0].key} failed")
             raise error
         return ",".join(str(doc.oracle_id) for doc in pending.docs)
+
+
+class ShipmentReplayTarget:
+    """Replays this job's failed records (a :class:`~ml_connector.audit.ReplayTarget`)."""
+
+    def __init__(self, core: _ShipmentCore, clients: Mapping[str, Any]) -> None:
+        self._replay = ReplayCore(core)
+        self._clients = clients
+
+    def remap(self, failed: AuditEvent) -> Remapped:
+        """Fetch the record again and map it with today's configuration."""
+        return run_flow(self._replay.remap_flow(failed), self._clients)
+
+    def find(self, posting_key: str) -> str | None:
+        """The Oracle ids when every document of the record is already posted."""
+        return run_flow(self._replay.find_flow(posting_key), self._clients)
+
+    def create(self, payload: Mapping[str, Any]) -> str:
+        """Post the record's missing documents (find-before-create each)."""
+        return run_flow(self._replay.create_flow(payload), self._clients)
+
+
+class AsyncShipmentReplayTarget:
+    """The async twin of :class:`ShipmentReplayTarget`."""
+
+    def __init__(self, core: _ShipmentCore, clients: Mapping[str, Any], concurrency: int) -> None:
+        self._replay = ReplayCore(core)
+        self._clients = clients
+        self._concurrency = concurrency
+
+    async def _drive(self, flow: Flow[Any]) -> Any:
+        return await arun_flow(flow, self._clients, asyncio.Semaphore(self._concurrency))
+
+    async def remap(self, failed: AuditEvent) -> Remapped:
+        """See :meth:`ShipmentReplayTarget.remap`."""
+        result: Remapped = await self._drive(self._replay.remap_flow(failed))
+        return result
+
+    async def find(self, posting_key: str) -> str | None:
+        """See :meth:`ShipmentReplayTarget.find`."""
+        result: str | None = await self._drive(self._replay.find_flow(posting_key))
+        return result
+
+    async def create(self, payload: Mapping[str, Any]) -> str:
+        """See :meth:`ShipmentReplayTarget.create`."""
+        result: str = await self._drive(self._replay.create_flow(payload))
+        return result

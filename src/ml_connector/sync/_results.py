@@ -7,13 +7,21 @@ are right whatever it keeps of the results themselves: see :data:`ResultsPolicy`
 from __future__ import annotations
 
 import enum
+import logging
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Literal, get_args
 
 import attrs
 
-from ml_connector.audit import RecordRef
+from ml_connector._errors import AuditError, ConnectorError
+from ml_connector.audit import AuditEvent, RecordRef, Stage, redact_error
+from ml_connector.mapping import Skip
+from ml_connector.shipstation import Order
+
+from ._labels import Label
+from ._window import _IdSet
 
 __all__ = [
     "Outcome",
@@ -24,6 +32,13 @@ __all__ = [
     "ResultsPolicy",
     "RunSummary",
 ]
+
+logger = logging.getLogger(__name__)
+
+FINAL_STAGES = frozenset(
+    {Stage.POSTED, Stage.ALREADY_POSTED, Stage.REPLAYED, Stage.REVERSED, Stage.SKIPPED}
+)
+"""Latest stages after which a record is never processed again by a run (replay aside)."""
 
 
 class Outcome(enum.StrEnum):
@@ -238,3 +253,130 @@ class RunSummary:
         if self.dry_run:
             parts.append(f"would post {self.would_post}")
         return ", ".join(parts)
+
+
+# -- a run's bookkeeping ---------------------------------------------------------------------------
+
+
+class _Counter:
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self.callback = callback
+        self.progress = Progress()
+
+    def update(self, *, fetched: int | None = None, total: int | None = None) -> None:
+        if fetched is not None:
+            self.progress = attrs.evolve(self.progress, fetched=fetched)
+        if total is not None:
+            self.progress = attrs.evolve(self.progress, total=total)
+        self._emit()
+
+    def record(self, outcome: Outcome) -> None:
+        name = {
+            Outcome.POSTED: "posted",
+            Outcome.ALREADY_POSTED: "already_posted",
+            Outcome.SKIPPED: "skipped",
+            Outcome.FAILED: "failed",
+            Outcome.WOULD_POST: "planned",
+        }[outcome]
+        self.progress = attrs.evolve(self.progress, **{name: getattr(self.progress, name) + 1})
+        self._emit()
+
+    def _emit(self) -> None:
+        if self.callback is not None:
+            try:
+                self.callback(self.progress)
+            except Exception:  # a broken progress bar must not stop the posting
+                logger.exception("progress callback failed")
+
+
+class _Run:
+    """What a run keeps across chunks: outcome counts, the results its policy retains, and
+    the ids of the labels seen."""
+
+    def __init__(self, *, policy: ResultsPolicy, on_result: ResultCallback | None) -> None:
+        self.policy = policy
+        self.on_result = on_result
+        self.results: list[RecordResult] = []
+        self.counts: Counter[Outcome] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.total = 0
+        # Ids only, per kind: a label listed twice (created and voided in the window, or a
+        # page shifted by new records) is processed once.
+        self._seen: dict[str, _IdSet] = {}
+
+    def first_time(self, label: Label) -> bool:
+        return self._seen.setdefault(label.kind, _IdSet()).add(label.id)
+
+    def add(self, result: RecordResult) -> None:
+        self.counts[result.outcome] += 1
+        if result.outcome is Outcome.SKIPPED and result.reason is not None:
+            self.reasons[result.reason] += 1
+        if self.on_result is not None:
+            self.on_result(result)
+        kept = retain(result, self.policy)
+        if kept is not None:
+            self.results.append(kept)
+
+    def summary_fields(self) -> dict[str, Any]:
+        """The summary's results and counts."""
+        return {
+            "results": tuple(self.results),
+            "counts": dict(self.counts),
+            "skip_reasons": dict(self.reasons.most_common()),
+            "results_policy": self.policy,
+        }
+
+
+# -- one record's result ---------------------------------------------------------------------------
+
+
+def _warehouse(label: Label, order: Order | None) -> str | None:
+    if label.shipment is not None and label.shipment.warehouse_id is not None:
+        return str(label.shipment.warehouse_id)
+    if order is not None and order.advanced_options is not None:
+        warehouse = order.advanced_options.warehouse_id
+        return None if warehouse is None else str(warehouse)
+    return None
+
+
+def _is_final(event: AuditEvent | None) -> bool:
+    return event is not None and event.stage in FINAL_STAGES
+
+
+def _from_trail(ref: RecordRef, event: AuditEvent) -> RecordResult:
+    outcome = Outcome.SKIPPED if event.stage is Stage.SKIPPED else Outcome.ALREADY_POSTED
+    return RecordResult(
+        record=ref,
+        outcome=outcome,
+        posting_key=event.posting_key,
+        detail=f"{event.stage.value} in the audit trail ({event.detail or ''})".strip(),
+    )
+
+
+def _skip_result(ref: RecordRef, label: Label, skip: Skip, order: Order | None) -> RecordResult:
+    return RecordResult(
+        record=ref,
+        outcome=Outcome.SKIPPED,
+        detail=skip.detail,
+        reason=skip.reason.value,
+        explanation=skip.explanation,
+        order_number=order.order_number if order is not None else None,
+        warehouse_id=_warehouse(label, order),
+    )
+
+
+def _failure(
+    ref: RecordRef, label: Label, error: ConnectorError, order: Order | None = None
+) -> RecordResult:
+    """The failed result of ``ref``; an :class:`~ml_connector.AuditError` stops the run."""
+    if isinstance(error, AuditError):
+        raise error
+    return RecordResult(
+        record=ref,
+        outcome=Outcome.FAILED,
+        detail=error.message,
+        error=redact_error(error),
+        order_number=order.order_number if order is not None else None,
+        warehouse_id=_warehouse(label, order),
+        payload={"source": label.source_info()},
+    )

@@ -1,0 +1,331 @@
+"""Planning a chunk: orders, ledgers, customers, mapping, reversals and Oracle look-ups.
+
+:class:`_Planner` turns a chunk's open labels into :class:`_Pending` records: each with its
+documents (an invoice and its inventory issues, or for a voided label the credit memo and
+reversing receipts of what its original posted), each document looked up in Oracle by posting
+key, or with the result that settles it already (a skip with its reason, a failure). Mapping
+itself is pure (:mod:`ml_connector.mapping`); everything here is a flow, with no I/O of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import attrs
+
+from ml_connector._errors import ConnectorError, MappingError
+from ml_connector.audit import AuditEvent, RecordRef
+from ml_connector.mapping import (
+    CustomerDirectory,
+    MappingConfig,
+    ShipmentPlan,
+    Skip,
+    SkipReason,
+    map_shipment,
+    match_customer,
+)
+from ml_connector.shipstation import Order, Shipment
+
+from ._directory import LookupCache, directory_flow
+from ._documents import CREDIT_MEMO, INVENTORY, INVOICE, Doc, lookup_flow
+from ._flow import Fanout, Flow
+from ._labels import SHIPMENT, Label, labels_from, needs_order_labels
+from ._protocols import ShipStationReader, shipstation_list
+from ._results import RecordResult, _failure, _is_final, _skip_result, _warehouse
+from ._window import SyncWindow, _OrderCache, orders_flow
+
+__all__: list[str] = []
+
+
+@attrs.define(eq=False)
+class _Pending:
+    """One record on its way: its documents and what was decided so far."""
+
+    ref: RecordRef
+    label: Label
+    docs: list[Doc] = attrs.field(factory=list)
+    may_create: bool = True
+    result: RecordResult | None = None
+    plan: ShipmentPlan | None = None
+    order_number: str | None = None
+    warehouse_id: str | None = None
+    error: ConnectorError | None = None
+    announced: AuditEvent | None = None
+    """The ``posting`` event written ahead of its post, which its outcome event follows."""
+
+
+class _Planner:
+    """The planning stages of a shipment run, as flows."""
+
+    def __init__(
+        self,
+        *,
+        mapping: MappingConfig,
+        fulfillment_mapping: MappingConfig,
+        directory: CustomerDirectory | None,
+    ) -> None:
+        self.mapping = mapping
+        self.fulfillment_mapping = fulfillment_mapping
+        self.directory = directory
+
+    def plan_flow(
+        self,
+        work: Sequence[Label],
+        window: SyncWindow | None,
+        latest: Mapping[RecordRef, AuditEvent],
+        dry_run: bool,
+        *,
+        orders: _OrderCache | None = None,
+        customers: LookupCache | None = None,
+        trusted: bool = False,
+    ) -> Flow[tuple[list[_Pending], int]]:
+        """Orders, ledgers, customers, mapping and Oracle look-ups for ``work``'s open records.
+
+        ``orders`` carries the order cache from chunk to chunk; without it the orders are read
+        for ``work`` alone (the window's order list prefills them, as for a reconciliation).
+        ``trusted``: ``latest`` is the whole trail's word on these records, so a record absent
+        from it is created without a look-up (see :meth:`prepare_flow`).
+        """
+        order_ids = {label.order_id for label in work if label.order_id is not None}
+        if orders is None:
+            found, orders_fetched = yield from orders_flow(order_ids, window)
+        else:
+            before = orders.fetched
+            found = yield from orders.get_flow(order_ids)
+            orders_fetched = orders.fetched - before
+        labels, extra = yield from self._complete_ledgers_flow(list(work), found)
+        ledgers = _ledgers([*(label.shipment for label in labels), *extra])
+        good_orders = [order for order in found.values() if isinstance(order, Order)]
+        directory = self.directory
+        if directory is None:
+            directory = yield from directory_flow(good_orders, self.mapping, customers)
+
+        prepared = yield Fanout(
+            tuple(
+                self.prepare_flow(
+                    label, found, ledgers, directory, latest, dry_run, trusted=trusted
+                )
+                for label in labels
+            )
+        )
+        pendings: list[_Pending] = [p for group in prepared for p in group]
+        return pendings, orders_fetched
+
+    def _complete_ledgers_flow(
+        self, work: list[Label], orders: Mapping[int, Order | ConnectorError]
+    ) -> Flow[tuple[list[Label], list[Shipment]]]:
+        by_order: dict[int, list[Label]] = {}
+        for label in work:
+            if label.order_id is not None:
+                by_order.setdefault(label.order_id, []).append(label)
+        wanted = sorted(
+            order_id
+            for order_id, group in by_order.items()
+            if isinstance(orders.get(order_id), Order)
+            and needs_order_labels(orders[order_id], group)  # type: ignore[arg-type]
+        )
+        fetched = yield Fanout(tuple(self._order_labels_flow(order_id) for order_id in wanted))
+        extra: list[Shipment] = []
+        for result in fetched:
+            if isinstance(result, list):
+                extra.extend(result)
+        if not extra:
+            return work, []
+        # Other labels of the order join the ledger; labels being processed take their items
+        # (a webhook lists shipments without them).
+        work_ids = {(label.kind, label.id) for label in work}
+        shipments = [label.shipment for label in work if label.shipment is not None]
+        refreshed = labels_from(
+            [*extra, *shipments], [lab.fulfillment for lab in work if lab.fulfillment]
+        )
+        others = [s for s in extra if (SHIPMENT, s.shipment_id) not in work_ids]
+        return [label for label in refreshed if (label.kind, label.id) in work_ids], others
+
+    # -- one label -------------------------------------------------------------------------------
+
+    def _map(
+        self,
+        label: Label,
+        order: Order,
+        ledger: Sequence[Shipment],
+        directory: CustomerDirectory,
+        *,
+        unvoided: bool,
+    ) -> ShipmentPlan | Skip:
+        shipment = label.as_shipment(order)
+        if unvoided:
+            shipment = attrs.evolve(shipment, voided=False, void_date=None)
+        config = self.mapping if label.kind == SHIPMENT else self.fulfillment_mapping
+        match = match_customer(order, self.mapping, directory)
+        others = ledger if label.kind == SHIPMENT else ()
+        return map_shipment(shipment, order, match, config, order_shipments=others)
+
+    def prepare_flow(
+        self,
+        label: Label,
+        orders: Mapping[int, Order | ConnectorError],
+        ledgers: Mapping[int, Sequence[Shipment]],
+        directory: CustomerDirectory,
+        latest: Mapping[RecordRef, AuditEvent],
+        dry_run: bool,
+        *,
+        trusted: bool = False,
+    ) -> Flow[list[_Pending]]:
+        """The records of ``label`` that are still open, mapped, with their documents looked up.
+
+        ``trusted``: a label that is not voided and whose record has no event in ``latest`` (the
+        trail holds nothing about it, so no run over this trail ever sent it) has its documents
+        marked ``missing`` without asking Oracle. Voided labels and reversals are always looked
+        up: what they post depends on what Oracle holds.
+        """
+        refs = [label.ref] + ([label.void_ref] if label.voided else [])
+        open_refs = [ref for ref in refs if not _is_final(latest.get(ref))]
+        order = orders.get(label.order_id) if label.order_id is not None else None
+        if label.order_id is None or order is None:
+            skip = Skip(label.id, SkipReason.NO_ORDER, "label has no order to invoice")
+            return [_skipped(ref, label, skip) for ref in open_refs]
+        if isinstance(order, ConnectorError):
+            return [_failed(ref, label, order) for ref in open_refs]
+        ledger = ledgers.get(order.order_id, ())
+        warehouse = _warehouse(label, order)
+        try:
+            plan = self._map(label, order, ledger, directory, unvoided=label.voided)
+        except MappingError as exc:
+            return [_failed(ref, label, exc, order) for ref in open_refs]
+        if not label.voided:
+            pending = _Pending(
+                label.ref, label, order_number=order.order_number, warehouse_id=warehouse
+            )
+            if isinstance(plan, Skip):
+                pending.result = _skip_result(label.ref, label, plan, order)
+                return [pending]
+            pending.plan = plan
+            pending.docs = _docs(plan)
+            if trusted and label.ref not in latest:
+                for doc in pending.docs:
+                    doc.state = "missing"
+            else:
+                yield from lookup_flow(pending.docs)
+            return [pending]
+
+        # A voided label: look its original up; reverse only what Oracle has.
+        original = _Pending(
+            label.ref,
+            label,
+            may_create=False,
+            order_number=order.order_number,
+            warehouse_id=warehouse,
+        )
+        reversal = _Pending(
+            label.void_ref, label, order_number=order.order_number, warehouse_id=warehouse
+        )
+        if isinstance(plan, Skip):
+            original.result = _skip_result(label.ref, label, plan, order)
+            void_skip = Skip(
+                label.id,
+                SkipReason.ORIGINAL_NOT_POSTED,
+                f"the original posted nothing ({plan.reason.value})",
+            )
+            reversal.result = _skip_result(label.void_ref, label, void_skip, order)
+            return [p for p in (original, reversal) if p.ref in open_refs]
+        original.plan = plan
+        original.docs = _docs(plan)
+        yield from lookup_flow(original.docs)
+        posted = [doc for doc in original.docs if doc.state == "found"]
+        if not posted and not any(doc.state == "failed" for doc in original.docs):
+            original.result = _skip_result(
+                label.ref,
+                label,
+                Skip(label.id, SkipReason.ORIGINAL_NOT_POSTED, "label voided before it was posted"),
+                order,
+            )
+        if reversal.ref in open_refs:
+            yield from self._prepare_reversal(reversal, original, order, ledger, directory)
+        return [p for p in (original, reversal) if p.ref in open_refs]
+
+    def _prepare_reversal(
+        self,
+        reversal: _Pending,
+        original: _Pending,
+        order: Order,
+        ledger: Sequence[Shipment],
+        directory: CustomerDirectory,
+    ) -> Flow[None]:
+        label = reversal.label
+        found = {doc.kind: doc for doc in original.docs if doc.state == "found"}
+        lines = {
+            doc.line for doc in original.docs if doc.kind == INVENTORY and doc.state == "found"
+        }
+        failed = [doc for doc in original.docs if doc.state == "failed"]
+        if failed and not found:
+            error = failed[0].error or ConnectorError("original lookup failed")
+            broken = _failed(reversal.ref, label, error, order)
+            reversal.result, reversal.error = broken.result, broken.error
+            return
+        if not found and not lines:
+            skip = Skip(label.id, SkipReason.ORIGINAL_NOT_POSTED, "the original was never posted")
+            reversal.result = _skip_result(reversal.ref, label, skip, order)
+            return
+        try:
+            plan = self._map(label, order, ledger, directory, unvoided=False)
+        except MappingError as exc:
+            broken = _failed(reversal.ref, label, exc, order)
+            reversal.result, reversal.error = broken.result, broken.error
+            return
+        if isinstance(plan, Skip):
+            reversal.result = _skip_result(reversal.ref, label, plan, order)
+            return
+        docs = [
+            doc
+            for doc in _docs(plan)
+            if (doc.kind == CREDIT_MEMO and INVOICE in found)
+            or (doc.kind == INVENTORY and doc.line in lines)
+        ]
+        reversal.plan = plan
+        reversal.docs = docs
+        yield from lookup_flow(docs)
+
+    # -- posting ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _order_labels_flow(order_id: int) -> Flow[list[Shipment] | ConnectorError]:
+        try:
+            shipments = yield shipstation_list(
+                ShipStationReader.iter_shipments, order_id=order_id, include_shipment_items=True
+            )
+        except ConnectorError as exc:
+            return exc
+        result: list[Shipment] = shipments
+        return result
+
+
+def _skipped(ref: RecordRef, label: Label, skip: Skip) -> _Pending:
+    return _Pending(ref, label, result=_skip_result(ref, label, skip, None))
+
+
+def _failed(
+    ref: RecordRef, label: Label, error: ConnectorError, order: Order | None = None
+) -> _Pending:
+    return _Pending(ref, label, result=_failure(ref, label, error, order), error=error)
+
+
+def _docs(plan: ShipmentPlan) -> list[Doc]:
+    docs: list[Doc] = []
+    if plan.invoice is not None and plan.posting_key is not None:
+        docs.append(Doc(INVOICE, plan.posting_key, plan.invoice))
+    if plan.credit_memo is not None and plan.posting_key is not None:
+        docs.append(Doc(CREDIT_MEMO, plan.posting_key, plan.credit_memo))
+    for posting in plan.inventory:
+        docs.append(Doc(INVENTORY, posting.key, posting.transaction, line=posting.line))
+    return docs
+
+
+def _ledgers(shipments: Iterable[Shipment | None]) -> dict[int, list[Shipment]]:
+    ledgers: dict[int, dict[int, Shipment]] = {}
+    for shipment in shipments:
+        if shipment is not None and shipment.order_id is not None:
+            ledgers.setdefault(shipment.order_id, {})[shipment.shipment_id] = shipment
+    return {order_id: list(found.values()) for order_id, found in ledgers.items()}
+
+
+# -- the twins ------------------------------------------------------------------------------------

@@ -1,0 +1,121 @@
+"""What a shipment job needs from its clients: typed steps, and clear refusals when built wrong."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ml_connector import ConfigurationError
+from ml_connector.sync import AsyncShipmentSync, ShipmentSync, async_reconcile, reconcile
+from ml_connector.sync._flow import Call
+from ml_connector.sync._protocols import (
+    AsyncOracleWriter,
+    AsyncShipStationReader,
+    OracleWriter,
+    ShipStationReader,
+    oracle_call,
+    shipstation_call,
+    shipstation_list,
+)
+
+from ._env import DAY_END, DAY_START, Env, make_env
+
+
+@pytest.fixture(scope="module")
+def env() -> Env:
+    return make_env()
+
+
+def _members(protocol: type) -> set[str]:
+    return {name for name in vars(protocol) if not name.startswith("_")}
+
+
+def test_the_real_clients_are_what_the_jobs_take(env: Env) -> None:
+    assert isinstance(env.shipstation(), ShipStationReader)
+    assert isinstance(env.oracle(), OracleWriter)
+    assert isinstance(env.async_shipstation(), AsyncShipStationReader)
+    assert isinstance(env.async_oracle(), AsyncOracleWriter)
+
+
+@pytest.mark.parametrize(
+    ("blocking", "awaited"),
+    [(ShipStationReader, AsyncShipStationReader), (OracleWriter, AsyncOracleWriter)],
+)
+def test_the_async_protocols_mirror_the_blocking_ones(blocking: type, awaited: type) -> None:
+    assert _members(blocking) == _members(awaited)
+    for name in _members(blocking):
+        method = getattr(awaited, name)
+        if not isinstance(method, property) and not name.startswith("iter_"):
+            assert inspect.iscoroutinefunction(method), name
+
+
+def test_typed_steps_name_the_protocol_method() -> None:
+    assert shipstation_call(ShipStationReader.get_order, 7) == Call(
+        "shipstation", "get_order", (7,)
+    )
+    assert shipstation_list(ShipStationReader.iter_orders, order_number="A1") == Call(
+        "shipstation", "iter_orders", (), {"order_number": "A1"}, collect=True
+    )
+    step = oracle_call(OracleWriter.find_invoice, "SS-1", business_unit="US1")
+    assert step == Call("oracle", "find_invoice", ("SS-1",), {"business_unit": "US1"})
+
+
+def _build(env: Env, job: Any, **changes: Any) -> Any:
+    arguments: dict[str, Any] = {
+        "shipstation": env.shipstation(),
+        "oracle": env.oracle(),
+        "mapping": env.mapping,
+        "audit": env.audit,
+        "clock": env.clock,
+    }
+    return job(**{**arguments, **changes})
+
+
+def test_an_async_client_in_a_blocking_job_is_refused(env: Env) -> None:
+    with pytest.raises(ConfigurationError, match="AsyncShipmentSync") as caught:
+        _build(env, ShipmentSync, shipstation=env.async_shipstation())
+    assert caught.value.setting == "shipstation"
+    with pytest.raises(ConfigurationError, match="an async client") as caught:
+        _build(env, ShipmentSync, oracle=env.async_oracle())
+    assert caught.value.setting == "oracle"
+
+
+def test_a_blocking_client_in_an_async_job_is_refused(env: Env) -> None:
+    with pytest.raises(ConfigurationError, match=r"a blocking client.*use ShipmentSync"):
+        _build(env, AsyncShipmentSync, oracle=env.async_oracle())
+
+
+def test_swapped_clients_are_refused(env: Env) -> None:
+    with pytest.raises(ConfigurationError, match="swapped"):
+        _build(env, ShipmentSync, shipstation=env.oracle(), oracle=env.shipstation())
+
+
+def test_a_client_of_another_system_is_refused(env: Env) -> None:
+    with pytest.raises(ConfigurationError, match="needs an Oracle Fusion client"):
+        _build(env, ShipmentSync, oracle=env.shipstation())
+    with pytest.raises(ConfigurationError, match="needs a ShipStation V1 client"):
+        _build(env, ShipmentSync, shipstation=object())
+
+
+def test_a_path_where_the_mapping_belongs_is_refused(env: Env) -> None:
+    with pytest.raises(ConfigurationError, match="load_mapping_config") as caught:
+        _build(env, ShipmentSync, mapping=Path("mapping.toml"))
+    assert caught.value.setting == "mapping"
+
+
+def test_the_reconcile_functions_check_too(env: Env) -> None:
+    window = (DAY_START, DAY_END)
+    with pytest.raises(ConfigurationError, match="async client"):
+        _build(env, reconcile, shipstation=env.async_shipstation(), window=window)
+    coroutine = async_reconcile(
+        shipstation=env.async_shipstation(),
+        oracle=env.async_oracle(),
+        mapping="mapping.toml",  # type: ignore[arg-type]
+        audit=env.audit,
+        window=window,
+    )
+    with pytest.raises(ConfigurationError, match="MappingConfig"):
+        coroutine.send(None)
