@@ -84,8 +84,8 @@ def test_progress_bar_has_counts_rate_and_eta_and_fits_the_terminal() -> None:
     bar.update(0, 40)
     for done in (10, 20, 30):
         clock.advance(5)
-        bar.update(done, 40, f"posted {done}, already posted 0, skipped 0, failed 0")
-    bar.update(30, 40, "posted 30, already posted 0, skipped 0, failed 0")  # not redrawn
+        bar.update(done, 40, f"posted {done} + already posted 0 + skipped 0 + failed 0")
+    bar.update(30, 40, "posted 30 + already posted 0 + skipped 0 + failed 0")  # not redrawn
     bar.close()
     assert bar.updates == 4  # the repeated state was not redrawn
     text = stream.getvalue()
@@ -95,7 +95,7 @@ def test_progress_bar_has_counts_rate_and_eta_and_fits_the_terminal() -> None:
     # 10 records every 5 s of the virtual clock: 2 per second, so 10 left take 5 s.
     assert "2.0/s" in plain
     assert "0:05" in plain
-    assert "posted 30, already posted 0, skipped 0, failed 0" in plain
+    assert "posted 30 + already posted 0 + skipped 0 + failed 0" in plain
     assert len(plain.rstrip()) <= 100
     assert _strip_ansi(text).endswith("\n")
 

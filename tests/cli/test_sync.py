@@ -83,8 +83,8 @@ def test_progress_bar_goes_to_stderr_only_when_asked(
     final = shown.err.split("\r")[-1]
     assert "shipments" in final
     # The bar's counts are the summary's counts, in the summary's words.
-    assert "posted 0, already posted 0, skipped 0, failed 4, would post 13" in final
-    assert "posted 0, already posted 0, skipped 0, failed 4, would post 13" in shown.out
+    assert "posted 0 + already posted 0 + skipped 0 + failed 4 + would post 13" in final
+    assert "posted 0 + already posted 0 + skipped 0 + failed 4 + would post 13" in shown.out
 
 
 def test_sync_without_mapping_is_a_config_error(

@@ -41,7 +41,7 @@ def test_example_script_runs(script: str) -> None:
 
 def test_quickstart_second_run_posts_nothing() -> None:
     lines = _run("quickstart.py").stdout.splitlines()
-    assert "posted 0," in lines[1]
+    assert "posted 0 +" in lines[1]
     assert "already posted" in lines[1]
 
 

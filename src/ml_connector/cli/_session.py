@@ -198,11 +198,11 @@ def progress_callback(bar: Progress) -> Any:
     def update(progress: SyncProgress) -> None:
         # The same words and counts as the summary printed afterwards.
         detail = (
-            f"posted {progress.posted}, already posted {progress.already_posted}, "
-            f"skipped {progress.skipped}, failed {progress.failed}"
+            f"posted {progress.posted} + already posted {progress.already_posted} + "
+            f"skipped {progress.skipped} + failed {progress.failed}"
         )
         if progress.planned:
-            detail += f", would post {progress.planned}"
+            detail += f" + would post {progress.planned}"
         total = progress.total
         done = progress.done if total is not None else progress.fetched
         bar.update(done, total, detail)

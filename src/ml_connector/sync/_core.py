@@ -211,7 +211,11 @@ class _ShipmentCore:
 
     def _new_run(self, dry_run: bool) -> _Run:
         # A dry run is a plan to read: it keeps every payload and explanation.
-        return _Run(policy="all" if dry_run else self.results_policy, on_result=self.on_result)
+        return _Run(
+            policy="all" if dry_run else self.results_policy,
+            on_result=self.on_result,
+            currency=self.mapping.receivables.currency,
+        )
 
     def incremental_window(self, initial_start: datetime | None) -> SyncWindow:
         """The next window: from the checkpoint minus the overlap to now."""
