@@ -93,3 +93,32 @@ def test_no_progress_wins_over_a_terminal(
         progress=True,
     )
     assert result.err == ""
+
+
+def test_reconcile_text_as_a_controller_reads_it(
+    cli: CliRunner, sims: Sims, env: dict[str, str], config: Path
+) -> None:
+    cli(["sync", *WINDOW, "-q"], environ=env, transports=sims.transports())
+    result = cli(["reconcile", *WINDOW], environ=env, transports=sims.transports())
+    lines = result.out.splitlines()
+    assert lines[0] == (
+        "reconciliation 2026-01-15T08:00:00+00:00 .. 2026-01-17T08:00:00+00:00 "
+        "(dates are posting dates in America/Los_Angeles; amounts in USD)"
+    )
+    assert lines[1].split() == [
+        "warehouse",
+        "date",
+        "records",
+        "expected",
+        "in",
+        "Oracle",
+        "not",
+        "in",
+        "Oracle",
+        "reasons",
+    ]
+    summary = [line for line in lines if line.endswith(" records: ") or " records: " in line]
+    assert summary and summary[-1].startswith("17 records: ")
+    assert any(line.startswith("expected in Oracle USD ") for line in lines)
+    assert any(line.startswith("  by reason: customer_unmatched USD ") for line in lines)
+    assert lines[-1].startswith("NOT clean: ")

@@ -95,7 +95,7 @@ def test_describe_repr_and_html(unmatched: tuple[Env, ShipmentSync]) -> None:
     assert lines[0].endswith("(posting dates in UTC)")
     assert lines[1].startswith(f"{len(report.rows)} records: ")
     assert f"not yet in Oracle USD {report.not_in_oracle:,.2f}" in lines[2]
-    assert lines[-1] == "NOT clean"
+    assert lines[-1] == f"NOT clean: {len(report.problems())} differences"
     text = repr(report)
     assert text.startswith("<ReconciliationReport ") and len(text) < 160
     assert f"{len(report.problems())} differences" in text

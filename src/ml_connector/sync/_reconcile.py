@@ -52,6 +52,7 @@ from ._protocols import (
     ShipStationReader,
     check_clients,
 )
+from ._results import ProgressCallback, _Counter
 from ._window import SyncWindow, fetch_window_flow
 
 __all__ = [
@@ -304,7 +305,12 @@ class ReconciliationReport:
             lines.append(
                 "  by reason: " + ", ".join(f"{r} {self._money(a)}" for r, a in gaps.items())
             )
-        lines.append("clean: every record is in order" if self.clean else "NOT clean")
+        problems = len(self.problems())
+        lines.append(
+            "clean: every record is in order"
+            if self.clean
+            else f"NOT clean: {problems} differences"
+        )
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -507,9 +513,13 @@ def _verdict(
 
 def reconcile_flow(core: _ShipmentCore, window: SyncWindow) -> Flow[ReconciliationReport]:
     """Fetch, plan and look up every record of ``window``, then judge each (read-only)."""
+    counter = _Counter(core.progress)
     fetched = yield from fetch_window_flow(window)
+    # Progress in two steps: the labels read, then every record judged.
+    counter.update(fetched=len(fetched.labels))
     pendings, _orders = yield from core.planner.plan_flow(fetched.labels, window, {}, True)
     latest = {event.record: event for event in core.audit.latest()}
+    counter.update(total=len(pendings))
     mapping = core.mapping
     names = {wid: w.name for wid, w in mapping.warehouses.items() if w.name}
     currency = mapping.receivables.currency
@@ -571,6 +581,7 @@ def _reconcile_core(
     clock: Clock | None,
     directory: CustomerDirectory | None,
     fulfillment_keys: PostingKeyFormats | None,
+    progress: ProgressCallback | None = None,
 ) -> _ShipmentCore:
     return _ShipmentCore(
         oracle=oracle,
@@ -584,7 +595,7 @@ def _reconcile_core(
         batch=True,
         fulfillment_keys=fulfillment_keys,
         preflight=False,
-        progress=None,
+        progress=progress,
     )
 
 
@@ -598,10 +609,12 @@ def reconcile(
     clock: Clock | None = None,
     directory: CustomerDirectory | None = None,
     fulfillment_keys: PostingKeyFormats | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ReconciliationReport:
     """Reconcile ``window``: rows with reason codes and totals (see docs/reconciliation.md).
 
     Read-only on both sides: ShipStation and Oracle see GET requests only, the trail is read.
+    ``progress`` is called with the labels fetched, then with the records judged (``total``).
     """
     check_clients(
         "reconcile", shipstation=shipstation, oracle=oracle, mapping=mapping, asynchronous=False
@@ -613,6 +626,7 @@ def reconcile(
         clock=clock,
         directory=directory,
         fulfillment_keys=fulfillment_keys,
+        progress=progress,
     )
     flow = reconcile_flow(core, SyncWindow.of(window))
     result: ReconciliationReport = run_flow(flow, {"shipstation": shipstation, "oracle": oracle})
@@ -630,6 +644,7 @@ async def async_reconcile(
     directory: CustomerDirectory | None = None,
     fulfillment_keys: PostingKeyFormats | None = None,
     concurrency: int = 8,
+    progress: ProgressCallback | None = None,
 ) -> ReconciliationReport:
     """The async twin of :func:`reconcile`."""
     check_clients(
@@ -648,6 +663,7 @@ async def async_reconcile(
         clock=clock,
         directory=directory,
         fulfillment_keys=fulfillment_keys,
+        progress=progress,
     )
     result: ReconciliationReport = await arun_flow(
         reconcile_flow(core, SyncWindow.of(window)),
