@@ -16,10 +16,8 @@ declares the request safe with ``retry_safe=True`` (for example after a find-bef
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -40,6 +38,7 @@ from ._errors import (
     error_class_for_status,
     truncate_body,
 )
+from ._json import loads
 from ._ratelimit import RateLimiter
 from ._redact import redact_url
 from ._retry import parse_retry_after, retry_delay
@@ -140,14 +139,9 @@ def _maybe_json(response: httpx.Response) -> Any:
     if "json" not in ctype and response.content.lstrip()[:1] not in (b"{", b"["):
         return None
     try:
-        return json.loads(response.content)
+        return loads(response.content)
     except ValueError:
         return None
-
-
-def _no_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON (RFC 8259); as money they would poison every total.
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def read_json(response: httpx.Response) -> Any:
@@ -173,7 +167,7 @@ def read_json(response: httpx.Response) -> Any:
     if not response.content.strip():
         raise ResponseDecodeError("expected JSON but the body was empty", **evidence)
     try:
-        return json.loads(response.content, parse_float=Decimal, parse_constant=_no_constant)
+        return loads(response.content)
     except ValueError as exc:
         raise ResponseDecodeError(f"body is not valid JSON ({exc.args[0]})", **evidence) from None
 

@@ -55,8 +55,8 @@ def test_from_config_opens_and_closes(tmp_path: Path, job: type) -> None:
 def test_from_config_takes_the_sync_section_and_overrides(tmp_path: Path) -> None:
     config = load_config(_config_file(tmp_path, audit="trail.jsonl"), environ=ENVIRON)
     with ShipmentSync.from_config(config, job="nightly") as sync:
-        assert sync._core.batch is False  # from [sync]
-        assert sync._core.job == "nightly"  # the override
+        assert sync._options.batch is False  # from [sync]
+        assert sync._options.job == "nightly"  # the override
     assert (tmp_path / "trail.jsonl.checkpoints.sqlite3").is_file()
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import inspect
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from ml_connector import ConfigurationError
 from ml_connector.sync import AsyncShipmentSync, ShipmentSync, async_reconcile, reconcile
+from ml_connector.sync._core import ShipmentSyncOptions
 from ml_connector.sync._flow import Call
 from ml_connector.sync._protocols import (
     AsyncOracleWriter,
@@ -119,3 +122,33 @@ def test_the_reconcile_functions_check_too(env: Env) -> None:
     )
     with pytest.raises(ConfigurationError, match="MappingConfig"):
         coroutine.send(None)
+
+
+@pytest.mark.parametrize("twin", [ShipmentSync, AsyncShipmentSync])
+def test_the_twins_take_exactly_the_options_with_their_defaults(twin: type) -> None:
+    parameters = dict(inspect.signature(twin.__init__).parameters)
+    for name in ("self", "shipstation", "oracle"):
+        parameters.pop(name)
+    fields = {field.name: field for field in attrs.fields(ShipmentSyncOptions)}
+    if twin is ShipmentSync:
+        fields.pop("concurrency")  # one request at a time
+    assert list(parameters) == [name for name in fields]
+    for name, parameter in parameters.items():
+        default = fields[name].default
+        expected = inspect.Parameter.empty if default is attrs.NOTHING else default
+        assert parameter.default == expected, name
+
+
+def test_options_are_validated_once_when_built(env: Env) -> None:
+    with pytest.raises(ConfigurationError, match="negative") as caught:
+        ShipmentSyncOptions(mapping=env.mapping, audit=env.audit, overlap=-timedelta(seconds=1))
+    assert caught.value.setting == "overlap"
+    with pytest.raises(ConfigurationError) as caught:
+        ShipmentSyncOptions(mapping=env.mapping, audit=env.audit, chunk_size=0)
+    assert caught.value.setting == "chunk_size"
+    with pytest.raises(ConfigurationError, match="slim"):
+        ShipmentSyncOptions(mapping=env.mapping, audit=env.audit, results="most")  # type: ignore[arg-type]
+    options = ShipmentSyncOptions(mapping=env.mapping, audit=env.audit)
+    assert options.clock is not None
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        options.job = "other"  # type: ignore[misc]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 import attrs
+
+from ml_connector._json import dumps, loads
 
 __all__ = ["PayloadChange", "diff_payloads", "format_diff"]
 
@@ -34,8 +35,8 @@ def diff_payloads(before: str | None, after: str | None) -> tuple[PayloadChange,
     changes: list[PayloadChange] = []
     _walk(
         "$",
-        _MISSING if before is None else json.loads(before),
-        _MISSING if after is None else json.loads(after),
+        _MISSING if before is None else loads(before),
+        _MISSING if after is None else loads(after),
         changes,
     )
     return tuple(changes)
@@ -78,4 +79,4 @@ def _walk(path: str, before: Any, after: Any, out: list[PayloadChange]) -> None:
 
 
 def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return dumps(value, sort_keys=True, floats=True)

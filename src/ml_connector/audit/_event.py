@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -21,6 +20,7 @@ import attrs
 
 from ml_connector._clock import Clock
 from ml_connector._errors import AuditError, ConnectorError
+from ml_connector._json import dumps, loads
 
 from ._scrub import scrub, scrub_text
 
@@ -139,7 +139,7 @@ def _json_safe(value: Any, path: str, *, floats: bool) -> Any:
 
 def dump_canonical(value: Any) -> str:
     """Plain JSON ``value`` as canonical text (sorted keys, no spaces, UTF-8 kept)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return dumps(value, sort_keys=True, floats=True)
 
 
 def canonical_json(payload: Any) -> str:
@@ -163,7 +163,7 @@ def content_hash(text: str) -> str:
 
 def payload_of(event: AuditEvent) -> Any:
     """The payload of ``event`` parsed back from its canonical JSON (None when it has none)."""
-    return None if event.payload is None else json.loads(event.payload)
+    return None if event.payload is None else loads(event.payload)
 
 
 def _hash_default(event: AuditEvent) -> str | None:

@@ -13,7 +13,6 @@ For large trails and several writing processes use :class:`~ml_connector.audit.S
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Collection, Iterable
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from ml_connector._errors import AuditError
+from ml_connector._json import dumps, loads
 
 from ._event import AuditEvent, RecordRef, Stage
 from ._sink import filter_events, latest_per_record
@@ -130,7 +130,7 @@ class JsonlAuditSink:
 
     def _line(self, event: AuditEvent) -> str:
         data = self._converter.unstructure(event)
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+        return dumps(data, floats=True) + "\n"
 
     def _open(self) -> int:
         if self._fd is not None:
@@ -206,7 +206,7 @@ class JsonlAuditSink:
                 bad.append((number, "empty line"))
                 continue
             try:
-                events.append(self._converter.structure(json.loads(line), AuditEvent))
+                events.append(self._converter.structure(loads(line), AuditEvent))
             except (ValueError, AuditError) as exc:
                 bad.append((number, str(exc)))
         if tail:

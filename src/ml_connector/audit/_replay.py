@@ -24,7 +24,7 @@ event was lost (a crash after the post), ``find`` sees the document and nothing 
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Generator, Mapping
+from collections.abc import Callable, Collection, Generator, Mapping
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -32,6 +32,7 @@ import attrs
 
 from ml_connector._clock import Clock
 from ml_connector._errors import ConflictError, ConnectorError
+from ml_connector._flow import adrive, drive
 
 from ._diff import PayloadChange, diff_payloads
 from ._event import AuditEvent, Stage, canonical_json, ensure_utc, new_event, redact_error
@@ -194,7 +195,10 @@ def select_failed(
 
 @attrs.frozen
 class _Call:
-    method: str
+    """A call to the replay target: one of :class:`ReplayTarget`'s methods, by reference (the
+    driver calls the method of that name on the blocking or the async target)."""
+
+    method: Callable[[ReplayTarget, Any], Any]
     argument: Any
 
 
@@ -229,7 +233,7 @@ def _flow(failed: AuditEvent, *, clock: Clock, dry_run: bool) -> Generator[_Call
         )
 
     try:
-        remapped: Remapped = yield _Call("remap", failed)
+        remapped: Remapped = yield _Call(ReplayTarget.remap, failed)
     except ConnectorError as exc:
         return fail(exc, None, None)
     try:
@@ -268,7 +272,7 @@ def _flow(failed: AuditEvent, *, clock: Clock, dry_run: bool) -> Generator[_Call
         )
 
     try:
-        found: str | None = yield _Call("find", remapped.posting_key)
+        found: str | None = yield _Call(ReplayTarget.find, remapped.posting_key)
     except ConnectorError as exc:
         return fail(exc, remapped, payload)
     if found is not None:
@@ -278,12 +282,12 @@ def _flow(failed: AuditEvent, *, clock: Clock, dry_run: bool) -> Generator[_Call
     if dry_run:
         return done(ReplayOutcome.WOULD_POST, None, None)
     try:
-        created: str = yield _Call("create", remapped.payload)
+        created: str = yield _Call(ReplayTarget.create, remapped.payload)
     except ConflictError as exc:
         # Someone posted the same key between our find and our create (another replay, the
         # live sync): look again, and record what is there rather than a failure.
         try:
-            found = yield _Call("find", remapped.posting_key)
+            found = yield _Call(ReplayTarget.find, remapped.posting_key)
         except ConnectorError:
             return fail(exc, remapped, payload)
         if found is None:
@@ -328,17 +332,7 @@ def replay(
         sink, since=since, until=until, error_kinds=error_kinds, record_ids=record_ids
     ):
         flow = _flow(failed, clock=clock, dry_run=dry_run)
-        try:
-            call = next(flow)
-            while True:
-                try:
-                    result = getattr(target, call.method)(call.argument)
-                except ConnectorError as exc:
-                    call = flow.throw(exc)
-                else:
-                    call = flow.send(result)
-        except StopIteration as stop:
-            item: ReplayItem = stop.value
+        item = drive(flow, lambda call: getattr(target, call.method.__name__)(call.argument))
         if item.event is not None:
             sink.write(item.event)
         items.append(item)
@@ -362,17 +356,7 @@ async def async_replay(
         sink, since=since, until=until, error_kinds=error_kinds, record_ids=record_ids
     ):
         flow = _flow(failed, clock=clock, dry_run=dry_run)
-        try:
-            call = next(flow)
-            while True:
-                try:
-                    result = await getattr(target, call.method)(call.argument)
-                except ConnectorError as exc:
-                    call = flow.throw(exc)
-                else:
-                    call = flow.send(result)
-        except StopIteration as stop:
-            item: ReplayItem = stop.value
+        item = await adrive(flow, lambda call: getattr(target, call.method.__name__)(call.argument))
         if item.event is not None:
             sink.write(item.event)
         items.append(item)

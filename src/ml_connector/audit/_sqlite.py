@@ -13,7 +13,6 @@ transaction; opening a file written by a newer version is refused.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -23,6 +22,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ml_connector._errors import AuditError
+from ml_connector._json import dumps, loads
 
 from ._checkpoint import Checkpoint
 from ._event import AuditEvent, RecordRef, Stage, dump_canonical, format_utc, parse_utc
@@ -238,7 +238,7 @@ def _row_to_event(row: Any) -> AuditEvent:
             oracle_id=oracle_id,
             payload=body,
             payload_sha256=payload_sha256,
-            error=None if error is None else json.loads(error),
+            error=None if error is None else loads(error),
         )
     except (ValueError, TypeError) as exc:
         raise AuditError(f"audit event {event_id} is malformed in the database: {exc}") from exc
@@ -419,7 +419,7 @@ class SqliteCheckpointStore:
             return None
         watermark, seen_ids = rows[0]
         try:
-            return Checkpoint(job, source, parse_utc(watermark), frozenset(json.loads(seen_ids)))
+            return Checkpoint(job, source, parse_utc(watermark), frozenset(loads(seen_ids)))
         except (TypeError, ValueError) as exc:
             raise AuditError(f"checkpoint {job}/{source} is malformed: {exc}") from exc
 
@@ -434,6 +434,6 @@ class SqliteCheckpointStore:
                     checkpoint.job,
                     checkpoint.source,
                     format_utc(checkpoint.watermark),
-                    json.dumps(sorted(checkpoint.seen_ids)),
+                    dumps(sorted(checkpoint.seen_ids)),
                 ),
             )

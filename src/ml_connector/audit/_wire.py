@@ -7,7 +7,6 @@ unknown keys are ignored, so newer writers do not break older readers.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from ml_connector._errors import AuditError
+from ml_connector._json import loads
 
 from ._event import AuditEvent, Stage, dump_canonical, format_utc, parse_utc
 
@@ -39,7 +39,7 @@ def make_converter() -> cattrs.Converter:
         data: dict[str, Any] = {"v": WIRE_VERSION}
         data.update((k, v) for k, v in unstructure_event(event).items() if v is not None)
         if event.payload is not None:
-            data["payload"] = json.loads(event.payload)
+            data["payload"] = loads(event.payload)
         return data
 
     def structure(data: Any, _: Any) -> AuditEvent:

@@ -7,6 +7,7 @@ Commands:
 - ``sync``: post shipments (and customers, inventory) to Oracle, exactly once;
 - ``replay``: re-map and re-post the records that failed;
 - ``reconcile``: compare ShipStation, the audit trail and Oracle for a window;
+- ``catalog``: check ShipStation's SKUs against Oracle's item master (read-only);
 - ``init``: write a commented configuration and mapping template;
 - ``config show``: the resolved configuration, secrets masked, and its file;
 - ``completion``: a bash or zsh completion script.
@@ -220,6 +221,10 @@ def _build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument(
         "--all-rows", action="store_true", help="with --json: every row, not only differences"
     )
+    # -- catalog (issue 20: the catalog both sides share) --
+    from ._catalog import add_catalog_parser
+
+    add_catalog_parser(sub, common, _with_config, _with_window)
     _add_setup_commands(sub, common)
     return parser
 
@@ -388,12 +393,19 @@ def _cmd_reconcile(args: argparse.Namespace, runtime: Runtime) -> int:
     )
 
 
+def _cmd_catalog(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._catalog import run_catalog  # issue 20
+
+    return run_catalog(_load(args, runtime, mapping=True), runtime, args)
+
+
 _COMMANDS = {
     "demo": _cmd_demo,
     "ping": _cmd_ping,
     "sync": _cmd_sync,
     "replay": _cmd_replay,
     "reconcile": _cmd_reconcile,
+    "catalog": _cmd_catalog,
     "init": _cmd_init,
     "config": _cmd_config,
     "completion": _cmd_completion,

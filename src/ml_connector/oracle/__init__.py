@@ -3,6 +3,7 @@
 from ._auth import BasicCredentials, OAuthClientCredentials, OracleOAuth
 from ._batch import BatchPart, BatchPartResult
 from ._converter import content_hash, dumps_wire, from_wire, make_converter, to_wire
+from ._items import ItemMasterRecord  # catalog (issue 20)
 from .client import (
     AsyncOracleFusionClient,
     InventoryTransactionError,
@@ -43,6 +44,7 @@ __all__ = [
     "InventoryStagedTransaction",
     "InventoryStagedTransactionRecord",
     "InventoryTransactionError",
+    "ItemMasterRecord",
     "NewParty",
     "OAuthClientCredentials",
     "OracleFusionClient",

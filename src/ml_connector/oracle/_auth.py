@@ -25,7 +25,6 @@ is in plain methods shared by the sync and async flows; only locking and reading
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import threading
 from collections.abc import AsyncGenerator, Generator
@@ -42,6 +41,7 @@ from ml_connector._errors import (
     ConfigurationError,
     truncate_body,
 )
+from ml_connector._json import loads
 from ml_connector._redact import Secret, redact_url
 from ml_connector._settings import validate_https_url
 
@@ -222,7 +222,7 @@ class OracleOAuth(httpx.Auth):
                 **evidence,
             )
         try:
-            body = json.loads(response.content) if response.content.strip() else None
+            body = loads(response.content) if response.content.strip() else None
         except ValueError:
             body = None
         if not response.is_success:

@@ -19,7 +19,6 @@ Wire rules, all here and nowhere else:
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -30,6 +29,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ml_connector._errors import ResponseDecodeError
+from ml_connector._json import dumps
 
 from .models import (
     AccountCombination,
@@ -460,49 +460,12 @@ def _party_to_wire(party: NewParty) -> dict[str, Any]:
     return data
 
 
-def _encode(value: Any, out: list[str], sort_keys: bool) -> None:
-    if value is None:
-        out.append("null")
-    elif value is True:
-        out.append("true")
-    elif value is False:
-        out.append("false")
-    elif isinstance(value, str):
-        out.append(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, int):
-        out.append(str(int(value)))
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"cannot send a non-finite number ({value}) to Oracle")
-        # Fixed-point text of the exact digits: 12.50 stays 12.50, 1E+2 becomes 100.
-        out.append(format(value, "f"))
-    elif isinstance(value, float):
-        raise TypeError("floats are not sent to Oracle; use Decimal")
-    elif isinstance(value, Mapping):
-        keys = sorted(value) if sort_keys else list(value)
-        out.append("{")
-        for index, key in enumerate(keys):
-            if not isinstance(key, str):
-                raise TypeError(f"JSON object keys must be strings, got {type(key).__name__}")
-            if index:
-                out.append(",")
-            out.append(json.dumps(key, ensure_ascii=False))
-            out.append(":")
-            _encode(value[key], out, sort_keys)
-        out.append("}")
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for index, item in enumerate(value):
-            if index:
-                out.append(",")
-            _encode(item, out, sort_keys)
-        out.append("]")
-    elif isinstance(value, datetime):
-        out.append(json.dumps(_format_datetime(value)))
-    elif isinstance(value, date):
-        out.append(json.dumps(value.isoformat()))
-    else:
-        raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+def _oracle_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
 def dumps_wire(payload: Any, *, sort_keys: bool = False) -> bytes:
@@ -511,9 +474,7 @@ def dumps_wire(payload: Any, *, sort_keys: bool = False) -> bytes:
     Dates and datetimes found in ``payload`` (for example in ``extra``) are written the Oracle
     way. Floats are refused, so money can never pass through binary floating point.
     """
-    out: list[str] = []
-    _encode(payload, out, sort_keys)
-    return "".join(out).encode("utf-8")
+    return dumps(payload, sort_keys=sort_keys, default=_oracle_default).encode("utf-8")
 
 
 def content_hash(payload: Any) -> str:

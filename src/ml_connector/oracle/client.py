@@ -15,7 +15,7 @@ instead of posting twice.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Generic, TypeVar
 
@@ -27,12 +27,12 @@ from ml_connector._errors import (
     ApiError,
     ConfigurationError,
     ConflictError,
-    ConnectorError,
     MappingError,
     ResponseDecodeError,
     ServerError,
     TransportError,
 )
+from ml_connector._flow import adrive, drive
 from ml_connector._http import (
     AsyncClientMixin,
     AsyncSender,
@@ -60,6 +60,7 @@ from ._converter import (
     to_wire,
 )
 from ._error_parser import oracle_error_parser
+from ._items import DEFAULT_ITEM_FLAGS, ItemMasterRecord, items_flow  # catalog (issue 20)
 from .models import (
     AccountCombination,
     CustomerAccount,
@@ -880,18 +881,7 @@ class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
 
     def _run(self, flow: Flow[T]) -> T:
         """Drive ``flow``: send each request it yields, feed back the answer or the error."""
-        try:
-            request = next(flow)
-            while True:
-                try:
-                    response = self._sender.send(request)
-                except ConnectorError as exc:
-                    request = flow.throw(exc)
-                else:
-                    request = flow.send(response)
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
+        return drive(flow, self._sender.send)
 
     def _iter(self, path: str, cls: type[T], context: str, **query: Any) -> Iterator[T]:
         paginator = OffsetPaginator(query.pop("limit", None) or self.settings.page_size)
@@ -1016,6 +1006,30 @@ class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
         """Check connectivity and credentials with a ``describe`` of receivablesInvoices."""
         return self._run(self._ping_flow())
 
+    # -- item master (catalog check, issue 20) ---------------------------------------------------
+
+    def find_items(
+        self,
+        item_numbers: Iterable[str],
+        *,
+        organization: str,
+        organization_attribute: str = "OrganizationCode",
+        flags: Sequence[str] = DEFAULT_ITEM_FLAGS,
+    ) -> dict[str, ItemMasterRecord]:
+        """``itemsV2`` rows of ``item_numbers`` in one organization, in bulk (``or`` queries).
+
+        A number missing from the result is unknown to that organization's item master.
+        """
+        return self._run(
+            items_flow(
+                self,
+                item_numbers,
+                organization,
+                organization_attribute=organization_attribute,
+                flags=flags,
+            )
+        )
+
 
 class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
     """The asyncio twin of :class:`OracleFusionClient` (same methods, awaited).
@@ -1052,18 +1066,7 @@ class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
 
     async def _run(self, flow: Flow[T]) -> T:
         """Drive ``flow`` with the async sender."""
-        try:
-            request = next(flow)
-            while True:
-                try:
-                    response = await self._sender.send(request)
-                except ConnectorError as exc:
-                    request = flow.throw(exc)
-                else:
-                    request = flow.send(response)
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
+        return await adrive(flow, self._sender.send)
 
     async def _iter(self, path: str, cls: type[T], context: str, **query: Any) -> AsyncIterator[T]:
         paginator = OffsetPaginator(query.pop("limit", None) or self.settings.page_size)
@@ -1195,3 +1198,24 @@ class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
     async def ping(self) -> dict[str, Any]:
         """Check connectivity and credentials with a ``describe`` of receivablesInvoices."""
         return await self._run(self._ping_flow())
+
+    # -- item master (catalog check, issue 20) ---------------------------------------------------
+
+    async def find_items(
+        self,
+        item_numbers: Iterable[str],
+        *,
+        organization: str,
+        organization_attribute: str = "OrganizationCode",
+        flags: Sequence[str] = DEFAULT_ITEM_FLAGS,
+    ) -> dict[str, ItemMasterRecord]:
+        """See :meth:`OracleFusionClient.find_items`."""
+        return await self._run(
+            items_flow(
+                self,
+                item_numbers,
+                organization,
+                organization_attribute=organization_attribute,
+                flags=flags,
+            )
+        )

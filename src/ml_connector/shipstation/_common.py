@@ -1,22 +1,22 @@
 """I/O-free pieces shared by the V1 and V2 clients and their sync/async twins.
 
-A client method is split in two: a *call* (the :class:`~ml_connector._http.Request` to send and
-the function that decodes the body) or a *pager* (first request, decode a page, next request),
-built here without I/O; and the twin's few lines that send and, for pagers, loop.
+A client method is split in two: an *exchange* (a flow, see :mod:`ml_connector._flow`, that
+yields the :class:`~ml_connector._http.Request` to send and decodes the answer) or a *pager*
+(first request, decode a page, next request), built here without I/O; and the twin's few lines
+that send and, for pagers, loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl
 
-import attrs
 import httpx
 
 from ml_connector._errors import ConfigurationError
-from ml_connector._http import Request
+from ml_connector._http import Request, read_json
 from ml_connector._pagination import LinksNextPaginator, PageNumberPaginator
 from ml_connector._redact import Secret
 from ml_connector._time import format_pacific, format_pacific_date
@@ -24,7 +24,7 @@ from ml_connector._time import format_pacific, format_pacific_date
 from ._converter import decode_v1_page, decode_v2_page
 from .models import Page
 
-__all__ = ["MAX_PAGE_SIZE", "Call", "V1Pager", "V2Pager", "to_secret"]
+__all__ = ["MAX_PAGE_SIZE", "Exchange", "V1Pager", "V2Pager", "exchange", "to_secret"]
 
 T = TypeVar("T")
 
@@ -52,12 +52,19 @@ def non_empty_secret(setting: str) -> Callable[[Any, Any, Secret], None]:
     return check
 
 
-@attrs.frozen
-class Call(Generic[T]):
-    """One request and how to decode its JSON body (``decode=None``: the body is ignored)."""
+Exchange = Generator[Request, httpx.Response, T]
+"""A flow of one request: yields it, receives the response, returns the decoded body."""
 
-    request: Request
-    decode: Callable[[Any], T] | None
+
+def exchange(
+    request: Request,
+    decode: Callable[[Any], T] | None,
+    read: Callable[[httpx.Response], Any] = read_json,
+) -> Exchange[T]:
+    """Send ``request``, then ``decode`` what ``read`` makes of the answer (``decode=None``:
+    the body is not read at all, as for a ``DELETE``)."""
+    response = yield request
+    return decode(read(response)) if decode is not None else None  # type: ignore[return-value]
 
 
 # -- filters --------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ import httpx
 
 from ml_connector._clock import Clock
 from ml_connector._errors import ApiError, ConfigurationError, ResponseDecodeError, UnsafeUrlError
+from ml_connector._flow import adrive, drive
 from ml_connector._http import (
     AsyncClientMixin,
     AsyncSender,
@@ -45,10 +46,11 @@ from ml_connector._settings import HttpSettings
 
 from ._common import (
     MAX_PAGE_SIZE,
-    Call,
+    Exchange,
     V1Pager,
     check_page,
     encode_filters,
+    exchange,
     non_empty_secret,
     to_secret,
 )
@@ -289,8 +291,8 @@ class _V1Core:
     # calls
 
     @staticmethod
-    def _get(path: str, model: type[T]) -> Call[T]:
-        return Call(Request("GET", path), lambda body: decode_v1(model, body))
+    def _get(path: str, model: type[T]) -> Exchange[T]:
+        return exchange(Request("GET", path), lambda body: decode_v1(model, body))
 
     @staticmethod
     def _id(value: int, name: str) -> int:
@@ -306,14 +308,16 @@ class _V1Core:
         params: dict[str, Any],
         page: int,
         page_size: int,
-    ) -> Call[Page[T]]:
+    ) -> Exchange[Page[T]]:
         check_page(page, page_size)
         request = Request("GET", path, params={**params, "page": page, "pageSize": page_size})
-        return Call(request, lambda body: V1Pager(path, {}, key, model).decode(body))
+        return exchange(request, lambda body: V1Pager(path, {}, key, model).decode(body))
 
     @staticmethod
-    def _bare_list(path: str, model: type[T], params: dict[str, Any] | None = None) -> Call[Any]:
-        return Call(
+    def _bare_list(
+        path: str, model: type[T], params: dict[str, Any] | None = None
+    ) -> Exchange[Any]:
+        return exchange(
             Request("GET", path, params=params),
             lambda body: decode_v1_list(model, _array(body, path), path.strip("/")),
         )
@@ -330,7 +334,7 @@ class _V1Core:
 
     def _subscribe_call(
         self, target_url: str, event: str, store_id: int | None, friendly_name: str | None
-    ) -> Call[int]:
+    ) -> Exchange[int]:
         if event not in V1_EVENTS:
             raise ConfigurationError(f"unknown V1 event {event!r}", setting="event")
         body: dict[str, Any] = {"target_url": target_url, "event": event}
@@ -339,7 +343,7 @@ class _V1Core:
         if friendly_name is not None:
             body["friendly_name"] = friendly_name
         # A repeated subscribe would create a second hook: never retried blindly.
-        return Call(Request("POST", "/webhooks/subscribe", json=body), _subscribed_id)
+        return exchange(Request("POST", "/webhooks/subscribe", json=body), _subscribed_id)
 
 
 def _array(body: Any, path: str) -> Any:
@@ -410,9 +414,8 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
 
     # the only methods that send
 
-    def _call(self, call: Call[T]) -> T:
-        response = self._sender.send(call.request)
-        return call.decode(read_json(response)) if call.decode else None  # type: ignore[return-value]
+    def _call(self, flow: Exchange[T]) -> T:
+        return drive(flow, self._sender.send)
 
     def _iterate(self, pager: V1Pager[T]) -> Iterator[T]:
         request: Request | None = pager.first()
@@ -569,7 +572,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
     def unsubscribe_webhook(self, webhook_id: int) -> None:
         """``DELETE /webhooks/{webhookId}``."""
         path = f"/webhooks/{self._id(webhook_id, 'webhook_id')}"
-        self._call(Call(Request("DELETE", path), None))
+        self._call(exchange(Request("DELETE", path), None))
 
     def iter_webhook_records(self, pointer: WebhookPointer) -> Iterator[Any]:
         """The orders, shipments or fulfillments a V1 webhook points at, every page.
@@ -623,9 +626,8 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
 
     # the only methods that send
 
-    async def _call(self, call: Call[T]) -> T:
-        response = await self._sender.send(call.request)
-        return call.decode(read_json(response)) if call.decode else None  # type: ignore[return-value]
+    async def _call(self, flow: Exchange[T]) -> T:
+        return await adrive(flow, self._sender.send)
 
     async def _iterate(self, pager: V1Pager[T]) -> AsyncIterator[T]:
         request: Request | None = pager.first()
@@ -787,7 +789,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     async def unsubscribe_webhook(self, webhook_id: int) -> None:
         """``DELETE /webhooks/{webhookId}``."""
         path = f"/webhooks/{self._id(webhook_id, 'webhook_id')}"
-        await self._call(Call(Request("DELETE", path), None))
+        await self._call(exchange(Request("DELETE", path), None))
 
     def iter_webhook_records(self, pointer: WebhookPointer) -> AsyncIterator[Any]:
         """The orders, shipments or fulfillments a V1 webhook points at, every page.

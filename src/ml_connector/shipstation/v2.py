@@ -28,6 +28,7 @@ import httpx
 
 from ml_connector._clock import Clock
 from ml_connector._errors import ApiError, ConfigurationError, UnsafeUrlError, truncate_body
+from ml_connector._flow import adrive, drive
 from ml_connector._http import (
     AsyncClientMixin,
     AsyncSender,
@@ -41,7 +42,7 @@ from ml_connector._ratelimit import RateLimiter
 from ml_connector._redact import Secret, redact_url
 from ml_connector._settings import HttpSettings
 
-from ._common import Call, V2Pager, encode_filters, non_empty_secret, to_secret
+from ._common import Exchange, V2Pager, encode_filters, exchange, non_empty_secret, to_secret
 from ._converter import decode_v2
 from ._credentials import looks_like_v1_key, wrong_key_hint
 from .models import InventoryLevel, InventoryLocation, InventoryWarehouse, Page
@@ -205,15 +206,14 @@ class _V2Core:
             )
         return body
 
-    def _get(self, path: str, model: type[T]) -> Call[T]:
-        return Call(Request("GET", path), lambda body: decode_v2(model, body))
+    def _get(self, path: str, model: type[T]) -> Exchange[T]:
+        return exchange(Request("GET", path), lambda body: decode_v2(model, body), self._body_of)
 
     def _pager(self, path: str, params: dict[str, Any], key: str, model: type[T]) -> V2Pager[T]:
         return V2Pager(self.http.base_url, path, params, key, model)
 
-    @staticmethod
-    def _first_page(pager: V2Pager[T]) -> Call[Page[T]]:
-        return Call(pager.first(), pager.decode)
+    def _first_page(self, pager: V2Pager[T]) -> Exchange[Page[T]]:
+        return exchange(pager.first(), pager.decode, self._body_of)
 
     def _inventory_pager(self, filters: Mapping[str, Any]) -> V2Pager[InventoryLevel]:
         params = encode_filters(filters, _INVENTORY_SPEC)
@@ -239,13 +239,13 @@ class _V2Core:
             "/v2/inventory_locations", params, "inventory_locations", InventoryLocation
         )
 
-    def _webhook_call(self, pointer: WebhookPointer) -> Call[Any]:
+    def _webhook_call(self, pointer: WebhookPointer) -> Exchange[Any]:
         if pointer.api_version != "v2":
             raise UnsafeUrlError(
                 f"{pointer.resource_type!r} is a V1 event; resolve it with the V1 client"
             )
         url = self.webhook_policy.check(pointer)
-        return Call(Request("GET", url), lambda body: body)
+        return exchange(Request("GET", url), lambda body: body, self._body_of)
 
 
 def _redirect_refused(error: ApiError) -> UnsafeUrlError:
@@ -292,9 +292,8 @@ class ShipStationV2Client(SyncClientMixin, _V2Core):
 
     # the only methods that send
 
-    def _call(self, call: Call[T]) -> T:
-        body = self._body_of(self._sender.send(call.request))
-        return call.decode(body) if call.decode else None  # type: ignore[return-value]
+    def _call(self, flow: Exchange[T]) -> T:
+        return drive(flow, self._sender.send)
 
     def _iterate(self, pager: V2Pager[T]) -> Iterator[T]:
         request: Request | None = pager.first()
@@ -388,9 +387,8 @@ class AsyncShipStationV2Client(AsyncClientMixin, _V2Core):
 
     # the only methods that send
 
-    async def _call(self, call: Call[T]) -> T:
-        body = self._body_of(await self._sender.send(call.request))
-        return call.decode(body) if call.decode else None  # type: ignore[return-value]
+    async def _call(self, flow: Exchange[T]) -> T:
+        return await adrive(flow, self._sender.send)
 
     async def _iterate(self, pager: V2Pager[T]) -> AsyncIterator[T]:
         request: Request | None = pager.first()

@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from ml_connector._errors import (
     ResponseDecodeError,
     UnsafeUrlError,
 )
+from ml_connector._json import loads
 from ml_connector._redact import redact_url
 
 from .models import Fulfillment, Order, Shipment
@@ -151,7 +151,7 @@ def parse_webhook(body: bytes | str | Mapping[str, Any]) -> WebhookPointer:
     data: Any = body
     if isinstance(body, bytes | str):
         try:
-            data = json.loads(body)
+            data = loads(body)
         except ValueError:
             raise ResponseDecodeError("webhook body is not valid JSON") from None
     if not isinstance(data, Mapping):

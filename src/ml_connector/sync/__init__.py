@@ -34,6 +34,8 @@ See docs/sync.md (composition, the exactly-once argument, checkpoints, dry run, 
 docs/reconciliation.md (reason codes, the daily close).
 """
 
+from ._catalog import AsyncCatalogCheck, CatalogCheck, CatalogOptions
+from ._catalog_report import CatalogFinding, CatalogIssue, CatalogReport, SkuPrice
 from ._customers import AsyncCustomerSync, CustomerAction, CustomerSync, CustomerSyncSummary
 from ._flow import Call, Fanout, arun_flow, run_flow
 from ._inventory import AsyncInventorySync, InventorySync, InventorySyncSummary
@@ -60,11 +62,17 @@ from ._shipments import AsyncShipmentSync, ShipmentSync
 from ._window import SyncWindow
 
 __all__ = [
+    "AsyncCatalogCheck",
     "AsyncCustomerSync",
     "AsyncInventorySync",
     "AsyncShipmentReplayTarget",
     "AsyncShipmentSync",
     "Call",
+    "CatalogCheck",
+    "CatalogFinding",
+    "CatalogIssue",
+    "CatalogOptions",
+    "CatalogReport",
     "CustomerAction",
     "CustomerSync",
     "CustomerSyncSummary",
@@ -86,6 +94,7 @@ __all__ = [
     "RunSummary",
     "ShipmentReplayTarget",
     "ShipmentSync",
+    "SkuPrice",
     "SyncWindow",
     "WarehouseDayTotal",
     "arun_flow",

@@ -42,7 +42,7 @@ reconciliation facades in :mod:`._replay` and :mod:`._reconcile`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,6 +63,7 @@ from ml_connector.audit import (
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.shipstation import Fulfillment, Shipment, WebhookPointer
 
+from ._catalog import CatalogOptions, gate_flow  # catalog gate (issue 20)
 from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
 from ._plan import _Planner
@@ -102,69 +103,99 @@ def _refs(label: Label) -> list[RecordRef]:
     return [label.ref, label.void_ref] if label.voided else [label.ref]
 
 
+def _not_negative(
+    _instance: object, attribute: attrs.Attribute[timedelta], value: timedelta
+) -> None:
+    if value < timedelta(0):
+        raise ConfigurationError("must not be negative", setting=attribute.name)
+
+
+def _at_least_one(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ConfigurationError("must be at least 1", setting=attribute.name)
+
+
+def _a_policy(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    if value not in RESULTS_POLICIES:
+        raise ConfigurationError(
+            f"{value!r} is not one of {', '.join(RESULTS_POLICIES)}", setting="results"
+        )
+
+
+def _a_mapping(_instance: object, _attribute: Any, value: Any) -> None:
+    if not isinstance(value, MappingConfig):
+        raise ConfigurationError(
+            f"a shipment job needs a MappingConfig, got {type(value).__name__}; "
+            "load one with ml_connector.mapping.load_mapping_config(path)",
+            setting="mapping",
+        )
+
+
+def _or_system_clock(clock: Clock | None) -> Clock:
+    return clock if clock is not None else SystemClock()
+
+
+@attrs.frozen(kw_only=True)
+class ShipmentSyncOptions:
+    """Everything a shipment job is configured with, besides its clients: declared and
+    validated here once (the twins' keyword arguments, documented on
+    :class:`~ml_connector.sync.ShipmentSync`, are these fields)."""
+
+    mapping: MappingConfig = attrs.field(validator=_a_mapping)
+    audit: AuditSink
+    checkpoints: CheckpointStore | None = None
+    clock: Clock = attrs.field(default=None, converter=_or_system_clock)
+    directory: CustomerDirectory | None = None
+    job: str = JOB
+    overlap: timedelta = attrs.field(default=timedelta(hours=2), validator=_not_negative)
+    batch: bool = True
+    fulfillment_keys: PostingKeyFormats | None = None
+    preflight: bool = True
+    progress: ProgressCallback | None = None
+    results: ResultsPolicy = attrs.field(default="slim", validator=_a_policy)
+    on_result: ResultCallback | None = None
+    chunk_size: int = attrs.field(default=CHUNK, validator=_at_least_one)
+    concurrency: int = attrs.field(default=8, validator=_at_least_one)
+    """The async twin's bound on requests in flight (the blocking twin has one at a time)."""
+    trust_audit_trail: bool = False
+
+    @classmethod
+    def of(cls, arguments: Mapping[str, Any]) -> ShipmentSyncOptions:
+        """The options among a twin's keyword ``arguments`` (its ``locals()``): the twins list
+        them in their signatures, for readers and type checkers, and forward them from here, so
+        a new option is added here and in those signatures, never in a third place."""
+        names = [field.name for field in attrs.fields(cls)]
+        return cls(**{name: arguments[name] for name in names if name in arguments})
+
+
 class _ShipmentCore:
     """Everything both twins share: every decision, as flows. No I/O of its own."""
 
     def __init__(
-        self,
-        *,
-        oracle: OracleWriter | AsyncOracleWriter,
-        mapping: MappingConfig,
-        audit: AuditSink,
-        checkpoints: CheckpointStore | None,
-        clock: Clock | None,
-        directory: CustomerDirectory | None,
-        job: str,
-        overlap: timedelta,
-        batch: bool,
-        fulfillment_keys: PostingKeyFormats | None,
-        preflight: bool,
-        progress: ProgressCallback | None,
-        results: ResultsPolicy = "slim",
-        on_result: ResultCallback | None = None,
-        chunk_size: int = CHUNK,
-        trust_audit_trail: bool = False,
+        self, options: ShipmentSyncOptions, *, oracle: OracleWriter | AsyncOracleWriter
     ) -> None:
-        if overlap < timedelta(0):
-            raise ConfigurationError("must not be negative", setting="overlap")
-        if chunk_size < 1:
-            raise ConfigurationError("must be at least 1", setting="chunk_size")
-        if results not in RESULTS_POLICIES:
-            raise ConfigurationError(
-                f"{results!r} is not one of {', '.join(RESULTS_POLICIES)}", setting="results"
-            )
-        self.results_policy: ResultsPolicy = results
-        self.on_result = on_result
-        self.chunk_size = chunk_size
-        self.order_cache = max(ORDER_CACHE, 2 * chunk_size)
-        self.oracle = oracle
-        self.mapping = mapping
-        self.audit = audit
-        self.checkpoints = checkpoints
-        self.clock: Clock = clock if clock is not None else SystemClock()
-        self.directory = directory
+        self.options = options
+        self.order_cache = max(ORDER_CACHE, 2 * options.chunk_size)
         self.planner = _Planner(
-            mapping=mapping,
-            fulfillment_mapping=fulfillment_config(mapping, fulfillment_keys),
-            directory=directory,
+            mapping=options.mapping,
+            fulfillment_mapping=fulfillment_config(options.mapping, options.fulfillment_keys),
+            directory=options.directory,
         )
-        self.poster = _Poster(oracle=oracle, audit=audit, clock=self.clock, batch=batch)
-        self.job = job
-        self.overlap = overlap
-        self.batch = batch
-        self.check_first = preflight
-        self.progress = progress
-        self.trust_audit_trail = trust_audit_trail
+        self.poster = _Poster(
+            oracle=oracle, audit=options.audit, clock=options.clock, batch=options.batch
+        )
         self._preflight_passed = False
+        # -- catalog gate (issue 20): see the hook in _process_flow.
+        self.catalog: CatalogOptions | None = CatalogOptions()
 
     # -- the run ---------------------------------------------------------------------------------
 
     def preflight_flow(self) -> Flow[PreflightReport]:
         """See :func:`~ml_connector.sync.preflight`."""
-        return preflight_flow(self.mapping)
+        return preflight_flow(self.options.mapping)
 
     def _ensure_preflight(self, dry_run: bool) -> Flow[None]:
-        if not self.check_first or self._preflight_passed or dry_run:
+        if not self.options.preflight or self._preflight_passed or dry_run:
             return
         report = yield from self.preflight_flow()
         if not report.ok:
@@ -173,12 +204,12 @@ class _ShipmentCore:
 
     def run_flow(self, window: SyncWindow, *, dry_run: bool) -> Flow[RunSummary]:
         """A window run, streamed chunk by chunk (see the module docstring)."""
-        started = self.clock.now()
-        counter = _Counter(self.progress)
+        started = self.options.clock.now()
+        counter = _Counter(self.options.progress)
         yield from self._ensure_preflight(dry_run)
         run = self._new_run(dry_run)
-        stream = _WindowLabels(window, self.chunk_size)
-        orders = _OrderCache(window, self.order_cache, self.chunk_size)
+        stream = _WindowLabels(window, self.options.chunk_size)
+        orders = _OrderCache(window, self.order_cache, self.options.chunk_size)
         labels = yield from stream.next_flow()
         while labels:
             counter.update(fetched=stream.fetched)
@@ -198,12 +229,12 @@ class _ShipmentCore:
             labels = upcoming
         counter.update(fetched=stream.fetched, total=run.total)
         return RunSummary(
-            job=self.job,
+            job=self.options.job,
             start=window.start,
             end=window.end,
             dry_run=dry_run,
             started_at=started,
-            finished_at=self.clock.now(),
+            finished_at=self.options.clock.now(),
             fetched=stream.fetched,
             orders_fetched=orders.fetched,
             **run.summary_fields(),
@@ -212,42 +243,44 @@ class _ShipmentCore:
     def _new_run(self, dry_run: bool) -> _Run:
         # A dry run is a plan to read: it keeps every payload and explanation.
         return _Run(
-            policy="all" if dry_run else self.results_policy,
-            on_result=self.on_result,
-            currency=self.mapping.receivables.currency,
+            policy="all" if dry_run else self.options.results,
+            on_result=self.options.on_result,
+            currency=self.options.mapping.receivables.currency,
         )
 
     def incremental_window(self, initial_start: datetime | None) -> SyncWindow:
         """The next window: from the checkpoint minus the overlap to now."""
-        if self.checkpoints is None:
+        if self.options.checkpoints is None:
             raise ConfigurationError(
                 "an incremental run needs a checkpoint store", setting="checkpoints"
             )
-        checkpoint = self.checkpoints.load(self.job, SOURCE)
-        now = self.clock.now()
+        checkpoint = self.options.checkpoints.load(self.options.job, SOURCE)
+        now = self.options.clock.now()
         if checkpoint is None:
             if initial_start is None:
                 raise ConfigurationError(
-                    f"job {self.job!r} has no checkpoint yet; pass initial_start",
+                    f"job {self.options.job!r} has no checkpoint yet; pass initial_start",
                     setting="initial_start",
                 )
             return SyncWindow(initial_start, now)
-        return SyncWindow(checkpoint.watermark - self.overlap, now)
+        return SyncWindow(checkpoint.watermark - self.options.overlap, now)
 
     def save_checkpoint(self, summary: RunSummary) -> RunSummary:
         """Store the end of the window as the next run's watermark (not on dry runs)."""
-        if summary.dry_run or self.checkpoints is None or summary.end is None:
+        if summary.dry_run or self.options.checkpoints is None or summary.end is None:
             return summary
-        self.checkpoints.save(Checkpoint(job=self.job, source=SOURCE, watermark=summary.end))
+        self.options.checkpoints.save(
+            Checkpoint(job=self.options.job, source=SOURCE, watermark=summary.end)
+        )
         return attrs.evolve(summary, watermark=summary.end)
 
     def webhook_flow(self, pointer: WebhookPointer, *, dry_run: bool) -> Flow[RunSummary]:
         """Process the records a webhook pointer names, deduplicated like a poll."""
-        started = self.clock.now()
-        counter = _Counter(self.progress)
+        started = self.options.clock.now()
+        counter = _Counter(self.options.progress)
         ref = RecordRef(SYSTEM, "webhook", pointer.dedupe_key)
         summary = RunSummary(
-            job=self.job,
+            job=self.options.job,
             start=None,
             end=None,
             dry_run=dry_run,
@@ -258,11 +291,11 @@ class _ShipmentCore:
             results=(),
             counts={},
             skip_reasons={},
-            results_policy="all" if dry_run else self.results_policy,
+            results_policy="all" if dry_run else self.options.results,
         )
-        if self.audit.events(record=ref):
+        if self.options.audit.events(record=ref):
             # The same pointer delivered again (ShipStation retries): nothing new to do.
-            return attrs.evolve(summary, finished_at=self.clock.now())
+            return attrs.evolve(summary, finished_at=self.options.clock.now())
         yield from self._ensure_preflight(dry_run)
         records = yield shipstation_call(ShipStationReader.resolve_webhook, pointer)
         shipments = [r for r in records if isinstance(r, Shipment)]
@@ -276,9 +309,9 @@ class _ShipmentCore:
         )
         counter.update(total=run.total)
         if not dry_run:
-            self.audit.write(
+            self.options.audit.write(
                 new_event(
-                    self.clock,
+                    self.options.clock,
                     correlation_id=new_correlation_id(),
                     record=ref,
                     stage=Stage.FETCHED,
@@ -290,7 +323,7 @@ class _ShipmentCore:
             )
         return attrs.evolve(
             summary,
-            finished_at=self.clock.now(),
+            finished_at=self.options.clock.now(),
             fetched=len(records),
             orders_fetched=orders.fetched,
             **run.summary_fields(),
@@ -314,7 +347,7 @@ class _ShipmentCore:
         run.total += len(refs)
         # Only this chunk's records are read from the trail, so the run's memory does not grow
         # with the trail either.
-        latest = latest_of(self.audit, refs)
+        latest = latest_of(self.options.audit, refs)
         results: dict[RecordRef, RecordResult] = {}
         work: list[Label] = []
         for label in labels:
@@ -327,7 +360,7 @@ class _ShipmentCore:
             counter.record(result.outcome)
 
         # Only a real run over a trusted trail skips look-ups (dry runs show what Oracle holds).
-        trusted = self.trust_audit_trail and not dry_run
+        trusted = self.options.trust_audit_trail and not dry_run
         pendings, _ = yield from self.planner.plan_flow(
             work,
             window,
@@ -337,6 +370,14 @@ class _ShipmentCore:
             customers=orders.customers,
             trusted=trusted,
         )
+        # -- catalog gate (issue 20): before anything of the chunk posts (with the preflight on)
+        # and in dry runs, a record whose item Oracle's item master would refuse fails, with
+        # the reason, instead of being refused mid-post or shown as "would post".
+        if self.catalog is not None and (dry_run or self.options.preflight):
+            framework = str(getattr(self.poster.oracle.settings, "framework_version", "4"))
+            yield from gate_flow(
+                pendings, self.options.mapping, self.catalog, framework_version=framework
+            )
         if not dry_run:
             yield from self.poster.post_flow(
                 [p for p in pendings if p.result is None and p.may_create], latest

@@ -1,13 +1,15 @@
-"""Flows: one job body for the blocking and the asyncio twins.
+"""The sync jobs' steps: one job body for the blocking and the asyncio twins.
 
-A job is written once as a generator (a *flow*) that yields the calls it needs and receives
-their results, in the style of ``httpx.Auth.auth_flow`` and the Oracle client's flows. The flow
-never touches a socket: :func:`run_flow` drives it with blocking clients and :func:`arun_flow`
-with async clients, so both twins make exactly the same decisions.
+A job is written once as a flow (see :mod:`ml_connector._flow`, the one engine) that yields the
+calls it needs and receives their results. The flow never touches a socket: :func:`run_flow`
+drives it with blocking clients and :func:`arun_flow` with async clients, so both twins make
+exactly the same decisions.
 
-Two kinds of step:
+Three kinds of step:
 
-- :class:`Call` names a client (``"shipstation"`` or ``"oracle"``), a method and its arguments.
+- :class:`Call` names a client (``"shipstation"`` or ``"oracle"``), a method and its arguments;
+  build one with the typed builders of :mod:`._protocols` (``shipstation_call(
+  ShipStationReader.get_order, order_id)``), so mypy checks the method and its arguments.
   ``collect=True`` turns an ``iter_*`` result (an iterator or async iterator) into a list.
   A :class:`~ml_connector.ConnectorError` raised by the call is thrown into the flow.
 - :class:`Fanout` runs independent sub-flows and returns their results in order: one after the
@@ -27,7 +29,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ml_connector._errors import ConnectorError
+from ml_connector._flow import adrive, drive
 
 __all__ = ["Call", "Cursor", "Fanout", "Flow", "Step", "Take", "arun_flow", "run_flow"]
 
@@ -106,25 +108,15 @@ def run_flow(flow: Flow[T], clients: Mapping[str, Any]) -> T:
 
 
 def _run(flow: Flow[T], clients: Mapping[str, Any], opened: list[Cursor]) -> T:
-    try:
-        step = next(flow)
-        while True:
-            try:
-                if isinstance(step, Fanout):
-                    result: Any = [_run(sub, clients, opened) for sub in step.flows]
-                elif isinstance(step, Take):
-                    result = _take(step, clients, opened)
-                else:
-                    result = _target(clients, step)(*step.args, **step.kwargs)
-                    if step.collect:
-                        result = list(result)
-            except ConnectorError as exc:
-                step = flow.throw(exc)
-            else:
-                step = flow.send(result)
-    except StopIteration as stop:
-        value: T = stop.value
-        return value
+    def perform(step: Step) -> Any:
+        if isinstance(step, Fanout):
+            return [_run(sub, clients, opened) for sub in step.flows]
+        if isinstance(step, Take):
+            return _take(step, clients, opened)
+        result = _target(clients, step)(*step.args, **step.kwargs)
+        return list(result) if step.collect else result
+
+    return drive(flow, perform)
 
 
 async def arun_flow(
@@ -153,23 +145,14 @@ async def _arun(
     limit: asyncio.Semaphore | None,
     opened: list[Cursor],
 ) -> T:
-    try:
-        step = next(flow)
-        while True:
-            try:
-                if isinstance(step, Fanout):
-                    result: Any = await _fanout(step, clients, limit, opened)
-                elif isinstance(step, Take):
-                    result = await _atake(step, clients, limit, opened)
-                else:
-                    result = await _acall(step, clients, limit)
-            except ConnectorError as exc:
-                step = flow.throw(exc)
-            else:
-                step = flow.send(result)
-    except StopIteration as stop:
-        value: T = stop.value
-        return value
+    async def perform(step: Step) -> Any:
+        if isinstance(step, Fanout):
+            return await _fanout(step, clients, limit, opened)
+        if isinstance(step, Take):
+            return await _atake(step, clients, limit, opened)
+        return await _acall(step, clients, limit)
+
+    return await adrive(flow, perform)
 
 
 async def _fanout(

@@ -21,7 +21,6 @@ payload for a person to resolve.
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import attrs
@@ -29,6 +28,7 @@ import attrs
 from ml_connector._clock import Clock, SystemClock
 from ml_connector._configfile import Config
 from ml_connector._errors import ConfigurationError
+from ml_connector._json import dumps, loads
 from ml_connector.audit import (
     AuditSink,
     Checkpoint,
@@ -69,14 +69,13 @@ SOURCE = "shipstation-v2/inventory"
 def encode_baseline(snapshot: InventorySnapshot, job: str = JOB) -> Checkpoint:
     """A snapshot as a checkpoint (see the module docstring for the layout)."""
     entries = {
-        json.dumps(
+        dumps(
             [
                 level.sku,
                 level.inventory_location_id,
                 level.inventory_warehouse_id,
                 level.on_hand,
-            ],
-            separators=(",", ":"),
+            ]
         )
         for level in snapshot.levels
     }
@@ -87,7 +86,7 @@ def decode_baseline(checkpoint: Checkpoint) -> InventorySnapshot:
     """The snapshot a checkpoint holds."""
     levels = []
     for entry in sorted(checkpoint.seen_ids):
-        sku, location, warehouse, on_hand = json.loads(entry)
+        sku, location, warehouse, on_hand = loads(entry)
         levels.append(
             InventoryLevel(
                 sku=sku,

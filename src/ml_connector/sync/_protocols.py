@@ -24,7 +24,6 @@ from typing import Any, Concatenate, ParamSpec, Protocol, Unpack, runtime_checka
 import cattrs
 
 from ml_connector._errors import ConfigurationError
-from ml_connector.mapping import MappingConfig
 from ml_connector.oracle import (
     AccountCombination,
     BatchPart,
@@ -238,21 +237,13 @@ def _is_async(client: object, method: str) -> bool:
     return inspect.iscoroutinefunction(getattr(client, method, None))
 
 
-def check_clients(
-    job: str, *, shipstation: object, oracle: object, mapping: object, asynchronous: bool
-) -> None:
-    """Refuse clients of the wrong kind and a mapping that is not a ``MappingConfig``.
+def check_clients(job: str, *, shipstation: object, oracle: object, asynchronous: bool) -> None:
+    """Refuse clients of the wrong kind (the options check the mapping).
 
     Raises:
         ConfigurationError: naming the argument and saying what to pass instead.
     """
     twin = f"Async{job}" if not asynchronous else job.removeprefix("Async")
-    if not isinstance(mapping, MappingConfig):
-        raise ConfigurationError(
-            f"{job} needs a MappingConfig, got {_kind(mapping)}; "
-            "load one with ml_connector.mapping.load_mapping_config(path)",
-            setting="mapping",
-        )
     reads = isinstance(shipstation, ShipStationReader | AsyncShipStationReader)
     writes = isinstance(oracle, OracleWriter | AsyncOracleWriter)
     if not reads and not writes and isinstance(oracle, ShipStationReader | AsyncShipStationReader):

@@ -27,7 +27,7 @@ import html
 import importlib
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -35,14 +35,14 @@ from typing import IO, Any
 import attrs
 
 from ml_connector._clock import Clock
-from ml_connector._errors import ConfigurationError, ConflictError, CustomerLookupError
+from ml_connector._errors import ConflictError, CustomerLookupError
 from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.mapping._time import posting_date
 from ml_connector.mapping.config import DateSettings
 from ml_connector.oracle import ReceivablesCreditMemo, ReceivablesInvoice
 
-from ._core import JOB, _ShipmentCore
+from ._core import ShipmentSyncOptions, _ShipmentCore
 from ._documents import CREDIT_MEMO, INVOICE
 from ._flow import Flow, arun_flow, run_flow
 from ._protocols import (
@@ -513,14 +513,14 @@ def _verdict(
 
 def reconcile_flow(core: _ShipmentCore, window: SyncWindow) -> Flow[ReconciliationReport]:
     """Fetch, plan and look up every record of ``window``, then judge each (read-only)."""
-    counter = _Counter(core.progress)
+    counter = _Counter(core.options.progress)
     fetched = yield from fetch_window_flow(window)
     # Progress in two steps: the labels read, then every record judged.
     counter.update(fetched=len(fetched.labels))
     pendings, _orders = yield from core.planner.plan_flow(fetched.labels, window, {}, True)
-    latest = {event.record: event for event in core.audit.latest()}
+    latest = {event.record: event for event in core.options.audit.latest()}
     counter.update(total=len(pendings))
-    mapping = core.mapping
+    mapping = core.options.mapping
     names = {wid: w.name for wid, w in mapping.warehouses.items() if w.name}
     currency = mapping.receivables.currency
     return ReconciliationReport(
@@ -573,32 +573,6 @@ def _rows(
         )
 
 
-def _reconcile_core(
-    *,
-    oracle: OracleWriter | AsyncOracleWriter,
-    mapping: MappingConfig,
-    audit: AuditSink,
-    clock: Clock | None,
-    directory: CustomerDirectory | None,
-    fulfillment_keys: PostingKeyFormats | None,
-    progress: ProgressCallback | None = None,
-) -> _ShipmentCore:
-    return _ShipmentCore(
-        oracle=oracle,
-        mapping=mapping,
-        audit=audit,
-        checkpoints=None,
-        clock=clock,
-        directory=directory,
-        job=JOB,
-        overlap=timedelta(hours=2),
-        batch=True,
-        fulfillment_keys=fulfillment_keys,
-        preflight=False,
-        progress=progress,
-    )
-
-
 def reconcile(
     *,
     shipstation: ShipStationReader,
@@ -616,19 +590,9 @@ def reconcile(
     Read-only on both sides: ShipStation and Oracle see GET requests only, the trail is read.
     ``progress`` is called with the labels fetched, then with the records judged (``total``).
     """
-    check_clients(
-        "reconcile", shipstation=shipstation, oracle=oracle, mapping=mapping, asynchronous=False
-    )
-    core = _reconcile_core(
-        oracle=oracle,
-        mapping=mapping,
-        audit=audit,
-        clock=clock,
-        directory=directory,
-        fulfillment_keys=fulfillment_keys,
-        progress=progress,
-    )
-    flow = reconcile_flow(core, SyncWindow.of(window))
+    check_clients("reconcile", shipstation=shipstation, oracle=oracle, asynchronous=False)
+    options = ShipmentSyncOptions.of({**locals(), "preflight": False})
+    flow = reconcile_flow(_ShipmentCore(options, oracle=oracle), SyncWindow.of(window))
     result: ReconciliationReport = run_flow(flow, {"shipstation": shipstation, "oracle": oracle})
     return result
 
@@ -647,27 +611,11 @@ async def async_reconcile(
     progress: ProgressCallback | None = None,
 ) -> ReconciliationReport:
     """The async twin of :func:`reconcile`."""
-    check_clients(
-        "async_reconcile",
-        shipstation=shipstation,
-        oracle=oracle,
-        mapping=mapping,
-        asynchronous=True,
-    )
-    if concurrency < 1:
-        raise ConfigurationError("must be at least 1", setting="concurrency")
-    core = _reconcile_core(
-        oracle=oracle,
-        mapping=mapping,
-        audit=audit,
-        clock=clock,
-        directory=directory,
-        fulfillment_keys=fulfillment_keys,
-        progress=progress,
-    )
+    check_clients("async_reconcile", shipstation=shipstation, oracle=oracle, asynchronous=True)
+    options = ShipmentSyncOptions.of({**locals(), "preflight": False})
     result: ReconciliationReport = await arun_flow(
-        reconcile_flow(core, SyncWindow.of(window)),
+        reconcile_flow(_ShipmentCore(options, oracle=oracle), SyncWindow.of(window)),
         {"shipstation": shipstation, "oracle": oracle},
-        asyncio.Semaphore(concurrency),
+        asyncio.Semaphore(options.concurrency),
     )
     return result

@@ -72,9 +72,9 @@ class ReplayCore:
         if label is None:
             raise MappingError(f"ShipStation no longer lists {ref}", record=str(ref))
         order = yield shipstation_call(ShipStationReader.get_order, order_id)
-        directory = self.core.directory
+        directory = self.core.options.directory
         if directory is None:
-            directory = yield from directory_flow([order], self.core.mapping)
+            directory = yield from directory_flow([order], self.core.options.mapping)
         ledgers = {order_id: ledger} if base == SHIPMENT else {}
         pendings = yield from self.core.planner.prepare_flow(
             label, {order_id: order}, ledgers, directory, {}, True

@@ -14,12 +14,11 @@ from typing import Any
 
 from ml_connector._clock import Clock
 from ml_connector._configfile import Config
-from ml_connector._errors import ConfigurationError
 from ml_connector.audit import AuditSink, CheckpointStore, ReplayReport, async_replay, replay
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.shipstation import WebhookPointer
 
-from ._core import JOB, _ShipmentCore
+from ._core import JOB, ShipmentSyncOptions, _ShipmentCore
 from ._flow import Flow, arun_flow, run_flow
 from ._owned import AsyncOwned, Owned, from_config
 from ._preflight import PreflightReport
@@ -114,35 +113,13 @@ class ShipmentSync(Owned):
         chunk_size: int = CHUNK,
         trust_audit_trail: bool = False,
     ) -> None:
-        check_clients(
-            "ShipmentSync",
-            shipstation=shipstation,
-            oracle=oracle,
-            mapping=mapping,
-            asynchronous=False,
-        )
-        self._core = _ShipmentCore(
-            oracle=oracle,
-            mapping=mapping,
-            audit=audit,
-            checkpoints=checkpoints,
-            clock=clock,
-            directory=directory,
-            job=job,
-            overlap=overlap,
-            batch=batch,
-            fulfillment_keys=fulfillment_keys,
-            preflight=preflight,
-            progress=progress,
-            results=results,
-            on_result=on_result,
-            chunk_size=chunk_size,
-            trust_audit_trail=trust_audit_trail,
-        )
+        check_clients("ShipmentSync", shipstation=shipstation, oracle=oracle, asynchronous=False)
+        self._options = ShipmentSyncOptions.of(locals())
+        self._core = _ShipmentCore(self._options, oracle=oracle)
         self._clients = {"shipstation": shipstation, "oracle": oracle}
 
     def __repr__(self) -> str:
-        return f"ShipmentSync(job={self._core.job!r})"
+        return f"ShipmentSync(job={self._options.job!r})"
 
     def run(
         self, window: SyncWindow | tuple[datetime, datetime], *, dry_run: bool = False
@@ -200,9 +177,9 @@ class ShipmentSync(Owned):
         See :func:`ml_connector.audit.replay` for the filters.
         """
         return replay(
-            self._core.audit,
+            self._options.audit,
             self.replay_target(),
-            clock=self._core.clock,
+            clock=self._options.clock,
             since=since,
             until=until,
             error_kinds=error_kinds,
@@ -254,40 +231,17 @@ class AsyncShipmentSync(AsyncOwned):
         trust_audit_trail: bool = False,
     ) -> None:
         check_clients(
-            "AsyncShipmentSync",
-            shipstation=shipstation,
-            oracle=oracle,
-            mapping=mapping,
-            asynchronous=True,
+            "AsyncShipmentSync", shipstation=shipstation, oracle=oracle, asynchronous=True
         )
-        if concurrency < 1:
-            raise ConfigurationError("must be at least 1", setting="concurrency")
-        self._core = _ShipmentCore(
-            oracle=oracle,
-            mapping=mapping,
-            audit=audit,
-            checkpoints=checkpoints,
-            clock=clock,
-            directory=directory,
-            job=job,
-            overlap=overlap,
-            batch=batch,
-            fulfillment_keys=fulfillment_keys,
-            preflight=preflight,
-            progress=progress,
-            results=results,
-            on_result=on_result,
-            chunk_size=chunk_size,
-            trust_audit_trail=trust_audit_trail,
-        )
+        self._options = ShipmentSyncOptions.of(locals())
+        self._core = _ShipmentCore(self._options, oracle=oracle)
         self._clients = {"shipstation": shipstation, "oracle": oracle}
-        self._concurrency = concurrency
 
     def __repr__(self) -> str:
-        return f"AsyncShipmentSync(job={self._core.job!r})"
+        return f"AsyncShipmentSync(job={self._options.job!r})"
 
     async def _drive(self, flow: Flow[Any]) -> Any:
-        return await arun_flow(flow, self._clients, asyncio.Semaphore(self._concurrency))
+        return await arun_flow(flow, self._clients, asyncio.Semaphore(self._options.concurrency))
 
     async def run(
         self, window: SyncWindow | tuple[datetime, datetime], *, dry_run: bool = False
@@ -327,7 +281,7 @@ class AsyncShipmentSync(AsyncOwned):
 
     def replay_target(self) -> AsyncShipmentReplayTarget:
         """See :meth:`ShipmentSync.replay_target`."""
-        return AsyncShipmentReplayTarget(self._core, self._clients, self._concurrency)
+        return AsyncShipmentReplayTarget(self._core, self._clients, self._options.concurrency)
 
     async def replay(
         self,
@@ -340,9 +294,9 @@ class AsyncShipmentSync(AsyncOwned):
     ) -> ReplayReport:
         """See :meth:`ShipmentSync.replay`."""
         return await async_replay(
-            self._core.audit,
+            self._options.audit,
             self.replay_target(),
-            clock=self._core.clock,
+            clock=self._options.clock,
             since=since,
             until=until,
             error_kinds=error_kinds,

@@ -49,6 +49,7 @@ from ._adf import Condition, QueryError, matches, parse_finder, parse_q
 from ._base import Latency, SimulatorBase
 from ._faults import FaultKind, FaultPlan, Faults
 from ._generator import GeneratedDay
+from ._items import ITEMS, ItemMaster, KnownItems  # the item master (catalog check)
 from ._lookup import Lookup, Positions
 from ._wire import json_response, text_response
 
@@ -347,6 +348,10 @@ class OracleFusionSimulator(SimulatorBase):
         self.tokens: dict[str, float] = {}
         self.token_requests = 0
         self.created: dict[str, int] = {}
+        # itemsV2 per organization (testing/_items.py); an item added to `items` later (a
+        # finance fix) is assigned to every organization there too.
+        self.item_master = ItemMaster()
+        self.items = KnownItems(self.item_master, self.organizations)
         self._ids = itertools.count(300_100_180_000_001)
         self._numbers = itertools.count(1001)
         self._journal: list[Callable[[], None]] | None = None
@@ -403,6 +408,7 @@ class OracleFusionSimulator(SimulatorBase):
                 self.add_account_combination(combination)
             self.items.update(day.oracle_items)
             self.organizations.update(day.organizations.values())
+            self.item_master.add_items(day.oracle_items, day.organizations.values())
 
     def add_customer_site(self, site: Mapping[str, Any]) -> None:
         """Add a ``receivablesCustomerAccountSiteActivities`` item (account and bill-to site)."""
@@ -562,6 +568,14 @@ class OracleFusionSimulator(SimulatorBase):
                 return self._batch(root, _json(request))
             raise OracleError(405, f"{method} is not supported on the version root.")
         name = rest[0]
+        if name == ITEMS and root == "fscmRestApi" and method == "GET" and len(rest) == 1:
+            # The item master answers q with 'or' (testing/_items.py).
+            base = f"{self.pod_url}/{root}/resources/{self.version}/{name}"
+            try:
+                body = self.item_master.collection(dict(request.url.params.items()), base)
+            except QueryError as exc:
+                raise OracleError(400, f"The URL parameter is not valid: {exc}") from None
+            return json_response(200, body, content_type=COLLECTION_MEDIA_TYPE)
         if name == "describe" and method == "GET":
             return json_response(
                 200, self._describe([r for r in self.resources.values() if r.root == root])
@@ -917,6 +931,8 @@ class OracleFusionSimulator(SimulatorBase):
                 "INV_INVALID_ITEM",
                 f"The item {item['ItemNumber']} isn't valid in this organization.",
             )
+        elif (refused := self.item_master.refusal(item)) is not None:
+            error = refused  # unknown in the organization, or not transactable there
         elif item.get("AccountCombination") is not None:
             wanted = item["AccountCombination"]
             combos = self.resources["accountCombinationsLOV"].items.find(

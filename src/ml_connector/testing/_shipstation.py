@@ -38,6 +38,7 @@ from ml_connector._time import parse_pacific
 from ._base import Latency, Outcome, SimulatorBase
 from ._faults import FaultKind, FaultPlan, Faults
 from ._generator import GeneratedDay
+from ._products import ProductCatalog  # GET /products (catalog check)
 from ._tables import Record, Table
 from ._wire import format_v1_timestamp, json_response, parse_v1_bound, utc_seconds
 
@@ -204,6 +205,7 @@ class ShipStationData:
         self.customers: dict[int, Record] = {}
         self.warehouses: dict[int, Record] = {}
         self.stores: dict[int, Record] = {}
+        self.products = ProductCatalog()  # testing/_products.py
         self.inventory_warehouses: dict[str, Record] = {}
         self.inventory_locations: dict[str, Record] = {}
         # (sku, inventory_location_id) -> level
@@ -286,6 +288,7 @@ class ShipStationData:
                 self.set_inventory_level(level)
             for customer in day.iter_customers():
                 self.add_customer(customer)
+            self.products.load_catalog(day.catalog)
             for bundle in day.iter_bundles():
                 i = bundle.index
                 self.orders.add(bundle.order, partial(_pick, day, i, "order") if lazy else None)
@@ -428,7 +431,8 @@ class ShipStationV1Simulator(SimulatorBase):
 
     Routes: ``GET /orders``, ``/orders/{id}``, ``/shipments``, ``/fulfillments``,
     ``/customers``, ``/customers/{id}``, ``/warehouses``, ``/warehouses/{id}``, ``/stores``,
-    ``/stores/{id}``; ``POST /webhooks/subscribe``; ``GET /webhooks``.
+    ``/stores/{id}``, ``/products``, ``/products/{id}``; ``POST /webhooks/subscribe``;
+    ``GET /webhooks``.
     """
 
     def __init__(
@@ -506,6 +510,10 @@ class ShipStationV1Simulator(SimulatorBase):
                 return 200, listing(params)
             if resource == "warehouses":
                 return 200, list(self.data.warehouses.values())
+            if resource == "products":  # testing/_products.py
+                return 200, self.data.products.listing(
+                    params, paging=self._paging, sort=self._sort, bound=_bound, created=_ts
+                )
             if resource == "stores":
                 show_inactive = _bool(params, "showInactive")
                 return 200, [s for s in self.data.stores.values() if show_inactive or s["active"]]
@@ -521,6 +529,7 @@ class ShipStationV1Simulator(SimulatorBase):
                 "customers": self.data.customers.get,
                 "warehouses": self.data.warehouses.get,
                 "stores": self.data.stores.get,
+                "products": self.data.products.get,
             }
             getter = getters.get(resource)
             record = None if getter is None else getter(key)

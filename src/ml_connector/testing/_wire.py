@@ -7,15 +7,14 @@ way a real server's JSON would.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from ml_connector import _json
 from ml_connector._time import PACIFIC, parse_pacific
 
 __all__ = [
@@ -26,14 +25,8 @@ __all__ = [
     "text_response",
 ]
 
-_MARK = "\x00D"
-_MARKED = re.compile(r'"\\u0000D([-+0-9.eE]+)\\u0000"')
 
-
-def _default(value: object) -> object:
-    if isinstance(value, Decimal):
-        # Smuggle the exact decimal text through json.dumps, then unquote it below.
-        return f"{_MARK}{value}\x00"
+def _iso(value: object) -> object:
     if isinstance(value, datetime | date):
         return value.isoformat()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
@@ -41,10 +34,7 @@ def _default(value: object) -> object:
 
 def dumps(value: Any) -> bytes:
     """``value`` as compact JSON bytes; a Decimal is written as the exact number it holds."""
-    text = json.dumps(value, default=_default, separators=(",", ":"), ensure_ascii=False)
-    if _MARK in text or "\\u0000D" in text:
-        text = _MARKED.sub(r"\1", text)
-    return text.encode("utf-8")
+    return _json.dumps(value, default=_iso, floats=True).encode("utf-8")
 
 
 def json_response(
