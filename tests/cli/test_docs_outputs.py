@@ -1,0 +1,84 @@
+"""The outputs shown in the docs are the outputs of the code, not figures typed once.
+
+A fenced ``text`` block right after a marker ``<!-- output: NAME -->`` must equal what the
+generator NAME prints today (run-specific parts such as a timestamped folder or the real time
+taken are normalised). Run with ``UPDATE_DOCS=1`` to rewrite the blocks after a change.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ml_connector.cli._main import _run
+from ml_connector.cli._runtime import Runtime
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+DOCS = ROOT / "docs"
+MARKER = re.compile(r"<!-- output: (?P<name>[a-z-]+) -->\n```text\n(?P<body>.*?)```", re.S)
+
+
+def _quickstart() -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHIPSTATION", "ORACLE"))}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    done = subprocess.run(  # noqa: S603 - our own interpreter on our own example
+        [sys.executable, "quickstart.py"],
+        cwd=ROOT / "examples",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        env=env,
+    )
+    return "$ python examples/quickstart.py\n" + done.stdout
+
+
+def _demo(tmp: Path) -> str:
+    out = io.StringIO()
+    workdir = tmp / "demo"
+    code = _run(["demo", "--workdir", str(workdir)], Runtime(stdout=out, stderr=io.StringIO()))
+    assert code == 0
+    text = out.getvalue().replace(str(workdir), ".ml-connector/demo-<timestamp>")
+    text = re.sub(r"Done in [\d.]+ s of real time", "Done in 3.0 s of real time", text)
+    return "$ ml-connector demo\n" + text
+
+
+GENERATORS: dict[str, Callable[[Path], str]] = {
+    "quickstart": lambda _tmp: _quickstart(),
+    "demo": _demo,
+}
+
+
+def _blocks() -> list[tuple[Path, str]]:
+    found = []
+    for page in sorted(DOCS.glob("*.md")):
+        for match in MARKER.finditer(page.read_text(encoding="utf-8")):
+            found.append((page, match.group("name")))
+    return found
+
+
+def test_every_marker_names_a_generator() -> None:
+    names = {name for _page, name in _blocks()}
+    assert names == set(GENERATORS), names
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_docs_show_what_the_code_prints(name: str, tmp_path: Path) -> None:
+    expected = GENERATORS[name](tmp_path)
+    for page, found in _blocks():
+        if found != name:
+            continue
+        text = page.read_text(encoding="utf-8")
+        match = next(m for m in MARKER.finditer(text) if m.group("name") == name)
+        if os.environ.get("UPDATE_DOCS"):
+            text = text[: match.start("body")] + expected + text[match.end("body") :]
+            page.write_text(text, encoding="utf-8")
+            continue
+        assert match.group("body") == expected, f"{page.name}: run with UPDATE_DOCS=1"
