@@ -1,23 +1,32 @@
 """The one error tree of ml-connector.
 
-Every exception the library raises on purpose derives from :class:`ConnectorError`::
+Every exception the library raises on purpose derives from :class:`ConnectorError`; the tree
+below holds every subclass, wherever it is defined (``tests/core/test_error_tree.py`` checks it)::
 
     ConnectorError
-    ├── ConfigurationError        a setting is missing, malformed or unsafe
-    ├── TransportError            no HTTP response: connect/read failure, timeout, reset
-    │   └── RequestTimeoutError   the request timed out (connect, read, write or pool)
-    ├── ApiError                  the server answered with an error status (or a 2xx with errors)
-    │   ├── AuthenticationError   401, or a token request that failed
-    │   ├── PermissionDeniedError 403
-    │   ├── NotFoundError         404
-    │   ├── ConflictError         409 / 412, or a duplicate posting key
-    │   ├── RateLimitError        429 (carries ``retry_after``)
-    │   ├── ServerError           5xx
-    │   └── ClientError           any other 4xx
-    ├── ResponseDecodeError       a body that is not the JSON (or shape) we expected
-    ├── UnsafeUrlError            a URL we refuse to send credentials to
-    ├── MappingError              a record cannot be mapped (names the field and the record)
-    └── AuditError                the audit trail cannot be written or read
+    ├── ConfigurationError          a setting is missing, malformed or unsafe
+    │   ├── MappingConfigError      the mapping TOML is wrong (mapping.config; every problem)
+    │   ├── CliConfigError          the CLI's TOML is wrong (cli._config)
+    │   └── PreflightError          accounts or customers not valid in Oracle (sync._preflight)
+    ├── TransportError              no HTTP response: connect/read failure, timeout, reset
+    │   └── RequestTimeoutError     the request timed out (connect, read, write or pool)
+    ├── ApiError                    the server answered with an error status (or 2xx with errors)
+    │   ├── AuthenticationError     401, or a token request that failed
+    │   ├── PermissionDeniedError   403
+    │   ├── NotFoundError           404
+    │   ├── ConflictError           409 / 412, or a duplicate posting key
+    │   ├── RateLimitError          429 (carries ``retry_after``)
+    │   ├── ServerError             5xx
+    │   ├── ClientError             any other 4xx
+    │   └── InventoryTransactionError  Oracle reported an error on an inventory row (oracle.client)
+    ├── ResponseDecodeError         a body that is not the JSON (or shape) we expected
+    ├── PaginationLoopError         the server pointed back at a page already read (_pagination)
+    ├── UnsafeUrlError              a URL we refuse to send credentials to
+    ├── WebhookVerificationError    a V2 webhook failed verification (shipstation.webhooks)
+    ├── MappingError                a record cannot be mapped (names the field and the record)
+    │   └── CustomerLookupError     Oracle could not be asked about the order's customer
+    └── AuditError                  the audit trail cannot be written or read
+        └── CorruptAuditTrailError  a trail with lines that are not valid events (audit._jsonl)
 
 Leaves carry the evidence: HTTP method, redacted URL, status, request id and a truncated body.
 No secret ever reaches an exception's text: URLs are redacted before they are stored and bodies
@@ -26,9 +35,10 @@ are truncated and scrubbed of credential-looking values.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
+
+from ._redact import excerpt, scrub, scrub_text
 
 __all__ = [
     "ApiError",
@@ -41,6 +51,7 @@ __all__ = [
     "CustomerLookupError",
     "MappingError",
     "NotFoundError",
+    "OutageError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTimeoutError",
@@ -49,34 +60,23 @@ __all__ = [
     "TransportError",
     "UnsafeUrlError",
     "error_class_for_status",
+    "is_outage",
     "truncate_body",
 ]
 
 BODY_LIMIT = 500
 """Characters of a response body kept on an error."""
 
-_SECRET_VALUE = re.compile(
-    r"""(?ix)
-    ("?(?:access_token|refresh_token|id_token|client_secret|api[-_]?key|apisecret|api_secret|
-        password|secret|token|authorization)"?\s*[:=]\s*"?(?:(?:bearer|basic)\s+)?)
-    ([^"&\s,}]+)
-    """
-)
-
-
-_BARE_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
-
 
 def truncate_body(body: str | bytes | None, limit: int = BODY_LIMIT) -> str | None:
-    """Return at most ``limit`` characters of ``body`` with credential-looking values masked."""
+    """Return at most ``limit`` characters of ``body``, scrubbed of secrets.
+
+    Only a window a little longer than what is kept is decoded and scanned, so a megabyte body
+    costs no more than a short one (see :func:`ml_connector._redact.excerpt`).
+    """
     if body is None:
         return None
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    text = _SECRET_VALUE.sub(r"\1***", text)
-    text = _BARE_CREDENTIAL.sub(r"\1 ***", text)
-    if len(text) > limit:
-        return text[:limit] + f"... [{len(text) - limit} more characters]"
-    return text
+    return excerpt(body, limit)
 
 
 class ConnectorError(Exception):
@@ -101,13 +101,16 @@ class ConnectorError(Exception):
         request_id: str | None = None,
         body: str | None = None,
     ) -> None:
+        # Scrubbed here, once, so that no text made from this error (str, repr, traceback,
+        # evidence, log line, audit event) can carry a secret a server echoed back.
+        message = scrub_text(message)
         super().__init__(message)
         self.message = message
         self.method = method
-        self.url = url
+        self.url = None if url is None else scrub_text(url)
         self.status = status
-        self.request_id = request_id
-        self.body = body
+        self.request_id = None if request_id is None else scrub_text(request_id)
+        self.body = None if body is None else scrub_text(body)
         # Set by the HTTP core when this error may be retried, to the delay in seconds.
         self.retry_delay: float | None = None
 
@@ -131,7 +134,9 @@ class ConnectorError(Exception):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
-        return data
+        # Scrubbed again: a secret may have become known after the error was made.
+        result: dict[str, Any] = scrub(data)
+        return result
 
 
 class ConfigurationError(ConnectorError):
@@ -143,7 +148,22 @@ class ConfigurationError(ConnectorError):
 
 
 class TransportError(ConnectorError):
-    """No usable HTTP response: connection refused or reset, DNS failure, protocol error."""
+    """No usable HTTP response: connection refused or reset, DNS failure, TLS or protocol error.
+
+    The message names the host that was contacted (an OAuth token request names the identity
+    domain, not the pod) and the underlying cause, which is also kept as ``__cause__``.
+
+    Attributes:
+        host: The host the request went to, when known.
+    """
+
+    host: str | None = None
+
+    def evidence(self) -> dict[str, Any]:
+        data = super().evidence()
+        if self.host is not None:
+            data["host"] = self.host
+        return data
 
 
 class RequestTimeoutError(TransportError):
@@ -174,15 +194,15 @@ class ApiError(ConnectorError):
         super().__init__(
             message, method=method, url=url, status=status, request_id=request_id, body=body
         )
-        self.code = code
-        self.details = details
+        self.code = None if code is None else scrub_text(code)
+        self.details: tuple[Mapping[str, Any], ...] = tuple(scrub(dict(d)) for d in details)
 
     def evidence(self) -> dict[str, Any]:
         data = super().evidence()
         if self.code is not None:
             data["code"] = self.code
         if self.details:
-            data["details"] = [dict(d) for d in self.details]
+            data["details"] = scrub([dict(d) for d in self.details])
         return data
 
 
@@ -281,6 +301,72 @@ class CustomerLookupError(MappingError):
     through to a weaker rule (a store's default account) or to proposing a new Oracle customer;
     replay retries it once Oracle answers.
     """
+
+
+class OutageError(ConnectorError):
+    """A system was unavailable while a run was being prepared: nothing was attempted.
+
+    Raised (for example by the preflight) when a system gave no usable answer: no response
+    (connection refused, DNS, TLS, timeout), a 5xx, or throttling that outlasted every retry.
+    Nothing is wrong with the data or the configuration; run again once the system is back.
+    The CLI exits with its own code for it (3).
+
+    Attributes:
+        system: The system that was unavailable (``"oracle"``, ``"shipstation"``).
+        step: What was being done (``"preflight"``).
+        cause: The error that showed the outage; also kept as ``__cause__``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        system: str | None = None,
+        step: str | None = None,
+        cause: ConnectorError | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            method=cause.method if cause else None,
+            url=cause.url if cause else None,
+            status=cause.status if cause else None,
+            request_id=cause.request_id if cause else None,
+            body=cause.body if cause else None,
+        )
+        self.system = system
+        self.step = step
+        self.cause = cause
+        if cause is not None:
+            self.__cause__ = cause
+
+    @classmethod
+    def of(cls, error: ConnectorError, *, system: str, step: str) -> OutageError:
+        """The outage ``error`` shows: ``oracle was unavailable during the preflight: ...``."""
+        return cls(
+            f"{system} was unavailable during the {step}: {type(error).__name__}: {error.message}",
+            system=system,
+            step=step,
+            cause=error,
+        )
+
+    def evidence(self) -> dict[str, Any]:
+        data = super().evidence()
+        for key in ("system", "step"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        if self.cause is not None:
+            data["cause"] = self.cause.evidence()
+        return data
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` shows a system unavailable rather than something wrong on our side.
+
+    True for :class:`OutageError`, :class:`TransportError` (no response, timeouts),
+    :class:`ServerError` (5xx) and :class:`RateLimitError` (throttled past every retry).
+    """
+    return isinstance(error, OutageError | TransportError | ServerError | RateLimitError)
 
 
 class AuditError(ConnectorError):

@@ -40,7 +40,7 @@ from ._errors import (
 )
 from ._json import loads
 from ._ratelimit import RateLimiter
-from ._redact import redact_url
+from ._redact import install_log_scrubbing, redact_url
 from ._retry import parse_retry_after, retry_delay
 from ._settings import HttpSettings
 
@@ -123,7 +123,9 @@ def default_error_parser(response: httpx.Response, body: Any) -> ErrorInfo:
         if message:
             return ErrorInfo(message=message, code=code, request_id=request_id)
     reason = response.reason_phrase or "error"
-    text = response.text.strip() if _is_text(response) else ""
+    # A short text body is its own best message; a long one is not decoded here at all.
+    short = _is_text(response) and len(response.content) <= 1200
+    text = response.text.strip() if short else ""
     if text and len(text) <= 300 and "<" not in text:
         return ErrorInfo(message=f"{reason}: {text}")
     return ErrorInfo(message=f"HTTP {response.status_code} {reason}".strip())
@@ -140,8 +142,32 @@ def _maybe_json(response: httpx.Response) -> Any:
         return None
     try:
         return loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
+
+
+def _decode_error(response: httpx.Response, message: str) -> ResponseDecodeError:
+    """The error for a body that could not be read, with its evidence (built only here)."""
+    request = response.request
+    return ResponseDecodeError(
+        message,
+        method=request.method,
+        url=redact_url(str(request.url)),
+        status=response.status_code,
+        request_id=_first_header(response, _REQUEST_ID_HEADERS),
+        body=truncate_body(response.content),
+    )
+
+
+_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-shipengine-request-id", "x-oracle-dms-ecid")
+
+
+def _first_header(response: httpx.Response, names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value: str | None = response.headers.get(name)
+        if value:
+            return value
+    return None
 
 
 def read_json(response: httpx.Response) -> Any:
@@ -151,46 +177,59 @@ def read_json(response: httpx.Response) -> Any:
     passes through float.
 
     ShipStation is known to answer HTML error pages with a 200 now and then; that is reported as
-    a decode error, not passed on as data.
+    a decode error, not passed on as data. A body nested too deeply for the decoder is a decode
+    error too, never a ``RecursionError``. The evidence (method, redacted URL, status, request
+    id, the body's first characters scrubbed) is built only when an error is raised, from a
+    bounded slice of the body.
     """
-    request = response.request
-    evidence: dict[str, Any] = {
-        "method": request.method,
-        "url": redact_url(str(request.url)),
-        "status": response.status_code,
-        "body": truncate_body(response.text),
-    }
+    content = response.content
     ctype = response.headers.get("content-type", "").lower()
-    head = response.content.lstrip()[:15].lower()
+    head = content[:64].lstrip()[:15].lower()
     if "html" in ctype or head.startswith((b"<!doctype", b"<html")):
-        raise ResponseDecodeError("expected JSON but the server sent an HTML page", **evidence)
-    if not response.content.strip():
-        raise ResponseDecodeError("expected JSON but the body was empty", **evidence)
+        raise _decode_error(response, "expected JSON but the server sent an HTML page")
     try:
-        return loads(response.content)
+        return loads(content)
+    except RecursionError:
+        raise _decode_error(
+            response, f"body is nested too deeply to decode ({len(content)} bytes)"
+        ) from None
     except ValueError as exc:
-        raise ResponseDecodeError(f"body is not valid JSON ({exc.args[0]})", **evidence) from None
+        if not content.strip():
+            raise _decode_error(response, "expected JSON but the body was empty") from None
+        raise _decode_error(response, f"body is not valid JSON ({exc.args[0]})") from None
 
 
-class _RedactHttpxUrls(logging.Filter):
-    """Redacts URLs in httpx's own ``HTTP Request: ...`` log lines.
+def transport_error(request: httpx.Request, exc: httpx.TransportError) -> TransportError:
+    """The error for a request that got no response, naming the host contacted and the cause.
 
-    httpx logs every request URL at INFO, query string included. Our clients never put secrets in
-    URLs, but a caller's URL might; this filter keeps such values out of any log a host app keeps.
+    The host is the one the request actually went to (an OAuth token request names the
+    identity domain, not the pod). The underlying cause (DNS failure, connection refused, TLS
+    failure, timeout) is kept in the message and as ``__cause__``.
     """
+    cls = RequestTimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
+    host = request.url.host or "the server"
+    cause = _root_cause(exc)
+    error = cls(
+        f"{type(exc).__name__}: no response from {host}{f' ({cause})' if cause else ''}",
+        method=request.method,
+        url=redact_url(str(request.url)),
+    )
+    error.host = host
+    error.__cause__ = exc
+    return error
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and record.args:
-            record.args = tuple(
-                redact_url(str(arg)) if isinstance(arg, httpx.URL) else arg for arg in record.args
-            )
-        return True
 
-
-def _install_httpx_log_redaction() -> None:
-    httpx_logger = logging.getLogger("httpx")
-    if not any(isinstance(f, _RedactHttpxUrls) for f in httpx_logger.filters):
-        httpx_logger.addFilter(_RedactHttpxUrls())
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason an exception chain gives (``[Errno 111] Connection refused``)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    text = ""
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if str(current).strip():
+            text = str(current).strip()
+        current = current.__cause__ or current.__context__
+    return text[:300]
 
 
 class _Attempt:
@@ -219,7 +258,8 @@ class _BaseSender:
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.error_parser: ErrorParser = error_parser or default_error_parser
         self.default_headers = dict(default_headers or {})
-        _install_httpx_log_redaction()
+        # httpx logs every request URL at INFO; our loggers log errors: scrub them all.
+        install_log_scrubbing()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.settings.base_url!r})"
@@ -291,7 +331,7 @@ class _BaseSender:
             "url": redact_url(str(response.request.url)),
             "status": response.status_code,
             "request_id": info.request_id or self.request_id(response),
-            "body": truncate_body(response.text),
+            "body": truncate_body(response.content),
             "code": info.code,
             "details": info.details,
         }
@@ -301,13 +341,7 @@ class _BaseSender:
         return cls(info.message, **kwargs)
 
     def transport_error(self, request: httpx.Request, exc: httpx.TransportError) -> TransportError:
-        cls = RequestTimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
-        name = type(exc).__name__
-        return cls(
-            f"{name}: no response from the server",
-            method=request.method,
-            url=redact_url(str(request.url)),
-        )
+        return transport_error(request, exc)
 
     def plan_retry(
         self,
@@ -366,8 +400,13 @@ class _BaseSender:
     def on_transport_error(
         self, request: Request, sent: httpx.Request, exc: httpx.TransportError, attempt: int
     ) -> TransportError:
-        error = self.transport_error(sent, exc)
-        logger.info("%s %s -> %s", sent.method, redact_url(str(sent.url)), type(exc).__name__)
+        # The request that failed may be the auth flow's token request, not ``sent``.
+        try:
+            failed = exc.request
+        except RuntimeError:
+            failed = sent
+        error = self.transport_error(failed, exc)
+        logger.info("%s %s -> %s", failed.method, redact_url(str(failed.url)), type(exc).__name__)
         self.plan_retry(
             error, request, attempt, headers=None, not_sent=isinstance(exc, _NOT_SENT_ERRORS)
         )
@@ -458,7 +497,7 @@ class SyncSender(_BaseSender):
         try:
             response = self.client.send(sent, auth=self.auth)
         except httpx.TransportError as exc:
-            raise self.on_transport_error(request, sent, exc, attempt.number) from None
+            raise self.on_transport_error(request, sent, exc, attempt.number) from exc
         except ConnectorError as exc:
             # Raised by the auth flow (a token request that failed): the API request itself
             # was never sent, so a retryable status may be retried whatever the method.
@@ -527,7 +566,7 @@ class AsyncSender(_BaseSender):
         try:
             response = await self.client.send(sent, auth=self.auth)
         except httpx.TransportError as exc:
-            raise self.on_transport_error(request, sent, exc, attempt.number) from None
+            raise self.on_transport_error(request, sent, exc, attempt.number) from exc
         except ConnectorError as exc:
             # Raised by the auth flow (a token request that failed): the API request itself
             # was never sent, so a retryable status may be retried whatever the method.

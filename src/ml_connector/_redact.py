@@ -1,17 +1,68 @@
-"""Keeping secrets out of logs, reprs, exceptions and the audit trail.
+"""The one scrubber: no secret leaves the library in any text it raises, logs, returns or stores.
 
-:class:`Secret` wraps a credential so that printing a settings object never shows it, and
-:func:`redact_url` strips user info and masks credential-looking query values before a URL is
-logged or stored on an error.
+Two layers, applied together by :func:`scrub_text` (and :func:`scrub` for JSON-like values):
+
+1. **Known secrets.** Every credential the library is given (every :class:`Secret`: ShipStation
+   V1 key and secret, V2 api-key, Oracle client secret, Basic password) and every token it
+   receives (Oracle access tokens are wrapped in a :class:`Secret` as they arrive) is
+   remembered, with the encodings it travels in (base64 of ``user:password`` as sent in a Basic
+   ``Authorization`` header, JSON-escaped and percent-encoded forms). Any occurrence is masked,
+   whatever a server or proxy echoes back and wherever it ends up. The memory is process-wide
+   on purpose: a secret echoed by one client's server may surface in another object's text
+   (an audit event, a run summary, a log line), and only values of :data:`MIN_KNOWN_LENGTH`
+   characters or more are remembered, so that short values do not mask ordinary words.
+2. **Patterns.** Whatever we were never given still looks like a credential: ``Bearer``/
+   ``Basic`` values, JWTs, ``password=...``/``"client_secret": "..."`` pairs, URL user info and
+   credential-named query values (:func:`redact_url`).
+
+Errors are scrubbed when they are made (:class:`~ml_connector.ConnectorError`), the audit trail
+scrubs every value on its way in, the library's loggers carry :class:`ScrubbingFilter` (DEBUG
+included), and the CLI scrubs what it prints.
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import base64
+import contextlib
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 import attrs
 
-__all__ = ["SENSITIVE_QUERY_KEYS", "Secret", "redact_url"]
+__all__ = [
+    "MASK",
+    "MIN_KNOWN_LENGTH",
+    "SENSITIVE_QUERY_KEYS",
+    "ScrubbingFilter",
+    "Secret",
+    "basic_authorization",
+    "excerpt",
+    "install_log_scrubbing",
+    "isolated_secrets",
+    "is_sensitive_key",
+    "redact_error",
+    "redact_url",
+    "remember_secret",
+    "scrub",
+    "scrub_text",
+]
+
+MASK = "***"
+
+MIN_KNOWN_LENGTH = 6
+"""Known secrets shorter than this are not searched for in free text (they would mask ordinary
+words); the patterns still mask them where they appear as a credential (``password=...``)."""
+
+_MAX_KNOWN = 4096
+"""How many known secrets are kept (oldest forgotten first: rotated tokens expire anyway)."""
+
+_MAX_DEPTH = 64
+"""How deep :func:`scrub` descends into nested values before replacing the rest."""
 
 SENSITIVE_QUERY_KEYS: frozenset[str] = frozenset(
     {
@@ -31,14 +82,96 @@ SENSITIVE_QUERY_KEYS: frozenset[str] = frozenset(
         "token",
     }
 )
-MASK = "***"
+
+
+# -- known secrets --------------------------------------------------------------------------------
+
+
+class _Known:
+    """The secrets this process was given or received, and one regular expression over them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, None] = {}
+        self._pattern: re.Pattern[str] | None = None
+        self.longest = 0
+
+    def add(self, value: str) -> None:
+        forms = {value, json.dumps(value)[1:-1], quote(value, safe=""), quote_plus(value)}
+        with self._lock:
+            for form in forms:
+                if len(form) < MIN_KNOWN_LENGTH or form in self._values:
+                    continue
+                self._values[form] = None
+                self._pattern = None
+                self.longest = max(self.longest, len(form))
+            while len(self._values) > _MAX_KNOWN:
+                del self._values[next(iter(self._values))]
+
+    def snapshot(self) -> dict[str, None]:
+        with self._lock:
+            return dict(self._values)
+
+    def restore(self, values: dict[str, None]) -> None:
+        with self._lock:
+            self._values = dict(values)
+            self._pattern = None
+            self.longest = max(map(len, self._values), default=0)
+
+    def pattern(self) -> re.Pattern[str] | None:
+        with self._lock:
+            if self._pattern is None and self._values:
+                # Longest first, so that a value containing another is masked whole.
+                alternatives = sorted(self._values, key=len, reverse=True)
+                self._pattern = re.compile("|".join(map(re.escape, alternatives)))
+            return self._pattern
+
+
+_KNOWN = _Known()
+
+
+def remember_secret(value: str) -> None:
+    """Mask ``value`` (and its JSON-escaped and percent-encoded forms) in every scrubbed text.
+
+    Called for every :class:`Secret` and for derived values such as a Basic header's base64.
+    """
+    if isinstance(value, str) and value:
+        _KNOWN.add(value)
+
+
+@contextlib.contextmanager
+def isolated_secrets() -> Iterator[None]:
+    """Forget, on exit, the secrets remembered inside the block (test isolation only).
+
+    A test that configures a client with ShipStation's documented example key ``ShipStation``
+    would otherwise mask that word in every later test's texts.
+    """
+    saved = _KNOWN.snapshot()
+    try:
+        yield
+    finally:
+        _KNOWN.restore(saved)
+
+
+def basic_authorization(user: str, password: str) -> str:
+    """The ``Authorization`` value for HTTP Basic, its base64 remembered as a secret."""
+    encoded = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    remember_secret(encoded)
+    return "Basic " + encoded
 
 
 @attrs.frozen(repr=False)
 class Secret:
-    """A credential. Its ``repr`` and ``str`` never show the value; call :meth:`reveal`."""
+    """A credential. Its ``repr`` and ``str`` never show the value; call :meth:`reveal`.
+
+    Creating one also remembers the value, so that it is masked in every text the library
+    scrubs, even when a server echoes it back.
+    """
 
     _value: str = attrs.field(alias="value")
+
+    def __attrs_post_init__(self) -> None:
+        remember_secret(self._value)
 
     def reveal(self) -> str:
         """The secret value, for the one place that sends it."""
@@ -51,6 +184,51 @@ class Secret:
         return "Secret('***')"
 
     __str__ = __repr__
+
+
+# -- patterns -------------------------------------------------------------------------------------
+
+# Compared after lower-casing and dropping everything but letters and digits, so that
+# ``client_secret``, ``Client-Secret`` and ``clientSecret`` are one name.
+_SENSITIVE_KEYS = frozenset(
+    {
+        "accesstoken",
+        "apikey",
+        "apisecret",
+        "authorization",
+        "clientsecret",
+        "cookie",
+        "idtoken",
+        "passwd",
+        "password",
+        "privatekey",
+        "proxyauthorization",
+        "refreshtoken",
+        "secret",
+        "setcookie",
+        "token",
+        "xapikey",
+    }
+)
+_SENSITIVE_SUFFIXES = ("password", "secret", "apikey", "accesstoken", "refreshtoken")
+
+_AUTH_SCHEME = re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{6,}")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_KEY_VALUE = re.compile(
+    r"""(?ix)
+    ((?:\\?")?(?:access[-_]?token|refresh[-_]?token|id[-_]?token|client[-_]?secret|
+        (?:x-)?api[-_]?key|api[-_]?secret|password|passwd|secret|token|authorization)
+     (?:\\?")?\s*[:=]\s*(?:\\?")?(?:(?:bearer|basic)\s+)?)
+    ((?:(?!\\")[^"&\s,}])+)
+    """
+)
+_URL = re.compile(r"https?://[^\s\"'<>\\]+")
+
+
+def is_sensitive_key(key: str) -> bool:
+    """Whether a mapping key names a credential (``password``, ``client_secret``, ...)."""
+    norm = re.sub(r"[^a-z0-9]", "", key.lower())
+    return norm in _SENSITIVE_KEYS or norm.endswith(_SENSITIVE_SUFFIXES)
 
 
 def redact_url(url: str, sensitive: frozenset[str] = SENSITIVE_QUERY_KEYS) -> str:
@@ -67,3 +245,163 @@ def redact_url(url: str, sensitive: frozenset[str] = SENSITIVE_QUERY_KEYS) -> st
             [(k, MASK if k.lower() in sensitive else v) for k, v in pairs], safe="*:/,;'=@"
         )
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def _url(match: re.Match[str]) -> str:
+    url = match.group(0)
+    parts = urlsplit(url) if "@" in url or "?" in url else None
+    return url if parts is None else redact_url(url)
+
+
+def scrub_text(text: str, *, pairs: bool = True) -> str:
+    """``text`` with every known secret, token, credential pair and URL credential masked.
+
+    ``pairs=False`` leaves ``name: value`` pairs alone (known secrets, ``Bearer``/``Basic``
+    values, JWTs and URL credentials are still masked): for the library's own structured output,
+    such as the CLI's ``"token": "ok"``, whose values came through the full scrubber already.
+    """
+    if not text:
+        return text
+    known = _KNOWN.pattern()
+    if known is not None:
+        text = known.sub(MASK, text)
+    try:
+        text = _URL.sub(_url, text)
+    except ValueError:  # a URL-looking string urlsplit refuses (bad IPv6 brackets)
+        text = _URL.sub(MASK, text)
+    text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    text = _JWT.sub(MASK, text)
+    if not pairs:
+        return text
+    # A value already masked by an earlier pass stays as it is.
+    return _KEY_VALUE.sub(lambda m: m.group(1) + MASK, text)
+
+
+def scrub(value: Any, _depth: int = 0) -> Any:
+    """A copy of a JSON-like ``value`` with credential keys masked and every string scrubbed.
+
+    Values nested deeper than 64 levels are replaced by a marker rather than walked.
+    """
+    if isinstance(value, str):
+        return scrub_text(value)
+    if _depth >= _MAX_DEPTH and isinstance(value, Mapping | list | tuple):
+        return "<nested too deeply>"
+    if isinstance(value, Mapping):
+        return {
+            (scrub_text(key) if isinstance(key, str) else key): (
+                MASK
+                if isinstance(key, str) and is_sensitive_key(key) and item is not None
+                else scrub(item, _depth + 1)
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [scrub(item, _depth + 1) for item in value]
+    return value
+
+
+def excerpt(body: str | bytes, limit: int) -> str:
+    """The first ``limit`` characters of ``body``, scrubbed; only a bounded window is read.
+
+    The window is longer than what is kept by the longest known secret plus a margin for the
+    patterns, so that a secret crossing the cut is masked whole; when the body goes on past the
+    window, the window's last stretch is dropped before cutting, so that a secret cut by the
+    window's own end cannot show its first characters. Bytes are decoded as UTF-8 (invalid
+    sequences replaced), and only the window's bytes are decoded.
+    """
+    margin = max(_KNOWN.longest, 256)
+    size = limit + 2 * margin
+    if isinstance(body, bytes):
+        # At most 4 bytes a character in UTF-8, so ``size`` characters fit in ``4 * size`` bytes.
+        window = body[: 4 * size].decode("utf-8", "replace")[:size]
+        # A full window may have more after it (conservative: its tail is dropped).
+        more = len(window) == size or len(body) > 4 * size
+        unit = "bytes"
+        rest = len(body) - len(window[:limit].encode())
+    else:
+        window = body[:size]
+        more = len(body) > size
+        unit = "characters"
+        rest = len(body) - limit
+    cleaned = scrub_text(window)
+    if more:
+        cleaned = cleaned[: max(len(cleaned) - margin, 0)]
+    if more or len(cleaned) > limit:
+        return cleaned[:limit] + f"... [{max(rest, 0)} more {unit}]"
+    return cleaned
+
+
+# -- logging --------------------------------------------------------------------------------------
+
+
+class ScrubbingFilter(logging.Filter):
+    """Scrubs a log record's message (arguments merged in) and its traceback text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_ml_connector_scrubbed", False):
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: let logging report it as usual
+            return True
+        record.msg = scrub_text(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub_text(record.exc_text)
+        record._ml_connector_scrubbed = True
+        return True
+
+
+_LOGGERS = ("ml_connector", "httpx", "httpcore")
+
+
+def install_log_scrubbing() -> None:
+    """Put a :class:`ScrubbingFilter` on the library's loggers and on httpx's (once each)."""
+    names = [
+        name for name in list(logging.root.manager.loggerDict) if name.split(".", 1)[0] in _LOGGERS
+    ]
+    for name in {*_LOGGERS, *names}:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, ScrubbingFilter) for f in logger.filters):
+            logger.addFilter(ScrubbingFilter())
+
+
+# -- errors as data -------------------------------------------------------------------------------
+
+_MESSAGE_LIMIT = 2000
+"""Characters of an error message kept by :func:`redact_error`."""
+
+
+def redact_error(
+    error: BaseException | Mapping[str, Any] | str | None,
+    *,
+    prepare: Callable[[Any], Any] | None = None,
+) -> dict[str, Any] | None:
+    """``error`` as a JSON-ready dict with nothing secret in it.
+
+    An exception with an ``evidence()`` method (every :class:`~ml_connector.ConnectorError`)
+    gives that; any other exception its type and message; a mapping is kept; a string becomes
+    ``{"message": ...}``. ``prepare`` turns the values into plain JSON types first (the audit
+    trail's rules). Every string is scrubbed and a long message is cut.
+    """
+    if error is None:
+        return None
+    data: Any
+    evidence = getattr(error, "evidence", None)
+    if isinstance(error, BaseException) and callable(evidence):
+        data = evidence()
+    elif isinstance(error, BaseException):
+        data = {"type": type(error).__name__, "message": str(error)}
+    elif isinstance(error, str):
+        data = {"message": error}
+    else:
+        data = error
+    if prepare is not None:
+        data = prepare(data)
+    cleaned = dict(scrub(data))
+    message = cleaned.get("message")
+    if isinstance(message, str) and len(message) > _MESSAGE_LIMIT:
+        cleaned["message"] = message[:_MESSAGE_LIMIT] + "..."
+    return cleaned

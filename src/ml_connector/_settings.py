@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +15,16 @@ from ._network import check_ca_bundle, check_proxy, client_options, proxy_repr
 from ._retry import RetryPolicy
 from ._version import __version__
 
-__all__ = ["DEFAULT_USER_AGENT", "HttpSettings", "validate_https_url"]
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "HttpSettings",
+    "flag",
+    "header_text",
+    "integer",
+    "of_type",
+    "seconds",
+    "validate_https_url",
+]
 
 DEFAULT_USER_AGENT = f"ml-connector/{__version__}"
 
@@ -57,6 +68,84 @@ def validate_https_url(
     return value.strip().rstrip("/")
 
 
+# -- validators that name the setting ------------------------------------------------------------
+#
+# attrs' own validators raise ValueError/TypeError; a settings object must raise
+# ConfigurationError naming the setting, as the docs promise, so the CLI can list it with the
+# other configuration problems.
+
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def seconds(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A positive, finite number of seconds (``int`` or ``float``, not ``bool``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError(
+            f"must be a number of seconds, not {type(value).__name__}", setting=attribute.name
+        )
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(
+            f"must be a positive number of seconds, got {value!r}", setting=attribute.name
+        )
+
+
+def integer(minimum: int, maximum: int | None = None, *, why: str = "") -> Validator:
+    """An ``int`` (not ``bool``, not text) within ``minimum..maximum``."""
+
+    def check(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigurationError(
+                f"must be an integer, not {type(value).__name__} {value!r}",
+                setting=attribute.name,
+            )
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+            raise ConfigurationError(f"must be {bound}{why}, got {value}", setting=attribute.name)
+
+    return check
+
+
+def of_type(kind: type | tuple[type, ...], what: str, *, optional: bool = False) -> Validator:
+    """An instance of ``kind`` (``None`` too when ``optional``); ``what`` names it for people."""
+
+    def check(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if optional and value is None:
+            return
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise ConfigurationError(
+                f"must be {what}, not {type(value).__name__}", setting=attribute.name
+            )
+
+    return check
+
+
+flag = of_type(bool, "True or False")
+
+
+def header_text(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Text sent in a header: a non-empty string without line breaks (no header injection)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError("must be a non-empty string", setting=attribute.name)
+    if any(ch in value for ch in "\r\n\0"):
+        raise ConfigurationError("must not contain line breaks", setting=attribute.name)
+
+
+def _pattern(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str):
+        raise ConfigurationError("must be a regular expression string", setting=attribute.name)
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ConfigurationError(
+            f"is not a valid regular expression ({exc})", setting=attribute.name
+        ) from None
+
+
+def _header_names(_instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigurationError("must be a tuple of header names", setting=attribute.name)
+
+
 def _strip_slash(value: str) -> str:
     return value.strip().rstrip("/") if isinstance(value, str) else value
 
@@ -86,17 +175,22 @@ class HttpSettings:
     """
 
     base_url: str = attrs.field(converter=_strip_slash, validator=_check_base_url)
-    timeout: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
-    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
-    user_agent: str = DEFAULT_USER_AGENT
-    extra_hosts: str = ""
-    request_id_headers: tuple[str, ...] = (
-        "x-request-id",
-        "request-id",
-        "x-shipengine-request-id",
-        "x-oracle-dms-ecid",
+    timeout: float = attrs.field(default=30.0, validator=seconds)
+    retry: RetryPolicy = attrs.field(
+        factory=RetryPolicy, validator=of_type(RetryPolicy, "a RetryPolicy")
     )
-    allow_http: bool = False
+    user_agent: str = attrs.field(default=DEFAULT_USER_AGENT, validator=header_text)
+    extra_hosts: str = attrs.field(default="", validator=_pattern)
+    request_id_headers: tuple[str, ...] = attrs.field(
+        default=(
+            "x-request-id",
+            "request-id",
+            "x-shipengine-request-id",
+            "x-oracle-dms-ecid",
+        ),
+        validator=_header_names,
+    )
+    allow_http: bool = attrs.field(default=False, validator=flag)
     # Enterprise networks (see _network.py).
     proxy: str | None = attrs.field(
         default=None, repr=proxy_repr, validator=lambda _i, _a, v: check_proxy(v)

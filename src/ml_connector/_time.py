@@ -8,8 +8,13 @@ Our models hold timezone-aware UTC datetimes; window filters are sent back as Pa
 Policy for the two daylight-saving edges (documented in docs/concepts.md):
 
 - Fall back (first Sunday of November): 01:00-01:59 happens twice. A wire timestamp in that hour
-  is read as the *first* occurrence (PDT, ``fold=0``), the earlier instant. Sync windows overlap
-  by more than an hour, so a record read an hour early is still fetched exactly once.
+  is read as the *first* occurrence (PDT, ``fold=0``), the earlier instant.
+- No window bound is ever *sent* as such an ambiguous wall time: the docs do not say which
+  occurrence ShipStation would pick, so :func:`format_pacific_bound` widens a start inside the
+  repeated hour to the last second before it and an end inside it to the first wall time after
+  it (``00:59:59`` and ``02:00:00`` on 2026-11-01). Whatever ShipStation's reading, both
+  occurrences are then inside the window; the records fetched twice by adjacent windows are the
+  same records, and their posting keys keep each posted once.
 - Spring forward (second Sunday of March): 02:00-02:59 does not exist. Such a value is read with
   the offset in force before the gap (PST), as :mod:`zoneinfo` does for ``fold=0``.
 - A seventh fractional digit (100 ns) is truncated: Python datetimes hold microseconds.
@@ -25,7 +30,9 @@ from zoneinfo import ZoneInfo
 __all__ = [
     "PACIFIC",
     "format_pacific",
+    "format_pacific_bound",
     "format_pacific_date",
+    "repeated_hour",
     "parse_pacific",
     "parse_pacific_date",
     "to_utc",
@@ -43,13 +50,6 @@ _WIRE = re.compile(
 # exactly this form takes a fast path with the same result as the general pattern above.
 _USUAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{7}")
 
-# Recently parsed timestamps: an order's items repeat the order's dates, and datetimes are
-# immutable, so an equal text can share the result. Bounded: emptied when full.
-_RECENT: dict[str, datetime] = {}
-_RECENT_LIMIT = 512
-# UTC offsets by the text's date and hour (``2026-01-15T14``), for the fast path.
-_HOUR_OFFSETS: dict[str, timedelta] = {}
-
 
 def parse_pacific(text: str) -> datetime:
     """Parse a ShipStation V1 timestamp (Pacific local time) into an aware UTC datetime.
@@ -59,33 +59,15 @@ def parse_pacific(text: str) -> datetime:
     Raises:
         ValueError: the text is not a timestamp of that form.
     """
-    if type(text) is not str:
-        return _parse_pacific(text)
-    parsed = _RECENT.get(text)
-    if parsed is not None:
-        return parsed
-    parsed = None
-    if len(text) == 27 and _USUAL.fullmatch(text) is not None:
+    if type(text) is str and len(text) == 27 and _USUAL.fullmatch(text) is not None:
         try:
             # The first six fractional digits are the microseconds; the seventh is dropped.
             naive = datetime.fromisoformat(text[:26])
         except ValueError:
             pass  # an impossible date: the general path raises with its own message
         else:
-            offset = _HOUR_OFFSETS.get(text[:13])
-            if offset is None:
-                if len(_HOUR_OFFSETS) >= _RECENT_LIMIT:
-                    _HOUR_OFFSETS.clear()
-                offset = _HOUR_OFFSETS[text[:13]] = _offset_for_hour(
-                    naive.year, naive.month, naive.day, naive.hour
-                )
-            parsed = (naive - offset).replace(tzinfo=UTC)
-    if parsed is None:
-        parsed = _parse_pacific(text)
-    if len(_RECENT) >= _RECENT_LIMIT:
-        _RECENT.clear()
-    _RECENT[text] = parsed
-    return parsed
+            return _pacific_to_utc(naive)
+    return _parse_pacific(text)
 
 
 def _parse_pacific(text: str) -> datetime:
@@ -136,6 +118,52 @@ def to_utc(value: datetime) -> datetime:
 def format_pacific(value: datetime) -> str:
     """An aware datetime as ShipStation's Pacific wire form ``YYYY-MM-DD HH:MM:SS``."""
     return to_utc(value).astimezone(PACIFIC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _wall(value: datetime) -> datetime:
+    return to_utc(value).astimezone(PACIFIC).replace(tzinfo=None, fold=0)
+
+
+def _ambiguous(wall: datetime) -> bool:
+    first = wall.replace(tzinfo=PACIFIC, fold=0).utcoffset()
+    second = wall.replace(tzinfo=PACIFIC, fold=1).utcoffset()
+    return first != second and first is not None and second is not None and first > second
+
+
+def repeated_hour(value: datetime) -> tuple[datetime, datetime] | None:
+    """The Pacific wall-time span ``[start, end)`` that happens twice, if ``value`` is in it.
+
+    ``value`` is an aware instant; the span is naive Pacific wall time (``01:00``-``02:00`` on
+    the first Sunday of November). None when the instant's wall time is unambiguous.
+    """
+    wall = _wall(value)
+    if not _ambiguous(wall):
+        return None
+    first = wall.replace(tzinfo=PACIFIC, fold=0).utcoffset()
+    second = wall.replace(tzinfo=PACIFIC, fold=1).utcoffset()
+    assert first is not None and second is not None
+    # The span starts where the clock was set back to: step back a minute, then a second, at a
+    # time (at most an hour of minutes; transitions fall on whole minutes in tzdata).
+    start = wall.replace(microsecond=0)
+    for step in (timedelta(minutes=1), timedelta(seconds=1)):
+        while _ambiguous(start - step):
+            start -= step
+    return start, start + (first - second)
+
+
+def format_pacific_bound(value: datetime, *, end: bool) -> str:
+    """A window bound as Pacific wall time that can only mean one instant.
+
+    Outside the repeated fall-back hour this is :func:`format_pacific`. Inside it, a start bound
+    becomes the last second before the repeated hour and an end bound the first wall time after
+    it, so the window covers both occurrences whichever one ShipStation would read.
+    """
+    span = repeated_hour(value)
+    if span is None:
+        return format_pacific(value)
+    start, stop = span
+    wall = stop if end else start - timedelta(seconds=1)
+    return wall.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def format_pacific_date(value: date | datetime) -> str:

@@ -43,7 +43,9 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for command in ("demo", "ping", "sync", "replay", "reconcile"):
         assert command in out
-    assert "Exit codes: 0 ok, 1 the run had failures, 2 usage or configuration error." in out
+    flat = " ".join(out.split())
+    assert "Exit codes: 0 ok, 1 the run had failures, 2 usage or configuration error, " in flat
+    assert "3 a system was unavailable (try again later)." in flat
 
 
 def test_bad_demo_size_is_a_usage_error(cli: CliRunner) -> None:

@@ -28,7 +28,7 @@ MARKER = re.compile(r"<!-- output: (?P<name>[a-z-]+) -->\n```text\n(?P<body>.*?)
 def _quickstart() -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHIPSTATION", "ORACLE"))}
     env["PYTHONPATH"] = str(ROOT / "src")
-    done = subprocess.run(  # noqa: S603 - our own interpreter on our own example
+    done = subprocess.run(
         [sys.executable, "quickstart.py"],
         cwd=ROOT / "examples",
         capture_output=True,

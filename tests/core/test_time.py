@@ -136,3 +136,39 @@ def test_fast_path_leaves_unusual_text_to_the_general_parser(
     else:
         with pytest.raises(ValueError, match=message):
             parse_pacific(wire)
+
+
+def test_window_bounds_in_the_repeated_hour_are_widened_past_it() -> None:
+    from ml_connector._time import format_pacific_bound, repeated_hour
+
+    first = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)  # 01:30 PDT
+    second = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)  # 01:30 PST
+    for instant in (first, second):
+        assert format_pacific_bound(instant, end=False) == "2026-11-01 00:59:59"
+        assert format_pacific_bound(instant, end=True) == "2026-11-01 02:00:00"
+        assert repeated_hour(instant) == (datetime(2026, 11, 1, 1), datetime(2026, 11, 1, 2))
+    outside = datetime(2026, 11, 1, 10, tzinfo=UTC)
+    assert format_pacific_bound(outside, end=False) == format_pacific(outside)
+    assert repeated_hour(outside) is None
+    assert repeated_hour(datetime(2026, 3, 8, 10, 30, tzinfo=UTC)) is None
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2026, 11, 1, 6),
+        max_value=datetime(2026, 11, 1, 12),
+        timezones=st.just(UTC),
+    ),
+    st.booleans(),
+)
+def test_no_bound_is_ever_an_ambiguous_wall_time(instant: datetime, end: bool) -> None:
+    from ml_connector._time import format_pacific_bound, repeated_hour
+
+    wire = format_pacific_bound(instant, end=end)
+    sent = parse_pacific(wire)
+    assert repeated_hour(sent) is None  # one meaning only
+    # ... and it still covers the instant, whichever occurrence that was.
+    if end:
+        assert sent >= instant.replace(microsecond=0)
+    else:
+        assert sent <= instant

@@ -284,3 +284,25 @@ def test_loading_raises_only_mapping_config_error_on_any_document(data: st.DataO
         problems = exc.problems
         assert problems, "an error must list at least one problem"
     assert all(isinstance(p.path, str) for p in problems)
+
+
+def test_the_inventory_organization_says_whether_it_is_a_code_or_a_name() -> None:
+    data = _data()
+    reno = data["warehouses"]["16079"]
+    del reno["inventory_organization"]
+    reno["inventory_organization_name"] = "Reno Distribution Center"
+    data["warehouses"]["16080"]["inventory_organization_code"] = data["warehouses"]["16080"].pop(
+        "inventory_organization"
+    )
+    config = MappingConfig.from_dict(data)
+    assert config.warehouses["16079"].inventory_organization_kind == "name"
+    assert config.warehouses["16080"].inventory_organization_kind == "code"
+    # The plain key, as in the docs' example ("RNO"), is a code.
+    assert config.warehouses["16081"].inventory_organization_kind == "code"
+    reno["inventory_organization_code"] = "RNO"
+    del data["warehouses"]["16081"]["inventory_organization"]
+    problems = _problems(data)
+    assert any(p.startswith("warehouses.16079: give one of") for p in problems)
+    assert any(
+        p.startswith("warehouses.16081.inventory_organization_code: missing") for p in problems
+    )

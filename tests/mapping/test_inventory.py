@@ -41,28 +41,44 @@ def test_one_issue_per_shipped_item_with_warehouse_item_and_account() -> None:
         D(-1),
         "Each",
     )
-    assert (tent.organization_name, tent.subinventory_code) == ("ABE", "STORES")
+    # inventory_organization = "ABE" is a code: sent as OrganizationCode, never as a name.
+    assert (tent.organization_code, tent.organization_name) == ("ABE", None)
+    assert tent.subinventory_code == "STORES"
     assert tent.transaction_type_name == "Miscellaneous Issue"
     assert (tent.source_code, tent.source_header_id, tent.source_line_id) == (
         "SHIPSTATION",
         "501",
         "11",
     )
-    assert tent.transaction_reference == "CO-77"
+    # The posting key, by default: the one key staged and completed transactions both expose.
+    assert tent.transaction_reference == "SS501-1"
     assert tent.distribution_account == "02-1300-501000-000-00"
     assert tent.transaction_date == utc(2026, 3, 10, 18)
     mug = plan.inventory[1].transaction
     assert (mug.item_number, mug.transaction_quantity) == ("MUG", D(-3))  # identity mapping
 
 
-def test_positive_sign_convention_and_posting_key_reference() -> None:
+def test_positive_sign_convention_and_order_number_reference() -> None:
     config = attrs.evolve(
         CONFIG,
-        inventory=attrs.evolve(CONFIG.inventory, issue_sign="positive", reference="posting_key"),
+        inventory=attrs.evolve(CONFIG.inventory, issue_sign="positive", reference="order_number"),
     )
     plan = _plan(config)
     assert [p.transaction.transaction_quantity for p in plan.inventory] == [D(1), D(3)]
-    assert [p.transaction.transaction_reference for p in plan.inventory] == ["SS501-1", "SS501-2"]
+    assert [p.transaction.transaction_reference for p in plan.inventory] == ["CO-77", "CO-77"]
+
+
+def test_an_organization_given_by_name_is_sent_as_a_name() -> None:
+    warehouses = {
+        key: attrs.evolve(
+            warehouse,
+            inventory_organization="Allentown DC",
+            inventory_organization_kind="name",
+        )
+        for key, warehouse in CONFIG.warehouses.items()
+    }
+    tent = _plan(attrs.evolve(CONFIG, warehouses=warehouses)).inventory[0].transaction
+    assert (tent.organization_code, tent.organization_name) == (None, "Allentown DC")
 
 
 def test_unmapped_sku_without_identity_mapping_is_an_error() -> None:

@@ -113,7 +113,8 @@ def _plan_section(plan: ShipmentPlan | Skip, lines: list[str]) -> None:
             t = posting.transaction
             lines.append(
                 f"| `{posting.key}` | {t.transaction_type_name} | {t.item_number} | "
-                f"{t.transaction_quantity} | {t.organization_name} / {t.subinventory_code} | "
+                f"{t.transaction_quantity} | "
+                f"{t.organization_code or t.organization_name} / {t.subinventory_code} | "
                 f"`{t.distribution_account}` | {t.transaction_reference} |"
             )
         lines.append("")

@@ -239,7 +239,8 @@ def test_find_invoice_refuses_unquotable_keys_and_duplicates(clock: VirtualClock
     pod = Pod(lambda r: collection([INVOICE_ITEM, {**INVOICE_ITEM, "CustomerTransactionId": 2}]))
     oracle = client(pod, clock)
     with pytest.raises(MappingError) as info:
-        oracle.find_invoice("O'Brien-1")
+        # A key with both quote kinds has no documented q form (a lone ' is double-quoted).
+        oracle.find_invoice('O\'Brien "1"')
     assert info.value.field == "TransactionNumber"
     assert pod.requests == []
     with pytest.raises(ConflictError, match="2 receivablesInvoices records"):
@@ -445,15 +446,25 @@ STAGED_ITEM = {
 
 def test_create_staged_transaction_path_and_body(clock: VirtualClock) -> None:
     pod = Pod(lambda r: httpx.Response(201, json=STAGED_ITEM))
-    record = client(pod, clock).create_staged_transaction(staged())
+    result = client(pod, clock).create_staged_transaction(staged(transaction_mode=None))
     (post,) = pod.requests
     assert post.url.path == f"{ROOT}/inventoryStagedTransactions"
     sent = body_of(post)
     assert sent["SubinventoryCode"] == "Stores"
     assert sent["TransactionQuantity"] == Decimal(-2)
     assert sent["TransactionUnitOfMeasure"] == "Each"
-    assert record.transaction_interface_id == 4001
-    assert not record.failed
+    assert result.record is not None and result.record.transaction_interface_id == 4001
+    assert not result.record.failed
+    # No TransactionMode sent: the tenant's default is not documented, so a 201 proves only
+    # that the row is in the interface.
+    assert result.state == "pending_in_oracle"
+    assert result.oracle_id == "4001"
+
+
+def test_an_online_create_without_error_is_posted(clock: VirtualClock) -> None:
+    pod = Pod(lambda r: httpx.Response(201, json=STAGED_ITEM))
+    result = client(pod, clock).create_staged_transaction(staged(transaction_mode="1"))
+    assert result.state == "posted"
 
 
 def test_error_code_in_2xx_is_a_failure(clock: VirtualClock) -> None:
@@ -472,16 +483,25 @@ def test_timeout_means_maybe_staged_and_is_looked_up(clock: VirtualClock, status
         if request.method == "POST":
             # A 200 with an HTML page is an unreadable answer: the row may be committed.
             return httpx.Response(status, text="<html>Request Timeout</html>")
+        if request.url.path.endswith("/inventoryCompletedTransactions"):
+            return collection([])
         return collection([STAGED_ITEM])
 
     pod = Pod(handler)
-    record = client(pod, clock).create_staged_transaction(staged())
-    assert record.transaction_interface_id == 4001
+    result = client(pod, clock).create_staged_transaction(staged(transaction_mode="1"))
+    assert result.record is not None and result.record.transaction_interface_id == 4001
+    # Found waiting in the interface: pending, even in Online mode, never posted.
+    assert result.state == "pending_in_oracle" and result.recovered
     assert len(pod.posts()) == 1
     q = pod.requests[1].url.params["q"]
     assert q == (
         "SourceCode='SHIPSTATION' and SourceHeaderId='1001' and SourceLineId='2002' "
         "and TransactionTypeName='Miscellaneous Issue' and TransactionReference='SS-1001-2002'"
+    )
+    completed = pod.requests[2]
+    assert completed.url.path == f"{ROOT}/inventoryCompletedTransactions"
+    assert completed.url.params["q"] == (
+        "TransactionReference='SS-1001-2002' and TransactionTypeName='Miscellaneous Issue'"
     )
 
 
@@ -820,10 +840,13 @@ async def test_async_inventory_timeout_lookup(clock: VirtualClock) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.method == "POST":
             return httpx.Response(408)
-        return collection([STAGED_ITEM])
+        if request.url.path.endswith("/inventoryCompletedTransactions"):
+            return collection([{"TransactionId": 9, "TransactionReference": "SS-1001-2002"}])
+        return collection([])
 
     pod = Pod(handler)
     async with aclient(pod, clock) as oracle:
-        record = await oracle.create_staged_transaction(staged())
-    assert record.transaction_interface_id == 4001
+        result = await oracle.create_staged_transaction(staged())
+    # Processed in the meantime: found as a completed movement, posted.
+    assert result.state == "posted" and result.oracle_id == "9" and result.record is None
     assert len(pod.posts()) == 1

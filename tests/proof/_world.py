@@ -29,6 +29,7 @@ from ml_connector.oracle import OAuthClientCredentials, OracleFusionClient, Orac
 from ml_connector.shipstation import ShipStationV1Client, ShipStationV1Settings
 from ml_connector.sync import Progress, ShipmentSync
 from ml_connector.testing import (
+    REALISTIC,
     FaultKind,
     FaultPlan,
     Faults,
@@ -61,6 +62,10 @@ SHIPSTATION_FAULTS = {
 """10% of ShipStation requests fail."""
 
 
+ONLINE_TIMEOUTS = {**ORACLE_FAULTS, FaultKind.ONLINE_TIMEOUT: 0.03}
+"""The same, plus 3% of writes answered 408 with the inventory row kept in Oracle's interface."""
+
+
 class Killed(BaseException):
     """The simulated process died here.
 
@@ -78,6 +83,7 @@ class _KillAfterCommit(httpx.BaseTransport):
         self._world = world
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._world.process_during_run()
         response = self._inner.handle_request(request)
         writes = request.method == "POST" and request.url.path.startswith("/fscmRestApi")
         if writes and self._world.kill_due_in_transport():
@@ -106,6 +112,20 @@ class World:
     runs: int = 0
     trust_audit_trail: bool = False
     """Every run trusts the audit trail: records it has never seen are posted unlooked-up."""
+    manager_every: int = 0
+    """Run Oracle's inventory transaction manager every this many Oracle requests during a run,
+    and after every run (0: never; rows are then processed only by their mode)."""
+    oracle_requests: int = 0
+    processed: Counter[str] = attrs.field(factory=Counter)
+
+    def process_during_run(self) -> None:
+        self.oracle_requests += 1
+        if self.manager_every and self.oracle_requests % self.manager_every == 0:
+            self.processed["during runs"] += self.oracle.run_transaction_manager()
+
+    def process_between_runs(self) -> None:
+        if self.manager_every:
+            self.processed["between runs"] += self.oracle.run_transaction_manager()
 
     # -- kills -------------------------------------------------------------------------------
     # ``kill_points`` holds one point per run, in order: ("records", n) kills the process once
@@ -209,17 +229,34 @@ class World:
                 continue
             finally:
                 close()
+                self.process_between_runs()
         raise AssertionError(f"no run completed in {max_runs} attempts")
 
 
 def make_world(
-    tmp: Path, *, orders: int, seed: int, kills: int, trust_audit_trail: bool = False
+    tmp: Path,
+    *,
+    orders: int,
+    seed: int,
+    kills: int,
+    trust_audit_trail: bool = False,
+    inventory_modes: str = "online",
+    manager_every: int = 0,
+    oracle_faults: dict[FaultKind, float] | None = None,
 ) -> World:
     clock = VirtualClock(NOW)
     # Every customer matches and every SKU exists: each failure left is an injected fault, so a
     # clean reconciliation after replay is the claim (unmatched customers have their own tests).
     day = generate_day(
-        seed, orders=orders, warehouses=2, unmatched_email_rate=0.0, bad_sku_orders=0
+        seed,
+        orders=orders,
+        warehouses=2,
+        unmatched_email_rate=0.0,
+        bad_sku_orders=0,
+        # ShipStation as it really is: creation-date listing order, ids growing with time,
+        # orders created days before their labels, split labels hours apart, captured quirks,
+        # customers named with punctuation.
+        realism=REALISTIC,
     )
     shipstation = ShipStationSimulator(
         clock=clock,
@@ -228,7 +265,13 @@ def make_world(
     shipstation.load(day)
     oracle = OracleFusionSimulator(
         clock=clock,
-        faults=FaultPlan(seed=seed + 1, rates=ORACLE_FAULTS, path_prefixes=["/fscmRestApi"]),
+        faults=FaultPlan(
+            seed=seed + 1, rates=oracle_faults or ORACLE_FAULTS, path_prefixes=["/fscmRestApi"]
+        ),
+        # How inventory rows without a TransactionMode are processed ("mixed": Online,
+        # Concurrent and Background in turn); Concurrent ones a minute after their POST.
+        default_transaction_mode=inventory_modes,
+        concurrent_delay=60.0,
         # Oracle's own duplicate-number check is switched off (keys on attributes we never
         # send), so a second post would be stored and counted, not refused: exactly-once has to
         # come from the connector alone.
@@ -257,6 +300,7 @@ def make_world(
         seed=seed,
         kill_points=points,
         trust_audit_trail=trust_audit_trail,
+        manager_every=manager_every,
     )
 
 

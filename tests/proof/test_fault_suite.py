@@ -29,22 +29,34 @@ import random
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ml_connector.audit import RecordRef, SqliteAuditSink, Stage
 
-from ._world import START, World, make_world
+from ._world import ONLINE_TIMEOUTS, START, World, make_world
 
 FINAL = {Stage.POSTED, Stage.ALREADY_POSTED, Stage.SKIPPED, Stage.REPLAYED, Stage.REVERSED}
 
 
 def run_suite(
-    tmp: Path, *, orders: int, kills: int, seed: int, trust_audit_trail: bool = False
+    tmp: Path,
+    *,
+    orders: int,
+    kills: int,
+    seed: int,
+    trust_audit_trail: bool = False,
+    **world_options: Any,
 ) -> dict[str, object]:
     started = time.perf_counter()
     world = make_world(
-        tmp, orders=orders, seed=seed, kills=kills, trust_audit_trail=trust_audit_trail
+        tmp,
+        orders=orders,
+        seed=seed,
+        kills=kills,
+        trust_audit_trail=trust_audit_trail,
+        **world_options,
     )
     summaries = world.run_until_done()
 
@@ -77,6 +89,8 @@ def run_suite(
         # The verdict that counts is taken on a quiet network; under faults, reconcile may only
         # say what it could not find out (see the module doc).
         world.quiet()
+        # Whatever Oracle still holds in its interface is processed before the verdict.
+        world.process_between_runs()
         recon = job.reconcile(window)
     finally:
         close()
@@ -99,7 +113,16 @@ def _figures(
     oracle = world.oracle
     invoices = Counter(item["TransactionNumber"] for item in oracle.invoices())
     memos = Counter(item["TransactionNumber"] for item in oracle.credit_memos())
+    # Across the interface and completed movements: a row processed in between is one posting.
     staged = Counter(item["TransactionReference"] for item in oracle.inventory_transactions())
+    pending = [row for row in oracle.staged_transactions() if not row.get("ErrorCode")]
+    expected_inventory = {
+        f"SS{shipment['shipmentId']}-{line}"
+        for shipment in world.day.iter_shipments()
+        if not shipment.get("voided")  # voided before it was synced: nothing to post
+        for line, item in enumerate(shipment.get("shipmentItems") or [], start=1)
+        if item.get("quantity")
+    }
     audit = SqliteAuditSink(world.audit_path)
     try:
         latest = {event.record: event for event in audit.latest()}
@@ -135,6 +158,12 @@ def _figures(
         "duplicate invoices": sum(n - 1 for n in invoices.values()),
         "duplicate credit memos": sum(n - 1 for n in memos.values()),
         "duplicate inventory transactions": sum(n - 1 for n in staged.values()),
+        "inventory movements missing in Oracle": len(expected_inventory - set(staged)),
+        "inventory rows still pending in Oracle": len(pending),
+        "inventory rows processed (transaction manager)": dict(world.processed),
+        "inventory completed / in the interface": (
+            f"{len(oracle.completed_transactions())} / {len(oracle.staged_transactions())}"
+        ),
         "invoices missing in Oracle": len(expected - set(invoices)),
         "shipments not accounted for": len(unaccounted),
         "audit events": events,
@@ -149,6 +178,7 @@ def _assert_exactly_once(figures: dict[str, object]) -> None:
     assert figures["duplicate invoices"] == 0
     assert figures["duplicate credit memos"] == 0
     assert figures["duplicate inventory transactions"] == 0
+    assert figures["inventory movements missing in Oracle"] == 0
     assert figures["invoices missing in Oracle"] == 0
     assert figures["Oracle invoices / credit memos"].endswith(  # type: ignore[union-attr]
         f" / {figures['labels voided after posting']}"
@@ -172,6 +202,30 @@ def test_fault_suite_default_size(tmp_path: Path) -> None:
 def test_fault_suite_trusting_the_audit_trail(tmp_path: Path) -> None:
     figures = run_suite(tmp_path, orders=1_000, kills=4, seed=3, trust_audit_trail=True)
     _assert_exactly_once(figures)
+
+
+def test_fault_suite_with_inventory_processed_between_and_during_runs(tmp_path: Path) -> None:
+    # Rows without a TransactionMode are Online, Concurrent and Background in turn; 3% of the
+    # Online POSTs answer 408 and keep the row; Oracle's transaction manager runs during runs
+    # (every 400 requests) and between them. Duplicates are counted across staged and
+    # completed transactions.
+    figures = run_suite(
+        tmp_path,
+        orders=1_000,
+        kills=4,
+        seed=5,
+        inventory_modes="mixed",
+        manager_every=400,
+        oracle_faults=ONLINE_TIMEOUTS,
+    )
+    _assert_exactly_once(figures)
+    processed = figures["inventory rows processed (transaction manager)"]
+    assert (
+        isinstance(processed, dict)
+        and processed.get("during runs")
+        and processed.get("between runs")
+    )
+    assert "online_timeout" in str(figures["Oracle faults"])
 
 
 @pytest.mark.slow

@@ -100,10 +100,17 @@ def test_full_order_decodes_money_time_items_and_options() -> None:
 
 def test_abridged_documented_order_names_the_missing_quantity() -> None:
     # The mirror truncated the documented order after items[0].sku: the item has no quantity,
-    # which a real order line always carries.
+    # which a real order line always carries. The page still decodes; the order is kept as an
+    # undecodable record with its payload, and as one record it raises.
     body = load("v1-order-list-response.ABRIDGED.example.json")
+    page = decode_v1_page(body, "orders", Order)
+    assert page.items == ()
+    (failed,) = page.failed
+    assert failed.field == "items[0].quantity"
+    assert failed.record_id == "123456789"
+    assert failed.raw is body["orders"][0]
     with pytest.raises(ResponseDecodeError) as info:
-        decode_v1_page(body, "orders", Order)
+        decode_v1(Order, body["orders"][0])
     assert info.value.field == "items[0].quantity"
     assert info.value.record == "123456789"
     assert "123456789" in str(info.value)
@@ -292,19 +299,27 @@ def test_decode_errors_name_field_and_record(
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"sku": "A", "on_hand": 1, "allocated": 0}, "available"),
-        ({"sku": "A", "on_hand": 1, "allocated": 0, "available": 1, "average_cost": {}}, None),
+        ({"sku": "A", "allocated": 0}, "on_hand"),
+        ({"sku": "A", "on_hand": 1, "average_cost": {"amount": "lots"}}, "average_cost.amount"),
     ],
 )
 def test_v2_decode_errors(data: dict[str, Any], field: str | None) -> None:
     with pytest.raises(ResponseDecodeError) as info:
         decode_inventory_level(data)
     assert info.value.record == "A"
-    if field is not None:
-        assert info.value.field == field
-    else:
-        assert info.value.field is not None
-        assert info.value.field.startswith("average_cost")
+    assert info.value.field == field
+
+
+def test_v2_inventory_follows_the_spec_optionality() -> None:
+    # https://docs.shipstation.com/openapi/inventory/getinventorylevels: no field is required;
+    # a SKU without a cost answers a null amount.
+    level = decode_inventory_level(
+        {"sku": "A", "on_hand": 3, "average_cost": {"amount": None, "currency": "usd"}}
+    )
+    assert (level.allocated, level.available) == (None, None)
+    assert level.average_cost is not None and level.average_cost.amount is None
+    bare = decode_inventory_level({"sku": "B", "on_hand": 0, "average_cost": {}})
+    assert bare.average_cost is not None and bare.average_cost.currency is None
 
 
 def test_list_error_names_the_failing_record() -> None:

@@ -252,7 +252,9 @@ def test_shipment_filters(mode: str, clock: VirtualClock) -> None:
     assert params["shipDateStart"] == "2024-03-10"
     assert params["shipDateEnd"] == "2024-03-10"
     assert params["includeShipmentItems"] == "true"
-    assert params["voidDateStart"] == "2024-11-03 01:30:00"
+    # 01:30 happens twice that night: the start is widened to before the repeated hour, so it
+    # means one instant only and both occurrences are in the window.
+    assert params["voidDateStart"] == "2024-11-03 00:59:59"
 
 
 @pytest.mark.parametrize(
@@ -423,13 +425,41 @@ def test_html_with_200_is_a_decode_error(mode: str, clock: VirtualClock) -> None
     close(client)
 
 
-def test_record_error_names_field_and_record(mode: str, clock: VirtualClock) -> None:
-    bad = {"orders": [order(1), {"orderId": 2, "orderNumber": "x"}], "page": 1, "pages": 1}
+def test_an_undecodable_record_is_kept_and_the_rest_of_the_page_goes_on(
+    mode: str, clock: VirtualClock
+) -> None:
+    bad = {
+        "orders": [order(1), {"orderId": 2, "orderNumber": "x"}, order(3)],
+        "page": 1,
+        "pages": 1,
+    }
     client = make(mode, Recorder(lambda r: json_response(bad)), clock)
-    with pytest.raises(ResponseDecodeError) as info:
-        call(client, "iter_orders")
+    orders = call(client, "iter_orders")
+    (failed,) = client.undecodable.take()
     close(client)
-    assert (info.value.field, info.value.record) == ("order_status", "2")
+    assert [o.order_id for o in orders] == [1, 3]
+    assert (failed.field, failed.record_id, failed.model) == ("order_status", "2", "Order")
+    assert failed.raw == {"orderId": 2, "orderNumber": "x"}
+    assert failed.error().field == "order_status"
+    assert len(client.undecodable) == 0
+
+
+def test_ping_works_on_a_warehouse_whose_address_has_an_empty_residential_flag(
+    mode: str, clock: VirtualClock
+) -> None:
+    # Captured in agritheory/shipstation-client tests/api_data.py (LIST_WAREHOUSES).
+    warehouse = {
+        "warehouseId": 456789,
+        "warehouseName": "Test Company",
+        "originAddress": {"residential": False, "street3": ""},
+        "returnAddress": {"residential": "", "name": ""},
+        "isDefault": False,
+    }
+    client = make(mode, Recorder(lambda r: json_response([warehouse])), clock)
+    (found,) = call(client, "list_warehouses")
+    close(client)
+    assert found.return_address is not None and found.return_address.residential is None
+    assert found.origin_address is not None and found.origin_address.residential is False
 
 
 # -- settings and secrets ----------------------------------------------------------------------

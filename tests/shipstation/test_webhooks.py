@@ -407,3 +407,87 @@ def test_jwks_lookup_refetches_sparingly(
     clock.advance(61)
     assert lookup("forged") is None
     assert len(fetches) == 2
+
+
+# -- V2 defaults: the documented scheme and key source, no set-up ---------------------------------
+
+
+def _jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, str]:
+    numbers = key.public_key().public_numbers()
+
+    def b64(value: int) -> str:
+        raw_bytes = value.to_bytes((value.bit_length() + 7) // 8, "big")
+        return base64.urlsafe_b64encode(raw_bytes).rstrip(b"=").decode()
+
+    return {"kid": kid, "kty": "RSA", "alg": "RS256", "n": b64(numbers.n), "e": b64(numbers.e)}
+
+
+def test_default_verifier_checks_timestamp_dot_body_against_shipstations_jwks(
+    private_key: rsa.RSAPrivateKey,
+) -> None:
+    from ml_connector.shipstation import DEFAULT_JWKS_URL, JwksKeyLookup
+
+    clock = VirtualClock()
+    fetched: list[str] = []
+
+    def jwks(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        return httpx.Response(200, json={"keys": [_jwk(private_key, "kid-1")]})
+
+    lookup = JwksKeyLookup(transport=httpx.MockTransport(jwks), clock=clock)
+    verifier = V2SignatureVerifier(lookup, clock=clock)  # message: the default
+    stamp = clock.now().isoformat().replace("+00:00", "Z")
+    signed = _sign(private_key, f"{stamp}.".encode() + BODY)
+    headers = {
+        "x-shipengine-rsa-sha256-key-id": "kid-1",
+        "x-shipengine-rsa-sha256-signature": signed,
+        "x-shipengine-timestamp": stamp,
+    }
+    pointer = verifier.parse(headers, BODY)
+    assert pointer.resource_type == "BATCH_PROCESSED_V2"
+    assert fetched == [DEFAULT_JWKS_URL]
+    # The body alone is not what ShipStation signs: a body-only signature fails by default.
+    headers["x-shipengine-rsa-sha256-signature"] = _sign(private_key, BODY)
+    with pytest.raises(WebhookVerificationError) as info:
+        verifier.verify(headers, BODY)
+    assert info.value.reason == "bad_signature"
+
+
+def test_default_verifier_needs_no_arguments() -> None:
+    verifier = V2SignatureVerifier()
+    with pytest.raises(WebhookVerificationError) as info:
+        verifier.verify({}, BODY)  # no request is made before the headers are checked
+    assert info.value.reason == "missing_headers"
+
+
+def test_the_jwks_url_must_be_shipstations() -> None:
+    from ml_connector import ConfigurationError
+    from ml_connector.shipstation import JwksKeyLookup
+
+    for url in ("http://api.shipstation.com/jwks", "https://evil.example.com/jwks"):
+        with pytest.raises(ConfigurationError):
+            JwksKeyLookup(url=url)
+
+
+@pytest.mark.parametrize(
+    ("kind", "url"),
+    [
+        ("TRACK_EVENT_V2", "https://api.shipstation.com/v2/labels/se-1234567890/track"),
+        ("BATCH_PROCESSED_V2", "https://api.shipstation.com/v2/batches/se-1234567890"),
+    ],
+)
+def test_documented_v2_events_resolve(kind: str, url: str) -> None:
+    assert WebhookUrlPolicy().check(WebhookPointer(url, kind)) == url
+
+
+def test_other_v2_events_are_refused_with_the_reason() -> None:
+    pointer = WebhookPointer(
+        "https://api.shipstation.com/v2/fulfillments/se-1", "FULFILLMENT_SHIPPED_V2"
+    )
+    with pytest.raises(UnsafeUrlError) as info:
+        WebhookUrlPolicy().check(pointer)
+    text = str(info.value)
+    assert "FULFILLMENT_SHIPPED_V2" in text and "no documented resource path" in text
+    assert "v2_paths" in text
+    configured = WebhookUrlPolicy(v2_paths={"FULFILLMENT_SHIPPED_V2": r"/v2/fulfillments/[\w-]+"})
+    assert configured.check(pointer) == pointer.resource_url

@@ -9,7 +9,7 @@ import pytest
 
 import ml_connector.sync as sync_package
 from ml_connector import ConnectorError, NotFoundError
-from ml_connector.sync import Call, Fanout, arun_flow, run_flow
+from ml_connector.sync._flow import Call, Fanout, arun_flow, run_flow
 
 
 class Blocking:

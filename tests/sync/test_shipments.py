@@ -80,8 +80,8 @@ def test_a_day_end_to_end_with_replay_and_a_clean_reconciliation() -> None:
     bad_sku = [f for f in failures if BAD_SKU in (f.detail or "")]
     assert customer and bad_sku
     assert len(customer) + len(bad_sku) == len(failures)
-    # The half-posted bad-SKU shipment kept its invoice and good lines.
-    assert "invoice" in bad_sku[0].detail and "created" in bad_sku[0].detail
+    # The bad-SKU shipment failed before anything of it posted (the catalog gate).
+    assert "catalog:" in bad_sku[0].detail and "created" not in bad_sku[0].detail
     assert first.skipped >= 2  # voided before posting, and its reversal
     assert_no_duplicates(env)
 
@@ -91,7 +91,7 @@ def test_a_day_end_to_end_with_replay_and_a_clean_reconciliation() -> None:
 
     # Fix the causes in Oracle, replay, reconcile.
     assert add_unmatched_customers(env) > 0
-    assert fix_bad_sku(env) == 1
+    assert fix_bad_sku(env) == 0  # the gate kept it out of Oracle's interface table
     report = sync.replay()
     assert report.posted == len(failures)
     assert_no_duplicates(env)
@@ -156,8 +156,8 @@ def test_dry_run_plans_with_payloads_and_writes_nothing() -> None:
     assert would.explanation
     assert any(r.reason for r in plan.results if r.outcome is Outcome.SKIPPED)
     real = sync.run((DAY_START, DAY_END))
-    # The bad-SKU shipment would post; Oracle then refuses one of its lines.
-    assert real.posted + real.failed == plan.would_post
+    # The bad-SKU shipment shows as failed in the plan (the catalog gate), and fails alike.
+    assert real.posted == plan.would_post and real.failed == plan.failed > 0
 
 
 def test_progress_reports_counts() -> None:

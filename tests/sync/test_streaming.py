@@ -10,17 +10,8 @@ import pytest
 
 from ml_connector import ConfigurationError, ConnectorError
 from ml_connector.audit import AuditEvent, MemoryAuditSink
-from ml_connector.sync import (
-    Call,
-    Fanout,
-    Outcome,
-    Progress,
-    RunSummary,
-    ShipmentSync,
-    arun_flow,
-    run_flow,
-)
-from ml_connector.sync._flow import Cursor, Take
+from ml_connector.sync import Outcome, Progress, RunSummary, ShipmentSync
+from ml_connector.sync._flow import Call, Cursor, Fanout, Take, arun_flow, run_flow
 
 from ._env import DAY_END, DAY_START, Env, make_env
 from .test_shipments import assert_no_duplicates, keys_in_oracle, make_sync
@@ -108,28 +99,6 @@ def test_the_trail_is_read_per_chunk_not_whole() -> None:
     make_sync(env, chunk_size=20).run((DAY_START, DAY_END))
     assert env.audit.calls["whole"] == 0
     assert env.audit.calls["records"] > 1
-
-
-def test_a_sink_without_latest_records_still_deduplicates() -> None:
-    class Legacy:
-        """A sink written for the first protocol: ``latest()`` takes no arguments."""
-
-        def __init__(self) -> None:
-            self.inner = MemoryAuditSink()
-            self.write = self.inner.write
-            self.write_many = self.inner.write_many
-            self.events = self.inner.events
-            self.failed = self.inner.failed
-
-        def latest(self) -> list[AuditEvent]:
-            return self.inner.latest()
-
-    env = make_env(orders=20)
-    env.audit = Legacy()  # type: ignore[assignment]
-    make_sync(env, chunk_size=6).run((DAY_START, DAY_END))
-    posted = keys_in_oracle(env)
-    again = make_sync(env, chunk_size=6).run((DAY_START, DAY_END))
-    assert again.posted == 0 and keys_in_oracle(env) == posted
 
 
 def test_chunk_size_is_checked() -> None:

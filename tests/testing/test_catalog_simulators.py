@@ -36,7 +36,9 @@ def oracle(clock: VirtualClock) -> OracleFusionSimulator:
 
 @pytest.fixture
 def pod(oracle: OracleFusionSimulator) -> httpx.Client:
-    return httpx.Client(transport=oracle.transport(), auth=("dev", "pw"))
+    return httpx.Client(
+        transport=oracle.transport(), auth=("dev", "pw"), headers={"REST-Framework-Version": "4"}
+    )
 
 
 def test_or_queries_return_the_items_of_one_organization(pod: httpx.Client) -> None:
@@ -49,8 +51,12 @@ def test_or_queries_return_the_items_of_one_organization(pod: httpx.Client) -> N
     (row,) = m2["items"]
     assert row["MaterialTransactionEnabledFlag"] is False and row["PrimaryUOMValue"] == "Box"
     assert row["links"][0]["rel"] == "self"
-    legacy = pod.get(ITEMS, params={"q": "OrganizationCode=M1;ItemNumber=C-3"}).json()
-    assert [i["ItemNumber"] for i in legacy["items"]] == ["C-3"]
+    v1 = {"REST-Framework-Version": "1"}
+    legacy = pod.get(ITEMS, params={"q": "OrganizationCode=M1;ItemNumber=C-3"}, headers=v1)
+    assert [i["ItemNumber"] for i in legacy.json()["items"]] == ["C-3"]
+    # Framework 1 (also the default without the header) has no 'or'.
+    refused = pod.get(ITEMS, params={"q": "(ItemNumber='A-1' or ItemNumber='B-2')"}, headers=v1)
+    assert refused.status_code == 400
 
 
 def test_fields_paging_and_refusals(pod: httpx.Client) -> None:

@@ -19,10 +19,10 @@ from typing import Any
 import attrs
 
 from ml_connector._clock import Clock
-from ml_connector._errors import AuditError, ConnectorError
+from ml_connector._errors import AuditError
 from ml_connector._json import dumps, loads
-
-from ._scrub import scrub, scrub_text
+from ml_connector._redact import redact_error as _redact_error
+from ml_connector._redact import scrub, scrub_text
 
 __all__ = [
     "AuditEvent",
@@ -40,9 +40,6 @@ __all__ = [
     "payload_of",
     "redact_error",
 ]
-
-_MESSAGE_LIMIT = 2000
-"""Characters of an error string kept in the trail."""
 
 
 class Stage(enum.StrEnum):
@@ -179,6 +176,15 @@ def _check_hash(event: AuditEvent, attribute: attrs.Attribute[Any], value: str |
         )
 
 
+def _scrub_error(value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    # Whoever builds the event (new_event, a replay, a trail read back), the sink gets it clean.
+    return None if value is None else dict(scrub(value))
+
+
+def _scrub_detail(value: str | None) -> str | None:
+    return None if value is None else scrub_text(value)
+
+
 def _check_attempt(event: AuditEvent, attribute: attrs.Attribute[Any], value: int) -> None:
     if value < 1:
         raise AuditError(f"event {event.event_id}: attempt must be 1 or more, got {value}")
@@ -215,14 +221,14 @@ class AuditEvent:
     attempt: int = attrs.field(default=1, validator=_check_attempt)
     target: str | None = None
     posting_key: str | None = None
-    detail: str | None = None
+    detail: str | None = attrs.field(default=None, converter=_scrub_detail)
     oracle_id: str | None = None
     payload: str | None = None
     payload_sha256: str | None = attrs.field(
         default=attrs.Factory(_hash_default, takes_self=True), validator=_check_hash
     )
     # Dicts are not hashable; events hash on everything else.
-    error: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
+    error: Mapping[str, Any] | None = attrs.field(default=None, hash=False, converter=_scrub_error)
 
 
 def new_event_id() -> str:
@@ -240,24 +246,10 @@ def redact_error(error: BaseException | Mapping[str, Any] | str | None) -> dict[
 
     A :class:`~ml_connector.ConnectorError` gives its ``evidence()``; any other exception its
     type and message; a mapping is kept; a string becomes ``{"message": ...}``. Every string is
-    scrubbed and long messages are cut.
+    scrubbed by the library's one scrubber (:mod:`ml_connector._redact`) and long messages are
+    cut.
     """
-    if error is None:
-        return None
-    data: Mapping[str, Any]
-    if isinstance(error, ConnectorError):
-        data = error.evidence()
-    elif isinstance(error, BaseException):
-        data = {"type": type(error).__name__, "message": str(error)}
-    elif isinstance(error, str):
-        data = {"message": error}
-    else:
-        data = error
-    cleaned = scrub(_json_safe(data, "error", floats=True))
-    message = cleaned.get("message")
-    if isinstance(message, str) and len(message) > _MESSAGE_LIMIT:
-        cleaned["message"] = message[:_MESSAGE_LIMIT] + "..."
-    return dict(cleaned)
+    return _redact_error(error, prepare=lambda data: _json_safe(data, "error", floats=True))
 
 
 def new_event(

@@ -59,11 +59,15 @@ class Remapped:
         payload: The Oracle payload in its JSON-ready wire form (what ``create`` posts).
         posting_key: The deterministic key ``find`` looks up.
         target: The Oracle resource, when it differs from the failed event's.
+        skip: Why the record posts nothing any more (a rule now skips it, the label was voided
+            before it was posted). Replay then records a skip with this reason: never an
+            ``already-posted`` entry, which would claim a document Oracle does not hold.
     """
 
     payload: Mapping[str, Any] = attrs.field(hash=False)
     posting_key: str
     target: str | None = None
+    skip: str | None = None
 
 
 @runtime_checkable
@@ -107,6 +111,8 @@ class ReplayOutcome(enum.StrEnum):
     WOULD_SKIP = "would-skip"
     POSTED = "posted"
     ALREADY_POSTED = "already-posted"
+    SKIPPED = "skipped"
+    """The record maps to nothing any more; recorded as a skip with its reason."""
     FAILED = "failed"
 
 
@@ -256,6 +262,8 @@ def _flow(failed: AuditEvent, *, clock: Clock, dry_run: bool) -> Generator[_Call
                 detail=(
                     "replay found the document already in Oracle; nothing posted"
                     if stage is Stage.ALREADY_POSTED
+                    else f"replay: nothing to post any more ({remapped.skip})"
+                    if stage is Stage.SKIPPED
                     else "replay posted the re-mapped payload"
                 ),
                 oracle_id=oracle_id,
@@ -271,6 +279,11 @@ def _flow(failed: AuditEvent, *, clock: Clock, dry_run: bool) -> Generator[_Call
             event=event,
         )
 
+    if remapped.skip is not None:
+        # Nothing to find or post: record the skip and its reason, never an Oracle id.
+        if dry_run:
+            return done(ReplayOutcome.WOULD_SKIP, None, None)
+        return done(ReplayOutcome.SKIPPED, Stage.SKIPPED, None)
     try:
         found: str | None = yield _Call(ReplayTarget.find, remapped.posting_key)
     except ConnectorError as exc:

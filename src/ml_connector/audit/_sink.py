@@ -6,7 +6,6 @@ shipped sinks (memory, JSONL, SQLite) and a test double pass one shared contract
 
 from __future__ import annotations
 
-import inspect
 import threading
 from collections.abc import Collection, Iterable
 from datetime import datetime
@@ -33,8 +32,7 @@ class AuditSink(Protocol):
       event is :attr:`Stage.FAILED` (what :func:`~ml_connector.audit.replay` works on).
 
     ``latest(records=...)`` lets a sync read the trail one chunk of records at a time, so its
-    memory does not grow with the trail. A sink written before it existed (``latest(self)``)
-    still works: :func:`latest_of` falls back to filtering the whole trail.
+    memory does not grow with the trail.
     """
 
     def write(self, event: AuditEvent) -> None:
@@ -112,29 +110,10 @@ def latest_per_record(
 
 
 def latest_of(sink: AuditSink, records: Collection[RecordRef]) -> dict[RecordRef, AuditEvent]:
-    """The latest event of each of ``records`` that has one, from any sink.
-
-    Uses ``sink.latest(records=...)``; a sink written for the earlier protocol (``latest()``
-    only) is read whole and filtered, which is correct but reads the whole trail every call.
-    """
+    """The latest event of each of ``records`` that has one (``sink.latest(records=...)``)."""
     if not records:
         return {}
-    if _takes_records(sink):
-        found = sink.latest(records=records)
-    else:
-        found = latest_per_record(sink.latest(), records)
-    return {event.record: event for event in found}
-
-
-def _takes_records(sink: object) -> bool:
-    method = getattr(sink, "latest", None)
-    try:
-        parameters = inspect.signature(method).parameters  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-    return "records" in parameters or any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
-    )
+    return {event.record: event for event in sink.latest(records=records)}
 
 
 class MemoryAuditSink:

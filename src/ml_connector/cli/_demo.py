@@ -46,6 +46,7 @@ from ml_connector.sync import (
 )
 from ml_connector.testing import (
     BAD_SKU,
+    REALISTIC,
     FaultKind,
     FaultPlan,
     Faults,
@@ -271,8 +272,13 @@ class _Demo:
         self.runtime = runtime
         self.as_json = as_json
         self.report: dict[str, Any] = {"command": "demo", "seed": options.seed}
+        # ShipStation as it really is (listing order, quirks, punctuated customers...).
         self.day = generate_day(
-            options.seed, orders=options.orders, warehouses=options.warehouses, stores=_STORES
+            options.seed,
+            orders=options.orders,
+            warehouses=options.warehouses,
+            stores=_STORES,
+            realism=REALISTIC,
         )
         start = datetime.combine(self.day.day, datetime.min.time())
         # The Pacific day the orders were placed on, and the next (labels printed overnight).

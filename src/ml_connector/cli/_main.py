@@ -14,28 +14,37 @@ Commands:
 
 Commands are thin wrappers over the library. Results go to stdout (``--json`` for one JSON
 document, errors included), progress bars, log lines and errors to stderr. An error is one
-line with its cause (add ``--debug`` for the traceback). Exit codes: 0 success, 1 the run
-had failures (or a check failed), 2 bad usage or configuration.
+line with its cause (add ``--debug`` for the traceback, and every request, OAuth token requests
+included, with secrets masked). Exit codes: 0 success, 1 the run had failures (or a check
+failed), 2 bad usage or configuration, 3 a system was unavailable (no response, timeout, 5xx,
+throttled past every retry): nothing is wrong on our side, run again later.
+
+Nothing the CLI prints carries a secret: its output streams pass through the library's one
+scrubber (:mod:`ml_connector._redact`), whatever a server echoed back.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
-from ml_connector._errors import ConfigurationError, ConnectorError
+import attrs
+
+from ml_connector._errors import ConfigurationError, ConnectorError, is_outage
+from ml_connector._redact import ScrubbingFilter, install_log_scrubbing, scrub_text
 from ml_connector._version import __version__
 
 from ._config import DEFAULT_CONFIG_NAME, CliConfig, CliConfigError, System, load_cli_config
 from ._runtime import Runtime
 
-__all__ = ["EXIT_FAILURES", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_FAILURES", "EXIT_OK", "EXIT_OUTAGE", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 """Everything worked."""
@@ -43,6 +52,9 @@ EXIT_FAILURES = 1
 """The command ran but something failed (a record, a check, a system)."""
 EXIT_USAGE = 2
 """Bad usage or configuration: nothing was attempted."""
+EXIT_OUTAGE = 3
+"""A system was unavailable (no response, timeout, 5xx, throttled past every retry), for
+example Oracle during the preflight: nothing is wrong with the data or the configuration."""
 
 CONFIG_ENV = "ML_CONNECTOR_CONFIG"
 """Environment variable naming the configuration file when ``--config`` is not given."""
@@ -63,7 +75,11 @@ def _common(*, top: bool) -> argparse.ArgumentParser:
         help="print one JSON document on stdout (errors too)",
     )
     parser.add_argument(
-        "--debug", action="store_true", default=default(False), help="show tracebacks on errors"
+        "--debug",
+        action="store_true",
+        default=default(False),
+        help="show every request (OAuth token requests included, secrets masked) and "
+        "tracebacks on errors",
     )
     _output_options(parser, default)
     return parser
@@ -114,7 +130,8 @@ def _build_parser() -> argparse.ArgumentParser:
         prog="ml-connector",
         description="ShipStation shipments, orders and inventory into Oracle Fusion Cloud ERP.",
         parents=[_common(top=True)],
-        epilog="Exit codes: 0 ok, 1 the run had failures, 2 usage or configuration error.",
+        epilog="Exit codes: 0 ok, 1 the run had failures, 2 usage or configuration error, "
+        "3 a system was unavailable (try again later).",
     )
     parser.add_argument("--version", action="version", version=f"ml-connector {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -428,8 +445,11 @@ def _logging(runtime: Runtime, *, quiet: bool) -> Iterator[None]:
     """
     from ._console import LogHandler
 
+    install_log_scrubbing()
     logger = logging.getLogger("ml_connector")
     handler = LogHandler(runtime.console(), json_lines=runtime.log_json)
+    # Every record reaching the CLI's handler is scrubbed, whichever logger it came from.
+    handler.addFilter(ScrubbingFilter())
     verbosity = runtime.verbosity
     if quiet and verbosity == 0:
         verbosity = -1
@@ -467,6 +487,9 @@ def _run(argv: Sequence[str] | None, runtime: Runtime) -> int:
     """
     parser = _build_parser()
     wants_json = "--json" in (sys.argv[1:] if argv is None else argv)
+    runtime = attrs.evolve(
+        runtime, stdout=_scrubbed(runtime.stdout), stderr=_scrubbed(runtime.stderr)
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -491,6 +514,32 @@ def _run(argv: Sequence[str] | None, runtime: Runtime) -> int:
     return code
 
 
+class _ScrubbedStream(io.TextIOBase):
+    """A text stream that scrubs every write before passing it on (text and JSON alike)."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        # Every error text was fully scrubbed when it was made; here known secrets, tokens and
+        # URL credentials are masked once more, whatever path a text took to the output.
+        self.inner.write(scrub_text(text, pairs=False))
+        return len(text)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def isatty(self) -> bool:
+        isatty = getattr(self.inner, "isatty", None)
+        return bool(isatty()) if callable(isatty) else False
+
+
+def _scrubbed(stream: TextIO) -> TextIO:
+    if isinstance(stream, _ScrubbedStream):
+        return cast(TextIO, stream)
+    return cast(TextIO, _ScrubbedStream(stream))
+
+
 def _dispatch(args: argparse.Namespace, runtime: Runtime) -> int:
     try:
         return _COMMANDS[args.command](args, runtime)
@@ -502,6 +551,12 @@ def _dispatch(args: argparse.Namespace, runtime: Runtime) -> int:
     except ConnectorError as exc:
         if args.debug:
             raise
+        if is_outage(exc):
+            runtime.warn(
+                f"ml-connector: unavailable: {type(exc).__name__}: {_one_line(exc)} "
+                "(nothing is wrong with the configuration; run again once it is back)"
+            )
+            return EXIT_OUTAGE
         runtime.warn(f"ml-connector: error: {type(exc).__name__}: {_one_line(exc)}")
         return EXIT_FAILURES
     except KeyboardInterrupt:
@@ -521,7 +576,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI on the real process (stdout, stderr, environment, network).
 
     Returns:
-        The exit code: 0 success, 1 failures during the run, 2 usage or configuration error.
+        The exit code: 0 success, 1 failures during the run, 2 usage or configuration error,
+        3 a system was unavailable.
     """
     runtime = Runtime(stdout=sys.stdout, stderr=sys.stderr, environ=os.environ)
     return _run(argv, runtime)

@@ -13,10 +13,8 @@ overrides, then the cost center of the warehouse or store).
 from __future__ import annotations
 
 import enum
-import functools
-import weakref
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -134,15 +132,7 @@ def account_for(
     Raises:
         MappingError: the warehouse is not mapped, or the combination is incomplete.
     """
-    known = _cache_for(config, warehouse_id, store_id)
-    if known is not None:
-        combination = known.single.get((purpose, warehouse_id, store_id))
-        if combination is not None:
-            return combination
-    combination = _compose(config, purpose, warehouse_id, store_id, record)
-    if known is not None:
-        known.single[(purpose, warehouse_id, store_id)] = combination
-    return combination
+    return _compose(config, purpose, warehouse_id, store_id, record)
 
 
 def _accounts_for(
@@ -153,68 +143,12 @@ def _accounts_for(
     *,
     record: str | None = None,
 ) -> tuple[str, ...]:
-    """:func:`account_for` of each of ``purposes``, in order, looked up together (cached).
+    """:func:`account_for` of each of ``purposes``, in order, looked up together.
 
     Raises:
         MappingError: as :func:`account_for` raises for the first purpose that fails.
     """
-    known = _cache_for(config, warehouse_id, store_id)
-    if known is None:
-        return tuple(
-            account_for(config, p, warehouse_id, store_id, record=record) for p in purposes
-        )
-    key = (purposes, warehouse_id, store_id)
-    combinations = known.bundles.get(key)
-    if combinations is None:
-        combinations = known.bundles[key] = tuple(
-            account_for(config, p, warehouse_id, store_id, record=record) for p in purposes
-        )
-    return combinations
-
-
-class _Tables:
-    """The combinations already composed for one configuration."""
-
-    __slots__ = ("bundles", "single")
-
-    def __init__(self) -> None:
-        self.single: dict[tuple[AccountPurpose, str, str | None], str] = {}
-        self.bundles: dict[tuple[tuple[AccountPurpose, ...], str, str | None], tuple[str, ...]] = {}
-
-
-# id(config) -> (weak reference to the config, its composed combinations). Entries go when
-# their configuration is garbage collected, so a recycled id never sees another's entries.
-_COMPOSED: dict[int, tuple[weakref.ref[MappingConfig], _Tables]] = {}
-
-
-def _cache_for(config: MappingConfig, warehouse_id: Any, store_id: Any) -> _Tables | None:
-    """The cache of ``config``'s composed combinations, when these keys can index it."""
-    # A configuration is frozen, so a combination it composed once is the same every time;
-    # keys of any other type go the uncached way (and raise there if they are wrong).
-    if type(warehouse_id) is str and (store_id is None or type(store_id) is str):
-        return _tables(config)
-    return None
-
-
-def _tables(config: MappingConfig) -> _Tables | None:
-    """The combinations already composed for ``config`` (None if it cannot be tracked)."""
-    key = id(config)
-    entry = _COMPOSED.get(key)
-    if entry is not None and entry[0]() is config:
-        return entry[1]
-    try:
-        ref = weakref.ref(config, functools.partial(_forget, key))
-    except TypeError:
-        return None
-    tables = _Tables()
-    _COMPOSED[key] = (ref, tables)
-    return tables
-
-
-def _forget(key: int, ref: weakref.ref[MappingConfig]) -> None:
-    entry = _COMPOSED.get(key)
-    if entry is not None and entry[0] is ref:
-        del _COMPOSED[key]
+    return tuple(account_for(config, p, warehouse_id, store_id, record=record) for p in purposes)
 
 
 def _compose(

@@ -122,7 +122,11 @@ class WarehouseMapping:
     Attributes:
         warehouse_id: The ShipStation V1 ``warehouseId`` (as text).
         business_unit: Oracle business unit name for AR invoices.
-        inventory_organization: Oracle inventory organization name.
+        inventory_organization: The Oracle inventory organization, as a code (``RNO``) or a
+            name (``Reno Distribution Center``); ``inventory_organization_kind`` says which.
+        inventory_organization_kind: ``code`` (sent as ``OrganizationCode``) or ``name``
+            (sent as ``OrganizationName``). In the TOML, ``inventory_organization_code`` or
+            ``inventory_organization_name``; a plain ``inventory_organization`` is a code.
         subinventory: Oracle subinventory code stock is issued from.
         cost_center: Value of the cost-center segment in every account of this warehouse.
         name: A label for people (explanations, reports).
@@ -137,6 +141,7 @@ class WarehouseMapping:
     subinventory: str
     cost_center: str
     name: str = ""
+    inventory_organization_kind: Literal["code", "name"] = "code"
     locator: str | None = None
     segments: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_map)
     accounts: Mapping[AccountPurpose, Mapping[str, str]] = attrs.field(
@@ -249,8 +254,12 @@ class InventorySettings:
             usual convention); ``positive``: the transaction type gives the direction.
         source_code: ``SourceCode`` naming ShipStation as the source.
         transaction_mode: Optional ``TransactionMode`` (``"1"`` is Online in common use).
-        reference: What ``TransactionReference`` carries: the ShipStation order number
-            (default) or the line's posting key (unique, handy for look-ups after a timeout).
+        reference: What ``TransactionReference`` carries: the line's posting key (default)
+            or the ShipStation order number. The posting key is what makes a processed
+            movement findable: ``TransactionReference`` is the one key both the staged
+            interface and ``inventoryCompletedTransactions`` expose, so with the order number
+            two lines of one order could not be told apart once processed (the preflight
+            reports it).
     """
 
     issue_transaction_type: str = "Miscellaneous Issue"
@@ -260,7 +269,7 @@ class InventorySettings:
     issue_sign: Literal["negative", "positive"] = "negative"
     source_code: str = "SHIPSTATION"
     transaction_mode: str | None = None
-    reference: Literal["order_number", "posting_key"] = "order_number"
+    reference: Literal["order_number", "posting_key"] = "posting_key"
 
 
 @attrs.frozen
@@ -634,6 +643,8 @@ class _Loader(TomlChecker):
                     "name",
                     "business_unit",
                     "inventory_organization",
+                    "inventory_organization_code",
+                    "inventory_organization_name",
                     "subinventory",
                     "cost_center",
                     "locator",
@@ -642,11 +653,13 @@ class _Loader(TomlChecker):
                 },
                 path,
             )
+            organization, kind = self.organization(entry, path)
             result[str(key)] = WarehouseMapping(
                 warehouse_id=str(key),
                 name=self.text(entry, "name", path, default="") or "",
                 business_unit=self.required_text(entry, "business_unit", path),
-                inventory_organization=self.required_text(entry, "inventory_organization", path),
+                inventory_organization=organization,
+                inventory_organization_kind=kind,
                 subinventory=self.required_text(entry, "subinventory", path),
                 cost_center=self.required_text(entry, "cost_center", path),
                 locator=self.text(entry, "locator", path),
@@ -654,6 +667,36 @@ class _Loader(TomlChecker):
                 accounts=self.purpose_accounts(entry, path, template),
             )
         return result
+
+    def organization(
+        self, entry: Mapping[str, Any], path: str
+    ) -> tuple[str, Literal["code", "name"]]:
+        """The warehouse's inventory organization and whether it is a code or a name.
+
+        A staged inventory transaction names its organization by ``OrganizationCode`` or
+        ``OrganizationName`` (both in real integration payloads; see the Oracle reference
+        notes); sending a code as a name fails every row on a real tenant.
+        """
+        given = [
+            key
+            for key in (
+                "inventory_organization_code",
+                "inventory_organization_name",
+                "inventory_organization",
+            )
+            if key in entry
+        ]
+        if len(given) > 1:
+            self.problem(path, f"give one of {', '.join(given)}, not several")
+        if not given:
+            self.problem(
+                _join(path, "inventory_organization_code"),
+                "missing (or inventory_organization_name)",
+            )
+            return "", "code"
+        key = given[0]
+        kind: Literal["code", "name"] = "name" if key.endswith("_name") else "code"
+        return self.required_text(entry, key, path), kind
 
     def stores(
         self, data: Mapping[str, Any], template: SegmentTemplate | None

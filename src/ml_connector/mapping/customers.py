@@ -125,11 +125,15 @@ class CustomerDirectory:
         unavailable: Normalised emails and account numbers Oracle could not be asked about
             (the look-up failed after every retry). An order that depends on one of them is
             Unmatched with ``lookup_failed`` set, never matched by a weaker rule.
+        unexpressible: Normalised email -> why Oracle could not be asked about it at all (a
+            value its finder or ``q`` syntax cannot express). The email rule says so and the
+            other match rules still apply.
     """
 
     accounts: Mapping[str, CustomerAccount] = attrs.field(factory=dict)
     emails: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     unavailable: frozenset[str] = frozenset()
+    unexpressible: Mapping[str, str] = attrs.field(factory=dict)
 
     @classmethod
     def build(
@@ -264,6 +268,7 @@ def match_customer(
         tried.append(f"no account number in {rules.account_number_field}")
 
     # 3. normalised email
+    not_asked: str | None = None  # why Oracle could not be asked about the email at all
     email = normalise_email(order.customer_email)
     if email is None:
         tried.append("no customer email")
@@ -271,6 +276,9 @@ def match_customer(
         tried.append(f"email domain {email.rpartition('@')[2]} is a masked marketplace domain")
     elif directory is None:
         tried.append("no Oracle customer directory to match the email against")
+    elif email in directory.unexpressible:
+        tried.append(directory.unexpressible[email])
+        not_asked = directory.unexpressible[email]
     elif email in directory.unavailable:
         # The customer may be in Oracle under this email: no store default, no new customer.
         return Unmatched(
@@ -318,7 +326,8 @@ def match_customer(
             store.customer_account,
             chosen,
             MatchRule.STORE_DEFAULT,
-            f"store {label} bills account {store.customer_account}; {why}",
+            f"store {label} bills account {store.customer_account}; {why}"
+            + (f" (email rule not applied: {not_asked})" if not_asked else ""),
         )
     tried.append(f"store {store_id} has no default account" if store_id is not None else "no store")
     return Unmatched("; ".join(tried))

@@ -28,6 +28,7 @@ from ml_connector._errors import MappingError
 from ml_connector.oracle.models import InventoryStagedTransaction
 from ml_connector.shipstation.models import InventoryLevel, Shipment
 
+from ._bounds import check_payload
 from ._shipments import ShippedLine, item_number, unit_of_measure
 from ._time import posting_date
 from .accounts import AccountPurpose, account_for
@@ -117,7 +118,8 @@ def issue_postings(
             source_header_id=header,
             source_line_id=source_line,
             transaction_reference=key if by_posting_key else order_number,
-            organization_name=warehouse.inventory_organization,
+            organization_code=_organization(warehouse, "code"),
+            organization_name=_organization(warehouse, "name"),
             locator_name=warehouse.locator,
             distribution_account=account,
             transaction_mode=settings.transaction_mode,
@@ -128,6 +130,14 @@ def issue_postings(
             f"from {place}, quantity sent as {sent}, offset account {account}"
         )
     return tuple(postings), tuple(notes)
+
+
+def _organization(warehouse: WarehouseMapping, kind: str) -> str | None:
+    """The warehouse's organization if the mapping says it is a ``kind`` (``code`` is sent as
+    ``OrganizationCode``, ``name`` as ``OrganizationName``), else ``None`` (not sent)."""
+    if warehouse.inventory_organization_kind == kind:
+        return warehouse.inventory_organization
+    return None
 
 
 def reversal_postings(
@@ -292,7 +302,11 @@ def plan_adjustments(
     """
     record = f"inventory snapshot {current.taken_at.isoformat()}"
     try:
-        return _plan_adjustments(previous, current, shipped, config, record)
+        plan = _plan_adjustments(previous, current, shipped, config, record)
+        for adjustment in plan.adjustments:
+            # Quantities Oracle cannot hold exactly are refused, never rounded silently.
+            check_payload(adjustment.posting, record=f"{record} sku {adjustment.sku}")
+        return plan
     except MappingError:
         raise
     except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError) as exc:
@@ -393,7 +407,8 @@ def _plan_adjustments(
             source_header_id=str(int(digest, 16)),
             source_line_id="1",
             transaction_reference=posting_key,
-            organization_name=warehouse.inventory_organization,
+            organization_code=_organization(warehouse, "code"),
+            organization_name=_organization(warehouse, "name"),
             locator_name=warehouse.locator,
             distribution_account=account,
             transaction_mode=config.inventory.transaction_mode,

@@ -39,6 +39,7 @@ from ml_connector.oracle.models import (
 )
 from ml_connector.shipstation.models import Order, OrderItem, Shipment
 
+from ._bounds import check_order_amounts, check_payload, check_shipped_quantities
 from ._shipments import (
     ShippedLine,
     check_money,
@@ -122,11 +123,19 @@ def map_shipment(
 
     Raises:
         MappingError: the shipment cannot be mapped: unmapped warehouse, customer not matched,
-            an item matching no order item, a missing date; the error names field and record.
+            an item matching no order item, a missing date, more units than the order has
+            left to ship, a price or amount with more digits than can be posted exactly (see
+            :mod:`ml_connector.mapping._bounds`); the error names field and record.
     """
     record = f"shipment {getattr(shipment, 'shipment_id', '?')}"
     try:
-        return _map_shipment(shipment, order, match, config, order_shipments, original, record)
+        result = _map_shipment(shipment, order, match, config, order_shipments, original, record)
+        if isinstance(result, ShipmentPlan):
+            # Absurd quantities and amounts are refused, never posted or rounded silently.
+            check_order_amounts(order, record=record)
+            check_shipped_quantities(shipment, order, order_shipments, record=record)
+            check_payload((result.invoice, result.credit_memo, result.inventory), record=record)
+        return result
     except MappingError:
         raise
     except (ArithmeticError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:

@@ -3,6 +3,13 @@
 from ._auth import BasicCredentials, OAuthClientCredentials, OracleOAuth
 from ._batch import BatchPart, BatchPartResult
 from ._converter import content_hash, dumps_wire, from_wire, make_converter, to_wire
+from ._describe import AttributeNeeds, DescribeProblem, TenantReport
+from ._inventory import (
+    InventoryCompletedTransactionRecord,
+    InventoryPostResult,
+    InventoryState,
+    InventoryTransactionStatus,
+)
 from ._items import ItemMasterRecord  # catalog (issue 20)
 from .client import (
     AsyncOracleFusionClient,
@@ -36,14 +43,20 @@ __all__ = [
     "AccountClass",
     "AccountCombination",
     "AsyncOracleFusionClient",
+    "AttributeNeeds",
     "BasicCredentials",
     "BatchPart",
     "BatchPartResult",
     "CustomerAccount",
     "CustomerAccountSite",
+    "DescribeProblem",
+    "InventoryCompletedTransactionRecord",
+    "InventoryPostResult",
     "InventoryStagedTransaction",
     "InventoryStagedTransactionRecord",
+    "InventoryState",
     "InventoryTransactionError",
+    "InventoryTransactionStatus",
     "ItemMasterRecord",
     "NewParty",
     "OAuthClientCredentials",
@@ -61,6 +74,7 @@ __all__ = [
     "ReceivablesInvoiceDistribution",
     "ReceivablesInvoiceLine",
     "ReceivablesInvoiceRecord",
+    "TenantReport",
     "TransactionMode",
     "content_hash",
     "dumps_wire",

@@ -24,7 +24,6 @@ is in plain methods shared by the sync and async flows; only locking and reading
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
 from collections.abc import AsyncGenerator, Generator
@@ -42,7 +41,7 @@ from ml_connector._errors import (
     truncate_body,
 )
 from ml_connector._json import loads
-from ml_connector._redact import Secret, redact_url
+from ml_connector._redact import MASK, Secret, basic_authorization, redact_url
 from ml_connector._settings import validate_https_url
 
 __all__ = [
@@ -66,12 +65,25 @@ def _check_token_url(
 
 def _non_empty(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     text = value.reveal() if isinstance(value, Secret) else value
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise ConfigurationError(
+            f"must be text, not {type(value).__name__}", setting=attribute.name
+        )
+    if not text.strip():
         raise ConfigurationError("must not be empty", setting=attribute.name)
 
 
 def _to_secret(value: str | Secret) -> Secret:
-    return value if isinstance(value, Secret) else Secret(value)
+    if isinstance(value, Secret) or not isinstance(value, str):
+        return value  # a non-text value is refused by the validator, naming the setting
+    return Secret(value)
+
+
+def _skew(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ConfigurationError(
+            f"must be a number of seconds >= 0, got {value!r}", setting=attribute.name
+        )
 
 
 @attrs.frozen
@@ -92,7 +104,7 @@ class OAuthClientCredentials:
     client_id: str = attrs.field(validator=_non_empty)
     client_secret: Secret = attrs.field(converter=_to_secret, validator=_non_empty)
     scope: str = attrs.field(validator=_non_empty)
-    skew: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
+    skew: float = attrs.field(default=60.0, validator=_skew)
 
 
 @attrs.frozen
@@ -109,8 +121,9 @@ class BasicCredentials:
 
 
 def _basic_header(user: str, password: str) -> str:
-    raw = f"{user}:{password}".encode()
-    return "Basic " + base64.b64encode(raw).decode("ascii")
+    # The base64 of ``user:password`` is remembered as a secret, so an echo of the header is
+    # masked like the password itself.
+    return basic_authorization(user, password)
 
 
 class OracleBasicAuth(httpx.Auth):
@@ -193,6 +206,14 @@ class OracleOAuth(httpx.Auth):
         """The client-credentials token request."""
         creds = self.credentials
         body = urlencode({"grant_type": "client_credentials", "scope": creds.scope})
+        # Shown by the CLI's --debug; the client secret travels only in the Basic header.
+        logger.debug(
+            "POST %s (OAuth token request: client_id=%s, grant_type=client_credentials, "
+            "Authorization: Basic %s)",
+            redact_url(creds.token_url),
+            creds.client_id,
+            MASK,
+        )
         return httpx.Request(
             "POST",
             creds.token_url,
@@ -218,12 +239,12 @@ class OracleOAuth(httpx.Auth):
                 f"OAuth token request failed: the token endpoint answered HTTP "
                 f"{response.status_code} with an HTML page, not JSON; check token_url (it must be "
                 "the pod's identity domain .../oauth2/v1/token)",
-                body=self._scrub(response.text),
+                body=self._scrub(response.content),
                 **evidence,
             )
         try:
             body = loads(response.content) if response.content.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         if not response.is_success:
             code = body.get("error") if isinstance(body, dict) else None
@@ -235,18 +256,19 @@ class OracleOAuth(httpx.Auth):
                 "invalid_grant": "check the application's allowed grant types",
             }.get(str(code), "see the identity domain's audit log")
             what = f"{code}" if code else f"HTTP {response.status_code}"
-            if detail:
-                what += f" ({detail})"
+            if isinstance(detail, str) and detail.strip():
+                # The server's words, cut short; secrets in them are masked by the error itself.
+                what += f" ({detail.strip()[:300]})"
             raise AuthenticationError(
                 f"OAuth token request failed: {what}; {hint}",
-                body=self._scrub(response.text),
+                body=self._scrub(response.content),
                 code=str(code) if code else None,
                 **evidence,
             )
         if not isinstance(body, dict):
             raise AuthenticationError(
                 "OAuth token request failed: the token endpoint's answer is not a JSON object",
-                body=self._scrub(response.text),
+                body=self._scrub(response.content),
                 **evidence,
             )
         access = body.get("access_token")
@@ -278,12 +300,11 @@ class OracleOAuth(httpx.Auth):
     def authorize(request: httpx.Request, token: _Token) -> None:
         request.headers["Authorization"] = f"Bearer {token.value.reveal()}"
 
-    def _scrub(self, text: str, token: _Token | None = None) -> str | None:
-        """``text`` truncated, with our own secret and token masked even if a server echoes them."""
-        for secret in (self.credentials.client_secret, token.value if token else None):
-            if secret is not None and secret.reveal():
-                text = text.replace(secret.reveal(), "***")
-        return truncate_body(text)
+    @staticmethod
+    def _scrub(body: bytes) -> str | None:
+        """The body's first characters with every secret masked (the client secret and every
+        token are known to the one scrubber, even when a server echoes them)."""
+        return truncate_body(body)
 
     def second_401(self, response: httpx.Response, token: _Token) -> AuthenticationError:
         request = response.request
@@ -294,7 +315,7 @@ class OracleOAuth(httpx.Auth):
             method=request.method,
             url=redact_url(str(request.url)),
             status=401,
-            body=self._scrub(response.text, token),
+            body=self._scrub(response.content),
         )
 
     # -- sync flow --------------------------------------------------------------------------------

@@ -25,9 +25,12 @@ import httpx
 from ml_connector._clock import Clock
 from ml_connector._errors import (
     ApiError,
+    AuthenticationError,
     ConfigurationError,
     ConflictError,
     MappingError,
+    NotFoundError,
+    PermissionDeniedError,
     ResponseDecodeError,
     ServerError,
     TransportError,
@@ -46,7 +49,16 @@ from ml_connector._pagination import OffsetPaginator, PageRequest
 from ml_connector._ratelimit import RateLimiter
 from ml_connector._redact import redact_url
 from ml_connector._retry import RetryPolicy
-from ml_connector._settings import DEFAULT_USER_AGENT, HttpSettings, validate_https_url
+from ml_connector._settings import (
+    DEFAULT_USER_AGENT,
+    HttpSettings,
+    flag,
+    header_text,
+    integer,
+    of_type,
+    seconds,
+    validate_https_url,
+)
 
 from ._auth import BasicCredentials, OAuthClientCredentials, make_auth
 from ._batch import BATCH_CONTENT_TYPE, BatchPart, BatchPartResult, BatchPlanner
@@ -59,8 +71,28 @@ from ._converter import (
     party_from_wire,
     to_wire,
 )
+from ._describe import (
+    AttributeNeeds,
+    TenantReport,
+    check_described,
+    merge_needs,
+    problem_for_status,
+    sorted_problems,
+)
 from ._error_parser import oracle_error_parser
+from ._inventory import (
+    COMPLETED,
+    InventoryCompletedTransactionRecord,
+    InventoryPostResult,
+    InventoryState,
+    InventoryTransactionStatus,
+    completed_filters,
+    is_online,
+    maybe_staged,
+    parse_completed,
+)
 from ._items import DEFAULT_ITEM_FLAGS, ItemMasterRecord, items_flow  # catalog (issue 20)
+from ._query import build_finder, build_q
 from .models import (
     AccountCombination,
     CustomerAccount,
@@ -99,7 +131,6 @@ CREDIT_MEMOS = "receivablesCreditMemos"
 STAGED = "inventoryStagedTransactions"
 SITE_ACTIVITIES = "receivablesCustomerAccountSiteActivities"
 ACCOUNT_COMBINATIONS = "accountCombinationsLOV"
-_INVENTORY_MAYBE_STAGED = frozenset({408, 504})
 
 
 class InventoryTransactionError(ApiError):
@@ -107,6 +138,10 @@ class InventoryTransactionError(ApiError):
 
 
 # -- settings -------------------------------------------------------------------------------------
+
+
+MAX_PAGE_SIZE = 500
+"""The most rows Fusion returns for one collection request (see ``page_size``)."""
 
 
 def _check_pod_url(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -129,6 +164,11 @@ def _path_segment(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
 
 
 def _names(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, tuple):
+        raise ConfigurationError(
+            f"must be a list of attribute names, not {type(value).__name__}",
+            setting=attribute.name,
+        )
     if not value:
         raise ConfigurationError("must name at least one attribute", setting=attribute.name)
     for name in value:
@@ -136,10 +176,12 @@ def _names(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
             raise ConfigurationError(f"{name!r} is not an attribute name", setting=attribute.name)
 
 
-def _str_tuple(value: Any) -> tuple[str, ...]:
+def _str_tuple(value: Any) -> Any:
     if isinstance(value, str):
         return (value,)
-    return tuple(value)
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    return value  # refused by the validator, which names the setting
 
 
 @attrs.frozen
@@ -164,6 +206,9 @@ class OracleFusionSettings:
         scope_key_by_business_unit: Look posting keys up within the payload's business unit.
         inventory_lookup_attributes: Attributes that identify one of our staged transactions
             when it is looked up (before posting, and after a 408/504).
+        inventory_completed_lookup_attributes: The same in ``inventoryCompletedTransactions``,
+            where processed rows go; only attributes a completed movement exposes
+            (``TransactionReference`` carries the posting key; see ``oracle/_inventory.py``).
         party_root: The REST root of the party resources (``crmRestApi``).
         party_email_resources: Resources searched for parties by email (UNCERTAIN finder).
         party_email_attribute: The queryable email attribute of those resources.
@@ -180,17 +225,24 @@ class OracleFusionSettings:
     """
 
     pod_url: str = attrs.field(converter=_strip_url, validator=_check_pod_url)
-    auth: OAuthClientCredentials | BasicCredentials
+    auth: OAuthClientCredentials | BasicCredentials = attrs.field(
+        validator=of_type(
+            (OAuthClientCredentials, BasicCredentials),
+            "OAuthClientCredentials or BasicCredentials (a dict is not read)",
+        )
+    )
     rest_version: str = attrs.field(default=DEFAULT_REST_VERSION, validator=_path_segment)
     framework_version: str = attrs.field(default=DEFAULT_FRAMEWORK_VERSION, validator=_non_empty)
-    accept: str = attrs.field(default=DEFAULT_ACCEPT, validator=_non_empty)
-    metadata_context: str | None = None
+    accept: str = attrs.field(default=DEFAULT_ACCEPT, validator=header_text)
+    metadata_context: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(header_text)
+    )
     invoice_key_attribute: str = attrs.field(default="TransactionNumber", validator=_non_empty)
     credit_memo_key_attribute: str = attrs.field(default="TransactionNumber", validator=_non_empty)
     credit_memo_reference_attribute: str = attrs.field(
         default=DEFAULT_CREDIT_MEMO_REFERENCE_ATTRIBUTE, validator=_non_empty
     )
-    scope_key_by_business_unit: bool = True
+    scope_key_by_business_unit: bool = attrs.field(default=True, validator=flag)
     inventory_lookup_attributes: tuple[str, ...] = attrs.field(
         # TransactionTypeName tells a void's reversing receipt from the issue it reverses:
         # both carry the shipment's source reference (and, by default, its order number).
@@ -204,19 +256,34 @@ class OracleFusionSettings:
         converter=_str_tuple,
         validator=_names,
     )
+    inventory_completed_lookup_attributes: tuple[str, ...] = attrs.field(
+        default=("TransactionReference", "TransactionTypeName"),
+        converter=_str_tuple,
+        validator=_names,
+    )
     party_root: str = attrs.field(default="crmRestApi", validator=_path_segment)
     party_email_resources: tuple[str, ...] = attrs.field(
         default=("hubOrganizations", "hubPersons"), converter=_str_tuple, validator=_names
     )
     party_email_attribute: str = attrs.field(default="EmailAddress", validator=_non_empty)
     account_segment_delimiter: str = attrs.field(default="-", validator=_non_empty)
-    chart_of_accounts_id: int | None = None
-    page_size: int = attrs.field(default=500, validator=[attrs.validators.ge(1)])
-    batch_size: int = attrs.field(default=50, validator=[attrs.validators.ge(1)])
-    timeout: float = attrs.field(default=60.0, validator=attrs.validators.gt(0))
-    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
-    user_agent: str = DEFAULT_USER_AGENT
-    allow_http: bool = attrs.field(default=False, kw_only=True)
+    chart_of_accounts_id: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(integer(1))
+    )
+    # Fusion returns at most 500 rows a request: "the predefined query limit to retrieve the
+    # records is set by default to 500 rows"
+    # (https://docs.oracle.com/en/cloud/saas/sales/fasqa/what-s-the-size-limitation-for-custom-objects-in-application-composer.html);
+    # asking for more is refused here rather than silently clamped by the server.
+    page_size: int = attrs.field(
+        default=500, validator=integer(1, MAX_PAGE_SIZE, why=" (Oracle returns at most 500)")
+    )
+    batch_size: int = attrs.field(default=50, validator=integer(1))
+    timeout: float = attrs.field(default=60.0, validator=seconds)
+    retry: RetryPolicy = attrs.field(
+        factory=RetryPolicy, validator=of_type(RetryPolicy, "a RetryPolicy")
+    )
+    user_agent: str = attrs.field(default=DEFAULT_USER_AGENT, validator=header_text)
+    allow_http: bool = attrs.field(default=False, kw_only=True, validator=flag)
     proxy: str | None = attrs.field(
         default=None, kw_only=True, repr=proxy_repr, validator=lambda _i, _a, v: check_proxy(v)
     )
@@ -325,35 +392,17 @@ class _OracleFusionBase:
     def build_q(self, filters: Mapping[str, Any]) -> str:
         """A ``q`` filter matching every attribute exactly, in the pinned framework's syntax.
 
-        Framework 1 uses query-by-example (``A=x;B=y``); 2 and later use expressions with
-        single-quoted literals (``A='x' and B='y'``)
-        (https://docs.oracle.com/en/cloud/saas/sales/faaps/Set_the_REST_Framework_Version.html).
+        Values are escaped as :mod:`ml_connector.oracle._query` documents.
 
         Raises:
-            MappingError: a value cannot be expressed safely in that syntax.
+            UnexpressibleValueError: a value the syntax cannot express (a MappingError).
         """
-        legacy = self.settings.framework_version == "1"
-        terms = []
-        for name, raw in filters.items():
-            value = str(raw)
-            forbidden = ";" if legacy else "'"
-            if forbidden in value or not value.strip():
-                raise MappingError(
-                    f"value {value!r} cannot be expressed in an Oracle q filter", field=name
-                )
-            terms.append(f"{name}={value}" if legacy else f"{name}='{value}'")
-        return ";".join(terms) if legacy else " and ".join(terms)
+        return build_q(filters, framework_version=self.settings.framework_version)
 
     @staticmethod
     def build_finder(name: str, variables: Mapping[str, Any]) -> str:
-        """``<Finder>;Var1=Val1,Var2=Val2``; refuses values that would break the syntax."""
-        parts = []
-        for key, raw in variables.items():
-            value = str(raw)
-            if any(ch in value for ch in ",;=") or not value.strip():
-                raise MappingError(f"value {value!r} cannot be passed to finder {name}", field=key)
-            parts.append(f"{key}={value}")
-        return f"{name};{','.join(parts)}"
+        """``<Finder>;Var1=Val1,Var2="Val, 2"``, values escaped (see ``oracle._query``)."""
+        return build_finder(name, variables)
 
     # -- requests ---------------------------------------------------------------------------------
 
@@ -606,61 +655,95 @@ class _OracleFusionBase:
         )
         return found
 
+    def _find_completed_flow(
+        self, filters: Mapping[str, Any]
+    ) -> Flow[list[InventoryCompletedTransactionRecord]]:
+        found: list[InventoryCompletedTransactionRecord] = yield from self._find_all_flow(
+            f"{self.fscm_root}/{COMPLETED}", parse_completed, q=filters
+        )
+        return found
+
+    def _inventory_status_flow(
+        self, transaction: InventoryStagedTransaction
+    ) -> Flow[InventoryTransactionStatus]:
+        """Look the transaction up in the interface, then in completed movements (that
+        order: a row processed in between is seen in the second read, never in neither)."""
+        staged = yield from self._find_staged_flow(self._lookup_filters(transaction))
+        wire = to_wire(transaction, self.converter)
+        filters = completed_filters(
+            transaction, wire, self.settings.inventory_completed_lookup_attributes
+        )
+        completed = yield from self._find_completed_flow(filters)
+        return InventoryTransactionStatus(staged=tuple(staged), completed=tuple(completed))
+
     @staticmethod
-    def _checked(
-        record: InventoryStagedTransactionRecord, response: httpx.Response | None
-    ) -> InventoryStagedTransactionRecord:
-        """Raise when a (2xx) record carries ``ErrorCode``/``ErrorExplanation``."""
-        if not record.failed:
-            return record
-        reference = record.transaction_reference or record.transaction_interface_id
-        message = record.error_explanation or record.error_code or "error"
-        raise InventoryTransactionError(
+    def _failure(
+        reference: str,
+        code: str | None,
+        explanation: str | None,
+        response: httpx.Response | None,
+    ) -> InventoryTransactionError:
+        message = explanation or code or "error"
+        return InventoryTransactionError(
             f"inventory transaction {reference} failed in Oracle: {message}",
             method=None if response is None else response.request.method,
             url=None if response is None else redact_url(str(response.request.url)),
             status=None if response is None else response.status_code,
-            code=record.error_code,
-            details=({"ErrorCode": record.error_code, "ErrorExplanation": message},),
+            code=code,
+            details=({"ErrorCode": code, "ErrorExplanation": message},),
         )
+
+    def _checked(
+        self, result: InventoryPostResult, response: httpx.Response | None
+    ) -> InventoryPostResult:
+        """Raise Oracle's error when the transaction failed (even inside a 2xx)."""
+        if result.state is not InventoryState.FAILED:
+            return result
+        reference = str(
+            (result.record.transaction_reference if result.record else None) or "(unknown)"
+        )
+        if result.answer is not None and result.answer.failed:
+            code, explanation = result.answer.error_code, result.answer.error_explanation
+        else:
+            code, explanation = result.status.error_code, result.status.error_explanation
+        raise self._failure(reference, code, explanation, response)
 
     def _create_staged_flow(
         self, transaction: InventoryStagedTransaction
-    ) -> Flow[InventoryStagedTransactionRecord]:
-        filters = self._lookup_filters(transaction)
+    ) -> Flow[InventoryPostResult]:
         request = self._create_request(
             f"{self.fscm_root}/{STAGED}", to_wire(transaction, self.converter)
         )
+        online = is_online(transaction.transaction_mode)
         try:
             response = yield request
             record = self._one(response, InventoryStagedTransactionRecord, STAGED)
         except (ApiError, TransportError, ResponseDecodeError) as exc:
-            maybe_staged = (
-                isinstance(exc, TransportError | ServerError | ResponseDecodeError)
-                or exc.status in _INVENTORY_MAYBE_STAGED
-            )
-            if not maybe_staged:
+            if not maybe_staged(exc):
                 raise
-            # Online mode can time out (408 since 24A, or a gateway 504) with the row already
-            # in the interface table, and any 5xx or unreadable answer may follow a commit;
-            # posting again would stage it twice, so look it up instead.
+            # Online mode can time out (408 since 24A, or a gateway 504) with the row kept in
+            # the interface, and any 5xx or unreadable answer may follow a commit; posting
+            # again would stage it twice, so look it up instead, in both resources. A row found
+            # waiting is pending, not posted.
             # https://docs.oracle.com/en/cloud/saas/readiness/scm/24a/inv24a/24A-inventory-wn-f30338.htm
-            found = yield from self._find_staged_flow(filters)
-            if not found:
+            status = yield from self._inventory_status_flow(transaction)
+            if not status.found:
                 raise exc from None
-            return self._checked(found[0], None)
-        return self._checked(record, response)
+            result = InventoryPostResult(status=status, created=True, recovered=True)
+            return self._checked(result, None)
+        result = InventoryPostResult(
+            status=InventoryTransactionStatus(), created=True, answer=record, online=online
+        )
+        return self._checked(result, response)
 
     def _post_staged_once_flow(
         self, transaction: InventoryStagedTransaction
-    ) -> Flow[PostResult[InventoryStagedTransactionRecord]]:
-        filters = self._lookup_filters(transaction)
-        found = yield from self._find_staged_flow(filters)
-        if found:
-            good = [record for record in found if not record.failed]
-            return PostResult(self._checked(good[0] if good else found[0], None), created=False)
-        record = yield from self._create_staged_flow(transaction)
-        return PostResult(record, created=True)
+    ) -> Flow[InventoryPostResult]:
+        status = yield from self._inventory_status_flow(transaction)
+        if status.found:
+            return self._checked(InventoryPostResult(status=status, created=False), None)
+        result: InventoryPostResult = yield from self._create_staged_flow(transaction)
+        return result
 
     # -- customers --------------------------------------------------------------------------------
 
@@ -820,6 +903,97 @@ class _OracleFusionBase:
             raise ResponseDecodeError("describe did not return a JSON object", field="Resources")
         return body
 
+    def tenant_needs(
+        self,
+        posted: Mapping[str, Sequence[str]] | None = None,
+        *,
+        combinations: Sequence[str] = (),
+    ) -> tuple[AttributeNeeds, ...]:
+        """What this client queries (from its settings) plus what the caller posts.
+
+        Args:
+            posted: Attributes posted, per resource name.
+            combinations: Account combinations that will be looked up (their segment count
+                says which ``SegmentN`` attributes are queried).
+        """
+        s = self.settings
+        segments = max((len(c.split(s.account_segment_delimiter)) for c in combinations), default=1)
+        by_unit = ("BusinessUnit",) if s.scope_key_by_business_unit else ()
+        chart = ("_CHART_OF_ACCOUNTS_ID",) if s.chart_of_accounts_id is not None else ()
+        posted = posted or {}
+        needs = [
+            # -- inventory: the interface and where processed rows go (oracle/_inventory.py)
+            AttributeNeeds(
+                STAGED,
+                posted=tuple(posted.get(STAGED, ())),
+                queried=s.inventory_lookup_attributes,
+                why="inventory posting and look-ups",
+            ),
+            AttributeNeeds(
+                COMPLETED,
+                queried=s.inventory_completed_lookup_attributes,
+                why="finding processed inventory",
+            ),
+            # -- receivables
+            AttributeNeeds(
+                INVOICES,
+                posted=tuple(posted.get(INVOICES, ())),
+                queried=(s.invoice_key_attribute, *by_unit),
+                why="invoices",
+            ),
+            AttributeNeeds(
+                CREDIT_MEMOS,
+                posted=tuple(posted.get(CREDIT_MEMOS, ())),
+                queried=(s.credit_memo_key_attribute, *by_unit),
+                why="credit memos",
+            ),
+            AttributeNeeds(
+                SITE_ACTIVITIES,
+                finders=("CustomerAccountSiteActivitiesFinder",),
+                why="customer accounts",
+            ),
+            # -- general ledger
+            AttributeNeeds(
+                ACCOUNT_COMBINATIONS,
+                queried=(*(f"Segment{n}" for n in range(1, max(segments, 1) + 1)), *chart),
+                why="account combinations",
+            ),
+            # -- parties
+            *(
+                AttributeNeeds(
+                    resource,
+                    root=s.party_root,
+                    queried=(s.party_email_attribute,),
+                    why="customers by email",
+                )
+                for resource in s.party_email_resources
+            ),
+        ]
+        known = {need.resource for need in needs}
+        needs += [
+            AttributeNeeds(resource, posted=tuple(names))
+            for resource, names in posted.items()
+            if resource not in known
+        ]
+        return merge_needs(needs)
+
+    def _check_tenant_flow(self, needs: Sequence[AttributeNeeds]) -> Flow[TenantReport]:
+        problems = []
+        for need in needs:
+            root = f"/{need.root}/resources/{self.settings.rest_version}"
+            try:
+                response = yield Request("GET", f"{root}/{need.resource}/describe")
+            except (AuthenticationError, PermissionDeniedError, NotFoundError) as exc:
+                # The credentials, a privilege or the resource: configuration. Anything else
+                # (timeout, refused connection, 5xx, 429) propagates: an outage.
+                problems.append(problem_for_status(need, exc.status))
+                continue
+            problems += check_described(read_json(response), need)
+        return TenantReport(
+            resources=tuple(need.resource for need in needs),
+            problems=tuple(sorted_problems(problems)),
+        )
+
     def _ping_flow(self) -> Flow[dict[str, Any]]:
         body = yield from self._describe_flow(INVOICES)
         resources = body.get("Resources")
@@ -839,6 +1013,8 @@ class _OracleFusionBase:
 _Inv = ReceivablesInvoiceRecord
 _Memo = ReceivablesCreditMemoRecord
 _Staged = InventoryStagedTransactionRecord
+_Status = InventoryTransactionStatus
+_Completed = InventoryCompletedTransactionRecord
 
 
 class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
@@ -944,22 +1120,55 @@ class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
 
     # inventory
 
-    def create_staged_transaction(self, transaction: InventoryStagedTransaction) -> _Staged:
-        """POST one staged transaction; a 408/504 is resolved by lookup, never by re-posting."""
+    def create_staged_transaction(
+        self, transaction: InventoryStagedTransaction
+    ) -> InventoryPostResult:
+        """POST one staged transaction; a 408/504 is resolved by lookup, never by re-posting.
+
+        Raises:
+            InventoryTransactionError: Oracle reported ``ErrorCode``/``ErrorExplanation``.
+        """
         return self._run(self._create_staged_flow(transaction))
 
     def find_staged_transactions(self, transaction: InventoryStagedTransaction) -> list[_Staged]:
         """Staged transactions matching ``transaction``'s configured lookup attributes."""
         return self._run(self._find_staged_flow(self._lookup_filters(transaction)))
 
+    def find_inventory_transaction(self, transaction: InventoryStagedTransaction) -> _Status:
+        """What Oracle holds for ``transaction``: interface rows and completed movements."""
+        return self._run(self._inventory_status_flow(transaction))
+
     def iter_staged_transactions(self, **query: Any) -> Iterator[_Staged]:
         """Every staged transaction matching the query."""
         return self._iter(f"{self.fscm_root}/{STAGED}", _Staged, STAGED, **query)
 
+    def iter_completed_transactions(self, **query: Any) -> Iterator[_Completed]:
+        """Every completed inventory transaction matching the query."""
+        paginator = OffsetPaginator(query.pop("limit", None) or self.settings.page_size)
+        page_request: PageRequest | None = paginator.first()
+        path = f"{self.fscm_root}/{COMPLETED}"
+        while page_request is not None:
+            params = dict(page_request.params)
+            response = self._sender.send(
+                self._collection_request(
+                    path, offset=params["offset"], limit=params["limit"], **query
+                )
+            )
+            body, page = self._page(response, parse_completed, params["offset"])
+            yield from page.items
+            page_request = paginator.next(body)
+
     def post_staged_transaction_once(
         self, transaction: InventoryStagedTransaction
-    ) -> PostResult[_Staged]:
-        """Stage ``transaction`` unless a row with the same source reference exists."""
+    ) -> InventoryPostResult:
+        """Stage ``transaction`` unless Oracle holds it already, staged or completed.
+
+        The result's ``state`` is ``posted``, ``pending_in_oracle`` (a row waits in the
+        interface) or, never returned, ``failed``: that raises.
+
+        Raises:
+            InventoryTransactionError: Oracle holds the transaction with an error, or refused it.
+        """
         return self._run(self._post_staged_once_flow(transaction))
 
     # customers
@@ -997,6 +1206,22 @@ class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
     def post_batch(self, parts: Sequence[BatchPart]) -> list[BatchPartResult]:
         """Send create parts in batches, isolating failing parts; one result per part."""
         return self._run(self._batch_flow(parts))
+
+    def check_tenant(
+        self,
+        posted: Mapping[str, Sequence[str]] | None = None,
+        *,
+        combinations: Sequence[str] = (),
+    ) -> TenantReport:
+        """Read ``/describe`` of every resource used and list every problem at once.
+
+        Raises:
+            TransportError: the pod could not be reached (an outage, not a problem found).
+            ServerError: the pod answered 5xx (an outage).
+        """
+        return self._run(
+            self._check_tenant_flow(self.tenant_needs(posted, combinations=combinations))
+        )
 
     def describe(self, resource: str = INVOICES) -> Mapping[str, Any]:
         """The ``describe`` metadata of an fscmRestApi resource."""
@@ -1133,8 +1358,14 @@ class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
 
     # inventory
 
-    async def create_staged_transaction(self, transaction: InventoryStagedTransaction) -> _Staged:
-        """POST one staged transaction; a 408/504 is resolved by lookup, never by re-posting."""
+    async def create_staged_transaction(
+        self, transaction: InventoryStagedTransaction
+    ) -> InventoryPostResult:
+        """POST one staged transaction; a 408/504 is resolved by lookup, never by re-posting.
+
+        Raises:
+            InventoryTransactionError: Oracle reported ``ErrorCode``/``ErrorExplanation``.
+        """
         return await self._run(self._create_staged_flow(transaction))
 
     async def find_staged_transactions(
@@ -1143,14 +1374,42 @@ class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
         """Staged transactions matching ``transaction``'s configured lookup attributes."""
         return await self._run(self._find_staged_flow(self._lookup_filters(transaction)))
 
+    async def find_inventory_transaction(self, transaction: InventoryStagedTransaction) -> _Status:
+        """What Oracle holds for ``transaction``: interface rows and completed movements."""
+        return await self._run(self._inventory_status_flow(transaction))
+
     def iter_staged_transactions(self, **query: Any) -> AsyncIterator[_Staged]:
         """Every staged transaction matching the query."""
         return self._iter(f"{self.fscm_root}/{STAGED}", _Staged, STAGED, **query)
 
+    async def iter_completed_transactions(self, **query: Any) -> AsyncIterator[_Completed]:
+        """Every completed inventory transaction matching the query."""
+        paginator = OffsetPaginator(query.pop("limit", None) or self.settings.page_size)
+        page_request: PageRequest | None = paginator.first()
+        path = f"{self.fscm_root}/{COMPLETED}"
+        while page_request is not None:
+            params = dict(page_request.params)
+            response = await self._sender.send(
+                self._collection_request(
+                    path, offset=params["offset"], limit=params["limit"], **query
+                )
+            )
+            body, page = self._page(response, parse_completed, params["offset"])
+            for item in page.items:
+                yield item
+            page_request = paginator.next(body)
+
     async def post_staged_transaction_once(
         self, transaction: InventoryStagedTransaction
-    ) -> PostResult[_Staged]:
-        """Stage ``transaction`` unless a row with the same source reference exists."""
+    ) -> InventoryPostResult:
+        """Stage ``transaction`` unless Oracle holds it already, staged or completed.
+
+        The result's ``state`` is ``posted``, ``pending_in_oracle`` (a row waits in the
+        interface) or, never returned, ``failed``: that raises.
+
+        Raises:
+            InventoryTransactionError: Oracle holds the transaction with an error, or refused it.
+        """
         return await self._run(self._post_staged_once_flow(transaction))
 
     # customers
@@ -1190,6 +1449,21 @@ class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
     async def post_batch(self, parts: Sequence[BatchPart]) -> list[BatchPartResult]:
         """Send create parts in batches, isolating failing parts; one result per part."""
         return await self._run(self._batch_flow(parts))
+
+    async def check_tenant(
+        self,
+        posted: Mapping[str, Sequence[str]] | None = None,
+        *,
+        combinations: Sequence[str] = (),
+    ) -> TenantReport:
+        """Read ``/describe`` of every resource used and list every problem at once.
+
+        Raises:
+            TransportError: the pod could not be reached (an outage, not a problem found).
+            ServerError: the pod answered 5xx (an outage).
+        """
+        needs = self.tenant_needs(posted, combinations=combinations)
+        return await self._run(self._check_tenant_flow(needs))
 
     async def describe(self, resource: str = INVOICES) -> Mapping[str, Any]:
         """The ``describe`` metadata of an fscmRestApi resource."""

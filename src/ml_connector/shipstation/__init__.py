@@ -1,6 +1,10 @@
 """ShipStation: typed models, V1 and V2 clients, webhook pointers."""
 
+from ._common import UndecodableLog
 from ._converter import (
+    V1_QUIRKS,
+    Decoder,
+    Quirk,
     decode_customer,
     decode_fulfillment,
     decode_inventory_level,
@@ -40,6 +44,7 @@ from .models import (
     Shipment,
     ShipmentItem,
     Store,
+    UndecodableRecord,
     Warehouse,
     Webhook,
     Weight,
@@ -65,6 +70,7 @@ from .v2 import (
     ShipStationV2Settings,
 )
 from .webhooks import (
+    DEFAULT_JWKS_URL,
     V1_EVENTS,
     JwksKeyLookup,
     V2SignatureVerifier,
@@ -85,6 +91,8 @@ __all__ = [
     "CustomerFilters",
     "CustomerTag",
     "CustomsItem",
+    "DEFAULT_JWKS_URL",
+    "Decoder",
     "Dimensions",
     "Fulfillment",
     "FulfillmentFilters",
@@ -106,6 +114,7 @@ __all__ = [
     "ProductCategory",
     "ProductFilters",
     "ProductTag",
+    "Quirk",
     "ShipStationV1Auth",
     "ShipStationV1Client",
     "ShipStationV1Settings",
@@ -116,8 +125,11 @@ __all__ = [
     "ShipmentFilters",
     "ShipmentItem",
     "Store",
+    "UndecodableLog",
+    "UndecodableRecord",
     "V1_BASE_URL",
     "V1_EVENTS",
+    "V1_QUIRKS",
     "V2SignatureVerifier",
     "V2_BASE_URL",
     "Warehouse",

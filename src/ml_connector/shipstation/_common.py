@@ -8,7 +8,8 @@ that send and, for pagers, loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping
+import logging
+from collections.abc import Callable, Generator, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl
@@ -19,12 +20,22 @@ from ml_connector._errors import ConfigurationError
 from ml_connector._http import Request, read_json
 from ml_connector._pagination import LinksNextPaginator, PageNumberPaginator
 from ml_connector._redact import Secret
-from ml_connector._time import format_pacific, format_pacific_date
+from ml_connector._time import format_pacific_bound, format_pacific_date
 
-from ._converter import decode_v1_page, decode_v2_page
-from .models import Page
+from ._converter import Decoder
+from .models import Page, UndecodableRecord
 
-__all__ = ["MAX_PAGE_SIZE", "Exchange", "V1Pager", "V2Pager", "exchange", "to_secret"]
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "Exchange",
+    "UndecodableLog",
+    "V1Pager",
+    "V2Pager",
+    "exchange",
+    "to_secret",
+]
+
+logger = logging.getLogger("ml_connector.shipstation")
 
 T = TypeVar("T")
 
@@ -39,13 +50,18 @@ def to_secret(value: str | Secret) -> Secret:
         return value
     if isinstance(value, str):
         return Secret(value.strip())
-    raise TypeError("credentials must be str or Secret")
+    # Anything else is refused by the validator, which knows the setting's name.
+    return value
 
 
 def non_empty_secret(setting: str) -> Callable[[Any, Any, Secret], None]:
-    """An attrs validator refusing an empty credential, naming ``setting``."""
+    """An attrs validator refusing an empty credential or a non-text one, naming ``setting``."""
 
     def check(_instance: Any, _attribute: Any, value: Secret) -> None:
+        if not isinstance(value, Secret):
+            raise ConfigurationError(
+                f"must be a str or Secret, not {type(value).__name__}", setting=setting
+            )
         if not value:
             raise ConfigurationError("must not be empty", setting=setting)
 
@@ -67,6 +83,39 @@ def exchange(
     return decode(read(response)) if decode is not None else None  # type: ignore[return-value]
 
 
+class UndecodableLog:
+    """Records a client read but could not decode, kept until the caller takes them.
+
+    Iterators yield models only; a record no quirk rule could decode lands here (and in a
+    WARNING) instead of stopping the listing. The sync takes them after each listing and turns
+    each into a failed record of its own. One log per client: nothing is shared.
+    """
+
+    def __init__(self) -> None:
+        self._records: list[UndecodableRecord] = []
+
+    def add(self, records: Iterable[UndecodableRecord]) -> None:
+        for record in records:
+            logger.warning(
+                "undecodable ShipStation %s %s %s: %s%s (kept for replay)",
+                record.version,
+                record.model,
+                record.record_id or "(no id)",
+                record.reason,
+                f" at {record.field}" if record.field else "",
+            )
+            self._records.append(record)
+
+    def take(self) -> tuple[UndecodableRecord, ...]:
+        """Every record added since the last call, oldest first; the log is then empty."""
+        taken = tuple(self._records)
+        self._records.clear()
+        return taken
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+
 # -- filters --------------------------------------------------------------------------------------
 
 FilterKind = str  # "str" | "int" | "bool" | "datetime" | "date"
@@ -79,8 +128,9 @@ def encode_filters(
 
     ``spec`` maps each accepted filter to its wire name and kind. Date-time windows must be
     timezone-aware and are sent as US Pacific wall time, ``YYYY-MM-DD HH:MM:SS``
-    (https://www.shipstation.com/docs/api/requirements/#datetime-format); date filters are sent
-    as ``YYYY-MM-DD``.
+    (https://www.shipstation.com/docs/api/requirements/#datetime-format), never as an ambiguous
+    one: a bound inside the repeated fall-back hour is widened past it
+    (:func:`~ml_connector._time.format_pacific_bound`); date filters are sent as ``YYYY-MM-DD``.
 
     Raises:
         TypeError: an unknown filter name (a programming error, like any unknown keyword).
@@ -97,12 +147,17 @@ def encode_filters(
     return params
 
 
+def _is_end(name: str) -> bool:
+    # create_date_end, void_date_end, end_date: the upper bound of a window.
+    return name.endswith("_end") or name.startswith("end_")
+
+
 def _encode(name: str, value: Any, kind: FilterKind) -> Any:
     if kind == "datetime":
         if not isinstance(value, datetime):
             raise ConfigurationError("must be an aware datetime", setting=name)
         try:
-            return format_pacific(value)
+            return format_pacific_bound(value, end=_is_end(name))
         except ValueError as exc:
             raise ConfigurationError(str(exc), setting=name) from None
     if kind == "date":
@@ -156,6 +211,7 @@ class V1Pager(Generic[T]):
         key: str,
         model: type[T],
         *,
+        decoder: Decoder,
         page_size: int = MAX_PAGE_SIZE,
     ) -> None:
         # httpx replaces a URL's query with ``params`` instead of merging: keep the URL's own
@@ -165,13 +221,14 @@ class V1Pager(Generic[T]):
         self.params = {**dict(parse_qsl(query, keep_blank_values=True)), **params}
         self.key = key
         self.model = model
+        self.decoder = decoder
         self._paginator = PageNumberPaginator(page_size)
 
     def first(self) -> Request:
         return Request("GET", self.url, params={**self.params, **self._paginator.first().params})
 
     def decode(self, body: Any) -> Page[T]:
-        return decode_v1_page(body, self.key, self.model)
+        return self.decoder.page(body, self.key, self.model)
 
     def next(self, body: Any) -> Request | None:
         nxt = self._paginator.next(body)
@@ -184,12 +241,20 @@ class V2Pager(Generic[T]):
     """Walks a V2 list by following ``links.next.href`` verbatim."""
 
     def __init__(
-        self, base_url: str, path: str, params: Mapping[str, Any], key: str, model: type[T]
+        self,
+        base_url: str,
+        path: str,
+        params: Mapping[str, Any],
+        key: str,
+        model: type[T],
+        *,
+        decoder: Decoder,
     ) -> None:
         self.path = path
         self.params = dict(params)
         self.key = key
         self.model = model
+        self.decoder = decoder
         self._paginator = LinksNextPaginator()
         # A next link that points back at the first page is a loop.
         self._paginator.mark(str(httpx.URL(base_url + path, params=self.params or None)))
@@ -198,7 +263,7 @@ class V2Pager(Generic[T]):
         return Request("GET", self.path, params=self.params or None)
 
     def decode(self, body: Any) -> Page[T]:
-        return decode_v2_page(body, self.key, self.model)
+        return self.decoder.page(body, self.key, self.model)
 
     def next(self, body: Any) -> Request | None:
         nxt = self._paginator.next(body)

@@ -1,4 +1,4 @@
-"""Wire rules for ShipStation: one cattrs converter per API version.
+"""Wire rules for ShipStation: one decode path per API version and one documented quirk table.
 
 - V1 (https://ssapi.shipstation.com) speaks camelCase (``orderId``), except webhooks, which are
   PascalCase (``WebHookID``). Timestamps are US Pacific wall-clock time without an offset and are
@@ -6,15 +6,14 @@
   (https://www.shipstation.com/docs/api/requirements/#datetime-format).
 - V2 (https://api.shipstation.com) speaks snake_case; timestamps are ISO 8601 with an offset.
 
-Both converters are built once, with hooks generated per class up front, so decoding a page is a
-chain of pre-compiled functions with no per-field reflection. Scalar hooks are strict where a
-silent coercion would corrupt data (a fractional quantity, a string where a number was due) and
-tolerant where ShipStation is known to be loose (``null`` collections, numbers sent as strings).
+A :class:`Decoder` owns one cattrs converter for its wire version (never cattrs' global one, and
+nothing shared between decoders). Scalar hooks are strict where a silent coercion would corrupt
+data (a fractional quantity, text where a number was due) and coerce exactly the quirks listed
+in :data:`V1_QUIRKS`, each with what it becomes, why, and the captured response it was seen in.
 
-When the fast path fails, the record is decoded a second time with a converter that keeps
-detailed validation, only to name the failing field; the caller gets one
-:class:`~ml_connector.ResponseDecodeError` with ``field`` (a path such as ``items[0].quantity``)
-and ``record`` (the record's id).
+A record that still cannot be decoded is never a stopped page: :meth:`Decoder.page` returns it
+as an :class:`UndecodableRecord` (its raw payload kept for replay, the failing field named, found
+by a second pass with cattrs' detailed validation) beside every record that decoded.
 """
 
 from __future__ import annotations
@@ -23,9 +22,8 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from types import UnionType
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -45,12 +43,16 @@ from .models import (
     Product,
     Shipment,
     Store,
+    UndecodableRecord,
     Warehouse,
     Webhook,
     Weight,
 )
 
 __all__ = [
+    "V1_QUIRKS",
+    "Decoder",
+    "Quirk",
     "decode_customer",
     "decode_fulfillment",
     "decode_inventory_level",
@@ -73,6 +75,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+Version = Literal["V1", "V2"]
 
 # The wire key that identifies a record of each class, quoted in decode errors.
 RECORD_ID_KEYS: dict[type[Any], str] = {
@@ -113,6 +116,126 @@ def camel(name: str) -> str:
     return _CAMEL_PART.sub(lambda m: m.group(1).upper(), name)
 
 
+# -- the quirk table ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Quirk:
+    """One way real ShipStation answers differ from their documented types, and what we do.
+
+    Attributes:
+        name: A short key, used in docs and tests.
+        where: Which fields it hits (a type of field, not one field name).
+        wire: The wire value, as JSON text.
+        becomes: What the decoder turns it into.
+        why: Why that reading is safe.
+        seen_in: The captured real response (public client test data) or doc it comes from.
+    """
+
+    name: str
+    where: str
+    wire: str
+    becomes: str
+    why: str
+    seen_in: str
+
+
+_CAPTURED = (
+    "captured V1 responses in the public client agritheory/shipstation-client, tests/api_data.py"
+)
+
+V1_QUIRKS: tuple[Quirk, ...] = (
+    Quirk(
+        name="empty-string-flag",
+        where="an optional flag (Address.residential, gift, active, ...)",
+        wire='""',
+        becomes="None (not known)",
+        why="ShipStation has no answer for the flag; None already means that",
+        seen_in=f'{_CAPTURED}: a warehouse returnAddress with "residential": ""',
+    ),
+    Quirk(
+        name="empty-string-required-flag",
+        where="a flag that defaults to False (voided, adjustment, isReturnLabel)",
+        wire='""',
+        becomes="False",
+        why="the same reading as null for these flags: the record is not flagged",
+        seen_in=f'{_CAPTURED}: "" in boolean fields ("residential": "")',
+    ),
+    Quirk(
+        name="null-required-flag",
+        where="a flag that defaults to False (voided, adjustment, isReturnLabel)",
+        wire="null",
+        becomes="False",
+        why="a label or fulfillment is voided only when ShipStation says true",
+        seen_in=f'{_CAPTURED}: nulls throughout records ("voidDate": null)',
+    ),
+    Quirk(
+        name="empty-string-list",
+        where="any list (Customer.tags, tagIds, options, customsItems, ...)",
+        wire='""',
+        becomes="() (empty)",
+        why="an empty list is the only list an empty string can stand for",
+        seen_in=f'{_CAPTURED}: customers with "tags": ""',
+    ),
+    Quirk(
+        name="null-list",
+        where="any list except Shipment.shipmentItems",
+        wire="null",
+        becomes="() (empty)",
+        why="no items is no items; shipmentItems keeps None for 'not requested'",
+        seen_in=f'{_CAPTURED}: orders with "tagIds": null and "customsItems": null, '
+        'products with "tags": null',
+    ),
+    Quirk(
+        name="empty-string-value",
+        where="any optional non-text field (numbers, dates, timestamps, nested objects)",
+        wire='""',
+        becomes="None (absent)",
+        why="an empty string carries no value of that type; text fields keep their ''",
+        seen_in=f'{_CAPTURED}: "" where other records carry a value ("statusMappings": "", '
+        '"residential": "")',
+    ),
+    Quirk(
+        name="number-as-text",
+        where="text fields (postalCode, orderKey, batchNumber)",
+        wire="12345 (a JSON number)",
+        becomes='"12345"',
+        why="the text of a number is exact; codes that look numeric are still codes",
+        seen_in=f'{_CAPTURED}: numeric codes sent as text ("batchNumber": "100002", '
+        '"orderKey": "123456789"); either form is read as text',
+    ),
+    Quirk(
+        name="text-as-number",
+        where="money, quantities and ids",
+        wire='"12.50"',
+        becomes="Decimal('12.50') / 12 (only exact numbers; '1.5' for a quantity is refused)",
+        why="a decimal string is read exactly; anything else stays a decode failure",
+        seen_in="tolerated for numbers that arrive as text; no capture shows it, so only "
+        "exact, finite numbers are accepted",
+    ),
+    Quirk(
+        name="date-with-time",
+        where="date-only fields (shipDate, shipByDate, holdUntilDate)",
+        wire='"2020-06-24T10:32:33.6870000"',
+        becomes="date(2020, 6, 24): the Pacific calendar date, time dropped",
+        why="the field is a calendar date in the docs; the time part is noise",
+        seen_in=f"{_CAPTURED}: fulfillments whose shipDate carries a time",
+    ),
+    Quirk(
+        name="seven-fraction-digits",
+        where="timestamps",
+        wire='"2015-06-29T14:29:28.5830000"',
+        becomes="microseconds (the seventh digit, 100 ns, is dropped)",
+        why="Python datetimes hold microseconds",
+        seen_in=f"{_CAPTURED}: every createDate",
+    ),
+)
+"""Every coercion the decoder makes beyond the documented types (rendered in docs/shipstation.md).
+
+V2 answers go through the same hooks; the V2 inventory models follow the V2 spec's optionality.
+"""
+
+
 # -- strict scalar hooks ---------------------------------------------------------------------------
 
 
@@ -121,6 +244,7 @@ def _structure_int(value: Any, _: Any) -> int:
         return value
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return int(value)
+    # Quirk "text-as-number".
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value)
     raise ValueError(f"expected an integer, got {value!r}")
@@ -135,7 +259,7 @@ def _structure_decimal(value: Any, _: Any) -> Decimal:
     if kind is float:
         # Only reachable when a caller decoded JSON without parse_float=Decimal.
         return Decimal(repr(value))
-    if kind is str:
+    if kind is str:  # Quirk "text-as-number".
         try:
             number = Decimal(value.strip())
         except InvalidOperation:
@@ -148,18 +272,19 @@ def _structure_decimal(value: Any, _: Any) -> Decimal:
 def _structure_str(value: Any, _: Any) -> str:
     if type(value) is str:
         return value
-    # Numeric codes (postal codes, batch numbers) are sometimes sent as JSON numbers.
+    # Quirk "number-as-text".
     if type(value) is int or type(value) is Decimal:
         return str(value)
     raise ValueError(f"expected a string, got {value!r}")
 
 
 def _structure_bool(value: Any, _: Any) -> bool:
-    # A null flag reads as False: these are the non-optional flags (voided, adjustment, ...).
-    if value is None:
-        return False
+    # Only flags that default to False get here (optional flags go through _optional_factory):
+    # quirks "null-required-flag" and "empty-string-required-flag".
     if value is True or value is False:
         return value
+    if value is None or value == "":
+        return False
     raise ValueError(f"expected true or false, got {value!r}")
 
 
@@ -170,6 +295,7 @@ def _structure_pacific(value: Any, _: Any) -> datetime:
 
 
 def _structure_pacific_date(value: Any, _: Any) -> date:
+    # Quirk "date-with-time": parse_pacific_date keeps the calendar date of a timestamp.
     if type(value) is not str:
         raise ValueError(f"expected a date string, got {value!r}")
     return parse_pacific_date(value)
@@ -202,6 +328,9 @@ def _structure_iso_date(value: Any, _: Any) -> date:
     return date.fromisoformat(value.strip()[:10])
 
 
+# -- containers -----------------------------------------------------------------------------------
+
+
 def _is_tuple(type_: Any) -> bool:
     return get_origin(type_) is tuple
 
@@ -211,29 +340,15 @@ def _tuple_factory(type_: Any, converter: cattrs.Converter) -> Callable[[Any, An
     if len(args) != 2 or args[1] is not Ellipsis:
         raise TypeError(f"only homogeneous tuples are supported, not {type_!r}")
     item_type = args[0]
-    item_hook = converter.get_structure_hook(item_type)
+    # cattrs' own iterable hook names the failing index under detailed validation.
+    list_hook = converter.get_structure_hook(list[item_type])  # type: ignore[valid-type]
 
     def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
-        # ShipStation sends null for empty collections (tagIds, options, customsItems).
-        if value is None:
+        # Quirks "null-list" and "empty-string-list".
+        if value is None or (type(value) is str and not value):
             return ()
-        if not isinstance(value, list | tuple):
-            raise ValueError(f"expected a list, got {type(value).__name__}")
-        return tuple([item_hook(item, item_type) for item in value])
-
-    return structure_tuple
-
-
-def _detailed_tuple_factory(type_: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    # The detailed converter keeps cattrs' own iterable handling (it records indices), but must
-    # accept null collections exactly like the fast path does.
-    list_hook = converter.get_structure_hook(list[get_args(type_)[0]])  # type: ignore[misc]
-
-    def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list | tuple):
-            # As on the fast path: a string or object is not a list (cattrs would iterate it).
+        if type(value) is not list and not isinstance(value, list | tuple):
+            # A string or object is not a list (cattrs would iterate it).
             raise ValueError(f"expected a list, got {type(value).__name__}")
         return tuple(list_hook(value, list))
 
@@ -246,12 +361,27 @@ def _is_optional(type_: Any) -> bool:
 
 
 def _optional_factory(type_: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    # cattrs' own Optional handling looks the inner hook up on every call; bind it once.
     inner_type = next(arg for arg in get_args(type_) if arg is not type(None))
     inner = converter.get_structure_hook(inner_type)
+    # Values already of the type (text, ids, Decimal money) are taken as they are: the hooks for
+    # str, int and Decimal return such a value unchanged, so this only skips a call.
+    same = inner_type if inner_type in (str, int, Decimal) else None
+    if inner_type is str:
+
+        def structure_optional_text(value: Any, _: Any) -> Any:
+            if value is None or type(value) is str:
+                return value
+            return inner(value, inner_type)
+
+        return structure_optional_text
 
     def structure_optional(value: Any, _: Any) -> Any:
-        return None if value is None else inner(value, inner_type)
+        if value is None or type(value) is same:
+            return value
+        # Quirks "empty-string-flag" and "empty-string-value": "" is no value of a non-text type.
+        if type(value) is str and not value:
+            return None
+        return inner(value, inner_type)
 
     return structure_optional
 
@@ -268,11 +398,8 @@ def _build(*, v1: bool, detailed: bool) -> cattrs.Converter:
     else:
         converter.register_structure_hook(datetime, _structure_iso)
         converter.register_structure_hook(date, _structure_iso_date)
-    converter.register_structure_hook_factory(
-        _is_tuple, _detailed_tuple_factory if detailed else _tuple_factory
-    )
-    if not detailed:
-        converter.register_structure_hook_factory(_is_optional, _optional_factory)
+    converter.register_structure_hook_factory(_is_tuple, _tuple_factory)
+    converter.register_structure_hook_factory(_is_optional, _optional_factory)
 
     def attrs_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
         overrides: dict[str, Any] = {}
@@ -317,230 +444,6 @@ def make_v2_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
     return _build(v1=False, detailed=detailed_validation)
 
 
-@cache
-def _converter(v1: bool, detailed: bool) -> cattrs.Converter:
-    return _build(v1=v1, detailed=detailed)
-
-
-_HOOKS: dict[tuple[bool, type[Any]], Callable[[Any, Any], Any]] = {}
-
-
-def _hook(v1: bool, cls: type[Any]) -> Callable[[Any, Any], Any]:
-    hook = _HOOKS.get((v1, cls))
-    if hook is None:
-        hook = _HOOKS[(v1, cls)] = _Compiler.for_version(v1).hook(cls)
-    return hook
-
-
-# -- compiled decoders ----------------------------------------------------------------------------
-#
-# The fast path decodes with one generated function per model class. Each does exactly what the
-# fast converter's hooks do, in the same order (fields with a default first, in field order,
-# then the required ones), so results and the first error raised are the same; it only avoids
-# the per-field indirection: scalars already of the right type are taken as they are, optional
-# fields are tested inline, absent keys take the field's default without a call, and the class
-# is called once with every field. Input that is not a plain dict goes to the converter's own
-# hook, which stays the reference behaviour (tests/shipstation/test_compiled_decoders.py).
-
-_ABSENT = object()
-
-# Scalar hooks whose result is the value itself when it already has this exact type.
-_IDENTITY_TYPES: dict[Any, Callable[[Any, Any], Any]] = {
-    str: _structure_str,
-    int: _structure_int,
-    Decimal: _structure_decimal,
-}
-
-
-class _Compiler:
-    """Generates and caches the per-class decode functions of one wire version."""
-
-    def __init__(self, v1: bool) -> None:
-        self.v1 = v1
-        self.converter = _converter(v1, False)
-        self.classes: dict[type[Any], Callable[[Any, Any], Any]] = {}
-
-    @staticmethod
-    @cache
-    def for_version(v1: bool) -> _Compiler:
-        return _Compiler(v1)
-
-    def hook(self, type_: Any) -> Callable[[Any, Any], Any]:
-        """The structure hook for ``type_``: compiled for attrs classes and their containers."""
-        if isinstance(type_, type) and attrs.has(type_):
-            return self.class_hook(type_)
-        if _is_optional(type_):
-            inner_type = next(arg for arg in get_args(type_) if arg is not type(None))
-            inner = self.hook(inner_type)
-
-            def structure_optional(value: Any, _: Any) -> Any:
-                return None if value is None else inner(value, inner_type)
-
-            return structure_optional
-        if _is_tuple(type_):
-            args = get_args(type_)
-            if len(args) != 2 or args[1] is not Ellipsis:
-                return self.converter.get_structure_hook(type_)
-            item_type = args[0]
-            item_hook = self.hook(item_type)
-            if item_type in _IDENTITY_TYPES and item_hook is _IDENTITY_TYPES[item_type]:
-                # Items already of the type (tag ids are ints) are taken as they are.
-
-                def structure_scalars(value: Any, _: Any) -> tuple[Any, ...]:
-                    if value is None:
-                        return ()
-                    if type(value) is not list and not isinstance(value, list | tuple):
-                        raise ValueError(f"expected a list, got {type(value).__name__}")
-                    return tuple(
-                        [
-                            item if type(item) is item_type else item_hook(item, item_type)
-                            for item in value
-                        ]
-                    )
-
-                return structure_scalars
-
-            def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
-                # Same rules as _tuple_factory: null is empty, anything but a list is refused.
-                if value is None:
-                    return ()
-                if type(value) is not list and not isinstance(value, list | tuple):
-                    raise ValueError(f"expected a list, got {type(value).__name__}")
-                if not value:
-                    return ()
-                return tuple([item_hook(item, item_type) for item in value])
-
-            return structure_tuple
-        return self.converter.get_structure_hook(type_)
-
-    def class_hook(self, cls: type[Any]) -> Callable[[Any, Any], Any]:
-        hook = self.classes.get(cls)
-        if hook is None:
-            hook = self.classes[cls] = self._compile(cls)
-        return hook
-
-    def _compile(self, cls: type[Any]) -> Callable[[Any, Any], Any]:
-        attrs.resolve_types(cls)
-        fields = attrs.fields(cls)
-        if any(isinstance(field.default, attrs.Factory) for field in fields):  # type: ignore[arg-type]
-            # Not needed by any model today; the converter's hook handles it exactly.
-            return self.converter.get_structure_hook(cls)
-        special = _V1_RENAMES.get(cls, {}) if self.v1 else {}
-        names: dict[str, Any] = {
-            "__cl": cls,
-            "__fallback": self.converter.get_structure_hook(cls),
-            "__absent": _ABSENT,
-        }
-        body: list[str] = []
-        ordered = [f for f in fields if f.default is not attrs.NOTHING] + [
-            f for f in fields if f.default is attrs.NOTHING
-        ]
-        for position, field in enumerate(ordered):
-            wire = (special.get(field.name) or camel(field.name)) if self.v1 else field.name
-            target = f"f{position}"
-            if field.default is attrs.NOTHING:
-                body.append(f"    v = o[{wire!r}]")
-                body.extend(self._emit(field.type, target, position, names, "    "))
-            elif field.default is None and _is_optional(field.type):
-                # Absent and null both give None here, so one lookup with get's own default.
-                body.append(f"    v = get({wire!r})")
-                body.extend(self._emit(field.type, target, position, names, "    "))
-            else:
-                names[f"d{position}"] = field.default
-                body.append(f"    v = get({wire!r}, __absent)")
-                body.append("    if v is __absent:")
-                body.append(f"        {target} = d{position}")
-                body.append("    else:")
-                body.extend(self._emit(field.type, target, position, names, "        "))
-        setters = _slot_setters(cls, fields)
-        if setters is None:
-            arguments = ", ".join(
-                f"{field.name}=f{position}" for position, field in enumerate(ordered)
-            )
-            construct = [f"    return __cl({arguments})"]
-        else:
-            # What the class's own __init__ would do (it has nothing to run but the stores),
-            # without parsing one keyword argument per field.
-            construct = ["    r = __new(__cl)"]
-            for position, field in enumerate(ordered):
-                names[f"s{position}"] = setters[field.name]
-                construct.append(f"    s{position}(r, f{position})")
-            construct.append("    return r")
-            names["__new"] = object.__new__
-        function = f"structure_{cls.__name__}"
-        lines = [
-            f"def {function}(o, _=None):",
-            "    if type(o) is not dict:",
-            "        return __fallback(o, __cl)",
-            "    get = o.get",
-            *body,
-            *construct,
-        ]
-        source = "\n".join(lines) + "\n"
-        filename = f"<ml_connector compiled decoder {'V1' if self.v1 else 'V2'} {cls.__name__}>"
-        exec(compile(source, filename, "exec"), names)  # noqa: S102 - our own generated code
-        compiled: Callable[[Any, Any], Any] = names[function]
-        return compiled
-
-    def _emit(
-        self, type_: Any, target: str, position: int, names: dict[str, Any], indent: str
-    ) -> list[str]:
-        """Lines that structure ``v`` as ``type_`` into ``target``."""
-        if _is_optional(type_):
-            inner = next(arg for arg in get_args(type_) if arg is not type(None))
-            return [
-                f"{indent}if v is None:",
-                f"{indent}    {target} = None",
-                f"{indent}else:",
-                *self._emit(inner, target, position, names, indent + "    "),
-            ]
-        hook = self.hook(type_)
-        names[f"h{position}"] = hook
-        names[f"t{position}"] = type_
-        if type_ in _IDENTITY_TYPES and hook is _IDENTITY_TYPES[type_]:
-            names[f"k{position}"] = type_
-            return [
-                f"{indent}{target} = v if type(v) is k{position} else h{position}(v, t{position})"
-            ]
-        if type_ is bool and hook is _structure_bool:
-            return [
-                f"{indent}{target} = v if v is True or v is False else h{position}(v, t{position})"
-            ]
-        return [f"{indent}{target} = h{position}(v, t{position})"]
-
-
-def _slot_setters(
-    cls: type[Any], fields: tuple[attrs.Attribute[Any], ...]
-) -> dict[str, Callable[[Any, Any], None]] | None:
-    """Each field's slot store, when ``cls.__init__`` does nothing but store every argument.
-
-    That holds for a slotted attrs class whose fields are all ``init`` arguments without
-    validator, converter or alias, with no ``__attrs_pre_init__``/``__attrs_post_init__`` and
-    no cached hash; storing into the slots then builds exactly the instance ``__init__`` would.
-    Anything else returns None and the decoder calls the class.
-    """
-    if "__slots__" not in cls.__dict__ or any("attrs" in name for name in cls.__slots__):
-        return None
-    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
-        return None
-    setters: dict[str, Callable[[Any, Any], None]] = {}
-    for field in fields:
-        on_setattr: Any = field.on_setattr
-        if (
-            not field.init
-            or field.validator is not None
-            or field.converter is not None
-            or field.alias != field.name
-            or on_setattr not in (None, attrs.setters.NO_OP)
-        ):
-            return None
-        slot: Any = cls.__dict__.get(field.name)
-        if type(slot).__name__ != "member_descriptor":
-            return None
-        setters[field.name] = slot.__set__
-    return setters
-
-
 # -- errors ---------------------------------------------------------------------------------------
 
 
@@ -577,89 +480,155 @@ def _describe(leaf: BaseException) -> str:
     return text if text else type(leaf).__name__
 
 
-def _decode_error(
-    v1: bool, cls: type[T], data: Any, fast_exc: BaseException
-) -> ResponseDecodeError:
-    record = _record_id(cls, data)
-    version = "V1" if v1 else "V2"
-    field: str | None = None
-    reason = _describe(fast_exc)
-    try:
-        _converter(v1, True).structure(data, cls)
-    except Exception as exc:
-        field, leaf = _first_failure(exc, "")
-        reason = _describe(leaf)
-        field = field or None
-    where = f" {cls.__name__} {record}" if record else f" {cls.__name__}"
-    at = f" at {field}" if field else ""
-    return ResponseDecodeError(
-        f"ShipStation {version}{where}: {reason}{at}", field=field, record=record
-    )
+# -- the decoder ----------------------------------------------------------------------------------
 
 
-# -- decoding -------------------------------------------------------------------------------------
+class Decoder:
+    """Decodes one wire version's JSON into models; each client owns one.
 
-
-def _decode(v1: bool, cls: type[T], data: Any) -> T:
-    if not isinstance(data, Mapping):
-        raise ResponseDecodeError(
-            f"ShipStation {'V1' if v1 else 'V2'} {cls.__name__}: expected a JSON object, "
-            f"got {type(data).__name__}"
-        )
-    try:
-        result: T = _hook(v1, cls)(data, cls)
-    except Exception as exc:
-        raise _decode_error(v1, cls, data, exc) from None
-    return result
-
-
-def _decode_list(v1: bool, cls: type[T], items: Any, key: str) -> tuple[T, ...]:
-    if items is None:
-        return ()
-    if not isinstance(items, list):
-        raise ResponseDecodeError(
-            f"ShipStation {'V1' if v1 else 'V2'}: {key!r} is not a list", field=key
-        )
-    hook = _hook(v1, cls)
-    index = 0
-    try:
-        out: list[T] = []
-        append = out.append
-        for index, item in enumerate(items):  # noqa: B007 - index names the failing record
-            append(hook(item, cls))
-        return tuple(out)
-    except Exception as exc:
-        item = items[index]
-        if not isinstance(item, Mapping):
-            raise ResponseDecodeError(
-                f"ShipStation {'V1' if v1 else 'V2'}: {key}[{index}] is not a JSON object",
-                field=f"{key}[{index}]",
-            ) from None
-        raise _decode_error(v1, cls, item, exc) from None
-
-
-def decode_v1(cls: type[T], data: Any) -> T:
-    """Decode one V1 record of model ``cls`` from decoded JSON.
-
-    Raises:
-        ResponseDecodeError: naming the field and the record id.
+    The converter is built when the decoder is, its per-class hooks on first use; the detailed
+    converter only when a record fails. Nothing is shared between decoders.
     """
-    return _decode(True, cls, data)
 
+    def __init__(self, version: Version) -> None:
+        self.version: Version = version
+        self._v1 = version == "V1"
+        self._fast = _build(v1=self._v1, detailed=False)
+        self._detailed: cattrs.Converter | None = None
 
-def decode_v2(cls: type[T], data: Any) -> T:
-    """Decode one V2 record of model ``cls`` from decoded JSON."""
-    return _decode(False, cls, data)
+    def __repr__(self) -> str:
+        return f"Decoder({self.version!r})"
 
+    # failures
 
-def decode_v1_list(cls: type[T], items: Any, key: str = "items") -> tuple[T, ...]:
-    """Decode a JSON array of V1 records (``null`` is an empty list)."""
-    return _decode_list(True, cls, items, key)
+    def undecodable(
+        self,
+        cls: type[Any],
+        data: Any,
+        exc: BaseException,
+        *,
+        key: str | None = None,
+        index: int | None = None,
+    ) -> UndecodableRecord:
+        """Explain why ``data`` is not a ``cls``: the field path and reason, payload kept."""
+        record = _record_id(cls, data)
+        field: str | None = None
+        reason = _describe(exc)
+        if isinstance(data, Mapping):
+            if self._detailed is None:
+                self._detailed = _build(v1=self._v1, detailed=True)
+            try:
+                self._detailed.structure(data, cls)
+            except Exception as detailed:
+                path, leaf = _first_failure(detailed, "")
+                reason = _describe(leaf)
+                field = path or None
+        else:
+            reason = f"expected a JSON object, got {type(data).__name__}"
+            if key is not None and index is not None:
+                field = f"{key}[{index}]"
+        return UndecodableRecord(
+            version=self.version,
+            model=cls.__name__,
+            record_id=record,
+            field=field,
+            reason=reason,
+            raw=data,
+            collection=key,
+        )
 
+    # one record
 
-def decode_v2_list(cls: type[T], items: Any, key: str = "items") -> tuple[T, ...]:
-    """Decode a JSON array of V2 records (``null`` is an empty list)."""
-    return _decode_list(False, cls, items, key)
+    def one(self, cls: type[T], data: Any) -> T:
+        """One record of ``cls``.
+
+        Raises:
+            ResponseDecodeError: naming the field and the record id.
+        """
+        if not isinstance(data, Mapping):
+            raise ResponseDecodeError(
+                f"ShipStation {self.version} {cls.__name__}: expected a JSON object, "
+                f"got {type(data).__name__}"
+            )
+        try:
+            result: T = self._fast.structure(data, cls)
+        except Exception as exc:
+            raise self.undecodable(cls, data, exc).error() from None
+        return result
+
+    # many records
+
+    def records(
+        self, cls: type[T], items: Any, key: str
+    ) -> tuple[tuple[T, ...], tuple[UndecodableRecord, ...]]:
+        """Every record of a JSON array that decodes, and every one that does not.
+
+        Raises:
+            ResponseDecodeError: ``items`` is not an array (``null`` is an empty one).
+        """
+        if items is None:
+            return (), ()
+        if not isinstance(items, list):
+            raise ResponseDecodeError(
+                f"ShipStation {self.version}: {key!r} is not a list", field=key
+            )
+        hook = self._fast.get_structure_hook(cls)
+        out: list[T] = []
+        failed: list[UndecodableRecord] = []
+        append = out.append
+        for index, item in enumerate(items):
+            try:
+                if type(item) is not dict and not isinstance(item, Mapping):
+                    raise ValueError(f"expected a JSON object, got {type(item).__name__}")
+                append(hook(item, cls))
+            except Exception as exc:
+                failed.append(self.undecodable(cls, item, exc, key=key, index=index))
+        return tuple(out), tuple(failed)
+
+    def many(self, cls: type[T], items: Any, key: str) -> tuple[T, ...]:
+        """Every record of a JSON array; the first that does not decode raises.
+
+        Raises:
+            ResponseDecodeError: naming the record, its position and the field.
+        """
+        good, failed = self.records(cls, items, key)
+        if failed:
+            raise failed[0].error()
+        return good
+
+    def page(self, body: Any, key: str, cls: type[T]) -> Page[T]:
+        """A list response ``{key: [...], total, page, pages[, links]}``.
+
+        Records that do not decode are in :attr:`Page.failed`; the others in ``items``.
+
+        Raises:
+            ResponseDecodeError: the page itself is malformed (no object, no array).
+        """
+        if not isinstance(body, Mapping):
+            raise ResponseDecodeError(
+                f"{self.version} {key} page: expected a JSON object", field=key
+            )
+        if key not in body:
+            raise ResponseDecodeError(
+                f"{self.version} {key} page: the {key!r} array is missing", field=key
+            )
+        items, failed = self.records(cls, body[key], key)
+        next_url: str | None = None
+        if not self._v1:
+            links = body.get("links")
+            if isinstance(links, Mapping):
+                nxt = links.get("next")
+                href = nxt.get("href") if isinstance(nxt, Mapping) else None
+                if isinstance(href, str) and href:
+                    next_url = href
+        return Page(
+            items=items,
+            total=_optional_int(body, "total"),
+            page=_optional_int(body, "page"),
+            pages=_optional_int(body, "pages"),
+            next_url=next_url,
+            failed=failed,
+        )
 
 
 def _optional_int(body: Mapping[str, Any], key: str) -> int | None:
@@ -671,6 +640,33 @@ def _optional_int(body: Mapping[str, Any], key: str) -> int | None:
     return value
 
 
+# -- one-off functions (each builds its own decoder: for many records, keep a Decoder) ------------
+
+
+def decode_v1(cls: type[T], data: Any) -> T:
+    """Decode one V1 record of model ``cls`` from decoded JSON.
+
+    Raises:
+        ResponseDecodeError: naming the field and the record id.
+    """
+    return Decoder("V1").one(cls, data)
+
+
+def decode_v2(cls: type[T], data: Any) -> T:
+    """Decode one V2 record of model ``cls`` from decoded JSON."""
+    return Decoder("V2").one(cls, data)
+
+
+def decode_v1_list(cls: type[T], items: Any, key: str = "items") -> tuple[T, ...]:
+    """Decode a JSON array of V1 records (``null`` is an empty list); the first failure raises."""
+    return Decoder("V1").many(cls, items, key)
+
+
+def decode_v2_list(cls: type[T], items: Any, key: str = "items") -> tuple[T, ...]:
+    """Decode a JSON array of V2 records (``null`` is an empty list); the first failure raises."""
+    return Decoder("V2").many(cls, items, key)
+
+
 def decode_v1_page(body: Any, key: str, cls: type[T]) -> Page[T]:
     """Decode a V1 list response ``{key: [...], total, page, pages}``.
 
@@ -679,60 +675,34 @@ def decode_v1_page(body: Any, key: str, cls: type[T]) -> Page[T]:
         key: The collection's key (``orders``, ``shipments``, ...).
         cls: The model of one record.
     """
-    if not isinstance(body, Mapping):
-        raise ResponseDecodeError(f"V1 {key} page: expected a JSON object", field=key)
-    if key not in body:
-        raise ResponseDecodeError(f"V1 {key} page: the {key!r} array is missing", field=key)
-    return Page(
-        items=_decode_list(True, cls, body[key], key),
-        total=_optional_int(body, "total"),
-        page=_optional_int(body, "page"),
-        pages=_optional_int(body, "pages"),
-    )
+    return Decoder("V1").page(body, key, cls)
 
 
 def decode_v2_page(body: Any, key: str, cls: type[T]) -> Page[T]:
     """Decode a V2 list response ``{key: [...], total, page, pages, links}``."""
-    if not isinstance(body, Mapping):
-        raise ResponseDecodeError(f"V2 {key} page: expected a JSON object", field=key)
-    if key not in body:
-        raise ResponseDecodeError(f"V2 {key} page: the {key!r} array is missing", field=key)
-    next_url: str | None = None
-    links = body.get("links")
-    if isinstance(links, Mapping):
-        nxt = links.get("next")
-        href = nxt.get("href") if isinstance(nxt, Mapping) else None
-        if isinstance(href, str) and href:
-            next_url = href
-    return Page(
-        items=_decode_list(False, cls, body[key], key),
-        total=_optional_int(body, "total"),
-        page=_optional_int(body, "page"),
-        pages=_optional_int(body, "pages"),
-        next_url=next_url,
-    )
+    return Decoder("V2").page(body, key, cls)
 
 
-def _single(v1: bool, cls: type[T]) -> Callable[[Any], T]:
+def _single(version: Version, cls: type[T]) -> Callable[[Any], T]:
     def decode(data: Any) -> T:
-        return _decode(v1, cls, data)
+        return Decoder(version).one(cls, data)
 
     decode.__name__ = f"decode_{cls.__name__.lower()}"
     decode.__doc__ = (
-        f"Decode one ShipStation {'V1' if v1 else 'V2'} {cls.__name__} from decoded JSON.\n\n"
+        f"Decode one ShipStation {version} {cls.__name__} from decoded JSON.\n\n"
         "Raises:\n    ResponseDecodeError: naming the field and the record id.\n"
     )
     return decode
 
 
-decode_order: Callable[[Any], Order] = _single(True, Order)
-decode_shipment: Callable[[Any], Shipment] = _single(True, Shipment)
-decode_fulfillment: Callable[[Any], Fulfillment] = _single(True, Fulfillment)
-decode_customer: Callable[[Any], Customer] = _single(True, Customer)
-decode_warehouse: Callable[[Any], Warehouse] = _single(True, Warehouse)
-decode_product: Callable[[Any], Product] = _single(True, Product)
-decode_store: Callable[[Any], Store] = _single(True, Store)
-decode_webhook: Callable[[Any], Webhook] = _single(True, Webhook)
-decode_inventory_level: Callable[[Any], InventoryLevel] = _single(False, InventoryLevel)
-decode_inventory_warehouse: Callable[[Any], InventoryWarehouse] = _single(False, InventoryWarehouse)
-decode_inventory_location: Callable[[Any], InventoryLocation] = _single(False, InventoryLocation)
+decode_order: Callable[[Any], Order] = _single("V1", Order)
+decode_shipment: Callable[[Any], Shipment] = _single("V1", Shipment)
+decode_fulfillment: Callable[[Any], Fulfillment] = _single("V1", Fulfillment)
+decode_customer: Callable[[Any], Customer] = _single("V1", Customer)
+decode_warehouse: Callable[[Any], Warehouse] = _single("V1", Warehouse)
+decode_product: Callable[[Any], Product] = _single("V1", Product)
+decode_store: Callable[[Any], Store] = _single("V1", Store)
+decode_webhook: Callable[[Any], Webhook] = _single("V1", Webhook)
+decode_inventory_level: Callable[[Any], InventoryLevel] = _single("V2", InventoryLevel)
+decode_inventory_warehouse: Callable[[Any], InventoryWarehouse] = _single("V2", InventoryWarehouse)
+decode_inventory_location: Callable[[Any], InventoryLocation] = _single("V2", InventoryLocation)

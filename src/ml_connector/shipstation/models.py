@@ -22,9 +22,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
+
+from ml_connector._errors import ResponseDecodeError
 
 __all__ = [
     "Address",
@@ -51,6 +53,7 @@ __all__ = [
     "Shipment",
     "ShipmentItem",
     "Store",
+    "UndecodableRecord",
     "Warehouse",
     "Webhook",
     "Weight",
@@ -106,9 +109,15 @@ class Dimensions:
 
 @attrs.frozen(kw_only=True)
 class Money:
-    """A V2 money object: an amount in a currency (ISO 4217 code, lower or upper case)."""
+    """A V2 money object: an amount in a currency (ISO 4217 code, lower or upper case).
 
-    amount: Decimal
+    Both are optional, as in the V2 spec (``average_cost: {amount: number, currency: string}``
+    with no required list,
+    https://docs.shipstation.com/openapi/inventory/getinventorylevels): a SKU that has no cost
+    yet answers ``"amount": null``.
+    """
+
+    amount: Decimal | None = None
     currency: str | None = None
 
 
@@ -515,13 +524,17 @@ class Webhook:
 class InventoryLevel:
     """Stock of one SKU (V2 ``/v2/inventory``), per warehouse or location when grouped so.
 
-    ``available`` is ``on_hand - allocated`` as computed by ShipStation.
+    ``available`` is ``on_hand - allocated`` as computed by ShipStation. The V2 spec
+    (https://docs.shipstation.com/openapi/inventory/getinventorylevels) marks no field
+    required; ``sku`` and ``on_hand`` stay required here because a level without them cannot be
+    compared (such a record becomes an :class:`UndecodableRecord`, never a stopped page); the
+    rest follow the spec.
     """
 
     sku: str
     on_hand: int
-    allocated: int
-    available: int
+    allocated: int | None = None
+    available: int | None = None
     average_cost: Money | None = None
     inventory_warehouse_id: str | None = None
     inventory_location_id: str | None = None
@@ -548,6 +561,45 @@ class InventoryLocation:
     updated_at: datetime | None = None
 
 
+# -- records that did not decode -----------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class UndecodableRecord:
+    """A record of a list answer that no quirk rule could decode: kept, never dropped.
+
+    The sync turns it into a failed record of its own (with ``raw`` kept for replay), and every
+    other record of the page goes on.
+
+    Attributes:
+        version: ``"V1"`` or ``"V2"``.
+        model: The model it should have been (``"Shipment"``).
+        record_id: Its id from the payload, when present.
+        field: The failing field's path (``"items[0].quantity"``), when known.
+        reason: What was wrong with it.
+        raw: The payload as received (decoded JSON), for replay.
+        collection: The list it came from (``"shipments"``), when known.
+    """
+
+    version: str
+    model: str
+    record_id: str | None
+    field: str | None
+    reason: str
+    raw: Any = attrs.field(repr=False, eq=False)
+    collection: str | None = None
+
+    def error(self) -> ResponseDecodeError:
+        """This failure as the :class:`~ml_connector.ResponseDecodeError` to record or raise."""
+        where = f" {self.model} {self.record_id}" if self.record_id else f" {self.model}"
+        at = f" at {self.field}" if self.field else ""
+        return ResponseDecodeError(
+            f"ShipStation {self.version}{where}: {self.reason}{at}",
+            field=self.field,
+            record=self.record_id,
+        )
+
+
 # -- pages ----------------------------------------------------------------------------------------
 
 
@@ -561,6 +613,8 @@ class Page(Generic[T]):
         page: This page's number (1-based), when the API says.
         pages: Number of pages, when the API says.
         next_url: V2 only: ``links.next.href``, verbatim.
+        failed: Records of this page that could not be decoded (see
+            :class:`UndecodableRecord`); ``items`` holds every other one.
     """
 
     items: tuple[T, ...]
@@ -568,6 +622,7 @@ class Page(Generic[T]):
     page: int | None = None
     pages: int | None = None
     next_url: str | None = None
+    failed: tuple[UndecodableRecord, ...] = ()
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)

@@ -19,7 +19,6 @@ unsubscribe.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import date, datetime
@@ -41,12 +40,13 @@ from ml_connector._http import (
     read_json,
 )
 from ml_connector._ratelimit import RateLimiter
-from ml_connector._redact import Secret
-from ml_connector._settings import HttpSettings
+from ml_connector._redact import Secret, basic_authorization
+from ml_connector._settings import HttpSettings, of_type
 
 from ._common import (
     MAX_PAGE_SIZE,
     Exchange,
+    UndecodableLog,
     V1Pager,
     check_page,
     encode_filters,
@@ -54,7 +54,7 @@ from ._common import (
     non_empty_secret,
     to_secret,
 )
-from ._converter import decode_v1, decode_v1_list
+from ._converter import Decoder
 from ._credentials import looks_like_v1_key, wrong_key_hint
 from .models import (
     Customer,
@@ -64,6 +64,7 @@ from .models import (
     Product,
     Shipment,
     Store,
+    UndecodableRecord,
     Warehouse,
     Webhook,
 )
@@ -113,7 +114,9 @@ class ShipStationV1Settings:
 
     api_key: Secret = attrs.field(converter=to_secret, validator=non_empty_secret("api_key"))
     api_secret: Secret = attrs.field(converter=to_secret, validator=non_empty_secret("api_secret"))
-    http: HttpSettings = attrs.field(factory=_default_http)
+    http: HttpSettings = attrs.field(
+        factory=_default_http, validator=of_type(HttpSettings, "an HttpSettings")
+    )
 
     def effective_http(self) -> HttpSettings:
         """``http`` with the numbered ``ssapiN`` hosts allowed when no other rule is set."""
@@ -128,15 +131,14 @@ class ShipStationV1Auth(httpx.Auth):
     requires_request_body = False
 
     def __init__(self, api_key: Secret, api_secret: Secret) -> None:
-        self._key = api_key
-        self._secret = api_secret
+        # Built once; its base64 is remembered as a secret, so an echoed header is masked.
+        self._header = Secret(basic_authorization(api_key.reveal(), api_secret.reveal()))
 
     def __repr__(self) -> str:
         return "ShipStationV1Auth(api_key=***, api_secret=***)"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        pair = f"{self._key.reveal()}:{self._secret.reveal()}".encode()
-        request.headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        request.headers["Authorization"] = self._header.reveal()
         yield request
 
 
@@ -284,15 +286,20 @@ class _V1Core:
         self.error_parser = make_v1_error_parser(
             key_looks_like_v2=not looks_like_v1_key(settings.api_key.reveal())
         )
+        self.decoder = Decoder("V1")
+        self.undecodable = UndecodableLog()
+        """Records of listings that could not be decoded (see :class:`UndecodableLog`)."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.http.base_url!r})"
 
     # calls
 
-    @staticmethod
-    def _get(path: str, model: type[T]) -> Exchange[T]:
-        return exchange(Request("GET", path), lambda body: decode_v1(model, body))
+    def _get(self, path: str, model: type[T]) -> Exchange[T]:
+        return exchange(Request("GET", path), lambda body: self.decoder.one(model, body))
+
+    def _pager(self, url: str, params: dict[str, Any], key: str, model: type[T]) -> V1Pager[T]:
+        return V1Pager(url, params, key, model, decoder=self.decoder)
 
     @staticmethod
     def _id(value: int, name: str) -> int:
@@ -311,16 +318,18 @@ class _V1Core:
     ) -> Exchange[Page[T]]:
         check_page(page, page_size)
         request = Request("GET", path, params={**params, "page": page, "pageSize": page_size})
-        return exchange(request, lambda body: V1Pager(path, {}, key, model).decode(body))
+        return exchange(request, lambda body: self.decoder.page(body, key, model))
 
-    @staticmethod
     def _bare_list(
-        path: str, model: type[T], params: dict[str, Any] | None = None
+        self, path: str, model: type[T], params: dict[str, Any] | None = None
     ) -> Exchange[Any]:
-        return exchange(
-            Request("GET", path, params=params),
-            lambda body: decode_v1_list(model, _array(body, path), path.strip("/")),
-        )
+        def decode(body: Any) -> tuple[T, ...]:
+            # A bare array has no page to carry failures: they go to the client's log.
+            items, failed = self.decoder.records(model, _array(body, path), path.strip("/"))
+            self.undecodable.add(failed)
+            return items
+
+        return exchange(Request("GET", path, params=params), decode)
 
     def _webhook_pager(self, pointer: WebhookPointer) -> V1Pager[Any]:
         """A pager over a V1 webhook pointer's ``resource_url``, after the allowlist check."""
@@ -330,7 +339,7 @@ class _V1Core:
             )
         self.webhook_policy.check(pointer)
         key, model = V1_EVENTS[pointer.resource_type]
-        return V1Pager(pointer.resource_url, {}, key, model)
+        return self._pager(pointer.resource_url, {}, key, model)
 
     def _subscribe_call(
         self, target_url: str, event: str, store_id: int | None, friendly_name: str | None
@@ -421,8 +430,14 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
         request: Request | None = pager.first()
         while request is not None:
             body = read_json(self._sender.send(request))
-            yield from pager.decode(body).items
+            page = pager.decode(body)
+            self.undecodable.add(page.failed)
+            yield from page.items
             request = pager.next(body)
+
+    def take_undecodable(self) -> tuple[UndecodableRecord, ...]:
+        """Records of listings read so far that no quirk rule could decode (then forgotten)."""
+        return self.undecodable.take()
 
     # orders
 
@@ -440,7 +455,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
     def iter_orders(self, **filters: Unpack[OrderFilters]) -> Iterator[Order]:
         """Every order matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _ORDER_SPEC)
-        return self._iterate(V1Pager("/orders", params, "orders", Order))
+        return self._iterate(self._pager("/orders", params, "orders", Order))
 
     # shipments
 
@@ -459,7 +474,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
     def iter_shipments(self, **filters: Unpack[ShipmentFilters]) -> Iterator[Shipment]:
         """Every shipment matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _SHIPMENT_SPEC)
-        return self._iterate(V1Pager("/shipments", params, "shipments", Shipment))
+        return self._iterate(self._pager("/shipments", params, "shipments", Shipment))
 
     # fulfillments
 
@@ -480,7 +495,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
     def iter_fulfillments(self, **filters: Unpack[FulfillmentFilters]) -> Iterator[Fulfillment]:
         """Every fulfillment matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _FULFILLMENT_SPEC)
-        return self._iterate(V1Pager("/fulfillments", params, "fulfillments", Fulfillment))
+        return self._iterate(self._pager("/fulfillments", params, "fulfillments", Fulfillment))
 
     # customers
 
@@ -504,7 +519,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
     def iter_customers(self, **filters: Unpack[CustomerFilters]) -> Iterator[Customer]:
         """Every customer matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _CUSTOMER_SPEC)
-        return self._iterate(V1Pager("/customers", params, "customers", Customer))
+        return self._iterate(self._pager("/customers", params, "customers", Customer))
 
     # warehouses, products, stores
 
@@ -534,7 +549,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
     def iter_products(self, **filters: Unpack[ProductFilters]) -> Iterator[Product]:
         """Every product matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _PRODUCT_SPEC)
-        return self._iterate(V1Pager("/products", params, "products", Product))
+        return self._iterate(self._pager("/products", params, "products", Product))
 
     def get_store(self, store_id: int) -> Store:
         """``GET /stores/{storeId}``."""
@@ -633,9 +648,15 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
         request: Request | None = pager.first()
         while request is not None:
             body = read_json(await self._sender.send(request))
-            for item in pager.decode(body).items:
+            page = pager.decode(body)
+            self.undecodable.add(page.failed)
+            for item in page.items:
                 yield item
             request = pager.next(body)
+
+    async def take_undecodable(self) -> tuple[UndecodableRecord, ...]:
+        """Records of listings read so far that no quirk rule could decode (then forgotten)."""
+        return self.undecodable.take()
 
     # orders
 
@@ -655,7 +676,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     def iter_orders(self, **filters: Unpack[OrderFilters]) -> AsyncIterator[Order]:
         """Every order matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _ORDER_SPEC)
-        return self._iterate(V1Pager("/orders", params, "orders", Order))
+        return self._iterate(self._pager("/orders", params, "orders", Order))
 
     # shipments
 
@@ -674,7 +695,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     def iter_shipments(self, **filters: Unpack[ShipmentFilters]) -> AsyncIterator[Shipment]:
         """Every shipment matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _SHIPMENT_SPEC)
-        return self._iterate(V1Pager("/shipments", params, "shipments", Shipment))
+        return self._iterate(self._pager("/shipments", params, "shipments", Shipment))
 
     # fulfillments
 
@@ -697,7 +718,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     ) -> AsyncIterator[Fulfillment]:
         """Every fulfillment matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _FULFILLMENT_SPEC)
-        return self._iterate(V1Pager("/fulfillments", params, "fulfillments", Fulfillment))
+        return self._iterate(self._pager("/fulfillments", params, "fulfillments", Fulfillment))
 
     # customers
 
@@ -721,7 +742,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     def iter_customers(self, **filters: Unpack[CustomerFilters]) -> AsyncIterator[Customer]:
         """Every customer matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _CUSTOMER_SPEC)
-        return self._iterate(V1Pager("/customers", params, "customers", Customer))
+        return self._iterate(self._pager("/customers", params, "customers", Customer))
 
     # warehouses, products, stores
 
@@ -751,7 +772,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     def iter_products(self, **filters: Unpack[ProductFilters]) -> AsyncIterator[Product]:
         """Every product matching ``filters``, 500 a page, fetched lazily."""
         params = encode_filters(filters, _PRODUCT_SPEC)
-        return self._iterate(V1Pager("/products", params, "products", Product))
+        return self._iterate(self._pager("/products", params, "products", Product))
 
     async def get_store(self, store_id: int) -> Store:
         """``GET /stores/{storeId}``."""

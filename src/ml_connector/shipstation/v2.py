@@ -40,10 +40,18 @@ from ml_connector._http import (
 )
 from ml_connector._ratelimit import RateLimiter
 from ml_connector._redact import Secret, redact_url
-from ml_connector._settings import HttpSettings
+from ml_connector._settings import HttpSettings, of_type
 
-from ._common import Exchange, V2Pager, encode_filters, exchange, non_empty_secret, to_secret
-from ._converter import decode_v2
+from ._common import (
+    Exchange,
+    UndecodableLog,
+    V2Pager,
+    encode_filters,
+    exchange,
+    non_empty_secret,
+    to_secret,
+)
+from ._converter import Decoder
 from ._credentials import looks_like_v1_key, wrong_key_hint
 from .models import InventoryLevel, InventoryLocation, InventoryWarehouse, Page
 from .webhooks import WebhookPointer, WebhookUrlPolicy
@@ -80,7 +88,9 @@ class ShipStationV2Settings:
     """
 
     api_key: Secret = attrs.field(converter=to_secret, validator=non_empty_secret("api_key"))
-    http: HttpSettings = attrs.field(factory=_default_http)
+    http: HttpSettings = attrs.field(
+        factory=_default_http, validator=of_type(HttpSettings, "an HttpSettings")
+    )
 
 
 class ShipStationV2Auth(httpx.Auth):
@@ -176,6 +186,9 @@ class _V2Core:
         self.error_parser = make_v2_error_parser(
             key_looks_like_v1=looks_like_v1_key(settings.api_key.reveal())
         )
+        self.decoder = Decoder("V2")
+        self.undecodable = UndecodableLog()
+        """Records of listings that could not be decoded (see :class:`UndecodableLog`)."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.http.base_url!r})"
@@ -200,17 +213,19 @@ class _V2Core:
                 url=redact_url(str(response.request.url)),
                 status=response.status_code,
                 request_id=request_id if isinstance(request_id, str) else None,
-                body=truncate_body(response.text),
+                body=truncate_body(response.content),
                 code=code,
                 details=tuple(dict(e) for e in errors),
             )
         return body
 
     def _get(self, path: str, model: type[T]) -> Exchange[T]:
-        return exchange(Request("GET", path), lambda body: decode_v2(model, body), self._body_of)
+        return exchange(
+            Request("GET", path), lambda body: self.decoder.one(model, body), self._body_of
+        )
 
     def _pager(self, path: str, params: dict[str, Any], key: str, model: type[T]) -> V2Pager[T]:
-        return V2Pager(self.http.base_url, path, params, key, model)
+        return V2Pager(self.http.base_url, path, params, key, model, decoder=self.decoder)
 
     def _first_page(self, pager: V2Pager[T]) -> Exchange[Page[T]]:
         return exchange(pager.first(), pager.decode, self._body_of)
@@ -299,7 +314,9 @@ class ShipStationV2Client(SyncClientMixin, _V2Core):
         request: Request | None = pager.first()
         while request is not None:
             body = self._body_of(self._sender.send(request))
-            yield from pager.decode(body).items
+            page = pager.decode(body)
+            self.undecodable.add(page.failed)
+            yield from page.items
             request = pager.next(body)
 
     # inventory
@@ -394,7 +411,9 @@ class AsyncShipStationV2Client(AsyncClientMixin, _V2Core):
         request: Request | None = pager.first()
         while request is not None:
             body = self._body_of(await self._sender.send(request))
-            for item in pager.decode(body).items:
+            page = pager.decode(body)
+            self.undecodable.add(page.failed)
+            for item in page.items:
                 yield item
             request = pager.next(body)
 

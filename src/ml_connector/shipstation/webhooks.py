@@ -10,10 +10,14 @@ other than 443, and only the path the event type implies. The clients never foll
 
 V1 webhooks are unsigned; protect the endpoint with a secret token in the target URL. V2
 webhooks carry an RSA-SHA256 signature (https://docs.shipstation.com/apis/docs/guides/
-webhooks-validation) checked by :class:`V2SignatureVerifier` with a key lookup you supply; the
-JWKS URL and the exact signed-string composition are not documented publicly, so both are
-configuration here. Signature checking needs the optional ``cryptography`` package
-(``pip install ml-connector[webhooks]``), imported only when a signature is verified.
+webhooks-validation: the ``x-shipengine-rsa-sha256-key-id``, ``-signature`` and
+``x-shipengine-timestamp`` headers, a five-minute window, the raw body, and a public key from
+ShipStation's JSON Web Key Set). :class:`V2SignatureVerifier` does that with no set-up: by
+default it signs-checks ``<timestamp>.<raw body>`` (:func:`timestamp_dot_body`, the composition
+the guide's code example and public implementations use) against keys fetched from
+:data:`DEFAULT_JWKS_URL` by :class:`JwksKeyLookup`; both stay overridable. Signature checking
+needs the optional ``cryptography`` package (``pip install ml-connector[webhooks]``), imported
+only when a signature is verified.
 
 Resolving a pointer is done by the client of the right version
 (``ShipStationV1Client.resolve_webhook``).
@@ -45,6 +49,7 @@ from ml_connector._redact import redact_url
 from .models import Fulfillment, Order, Shipment
 
 __all__ = [
+    "DEFAULT_JWKS_URL",
     "DEFAULT_V2_PATHS",
     "V1_EVENTS",
     "JwksKeyLookup",
@@ -69,12 +74,24 @@ V1_EVENTS: Mapping[str, tuple[str, type[Any]]] = {
 only path an ORDER_NOTIFY pointer may name) and the record model."""
 
 DEFAULT_V2_PATHS: Mapping[str, str] = {
+    # https://docs.shipstation.com/apis/docs/guides/webhooks-schemas (payload examples)
     "BATCH_PROCESSED_V2": r"/v2/batches/[A-Za-z0-9_-]+",
+    "TRACK_EVENT_V2": r"/v2/labels/[A-Za-z0-9_-]+/track",
+    # The 2025 spec's names for the same two events (webhook_event enum).
     "batch": r"/v2/batches/[A-Za-z0-9_-]+",
+    "track": r"/v2/labels/[A-Za-z0-9_-]+/track",
 }
-"""V2 event types whose ``resource_url`` path is known (regular expressions, full match).
-The V2 event list is churning (2025 spec ``batch``/``track``...; current docs ``*_V2``): pointers
-of any other V2 type are refused until their path is configured in :class:`WebhookUrlPolicy`."""
+"""V2 event types whose ``resource_url`` path is documented (regular expressions, full match).
+Pointers of any other V2 type (``FULFILLMENT_SHIPPED_V2``, ``report_complete``...) are refused
+with the reason, until their path is configured in :class:`WebhookUrlPolicy`: credentials are
+never sent to a path nobody has checked."""
+
+DEFAULT_JWKS_URL = "https://api.shipstation.com/jwks"
+"""Where ShipStation publishes the public keys of its webhook signatures (the validation guide's
+"get the public key" step; public implementations fetch this URL, with
+``https://api.shipengine.com/jwks`` as its ShipEngine twin)."""
+
+_JWKS_HOSTS = r"api\.(shipstation|shipengine)\.com"
 
 _MAX_URL = 2048
 
@@ -154,6 +171,8 @@ def parse_webhook(body: bytes | str | Mapping[str, Any]) -> WebhookPointer:
             data = loads(body)
         except ValueError:
             raise ResponseDecodeError("webhook body is not valid JSON") from None
+        except RecursionError:
+            raise ResponseDecodeError("webhook body is nested too deeply to decode") from None
     if not isinstance(data, Mapping):
         raise ResponseDecodeError("webhook body is not a JSON object")
     url = data.get("resource_url")
@@ -249,7 +268,10 @@ class WebhookUrlPolicy:
             pattern = self.v2_paths.get(pointer.resource_type)
             if pattern is None:
                 raise UnsafeUrlError(
-                    f"no resource path is configured for V2 event {pointer.resource_type!r}"
+                    f"V2 event {pointer.resource_type!r} has no documented resource path, so its "
+                    f"resource_url is not fetched with credentials (known: "
+                    f"{', '.join(sorted(self.v2_paths))}); add its path to "
+                    "WebhookUrlPolicy.v2_paths once ShipStation documents it"
                 )
             if re.fullmatch(pattern, path) is None:
                 raise UnsafeUrlError(
@@ -273,7 +295,9 @@ mapping (``{"kty": "RSA", "n", "e"}``), or ``None`` when unknown."""
 
 
 def timestamp_dot_body(timestamp: str, body: bytes) -> bytes:
-    """Signed string ``<timestamp>.<raw body>`` (a common scheme; unverified for ShipStation)."""
+    """Signed string ``<timestamp>.<raw body>``: the default, as the validation guide's example
+    and public verifiers compose it (https://docs.shipstation.com/apis/docs/guides/
+    webhooks-validation)."""
     return timestamp.encode("utf-8") + b"." + body
 
 
@@ -352,23 +376,24 @@ class V2SignatureVerifier:
     """Verifies ShipStation V2 webhook signatures (RSA-SHA256 over the raw body).
 
     Args:
-        key_lookup: Key id -> public key (see :data:`KeyLookup`); e.g. a :class:`JwksKeyLookup`
-            or ``{"kid": pem}.get``.
-        message: How the signed bytes are built: :func:`timestamp_dot_body` or
-            :func:`body_only`. Required because ShipStation does not document it publicly.
+        key_lookup: Key id -> public key (see :data:`KeyLookup`). Default: a
+            :class:`JwksKeyLookup` over ShipStation's published keys (:data:`DEFAULT_JWKS_URL`).
+        message: How the signed bytes are built. Default :func:`timestamp_dot_body`.
         tolerance: Seconds a timestamp may differ from now (default 300, as the guide asks).
         clock: The time source.
     """
 
     def __init__(
         self,
-        key_lookup: KeyLookup,
+        key_lookup: KeyLookup | None = None,
         *,
-        message: MessageBuilder,
+        message: MessageBuilder = timestamp_dot_body,
         tolerance: float = 300.0,
         clock: Clock | None = None,
     ) -> None:
-        self._lookup = key_lookup
+        self._lookup: KeyLookup = (
+            key_lookup if key_lookup is not None else JwksKeyLookup(clock=clock)
+        )
         self._message = message
         self._tolerance = tolerance
         self._clock: Clock = clock or SystemClock()
@@ -424,25 +449,42 @@ class V2SignatureVerifier:
 
 
 class JwksKeyLookup:
-    """A key lookup over a JSON Web Key Set fetched by a function you supply.
+    """A key lookup over ShipStation's JSON Web Key Set.
 
-    The JWKS URL is not documented publicly, so fetching is yours (with whatever HTTP client
-    and URL you have confirmed). Keys are cached; an unknown key id triggers one refetch, at
-    most once per ``min_refresh`` seconds so that forged key ids cannot force a fetch storm.
+    By default the set is fetched from :data:`DEFAULT_JWKS_URL` (https, ShipStation's or
+    ShipEngine's API host only) with a plain ``httpx`` GET; pass ``fetch`` to fetch it your own
+    way, or ``transport`` to route the default fetch (tests, proxies). Keys are cached; an
+    unknown key id triggers one refetch, at most once per ``min_refresh`` seconds so that forged
+    key ids cannot force a fetch storm.
 
     Args:
         fetch: Returns the JWKS document (``{"keys": [{"kid", "kty", "n", "e"}, ...]}``).
+        url: The JWKS URL for the default fetch.
+        transport: An ``httpx`` transport for the default fetch.
         min_refresh: Seconds between refetches.
         clock: The time source.
+
+    Raises:
+        ConfigurationError: a ``url`` that is not https on ShipStation's or ShipEngine's host.
     """
 
     def __init__(
         self,
-        fetch: Callable[[], Mapping[str, Any]],
+        fetch: Callable[[], Mapping[str, Any]] | None = None,
         *,
+        url: str = DEFAULT_JWKS_URL,
+        transport: Any = None,
         min_refresh: float = 60.0,
         clock: Clock | None = None,
     ) -> None:
+        if fetch is None:
+            parts = urlsplit(url)
+            if parts.scheme != "https" or re.fullmatch(_JWKS_HOSTS, parts.hostname or "") is None:
+                raise ConfigurationError(
+                    "the JWKS URL must be https on api.shipstation.com or api.shipengine.com",
+                    setting="url",
+                )
+            fetch = _http_fetch(url, transport)
         self._fetch = fetch
         self._min_refresh = min_refresh
         self._clock: Clock = clock or SystemClock()
@@ -457,6 +499,9 @@ class JwksKeyLookup:
         self._keys = {str(k["kid"]): k for k in keys if isinstance(k, Mapping) and "kid" in k}
         self._fetched_at = self._clock.monotonic()
 
+    def __repr__(self) -> str:
+        return f"JwksKeyLookup(keys={len(self._keys)})"
+
     def __call__(self, key_id: str) -> Mapping[str, Any] | None:
         if key_id in self._keys:
             return self._keys[key_id]
@@ -464,3 +509,21 @@ class JwksKeyLookup:
         if self._fetched_at is None or now - self._fetched_at >= self._min_refresh:
             self._refresh()
         return self._keys.get(key_id)
+
+
+def _http_fetch(url: str, transport: Any) -> Callable[[], Mapping[str, Any]]:
+    def fetch() -> Mapping[str, Any]:
+        import httpx
+
+        with httpx.Client(transport=transport, timeout=10.0, follow_redirects=False) as http:
+            response = http.get(url, headers={"Accept": "application/json"})
+            if response.status_code != 200:
+                raise ConfigurationError(
+                    f"fetching the webhook keys answered {response.status_code}", setting="url"
+                )
+            document = loads(response.content)
+        if not isinstance(document, Mapping):
+            raise ConfigurationError("the JWKS document is not a JSON object", setting="url")
+        return document
+
+    return fetch

@@ -37,7 +37,6 @@ docs/reconciliation.md (reason codes, the daily close).
 from ._catalog import AsyncCatalogCheck, CatalogCheck, CatalogOptions
 from ._catalog_report import CatalogFinding, CatalogIssue, CatalogReport, SkuPrice
 from ._customers import AsyncCustomerSync, CustomerAction, CustomerSync, CustomerSyncSummary
-from ._flow import Call, Fanout, arun_flow, run_flow
 from ._inventory import AsyncInventorySync, InventorySync, InventorySyncSummary
 from ._preflight import PreflightError, PreflightProblem, PreflightReport
 from ._reconcile import (
@@ -67,7 +66,6 @@ __all__ = [
     "AsyncInventorySync",
     "AsyncShipmentReplayTarget",
     "AsyncShipmentSync",
-    "Call",
     "CatalogCheck",
     "CatalogFinding",
     "CatalogIssue",
@@ -76,7 +74,6 @@ __all__ = [
     "CustomerAction",
     "CustomerSync",
     "CustomerSyncSummary",
-    "Fanout",
     "InventorySync",
     "InventorySyncSummary",
     "Outcome",
@@ -97,8 +94,6 @@ __all__ = [
     "SkuPrice",
     "SyncWindow",
     "WarehouseDayTotal",
-    "arun_flow",
     "async_reconcile",
     "reconcile",
-    "run_flow",
 ]

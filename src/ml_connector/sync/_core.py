@@ -82,6 +82,7 @@ from ._results import (
     _is_final,
     _Run,
 )
+from ._undecodable import undecodable_result
 from ._window import CHUNK, ORDER_CACHE, SyncWindow, _OrderCache, _WindowLabels
 
 __all__ = ["JOB", "SOURCE"]
@@ -227,6 +228,8 @@ class _ShipmentCore:
             if isinstance(upcoming, ConnectorError):
                 raise upcoming
             labels = upcoming
+            self._record_undecodable(stream, run, counter, dry_run)
+        self._record_undecodable(stream, run, counter, dry_run)
         counter.update(fetched=stream.fetched, total=run.total)
         return RunSummary(
             job=self.options.job,
@@ -239,6 +242,37 @@ class _ShipmentCore:
             orders_fetched=orders.fetched,
             **run.summary_fields(),
         )
+
+    def _record_undecodable(
+        self, stream: _WindowLabels, run: _Run, counter: _Counter, dry_run: bool
+    ) -> None:
+        """Each label the window listed but could not decode, as a failed record of its own."""
+        records, stream.undecodable = stream.undecodable, []
+        for record in records:
+            result = undecodable_result(record)
+            previous = latest_of(self.options.audit, [result.record]).get(result.record)
+            if _is_final(previous):
+                continue  # replayed or otherwise settled since
+            run.total += 1
+            if not dry_run:
+                self.options.audit.write(
+                    new_event(
+                        self.options.clock,
+                        correlation_id=(
+                            previous.correlation_id
+                            if previous is not None
+                            else new_correlation_id()
+                        ),
+                        record=result.record,
+                        stage=Stage.FAILED,
+                        attempt=previous.attempt + 1 if previous is not None else 1,
+                        detail=result.detail,
+                        payload=result.payload,
+                        error=result.error,
+                    )
+                )
+            run.add(result)
+            counter.record(result.outcome)
 
     def _new_run(self, dry_run: bool) -> _Run:
         # A dry run is a plan to read: it keeps every payload and explanation.

@@ -12,6 +12,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
+import attrs
+
 from ml_connector._errors import ConnectorError
 from ml_connector.mapping import (
     CustomerDirectory,
@@ -22,6 +24,7 @@ from ml_connector.mapping import (
     normalise_email,
 )
 from ml_connector.oracle import CustomerAccount, CustomerAccountSite, Party
+from ml_connector.oracle._query import UnexpressibleValueError
 from ml_connector.shipstation import Order
 
 from ._flow import Call, Fanout, Flow
@@ -116,22 +119,41 @@ def accounts_from_sites(sites: Iterable[CustomerAccountSite]) -> list[CustomerAc
 _FAILED = object()
 
 
+@attrs.frozen
+class _Unexpressible:
+    """A look-up never sent: Oracle's finder or q syntax cannot express the value."""
+
+    reason: str
+
+
 def _quiet(call: Call) -> Flow[Any]:
     # A look-up that fails (after every retry) is marked, not raised: the orders that depend on
-    # it fail with CustomerLookupError and replay retries them with a fresh directory.
+    # it fail with CustomerLookupError and replay retries them with a fresh directory. A value
+    # that cannot be written in Oracle's syntax is no failure: nothing was asked, and replaying
+    # would not change that (see ml_connector.oracle._query).
     try:
         result = yield call
+    except UnexpressibleValueError as exc:
+        return _Unexpressible(
+            f"{exc.value!r} cannot be expressed in an Oracle {exc.syntax}: {exc.reason}"
+        )
     except ConnectorError:
         return _FAILED
     return result
 
 
 def _cached_flow(
-    cache: LookupCache | None, kind: str, keys: list[str], call: Any, failed: set[str]
+    cache: LookupCache | None,
+    kind: str,
+    keys: list[str],
+    call: Any,
+    failed: set[str],
+    unexpressible: dict[str, str] | None = None,
 ) -> Flow[list[Any]]:
     """``call(key)`` for each key, through ``cache``: answers in the order of ``keys``.
 
-    A key whose look-up failed answers ``None`` and is added to ``failed``.
+    A key whose look-up failed answers ``None`` and is added to ``failed``; one that Oracle's
+    syntax cannot express answers ``None`` and is in ``unexpressible`` with the reason.
     """
     answers: dict[str, Any] = {}
     todo: list[str] = []
@@ -143,6 +165,11 @@ def _cached_flow(
             answers[key] = known
     fetched = yield Fanout(tuple(_quiet(call(key)) for key in todo))
     for key, value in zip(todo, fetched, strict=True):
+        if isinstance(value, _Unexpressible):
+            if unexpressible is not None:
+                unexpressible[key] = value.reason
+            answers[key] = None
+            continue
         if value is _FAILED:
             failed.add(key)
             answers[key] = None
@@ -164,28 +191,38 @@ def directory_flow(
     """
     accounts_needed, emails = needed_lookups(orders, config)
     failed_emails: set[str] = set()
+    unexpressible: dict[str, str] = {}
     party_lists = yield from _cached_flow(
         cache,
         "email",
         sorted(emails),
         lambda email: oracle_call(OracleWriter.find_parties_by_email, email),
         failed_emails,
+        unexpressible,
     )
     parties: list[Party] = [p for found in party_lists if found for p in found]
     names = sorted({p.party_name for p in parties if p.party_name})
     failed_names: set[str] = set()
+    unexpressible_names: dict[str, str] = {}
     site_lists = yield from _cached_flow(
         cache,
         "sites",
         names,
         lambda name: oracle_call(OracleWriter.list_customer_account_sites, CustomerName=name),
         failed_names,
+        unexpressible_names,
     )
     # A party whose accounts could not be read leaves its email's candidates unknown.
     for party in parties:
         email = normalise_email(party.email_address)
         if email is not None and party.party_name in failed_names:
             failed_emails.add(email)
+        elif email is not None and party.party_name in unexpressible_names:
+            unexpressible.setdefault(
+                email,
+                f"the Oracle accounts of party {party.party_name!r} (email {email}) cannot be "
+                f"read: {unexpressible_names[party.party_name]}",
+            )
     accounts = accounts_from_sites(s for found in site_lists if found for s in found)
     known = {account.account_number for account in accounts}
     missing = sorted(accounts_needed - known)
@@ -198,6 +235,17 @@ def directory_flow(
         failed_accounts,
     )
     accounts += [account for account in fetched if account is not None]
-    return CustomerDirectory.build(
+    directory = CustomerDirectory.build(
         accounts, parties, unavailable=sorted(failed_emails | failed_accounts)
+    )
+    if not unexpressible:
+        return directory
+    return attrs.evolve(
+        directory,
+        unexpressible={
+            email: f"Oracle was not asked about email {email}: {reason}"
+            if not reason.startswith("the Oracle accounts")
+            else reason
+            for email, reason in unexpressible.items()
+        },
     )

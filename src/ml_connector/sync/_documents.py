@@ -25,6 +25,7 @@ from ml_connector.oracle import (
     ReceivablesInvoice,
     to_wire,
 )
+from ml_connector.oracle._inventory import is_online
 
 from ._flow import Flow
 from ._protocols import OracleWriter, oracle_call
@@ -76,6 +77,9 @@ class Doc:
     """The amount Oracle holds for the found document (AR documents; for reconciliation)."""
     copies: int = 0
     """How many good copies Oracle holds (more than one is a duplicate posting)."""
+    pending: bool = False
+    """Inventory only: Oracle holds the row in its interface, not processed yet
+    (``pending_in_oracle``): staged, never to be posted again, but not a stock movement yet."""
 
     @property
     def business_unit(self) -> str | None:
@@ -101,6 +105,8 @@ class Doc:
         text = f"{what} {self.key} {self.state}"
         if self.oracle_id is not None:
             text += f" (id {self.oracle_id})"
+        if self.pending:
+            text += ", pending in Oracle's interface"
         if self.recovered:
             text += " after a lost answer"
         if self.error is not None:
@@ -108,14 +114,13 @@ class Doc:
         return text
 
 
-def _staged_error(rows: Sequence[Any], key: str) -> InventoryTransactionError:
-    row = rows[0]
-    message = row.error_explanation or row.error_code or "error"
+def _staged_error(status: Any, key: str) -> InventoryTransactionError:
+    message = status.error_explanation or status.error_code or "error"
     return InventoryTransactionError(
         f"inventory transaction {key} is in Oracle's interface with an error: {message}; "
         "correct or delete it in Oracle, then replay",
-        code=row.error_code,
-        details=({"ErrorCode": row.error_code, "ErrorExplanation": message},),
+        code=status.error_code,
+        details=({"ErrorCode": status.error_code, "ErrorExplanation": message},),
     )
 
 
@@ -135,16 +140,17 @@ def _find_flow(doc: Doc) -> Flow[str | None]:
         doc.amount = amount if amount is not None else record.raw.get("EnteredAmount")
         return str(record.customer_transaction_id)
     assert isinstance(doc.model, InventoryStagedTransaction)  # the third kind
-    rows = yield oracle_call(OracleWriter.find_staged_transactions, doc.model)
-    good = [row for row in rows if not row.failed]
-    doc.copies = len(good)
-    if good:
-        doc.amount = good[0].transaction_quantity
-        return str(good[0].transaction_interface_id)
-    if rows:
+    # Staged and completed: a processed row has left the interface (see oracle/_inventory.py).
+    status = yield oracle_call(OracleWriter.find_inventory_transaction, doc.model)
+    doc.copies = status.copies
+    if status.copies:
+        doc.amount = status.quantity
+        doc.pending = str(status.state) == "pending_in_oracle"
+        return str(status.oracle_id)
+    if status.found:
         # A row in the interface with an error blocks the key: posting again would be refused
         # as a duplicate (or stage the movement twice once the first row is fixed).
-        raise _staged_error(rows, doc.key)
+        raise _staged_error(status, doc.key)
     return None
 
 
@@ -177,7 +183,8 @@ def post_one_flow(doc: Doc, *, after_lost_batch: bool = False) -> Flow[None]:
             oracle_id = str(result.record.customer_transaction_id)
         else:
             result = yield oracle_call(OracleWriter.post_staged_transaction_once, doc.model)
-            oracle_id = str(result.record.transaction_interface_id)
+            oracle_id = str(result.oracle_id)
+            doc.pending = str(result.state) == "pending_in_oracle"
     except ConnectorError as exc:
         doc.fail(exc)
         return
@@ -246,6 +253,11 @@ def post_batch_flow(docs: Sequence[Doc], oracle: Any) -> Flow[None]:
                 )
             else:
                 doc.state = "created"
+                if doc.kind == INVENTORY:
+                    # Only Online mode processes the row during the request; otherwise it
+                    # waits in the interface (oracle/_inventory.py).
+                    mode = getattr(doc.model, "transaction_mode", None)
+                    doc.pending = not is_online(mode)
             continue
         try:
             found = yield from _find_flow(doc)

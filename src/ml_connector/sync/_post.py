@@ -160,6 +160,10 @@ class _Poster:
                 payload.setdefault(INVENTORY, []).append(
                     {"key": doc.key, "line": doc.line, "transaction": doc.wire(converter)}
                 )
+        # Inventory lines staged but not processed by Oracle yet: the audit trail says so.
+        waiting = tuple(doc.key for doc in docs if doc.pending and doc.state != "failed")
+        if waiting:
+            payload["pending_in_oracle"] = list(waiting)
         failed = [doc for doc in docs if doc.state == "failed"]
         if failed:
             outcome = Outcome.FAILED
@@ -191,4 +195,5 @@ class _Poster:
             order_number=pending.order_number,
             warehouse_id=pending.warehouse_id,
             total=totals[0] if totals else None,
+            pending_in_oracle=waiting,
         )

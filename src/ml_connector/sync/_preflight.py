@@ -5,7 +5,16 @@ Checked, all read-only:
 - every account combination the mapping can produce (each purpose at each warehouse, with and
   without each store's overrides) exists in Oracle's ``accountCombinationsLOV`` and is enabled;
 - every customer account the configuration names (explicit customer mappings, store default
-  accounts) exists, with the configured bill-to site.
+  accounts) exists, with the configured bill-to site;
+- the tenant's metadata: ``/describe`` of every resource used shows every attribute the
+  connector filters on as existing and queryable, every attribute it posts as existing, and the
+  finders it uses as defined (:mod:`ml_connector.oracle._describe`);
+- the configuration itself where it would break exactly-once: inventory look-ups need the
+  posting key in ``TransactionReference`` (the key processed movements keep).
+
+An outage while checking (timeout, refused connection, 5xx, 429 after the retries) is raised as
+the transport or server error it is: it says nothing about the configuration, so it is never
+reported as a problem.
 
 A run starts with the preflight unless told not to, and refuses to post when it finds a problem:
 a wrong account would otherwise fail every record one by one, or post to the wrong place.
@@ -18,7 +27,14 @@ from typing import Any
 
 import attrs
 
-from ml_connector._errors import ConfigurationError, ConnectorError, MappingError
+from ml_connector._errors import (
+    ConfigurationError,
+    ConnectorError,
+    MappingError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
 from ml_connector.mapping import AccountPurpose, MappingConfig, account_for
 
 from ._flow import Call, Fanout, Flow
@@ -31,7 +47,8 @@ class PreflightProblem:
     """One thing that would make posting fail.
 
     Attributes:
-        kind: ``account_combination`` or ``customer_account``.
+        kind: ``account_combination``, ``customer_account``, ``tenant_metadata`` (the
+            tenant's ``/describe``) or ``configuration``.
         subject: The combination string or account number.
         message: What is wrong.
         used_by: Where the configuration uses it (``warehouses.10000 revenue``...).
@@ -57,11 +74,13 @@ class PreflightReport:
         problems: Every problem found.
         accounts_checked: Distinct account combinations checked.
         customers_checked: Distinct customer accounts checked.
+        resources_described: Resources whose ``/describe`` was checked.
     """
 
     problems: tuple[PreflightProblem, ...]
     accounts_checked: int
     customers_checked: int
+    resources_described: int = 0
 
     @property
     def ok(self) -> bool:
@@ -72,7 +91,8 @@ class PreflightReport:
         """A readable summary, one problem a line."""
         head = (
             f"preflight: {self.accounts_checked} account combinations and "
-            f"{self.customers_checked} customer accounts checked, "
+            f"{self.customers_checked} customer accounts, "
+            f"{self.resources_described} resources' metadata checked, "
             f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
         )
         return "\n".join([head, *(f"  - {problem}" for problem in self.problems)])
@@ -127,9 +147,15 @@ def _customers(config: MappingConfig) -> dict[str, list[tuple[str, str | None]]]
     return named
 
 
+_OUTAGE = (TransportError, ServerError, RateLimitError)
+"""Errors that say Oracle could not answer, not that the configuration is wrong."""
+
+
 def _check_combination(combination: str, used_by: Sequence[str]) -> Flow[PreflightProblem | None]:
     try:
         yield Call("oracle", "validate_account_combination", (combination,))
+    except _OUTAGE:
+        raise
     except ConnectorError as exc:
         return PreflightProblem("account_combination", combination, exc.message, tuple(used_by))
     return None
@@ -141,6 +167,8 @@ def _check_customer(
     where = tuple(name for name, _site in uses)
     try:
         found: Any = yield Call("oracle", "get_customer_account", (account,))
+    except _OUTAGE:
+        raise
     except ConnectorError as exc:
         return [PreflightProblem("customer_account", account, exc.message, where)]
     if found is None:
@@ -158,9 +186,106 @@ def _check_customer(
     ]
 
 
+# What a shipment sync posts, per resource (attribute names on the wire). Inventory: every
+# staged transaction the mapping builds (mapping/inventory.py); the organization, locator and
+# mode only as configured.
+_INVENTORY_POSTED = (
+    "ItemNumber",
+    "SubinventoryCode",
+    "TransactionQuantity",
+    "TransactionUnitOfMeasure",
+    "TransactionDate",
+    "TransactionTypeName",
+    "SourceCode",
+    "SourceHeaderId",
+    "SourceLineId",
+    "TransactionReference",
+    "AccountCombination",
+)
+# Receivables: the header attributes every invoice and credit memo carries.
+_INVOICE_POSTED = (
+    "BusinessUnit",
+    "TransactionSource",
+    "TransactionType",
+    "TransactionDate",
+    "BillToCustomerNumber",
+    "InvoiceCurrencyCode",
+)
+_CREDIT_MEMO_POSTED = (
+    "BusinessUnit",
+    "TransactionSource",
+    "TransactionType",
+    "TransactionDate",
+    "BillToCustomerNumber",
+    "CreditMemoCurrency",
+)
+
+
+def posted_attributes(config: MappingConfig) -> dict[str, tuple[str, ...]]:
+    """The attributes a sync with ``config`` posts, per Oracle resource."""
+    inventory = list(_INVENTORY_POSTED)
+    kinds = {warehouse.inventory_organization_kind for warehouse in config.warehouses.values()}
+    if "code" in kinds:
+        inventory.append("OrganizationCode")
+    if "name" in kinds:
+        inventory.append("OrganizationName")
+    if any(warehouse.locator for warehouse in config.warehouses.values()):
+        inventory.append("LocatorName")
+    if config.inventory.transaction_mode is not None:
+        inventory.append("TransactionMode")
+    return {
+        "inventoryStagedTransactions": tuple(inventory),
+        "receivablesInvoices": _INVOICE_POSTED,
+        "receivablesCreditMemos": _CREDIT_MEMO_POSTED,
+    }
+
+
+def _configuration(config: MappingConfig) -> list[PreflightProblem]:
+    problems = []
+    if config.inventory.reference != "posting_key":
+        # A processed movement is found in inventoryCompletedTransactions by the key it kept
+        # (oracle/_inventory.py); an order number is shared by every line of the order.
+        problems.append(
+            PreflightProblem(
+                "configuration",
+                "inventory.reference",
+                "must be posting_key: once Oracle processes a row, TransactionReference is the "
+                "only key left to find it by, and an order number is shared by all its lines",
+            )
+        )
+    return problems
+
+
+def _check_tenant(config: MappingConfig, combinations: Sequence[str]) -> Flow[Any]:
+    report: Any = yield Call(
+        "oracle",
+        "check_tenant",
+        (posted_attributes(config),),
+        {"combinations": tuple(combinations)},
+    )
+    return report
+
+
 def preflight_flow(config: MappingConfig) -> Flow[PreflightReport]:
-    """Check ``config``'s accounts and customers against Oracle (read-only)."""
+    """Check ``config``'s accounts and customers, and the tenant's metadata, against Oracle
+    (read-only).
+
+    Raises:
+        TransportError: Oracle could not be reached (an outage, not a problem found).
+        ServerError: Oracle answered 5xx after the retries (an outage).
+        RateLimitError: Oracle kept answering 429 (an outage).
+    """
     used, problems = _combinations(config)
+    problems += _configuration(config)
+    tenant = yield from _check_tenant(config, sorted(used))
+    problems += [
+        PreflightProblem(
+            "tenant_metadata",
+            problem.resource + (f".{problem.attribute}" if problem.attribute else ""),
+            problem.message,
+        )
+        for problem in tenant.problems
+    ]
     found = yield Fanout(
         tuple(_check_combination(combination, sorted(where)) for combination, where in used.items())
     )
@@ -174,4 +299,5 @@ def preflight_flow(config: MappingConfig) -> Flow[PreflightReport]:
         problems=tuple(problems),
         accounts_checked=len(used),
         customers_checked=len(customers),
+        resources_described=len(tenant.resources),
     )

@@ -17,7 +17,7 @@ call; :class:`AsyncShipStationReader` and :class:`AsyncOracleWriter` are their a
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Concatenate, ParamSpec, Protocol, Unpack, runtime_checkable
 
@@ -30,8 +30,10 @@ from ml_connector.oracle import (
     BatchPartResult,
     CustomerAccount,
     CustomerAccountSite,
+    InventoryPostResult,
     InventoryStagedTransaction,
     InventoryStagedTransactionRecord,
+    InventoryTransactionStatus,
     OracleFusionSettings,
     Party,
     PostResult,
@@ -39,6 +41,7 @@ from ml_connector.oracle import (
     ReceivablesCreditMemoRecord,
     ReceivablesInvoice,
     ReceivablesInvoiceRecord,
+    TenantReport,
 )
 from ml_connector.shipstation import (
     Fulfillment,
@@ -47,6 +50,7 @@ from ml_connector.shipstation import (
     OrderFilters,
     Shipment,
     ShipmentFilters,
+    UndecodableRecord,
     WebhookPointer,
 )
 
@@ -80,6 +84,8 @@ class ShipStationReader(Protocol):
 
     def resolve_webhook(self, pointer: WebhookPointer) -> list[Any]: ...
 
+    def take_undecodable(self) -> tuple[UndecodableRecord, ...]: ...
+
 
 @runtime_checkable
 class AsyncShipStationReader(Protocol):
@@ -96,6 +102,8 @@ class AsyncShipStationReader(Protocol):
     ) -> AsyncIterator[Fulfillment]: ...
 
     async def resolve_webhook(self, pointer: WebhookPointer) -> list[Any]: ...
+
+    async def take_undecodable(self) -> tuple[UndecodableRecord, ...]: ...
 
 
 @runtime_checkable
@@ -120,6 +128,10 @@ class OracleWriter(Protocol):
         self, transaction: InventoryStagedTransaction
     ) -> list[InventoryStagedTransactionRecord]: ...
 
+    def find_inventory_transaction(
+        self, transaction: InventoryStagedTransaction
+    ) -> InventoryTransactionStatus: ...
+
     def post_invoice_once(
         self, invoice: ReceivablesInvoice, key: str
     ) -> PostResult[ReceivablesInvoiceRecord]: ...
@@ -130,7 +142,7 @@ class OracleWriter(Protocol):
 
     def post_staged_transaction_once(
         self, transaction: InventoryStagedTransaction
-    ) -> PostResult[InventoryStagedTransactionRecord]: ...
+    ) -> InventoryPostResult: ...
 
     def post_batch(self, parts: Sequence[BatchPart]) -> list[BatchPartResult]: ...
 
@@ -145,6 +157,13 @@ class OracleWriter(Protocol):
     def validate_account_combination(
         self, combination: str, *, on: date | None = None
     ) -> AccountCombination: ...
+
+    def check_tenant(
+        self,
+        posted: Mapping[str, Sequence[str]] | None = None,
+        *,
+        combinations: Sequence[str] = (),
+    ) -> TenantReport: ...
 
 
 @runtime_checkable
@@ -169,6 +188,10 @@ class AsyncOracleWriter(Protocol):
         self, transaction: InventoryStagedTransaction
     ) -> list[InventoryStagedTransactionRecord]: ...
 
+    async def find_inventory_transaction(
+        self, transaction: InventoryStagedTransaction
+    ) -> InventoryTransactionStatus: ...
+
     async def post_invoice_once(
         self, invoice: ReceivablesInvoice, key: str
     ) -> PostResult[ReceivablesInvoiceRecord]: ...
@@ -179,7 +202,7 @@ class AsyncOracleWriter(Protocol):
 
     async def post_staged_transaction_once(
         self, transaction: InventoryStagedTransaction
-    ) -> PostResult[InventoryStagedTransactionRecord]: ...
+    ) -> InventoryPostResult: ...
 
     async def post_batch(self, parts: Sequence[BatchPart]) -> list[BatchPartResult]: ...
 
@@ -194,6 +217,13 @@ class AsyncOracleWriter(Protocol):
     async def validate_account_combination(
         self, combination: str, *, on: date | None = None
     ) -> AccountCombination: ...
+
+    async def check_tenant(
+        self,
+        posted: Mapping[str, Sequence[str]] | None = None,
+        *,
+        combinations: Sequence[str] = (),
+    ) -> TenantReport: ...
 
 
 # -- typed steps ----------------------------------------------------------------------------------
@@ -255,7 +285,7 @@ def check_clients(job: str, *, shipstation: object, oracle: object, asynchronous
     if not reads:
         raise ConfigurationError(
             f"{job} needs a ShipStation V1 client (get_order, iter_orders, iter_shipments, "
-            f"iter_fulfillments, resolve_webhook), got {_kind(shipstation)}",
+            f"iter_fulfillments, resolve_webhook, take_undecodable), got {_kind(shipstation)}",
             setting="shipstation",
         )
     if not writes:

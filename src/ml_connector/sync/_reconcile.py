@@ -35,15 +35,19 @@ from typing import IO, Any
 import attrs
 
 from ml_connector._clock import Clock
-from ml_connector._errors import ConflictError, CustomerLookupError
+from ml_connector._errors import ConflictError, CustomerLookupError, MappingError
 from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.mapping._time import posting_date
 from ml_connector.mapping.config import DateSettings
-from ml_connector.oracle import ReceivablesCreditMemo, ReceivablesInvoice
+from ml_connector.oracle import (
+    InventoryTransactionError,
+    ReceivablesCreditMemo,
+    ReceivablesInvoice,
+)
 
 from ._core import ShipmentSyncOptions, _ShipmentCore
-from ._documents import CREDIT_MEMO, INVOICE
+from ._documents import CREDIT_MEMO, INVENTORY, INVOICE
 from ._flow import Flow, arun_flow, run_flow
 from ._protocols import (
     AsyncOracleWriter,
@@ -77,6 +81,9 @@ class ReasonCode(enum.StrEnum):
     VOIDED_NOT_REVERSED = "voided_not_reversed"
     FAILED_AWAITING_REPLAY = "failed_awaiting_replay"
     LOOKUP_FAILED = "lookup_failed"
+    PENDING_IN_ORACLE = "pending_in_oracle"
+    """Inventory staged in Oracle's interface, not processed yet (Concurrent or Background
+    mode, or an Online POST that answered 408): not missing, not a movement yet."""
 
 
 @attrs.frozen
@@ -467,10 +474,26 @@ def _verdict(
             expected,
             found_amount,
         )
+    if error is not None and not isinstance(error, MappingError):
+        # A look-up failed while planning (a void's original in Oracle, the order's labels in
+        # ShipStation): nothing is known about the record, so it is not "missing". Reconcile
+        # again once the system answers.
+        return (
+            ReasonCode.LOOKUP_FAILED,
+            f"could not look up what this record needs: {error.message}",
+            expected,
+            found_amount,
+        )
     if error is not None:
         return ReasonCode.MISSING_IN_ORACLE, f"cannot be mapped: {error.message}", expected, None
     if pending.result is not None:
         return ReasonCode.OK, f"skipped: {pending.result.detail}", None, None
+    refused = [d for d in docs if isinstance(d.error, InventoryTransactionError)]
+    if refused:
+        # Oracle holds the row with its own error: fixed or deleted in Oracle, then replayed.
+        error = refused[0].error
+        assert error is not None
+        return ReasonCode.FAILED_AWAITING_REPLAY, error.message, expected, found_amount
     unknown = [d for d in docs if d.state == "failed" and d.error is not None]
     if unknown:
         # Oracle could not be asked (after every retry): nothing is known about the document,
@@ -496,6 +519,15 @@ def _verdict(
                 found_amount,
             )
         return ReasonCode.MISSING_IN_ORACLE, f"not in Oracle: {keys}", expected, found_amount
+    waiting = [d for d in docs if d.kind == INVENTORY and d.pending]
+    if waiting:
+        return (
+            ReasonCode.PENDING_IN_ORACLE,
+            f"waiting in Oracle's inventory interface: {', '.join(d.key for d in waiting)} "
+            "(processed by the Concurrent job or Manage Inventory Transactions)",
+            expected,
+            found_amount,
+        )
     if expected is not None and found_amount is not None and expected != found_amount:
         return (
             ReasonCode.AMOUNT_MISMATCH,

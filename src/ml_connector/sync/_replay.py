@@ -8,8 +8,8 @@ the missing ones through the client's find-before-create ``post_*_once``. So a r
 failed half-way (invoice posted, one inventory line refused) is completed, never duplicated.
 
 A record that maps to nothing any more (a label voided before it was posted, a rule that now
-skips it) has nothing to post: ``find`` reports it as settled and replay records it
-``already-posted`` with that explanation.
+skips it) has nothing to post: ``remap`` says so (``Remapped.skip``) and replay records it as a
+skip with that reason, never as ``already-posted`` with an Oracle id it does not have.
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ class ReplayCore:
             return Remapped(
                 payload={"source": label.source_info(), "skipped": pending.result.detail},
                 posting_key=key,
+                skip=pending.result.detail or "nothing to post",
             )
         result = self.core.poster.docs_result(pending, True)
         key = pending.docs[0].key if pending.docs else f"{ref.kind}:{ref.id}"

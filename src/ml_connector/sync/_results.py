@@ -77,6 +77,9 @@ class RecordResult:
         order_number: The ShipStation order number, when known.
         warehouse_id: The ShipStation warehouse id, when known.
         total: The document total (negative for a credit memo), when there is a document.
+        pending_in_oracle: Inventory keys staged in Oracle's interface but not processed yet:
+            never posted again, not a stock movement yet (the next run or reconcile sees them
+            processed, or failed with Oracle's error).
     """
 
     record: RecordRef
@@ -92,6 +95,7 @@ class RecordResult:
     order_number: str | None = None
     warehouse_id: str | None = None
     total: Any = None
+    pending_in_oracle: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -253,6 +257,11 @@ class RunSummary:
             return by_currency.get(currency, Decimal(0))
         return sum(by_currency.values(), Decimal(0))
 
+    @property
+    def pending_in_oracle(self) -> tuple[str, ...]:
+        """Inventory keys (of the results kept) staged but not yet processed by Oracle."""
+        return tuple(key for r in self.results for key in r.pending_in_oracle)
+
     def describe(self) -> str:
         """One line for logs and the CLI: counts that add up, and the money.
 
@@ -294,7 +303,11 @@ class RunSummary:
         if other:
             # Never an equation that does not add up: say what is left over.
             source += f" {'+' if other > 0 else '-'} {abs(other)} other"
-        return f"{source} = {self.records} records: " + " + ".join(terms)
+        text = f"{source} = {self.records} records: " + " + ".join(terms)
+        if self.pending_in_oracle:
+            # Lines of records counted above, staged in Oracle's interface, not yet processed.
+            text += f"; inventory lines pending in Oracle {len(self.pending_in_oracle)}"
+        return text
 
     def describe_money(self) -> str:
         """The money per outcome and currency, e.g. ``USD posted 9,876.50, failed 564.00``."""

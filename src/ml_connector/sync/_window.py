@@ -19,11 +19,11 @@ import attrs
 
 from ml_connector._errors import ConfigurationError, ConnectorError
 from ml_connector._time import to_utc
-from ml_connector.shipstation import Fulfillment, Order, Shipment
+from ml_connector.shipstation import Fulfillment, Order, Shipment, UndecodableRecord
 
 from ._directory import LookupCache
 from ._flow import Cursor, Fanout, Flow, Take
-from ._labels import Label, labels_from
+from ._labels import FULFILLMENT, SHIPMENT, Label, labels_from
 from ._protocols import ShipStationReader, shipstation_call, shipstation_list
 
 __all__ = ["CHUNK", "ORDER_CACHE", "SyncWindow"]
@@ -32,6 +32,9 @@ CHUNK = 500
 """Labels processed at a time by a window run: one V1 page (ShipStation's largest page size)."""
 ORDER_CACHE = 2_000
 """Orders kept between chunks (most recently used first out): a bounded read-ahead."""
+LABEL_MODELS = {"Shipment": SHIPMENT, "Fulfillment": FULFILLMENT}
+"""The models whose undecodable records are labels of the window (see ``_undecodable``; an
+order that cannot be decoded is fetched again by its labels, which fail with the field named)."""
 
 
 def _utc(value: datetime) -> datetime:
@@ -132,6 +135,12 @@ class _WindowLabels:
             )
         )
         self._buffers: tuple[deque[Any], deque[Any]] = (deque(), deque())
+        self.undecodable: list[UndecodableRecord] = []
+        """Labels listed that could not be decoded, not yet recorded (see ``_undecodable``)."""
+
+    def _take_undecodable(self) -> Flow[None]:
+        taken = yield shipstation_call(ShipStationReader.take_undecodable)
+        self.undecodable.extend(r for r in taken if r.model in LABEL_MODELS)
 
     def next_flow(self) -> Flow[list[Label]]:
         """The next chunk of labels (one per id); an empty list at the end of the window."""
@@ -144,6 +153,7 @@ class _WindowLabels:
                     items = yield Take(cursor, self.size)
                     self.fetched += len(items)
                     buffer.extend(items)
+                    yield from self._take_undecodable()
             heads = [buffer for buffer in self._buffers if buffer]
             if not heads:
                 break
@@ -155,6 +165,7 @@ class _WindowLabels:
         if not shipments and not fulfillments:
             shipments = yield Take(self._voided, self.size)
             self.fetched += len(shipments)
+            yield from self._take_undecodable()
         return labels_from(shipments, fulfillments)
 
 

@@ -16,7 +16,7 @@ loop offline, in milliseconds:
 
 from ._clock import VirtualClock
 from ._faults import FaultKind, FaultPlan, Faults
-from ._generator import BAD_SKU, GeneratedDay, OrderBundle, generate_day
+from ._generator import BAD_SKU, REALISTIC, GeneratedDay, OrderBundle, Realism, generate_day
 from ._loopclock import LoopClock
 from ._oracle import OracleFusionSimulator
 from ._shipstation import (
@@ -36,6 +36,8 @@ __all__ = [
     "LoopClock",
     "OracleFusionSimulator",
     "OrderBundle",
+    "REALISTIC",
+    "Realism",
     "ShipStationData",
     "ShipStationSimulator",
     "ShipStationV1Simulator",

@@ -7,7 +7,11 @@ Supported ``q`` forms (https://docs.oracle.com/en/cloud/paas/integration-cloud/v
   ``<>``, ``<``, ``<=``, ``>``, ``>=`` and ``LIKE`` (``%`` wildcard); string literals in single
   or double quotes (``''`` escapes a quote), optional surrounding parentheses.
 
-``or`` and nested groups are refused with a 400, as an unsupported query would be.
+``or`` joins groups of ``and`` clauses at framework version 2 and later only ("Version 2
+supports expanded query expression syntax ... interprets the q query parameter differently",
+https://docs.oracle.com/en/cloud/saas/sales/faaps/Set_the_REST_Framework_Version.html);
+at version 1 (query-by-example) it is refused with a 400. An ``or`` nested inside parentheses
+under an ``and`` is refused too (a simulator limit, not Oracle's).
 ``finder=Name;Var=value,Var2=value`` is parsed into a name and its bindings.
 """
 
@@ -20,7 +24,15 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Condition", "QueryError", "matches", "parse_finder", "parse_q"]
+__all__ = [
+    "Condition",
+    "QueryError",
+    "matches",
+    "matches_any",
+    "parse_finder",
+    "parse_q",
+    "parse_q_groups",
+]
 
 
 class QueryError(ValueError):
@@ -102,11 +114,84 @@ def parse_q(text: str) -> list[Condition]:
     return conditions
 
 
+def _split_or(text: str) -> list[str]:
+    """Split on the word ``or`` outside quotes and parentheses."""
+    parts: list[str] = []
+    start = 0
+    depth = 0
+    quote: str | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and text[i : i + 4].lower() == " or ":
+            parts.append(text[start:i])
+            start = i + 4
+            i += 4
+            continue
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _unwrap(text: str) -> str:
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for n, ch in enumerate(text):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0 and n < len(text) - 1:
+                return text  # "(a) and (b)": the outer parentheses are not one group
+        text = text[1:-1].strip()
+    return text
+
+
+def parse_q_groups(text: str, *, allow_or: bool) -> list[list[Condition]]:
+    """The ``q`` value as groups of conditions: an item matches when every condition of one
+    group holds. ``allow_or``: the request's framework version is 2 or later."""
+    groups = _split_or(text)
+    if len(groups) > 1 and not allow_or:
+        raise QueryError(
+            "'or' needs REST framework version 2 or later (query-by-example has no 'or')"
+        )
+    return [parse_q(_unwrap(group)) for group in groups]
+
+
+def _finder_pairs(rest: str) -> list[str]:
+    # Variables are split on "," outside double quotes: a quoted value may hold , ; = and
+    # spaces (Oracle's own example: invoiceSearch;TransactionSource="Receivables Import",
+    # https://blogs.oracle.com/vbcs/?p=1724).
+    pairs: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for ch in rest:
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            pairs.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    if quoted:
+        raise QueryError("unterminated double quote in finder")
+    pairs.append("".join(current))
+    return [p.strip() for p in pairs if p.strip()]
+
+
 def parse_finder(text: str) -> tuple[str, dict[str, str]]:
-    """``Name;Var=value,Var2=value`` as the finder name and its bindings."""
+    """``Name;Var=value,Var2="a, b"`` as the finder name and its bindings."""
     name, _, rest = text.partition(";")
     bindings: dict[str, str] = {}
-    for pair in filter(None, (p.strip() for p in rest.split(","))):
+    for pair in _finder_pairs(rest):
         key, sep, value = pair.partition("=")
         if not sep:
             raise QueryError(f"finder variable {pair!r} has no value")
@@ -154,3 +239,8 @@ def _compare(actual: Any, operator: str, literal: str | None) -> bool:
 def matches(item: Mapping[str, Any], conditions: list[Condition]) -> bool:
     """Whether ``item`` satisfies every condition."""
     return all(_compare(item.get(c.attribute), c.operator, c.value) for c in conditions)
+
+
+def matches_any(item: Mapping[str, Any], groups: list[list[Condition]]) -> bool:
+    """Whether ``item`` satisfies every condition of at least one group."""
+    return any(matches(item, conditions) for conditions in groups)

@@ -91,7 +91,10 @@ class SimulatorBase:
     """
 
     #: Fault kinds this simulator knows how to produce.
-    supported_faults: frozenset[FaultKind] = frozenset(FaultKind) - {FaultKind.TOKEN_EXPIRY}
+    supported_faults: frozenset[FaultKind] = frozenset(FaultKind) - {
+        FaultKind.TOKEN_EXPIRY,
+        FaultKind.ONLINE_TIMEOUT,
+    }
 
     def __init__(
         self,
@@ -129,6 +132,10 @@ class SimulatorBase:
     def expire_tokens(self) -> None:
         """Make every issued token expire now (simulators with tokens override this)."""
 
+    def online_timeout(self, request: httpx.Request) -> httpx.Response:
+        """The answer for an ``ONLINE_TIMEOUT`` fault (the Oracle simulator overrides this)."""
+        return self.handle(request)
+
     # -- machinery ---------------------------------------------------------------------------
 
     def _latency(self, request: httpx.Request) -> float:
@@ -165,6 +172,8 @@ class SimulatorBase:
                     "simulated: server disconnected without sending a response", request=request
                 )
             return Outcome(0.0, error=error)
+        if kind is FaultKind.ONLINE_TIMEOUT:
+            return Outcome(delay, self.online_timeout(request))
         if kind is FaultKind.TOKEN_EXPIRY:
             self.expire_tokens()
             return Outcome(delay, self.handle(request))

@@ -41,9 +41,14 @@ class FaultKind(enum.StrEnum):
     exactly-once. Applies to writes only (not GET/HEAD)."""
     HTML_PAGE = "html_page"
     """An HTML error page (status ``FaultPlan.html_status``) instead of JSON."""
+    ONLINE_TIMEOUT = "online_timeout"
+    """Oracle only: an inventory staged transaction is kept in the interface, unprocessed, and
+    the POST answers 408 Request Timeout, as Online mode does since 24A when processing runs
+    too long (https://docs.oracle.com/en/cloud/saas/readiness/scm/24a/inv24a/24A-inventory-wn-f30338.htm).
+    Applies to writes only; any other write is served normally."""
 
 
-_WRITE_ONLY = frozenset({FaultKind.LOST_AFTER_COMMIT})
+_WRITE_ONLY = frozenset({FaultKind.LOST_AFTER_COMMIT, FaultKind.ONLINE_TIMEOUT})
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -21,6 +21,12 @@ The mix, per order (rates are configurable):
 - marketplace customers (Amazon, eBay) carry **masked emails**; some web customers' emails are
   **unmatched** (no Oracle party); a few orders carry a **bad SKU** unknown to Oracle;
 - every order's totals add up: sum(quantity x unitPrice) + taxAmount + shippingAmount.
+
+With ``realism`` (a :class:`Realism`, e.g. :data:`REALISTIC`) the day behaves like a real
+account rather than a tidy one: labels are printed on the day for orders created hours to days
+before; ids grow with creation time (auto-increment); split orders ship hours apart; records
+carry the quirks captured from real V1 answers; some fulfillments are voided days after they
+were created; some V2 inventory levels have no cost. Each rule cites its source at the code.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ import attrs
 
 from ._wire import local_timestamp
 
-__all__ = ["GeneratedDay", "OrderBundle", "generate_day"]
+__all__ = ["REALISTIC", "GeneratedDay", "OrderBundle", "Realism", "generate_day"]
 
 _CENT = Decimal("0.01")
 
@@ -134,6 +140,49 @@ class OrderBundle:
     bad_sku: bool
 
 
+@attrs.frozen(kw_only=True)
+class Realism:
+    """How a generated day departs from the tidy default to look like a real account.
+
+    Attributes:
+        lead_hours: An order is created this many hours (low, high) before its first label.
+            Real orders wait for payment, picking and packing; labels are then printed on the
+            day being synced.
+        split_gap_hours: Hours (low, high) between the two labels of a split order.
+        quirk_rate: Share of records that carry each quirk captured from real V1 answers
+            (see ``_quirks``); per generated day.
+        late_fulfillment_void_rate: Share of fulfillments voided days after their creation.
+        late_void_days: Days (low, high) between a fulfillment's creation and its void.
+        undecodable_shipments: Shipments whose ``shipmentCost`` no quirk rule can read (a
+            record the connector must keep as a failed record, not a stopped page).
+        missing_cost_rate: Share of V2 inventory levels with ``average_cost.amount`` null.
+        punctuated_customer_rate: Share of web customers that are companies named with
+            punctuation (``Acme, Inc.``, ``A=B Ltd``, ``O'Brien & Sons``, ``Smith; Jones LLC``)
+            and whose emails carry an apostrophe and a plus sign; each such name and email is
+            one Oracle's finder and ``q`` syntax can express once escaped.
+    """
+
+    lead_hours: tuple[float, float] = (2.0, 72.0)
+    split_gap_hours: tuple[float, float] = (1.0, 6.0)
+    quirk_rate: float = 0.2
+    late_fulfillment_void_rate: float = 0.2
+    late_void_days: tuple[int, int] = (1, 6)
+    undecodable_shipments: int = 0
+    missing_cost_rate: float = 0.1
+    punctuated_customer_rate: float = 0.2
+
+
+_PUNCTUATED = ("Acme, Inc.", "A=B Ltd", "O'Brien & Sons", "Smith; Jones LLC")
+
+REALISTIC = Realism()
+"""The realistic mode's default settings."""
+
+# Ids in realistic mode: real ShipStation ids are auto-increment, so they grow with creation
+# time. Ours: seconds since a week before the day, times the slots a second has (four per
+# order), plus the order's slot, so ids are unique and ordered by creation time to the second.
+_EPOCH_DAYS_BEFORE = 7
+
+
 @attrs.frozen
 class _Config:
     seed: int
@@ -151,6 +200,7 @@ class _Config:
     cancelled_rate: float
     unmatched_email_rate: float
     bad_sku_orders: int
+    realism: Realism | None = None
 
 
 class GeneratedDay:
@@ -209,6 +259,8 @@ class GeneratedDay:
             for loc in self.inventory_locations
             for product in self.catalog
         ]
+        if config.realism is not None:
+            self._realistic_reference(config.realism)
         self.organizations = {
             wh["warehouseId"]: f"M{w + 1}" for w, wh in enumerate(self.warehouses)
         }
@@ -217,6 +269,12 @@ class GeneratedDay:
         bad_rng = random.Random(f"{config.seed}/bad-sku")
         self._bad_orders = frozenset(
             bad_rng.sample(range(config.orders), min(config.bad_sku_orders, config.orders))
+        )
+        broken = config.realism.undecodable_shipments if config.realism else 0
+        self._undecodable = frozenset(
+            random.Random(f"{config.seed}/undecodable").sample(
+                range(config.orders), min(broken, config.orders)
+            )
         )
         self.marketplace_accounts = {
             store["storeName"]: f"MKT-{name.upper()}"
@@ -232,6 +290,31 @@ class GeneratedDay:
             f"GeneratedDay(seed={c.seed}, day={c.day.isoformat()}, orders={c.orders}, "
             f"warehouses={c.warehouses}, stores={list(c.stores)})"
         )
+
+    @property
+    def realism(self) -> Realism | None:
+        """How the day departs from the tidy default (None: it does not)."""
+        return self._config.realism
+
+    def _realistic_reference(self, realism: Realism) -> None:
+        rng = random.Random(f"{self.seed}/realism/reference")
+        # Captured real answers (agritheory/shipstation-client tests/api_data.py,
+        # LIST_WAREHOUSES and LIST_STORES): a return address with "residential": "" and stores
+        # with "statusMappings": "".
+        self.warehouses[0]["returnAddress"]["residential"] = ""
+        for store in self.stores:
+            store["statusMappings"] = ""
+        # V2 spec (https://docs.shipstation.com/openapi/inventory/getinventorylevels): no field
+        # of a level is required; a SKU without a cost answers a null amount.
+        for level in self.inventory:
+            if rng.random() < realism.missing_cost_rate:
+                level["average_cost"] = {"amount": None, "currency": "usd"}
+
+    def _time_id(self, base: int, at: datetime, i: int, k: int) -> int:
+        """An id that grows with creation time, unique per order slot (see _EPOCH_DAYS_BEFORE)."""
+        epoch = datetime.combine(self.day - timedelta(days=_EPOCH_DAYS_BEFORE), time())
+        seconds = max(0, int((at - epoch).total_seconds()))
+        return base + (seconds * self._config.orders + i) * 4 + k
 
     @property
     def order_count(self) -> int:
@@ -371,14 +454,25 @@ class GeneratedDay:
             email = f"{token}@{_MASKED_DOMAINS[store_name]}"
         else:
             email = f"{first.lower()}.{last.lower()}{j}@example.com"
-        address = _address(f"{first} {last}", rng)
+        name = f"{first} {last}"
+        realism = self._config.realism
+        punctuated = random.Random(f"{self.seed}/realism/punctuated/{j}")
+        if (
+            realism is not None
+            and store_name not in _MASKED_DOMAINS
+            and punctuated.random() < realism.punctuated_customer_rate
+        ):
+            # Real company names and addresses carry punctuation; none of it is syntax.
+            name = f"{_PUNCTUATED[j % len(_PUNCTUATED)]} {j}"
+            email = f"{first.lower()}.o'{last.lower()}+shop{j}@example.com"
+        address = _address(name, rng)
         created = local_timestamp(datetime(2025, 3, 1, 9) + timedelta(minutes=7 * j))
         customer_id = _CUSTOMER_ID0 + j
         return {
             "customerId": customer_id,
             "createDate": created,
             "modifyDate": created,
-            "name": f"{first} {last}",
+            "name": name,
             "company": None,
             "street1": address["street1"],
             "street2": "",
@@ -400,8 +494,17 @@ class GeneratedDay:
                     "username": email,
                 }
             ],
-            "tags": [],
+            "tags": self._customer_tags(j),
         }
+
+    def _customer_tags(self, j: int) -> Any:
+        realism = self._config.realism
+        # Captured: customers with "tags": "" (agritheory/shipstation-client tests/api_data.py,
+        # LIST_CUSTOMERS).
+        rng = random.Random(f"{self.seed}/realism/customer/{j}")
+        if realism is not None and rng.random() < realism.quirk_rate:
+            return ""
+        return []
 
     def iter_customers(self) -> Iterator[dict[str, Any]]:
         """V1 customers, one per customer index."""
@@ -496,6 +599,19 @@ class GeneratedDay:
             seconds=rng.randrange(0, 20 * 3600), microseconds=rng.randrange(0, 1000) * 1000
         )
         created = placed + timedelta(seconds=rng.randint(30, 900))
+        realism = c.realism
+        # Realistic values come from their own stream, so the tidy day's records are unchanged.
+        rr = random.Random(f"{c.seed}/realism/order/{i}")
+        first_label = placed
+        if realism is not None:
+            # Labels are printed on the day, 06:00-20:00; the order was created hours to days
+            # before (it waited for payment and picking), and its id is from that time.
+            first_label = datetime.combine(c.day, time()) + timedelta(
+                seconds=rr.randrange(6 * 3600, 20 * 3600), microseconds=placed.microsecond
+            )
+            created = first_label - timedelta(hours=rr.uniform(*realism.lead_hours))
+            placed = created - timedelta(seconds=rr.randint(30, 900))
+            order_id = self._time_id(_ORDER_ID0, created, i, 0)
         if store_name == "amazon":
             number = f"11{rng.randint(1, 4)}-{i:07d}-{rng.randint(0, 9_999_999):07d}"
         elif store_name == "ebay":
@@ -515,6 +631,10 @@ class GeneratedDay:
         ship_to = _address(customer["name"], rng)
         tax = _money(subtotal * Decimal(_TAX_RATE[ship_to["state"]]))
         shipping = rng.choice((Decimal("0.00"), Decimal("4.99"), Decimal("7.95"), Decimal("12.50")))
+        if realism is not None and rr.random() < realism.quirk_rate:
+            # Captured: "residential": "" in an address (agritheory/shipstation-client
+            # tests/api_data.py, LIST_WAREHOUSES returnAddress).
+            ship_to = dict(ship_to, residential="")
         total = subtotal + tax + shipping
         units = sum(item["quantity"] for item in items)
         kind = self._kind(rng, len(items), units)
@@ -524,31 +644,57 @@ class GeneratedDay:
         fulfillments: list[dict[str, Any]] = []
         events = [created]
         shipped_at = created + timedelta(minutes=rng.randint(30, 360))
+        if realism is not None:
+            shipped_at = first_label
         status = "shipped"
+
+        def label(
+            k: int, part: Sequence[dict[str, Any]], where: dict[str, Any], at: datetime
+        ) -> Any:
+            shipment_id = (
+                _SHIPMENT_ID0 + i * 4 + k
+                if realism is None
+                else self._time_id(_SHIPMENT_ID0, at, i, k)
+            )
+            made = self._shipment(i, k, part, ship_to, where, at, rng, order_id, shipment_id)
+            if realism is not None and rr.random() < realism.quirk_rate:
+                # Captured: numeric codes as text ("batchNumber": "100002", LIST_SHIPMENTS in
+                # agritheory/shipstation-client tests/api_data.py).
+                made["batchNumber"] = str(rr.randint(100_000, 999_999))
+            if i in self._undecodable and k == 0:
+                made["shipmentCost"] = "n/a"  # no quirk rule reads this: a failed record
+            return made
+
         if kind in ("single", "void"):
-            shipments.append(self._shipment(i, 0, items, ship_to, warehouse, shipped_at, rng))
+            shipments.append(label(0, items, warehouse, shipped_at))
             events.append(shipped_at)
             if kind == "void":
                 void_at = shipped_at + timedelta(minutes=rng.randint(5, 90))
                 shipments[0]["voided"] = True
                 shipments[0]["voidDate"] = local_timestamp(void_at)
                 reship_at = void_at + timedelta(minutes=rng.randint(5, 60))
-                shipments.append(self._shipment(i, 1, items, ship_to, warehouse, reship_at, rng))
+                shipments.append(label(1, items, warehouse, reship_at))
                 events += [void_at, reship_at]
         elif kind in ("split", "partial"):
             first, second = self._split(items, rng)
-            shipments.append(self._shipment(i, 0, first, ship_to, warehouse, shipped_at, rng))
+            shipments.append(label(0, first, warehouse, shipped_at))
             events.append(shipped_at)
             if kind == "split":
                 later = shipped_at + timedelta(minutes=rng.randint(20, 240))
+                if realism is not None:
+                    # Split orders ship from two places, hours apart.
+                    later = shipped_at + timedelta(hours=rr.uniform(*realism.split_gap_hours))
                 other = self.warehouses[rng.randrange(len(self.warehouses))]
-                shipments.append(self._shipment(i, 1, second, ship_to, other, later, rng))
+                shipments.append(label(1, second, other, later))
                 events.append(later)
             else:
                 status = "awaiting_shipment"
         elif kind == "fulfillment":
-            fulfillments.append(self._fulfillment(i, customer, ship_to, shipped_at, rng))
-            fulfillments[0]["orderNumber"] = number
+            fulfillment = self._fulfillment(i, customer, ship_to, shipped_at, rng, order_id)
+            fulfillments.append(fulfillment)
+            fulfillment["orderNumber"] = number
+            if realism is not None:
+                self._realistic_fulfillment(fulfillment, i, shipped_at, realism, rr)
             events.append(shipped_at)
         elif kind == "awaiting":
             status = "awaiting_shipment"
@@ -632,6 +778,34 @@ class GeneratedDay:
             bad_sku=bad,
         )
 
+    def _realistic_fulfillment(
+        self,
+        fulfillment: dict[str, Any],
+        i: int,
+        at: datetime,
+        realism: Realism,
+        rr: random.Random,
+    ) -> None:
+        fulfillment["fulfillmentId"] = self._time_id(_FULFILLMENT_ID0, at, i, 0)
+        # Captured (agritheory/shipstation-client tests/api_data.py, LIST_FULFILLMENTS): a
+        # shipDate that carries the time of day, and an empty tracking number with a null carrier.
+        fulfillment["shipDate"] = local_timestamp(at)
+        if rr.random() < realism.quirk_rate:
+            fulfillment["trackingNumber"] = ""
+            fulfillment["carrierCode"] = None
+        if rr.random() < realism.late_fulfillment_void_rate:
+            # Fulfillments carry voided/voidRequested/voidDate (same capture); a void comes days
+            # later, and /fulfillments filters by creation and ship date only
+            # (https://docs.shipstation.com/apis/shipstation-v1/openapi/fulfillments), so a
+            # creation window never sees it. The simulator shows the void once its clock passes
+            # voidDate.
+            void_at = at + timedelta(
+                days=rr.randint(*realism.late_void_days), minutes=rr.randint(0, 600)
+            )
+            fulfillment["voided"] = True
+            fulfillment["voidRequested"] = True
+            fulfillment["voidDate"] = local_timestamp(void_at)
+
     def _item(
         self,
         order_id: int,
@@ -686,6 +860,8 @@ class GeneratedDay:
         warehouse: dict[str, Any],
         at: datetime,
         rng: random.Random,
+        order_id: int,
+        shipment_id: int,
     ) -> dict[str, Any]:
         carrier, service, prefix = rng.choice(_CARRIERS)
         units = sum(item["quantity"] for item in items)
@@ -711,8 +887,8 @@ class GeneratedDay:
             for item in items
         ]
         return {
-            "shipmentId": _SHIPMENT_ID0 + i * 4 + k,
-            "orderId": _ORDER_ID0 + i,
+            "shipmentId": shipment_id,
+            "orderId": order_id,
             "orderKey": None,
             "userId": None,
             "customerEmail": None,
@@ -750,11 +926,12 @@ class GeneratedDay:
         ship_to: dict[str, Any],
         at: datetime,
         rng: random.Random,
+        order_id: int,
     ) -> dict[str, Any]:
         carrier, service, prefix = rng.choice(_CARRIERS)
         return {
             "fulfillmentId": _FULFILLMENT_ID0 + i,
-            "orderId": _ORDER_ID0 + i,
+            "orderId": order_id,
             "orderNumber": None,
             "userId": None,
             "customerEmail": customer["email"],
@@ -813,6 +990,9 @@ class GeneratedDay:
             counts["shipments"] += len(bundle.shipments)
             counts["voided_shipments"] += sum(1 for s in bundle.shipments if s["voided"])
             counts["fulfillments"] += len(bundle.fulfillments)
+            counts["voided_fulfillments"] = counts.get("voided_fulfillments", 0) + sum(
+                1 for f in bundle.fulfillments if f["voided"]
+            )
             counts["bad_sku_orders"] += bundle.bad_sku
         return counts
 
@@ -834,6 +1014,7 @@ def generate_day(
     cancelled_rate: float = 0.01,
     unmatched_email_rate: float = 0.1,
     bad_sku_orders: int = 1,
+    realism: Realism | None = None,
 ) -> GeneratedDay:
     """Generate a reproducible day of ShipStation orders and the Oracle setup to post them.
 
@@ -855,6 +1036,9 @@ def generate_day(
         cancelled_rate: Share of cancelled orders.
         unmatched_email_rate: Share of web customers with no Oracle party or account.
         bad_sku_orders: Orders that carry the SKU Oracle does not know.
+        realism: Make the day behave like a real account (:data:`REALISTIC` for the
+            defaults): creation-time ids, orders created before the day, split labels hours
+            apart, captured quirks, late fulfillment voids, V2 levels without cost.
 
     Raises:
         ValueError: a count is not positive, the rates add up to more than 1, or no store.
@@ -882,5 +1066,6 @@ def generate_day(
         cancelled_rate=cancelled_rate,
         unmatched_email_rate=unmatched_email_rate,
         bad_sku_orders=bad_sku_orders,
+        realism=realism,
     )
     return GeneratedDay(config)

@@ -266,8 +266,14 @@ class ItemMaster:
                 return [self.rows[k] for k in sorted(set(keys))]
         return [self.rows[k] for k in sorted(self.rows)]
 
-    def collection(self, params: Mapping[str, str], base: str) -> dict[str, Any]:
+    def collection(
+        self, params: Mapping[str, str], base: str, *, framework: str | None = None
+    ) -> dict[str, Any]:
         """The ``itemsV2`` collection answer for a GET's query parameters.
+
+        ``framework`` is the request's ``REST-Framework-Version``; without one Oracle uses
+        version 1 (https://docs.oracle.com/en/cloud/saas/sales/faaps/Set_the_REST_Framework_Version.html),
+        whose query-by-example has no ``or``.
 
         Raises:
             QueryError: a ``q``, ``fields`` or paging value Oracle would refuse (a 400).
@@ -275,6 +281,8 @@ class ItemMaster:
         with self._lock:
             self.requests += 1
             groups = parse_items_q(params["q"]) if params.get("q") else []
+            if any(len(group) > 1 for group in groups) and (framework or "1").strip() == "1":
+                raise QueryError("'or' in q needs REST framework version 2 or later")
             rows = [
                 row
                 for row in self._candidates(groups)

@@ -33,7 +33,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from ml_connector._clock import Clock
-from ml_connector._time import parse_pacific
+from ml_connector._time import parse_pacific, repeated_hour
 
 from ._base import Latency, Outcome, SimulatorBase
 from ._faults import FaultKind, FaultPlan, Faults
@@ -213,6 +213,9 @@ class ShipStationData:
         # webhook batch id -> (collection, ids)
         self.batches: dict[str, tuple[str, tuple[int, ...]]] = {}
         self._next_id = 900_000_000
+        self.realistic = False
+        """Set by :meth:`load` from a day generated with ``realism``: the simulators then list
+        in ShipStation's documented default order and show late voids only once they happen."""
 
     def __repr__(self) -> str:
         return (
@@ -276,6 +279,7 @@ class ShipStationData:
         """Load a generated day. With ``lazy`` (the default) orders, shipments and fulfillments
         are kept as small indexes and regenerated from the seed when served."""
         with self.lock:
+            self.realistic = self.realistic or day.realism is not None
             for store in day.stores:
                 self.add_store(store)
             for warehouse in day.warehouses:
@@ -382,9 +386,17 @@ def _bound(params: Mapping[str, str], name: str, *, end: bool) -> float | None:
     if not value:
         return None
     try:
-        return utc_seconds(parse_v1_bound(value, end=end))
+        instant = parse_v1_bound(value, end=end)
     except ValueError:
         raise _BadRequest(f"The request is invalid: {name} is not a valid date") from None
+    span = repeated_hour(instant)
+    if span is not None and not end:
+        # A bound in the repeated fall-back hour could mean either occurrence; the docs
+        # (https://www.shipstation.com/docs/api/requirements/#datetime-format) do not say which.
+        # The stricter reading: the narrowest window (a start means the later occurrence, an end
+        # the earlier one), so a client that sends such a bound loses records here too.
+        instant += span[1] - span[0]
+    return utc_seconds(instant)
 
 
 def _day_bound(params: Mapping[str, str], name: str) -> str | None:
@@ -428,6 +440,11 @@ class ShipStationV1Simulator(SimulatorBase):
         clock: Clock for latency and the rate window (default: a new ``VirtualClock``).
         latency: Seconds per response on that clock.
         faults: Fault plan (or a shared running :class:`Faults`).
+        realistic: Behave like ShipStation rather than a tidy test double (default: as the
+            loaded day, see :attr:`ShipStationData.realistic`): lists in the documented default
+            order (orders by ``orderId``, shipments and fulfillments by ``createDate``), and a
+            fulfillment voided later shows ``voided``/``voidDate`` only once the clock has
+            passed its ``voidDate``. Otherwise lists keep insertion order.
 
     Routes: ``GET /orders``, ``/orders/{id}``, ``/shipments``, ``/fulfillments``,
     ``/customers``, ``/customers/{id}``, ``/warehouses``, ``/warehouses/{id}``, ``/stores``,
@@ -447,15 +464,30 @@ class ShipStationV1Simulator(SimulatorBase):
         clock: Clock | None = None,
         latency: Latency = 0.0,
         faults: FaultPlan | Faults | None = None,
+        realistic: bool | None = None,
     ) -> None:
         self.data = data if data is not None else ShipStationData()
         super().__init__(clock=clock, latency=latency, faults=faults, lock=self.data.lock)
+        self._realistic = realistic
         self.base_url = base_url.rstrip("/")
         token = base64.b64encode(f"{api_key}:{api_secret}".encode()).decode("ascii")
         self._auth = f"Basic {token}"
         self._window = None if rate_limit is None else _Window(rate_limit, rate_window)
         self.webhooks: list[Record] = []
         self.rate_limited = 0
+
+    @property
+    def realistic(self) -> bool:
+        """Whether lists and late voids behave like ShipStation (see the class docstring)."""
+        return self.data.realistic if self._realistic is None else self._realistic
+
+    def _default_sort(
+        self, field: str | None, getter: Callable[[Any], Any]
+    ) -> Callable[[Any], Any] | None:
+        """The sort key: ``sortBy``'s field, else the documented default in realistic mode."""
+        if field is not None:
+            return lambda ix: getattr(ix, field)
+        return getter if self.realistic else None
 
     # -- wire helpers ------------------------------------------------------------------------
 
@@ -630,7 +662,10 @@ class ShipStationV1Simulator(SimulatorBase):
         rows = self.data.orders.query(
             ("orders", _filter_key(params)),
             preds,
-            None if field is None else (lambda ix: getattr(ix, field)),
+            # Default: ascending orderId ("If left empty, the response will be sorted by
+            # ascending orderId", https://docs.shipstation.com/apis/shipstation-v1/openapi/orders,
+            # quoted in marketvision/ShipStation4Net Filters/OrdersFilter.cs).
+            self._default_sort(field, lambda ix: ix.order_id),
             reverse=reverse,
             record_predicates=record_preds,
         )
@@ -682,7 +717,10 @@ class ShipStationV1Simulator(SimulatorBase):
         rows = self.data.shipments.query(
             ("shipments", _filter_key(params)),
             preds,
-            None if field is None else (lambda ix: getattr(ix, field)),
+            # Default: ascending createDate ("If left empty, the response will be sorted by
+            # ascending createDate", https://docs.shipstation.com/apis/shipstation-v1/docs/shipments/list,
+            # quoted in marketvision/ShipStation4Net Filters/ShipmentsFilter.cs); ties by id.
+            self._default_sort(field, lambda ix: (ix.create_date or 0.0, ix.shipment_id)),
             reverse=reverse,
             narrow=None if order_id is None else ("order_id", order_id),
         )
@@ -735,11 +773,26 @@ class ShipStationV1Simulator(SimulatorBase):
         rows = self.data.fulfillments.query(
             ("fulfillments", _filter_key(params)),
             preds,
-            None if field is None else (lambda ix: getattr(ix, field)),
+            # Default: ascending createDate, as for shipments (marketvision/ShipStation4Net
+            # Filters/FulfillmentsFilter.cs quotes the same sentence); ties by id.
+            self._default_sort(field, lambda ix: (ix.create_date or 0.0, ix.fulfillment_id)),
             reverse=reverse,
             narrow=None if order_id is None else ("order_id", order_id),
         )
-        return self._page("fulfillments", rows, params)
+        render = self._pending_void_hidden() if self.realistic else None
+        return self._page("fulfillments", rows, params, render)
+
+    def _pending_void_hidden(self) -> Callable[[Record], Record]:
+        now = utc_seconds(self.clock.now())
+
+        def render(fulfillment: Record) -> Record:
+            # A generated late void (voidDate in the future) has not happened yet on our clock.
+            void = _ts(fulfillment.get("voidDate"))
+            if void is not None and void > now:
+                return dict(fulfillment, voided=False, voidRequested=False, voidDate=None)
+            return fulfillment
+
+        return render
 
     def _list_customers(self, params: Mapping[str, str]) -> Record:
         customers = list(self.data.customers.values())

@@ -1,0 +1,223 @@
+"""Absurd quantities and amounts are refused before mapping, never posted or rounded silently.
+
+Two kinds of bound, each failing with a :class:`~ml_connector.MappingError` that names the
+record and the field:
+
+**What the order has left to ship.** A label may ship, of each order item, at most what the
+order's earlier live labels have left of the ordered quantity. One exception is kept on purpose:
+a *replacement* label (a lost parcel sent again) ships items the earlier labels already shipped
+in full, no more than ordered of each; the mapping posts it free of charge and says so (see
+:func:`~ml_connector.mapping.map_shipment`). A label shipping ``10**30`` units of an item ordered
+twice, or more than is left while some is still left, is refused.
+
+**What Oracle can hold, exactly.** Oracle stores amounts and quantities as ``NUMBER``, at most
+38 significant decimal digits ("The precision p can range from 1 to 38",
+https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html#GUID-75209AF6-476D-4C44-A5DC-5FA70D701B78).
+The mapping multiplies quantities by prices and prorates amounts in Python's decimal context,
+exact to 28 significant digits; to keep every result exact (never rounded silently) and inside
+Oracle's 38, the stricter bounds below apply to what enters the mapping (unit prices, amounts,
+quantities), and every number in the payloads that leave it is checked against Oracle's 38.
+Text fields are checked against the maximum lengths of the ``receivablesInvoices`` resource
+(https://docs.oracle.com/en/cloud/saas/financials/24d/farfa/op-receivablesinvoices-post.html:
+``BusinessUnit`` 240, ``BillToCustomerNumber`` 30, ``BillToSite`` 150, ``BillToCustomerName``
+360, line ``Description`` 240).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ml_connector._errors import MappingError
+from ml_connector.shipstation.models import Order, Shipment
+
+from ._shipments import order_item_keys, resolve_lines
+
+__all__ = [
+    "MAX_AMOUNT_DIGITS",
+    "MAX_QUANTITY",
+    "ORACLE_NUMBER_DIGITS",
+    "check_order_amounts",
+    "check_payload",
+    "check_shipped_quantities",
+]
+
+ORACLE_NUMBER_DIGITS = 38
+"""Significant digits an Oracle ``NUMBER`` holds."""
+
+MAX_AMOUNT_DIGITS = 18
+"""Digits (before and after the point) of a unit price or amount entering the mapping: with a
+quantity below :data:`MAX_QUANTITY`, products and prorations stay within 28 exact digits."""
+
+MAX_QUANTITY = 10**9
+"""Quantities must be below this (whole units; ShipStation quantities are integers)."""
+
+_TEXT_LIMITS = {
+    "business_unit": 240,
+    "bill_to_customer_number": 30,
+    "bill_to_site": 150,
+    "bill_to_customer_name": 360,
+    "description": 240,
+}
+
+
+def _significant(value: Decimal) -> tuple[tuple[int, ...], int]:
+    """Digits and exponent of a finite Decimal without trailing zeros (no rounding: unlike
+    ``normalize()``, which rounds to the context's 28 digits)."""
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    trimmed = len(digits)
+    while trimmed > 1 and digits[trimmed - 1] == 0:
+        trimmed -= 1
+    return tuple(digits[:trimmed]), exponent + len(digits) - trimmed
+
+
+def _digits(value: Decimal) -> tuple[int, int]:
+    """(digits before the point, digits after it) of a finite Decimal, ignoring zeros around."""
+    if value == 0:
+        return 0, 0
+    digits, exponent = _significant(value)
+    whole = max(len(digits) + exponent, 0)
+    fraction = max(-exponent, 0)
+    return whole, fraction
+
+
+def _check_amount(value: Decimal | None, *, field: str, record: str) -> None:
+    if value is None:
+        return
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise MappingError(f"amount {value!r} is not a finite decimal", field=field, record=record)
+    whole, fraction = _digits(value)
+    if whole + fraction > MAX_AMOUNT_DIGITS:
+        raise MappingError(
+            f"amount {value} has {whole + fraction} digits; at most {MAX_AMOUNT_DIGITS} are "
+            "mapped exactly (it is refused, not rounded)",
+            field=field,
+            record=record,
+        )
+
+
+def _check_quantity(value: Any, *, field: str, record: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise MappingError(f"quantity {value!r} is not a number", field=field, record=record)
+    if isinstance(value, Decimal) and (not value.is_finite() or value != value.to_integral()):
+        raise MappingError(
+            f"quantity {value} is not a whole number of units", field=field, record=record
+        )
+    if abs(Decimal(value)) >= MAX_QUANTITY:
+        raise MappingError(
+            f"quantity {value} is beyond what can be posted (must be below {MAX_QUANTITY:,})",
+            field=field,
+            record=record,
+        )
+
+
+def check_order_amounts(order: Order, *, record: str) -> None:
+    """Refuse an order whose prices, amounts or quantities cannot be mapped exactly."""
+    where = f"{record} (order {getattr(order, 'order_number', '?')})"
+    for name in ("order_total", "amount_paid", "tax_amount", "shipping_amount"):
+        _check_amount(getattr(order, name, None), field=name, record=where)
+    for index, item in enumerate(order.items):
+        for name in ("unit_price", "tax_amount", "shipping_amount"):
+            _check_amount(getattr(item, name, None), field=f"items[{index}].{name}", record=where)
+        _check_quantity(item.quantity, field=f"items[{index}].quantity", record=where)
+
+
+def _live_before(shipment: Shipment, order: Order, others: Iterable[Shipment]) -> list[Shipment]:
+    """The order's other labels created before ``shipment`` and not voided by then."""
+    mine = (shipment.create_date, shipment.shipment_id)
+    found = []
+    for other in others:
+        if other.shipment_id == shipment.shipment_id or other.order_id != order.order_id:
+            continue
+        if other.is_return_label or other.create_date is None or shipment.create_date is None:
+            continue
+        if (other.create_date, other.shipment_id) >= mine:
+            continue
+        if other.voided and (other.void_date or other.create_date) <= shipment.create_date:
+            continue
+        found.append(other)
+    return found
+
+
+def check_shipped_quantities(
+    shipment: Shipment, order: Order, order_shipments: Sequence[Shipment], *, record: str
+) -> None:
+    """Refuse a label that ships more of an item than the order has left to ship.
+
+    A replacement label (every item it carries was shipped in full by earlier live labels, and
+    it ships no more than ordered of each) is allowed: it is posted free of charge.
+    """
+    if shipment.shipment_items is None or shipment.is_return_label:
+        return
+    for index, item in enumerate(shipment.shipment_items):
+        if not item.adjustment:
+            _check_quantity(item.quantity, field=f"shipment_items[{index}].quantity", record=record)
+    keyed = order_item_keys(order)
+    ordered = {key: Decimal(item.quantity) for key, item in keyed}
+    mine: dict[str, Decimal] = {}
+    fields: dict[str, str] = {}
+    for line in resolve_lines(shipment, keyed, record=record):
+        mine[line.order_key] = mine.get(line.order_key, Decimal(0)) + line.quantity
+        fields.setdefault(line.order_key, f"shipment_items[{line.index - 1}].quantity")
+    before: dict[str, Decimal] = {}
+    for other in _live_before(shipment, order, order_shipments):
+        if other.shipment_items is None:
+            continue
+        where = f"shipment {other.shipment_id} of the same order"
+        for line in resolve_lines(other, keyed, record=where):
+            before[line.order_key] = before.get(line.order_key, Decimal(0)) + line.quantity
+    left = {key: max(ordered[key] - before.get(key, Decimal(0)), Decimal(0)) for key in ordered}
+    replacement = all(left[key] == 0 for key in mine)
+    for key, quantity in mine.items():
+        if quantity > ordered[key]:
+            raise MappingError(
+                f"ships {quantity} units of order item {key}, but the order has only "
+                f"{ordered[key]}",
+                field=fields[key],
+                record=record,
+            )
+        if quantity > left[key] and not replacement:
+            raise MappingError(
+                f"ships {quantity} units of order item {key}, but only {left[key]} of the "
+                f"{ordered[key]} ordered are left to ship (earlier labels shipped "
+                f"{before.get(key, Decimal(0))})",
+                field=fields[key],
+                record=record,
+            )
+
+
+def _walk(value: Any, path: str) -> Iterable[tuple[str, str, Any]]:
+    """(path, attribute name, value) of every attribute of an attrs payload, recursively."""
+    if attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            item = getattr(value, field.name)
+            yield f"{path}.{field.name}" if path else field.name, field.name, item
+            yield from _walk(item, f"{path}.{field.name}" if path else field.name)
+    elif isinstance(value, tuple | list):
+        for index, item in enumerate(value):
+            yield from _walk(item, f"{path}[{index}]")
+
+
+def check_payload(payload: Any, *, record: str) -> None:
+    """Refuse a payload holding a number Oracle cannot store exactly or an over-long text."""
+    for path, name, value in _walk(payload, ""):
+        if isinstance(value, Decimal):
+            if not value.is_finite():
+                raise MappingError(f"{value} is not a finite number", field=path, record=record)
+            if len(_significant(value)[0]) > ORACLE_NUMBER_DIGITS:
+                raise MappingError(
+                    f"{value} has more than the {ORACLE_NUMBER_DIGITS} significant digits "
+                    "Oracle stores",
+                    field=path,
+                    record=record,
+                )
+        elif isinstance(value, str) and name in _TEXT_LIMITS and len(value) > _TEXT_LIMITS[name]:
+            raise MappingError(
+                f"is {len(value)} characters long; Oracle accepts at most {_TEXT_LIMITS[name]}",
+                field=path,
+                record=record,
+            )
