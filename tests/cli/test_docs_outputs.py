@@ -50,9 +50,60 @@ def _demo(tmp: Path) -> str:
     return "$ ml-connector demo\n" + text
 
 
+def _operator_day(tmp: Path) -> str:
+    """An operator's day on the simulators: sync a posting date, then reconcile it."""
+    from ml_connector.cli._demo import demo_mapping_toml
+    from ml_connector.testing import (
+        OracleFusionSimulator,
+        ShipStationSimulator,
+        VirtualClock,
+        generate_day,
+    )
+
+    from .conftest import ORACLE_SECRET, V1_KEY, V1_SECRET
+
+    clock = VirtualClock()
+    day = generate_day(7, orders=60, warehouses=3)
+    shipstation = ShipStationSimulator(
+        clock=clock, v1_options={"api_key": V1_KEY, "api_secret": V1_SECRET}
+    )
+    shipstation.load(day)
+    oracle = OracleFusionSimulator(clock=clock, client_secret=ORACLE_SECRET)
+    oracle.load(day)
+    (tmp / "mapping.toml").write_text(demo_mapping_toml(day), encoding="utf-8")
+    (tmp / "ml-connector.toml").write_text(
+        '[mapping]\npath = "mapping.toml"\n[audit]\npath = ".ml-connector/audit.sqlite3"\n',
+        encoding="utf-8",
+    )
+    environ = {
+        "SHIPSTATION_API_KEY": V1_KEY,
+        "SHIPSTATION_API_SECRET": V1_SECRET,
+        "ORACLE_POD_URL": oracle.pod_url,
+        "ORACLE_TOKEN_URL": oracle.identity_url + "/oauth2/v1/token",
+        "ORACLE_SCOPE": "urn:opc:resource:consumer::all",
+        "ORACLE_CLIENT_ID": "sim-client",
+        "ORACLE_CLIENT_SECRET": ORACLE_SECRET,
+    }
+    text = []
+    for argv in (["sync", "--day", "2026-01-15"], ["reconcile", "--day", "2026-01-15"]):
+        out = io.StringIO()
+        runtime = Runtime(
+            stdout=out,
+            stderr=io.StringIO(),
+            environ=environ,
+            clock=clock,
+            transports={"shipstation": shipstation.transport(), "oracle": oracle.transport()},
+            cwd=tmp,
+        )
+        code = _run(argv, runtime)
+        text.append(f"$ ml-connector {' '.join(argv)}\n{out.getvalue()}[exit {code}]\n")
+    return "\n".join(text).replace(str(tmp) + "/", "")
+
+
 GENERATORS: dict[str, Callable[[Path], str]] = {
     "quickstart": lambda _tmp: _quickstart(),
     "demo": _demo,
+    "operator-day": _operator_day,
 }
 
 
