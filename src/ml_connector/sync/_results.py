@@ -188,6 +188,8 @@ class RunSummary:
             once is two records (its posting and its reversal).
         labels: Distinct labels and fulfillments processed (:attr:`fetched` counts listings:
             a label created and voided in the window is listed twice, processed once).
+        pending_lines: Inventory lines of this run's records staged in Oracle's interface but
+            not processed yet, counted whatever the results policy keeps.
     """
 
     job: str
@@ -206,6 +208,7 @@ class RunSummary:
     amounts: Mapping[Outcome, Mapping[str, Decimal]] = attrs.field(factory=dict, converter=dict)
     reversals: int = 0
     labels: int = 0
+    pending_lines: int = 0
 
     def count(self, outcome: Outcome) -> int:
         """How many records ended with ``outcome`` (kept in :attr:`results` or not)."""
@@ -304,9 +307,9 @@ class RunSummary:
             # Never an equation that does not add up: say what is left over.
             source += f" {'+' if other > 0 else '-'} {abs(other)} other"
         text = f"{source} = {self.records} records: " + " + ".join(terms)
-        if self.pending_in_oracle:
+        if self.pending_lines:
             # Lines of records counted above, staged in Oracle's interface, not yet processed.
-            text += f"; inventory lines pending in Oracle {len(self.pending_in_oracle)}"
+            text += f"; inventory lines pending in Oracle {self.pending_lines}"
         return text
 
     def describe_money(self) -> str:
@@ -375,6 +378,7 @@ class _Run:
         self.amounts: dict[Outcome, Decimal] = {}
         self.reversals = 0
         self.labels = 0
+        self.pending_lines = 0
         self.results: list[RecordResult] = []
         self.counts: Counter[Outcome] = Counter()
         self.reasons: Counter[str] = Counter()
@@ -396,6 +400,7 @@ class _Run:
             )
         if result.record.kind.endswith("-void"):
             self.reversals += 1
+        self.pending_lines += len(result.pending_in_oracle)
         if result.outcome is Outcome.SKIPPED and result.reason is not None:
             self.reasons[result.reason] += 1
         if self.on_result is not None:
@@ -416,6 +421,7 @@ class _Run:
             },
             "reversals": self.reversals,
             "labels": self.labels,
+            "pending_lines": self.pending_lines,
         }
 
 
