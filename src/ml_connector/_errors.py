@@ -24,7 +24,9 @@ below holds every subclass, wherever it is defined (``tests/core/test_error_tree
     ├── UnsafeUrlError              a URL we refuse to send credentials to
     ├── WebhookVerificationError    a V2 webhook failed verification (shipstation.webhooks)
     ├── MappingError                a record cannot be mapped (names the field and the record)
-    │   └── CustomerLookupError     Oracle could not be asked about the order's customer
+    │   ├── CustomerLookupError     Oracle could not be asked about the order's customer
+    │   └── UnexpressibleValueError a value Oracle's q/finder syntax cannot carry (oracle._query)
+    ├── OutageError                 a system was unavailable (transport or 5xx) during a step
     └── AuditError                  the audit trail cannot be written or read
         └── CorruptAuditTrailError  a trail with lines that are not valid events (audit._jsonl)
 

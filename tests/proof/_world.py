@@ -294,7 +294,7 @@ def make_world(
         clock=clock,
         shipstation=shipstation,
         oracle=oracle,
-        mapping=MappingConfig.from_toml(demo_mapping_toml(day)),
+        mapping=_mapping(day, inventory_modes),
         audit_path=tmp / "audit.db",
         rng=rng,
         seed=seed,
@@ -302,6 +302,15 @@ def make_world(
         trust_audit_trail=trust_audit_trail,
         manager_every=manager_every,
     )
+
+
+def _mapping(day: GeneratedDay, inventory_modes: str) -> MappingConfig:
+    mapping = MappingConfig.from_toml(demo_mapping_toml(day))
+    if inventory_modes == "online":
+        return mapping  # the mapping's default, TransactionMode "1"
+    # No TransactionMode: the simulator's default decides (the client then cannot know from
+    # the answer whether a line was processed, and reports it pending until found).
+    return attrs.evolve(mapping, inventory=attrs.evolve(mapping.inventory, transaction_mode=None))
 
 
 def window_end() -> datetime:

@@ -12,15 +12,25 @@ from ml_connector.audit import payload_of
 from ml_connector.sync import Outcome, ReasonCode
 from ml_connector.testing import FaultKind, FaultPlan, Faults
 
-from ._env import DAY_END, DAY_START, make_env
+from ._env import DAY_END, DAY_START, Env, make_env
 from .test_shipments import assert_no_duplicates, make_sync
 
 WINDOW = (DAY_START, DAY_END)
 
 
+def env_in_mode(mode: str) -> Env:
+    """Twelve orders whose inventory lines go out with ``TransactionMode`` ``mode``."""
+    inventory = {"source_code": "SHIPSTATION", "reference": "posting_key", "transaction_mode": mode}
+    return make_env(
+        orders=12,
+        bad_sku_orders=0,
+        unmatched_email_rate=0.0,
+        mapping_changes={"inventory": inventory},
+    )
+
+
 def test_background_rows_are_pending_in_results_trail_and_reconcile_until_processed() -> None:
-    env = make_env(orders=12, bad_sku_orders=0, unmatched_email_rate=0.0)
-    env.oracle_sim.default_transaction_mode = "background"
+    env = env_in_mode("3")
     sync = make_sync(env)
     first = sync.run(WINDOW)
     assert first.failed == 0
@@ -44,8 +54,7 @@ def test_background_rows_are_pending_in_results_trail_and_reconcile_until_proces
 
 
 def test_concurrent_rows_processed_during_the_run_are_found_completed() -> None:
-    env = make_env(orders=12, bad_sku_orders=0, unmatched_email_rate=0.0)
-    env.oracle_sim.default_transaction_mode = "concurrent"
+    env = env_in_mode("2")
     env.oracle_sim.concurrent_delay = 1.0
     sync = make_sync(env)
     sync.run(WINDOW)
@@ -82,7 +91,8 @@ def test_an_online_408_is_pending_never_posted_and_never_posted_twice() -> None:
 def test_a_void_after_processing_finds_the_completed_issue_and_reverses_it_once() -> None:
     env = make_env(orders=20, bad_sku_orders=0, unmatched_email_rate=0.0)
     sync = make_sync(env)
-    sync.run(WINDOW)
+    # The default mode is Online ("1"): a 2xx proves processing, so nothing is left pending.
+    assert sync.run(WINDOW).pending_in_oracle == ()
     assert env.oracle_sim.staged_transactions() == []  # Online: processed during the POSTs
     posted = next(
         r

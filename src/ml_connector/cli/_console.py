@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -37,7 +38,11 @@ if TYPE_CHECKING:
 
 __all__ = ["LogHandler", "Progress", "make_console"]
 
-_RETRY_PREFIX = "retrying %s %s after %s"
+# The core's retry line (_http.py): "retrying GET https://... after 429 (try 2 of 5) in 1.00 s".
+_RETRY_TEXT = re.compile(
+    r"retrying (?P<method>\S+) (?P<url>\S+) after (?P<status>\S+) "
+    r"\(try (?P<attempt>\d+) of (?P<of>\d+)\) in (?P<delay>[\d.]+) s"
+)
 _RETRY_LINE = (
     "ml-connector: retry {status} {method} {url} (try {attempt} of {of}), waiting {delay:.2f} s"
 )
@@ -163,18 +168,19 @@ class LogHandler(logging.Handler):
             self.handleError(record)
 
     def _retry(self, record: logging.LogRecord) -> dict[str, Any] | None:
-        args = record.args
-        if record.msg != _RETRY_PREFIX + " (try %d of %d) in %.2f s" or not isinstance(args, tuple):
+        # Read from the formatted text: the scrubbing filter has already formatted the record
+        # (its arguments are gone) by the time a handler sees it.
+        found = _RETRY_TEXT.fullmatch(record.getMessage())
+        if found is None:
             return None
-        method, url, status, attempt, of, delay = args
-        self.retries[str(status)] += 1
+        self.retries[found["status"]] += 1
         return {
-            "method": method,
-            "url": url,
-            "status": status,
-            "attempt": attempt,
-            "of": of,
-            "delay": delay,
+            "method": found["method"],
+            "url": found["url"],
+            "status": found["status"],
+            "attempt": int(found["attempt"]),
+            "of": int(found["of"]),
+            "delay": float(found["delay"]),
         }
 
     def _json(self, record: logging.LogRecord, retry: dict[str, Any] | None) -> str:

@@ -253,7 +253,12 @@ class InventorySettings:
         issue_sign: ``negative``: issues carry a negative ``TransactionQuantity`` (Oracle's
             usual convention); ``positive``: the transaction type gives the direction.
         source_code: ``SourceCode`` naming ShipStation as the source.
-        transaction_mode: Optional ``TransactionMode`` (``"1"`` is Online in common use).
+        transaction_mode: ``TransactionMode``: ``"1"`` (Online, the default: the one code
+            real integrations are seen sending, and the mode whose 2xx answer proves the row
+            was processed, "processed synchronously"); ``"2"``/``"3"`` (Concurrent/Background,
+            UNCERTAIN codes; the rows are then reported ``pending_in_oracle`` until found
+            processed). Oracle's modes:
+            https://docs.oracle.com/en/cloud/saas/readiness/scm/24a/inv24a/24A-inventory-wn-f30338.htm
         reference: What ``TransactionReference`` carries: the line's posting key (default)
             or the ShipStation order number. The posting key is what makes a processed
             movement findable: ``TransactionReference`` is the one key both the staged
@@ -268,7 +273,7 @@ class InventorySettings:
     adjustment_receipt_type: str = "Miscellaneous Receipt"
     issue_sign: Literal["negative", "positive"] = "negative"
     source_code: str = "SHIPSTATION"
-    transaction_mode: str | None = None
+    transaction_mode: str | None = "1"
     reference: Literal["order_number", "posting_key"] = "posting_key"
 
 

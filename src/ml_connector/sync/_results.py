@@ -188,8 +188,6 @@ class RunSummary:
             once is two records (its posting and its reversal).
         labels: Distinct labels and fulfillments processed (:attr:`fetched` counts listings:
             a label created and voided in the window is listed twice, processed once).
-        pending_lines: Inventory lines of this run's records staged in Oracle's interface but
-            not processed yet, counted whatever the results policy keeps.
     """
 
     job: str
@@ -208,7 +206,10 @@ class RunSummary:
     amounts: Mapping[Outcome, Mapping[str, Decimal]] = attrs.field(factory=dict, converter=dict)
     reversals: int = 0
     labels: int = 0
-    pending_lines: int = 0
+    pending_in_oracle: tuple[str, ...] = ()
+    """Inventory keys staged in Oracle's interface but not processed yet, over every record of
+    the run (whatever the results policy keeps): the next run or reconcile sees them processed,
+    or failed with Oracle's error."""
 
     def count(self, outcome: Outcome) -> int:
         """How many records ended with ``outcome`` (kept in :attr:`results` or not)."""
@@ -260,11 +261,6 @@ class RunSummary:
             return by_currency.get(currency, Decimal(0))
         return sum(by_currency.values(), Decimal(0))
 
-    @property
-    def pending_in_oracle(self) -> tuple[str, ...]:
-        """Inventory keys (of the results kept) staged but not yet processed by Oracle."""
-        return tuple(key for r in self.results for key in r.pending_in_oracle)
-
     def describe(self) -> str:
         """One line for logs and the CLI: counts that add up, and the money.
 
@@ -307,9 +303,9 @@ class RunSummary:
             # Never an equation that does not add up: say what is left over.
             source += f" {'+' if other > 0 else '-'} {abs(other)} other"
         text = f"{source} = {self.records} records: " + " + ".join(terms)
-        if self.pending_lines:
+        if self.pending_in_oracle:
             # Lines of records counted above, staged in Oracle's interface, not yet processed.
-            text += f"; inventory lines pending in Oracle {self.pending_lines}"
+            text += f"; inventory lines pending in Oracle {len(self.pending_in_oracle)}"
         return text
 
     def describe_money(self) -> str:
@@ -378,10 +374,10 @@ class _Run:
         self.amounts: dict[Outcome, Decimal] = {}
         self.reversals = 0
         self.labels = 0
-        self.pending_lines = 0
         self.results: list[RecordResult] = []
         self.counts: Counter[Outcome] = Counter()
         self.reasons: Counter[str] = Counter()
+        self.pending: list[str] = []
         self.total = 0
         # Ids only, per kind: a label listed twice (created and voided in the window, or a
         # page shifted by new records) is processed once.
@@ -400,7 +396,7 @@ class _Run:
             )
         if result.record.kind.endswith("-void"):
             self.reversals += 1
-        self.pending_lines += len(result.pending_in_oracle)
+        self.pending.extend(result.pending_in_oracle)
         if result.outcome is Outcome.SKIPPED and result.reason is not None:
             self.reasons[result.reason] += 1
         if self.on_result is not None:
@@ -421,7 +417,7 @@ class _Run:
             },
             "reversals": self.reversals,
             "labels": self.labels,
-            "pending_lines": self.pending_lines,
+            "pending_in_oracle": tuple(self.pending),
         }
 
 
