@@ -82,3 +82,9 @@ def test_completion_script_knows_every_command(cli: CliRunner) -> None:
         assert f"        {command}) words=" in result.out
     assert "--no-progress" in result.out
     assert cli(["completion", "zsh"]).out.startswith("autoload -U +X bashcompinit")
+
+
+def test_completion_with_json_is_one_document(cli: CliRunner) -> None:
+    result = cli(["--json", "completion", "bash"])
+    document = json.loads(result.out)
+    assert document["ok"] is True and "complete -o default" in document["script"]

@@ -294,7 +294,11 @@ def _cmd_config(args: argparse.Namespace, runtime: Runtime) -> int:
 def _cmd_completion(args: argparse.Namespace, runtime: Runtime) -> int:
     from ._setup import completion_script
 
-    runtime.stdout.write(completion_script(_build_parser(), args.shell))
+    script = completion_script(_build_parser(), args.shell)
+    if args.json:
+        runtime.emit_json({"command": "completion", "ok": True, "script": script})
+    else:
+        runtime.stdout.write(script)
     return EXIT_OK
 
 
