@@ -122,3 +122,27 @@ def test_reconcile_text_as_a_controller_reads_it(
     assert any(line.startswith("expected in Oracle USD ") for line in lines)
     assert any(line.startswith("  by reason: customer_unmatched USD ") for line in lines)
     assert lines[-1].startswith("NOT clean: ")
+
+
+def test_day_is_a_posting_date_in_the_mapping_zone() -> None:
+    from datetime import UTC, datetime
+
+    from ml_connector.cli._session import parse_window
+    from ml_connector.mapping.config import DateSettings
+
+    pacific = DateSettings(basis="zone", zone="America/Los_Angeles")
+    # 02:00 UTC on 1 February is still 31 January (18:00 PST) in Los Angeles.
+    now = datetime(2026, 2, 1, 2, 0, tzinfo=UTC)
+    today = parse_window(day="today", since=None, until=None, now=now, dates=pacific)
+    assert today == (
+        datetime(2026, 1, 31, 8, 0, tzinfo=UTC),
+        datetime(2026, 2, 1, 8, 0, tzinfo=UTC),
+    )
+    yesterday = parse_window(day="yesterday", since=None, until=None, now=now, dates=pacific)
+    assert yesterday is not None and yesterday[1] == today[0]
+    # On the library's UTC basis the same instant is already 1 February.
+    utc = parse_window(day="today", since=None, until=None, now=now, dates=DateSettings())
+    assert utc == (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 2, tzinfo=UTC))
+    # The day after the spring change is 23 hours long in Los Angeles.
+    spring = parse_window(day="2026-03-08", since=None, until=None, now=now, dates=pacific)
+    assert spring is not None and (spring[1] - spring[0]).total_seconds() == 23 * 3600
