@@ -143,6 +143,6 @@ def test_day_is_a_posting_date_in_the_mapping_zone() -> None:
     # On the library's UTC basis the same instant is already 1 February.
     utc = parse_window(day="today", since=None, until=None, now=now, dates=DateSettings())
     assert utc == (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 2, tzinfo=UTC))
-    # The day after the spring change is 23 hours long in Los Angeles.
+    # The day of the spring change (8 March 2026) is 23 hours long in Los Angeles.
     spring = parse_window(day="2026-03-08", since=None, until=None, now=now, dates=pacific)
     assert spring is not None and (spring[1] - spring[0]).total_seconds() == 23 * 3600
