@@ -12,10 +12,23 @@ virtual time, which the child's clock is set to first) over a ``multiprocessing`
 applies the simulated latency on the sync's own clock. So rate windows, token expiry and
 overlapping latency behave as with in-process simulators, and the sync process's peak RSS is
 the sync's alone.
+
+The latency is a :class:`LatencyProfile` (the one the issue "Fast at real latencies" sets, by
+default): ShipStation answers in 250 ms, Oracle reads in 400 ms, Oracle creates take 1.2 s per
+document (a batch the sum of its parts), and at most 4 Oracle requests are in flight per pod
+(more wait their turn in the transport). The day is generated in realistic mode
+(:data:`~ml_connector.testing.REALISTIC`): ids grow with creation time and the ShipStation
+simulator lists in the real API's default order (creation date).
+
+The sync's process also counts the CPU it spends (``time.process_time``) and, apart, the CPU
+that plain ``json.loads`` of every response body it received takes (measured on each body as
+it arrives, and taken out of the sync's figure, as is the pipe's own cost).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -51,6 +64,7 @@ from ml_connector.shipstation import (
 )
 from ml_connector.sync import AsyncShipmentSync, ResultsPolicy, RunSummary, ShipmentSync
 from ml_connector.testing import (
+    REALISTIC,
     GeneratedDay,
     LoopClock,
     OracleFusionSimulator,
@@ -95,12 +109,56 @@ def oracle_settings(pod_url: str, identity_url: str) -> OracleFusionSettings:
     )
 
 
+@attrs.frozen
+class LatencyProfile:
+    """How long each request takes in a sync benchmark (simulated time).
+
+    Attributes:
+        shipstation: Seconds per ShipStation response (rate limit on top: 40 a minute).
+        oracle_read: Seconds per Oracle read (GET, and the token request).
+        oracle_create: Seconds per Oracle document created; a batch takes the sum of its parts.
+        oracle_in_flight: Oracle requests a pod serves at once; more wait their turn.
+    """
+
+    shipstation: float = 0.25
+    oracle_read: float = 0.4
+    oracle_create: float = 1.2
+    oracle_in_flight: int = 4
+
+    def describe(self) -> str:
+        """One line for the benchmarks page."""
+        return (
+            f"ShipStation {self.shipstation * 1000:.0f} ms a response; Oracle reads "
+            f"{self.oracle_read * 1000:.0f} ms, creates {self.oracle_create:g} s per document "
+            f"(a batch the sum of its parts); at most {self.oracle_in_flight} Oracle requests "
+            "in flight per pod"
+        )
+
+    def oracle_seconds(self, method: str, url: str, content: bytes) -> float:
+        """Simulated time of one Oracle request."""
+        if method != "POST" or "/oauth2/" in url:
+            return self.oracle_read
+        if _kind(method, url) == "POST batch":
+            try:
+                parts = len(json.loads(content).get("parts") or ())
+            except (ValueError, AttributeError):
+                parts = 1
+            return self.oracle_create * max(1, parts)
+        return self.oracle_create
+
+
+PROFILE = LatencyProfile()
+"""The latency profile of the sync benchmarks (the issue's figures)."""
+
+
 @attrs.define
 class SyncRun:
     """One sync over a generated day: outcome counts, request counts, times, memory."""
 
     orders: int
     shipments: int
+    voided: int
+    """Labels voided in the window (the voided-labels list reads them)."""
     summary: str
     posted: int
     failed: int
@@ -109,8 +167,9 @@ class SyncRun:
     documents: int
     simulated_seconds: float
     real_seconds: float
-    latency: float
+    profile: dict[str, float]
     concurrency: int
+    use_async: bool
     rss_setup_kb: int = 0
     """Peak RSS of the sync's process before the run (clients built, nothing synced)."""
     rss_peak_kb: int = 0
@@ -120,6 +179,20 @@ class SyncRun:
     results_policy: str = RESULTS
     trust_audit_trail: bool = False
     """The sync trusted its (fresh) audit trail: new records were created without a look-up."""
+    sync_cpu: float = 0.0
+    """Process CPU seconds of the sync (the pipe's cost and the measuring ``json.loads`` out)."""
+    loads_cpu: float = 0.0
+    """Process CPU seconds plain ``json.loads`` took over every response body received."""
+    bodies: int = 0
+    body_bytes: int = 0
+    oracle_seconds: float = 0.0
+    """Sum of the simulated time of every Oracle request (before overlap)."""
+    shipstation_seconds: float = 0.0
+    """Sum of the simulated time of every ShipStation request."""
+
+    @property
+    def latency_profile(self) -> LatencyProfile:
+        return LatencyProfile(**self.profile)  # type: ignore[arg-type]
 
     def to_json(self) -> str:
         data = attrs.asdict(self)
@@ -157,6 +230,7 @@ class _Ready:
 
     mapping_toml: str
     shipments: int
+    voided: int
     pod_url: str
     identity_url: str
 
@@ -165,7 +239,13 @@ def _serve(conn: Connection, orders: int, seed: int, unmatched_email_rate: float
     """The simulators' process: load the day, then answer requests until told to finish."""
     logging.disable(logging.WARNING)
     clock = VirtualClock(NOW)
-    day = generate_day(seed, orders=orders, warehouses=2, unmatched_email_rate=unmatched_email_rate)
+    day = generate_day(
+        seed,
+        orders=orders,
+        warehouses=2,
+        unmatched_email_rate=unmatched_email_rate,
+        realism=REALISTIC,
+    )
     shipstation = ShipStationSimulator(clock=clock)
     shipstation.load(day)
     oracle = OracleFusionSimulator(clock=clock)
@@ -175,9 +255,14 @@ def _serve(conn: Connection, orders: int, seed: int, unmatched_email_rate: float
         urlsplit(oracle.identity_url).hostname: oracle.transport(),
     }
     ss_transport = shipstation.transport()
+    stats = day.stats()
     conn.send(
         _Ready(
-            demo_mapping_toml(day), day.stats()["shipments"], oracle.pod_url, oracle.identity_url
+            demo_mapping_toml(day),
+            stats["shipments"],
+            stats["voided_shipments"],
+            oracle.pod_url,
+            oracle.identity_url,
         )
     )
     while True:
@@ -221,14 +306,40 @@ class PipeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     on the sync's clock (overlapping on a :class:`~ml_connector.testing.LoopClock`).
 
     Requests are answered one at a time, so concurrent tasks never interleave on the pipe.
+    Oracle requests beyond the profile's ``oracle_in_flight`` wait for a slot (async runs;
+    a blocking run has one request in flight anyway).
+
+    Also counts the CPU the pipe costs (``pipe_cpu``) and the CPU plain ``json.loads`` takes
+    over every response body (``loads_cpu``), so that the sync's own CPU can be told apart.
     """
 
-    def __init__(self, conn: Connection, clock: Any, latency: float) -> None:
+    def __init__(
+        self, conn: Connection, clock: Any, profile: LatencyProfile, oracle_hosts: set[str]
+    ) -> None:
         self._conn = conn
         self._clock = clock
-        self._latency = latency
+        self._profile = profile
+        self._oracle_hosts = oracle_hosts
+        self._slots: asyncio.Semaphore | None = None
+        self.pipe_cpu = 0.0
+        self.loads_cpu = 0.0
+        self.bodies = 0
+        self.body_bytes = 0
+        self.oracle_seconds = 0.0
+        self.shipstation_seconds = 0.0
+
+    def _latency(self, request: httpx.Request) -> float:
+        if request.url.host in self._oracle_hosts:
+            seconds = self._profile.oracle_seconds(
+                request.method, str(request.url), request.content
+            )
+            self.oracle_seconds += seconds
+            return seconds
+        self.shipstation_seconds += self._profile.shipstation
+        return self._profile.shipstation
 
     def _exchange(self, request: httpx.Request) -> tuple[float, Any]:
+        started = time.process_time()
         timeout = request.extensions.get("timeout")
         self._conn.send(
             (
@@ -242,7 +353,17 @@ class PipeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             )
         )
         reply = self._conn.recv()
-        return self._latency + reply[-1], reply
+        latency = self._latency(request)
+        between = time.process_time()
+        self.pipe_cpu += between - started
+        if reply[0] == "response" and reply[3]:
+            body = reply[3]
+            with contextlib.suppress(ValueError):
+                json.loads(body)
+                self.bodies += 1
+                self.body_bytes += len(body)
+            self.loads_cpu += time.process_time() - between
+        return latency + reply[-1], reply
 
     @staticmethod
     def _deliver(request: httpx.Request, reply: Any) -> httpx.Response:
@@ -260,8 +381,15 @@ class PipeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
-        delay, reply = self._exchange(request)
-        await self._clock.async_sleep(delay)
+        if request.url.host not in self._oracle_hosts:
+            delay, reply = self._exchange(request)
+            await self._clock.async_sleep(delay)
+            return self._deliver(request, reply)
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._profile.oracle_in_flight)
+        async with self._slots:
+            delay, reply = self._exchange(request)
+            await self._clock.async_sleep(delay)
         return self._deliver(request, reply)
 
     def close(self) -> None:
@@ -275,7 +403,7 @@ def run_sync(
     orders: int,
     *,
     seed: int = 21,
-    latency: float = 0.0,
+    profile: LatencyProfile = PROFILE,
     use_async: bool = False,
     concurrency: int = 8,
     unmatched_email_rate: float = 0.1,
@@ -295,7 +423,11 @@ def run_sync(
     try:
         ready: _Ready = conn.recv()
         clock: VirtualClock | LoopClock = LoopClock(NOW) if use_async else VirtualClock(NOW)
-        transport = PipeTransport(conn, clock, latency)
+        oracle_hosts = {
+            urlsplit(ready.pod_url).hostname or "",
+            urlsplit(ready.identity_url).hostname or "",
+        }
+        transport = PipeTransport(conn, clock, profile, oracle_hosts)
         settings = oracle_settings(ready.pod_url, ready.identity_url)
         mapping = MappingConfig.from_toml(ready.mapping_toml)
         folder = tempfile.TemporaryDirectory()
@@ -323,6 +455,7 @@ def run_sync(
 
             rss_setup = _peak_rss_kb()
             started = time.perf_counter()
+            cpu_started = time.process_time()
             summary = clock.run(main())
         else:
             with (
@@ -340,7 +473,9 @@ def run_sync(
                 )
                 rss_setup = _peak_rss_kb()
                 started = time.perf_counter()
+                cpu_started = time.process_time()
                 summary = job.run(window)
+        cpu = time.process_time() - cpu_started - transport.pipe_cpu - transport.loads_cpu
         real = time.perf_counter() - started
         rss_peak = _peak_rss_kb()
         audit.close()
@@ -353,6 +488,7 @@ def run_sync(
     return SyncRun(
         orders=orders,
         shipments=ready.shipments,
+        voided=ready.voided,
         summary=summary.describe(),
         posted=summary.posted,
         failed=summary.failed,
@@ -361,33 +497,40 @@ def run_sync(
         documents=served["documents"],
         simulated_seconds=clock.monotonic(),
         real_seconds=real,
-        latency=latency,
+        profile=attrs.asdict(profile),
         concurrency=concurrency if use_async else 1,
+        use_async=use_async,
         rss_setup_kb=rss_setup,
         rss_peak_kb=rss_peak,
         rss_simulators_kb=served["rss_kb"],
         results_policy=summary.results_policy,
         trust_audit_trail=trust_audit_trail,
+        sync_cpu=cpu,
+        loads_cpu=transport.loads_cpu,
+        bodies=transport.bodies,
+        body_bytes=transport.body_bytes,
+        oracle_seconds=transport.oracle_seconds,
+        shipstation_seconds=transport.shipstation_seconds,
     )
 
 
-LATENCY = 0.05
-"""Simulated latency of every response in the sync benchmarks (50 ms, as the issue asks)."""
-
 TRUST = "--trust-audit-trail"
 """``python -m bench._scenario N --trust-audit-trail``: the sync trusts its audit trail."""
+BLOCKING = "--blocking"
+"""``python -m bench._scenario N --blocking``: the blocking job (``ShipmentSync``)."""
 
-_RUNS: dict[tuple[int, bool], SyncRun] = {}
+_RUNS: dict[tuple[int, bool, bool], SyncRun] = {}
 
 
-def cached_run(orders: int, *, trust_audit_trail: bool = False) -> SyncRun:
-    """The async sync of ``orders`` orders with 50 ms latency, in a fresh process, run once.
+def cached_run(orders: int, *, trust_audit_trail: bool = False, blocking: bool = False) -> SyncRun:
+    """The sync of ``orders`` orders under :data:`PROFILE`, in a fresh process, run once.
 
-    A child process per size gives a clean peak RSS (the memory benchmark); the API-calls and
-    end-to-end benchmarks read the same runs (request counts do not depend on latency), so the
-    most expensive step of the run is paid once per size (and per ``trust_audit_trail``).
+    The async job unless ``blocking``. A child process per size gives a clean peak RSS (the
+    memory benchmark); the API-calls, CPU and end-to-end benchmarks read the same runs, so the
+    most expensive step of the run is paid once per size (and per mode).
     """
-    if (orders, trust_audit_trail) not in _RUNS:
+    key = (orders, trust_audit_trail, blocking)
+    if key not in _RUNS:
         done = subprocess.run(
             [
                 sys.executable,
@@ -395,6 +538,7 @@ def cached_run(orders: int, *, trust_audit_trail: bool = False) -> SyncRun:
                 "bench._scenario",
                 str(orders),
                 *([TRUST] if trust_audit_trail else []),
+                *([BLOCKING] if blocking else []),
             ],
             capture_output=True,
             text=True,
@@ -403,16 +547,18 @@ def cached_run(orders: int, *, trust_audit_trail: bool = False) -> SyncRun:
         )
         if done.returncode != 0:
             raise RuntimeError(f"sync of {orders} orders failed:\n{done.stderr[-3000:]}")
-        _RUNS[orders, trust_audit_trail] = SyncRun.from_json(done.stdout.strip().splitlines()[-1])
-    return _RUNS[orders, trust_audit_trail]
+        _RUNS[key] = SyncRun.from_json(done.stdout.strip().splitlines()[-1])
+    return _RUNS[key]
 
 
 def main(argv: list[str]) -> None:
-    """``python -m bench._scenario N [--trust-audit-trail]``: one run of ``N`` orders, as JSON
-    on the last line."""
+    """``python -m bench._scenario N [--trust-audit-trail] [--blocking]``: one run of ``N``
+    orders, as JSON on the last line."""
     logging.disable(logging.WARNING)  # retries are expected and counted, not printed
     run = run_sync(
-        int(argv[0]), latency=LATENCY, use_async=True, trust_audit_trail=TRUST in argv[1:]
+        int(argv[0]),
+        use_async=BLOCKING not in argv[1:],
+        trust_audit_trail=TRUST in argv[1:],
     )
     print(run.to_json())
 

@@ -7,7 +7,8 @@ below holds every subclass, wherever it is defined (``tests/core/test_error_tree
     ├── ConfigurationError          a setting is missing, malformed or unsafe
     │   ├── MappingConfigError      the mapping TOML is wrong (mapping.config; every problem)
     │   ├── ConfigFileError         ml-connector.toml is wrong (_configfile: CLI and load_config)
-    │   └── PreflightError          accounts or customers not valid in Oracle (sync._preflight)
+    │   ├── PreflightError          accounts or customers not valid in Oracle (sync._preflight)
+    │   └── PostingKeyNotKeptError  Oracle numbered a document itself (oracle._documents)
     ├── TransportError              no HTTP response: connect/read failure, timeout, reset
     │   └── RequestTimeoutError     the request timed out (connect, read, write or pool)
     ├── ApiError                    the server answered with an error status (or 2xx with errors)
@@ -25,14 +26,15 @@ below holds every subclass, wherever it is defined (``tests/core/test_error_tree
     ├── WebhookVerificationError    a V2 webhook failed verification (shipstation.webhooks)
     ├── MappingError                a record cannot be mapped (names the field and the record)
     │   ├── CustomerLookupError     Oracle could not be asked about the order's customer
-    │   └── UnexpressibleValueError a value Oracle's q/finder syntax cannot carry (oracle._query)
-    ├── OutageError                 a system was unavailable (transport or 5xx) during a step
+    │   └── UnexpressibleValueError  a value Oracle's ``q`` syntax cannot express (oracle._query)
+    ├── OutageError                 a system was unavailable while a run was being prepared
     └── AuditError                  the audit trail cannot be written or read
         └── CorruptAuditTrailError  a trail with lines that are not valid events (audit._jsonl)
 
 Leaves carry the evidence: HTTP method, redacted URL, status, request id and a truncated body.
-No secret ever reaches an exception's text: URLs are redacted before they are stored and bodies
-are truncated and scrubbed of credential-looking values.
+No secret ever reaches an exception's text: every text an error is made of passes through the
+one scrubber (:mod:`ml_connector._redact`) when the error is made, which masks every credential
+the library was given or received, even when a server echoed it back.
 """
 
 from __future__ import annotations

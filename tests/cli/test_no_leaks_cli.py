@@ -194,3 +194,39 @@ def test_shipstation_down_during_sync_is_an_outage(
     assert "unavailable" in result.err
     assert "ssapi.shipstation.com" in result.err
     assert "Connection refused" in result.err
+
+
+def test_oracle_down_during_the_preflight_is_an_outage_naming_the_token_host(
+    cli: CliRunner, sims: Sims, env: dict[str, str], config: Path
+) -> None:
+    transports = {
+        "shipstation": sims.shipstation.transport(),
+        "oracle": httpx.MockTransport(_refuse),
+    }
+    result = cli(["sync", *WINDOW], environ=env, transports=transports)
+    assert result.code == EXIT_OUTAGE, result.err
+    assert "unavailable" in result.err
+    assert "identity.oraclecloud.com" in result.err  # the host contacted: the token endpoint
+    assert "Connection refused" in result.err
+    assert "configuration" not in result.err.split("(")[0]
+
+
+def test_oracle_503_during_the_preflight_is_an_outage(
+    cli: CliRunner, sims: Sims, env: dict[str, str], config: Path
+) -> None:
+    class Down(httpx.BaseTransport):
+        def __init__(self, inner: httpx.BaseTransport) -> None:
+            self.inner = inner
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if "/oauth2/" in request.url.path:
+                return self.inner.handle_request(request)
+            return httpx.Response(503, json={"title": "Service Unavailable"})
+
+    transports = {
+        "shipstation": sims.shipstation.transport(),
+        "oracle": Down(sims.oracle.transport()),
+    }
+    result = cli(["sync", *WINDOW], environ=env, transports=transports)
+    assert result.code == EXIT_OUTAGE, result.err
+    assert "ServerError" in result.err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date
 from decimal import Decimal
 
@@ -11,6 +12,8 @@ import pytest
 from ml_connector import MappingError
 from ml_connector.mapping import (
     Ambiguous,
+    MappingConfig,
+    MappingConfigError,
     Matched,
     MatchRule,
     ShipmentPlan,
@@ -21,7 +24,7 @@ from ml_connector.mapping import (
 )
 from ml_connector.oracle import content_hash, to_wire
 
-from ._builders import MATCH, item, order, retailer_config, shipment, utc
+from ._builders import CONFIG_PATH, MATCH, item, order, retailer_config, shipment, utc
 
 D = Decimal
 CONFIG = retailer_config()
@@ -56,9 +59,12 @@ def test_one_shipment_of_a_whole_order_invoices_it_exactly() -> None:
     ] == [
         ("Two-person tent", D(1), D("199.00"), D("199.00")),
         ("Camp mug", D(3), D("3.33"), D("9.99")),
-        ("Shipping", D(1), D("9.99"), D("9.99")),
-        ("Sales tax", D(1), D("16.72"), D("16.72")),
     ]
+    # Freight rides on the item lines (AllocatedFreightAmount), tax in their tax lines.
+    assert sum(line.allocated_freight_amount or D(0) for line in invoice.lines) == D("9.99")
+    taxes = [tax for line in invoice.lines for tax in line.tax_lines]
+    assert len(taxes) == 2
+    assert sum(tax.tax_amount for tax in taxes) == D("16.72")
     assert (invoice.business_unit, invoice.transaction_source, invoice.transaction_type) == (
         "US1 Business Unit",
         "SHIPSTATION",
@@ -76,17 +82,35 @@ def test_distributions_balance_and_carry_the_warehouse_cost_center() -> None:
     ).invoice
     assert invoice is not None
     rows = [
-        (d.account_class, d.account_combination, d.amount, d.line_number)
+        (
+            d.account_class,
+            d.account_combination,
+            d.amount,
+            d.line_number,
+            d.detailed_tax_line_number,
+        )
         for d in invoice.distributions
     ]
-    assert rows == [
-        ("Revenue", "01-1200-401000-000-00", D("199.00"), 1),
-        ("Revenue", "01-1200-401000-000-00", D("9.99"), 2),
-        ("Freight", "01-1200-402000-000-00", D("9.99"), 3),
-        ("Tax", "01-1200-224000-000-00", D("16.72"), 4),
-        ("Receivable", "01-1200-121000-000-00", D("235.70"), None),
-    ]
+    accounts = {
+        "Revenue": "01-1200-401000-000-00",
+        "Freight": "01-1200-402000-000-00",
+        "Tax": "01-1200-224000-000-00",
+        "Receivable": "01-1200-121000-000-00",
+    }
+    assert [r[0] for r in rows] == ["Revenue", "Freight", "Tax"] * 2 + ["Receivable"]
+    assert all(r[1] == accounts[r[0]] for r in rows)
+    lines = {line.line_number: line for line in invoice.lines}
+    for klass, _, amount, number, tax_number in rows[:-1]:
+        line = lines[number]
+        if klass == "Revenue":
+            assert amount == line.amount and tax_number is None
+        elif klass == "Freight":
+            assert amount == line.allocated_freight_amount and tax_number is None
+        else:  # a Tax distribution names its line's tax line by DetailedTaxLineNumber
+            assert tax_number == 1 and amount == line.tax_lines[0].tax_amount
+    assert rows[-1][3:] == (None, None)
     receivable = rows[-1][2]
+    assert receivable == D("235.70")
     assert sum(r[2] for r in rows[:-1]) == receivable == invoice.total
 
 
@@ -135,12 +159,21 @@ def test_voided_shipment_maps_to_a_credit_memo_reversing_exactly() -> None:
     assert (plan.posting_key, plan.original_key) == ("SS501V", "SS501")
     assert (memo.transaction_number, memo.original_transaction_number) == ("SS501V", "SS501")
     assert memo.total == -invoice.total
+    # The item lines with their tax lines, negated, then one line crediting the freight.
     assert [(m.line_number, m.amount) for m in memo.lines] == [
         (i.line_number, -i.amount) for i in invoice.lines
+    ] + [(3, D("-9.99"))]
+    assert [[t.tax_amount for t in m.tax_lines] for m in memo.lines[:2]] == [
+        [-t.tax_amount for t in i.tax_lines] for i in invoice.lines
     ]
     assert [(m.account_class, m.account_combination, m.amount) for m in memo.distributions] == [
         (d.account_class, d.account_combination, -d.amount) for d in invoice.distributions
     ]
+    # Credit memo distributions name lines by CreditMemoLineNumber, on the memo's own lines.
+    assert {m.line_number for m in memo.distributions if m.account_class == "Freight"} == {3}
+    wire = to_wire(memo)
+    assert all("InvoiceLineNumber" not in d for d in wire["receivablesCreditMemoDistributions"])
+    assert wire["receivablesCreditMemoDistributions"][0]["CreditMemoLineNumber"] == 1
     assert memo.transaction_date == date(2026, 4, 2)
     assert (memo.transaction_type, memo.credit_reason) == ("Credit Memo", "CANCELLATION")
     assert [p.key for p in plan.inventory] == ["SS501-1V", "SS501-2V"]
@@ -305,3 +338,40 @@ def test_a_shipment_without_items_is_skipped_before_the_customer_is_needed() -> 
     label = attrs.evolve(shipment(501, o, [(11, 1)]), shipment_items=())
     result = map_shipment(label, o, Unmatched("nobody"), CONFIG)
     assert isinstance(result, Skip) and result.reason is SkipReason.NO_ITEMS
+
+
+def test_oracle_tax_mode_sends_no_tax_and_leaves_it_to_oracle_tax() -> None:
+    text = CONFIG_PATH.read_text(encoding="utf-8").replace(
+        'credit_reason = "CANCELLATION"',
+        'credit_reason = "CANCELLATION"\ntax_mode = "oracle_tax"\n'
+        'tax_classification_code = "STANDARD"',
+    )
+    config = MappingConfig.from_dict(tomllib.loads(text))
+    assert config.receivables.tax_mode == "oracle_tax"
+    o = _order()
+    plan = _plan(map_shipment(shipment(501, o, [(11, 1), (12, 3)]), o, MATCH, config))
+    invoice = plan.invoice
+    assert invoice is not None
+    assert all(line.tax_lines == () for line in invoice.lines)
+    assert all(line.tax_classification_code == "STANDARD" for line in invoice.lines)
+    assert "Tax" not in {d.account_class for d in invoice.distributions}
+    # Items and freight only: Oracle Tax adds the tax.
+    assert invoice.total == D("199.00") + D("9.99") + D("9.99")
+    assert any("Oracle Tax calculates it" in step for step in plan.explanation)
+
+
+def test_tax_regime_and_rate_codes_go_on_the_tax_lines() -> None:
+    text = CONFIG_PATH.read_text(encoding="utf-8").replace(
+        'credit_reason = "CANCELLATION"',
+        'credit_reason = "CANCELLATION"\ntax_regime_code = "US SALES TAX"\n'
+        'tax_rate_code = "CA STD"',
+    )
+    config = MappingConfig.from_dict(tomllib.loads(text))
+    o = _order()
+    invoice = _plan(map_shipment(shipment(501, o, [(11, 1), (12, 3)]), o, MATCH, config)).invoice
+    assert invoice is not None
+    wire = to_wire(invoice)["receivablesInvoiceLines"][0]["receivablesInvoiceLineTaxLines"]
+    assert [(t["TaxRegimeCode"], t["TaxRateCode"]) for t in wire] == [("US SALES TAX", "CA STD")]
+    bad = text.replace('tax_rate_code = "CA STD"', 'tax_rate_code = "CA STD"\ntax_mode = "vat"')
+    with pytest.raises(MappingConfigError, match="tax_mode"):
+        MappingConfig.from_dict(tomllib.loads(bad))

@@ -83,25 +83,29 @@ def _plan_section(plan: ShipmentPlan | Skip, lines: list[str]) -> None:
             f"{' / ' + document.bill_to_site if document.bill_to_site else ''}, "
             f"dated {document.transaction_date.isoformat()})",
             "",
-            "| Line | Description | Qty | Unit price | Amount |",
-            "| ---: | --- | ---: | ---: | ---: |",
+            "| Line | Description | Qty | Unit price | Amount | Freight | Tax |",
+            "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
         ]
         for line in document.lines:
+            freight = getattr(line, "allocated_freight_amount", None)
+            tax = sum((t.tax_amount for t in line.tax_lines), Decimal(0))
             lines.append(
                 f"| {line.line_number} | {line.description} | {line.quantity} | "
-                f"{_money(line.unit_selling_price)} | {_money(line.amount)} |"
+                f"{_money(line.unit_selling_price)} | {_money(line.amount)} | "
+                f"{_money(freight) if freight else ''} | {_money(tax) if line.tax_lines else ''} |"
             )
         lines += [
-            f"| | **Total** | | | **{_money(document.total)}** |",
+            f"| | **Total** | | | | | **{_money(document.total)}** |",
             "",
-            "| Class | Account | Line | Amount |",
-            "| --- | --- | ---: | ---: |",
+            "| Class | Account | Line | Tax line | Amount |",
+            "| --- | --- | ---: | ---: | ---: |",
         ]
         for dist in document.distributions:
             line_number = "" if dist.line_number is None else str(dist.line_number)
+            tax_number = dist.detailed_tax_line_number
             lines.append(
                 f"| {dist.account_class} | `{dist.account_combination}` | {line_number} | "
-                f"{_money(dist.amount)} |"
+                f"{'' if tax_number is None else tax_number} | {_money(dist.amount)} |"
             )
         lines.append("")
     if plan.inventory:

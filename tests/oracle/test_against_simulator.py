@@ -134,7 +134,10 @@ def test_distribution_accounts_and_combination_validation(clock: VirtualClock) -
     with pytest.raises(MappingError):
         oracle.validate_account_combination("01-0000000-00-0100-01-01-00")
     dist = ReceivablesInvoiceDistribution(
-        account_class=AccountClass.REVENUE, account_combination=ACCOUNT, amount=Decimal("1")
+        account_class=AccountClass.REVENUE,
+        account_combination=ACCOUNT,
+        amount=Decimal("1"),
+        line_number=1,
     )
     result = oracle.post_invoice_once(documented_invoice(distributions=[dist]), "SS-D1")
     assert result.created

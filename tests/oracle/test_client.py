@@ -295,7 +295,8 @@ def test_lost_create_answer_is_resolved_by_lookup_not_repost(clock: VirtualClock
         return httpx.Response(504, text="Gateway Timeout")
 
     pod = Pod(handler)
-    result = client(pod, clock).post_invoice_once(documented_invoice(), "SS-1001")
+    oracle = client(pod, clock, invoice_echo_attribute=None)
+    result = oracle.post_invoice_once(documented_invoice(), "SS-1001")
     assert result.created
     assert result.recovered
     assert len(pod.posts()) == 1
@@ -345,7 +346,7 @@ def test_get_retries_429_with_retry_after_but_post_is_not_retried_on_503(
 ) -> None:
     answers = [httpx.Response(429, headers={"Retry-After": "7"}), collection([])]
     pod = Pod(lambda r: answers.pop(0))
-    assert client(pod, clock).find_invoice("SS-1") is None
+    assert client(pod, clock, invoice_echo_attribute=None).find_invoice("SS-1") is None
     assert clock.sleeps == [7.0]
     pod = Pod(lambda r: httpx.Response(503))
     with pytest.raises(ServerError):
@@ -823,7 +824,7 @@ async def test_async_twin_posts_once_pages_and_batches(clock: VirtualClock) -> N
         return collection([] if gets["count"] == 1 else [INVOICE_ITEM])
 
     pod = Pod(lost_answer)
-    async with aclient(pod, clock) as oracle:
+    async with aclient(pod, clock, invoice_echo_attribute=None) as oracle:
         result = await oracle.post_invoice_once(documented_invoice(), "SS-1001")
     assert result.recovered
     assert len(pod.posts()) == 1

@@ -187,7 +187,8 @@ def _assert_exactly_once(figures: dict[str, object]) -> None:
     assert figures["reconciliation clean"] is True
     under_faults = figures["reconciliation under faults"]
     assert isinstance(under_faults, dict)
-    assert set(under_faults) <= {"ok", "lookup_failed"}, under_faults
+    # A line still waiting in Oracle's interface is a fact, not a finding against the data.
+    assert set(under_faults) <= {"ok", "lookup_failed", "pending_in_oracle"}, under_faults
     kills = figures["process kills"]
     assert isinstance(kills, dict)
     assert sum(kills.values()) >= 5, "the suite must actually kill the process, several times"

@@ -7,7 +7,8 @@ from typing import Any
 import attrs
 import pytest
 
-from ml_connector import ConfigurationError, ServerError, TransportError
+from ml_connector import ConfigurationError, OutageError, ServerError, TransportError
+from ml_connector._errors import is_outage
 from ml_connector.sync import PreflightError
 from ml_connector.testing import FaultKind, FaultPlan, Faults
 from ml_connector.testing._oracle_meta import Attr
@@ -119,7 +120,11 @@ def test_an_outage_during_preflight_is_an_outage_not_a_configuration_problem(
     env.oracle_sim.faults = Faults(
         FaultPlan(rates={fault: 1.0}, path_prefixes=["/fscmRestApi", "/crmRestApi"])
     )
-    with pytest.raises(error) as caught:
+    with pytest.raises(OutageError) as caught:
         make_sync(env).preflight()
-    assert not isinstance(caught.value, ConfigurationError)
+    assert isinstance(caught.value.cause, error)
+    assert (caught.value.system, caught.value.step) == ("oracle", "preflight")
+    assert not isinstance(caught.value, ConfigurationError) and is_outage(caught.value)
+    with pytest.raises(OutageError):
+        make_sync(env).run((DAY_START, DAY_END))  # a run stops the same way, posting nothing
     assert env.oracle_posts() == []

@@ -237,7 +237,12 @@ def test_posting_key_attribute_is_configurable(
         (
             {
                 "receivablesInvoiceDistributions": [
-                    {"AccountClass": "Revenue", "AccountCombination": "99-9-9", "Percent": 100}
+                    {
+                        "InvoiceLineNumber": 1,
+                        "AccountClass": "Revenue",
+                        "AccountCombination": "99-9-9",
+                        "Percent": 100,
+                    }
                 ]
             },
             "AR_INVALID_ACCOUNT_COMBINATION",
@@ -267,7 +272,12 @@ def test_valid_distribution_and_patch_rules(client: httpx.Client, small_day: Gen
     body = invoice(
         small_day,
         receivablesInvoiceDistributions=[
-            {"AccountClass": "Revenue", "AccountCombination": revenue, "Percent": 100}
+            {
+                "InvoiceLineNumber": 1,
+                "AccountClass": "Revenue",
+                "AccountCombination": revenue,
+                "Percent": 100,
+            }
         ],
     )
     created = client.post(f"{FSCM}/receivablesInvoices", json=body).json()
@@ -650,7 +660,14 @@ def test_accounts_sites_and_combinations_follow_what_is_added(
     assert gone_sites == []
     # A combination added later is valid; one disabled in place is refused.
     combination = "01-4011999-00-0100-01-01-00"
-    distribution = [{"AccountClass": "Revenue", "AccountCombination": combination, "Percent": 100}]
+    distribution = [
+        {
+            "InvoiceLineNumber": 1,
+            "AccountClass": "Revenue",
+            "AccountCombination": combination,
+            "Percent": 100,
+        }
+    ]
     body = {**moved, "TransactionNumber": "A-4", "receivablesInvoiceDistributions": distribution}
     refused = client.post(url, json=body)
     assert refused.status_code == 400 and "AR_INVALID_ACCOUNT_COMBINATION" in refused.text

@@ -208,9 +208,21 @@ class ReceivablesSettings:
         item_numbers: Send ``ItemNumber`` and ``UnitOfMeasure`` on item lines (the items must
             exist in Oracle's item master); otherwise lines carry a description only.
         invoice_status: ``InvoiceStatus`` to send (e.g. ``Complete``); None leaves the default.
-        freight_description / tax_description / discount_description: line descriptions.
+        freight_description / tax_description / discount_description: line descriptions
+            (the freight description names a credit memo's freight line; tax_description
+            and tax_memo_line are kept for configuration files written before tax lines).
         freight_memo_line / tax_memo_line / discount_memo_line: optional Oracle memo lines.
         account_classes: ``AccountClass`` value per distribution kind.
+        tax_mode: ``tax_lines`` (default): the shipment's share of the order's tax goes in a
+            manual tax line of each item line (``receivablesInvoiceLineTaxLines``), named by a
+            Tax distribution through ``DetailedTaxLineNumber``, as Oracle documents it
+            (https://docs.oracle.com/en/cloud/saas/financials/24c/farfa/Create_an_Invoice_with_Distributions_of_Type_Tax_Freight_Revenue_and_Receivables.html).
+            ``oracle_tax``: no tax is sent; the tenant's Oracle Tax calculates it (from
+            ``tax_classification_code`` and its own rules), so Oracle's invoice amount is
+            ours plus the tax it works out.
+        tax_regime_code / tax_rate_code: ``TaxRegimeCode`` / ``TaxRateCode`` of the manual tax
+            lines (Oracle's examples send both).
+        tax_classification_code: ``TaxClassificationCode`` of the item lines (None: not sent).
     """
 
     transaction_source: str
@@ -239,6 +251,10 @@ class ReceivablesSettings:
         },
         converter=_frozen_map,
     )
+    tax_mode: Literal["tax_lines", "oracle_tax"] = "tax_lines"
+    tax_regime_code: str | None = None
+    tax_rate_code: str | None = None
+    tax_classification_code: str | None = None
 
 
 @attrs.frozen
@@ -766,10 +782,14 @@ class _Loader(TomlChecker):
             "freight_memo_line",
             "tax_memo_line",
             "discount_memo_line",
+            "tax_regime_code",
+            "tax_rate_code",
+            "tax_classification_code",
         )
         self.check_keys(
             table,
             {
+                "tax_mode",
                 "transaction_source",
                 "transaction_type",
                 "credit_memo_transaction_type",
@@ -835,6 +855,12 @@ class _Loader(TomlChecker):
                 else "transaction_number"
             ),
             item_numbers=self.boolean(table, "item_numbers", path, False),
+            tax_mode=(
+                "oracle_tax"
+                if self.choice(table, "tax_mode", path, ("tax_lines", "oracle_tax"), "tax_lines")
+                == "oracle_tax"
+                else "tax_lines"
+            ),
             **{k: v for k, v in extras.items() if v is not None},
         )
         return settings

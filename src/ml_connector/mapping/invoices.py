@@ -5,20 +5,29 @@ https://docs.oracle.com/en/cloud/saas/financials/25d/farfa/op-receivablesinvoice
 
 - one line per shipped order item, priced from the order item's ``unitPrice``, with its
   allocated amount (see :mod:`ml_connector.mapping.allocation` for the exact rule);
-- a discount line for the shipment's share of the order's adjustment items, a freight line
-  for its share of the customer's shipping charge and a tax line for its share of the order's
-  tax, each only when not zero;
-- manual distributions: Revenue per item and discount line, Freight, Tax, and one Receivable
-  for the total, on the warehouse's (or store's) accounts with its cost center;
+- the line's share of the customer's shipping charge as its ``AllocatedFreightAmount`` and
+  its share of the order's tax as a manual tax line (``receivablesInvoiceLineTaxLines``), the
+  way Oracle documents freight and tax at the invoice line level
+  (https://docs.oracle.com/en/cloud/saas/financials/24c/farfa/Create_an_Invoice_with_Distributions_of_Type_Tax_Freight_Revenue_and_Receivables.html);
+  with ``receivables.tax_mode = "oracle_tax"`` no tax is sent and Oracle Tax calculates it;
+- a discount line for the shipment's share of the order's adjustment items, when not zero;
+- manual distributions: per item line Revenue, Freight (naming the line) and Tax (naming the
+  line and its tax line by ``DetailedTaxLineNumber``), Revenue for the discount line, and one
+  Receivable for the total, on the warehouse's (or store's) accounts with its cost center;
 - business unit, transaction source and type, payment terms and currency from the
   configuration; bill-to from the customer match; dates from the shipment (see ``_time``);
 - a deterministic posting key (``SS<shipmentId>`` by default) in ``TransactionNumber`` (or
   ``CrossReference``), the same on every run, so find-before-create prevents duplicates.
 
 A voided shipment maps to a credit memo that reverses exactly what the invoice posted (the
-same lines and distributions, negated, rebuilt deterministically or taken from the posted
-invoice when given), dated at the void, keyed from the original, with receipts reversing the
-inventory issues. Cases that post nothing return a :class:`~.plans.Skip` with the reason.
+same lines, tax lines and distributions, negated, rebuilt deterministically or taken from the
+posted invoice when given; the invoice's line freight becomes one freight line, as credit memo
+lines document no freight attribute), dated at the void, keyed from the original, with
+receipts reversing the inventory issues. Its distributions name their lines by
+``CreditMemoLineNumber``. The REST resource creates on-account credit memos only
+(https://docs.oracle.com/en/cloud/saas/financials/25d/farfa/Create_Receivables_Credit_Memos.html),
+so the credit memo names the invoice it reverses and reconcile lists it until finance applies
+it. Cases that post nothing return a :class:`~.plans.Skip` with the reason.
 """
 
 from __future__ import annotations
@@ -32,10 +41,12 @@ import attrs
 from ml_connector._errors import CustomerLookupError, MappingError
 from ml_connector.oracle.models import (
     ReceivablesCreditMemo,
+    ReceivablesCreditMemoDistribution,
     ReceivablesCreditMemoLine,
     ReceivablesInvoice,
     ReceivablesInvoiceDistribution,
     ReceivablesInvoiceLine,
+    ReceivablesTaxLine,
 )
 from ml_connector.shipstation.models import Order, OrderItem, Shipment
 
@@ -72,6 +83,8 @@ _ONE = Decimal(1)
 
 # Enum members read once: a class attribute lookup on an Enum goes through a descriptor.
 _MERCHANDISE = Component.MERCHANDISE
+_FREIGHT = Component.FREIGHT
+_TAX = Component.TAX
 # The accounts an invoice uses, looked up together (see accounts._accounts_for).
 _INVOICE_PURPOSES = (
     AccountPurpose.REVENUE,
@@ -80,13 +93,9 @@ _INVOICE_PURPOSES = (
     AccountPurpose.TAX,
     AccountPurpose.RECEIVABLE,
 )
-# Discount, freight and tax lines: component, settings attributes, account class, and the
-# position of the line's account in _INVOICE_PURPOSES.
-_EXTRA_LINES = (
-    (Component.DISCOUNT, "discount_description", "discount_memo_line", "revenue", 1),
-    (Component.FREIGHT, "freight_description", "freight_memo_line", "freight", 2),
-    (Component.TAX, "tax_description", "tax_memo_line", "tax", 3),
-)
+# The discount line: component, settings attributes, account class, and the position of the
+# line's account in _INVOICE_PURPOSES. Freight and tax ride on the item lines.
+_EXTRA_LINES = ((Component.DISCOUNT, "discount_description", "discount_memo_line", "revenue", 1),)
 
 
 def _money(value: Decimal | None, field: str, record: str) -> Decimal:
@@ -472,17 +481,33 @@ def _build_invoice(
     component_totals = dict.fromkeys(_COMPONENTS, _ZERO)
     share_amounts = shares.amounts
     empty: dict[Component, Decimal] = {}
+    freight_class = classes["freight"]
+    tax_class = classes["tax"]
+    freight_account = accounts[2]
+    tax_account = accounts[3]
+    oracle_tax = settings.tax_mode == "oracle_tax"
     for key, quantity in seen.items():
         shipped = first[key]
         amounts = share_amounts.get(key, empty)
         for component in _COMPONENTS:
             component_totals[component] += amounts.get(component, _ZERO)
         amount = amounts.get(_MERCHANDISE, _ZERO)
+        freight = amounts.get(_FREIGHT, _ZERO)
+        tax = _ZERO if oracle_tax else amounts.get(_TAX, _ZERO)
         order_item = shipped.order_item
         price = _money(order_item.unit_price, "items.unit_price", order_record)
         sku = shipped.item.sku or order_item.sku
         number = len(invoice_lines) + 1
         description = (order_item.name or shipped.item.name or sku or key)[:240]
+        tax_lines: tuple[ReceivablesTaxLine, ...] = ()
+        if tax != 0:
+            tax_lines = (
+                ReceivablesTaxLine(
+                    tax_amount=tax,
+                    tax_regime_code=settings.tax_regime_code,
+                    tax_rate_code=settings.tax_rate_code,
+                ),
+            )
         invoice_lines.append(
             ReceivablesInvoiceLine(
                 line_number=number,
@@ -492,7 +517,10 @@ def _build_invoice(
                 amount=amount,
                 item_number=(item_map.get(sku, sku) if sku else None) if item_numbers else None,
                 unit_of_measure=unit_of_measure(sku, config) if item_numbers else None,
+                tax_classification_code=settings.tax_classification_code,
                 sales_order=sales_order,
+                allocated_freight_amount=freight if freight != 0 else None,
+                tax_lines=tax_lines,
             )
         )
         distributions.append(
@@ -503,6 +531,25 @@ def _build_invoice(
                 line_number=number,
             )
         )
+        if freight != 0:
+            distributions.append(
+                ReceivablesInvoiceDistribution(
+                    account_class=freight_class,
+                    account_combination=freight_account,
+                    amount=freight,
+                    line_number=number,
+                )
+            )
+        if tax != 0:
+            distributions.append(
+                ReceivablesInvoiceDistribution(
+                    account_class=tax_class,
+                    account_combination=tax_account,
+                    amount=tax,
+                    line_number=number,
+                    detailed_tax_line_number=1,
+                )
+            )
         ordered = by_key[key].quantity
         note = (
             f"line {number}: {description}, {quantity} of {ordered} ordered at {price} = {amount}"
@@ -510,6 +557,10 @@ def _build_invoice(
         priced = quantity * price
         if priced != amount:
             note += f" (quantity x price is {priced}; the allocated amount keeps the order exact)"
+        if freight != 0:
+            note += f"; freight {freight} (AllocatedFreightAmount)"
+        if tax != 0:
+            note += f"; tax {tax} (tax line 1)"
         steps.append(note)
 
     for component, description_name, memo_name, klass, account in _EXTRA_LINES:
@@ -540,9 +591,14 @@ def _build_invoice(
         steps.append(
             f"line {number}: {description} {amount} (share of the order's {component.value})"
         )
+    if oracle_tax and component_totals[_TAX] != 0:
+        steps.append(
+            f"tax {component_totals[_TAX]} not sent: Oracle Tax calculates it "
+            "(receivables.tax_mode = 'oracle_tax')"
+        )
     total = _ZERO
     for invoice_line in invoice_lines:
-        total += invoice_line.amount
+        total += invoice_line.total
     distributions.append(
         ReceivablesInvoiceDistribution(
             account_class=classes["receivable"],
@@ -591,7 +647,7 @@ def reverse_invoice(
     lines expect.
     """
     settings = config.receivables
-    lines = tuple(
+    lines = [
         ReceivablesCreditMemoLine(
             line_number=line.line_number,
             description=line.description,
@@ -601,11 +657,48 @@ def reverse_invoice(
             memo_line=line.memo_line,
             item_number=line.item_number,
             tax_classification_code=line.tax_classification_code,
+            tax_lines=tuple(
+                attrs.evolve(tax, tax_amount=-tax.tax_amount) for tax in line.tax_lines
+            ),
         )
         for line in invoice.lines
-    )
+    ]
+    # Credit memo lines document no freight attribute, so the invoice's line freight is
+    # credited on one freight line that the Freight distributions name (UNCERTAIN: the credit
+    # memo example with Freight distributions does not show its freight line).
+    freight = sum((line.allocated_freight_amount or _ZERO for line in invoice.lines), _ZERO)
+    freight_lines = {line.line_number for line in invoice.lines if line.allocated_freight_amount}
+    freight_number = None
+    if freight != 0:
+        freight_number = max((line.line_number for line in invoice.lines), default=0) + 1
+        lines.append(
+            ReceivablesCreditMemoLine(
+                line_number=freight_number,
+                description=settings.freight_description,
+                quantity=_ONE,
+                unit_selling_price=-freight,
+                amount=-freight,
+                memo_line=settings.freight_memo_line,
+            )
+        )
+    freight_class = settings.account_classes["freight"]
     distributions = tuple(
-        attrs.evolve(distribution, amount=-distribution.amount)
+        ReceivablesCreditMemoDistribution(
+            account_class=distribution.account_class,
+            account_combination=distribution.account_combination,
+            amount=-distribution.amount,
+            percent=distribution.percent,
+            line_number=(
+                freight_number
+                if freight_number is not None
+                and distribution.account_class == freight_class
+                and distribution.line_number in freight_lines
+                else distribution.line_number
+            ),
+            detailed_tax_line_number=distribution.detailed_tax_line_number,
+            comments=distribution.comments,
+            extra=distribution.extra,
+        )
         for distribution in invoice.distributions
     )
     return ReceivablesCreditMemo(

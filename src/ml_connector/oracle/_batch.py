@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from ml_connector._errors import ApiError, ConfigurationError, MappingError
+from ml_connector._errors import ApiError, ConfigurationError, ConnectorError, MappingError
 
 __all__ = [
     "BATCH_CONTENT_TYPE",
@@ -72,13 +72,16 @@ class BatchPartResult:
         ok: Whether Oracle processed the part.
         payload: The part's response payload (the created item), when it succeeded.
         error: Why it failed, when it did.
+        looked_up: The 2xx answer carried no id for the part, and the client found the
+            document by its key (``payload`` is then the record found).
     """
 
     id: str
     path: str
     ok: bool
     payload: Mapping[str, Any] | None = None
-    error: ApiError | None = None
+    error: ConnectorError | None = None
+    looked_up: bool = False
 
 
 def _part_error(exc: ApiError, detail: Mapping[str, Any] | None, part: BatchPart) -> ApiError:

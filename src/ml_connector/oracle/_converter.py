@@ -40,12 +40,14 @@ from .models import (
     Party,
     PartyType,
     ReceivablesCreditMemo,
+    ReceivablesCreditMemoDistribution,
     ReceivablesCreditMemoLine,
     ReceivablesCreditMemoRecord,
     ReceivablesInvoice,
     ReceivablesInvoiceDistribution,
     ReceivablesInvoiceLine,
     ReceivablesInvoiceRecord,
+    ReceivablesTaxLine,
 )
 
 __all__ = [
@@ -70,10 +72,25 @@ _RECEIVABLES_DISTRIBUTION = {
     "amount": "Amount",
     "percent": "Percent",
     "line_number": "InvoiceLineNumber",
+    "detailed_tax_line_number": "DetailedTaxLineNumber",
     "comments": "Comments",
+}
+# Credit memo distributions name their line CreditMemoLineNumber; InvoiceLineNumber is not an
+# attribute of that resource.
+# https://docs.oracle.com/en/cloud/saas/financials/25c/farfa/op-receivablescreditmemos-customertransactionid-child-receivablescreditmemodistributions-post.html
+_CREDIT_MEMO_DISTRIBUTION = {
+    **_RECEIVABLES_DISTRIBUTION,
+    "line_number": "CreditMemoLineNumber",
 }
 
 WIRE_NAMES: dict[type[Any], dict[str, str]] = {
+    # https://docs.oracle.com/en/cloud/saas/financials/24d/farfa/op-receivablesinvoices-customertransactionid-child-receivablesinvoicelines-customertransactionlineid-child-receivablesinvoicelinetaxlines-post.html
+    ReceivablesTaxLine: {
+        "tax_amount": "TaxAmount",
+        "tax_regime_code": "TaxRegimeCode",
+        "tax_rate_code": "TaxRateCode",
+        "tax": "Tax",
+    },
     ReceivablesInvoiceLine: {
         "line_number": "LineNumber",
         "description": "Description",
@@ -86,8 +103,11 @@ WIRE_NAMES: dict[type[Any], dict[str, str]] = {
         "tax_classification_code": "TaxClassificationCode",
         "sales_order": "SalesOrder",
         "warehouse": "Warehouse",
+        "allocated_freight_amount": "AllocatedFreightAmount",
+        "tax_lines": "receivablesInvoiceLineTaxLines",
     },
     ReceivablesInvoiceDistribution: _RECEIVABLES_DISTRIBUTION,
+    ReceivablesCreditMemoDistribution: _CREDIT_MEMO_DISTRIBUTION,
     ReceivablesInvoice: {
         "business_unit": "BusinessUnit",
         "transaction_source": "TransactionSource",
@@ -124,6 +144,7 @@ WIRE_NAMES: dict[type[Any], dict[str, str]] = {
         "item_number": "ItemNumber",
         "tax_classification_code": "TaxClassificationCode",
         "credit_reason": "LineCreditReason",
+        "tax_lines": "receivablesCreditMemoLineTaxLines",
     },
     ReceivablesCreditMemo: {
         "business_unit": "BusinessUnit",
@@ -223,8 +244,10 @@ _RECORD_KEYS: dict[type[Any], tuple[str, ...]] = {
 }
 
 _PAYLOADS: tuple[type[Any], ...] = (
+    ReceivablesTaxLine,
     ReceivablesInvoiceLine,
     ReceivablesInvoiceDistribution,
+    ReceivablesCreditMemoDistribution,
     ReceivablesInvoice,
     ReceivablesCreditMemoLine,
     ReceivablesCreditMemo,

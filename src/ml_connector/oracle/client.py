@@ -32,7 +32,6 @@ from ml_connector._errors import (
     NotFoundError,
     PermissionDeniedError,
     ResponseDecodeError,
-    ServerError,
     TransportError,
 )
 from ml_connector._flow import adrive, drive
@@ -62,6 +61,7 @@ from ml_connector._settings import (
 
 from ._auth import BasicCredentials, OAuthClientCredentials, make_auth
 from ._batch import BATCH_CONTENT_TYPE, BatchPart, BatchPartResult, BatchPlanner
+from ._bulk import AsyncBulkLookups, BulkLookups
 from ._converter import (
     DEFAULT_CREDIT_MEMO_REFERENCE_ATTRIBUTE,
     WIRE_NAMES,
@@ -78,6 +78,13 @@ from ._describe import (
     merge_needs,
     problem_for_status,
     sorted_problems,
+)
+from ._documents import (
+    DocumentKind,
+    PostingKeyNotKeptError,
+    PostResult,
+    find_or_create_flow,
+    post_keyed_flow,
 )
 from ._error_parser import oracle_error_parser
 from ._inventory import (
@@ -115,6 +122,7 @@ __all__ = [
     "OracleFusionSettings",
     "Page",
     "PostResult",
+    "PostingKeyNotKeptError",
 ]
 
 T = TypeVar("T")
@@ -202,6 +210,18 @@ class OracleFusionSettings:
             (``TransactionNumber`` needs a manually numbered transaction source;
             ``CrossReference`` is the alternative, UNCERTAIN whether it is queryable).
         credit_memo_key_attribute: The same for credit memos.
+        invoice_echo_attribute: A second invoice attribute that also carries the posting key
+            and that Oracle keeps whatever the source's numbering (``CrossReference``, a
+            documented ``receivablesInvoices`` create attribute,
+            https://docs.oracle.com/en/cloud/saas/financials/25d/farfa/op-receivablesinvoices-post.html;
+            numbering applies to ``TransactionNumber`` only; preflight checks that it is
+            queryable). Searched when the key attribute finds nothing, so an invoice that an
+            automatically numbered source renumbered is found and never posted again.
+            ``None``, or the key attribute itself: no echo.
+        credit_memo_echo_attribute: The same for credit memos. ``None`` by default: the
+            credit memo's ``CrossReference`` names the reversed invoice
+            (``credit_memo_reference_attribute``); set a queryable attribute (a descriptive
+            flexfield) to protect credit memos of an automatically numbered source too.
         credit_memo_reference_attribute: Where a credit memo names the invoice it reverses.
         scope_key_by_business_unit: Look posting keys up within the payload's business unit.
         inventory_lookup_attributes: Attributes that identify one of our staged transactions
@@ -216,6 +236,10 @@ class OracleFusionSettings:
         chart_of_accounts_id: Restricts account combination lookups to one chart of accounts.
         page_size: ``limit`` asked for on collection reads (Oracle's maximum is 500).
         batch_size: Largest number of parts per batch request.
+        bulk_lookup_size: Posting keys looked up in one read (a ``q`` of ``or`` groups, REST
+            framework 2 or later; see ``oracle/_bulk.py``); 1 looks every key up alone. Default
+            (``None``): 40 at framework 2 and later, 1 at framework 1. A size above 1 at
+            framework 1 is reported by the preflight.
         timeout: Seconds per request.
         retry: Retry policy for safe requests (GETs; 429 always).
         user_agent: ``User-Agent`` header.
@@ -242,6 +266,8 @@ class OracleFusionSettings:
     credit_memo_reference_attribute: str = attrs.field(
         default=DEFAULT_CREDIT_MEMO_REFERENCE_ATTRIBUTE, validator=_non_empty
     )
+    invoice_echo_attribute: str | None = "CrossReference"
+    credit_memo_echo_attribute: str | None = None
     scope_key_by_business_unit: bool = attrs.field(default=True, validator=flag)
     inventory_lookup_attributes: tuple[str, ...] = attrs.field(
         # TransactionTypeName tells a void's reversing receipt from the issue it reverses:
@@ -278,6 +304,9 @@ class OracleFusionSettings:
         default=500, validator=integer(1, MAX_PAGE_SIZE, why=" (Oracle returns at most 500)")
     )
     batch_size: int = attrs.field(default=50, validator=integer(1))
+    bulk_lookup_size: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(integer(1))
+    )
     timeout: float = attrs.field(default=60.0, validator=seconds)
     retry: RetryPolicy = attrs.field(
         factory=RetryPolicy, validator=of_type(RetryPolicy, "a RetryPolicy")
@@ -305,6 +334,15 @@ class OracleFusionSettings:
             raise ConfigurationError(
                 "must differ from the credit memo posting-key attribute",
                 setting="credit_memo_reference_attribute",
+            )
+        for name in ("invoice_echo_attribute", "credit_memo_echo_attribute"):
+            value = getattr(self, name)
+            if value is not None and (not value.strip() or any(c in value for c in "=;,'\" ")):
+                raise ConfigurationError(f"{value!r} is not an attribute name", setting=name)
+        if self.credit_memo_echo_attribute == self.credit_memo_reference_attribute:
+            raise ConfigurationError(
+                "must differ from credit_memo_reference_attribute (which names the invoice)",
+                setting="credit_memo_echo_attribute",
             )
 
     def http_settings(self) -> HttpSettings:
@@ -340,26 +378,16 @@ class Page(Generic[T]):
     limit: int | None = None
 
 
-@attrs.frozen
-class PostResult(Generic[R]):
-    """The outcome of a ``post_*_once`` call.
-
-    Attributes:
-        record: The record in Oracle that carries the posting key.
-        created: ``True`` if this call created it, ``False`` if it was already there.
-        recovered: ``True`` if the create's answer was lost and the record was found after.
-    """
-
-    record: R
-    created: bool
-    recovered: bool = False
-
-
 # -- the I/O-free core ----------------------------------------------------------------------------
 
 
 def _invert(cls: type[Any]) -> dict[str, str]:
     return {wire: field for field, wire in WIRE_NAMES[cls].items()}
+
+
+def _echo(echo: str | None, key_attribute: str) -> str | None:
+    """The echo attribute, unless it is the key attribute itself (nothing to echo then)."""
+    return None if echo is None or echo == key_attribute else echo
 
 
 class _OracleFusionBase:
@@ -374,6 +402,35 @@ class _OracleFusionBase:
         self.party_root = f"/{settings.party_root}/resources/{settings.rest_version}"
         self._account_cache: dict[str, AccountCombination | None] = {}
         self._cache_lock = threading.Lock()
+        self.invoice_kind = DocumentKind(
+            name="invoice",
+            resource=INVOICES,
+            id_attribute="CustomerTransactionId",
+            key_attribute=settings.invoice_key_attribute,
+            number_attribute="TransactionNumber",
+            echo_attribute=_echo(settings.invoice_echo_attribute, settings.invoice_key_attribute),
+            setting="invoice_key_attribute",
+        )
+        self.credit_memo_kind = DocumentKind(
+            name="credit memo",
+            resource=CREDIT_MEMOS,
+            id_attribute="CustomerTransactionId",
+            key_attribute=settings.credit_memo_key_attribute,
+            number_attribute="TransactionNumber",
+            echo_attribute=_echo(
+                settings.credit_memo_echo_attribute, settings.credit_memo_key_attribute
+            ),
+            setting="credit_memo_key_attribute",
+            source_setting="receivables.credit_memo_transaction_source",
+        )
+        # A staged row is found by several attributes together and carries no number of
+        # Oracle's; its create flow resolves a 408/504 itself, so no create error is uncertain.
+        self.inventory_kind = DocumentKind(
+            name="staged inventory transaction",
+            resource=STAGED,
+            id_attribute="TransactionInterfaceId",
+            uncertain=(),
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(pod_url={self.settings.pod_url!r})"
@@ -531,6 +588,14 @@ class _OracleFusionBase:
         extra[attribute] = key
         return attrs.evolve(model, extra=extra)  # type: ignore[misc]
 
+    def _keyed_for(self, model: T, cls: type[Any], kind: DocumentKind, key: str) -> T:
+        """``model`` with ``key`` in the kind's key attribute and in its echo attribute."""
+        assert kind.key_attribute is not None
+        model = self._keyed(model, cls, kind.key_attribute, key)
+        if kind.echo_attribute is not None:
+            model = self._keyed(model, cls, kind.echo_attribute, key)
+        return model
+
     def _key_filters(self, attribute: str, key: str, business_unit: str | None) -> dict[str, str]:
         if not key or not key.strip():
             raise MappingError("the posting key is empty", field=attribute)
@@ -539,18 +604,34 @@ class _OracleFusionBase:
             filters["BusinessUnit"] = business_unit
         return filters
 
+    def _find_keyed_flow(
+        self, kind: DocumentKind, cls: type[T], key: str, business_unit: str | None
+    ) -> Flow[T | None]:
+        """The record carrying ``key`` in the kind's key attribute, else in its echo attribute.
+
+        The echo finds a document that an automatically numbered source renumbered (its key
+        attribute then holds Oracle's number, not ours).
+        """
+        assert kind.key_attribute is not None
+        path = f"{self.fscm_root}/{kind.resource}"
+        attributes = [kind.key_attribute]
+        if kind.echo_attribute is not None:
+            attributes.append(kind.echo_attribute)
+        for attribute in attributes:
+            filters = self._key_filters(attribute, key, business_unit)
+            found = yield from self._find_one_flow(
+                path, cls, kind.resource, filters, f"posting key {key!r} in {attribute}"
+            )
+            if found is not None:
+                return found
+        return None
+
     def _find_invoice_flow(
         self, key: str, business_unit: str | None
     ) -> Flow[ReceivablesInvoiceRecord | None]:
-        attribute = self.settings.invoice_key_attribute
-        filters = self._key_filters(attribute, key, business_unit)
         return (
-            yield from self._find_one_flow(
-                f"{self.fscm_root}/{INVOICES}",
-                ReceivablesInvoiceRecord,
-                INVOICES,
-                filters,
-                f"posting key {key!r}",
+            yield from self._find_keyed_flow(
+                self.invoice_kind, ReceivablesInvoiceRecord, key, business_unit
             )
         )
 
@@ -565,34 +646,25 @@ class _OracleFusionBase:
     def _post_invoice_once_flow(
         self, invoice: ReceivablesInvoice, key: str
     ) -> Flow[PostResult[ReceivablesInvoiceRecord]]:
-        attribute = self.settings.invoice_key_attribute
-        invoice = self._keyed(invoice, ReceivablesInvoice, attribute, key)
+        kind = self.invoice_kind
+        invoice = self._keyed_for(invoice, ReceivablesInvoice, kind, key)
         unit = invoice.business_unit
-        existing = yield from self._find_invoice_flow(key, unit)
-        if existing is not None:
-            return PostResult(existing, created=False)
-        try:
-            record = yield from self._create_invoice_flow(invoice)
-        except (TransportError, ServerError, ResponseDecodeError) as exc:
-            # The create may have happened; look again rather than post twice.
-            found = yield from self._find_invoice_flow(key, unit)
-            if found is None:
-                raise exc from None
-            return PostResult(found, created=True, recovered=True)
-        return PostResult(record, created=True)
+        return (
+            yield from post_keyed_flow(
+                kind,
+                key,
+                lambda: self._find_invoice_flow(key, unit),
+                lambda: self._create_invoice_flow(invoice),
+                transaction_source=invoice.transaction_source,
+            )
+        )
 
     def _find_credit_memo_flow(
         self, key: str, business_unit: str | None
     ) -> Flow[ReceivablesCreditMemoRecord | None]:
-        attribute = self.settings.credit_memo_key_attribute
-        filters = self._key_filters(attribute, key, business_unit)
         return (
-            yield from self._find_one_flow(
-                f"{self.fscm_root}/{CREDIT_MEMOS}",
-                ReceivablesCreditMemoRecord,
-                CREDIT_MEMOS,
-                filters,
-                f"posting key {key!r}",
+            yield from self._find_keyed_flow(
+                self.credit_memo_kind, ReceivablesCreditMemoRecord, key, business_unit
             )
         )
 
@@ -616,19 +688,18 @@ class _OracleFusionBase:
     def _post_credit_memo_once_flow(
         self, memo: ReceivablesCreditMemo, key: str
     ) -> Flow[PostResult[ReceivablesCreditMemoRecord]]:
-        attribute = self.settings.credit_memo_key_attribute
-        memo = self._keyed(memo, ReceivablesCreditMemo, attribute, key)
-        existing = yield from self._find_credit_memo_flow(key, memo.business_unit)
-        if existing is not None:
-            return PostResult(existing, created=False)
-        try:
-            record = yield from self._create_credit_memo_flow(memo)
-        except (TransportError, ServerError, ResponseDecodeError) as exc:
-            found = yield from self._find_credit_memo_flow(key, memo.business_unit)
-            if found is None:
-                raise exc from None
-            return PostResult(found, created=True, recovered=True)
-        return PostResult(record, created=True)
+        kind = self.credit_memo_kind
+        memo = self._keyed_for(memo, ReceivablesCreditMemo, kind, key)
+        unit = memo.business_unit
+        return (
+            yield from post_keyed_flow(
+                kind,
+                key,
+                lambda: self._find_credit_memo_flow(key, unit),
+                lambda: self._create_credit_memo_flow(memo),
+                transaction_source=memo.transaction_source,
+            )
+        )
 
     # -- inventory --------------------------------------------------------------------------------
 
@@ -739,11 +810,23 @@ class _OracleFusionBase:
     def _post_staged_once_flow(
         self, transaction: InventoryStagedTransaction
     ) -> Flow[InventoryPostResult]:
-        status = yield from self._inventory_status_flow(transaction)
-        if status.found:
+        # The inventory kind plugs its own look-up into the shared path: staged and completed
+        # transactions; its create resolves a 408/504 itself (the kind has no uncertain error).
+        def find() -> Flow[InventoryPostResult | None]:
+            status = yield from self._inventory_status_flow(transaction)
+            if not status.found:
+                return None
             return self._checked(InventoryPostResult(status=status, created=False), None)
-        result: InventoryPostResult = yield from self._create_staged_flow(transaction)
-        return result
+
+        return (
+            yield from find_or_create_flow(
+                self.inventory_kind,
+                find,
+                lambda: self._create_staged_flow(transaction),
+                on_found=lambda result: result,
+                on_created=lambda result, _recovered: result,
+            )
+        )
 
     # -- customers --------------------------------------------------------------------------------
 
@@ -860,16 +943,28 @@ class _OracleFusionBase:
     )
 
     def batch_part(self, part_id: str, model: Any) -> BatchPart:
-        """A ``create`` batch part for an invoice, credit memo or staged transaction."""
+        """A ``create`` batch part for an invoice, credit memo or staged transaction.
+
+        An AR payload that carries its posting key gets it in the kind's echo attribute too,
+        as ``post_*_once`` does.
+        """
         for cls, resource in self._RESOURCES:
             if isinstance(model, cls):
-                return BatchPart(
-                    id=part_id,
-                    path=f"/{resource}",
-                    operation="create",
-                    payload=to_wire(model, self.converter),
-                )
+                kind = self._kind_of(resource)
+                wire = to_wire(model, self.converter)
+                key = wire.get(kind.key_attribute) if kind.key_attribute else None
+                if key is not None and kind.echo_attribute is not None:
+                    model = self._keyed_for(model, cls, kind, str(key))
+                    wire = to_wire(model, self.converter)
+                return BatchPart(id=part_id, path=f"/{resource}", operation="create", payload=wire)
         raise MappingError(f"{type(model).__name__} cannot be batched", record=part_id)
+
+    def _kind_of(self, resource: str) -> DocumentKind:
+        return {
+            INVOICES: self.invoice_kind,
+            CREDIT_MEMOS: self.credit_memo_kind,
+            STAGED: self.inventory_kind,
+        }[resource]
 
     def _batch_flow(self, parts: Sequence[BatchPart]) -> Flow[list[BatchPartResult]]:
         planner = BatchPlanner(parts, self.settings.batch_size)
@@ -890,7 +985,72 @@ class _OracleFusionBase:
             else:
                 planner.succeeded(read_json(response))
             group = planner.next_group()
-        return planner.results()
+        results = planner.results()
+        by_id = {part.id: part for part in parts}
+        checked = []
+        for result in results:
+            if result.ok:
+                result = yield from self._confirm_part(by_id[result.id], result)
+            checked.append(result)
+        return checked
+
+    def _confirm_part(self, part: BatchPart, result: BatchPartResult) -> Flow[BatchPartResult]:
+        """A 2xx part is created only if it carries the new record's id; otherwise look it up.
+
+        Oracle's batch answer echoes each part with the created item as its payload
+        (https://docs.oracle.com/en/cloud/saas/sales/faaps/Perform_Batch_Actions.html); a part
+        that comes back without the item's id proves nothing, so the document is looked up
+        by its key, and a document that is not there is a failed part, never a created one.
+        """
+        resource = part.path.strip("/").split("/")[-1]
+        if resource not in (INVOICES, CREDIT_MEMOS, STAGED):
+            return result
+        kind = self._kind_of(resource)
+        payload = result.payload or {}
+        if payload.get(kind.id_attribute) is not None:
+            return result
+        wire = dict(part.payload or {})
+        record: Any
+        if resource == STAGED:
+            filters = self._wire_lookup_filters(wire, part.id)
+            rows = yield from self._find_staged_flow(filters)
+            good = [row for row in rows if not row.failed]
+            record = (good or rows)[0] if rows else None
+        else:
+            assert kind.key_attribute is not None
+            key = wire.get(kind.key_attribute)
+            if key is None:
+                record = None
+            else:
+                cls = ReceivablesInvoiceRecord if resource == INVOICES else _Memo
+                record = yield from self._find_keyed_flow(
+                    kind, cls, str(key), wire.get("BusinessUnit")
+                )
+        if record is None:
+            return attrs.evolve(
+                result,
+                ok=False,
+                payload=None,
+                error=ResponseDecodeError(
+                    f"batch part {part.id} ({part.path}) came back without "
+                    f"{kind.id_attribute} and the {kind.name} is not in Oracle",
+                    field=kind.id_attribute,
+                ),
+            )
+        return attrs.evolve(result, payload=dict(record.raw), looked_up=True)
+
+    def _wire_lookup_filters(self, wire: Mapping[str, Any], record: str) -> dict[str, Any]:
+        filters: dict[str, Any] = {}
+        for name in self.settings.inventory_lookup_attributes:
+            value = wire.get(name)
+            if value is None:
+                raise MappingError(
+                    "the transaction has no value for a configured lookup attribute",
+                    field=name,
+                    record=record,
+                )
+            filters[name] = value
+        return filters
 
     # -- metadata ---------------------------------------------------------------------------------
 
@@ -938,13 +1098,18 @@ class _OracleFusionBase:
             AttributeNeeds(
                 INVOICES,
                 posted=tuple(posted.get(INVOICES, ())),
-                queried=(s.invoice_key_attribute, *by_unit),
+                # The key's echo is queried too (after a source renumbered a document).
+                queried=(s.invoice_key_attribute, *self._echoes(self.invoice_kind), *by_unit),
                 why="invoices",
             ),
             AttributeNeeds(
                 CREDIT_MEMOS,
                 posted=tuple(posted.get(CREDIT_MEMOS, ())),
-                queried=(s.credit_memo_key_attribute, *by_unit),
+                queried=(
+                    s.credit_memo_key_attribute,
+                    *self._echoes(self.credit_memo_kind),
+                    *by_unit,
+                ),
                 why="credit memos",
             ),
             AttributeNeeds(
@@ -976,6 +1141,10 @@ class _OracleFusionBase:
             if resource not in known
         ]
         return merge_needs(needs)
+
+    @staticmethod
+    def _echoes(kind: DocumentKind) -> tuple[str, ...]:
+        return () if kind.echo_attribute is None else (kind.echo_attribute,)
 
     def _check_tenant_flow(self, needs: Sequence[AttributeNeeds]) -> Flow[TenantReport]:
         problems = []
@@ -1017,7 +1186,7 @@ _Status = InventoryTransactionStatus
 _Completed = InventoryCompletedTransactionRecord
 
 
-class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
+class OracleFusionClient(SyncClientMixin, BulkLookups, _OracleFusionBase):
     """Blocking client for one Fusion pod.
 
     Args:
@@ -1256,7 +1425,7 @@ class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
         )
 
 
-class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
+class AsyncOracleFusionClient(AsyncClientMixin, AsyncBulkLookups, _OracleFusionBase):
     """The asyncio twin of :class:`OracleFusionClient` (same methods, awaited).
 
     Args:

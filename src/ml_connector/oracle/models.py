@@ -41,12 +41,14 @@ __all__ = [
     "Party",
     "PartyType",
     "ReceivablesCreditMemo",
+    "ReceivablesCreditMemoDistribution",
     "ReceivablesCreditMemoLine",
     "ReceivablesCreditMemoRecord",
     "ReceivablesInvoice",
     "ReceivablesInvoiceDistribution",
     "ReceivablesInvoiceLine",
     "ReceivablesInvoiceRecord",
+    "ReceivablesTaxLine",
     "TransactionMode",
 ]
 
@@ -85,6 +87,36 @@ def _distributions(
     items: Iterable[ReceivablesInvoiceDistribution],
 ) -> tuple[ReceivablesInvoiceDistribution, ...]:
     return tuple(items)
+
+
+def _tax_lines(items: Iterable[ReceivablesTaxLine]) -> tuple[ReceivablesTaxLine, ...]:
+    return tuple(items)
+
+
+def _memo_distributions(
+    items: Iterable[ReceivablesCreditMemoDistribution | ReceivablesInvoiceDistribution],
+) -> tuple[ReceivablesCreditMemoDistribution, ...]:
+    """Credit memo distributions; invoice distributions given here are converted field by field.
+
+    A credit memo distribution names its line with ``CreditMemoLineNumber``, never
+    ``InvoiceLineNumber`` (https://docs.oracle.com/en/cloud/saas/financials/25c/farfa/op-receivablescreditmemos-customertransactionid-child-receivablescreditmemodistributions-post.html),
+    so a reversed invoice's distributions cannot be sent as they are.
+    """
+    converted = []
+    for item in items:
+        if isinstance(item, ReceivablesInvoiceDistribution):
+            item = ReceivablesCreditMemoDistribution(
+                account_class=item.account_class,
+                account_combination=item.account_combination,
+                amount=item.amount,
+                percent=item.percent,
+                line_number=item.line_number,
+                detailed_tax_line_number=item.detailed_tax_line_number,
+                comments=item.comments,
+                extra=item.extra,
+            )
+        converted.append(item)
+    return tuple(converted)
 
 
 def _sites(items: Iterable[CustomerAccountSite]) -> tuple[CustomerAccountSite, ...]:
@@ -138,6 +170,33 @@ class PartyType(enum.StrEnum):
 
 
 @attrs.frozen(kw_only=True)
+class ReceivablesTaxLine:
+    """One manual tax line of an invoice or credit memo line.
+
+    Sent as a ``receivablesInvoiceLineTaxLines`` (invoices) or
+    ``receivablesCreditMemoLineTaxLines`` (credit memos) child of the line, as in Oracle's
+    examples, which carry ``TaxAmount``, ``TaxRegimeCode`` and ``TaxRateCode``
+    (https://docs.oracle.com/en/cloud/saas/financials/24c/farfa/Create_an_Invoice_with_Distributions_of_Type_Tax_Freight_Revenue_and_Receivables.html,
+    https://docs.oracle.com/en/cloud/saas/financials/24d/farfa/op-receivablesinvoices-customertransactionid-child-receivablesinvoicelines-customertransactionlineid-child-receivablesinvoicelinetaxlines-post.html).
+    A Tax distribution names it by its invoice line and its position on that line
+    (``DetailedTaxLineNumber``, 1-based).
+
+    Attributes:
+        tax_amount: ``TaxAmount`` in the document currency (negative on credit memos).
+        tax_regime_code: ``TaxRegimeCode``.
+        tax_rate_code: ``TaxRateCode``.
+        tax: ``Tax``, the tax code.
+        extra: Additional wire fields, merged verbatim.
+    """
+
+    tax_amount: Decimal
+    tax_regime_code: str | None = None
+    tax_rate_code: str | None = None
+    tax: str | None = None
+    extra: Mapping[str, Any] = _extra()
+
+
+@attrs.frozen(kw_only=True)
 class ReceivablesInvoiceLine:
     """One ``receivablesInvoiceLines`` entry.
 
@@ -153,6 +212,10 @@ class ReceivablesInvoiceLine:
         tax_classification_code: ``TaxClassificationCode``.
         sales_order: ``SalesOrder`` reference shown on the line.
         warehouse: ``Warehouse``, needed with ``item_number`` on some setups.
+        allocated_freight_amount: ``AllocatedFreightAmount``, the freight charged on this
+            line, as Oracle documents freight at the invoice line level
+            (https://docs.oracle.com/en/cloud/saas/financials/24c/farfa/Create_an_Invoice_with_Distributions_of_Type_Tax_Freight_Revenue_and_Receivables.html).
+        tax_lines: ``receivablesInvoiceLineTaxLines``, manual tax lines of this line.
         extra: Additional wire fields, merged verbatim.
     """
 
@@ -167,7 +230,17 @@ class ReceivablesInvoiceLine:
     tax_classification_code: str | None = None
     sales_order: str | None = None
     warehouse: str | None = None
+    allocated_freight_amount: Decimal | None = None
+    tax_lines: tuple[ReceivablesTaxLine, ...] = attrs.field(default=(), converter=_tax_lines)
     extra: Mapping[str, Any] = _extra()
+
+    @property
+    def total(self) -> Decimal:
+        """The line amount plus its allocated freight and its tax lines."""
+        total = self.amount + (self.allocated_freight_amount or 0)
+        for tax_line in self.tax_lines:
+            total += tax_line.tax_amount
+        return total
 
 
 @attrs.frozen(kw_only=True)
@@ -182,6 +255,9 @@ class ReceivablesInvoiceDistribution:
         percent: ``Percent`` of the line (or invoice, for Receivable).
         line_number: ``InvoiceLineNumber`` this distribution belongs to; ``None`` for the
             invoice-level Receivable distribution.
+        detailed_tax_line_number: ``DetailedTaxLineNumber``, "the number of the tax line of an
+            invoice line associated with the distribution" (Tax distributions; 1-based on the
+            line named by ``line_number``).
         comments: ``Comments``.
         extra: Additional wire fields, merged verbatim.
     """
@@ -191,6 +267,7 @@ class ReceivablesInvoiceDistribution:
     amount: Decimal
     percent: Decimal | None = None
     line_number: int | None = None
+    detailed_tax_line_number: int | None = None
     comments: str | None = None
     extra: Mapping[str, Any] = _extra()
 
@@ -259,8 +336,8 @@ class ReceivablesInvoice:
 
     @property
     def total(self) -> Decimal:
-        """Sum of the line amounts."""
-        return sum((line.amount for line in self.lines), Decimal(0))
+        """What the customer owes: line amounts, their allocated freight and their tax lines."""
+        return sum((line.total for line in self.lines), Decimal(0))
 
 
 # -- receivables credit memo ----------------------------------------------------------------------
@@ -284,6 +361,9 @@ class ReceivablesCreditMemoLine:
         item_number: ``ItemNumber``.
         tax_classification_code: ``TaxClassificationCode`` (UNCERTAIN for credit memos).
         credit_reason: ``LineCreditReason``.
+        tax_lines: ``receivablesCreditMemoLineTaxLines``, manual tax lines (negative)
+            (https://docs.oracle.com/en/cloud/saas/financials/24c/farfa/Create_an_On_Account_Credit_Memo_with_Manual_Distributions_of_Type_Revenue_and_Receivables.html
+            shows them on a credit memo line).
         extra: Additional wire fields, merged verbatim.
     """
 
@@ -296,6 +376,46 @@ class ReceivablesCreditMemoLine:
     item_number: str | None = None
     tax_classification_code: str | None = None
     credit_reason: str | None = None
+    tax_lines: tuple[ReceivablesTaxLine, ...] = attrs.field(default=(), converter=_tax_lines)
+    extra: Mapping[str, Any] = _extra()
+
+    @property
+    def total(self) -> Decimal:
+        """The line amount plus its tax lines (negative)."""
+        total = self.amount
+        for tax_line in self.tax_lines:
+            total += tax_line.tax_amount
+        return total
+
+
+@attrs.frozen(kw_only=True)
+class ReceivablesCreditMemoDistribution:
+    """One ``receivablesCreditMemoDistributions`` entry (manual accounting).
+
+    The credit memo distribution resource has its own attributes: the line is named by
+    ``CreditMemoLineNumber`` and a tax line by ``DetailedTaxLineNumber``; there is no
+    ``InvoiceLineNumber``
+    (https://docs.oracle.com/en/cloud/saas/financials/25c/farfa/op-receivablescreditmemos-customertransactionid-child-receivablescreditmemodistributions-post.html;
+    example: https://docs.oracle.com/en/cloud/saas/financials/23d/farfa/Create_an_On_Account_Credit_Memo_with_Manual_Distributions.html).
+
+    Attributes:
+        account_class: ``AccountClass`` (Revenue, Receivable, Freight or Tax).
+        account_combination: ``AccountCombination``.
+        amount: ``Amount`` (negative, like the credit memo's lines).
+        percent: ``Percent``.
+        line_number: ``CreditMemoLineNumber``; ``None`` for the Receivable distribution.
+        detailed_tax_line_number: ``DetailedTaxLineNumber`` (Tax distributions).
+        comments: ``Comments``.
+        extra: Additional wire fields, merged verbatim.
+    """
+
+    account_class: str
+    account_combination: str
+    amount: Decimal
+    percent: Decimal | None = None
+    line_number: int | None = None
+    detailed_tax_line_number: int | None = None
+    comments: str | None = None
     extra: Mapping[str, Any] = _extra()
 
 
@@ -316,7 +436,8 @@ class ReceivablesCreditMemo:
         credit_memo_currency: ``CreditMemoCurrency``.
         original_transaction_number: The reversed invoice's transaction number.
         lines: ``receivablesCreditMemoLines``.
-        distributions: ``receivablesCreditMemoDistributions``.
+        distributions: ``receivablesCreditMemoDistributions`` (invoice distributions given
+            here are converted, so that they go out with ``CreditMemoLineNumber``).
         transaction_number: ``TransactionNumber`` (the credit memo's own posting key).
         accounting_date: ``AccountingDate``.
         bill_to_site: ``BillToSite``.
@@ -333,8 +454,8 @@ class ReceivablesCreditMemo:
     credit_memo_currency: str
     original_transaction_number: str
     lines: tuple[ReceivablesCreditMemoLine, ...] = attrs.field(converter=_credit_memo_lines)
-    distributions: tuple[ReceivablesInvoiceDistribution, ...] = attrs.field(
-        default=(), converter=_distributions
+    distributions: tuple[ReceivablesCreditMemoDistribution, ...] = attrs.field(
+        default=(), converter=_memo_distributions
     )
     transaction_number: str | None = None
     accounting_date: date | None = None
@@ -345,8 +466,8 @@ class ReceivablesCreditMemo:
 
     @property
     def total(self) -> Decimal:
-        """Sum of the line amounts (negative)."""
-        return sum((line.amount for line in self.lines), Decimal(0))
+        """Sum of the line amounts and their tax lines (negative)."""
+        return sum((line.total for line in self.lines), Decimal(0))
 
 
 # -- inventory ------------------------------------------------------------------------------------

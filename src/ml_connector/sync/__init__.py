@@ -39,6 +39,7 @@ from ._catalog_report import CatalogFinding, CatalogIssue, CatalogReport, SkuPri
 from ._customers import AsyncCustomerSync, CustomerAction, CustomerSync, CustomerSyncSummary
 from ._inventory import AsyncInventorySync, InventorySync, InventorySyncSummary
 from ._preflight import PreflightError, PreflightProblem, PreflightReport
+from ._protocols import AsyncOracleWriter, AsyncShipStationReader, OracleWriter, ShipStationReader
 from ._reconcile import (
     ReasonCode,
     ReconciliationReport,
@@ -64,6 +65,8 @@ __all__ = [
     "AsyncCatalogCheck",
     "AsyncCustomerSync",
     "AsyncInventorySync",
+    "AsyncOracleWriter",
+    "AsyncShipStationReader",
     "AsyncShipmentReplayTarget",
     "AsyncShipmentSync",
     "CatalogCheck",
@@ -76,6 +79,7 @@ __all__ = [
     "CustomerSyncSummary",
     "InventorySync",
     "InventorySyncSummary",
+    "OracleWriter",
     "Outcome",
     "PreflightError",
     "PreflightProblem",
@@ -89,6 +93,7 @@ __all__ = [
     "ResultCallback",
     "ResultsPolicy",
     "RunSummary",
+    "ShipStationReader",
     "ShipmentReplayTarget",
     "ShipmentSync",
     "SkuPrice",

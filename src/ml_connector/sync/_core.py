@@ -61,14 +61,17 @@ from ml_connector.audit import (
     new_event,
 )
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
+from ml_connector.oracle._bulk import bulk_problem
 from ml_connector.shipstation import Fulfillment, Shipment, WebhookPointer
 
+from ._bulk import bulk_settings
 from ._catalog import CatalogOptions, gate_flow  # catalog gate (issue 20)
+from ._documents import stop_error
 from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
 from ._plan import _Planner
 from ._post import _Poster
-from ._preflight import PreflightError, PreflightReport, preflight_flow
+from ._preflight import PreflightError, PreflightProblem, PreflightReport, preflight_flow
 from ._protocols import AsyncOracleWriter, OracleWriter, ShipStationReader, shipstation_call
 from ._results import (
     RESULTS_POLICIES,
@@ -83,7 +86,16 @@ from ._results import (
     _Run,
 )
 from ._undecodable import undecodable_result
-from ._window import CHUNK, ORDER_CACHE, SyncWindow, _OrderCache, _WindowLabels
+from ._window import (
+    CHUNK,
+    FULFILLMENT_VOID_LOOKBACK,
+    ORDER_CACHE,
+    SyncWindow,
+    _Carry,
+    _LedgerCache,
+    _OrderCache,
+    _WindowLabels,
+)
 
 __all__ = ["JOB", "SOURCE"]
 
@@ -159,6 +171,9 @@ class ShipmentSyncOptions:
     concurrency: int = attrs.field(default=8, validator=_at_least_one)
     """The async twin's bound on requests in flight (the blocking twin has one at a time)."""
     trust_audit_trail: bool = False
+    fulfillment_void_lookback: timedelta = attrs.field(
+        default=FULFILLMENT_VOID_LOOKBACK, validator=_not_negative
+    )
 
     @classmethod
     def of(cls, arguments: Mapping[str, Any]) -> ShipmentSyncOptions:
@@ -185,6 +200,7 @@ class _ShipmentCore:
         self.poster = _Poster(
             oracle=oracle, audit=options.audit, clock=options.clock, batch=options.batch
         )
+        self.planner.bulk = bulk_settings(oracle)  # bulk look-ups (sync/_bulk.py)
         self._preflight_passed = False
         # -- catalog gate (issue 20): see the hook in _process_flow.
         self.catalog: CatalogOptions | None = CatalogOptions()
@@ -193,7 +209,13 @@ class _ShipmentCore:
 
     def preflight_flow(self) -> Flow[PreflightReport]:
         """See :func:`~ml_connector.sync.preflight`."""
-        return preflight_flow(self.options.mapping)
+        report = yield from preflight_flow(self.options.mapping)
+        # Bulk look-ups (issue 17): 'or' in q needs REST framework 2 or later.
+        problem = bulk_problem(self.poster.oracle.settings)
+        if problem is None:
+            return report
+        found = PreflightProblem("configuration", "bulk_lookup_size", problem)
+        return attrs.evolve(report, problems=(*report.problems, found))
 
     def _ensure_preflight(self, dry_run: bool) -> Flow[None]:
         if not self.options.preflight or self._preflight_passed or dry_run:
@@ -209,8 +231,11 @@ class _ShipmentCore:
         counter = _Counter(self.options.progress)
         yield from self._ensure_preflight(dry_run)
         run = self._new_run(dry_run)
-        stream = _WindowLabels(window, self.options.chunk_size)
+        stream = _WindowLabels(
+            window, self.options.chunk_size, lookback=self.options.fulfillment_void_lookback
+        )
         orders = _OrderCache(window, self.order_cache, self.options.chunk_size)
+        carry = _Carry(_LedgerCache(self.order_cache))
         labels = yield from stream.next_flow()
         while labels:
             counter.update(fetched=stream.fetched)
@@ -220,7 +245,14 @@ class _ShipmentCore:
             _done, upcoming = yield Fanout(
                 (
                     self._process_flow(
-                        labels, window, dry_run=dry_run, counter=counter, run=run, orders=orders
+                        labels,
+                        window,
+                        dry_run=dry_run,
+                        counter=counter,
+                        run=run,
+                        orders=orders,
+                        carry=carry,
+                        final=False,
                     ),
                     _caught(stream.next_flow()),
                 )
@@ -229,6 +261,18 @@ class _ShipmentCore:
                 raise upcoming
             labels = upcoming
             self._record_undecodable(stream, run, counter, dry_run)
+        if carry.deferred:
+            # The labels still waiting for their order's other labels: decided now.
+            yield from self._process_flow(
+                [],
+                window,
+                dry_run=dry_run,
+                counter=counter,
+                run=run,
+                orders=orders,
+                carry=carry,
+                final=True,
+            )
         self._record_undecodable(stream, run, counter, dry_run)
         counter.update(fetched=stream.fetched, total=run.total)
         return RunSummary(
@@ -374,21 +418,32 @@ class _ShipmentCore:
         counter: _Counter,
         run: _Run,
         orders: _OrderCache,
+        carry: _Carry | None = None,
+        final: bool = True,
     ) -> Flow[None]:
-        """One chunk: deduplicate, plan, post, record; results go to ``run`` in label order."""
+        """One chunk: deduplicate, plan, post, record; results go to ``run`` in label order.
+
+        With ``carry`` (a window run), the chunk's shipments join the run's ledger, and labels
+        put off by earlier chunks (a split order's label whose sibling was not listed yet) are
+        tried again with this one.
+        """
         labels = [label for label in labels if run.first_time(label)]
+        run.total += sum(len(_refs(label)) for label in labels)
+        if carry is not None:
+            carry.chunk += 1
+            carry.ledgers.add([label.shipment for label in labels if label.shipment is not None])
+            labels = [*labels, *carry.take()]
         refs = [ref for label in labels for ref in _refs(label)]
-        run.total += len(refs)
         # Only this chunk's records are read from the trail, so the run's memory does not grow
         # with the trail either.
         latest = latest_of(self.options.audit, refs)
         results: dict[RecordRef, RecordResult] = {}
         work: list[Label] = []
         for label in labels:
-            final = [ref for ref in _refs(label) if _is_final(latest.get(ref))]
-            for ref in final:
+            settled = [ref for ref in _refs(label) if _is_final(latest.get(ref))]
+            for ref in settled:
                 results[ref] = _from_trail(ref, latest[ref])
-            if len(final) < len(_refs(label)):
+            if len(settled) < len(_refs(label)):
                 work.append(label)
         for result in results.values():
             counter.record(result.outcome)
@@ -403,6 +458,8 @@ class _ShipmentCore:
             orders=orders,
             customers=orders.customers,
             trusted=trusted,
+            carry=carry,
+            final=final if carry is not None else True,
         )
         # -- catalog gate (issue 20): before anything of the chunk posts (with the preflight on)
         # and in dry runs, a record whose item Oracle's item master would refuse fails, with
@@ -426,3 +483,8 @@ class _ShipmentCore:
             for ref in (label.ref, label.void_ref):
                 if ref in results:
                     run.add(results[ref])
+        # Oracle numbered a document itself: it is posted and recorded under Oracle's number
+        # (and found by its echo next time); nothing more is posted until the source is fixed.
+        stop = stop_error([doc for pending in pendings for doc in pending.docs])
+        if stop is not None:
+            raise stop

@@ -16,16 +16,19 @@ import attrs
 
 from ml_connector._errors import (
     AuditError,
+    ConflictError,
     ConnectorError,
 )
 from ml_connector.oracle import (
     InventoryStagedTransaction,
     InventoryTransactionError,
+    PostingKeyNotKeptError,
+    PostResult,
     ReceivablesCreditMemo,
     ReceivablesInvoice,
     to_wire,
 )
-from ml_connector.oracle._inventory import is_online
+from ml_connector.oracle._inventory import InventoryPostResult, is_online
 
 from ._flow import Flow
 from ._protocols import OracleWriter, oracle_call
@@ -39,6 +42,7 @@ __all__ = [
     "post_batch_flow",
     "post_one_flow",
     "resource_of",
+    "stop_error",
 ]
 
 INVOICE = "invoice"
@@ -80,6 +84,12 @@ class Doc:
     pending: bool = False
     """Inventory only: Oracle holds the row in its interface, not processed yet
     (``pending_in_oracle``): staged, never to be posted again, but not a stock movement yet."""
+    number: str | None = None
+    """The AR document's number in Oracle (``TransactionNumber``); differs from ``key`` when
+    an automatically numbered transaction source replaced our posting key."""
+    stop: PostingKeyNotKeptError | None = None
+    """Set when this run created the document under Oracle's own number: the job records it,
+    then stops posting (see :func:`stop_error`)."""
 
     @property
     def business_unit(self) -> str | None:
@@ -105,6 +115,8 @@ class Doc:
         text = f"{what} {self.key} {self.state}"
         if self.oracle_id is not None:
             text += f" (id {self.oracle_id})"
+        if self.number is not None and self.number != self.key:
+            text += f" under Oracle's number {self.number}"
         if self.pending:
             text += ", pending in Oracle's interface"
         if self.recovered:
@@ -124,24 +136,19 @@ def _staged_error(status: Any, key: str) -> InventoryTransactionError:
     )
 
 
-def _find_flow(doc: Doc) -> Flow[str | None]:
-    """The Oracle id of the document with ``doc.key``, or None. Raises ConnectorError.
+def _ar_found(doc: Doc, record: Any) -> str | None:
+    """The Oracle id of the AR document found for ``doc`` (None: not there)."""
+    if record is None:
+        return None
+    doc.copies = 1
+    doc.number = record.transaction_number
+    amount = getattr(record, "entered_amount", None)
+    doc.amount = amount if amount is not None else record.raw.get("EnteredAmount")
+    return str(record.customer_transaction_id)
 
-    A key held by two AR documents raises :class:`~ml_connector.ConflictError` (the client's
-    find refuses to choose).
-    """
-    if doc.kind in (INVOICE, CREDIT_MEMO):
-        find = OracleWriter.find_invoice if doc.kind == INVOICE else OracleWriter.find_credit_memo
-        record = yield oracle_call(find, doc.key, business_unit=doc.business_unit)
-        if record is None:
-            return None
-        doc.copies = 1
-        amount = getattr(record, "entered_amount", None)
-        doc.amount = amount if amount is not None else record.raw.get("EnteredAmount")
-        return str(record.customer_transaction_id)
-    assert isinstance(doc.model, InventoryStagedTransaction)  # the third kind
-    # Staged and completed: a processed row has left the interface (see oracle/_inventory.py).
-    status = yield oracle_call(OracleWriter.find_inventory_transaction, doc.model)
+
+def _inventory_found(doc: Doc, status: Any) -> str | None:
+    """The Oracle id of the inventory line found for ``doc``; raises for a row in error."""
     doc.copies = status.copies
     if status.copies:
         doc.amount = status.quantity
@@ -154,11 +161,46 @@ def _find_flow(doc: Doc) -> Flow[str | None]:
     return None
 
 
-def lookup_flow(docs: Sequence[Doc]) -> Flow[None]:
-    """Look every document up; each ends ``found``, ``missing`` or ``failed``."""
+def _answered(doc: Doc, answer: Any) -> str | None:
+    """``doc``'s find answered from a bulk look-up (``sync/_bulk.py``), as the single find
+    would answer it: a key held by two AR documents raises ConflictError."""
+    if doc.kind == INVENTORY:
+        return _inventory_found(doc, answer)
+    records = list(answer)
+    if len(records) > 1:
+        what = f"{len(records)} {resource_of(doc.kind)} records"
+        raise ConflictError(f"{what} carry posting key {doc.key!r}")
+    return _ar_found(doc, records[0] if records else None)
+
+
+def _find_flow(doc: Doc) -> Flow[str | None]:
+    """The Oracle id of the document with ``doc.key``, or None. Raises ConnectorError.
+
+    A key held by two AR documents raises :class:`~ml_connector.ConflictError` (the client's
+    find refuses to choose).
+    """
+    if doc.kind in (INVOICE, CREDIT_MEMO):
+        find = OracleWriter.find_invoice if doc.kind == INVOICE else OracleWriter.find_credit_memo
+        record = yield oracle_call(find, doc.key, business_unit=doc.business_unit)
+        return _ar_found(doc, record)
+    assert isinstance(doc.model, InventoryStagedTransaction)  # the third kind
+    # Staged and completed: a processed row has left the interface (see oracle/_inventory.py).
+    status = yield oracle_call(OracleWriter.find_inventory_transaction, doc.model)
+    return _inventory_found(doc, status)
+
+
+def lookup_flow(docs: Sequence[Doc], answers: Mapping[int, Any] | None = None) -> Flow[None]:
+    """Look every document up; each ends ``found``, ``missing`` or ``failed``.
+
+    ``answers``: what a bulk look-up of the chunk learned, per ``id(doc.model)``
+    (``sync/_bulk.py``); a document it does not cover is looked up on its own.
+    """
     for doc in docs:
         try:
-            found = yield from _find_flow(doc)
+            if answers is not None and id(doc.model) in answers:
+                found = _answered(doc, answers[id(doc.model)])
+            else:
+                found = yield from _find_flow(doc)
         except ConnectorError as exc:
             doc.fail(exc)
             continue
@@ -172,28 +214,45 @@ def post_one_flow(doc: Doc, *, after_lost_batch: bool = False) -> Flow[None]:
     """Post one document through the client's find-before-create ``post_*_once``.
 
     ``after_lost_batch``: the document was in a batch whose answer was lost, so finding it now
-    means this run created it.
+    means this run created it. A document Oracle created under its own number
+    (:class:`~ml_connector.oracle.PostingKeyNotKeptError`) is recorded as created, under that
+    number, and marks the run to stop.
     """
+    result: PostResult[Any] | InventoryPostResult
     try:
         if isinstance(doc.model, ReceivablesInvoice):
             result = yield oracle_call(OracleWriter.post_invoice_once, doc.model, doc.key)
-            oracle_id = str(result.record.customer_transaction_id)
         elif isinstance(doc.model, ReceivablesCreditMemo):
             result = yield oracle_call(OracleWriter.post_credit_memo_once, doc.model, doc.key)
-            oracle_id = str(result.record.customer_transaction_id)
         else:
             result = yield oracle_call(OracleWriter.post_staged_transaction_once, doc.model)
-            oracle_id = str(result.oracle_id)
-            doc.pending = str(result.state) == "pending_in_oracle"
+    except PostingKeyNotKeptError as exc:
+        result = exc.result
+        doc.stop = exc
     except ConnectorError as exc:
         doc.fail(exc)
         return
-    doc.oracle_id = oracle_id
+    if isinstance(result, InventoryPostResult):
+        doc.oracle_id = str(result.oracle_id)
+        doc.pending = str(result.state) == "pending_in_oracle"
+    else:
+        doc.oracle_id = str(result.record.customer_transaction_id)
+        doc.number = result.number
     if result.created or after_lost_batch:
         doc.state = "created"
         doc.recovered = bool(result.recovered or (after_lost_batch and not result.created))
     else:
         doc.state = "found"
+
+
+def stop_error(docs: Sequence[Doc]) -> PostingKeyNotKeptError | None:
+    """The first document this run created under a number of Oracle's, if any.
+
+    The job raises it once the chunk's outcomes are recorded: the document is in Oracle and in
+    the trail (under Oracle's number), and nothing more is posted until the transaction source
+    keeps our keys.
+    """
+    return next((doc.stop for doc in docs if doc.stop is not None), None)
 
 
 def batchable(doc: Doc, settings: Any, converter: Any) -> bool:
@@ -220,6 +279,40 @@ def _created_id(payload: Mapping[str, Any] | None, kind: str) -> str | None:
     return None if value is None else str(value)
 
 
+def _check_key_kept(doc: Doc, payload: Mapping[str, Any], settings: Any) -> None:
+    """Mark ``doc`` to stop the run when Oracle replaced its posting key (a batch part)."""
+    number = payload.get("TransactionNumber")
+    doc.number = None if number is None else str(number)
+    attribute = (
+        settings.invoice_key_attribute
+        if doc.kind == INVOICE
+        else settings.credit_memo_key_attribute
+    )
+    held = payload.get(attribute)
+    if held is None or str(held) == doc.key:
+        return
+    assert isinstance(doc.model, ReceivablesInvoice | ReceivablesCreditMemo)
+    source = doc.model.transaction_source
+    what = "invoice" if doc.kind == INVOICE else "credit memo"
+    setting = (
+        "receivables.transaction_source"
+        if doc.kind == INVOICE
+        else "receivables.credit_memo_transaction_source"
+    )
+    doc.stop = PostingKeyNotKeptError(
+        f"Oracle posted {what} {doc.key} as number {doc.number} (CustomerTransactionId "
+        f"{doc.oracle_id}): transaction source {source!r} numbers {resource_of(doc.kind)} "
+        f"automatically and ignores the {attribute} we send. The document is posted and "
+        f"recorded under Oracle's number; posting stops until transaction source {source!r} "
+        "uses manual numbering (Manage Transaction Sources: clear 'Automatic transaction "
+        "numbering')",
+        result=PostResult(payload, created=True, key_kept=False, number=doc.number),
+        key=doc.key,
+        transaction_source=source,
+        setting=setting,
+    )
+
+
 def post_batch_flow(docs: Sequence[Doc], oracle: Any) -> Flow[None]:
     """Post missing documents in one logical batch (the client splits it by ``batch_size``).
 
@@ -236,10 +329,15 @@ def post_batch_flow(docs: Sequence[Doc], oracle: Any) -> Flow[None]:
         for doc in docs:
             yield from post_one_flow(doc, after_lost_batch=True)
         return
+    settings = oracle.settings
     for doc, result in zip(docs, results, strict=True):
         if result.ok:
             payload = result.payload or {}
             doc.oracle_id = _created_id(payload, doc.kind)
+            # A part whose answer carried no id was looked up by the client and found.
+            doc.recovered = result.looked_up
+            if doc.kind in (INVOICE, CREDIT_MEMO):
+                _check_key_kept(doc, payload, settings)
             error_code = payload.get("ErrorCode")
             explanation = payload.get("ErrorExplanation")
             if doc.kind == INVENTORY and (error_code or explanation):

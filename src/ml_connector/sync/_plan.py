@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -29,15 +30,19 @@ from ml_connector.mapping import (
 )
 from ml_connector.shipstation import Order, Shipment
 
+from ._bulk import Answers, prefetch_flow
 from ._directory import LookupCache, directory_flow
 from ._documents import CREDIT_MEMO, INVENTORY, INVOICE, Doc, lookup_flow
 from ._flow import Fanout, Flow
 from ._labels import SHIPMENT, Label, labels_from, needs_order_labels
 from ._protocols import ShipStationReader, shipstation_list
 from ._results import RecordResult, _failure, _is_final, _skip_result, _warehouse
-from ._window import SyncWindow, _OrderCache, orders_flow
+from ._window import SyncWindow, _Carry, _OrderCache, orders_flow
 
 __all__: list[str] = []
+
+_Memo = dict[tuple[str, int, bool], "ShipmentPlan | Skip"]
+"""Plans of a chunk by (label kind, label id, unvoided): each label is mapped once."""
 
 
 @attrs.define(eq=False)
@@ -70,6 +75,8 @@ class _Planner:
         self.mapping = mapping
         self.fulfillment_mapping = fulfillment_mapping
         self.directory = directory
+        self.bulk: Any = None
+        """The Oracle client's settings when it looks keys up in bulk (``sync/_bulk.py``)."""
 
     def plan_flow(
         self,
@@ -81,32 +88,74 @@ class _Planner:
         orders: _OrderCache | None = None,
         customers: LookupCache | None = None,
         trusted: bool = False,
+        carry: _Carry | None = None,
+        final: bool = True,
     ) -> Flow[tuple[list[_Pending], int]]:
         """Orders, ledgers, customers, mapping and Oracle look-ups for ``work``'s open records.
 
         ``orders`` carries the order cache from chunk to chunk; without it the orders are read
         for ``work`` alone (the window's order list prefills them, as for a reconciliation).
         ``trusted``: ``latest`` is the whole trail's word on these records, so a record absent
-        from it is created without a look-up (see :meth:`prepare_flow`).
+        from it is created without a look-up (see :meth:`prepare_flow`). ``carry``: the labels
+        the run has listed so far complete a split order's ledger; a label whose order's other
+        labels are not listed yet is put off to a later chunk (unless ``final``), instead of
+        asking ShipStation for them.
         """
         order_ids = {label.order_id for label in work if label.order_id is not None}
         if orders is None:
             found, orders_fetched = yield from orders_flow(order_ids, window)
         else:
             before = orders.fetched
-            found = yield from orders.get_flow(order_ids)
+            waiting = carry is not None and not final
+            found = yield from orders.get_flow(order_ids, fetch_missing=not waiting)
+            if carry is not None and waiting:
+                # Labels whose order the window's order list has not reached yet wait for a
+                # later chunk (in whatever order ShipStation lists, an order is then read once,
+                # with its page of the list), within the carry's bounds.
+                absent = [
+                    label
+                    for label in work
+                    if label.order_id is not None and label.order_id not in found
+                ]
+                later = [label for label in absent if carry.may_defer(label, final=False)]
+                carry.defer(later)
+                put_off = {(label.kind, label.id) for label in later}
+                work = [label for label in work if (label.kind, label.id) not in put_off]
+                now = {label.order_id for label in absent if (label.kind, label.id) not in put_off}
+                if now:
+                    fetched_now = yield from orders.get_flow({i for i in now if i is not None})
+                    found.update(fetched_now)
             orders_fetched = orders.fetched - before
-        labels, extra = yield from self._complete_ledgers_flow(list(work), found)
+        labels, extra = yield from self._complete_ledgers_flow(list(work), found, carry, final)
         ledgers = _ledgers([*(label.shipment for label in labels), *extra])
         good_orders = [order for order in found.values() if isinstance(order, Order)]
         directory = self.directory
         if directory is None:
             directory = yield from directory_flow(good_orders, self.mapping, customers)
 
+        memo: _Memo = {}
+        answers: Answers | None = None
+        if self.bulk is not None:
+            # Every document the chunk may look up, mapped once (the plans are kept for the
+            # records below), then looked up many keys a read.
+            wanted = [
+                doc
+                for label in labels
+                for doc in self._wanted(label, found, ledgers, directory, latest, trusted, memo)
+            ]
+            answers = yield from prefetch_flow(wanted, self.bulk)
         prepared = yield Fanout(
             tuple(
                 self.prepare_flow(
-                    label, found, ledgers, directory, latest, dry_run, trusted=trusted
+                    label,
+                    found,
+                    ledgers,
+                    directory,
+                    latest,
+                    dry_run,
+                    trusted=trusted,
+                    memo=memo,
+                    answers=answers,
                 )
                 for label in labels
             )
@@ -115,20 +164,55 @@ class _Planner:
         return pendings, orders_fetched
 
     def _complete_ledgers_flow(
-        self, work: list[Label], orders: Mapping[int, Order | ConnectorError]
+        self,
+        work: list[Label],
+        orders: Mapping[int, Order | ConnectorError],
+        carry: _Carry | None = None,
+        final: bool = True,
     ) -> Flow[tuple[list[Label], list[Shipment]]]:
         by_order: dict[int, list[Label]] = {}
         for label in work:
             if label.order_id is not None:
                 by_order.setdefault(label.order_id, []).append(label)
-        wanted = sorted(
-            order_id
-            for order_id, group in by_order.items()
-            if isinstance(orders.get(order_id), Order)
-            and needs_order_labels(orders[order_id], group)  # type: ignore[arg-type]
-        )
+        wanted: list[int] = []
+        known: list[Shipment] = []
+        put_off: set[tuple[str, int]] = set()
+        for order_id, group in sorted(by_order.items()):
+            order = orders.get(order_id)
+            if not isinstance(order, Order) or not needs_order_labels(order, group):
+                continue
+            if carry is None:
+                wanted.append(order_id)
+                continue
+            # The order's labels listed earlier in this run may complete it (a split order's
+            # labels are listed hours apart in creation-date order).
+            mine = {label.id for label in group if label.shipment is not None}
+            seen = [s for s in carry.ledgers.get(order_id) if s.shipment_id not in mine]
+            combined = labels_from(
+                [*seen, *(label.shipment for label in group if label.shipment is not None)], ()
+            )
+            if seen and not needs_order_labels(order, combined):
+                known.extend(seen)
+                continue
+            live = all(
+                label.shipment is None
+                or (
+                    label.shipment.shipment_items is not None
+                    and not label.shipment.voided
+                    and not label.shipment.is_return_label
+                )
+                for label in group
+            )
+            if live and all(carry.may_defer(label, final=final) for label in group):
+                # Wait for the order's other labels to be listed (bounded: see _Carry).
+                carry.defer(group)
+                put_off.update((label.kind, label.id) for label in group)
+                continue
+            wanted.append(order_id)
+        if put_off:
+            work = [label for label in work if (label.kind, label.id) not in put_off]
         fetched = yield Fanout(tuple(self._order_labels_flow(order_id) for order_id in wanted))
-        extra: list[Shipment] = []
+        extra: list[Shipment] = list(known)
         for result in fetched:
             if isinstance(result, list):
                 extra.extend(result)
@@ -145,6 +229,53 @@ class _Planner:
         return [label for label in refreshed if (label.kind, label.id) in work_ids], others
 
     # -- one label -------------------------------------------------------------------------------
+
+    def _wanted(
+        self,
+        label: Label,
+        orders: Mapping[int, Order | ConnectorError],
+        ledgers: Mapping[int, Sequence[Shipment]],
+        directory: CustomerDirectory,
+        latest: Mapping[RecordRef, AuditEvent],
+        trusted: bool,
+        memo: _Memo,
+    ) -> list[Doc]:
+        """The documents :meth:`prepare_flow` may look up for ``label`` (for a voided label,
+        the original's and the reversal's)."""
+        order = orders.get(label.order_id) if label.order_id is not None else None
+        if not isinstance(order, Order):
+            return []
+        if not label.voided and trusted and label.ref not in latest:
+            return []
+        ledger = ledgers.get(order.order_id, ())
+        docs: list[Doc] = []
+        for unvoided in (True, False) if label.voided else (False,):
+            try:
+                plan = self._mapped(label, order, ledger, directory, unvoided=unvoided, memo=memo)
+            except MappingError:
+                continue
+            if isinstance(plan, ShipmentPlan):
+                docs += _docs(plan)
+        return docs
+
+    def _mapped(
+        self,
+        label: Label,
+        order: Order,
+        ledger: Sequence[Shipment],
+        directory: CustomerDirectory,
+        *,
+        unvoided: bool,
+        memo: _Memo | None,
+    ) -> ShipmentPlan | Skip:
+        """:meth:`_map`, once per label and chunk when ``memo`` is given."""
+        if memo is None:
+            return self._map(label, order, ledger, directory, unvoided=unvoided)
+        key = (label.kind, label.id, unvoided)
+        plan = memo.get(key)
+        if plan is None:
+            plan = memo[key] = self._map(label, order, ledger, directory, unvoided=unvoided)
+        return plan
 
     def _map(
         self,
@@ -191,13 +322,16 @@ class _Planner:
         dry_run: bool,
         *,
         trusted: bool = False,
+        memo: _Memo | None = None,
+        answers: Answers | None = None,
     ) -> Flow[list[_Pending]]:
         """The records of ``label`` that are still open, mapped, with their documents looked up.
 
         ``trusted``: a label that is not voided and whose record has no event in ``latest`` (the
         trail holds nothing about it, so no run over this trail ever sent it) has its documents
         marked ``missing`` without asking Oracle. Voided labels and reversals are always looked
-        up: what they post depends on what Oracle holds.
+        up: what they post depends on what Oracle holds. ``memo`` holds the chunk's plans,
+        ``answers`` its bulk look-ups (a document they do not cover is looked up alone).
         """
         refs = [label.ref] + ([label.void_ref] if label.voided else [])
         open_refs = [ref for ref in refs if not _is_final(latest.get(ref))]
@@ -210,7 +344,7 @@ class _Planner:
         ledger = ledgers.get(order.order_id, ())
         warehouse = _warehouse(label, order)
         try:
-            plan = self._map(label, order, ledger, directory, unvoided=label.voided)
+            plan = self._mapped(label, order, ledger, directory, unvoided=label.voided, memo=memo)
         except MappingError as exc:
             priced = self._price(label, order, ledger) if exc.field == "customer" else None
             return [
@@ -230,7 +364,7 @@ class _Planner:
                 for doc in pending.docs:
                     doc.state = "missing"
             else:
-                yield from lookup_flow(pending.docs)
+                yield from lookup_flow(pending.docs, answers)
             return [pending]
 
         # A voided label: look its original up; reverse only what Oracle has.
@@ -255,7 +389,7 @@ class _Planner:
             return [p for p in (original, reversal) if p.ref in open_refs]
         original.plan = plan
         original.docs = _docs(plan)
-        yield from lookup_flow(original.docs)
+        yield from lookup_flow(original.docs, answers)
         posted = [doc for doc in original.docs if doc.state == "found"]
         if not posted and not any(doc.state == "failed" for doc in original.docs):
             original.result = _skip_result(
@@ -265,7 +399,9 @@ class _Planner:
                 order,
             )
         if reversal.ref in open_refs:
-            yield from self._prepare_reversal(reversal, original, order, ledger, directory)
+            yield from self._prepare_reversal(
+                reversal, original, order, ledger, directory, memo=memo, answers=answers
+            )
         return [p for p in (original, reversal) if p.ref in open_refs]
 
     def _prepare_reversal(
@@ -275,6 +411,9 @@ class _Planner:
         order: Order,
         ledger: Sequence[Shipment],
         directory: CustomerDirectory,
+        *,
+        memo: _Memo | None = None,
+        answers: Answers | None = None,
     ) -> Flow[None]:
         label = reversal.label
         found = {doc.kind: doc for doc in original.docs if doc.state == "found"}
@@ -292,7 +431,7 @@ class _Planner:
             reversal.result = _skip_result(reversal.ref, label, skip, order)
             return
         try:
-            plan = self._map(label, order, ledger, directory, unvoided=False)
+            plan = self._mapped(label, order, ledger, directory, unvoided=False, memo=memo)
         except MappingError as exc:
             broken = _failed(reversal.ref, label, exc, order)
             reversal.result, reversal.error = broken.result, broken.error
@@ -308,7 +447,7 @@ class _Planner:
         ]
         reversal.plan = plan
         reversal.docs = docs
-        yield from lookup_flow(docs)
+        yield from lookup_flow(docs, answers)
 
     # -- posting ---------------------------------------------------------------------------------
 

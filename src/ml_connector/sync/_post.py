@@ -37,6 +37,7 @@ from ._documents import (
 )
 from ._flow import Fanout, Flow
 from ._plan import _Pending
+from ._protocols import AsyncOracleWriter, OracleWriter
 from ._results import Outcome, RecordResult
 
 __all__: list[str] = []
@@ -45,7 +46,14 @@ __all__: list[str] = []
 class _Poster:
     """The posting and recording stages of a shipment run."""
 
-    def __init__(self, *, oracle: Any, audit: AuditSink, clock: Clock, batch: bool) -> None:
+    def __init__(
+        self,
+        *,
+        oracle: OracleWriter | AsyncOracleWriter,
+        audit: AuditSink,
+        clock: Clock,
+        batch: bool,
+    ) -> None:
         self.oracle = oracle
         self.audit = audit
         self.clock = clock

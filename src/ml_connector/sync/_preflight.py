@@ -13,8 +13,8 @@ Checked, all read-only:
   posting key in ``TransactionReference`` (the key processed movements keep).
 
 An outage while checking (timeout, refused connection, 5xx, 429 after the retries) is raised as
-the transport or server error it is: it says nothing about the configuration, so it is never
-reported as a problem.
+an :class:`~ml_connector.OutageError` whose ``cause`` is the transport or server error: it says
+nothing about the configuration, so it is never reported as a problem.
 
 A run starts with the preflight unless told not to, and refuses to post when it finds a problem:
 a wrong account would otherwise fail every record one by one, or post to the wrong place.
@@ -31,6 +31,7 @@ from ml_connector._errors import (
     ConfigurationError,
     ConnectorError,
     MappingError,
+    OutageError,
     RateLimitError,
     ServerError,
     TransportError,
@@ -147,8 +148,8 @@ def _customers(config: MappingConfig) -> dict[str, list[tuple[str, str | None]]]
     return named
 
 
-_OUTAGE = (TransportError, ServerError, RateLimitError)
-"""Errors that say Oracle could not answer, not that the configuration is wrong."""
+_OUTAGE = (OutageError, TransportError, ServerError, RateLimitError)
+"""Errors that say Oracle could not answer, not that the configuration is wrong (``is_outage``)."""
 
 
 def _check_combination(combination: str, used_by: Sequence[str]) -> Flow[PreflightProblem | None]:
@@ -269,6 +270,22 @@ def _check_tenant(config: MappingConfig, combinations: Sequence[str]) -> Flow[An
 def preflight_flow(config: MappingConfig) -> Flow[PreflightReport]:
     """Check ``config``'s accounts and customers, and the tenant's metadata, against Oracle
     (read-only).
+
+    Raises:
+        OutageError: Oracle was unavailable (no answer, a timeout, a 5xx, or a 429 after every
+            retry); ``cause`` holds the transport or server error. Never a configuration problem.
+    """
+    try:
+        report: PreflightReport = yield from _preflight_flow(config)
+    except _OUTAGE as exc:
+        if isinstance(exc, OutageError):
+            raise
+        raise OutageError.of(exc, system="oracle", step="preflight") from exc
+    return report
+
+
+def _preflight_flow(config: MappingConfig) -> Flow[PreflightReport]:
+    """The checks (outages propagate as the transport or server error they are).
 
     Raises:
         TransportError: Oracle could not be reached (an outage, not a problem found).

@@ -116,6 +116,10 @@ class OracleWriter(Protocol):
     @property
     def converter(self) -> cattrs.Converter: ...
 
+    def batch_part(self, part_id: str, model: Any) -> BatchPart:
+        """Builds a batch part (no I/O, so not awaited on either twin)."""
+        ...
+
     def find_invoice(
         self, key: str, *, business_unit: str | None = None
     ) -> ReceivablesInvoiceRecord | None: ...
@@ -175,6 +179,10 @@ class AsyncOracleWriter(Protocol):
 
     @property
     def converter(self) -> cattrs.Converter: ...
+
+    def batch_part(self, part_id: str, model: Any) -> BatchPart:
+        """Builds a batch part (no I/O, so not awaited on either twin)."""
+        ...
 
     async def find_invoice(
         self, key: str, *, business_unit: str | None = None

@@ -16,6 +16,14 @@ with the audit trail's latest event. Reason codes, most serious first:
 - ``amount_mismatch``: the document's amount in Oracle differs from the expected amount (both
   are on the row);
 - ``ok``: everything expected is there (including records skipped for a stated reason).
+
+Every row names the main document's number in Oracle (``oracle_number``), which differs from
+the posting key when an automatically numbered transaction source renumbered it. A reversal
+whose credit memo is in Oracle names the invoice it reverses (``apply_to``): Oracle's REST
+resource creates on-account credit memos only
+(https://docs.oracle.com/en/cloud/saas/financials/25d/farfa/Create_Receivables_Credit_Memos.html),
+so finance applies each one to its invoice (docs/reconciliation.md says how);
+:meth:`ReconciliationReport.unapplied_credit_memos` lists them.
 """
 
 from __future__ import annotations
@@ -96,7 +104,8 @@ class ReconciliationRow:
         source_id: The ShipStation id.
         order_number: The ShipStation order number.
         warehouse_id: The ShipStation warehouse id.
-        day: The posting date (the document's transaction date, else the label's UTC date).
+        day: The posting date: the document's transaction date, else the label's date under
+            the mapping's date rule (see :attr:`ReconciliationReport.date_zone`).
         reason: The verdict.
         posting_key: The main document's posting key.
         expected_amount: The amount that should be in Oracle, from the mapping, whatever
@@ -105,6 +114,9 @@ class ReconciliationRow:
             record cannot be mapped at all.
         oracle_amount: The amount Oracle holds (``None``: nothing found).
         detail: One sentence for people.
+        oracle_number: The main document's number in Oracle (``TransactionNumber``).
+        apply_to: For a reversal whose on-account credit memo is in Oracle, the invoice it
+            should be applied to (its number in Oracle, else its posting key).
         currency: The ISO 4217 code of both amounts.
         warehouse_name: The warehouse's name from the mapping (``""`` when it has none).
     """
@@ -120,6 +132,8 @@ class ReconciliationRow:
     expected_amount: Decimal | None
     oracle_amount: Decimal | None
     detail: str
+    oracle_number: str | None = None
+    apply_to: str | None = None
     currency: str = ""
     warehouse_name: str = ""
 
@@ -142,6 +156,8 @@ class ReconciliationRow:
             "expected_amount": "" if self.expected_amount is None else str(self.expected_amount),
             "oracle_amount": "" if self.oracle_amount is None else str(self.oracle_amount),
             "detail": self.detail,
+            "oracle_number": self.oracle_number or "",
+            "apply_to": self.apply_to or "",
             "warehouse_name": self.warehouse_name,
             "currency": self.currency,
             "gap": str(self.gap),
@@ -189,6 +205,8 @@ CSV_FIELDS = (
     "expected_amount",
     "oracle_amount",
     "detail",
+    "oracle_number",
+    "apply_to",
     "warehouse_name",
     "currency",
     "gap",
@@ -233,6 +251,14 @@ class ReconciliationReport:
     def problems(self) -> tuple[ReconciliationRow, ...]:
         """Rows that are not ``ok``."""
         return tuple(row for row in self.rows if row.reason is not ReasonCode.OK)
+
+    def unapplied_credit_memos(self) -> tuple[ReconciliationRow, ...]:
+        """Reversals whose on-account credit memo is in Oracle, each with ``apply_to``.
+
+        Oracle's REST API creates credit memos on account, so each of these waits for finance
+        to apply it to the invoice named in ``apply_to`` (docs/reconciliation.md).
+        """
+        return tuple(row for row in self.rows if row.apply_to is not None)
 
     def totals(self) -> tuple[WarehouseDayTotal, ...]:
         """Totals per warehouse and day, sorted."""
@@ -578,12 +604,32 @@ def _rows(
         for p in pendings
         if p.ref == p.label.ref
     }
+    # The number each original invoice has in Oracle, for the credit memo that reverses it.
+    invoice_numbers = {
+        p.label.ref: doc.number
+        for p in pendings
+        if p.ref == p.label.ref
+        for doc in p.docs[:1]
+        if doc.kind == INVOICE and doc.number is not None
+    }
     for pending in pendings:
         ref: RecordRef = pending.ref
         reason, detail, expected, found = _verdict(
             pending, latest.get(ref), originals.get(pending.label.ref, False)
         )
         main = pending.docs[0].key if pending.docs else None
+        first = pending.docs[0] if pending.docs else None
+        apply_to = None
+        plan = pending.plan
+        if (
+            first is not None
+            and first.kind == CREDIT_MEMO
+            and first.state == "found"
+            and plan is not None
+            and plan.original_key is not None
+        ):
+            apply_to = invoice_numbers.get(pending.label.ref) or plan.original_key
+            detail += f"; on account: apply to invoice {apply_to}"
         # A record that failed before planning still names its order and warehouse (the
         # controller's first question), through its result.
         result = pending.result
@@ -600,6 +646,8 @@ def _rows(
             expected_amount=expected,
             oracle_amount=found,
             detail=detail,
+            oracle_number=first.number if first is not None else None,
+            apply_to=apply_to,
             currency=currency,
             warehouse_name=names.get(warehouse or "", ""),
         )

@@ -32,7 +32,7 @@ from ._protocols import (
 from ._reconcile import ReconciliationReport, reconcile_flow
 from ._replay import AsyncShipmentReplayTarget, ShipmentReplayTarget
 from ._results import ProgressCallback, ResultCallback, ResultsPolicy, RunSummary
-from ._window import CHUNK, SyncWindow
+from ._window import CHUNK, FULFILLMENT_VOID_LOOKBACK, SyncWindow
 
 __all__ = ["AsyncShipmentSync", "ShipmentSync"]
 
@@ -77,6 +77,13 @@ class ShipmentSync(Owned):
             document posted under the same key by other means (another installation, a manual
             entry, a lost trail) would be posted again. See docs/sync.md, "Trusting the audit
             trail".
+        fulfillment_void_lookback: How far before the window a run looks for fulfillments
+            voided since (V1 ``/fulfillments`` filters by creation date only, so a fulfillment
+            voided next week is outside its creation window): every run re-reads the
+            fulfillments created in this period before the window and reverses the voided ones
+            exactly like voided labels, at ``ceil(fulfillments created in it / 500)`` extra
+            calls a run. ``timedelta(0)`` turns it off. See docs/shipstation.md, "Late
+            fulfillment voids".
     """
 
     @classmethod
@@ -112,6 +119,7 @@ class ShipmentSync(Owned):
         on_result: ResultCallback | None = None,
         chunk_size: int = CHUNK,
         trust_audit_trail: bool = False,
+        fulfillment_void_lookback: timedelta = FULFILLMENT_VOID_LOOKBACK,
     ) -> None:
         check_clients("ShipmentSync", shipstation=shipstation, oracle=oracle, asynchronous=False)
         self._options = ShipmentSyncOptions.of(locals())
@@ -229,6 +237,7 @@ class AsyncShipmentSync(AsyncOwned):
         chunk_size: int = CHUNK,
         concurrency: int = 8,
         trust_audit_trail: bool = False,
+        fulfillment_void_lookback: timedelta = FULFILLMENT_VOID_LOOKBACK,
     ) -> None:
         check_clients(
             "AsyncShipmentSync", shipstation=shipstation, oracle=oracle, asynchronous=True

@@ -12,7 +12,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict, deque
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -32,6 +32,9 @@ CHUNK = 500
 """Labels processed at a time by a window run: one V1 page (ShipStation's largest page size)."""
 ORDER_CACHE = 2_000
 """Orders kept between chunks (most recently used first out): a bounded read-ahead."""
+FULFILLMENT_VOID_LOOKBACK = timedelta(days=14)
+"""How far before a window a run looks for fulfillments voided after their creation window
+(see :class:`_WindowLabels`)."""
 LABEL_MODELS = {"Shipment": SHIPMENT, "Fulfillment": FULFILLMENT}
 """The models whose undecodable records are labels of the window (see ``_undecodable``; an
 order that cannot be decoded is fetched again by its labels, which fail with the field named)."""
@@ -108,9 +111,30 @@ class _WindowLabels:
     the voided ones. At most one page of each listing is held besides the chunk.
     """
 
-    def __init__(self, window: SyncWindow, size: int) -> None:
+    def __init__(
+        self, window: SyncWindow, size: int, *, lookback: timedelta = timedelta(0)
+    ) -> None:
         self.size = size
         self.fetched = 0
+        self.late_voids_read = 0
+        """Fulfillments read by the look-back pass (its cost: one call per 500)."""
+        # Late fulfillment voids: V1 /fulfillments filters by creation date, not by void date
+        # (https://docs.shipstation.com/apis/shipstation-v1/openapi/fulfillments), and a
+        # fulfillment may be voided days after it was created. The cheapest documented way to
+        # see those voids is to re-read the fulfillments created in the look-back before the
+        # window (the window's own are read above) and keep the voided ones; the audit trail
+        # makes a void already reversed a no-op.
+        self._late = (
+            Cursor(
+                shipstation_call(
+                    ShipStationReader.iter_fulfillments,
+                    create_date_start=window.start - lookback,
+                    create_date_end=window.start,
+                )
+            )
+            if lookback > timedelta(0)
+            else None
+        )
         self._created = Cursor(
             shipstation_call(
                 ShipStationReader.iter_shipments,
@@ -166,6 +190,15 @@ class _WindowLabels:
             shipments = yield Take(self._voided, self.size)
             self.fetched += len(shipments)
             yield from self._take_undecodable()
+        while not shipments and not fulfillments and self._late is not None:
+            items = yield Take(self._late, self.size)
+            yield from self._take_undecodable()
+            if not items:
+                self._late = None
+                break
+            self.late_voids_read += len(items)
+            fulfillments = [item for item in items if item.voided]
+            self.fetched += len(fulfillments)
         return labels_from(shipments, fulfillments)
 
 
@@ -184,6 +217,10 @@ class _OrderCache:
         self._cache: OrderedDict[int, Order] = OrderedDict()
         # Listed orders no label has asked for yet: the list's lead over the labels.
         self._ahead: set[int] = set()
+        # Sorted by modification date (a documented sortBy, https://docs.shipstation.com/apis/
+        # shipstation-v1/openapi/orders): an order is modified when it ships, so the list comes
+        # in about the order the labels are listed in (creation date), whatever that order is;
+        # its default, ascending orderId, follows the orders' creation, days earlier.
         self._listing = (
             None
             if window is None
@@ -192,6 +229,8 @@ class _OrderCache:
                     ShipStationReader.iter_orders,
                     modify_date_start=window.start,
                     modify_date_end=window.end,
+                    sort_by="ModifyDate",
+                    sort_dir="ASC",
                 )
             )
         )
@@ -203,8 +242,14 @@ class _OrderCache:
             evicted, _order = self._cache.popitem(last=False)
             self._ahead.discard(evicted)
 
-    def get_flow(self, order_ids: set[int]) -> Flow[dict[int, Order | ConnectorError]]:
-        """The orders ``order_ids`` name (an error for those that could not be read)."""
+    def get_flow(
+        self, order_ids: set[int], *, fetch_missing: bool = True
+    ) -> Flow[dict[int, Order | ConnectorError]]:
+        """The orders ``order_ids`` name (an error for those that could not be read).
+
+        With ``fetch_missing=False`` an order the list may still hold further on is left out
+        (its labels can wait for a later chunk) instead of being fetched on its own.
+        """
         orders: dict[int, Order | ConnectorError] = {}
         for order_id in order_ids:
             cached = self._cache.get(order_id)
@@ -231,6 +276,8 @@ class _OrderCache:
                     orders[order.order_id] = order
                 else:
                     self._ahead.add(order.order_id)
+        if not fetch_missing and self._listing is not None:
+            return orders
         ordered = sorted(missing)
         got = yield Fanout(tuple(_get_order_flow(order_id) for order_id in ordered))
         for order_id, order in zip(ordered, got, strict=True):
@@ -239,6 +286,56 @@ class _OrderCache:
                 self.fetched += 1
                 self._keep(order)
         return orders
+
+
+class _LedgerCache:
+    """The shipments (with their items) a run has listed, by order: a split order's labels
+    listed hours apart complete each other without asking ShipStation for the order's labels.
+    Bounded: at most ``capacity`` orders, least recently used out."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._orders: OrderedDict[int, dict[int, Shipment]] = OrderedDict()
+
+    def add(self, shipments: list[Shipment]) -> None:
+        for shipment in shipments:
+            if shipment.order_id is None or shipment.shipment_items is None:
+                continue
+            known = self._orders.setdefault(shipment.order_id, {})
+            known[shipment.shipment_id] = shipment
+            self._orders.move_to_end(shipment.order_id)
+        while len(self._orders) > self.capacity:
+            self._orders.popitem(last=False)
+
+    def get(self, order_id: int) -> list[Shipment]:
+        return list(self._orders.get(order_id, {}).values())
+
+
+@attrs.define
+class _Carry:
+    """What a window run carries from chunk to chunk: the labels it listed, by order, and the
+    labels put off until their order's other labels are listed (at most ``max_age`` chunks)."""
+
+    ledgers: _LedgerCache
+    max_age: int = 12
+    deferred: list[Label] = attrs.field(factory=list)
+    ages: dict[tuple[str, int], int] = attrs.field(factory=dict)
+    chunk: int = 0
+
+    def take(self) -> list[Label]:
+        """The deferred labels, to try again with this chunk."""
+        waiting, self.deferred = self.deferred, []
+        return waiting
+
+    def may_defer(self, label: Label, *, final: bool) -> bool:
+        """Whether ``label`` may wait for a later chunk (never past ``max_age`` or the end)."""
+        first = self.ages.get((label.kind, label.id), self.chunk)
+        return not final and self.chunk - first < self.max_age
+
+    def defer(self, labels: list[Label]) -> None:
+        for label in labels:
+            self.ages.setdefault((label.kind, label.id), self.chunk)
+            self.deferred.append(label)
 
 
 def _get_order_flow(order_id: int) -> Flow[Order | ConnectorError]:

@@ -62,6 +62,7 @@ from ._generator import GeneratedDay
 from ._items import ITEMS, ItemMaster, KnownItems  # the item master (catalog check)
 from ._lookup import Lookup, Positions
 from ._oracle_meta import Attr, ResourceMeta, resource_meta
+from ._receivables import TransactionSourceSetup, check_distributions, document_amount
 from ._wire import json_response, text_response
 
 __all__ = ["OracleFusionSimulator"]
@@ -341,6 +342,14 @@ class OracleFusionSimulator(SimulatorBase):
             interface table does not refuse a repeated source reference; so a test that posts
             twice sees two rows and can count the duplicate.
         duplicate_error_code: The code in the duplicate-key message (UNCERTAIN; a choice).
+        transaction_source_setups: Receivables transaction sources with their numbering
+            (see :meth:`add_transaction_source`); a source not listed keeps the number it is
+            given, or assigns one when none is given.
+        extra_attributes: Attribute names the pod knows beyond the documented ones (a
+            tenant's additions, such as a descriptive flexfield segment), accepted at any level
+            of a create body by the strict checks.
+        batch_part_payloads: Whether a successful batch answer carries each part's created
+            item. ``False`` models an answer whose parts carry no payload (and so no id).
         party_resources: The party resources searchable by email, as ``root/resource``;
             seeded parties go to the first.
         party_email_attribute: The attribute holding the email on it.
@@ -380,6 +389,9 @@ class OracleFusionSimulator(SimulatorBase):
         credit_memo_key: str = "TransactionNumber",
         inventory_key: str | Sequence[str] | None = None,
         duplicate_error_code: str = "AR_DUPLICATE_TRX_NUMBER",
+        transaction_source_setups: Iterable[TransactionSourceSetup] = (),
+        extra_attributes: Iterable[str] = (),
+        batch_part_payloads: bool = True,
         party_resources: Sequence[str] = ("crmRestApi/hubPersons", "crmRestApi/hubOrganizations"),
         party_email_attribute: str = "EmailAddress",
         account_attribute: str = "ConcatenatedSegments",
@@ -407,6 +419,9 @@ class OracleFusionSimulator(SimulatorBase):
         self.credit_memo_key = credit_memo_key
         self.inventory_key = inventory_key
         self.duplicate_error_code = duplicate_error_code
+        self.transaction_source_setups = {s.name: s for s in transaction_source_setups}
+        self.extra_attributes = frozenset(extra_attributes)
+        self.batch_part_payloads = batch_part_payloads
         self.party_email_attribute = party_email_attribute
         self.account_attribute = account_attribute
         self.strict = strict
@@ -484,12 +499,8 @@ class OracleFusionSimulator(SimulatorBase):
             extra: list[Attr] = []
             if name == "accountCombinationsLOV":
                 extra.append(Attr(self.account_attribute, creatable=False, updatable=False))
-            elif self.resources[name] is self.party_resource or name in (
-                "hubPersons",
-                "hubOrganizations",
-            ):
+            elif name in ("hubPersons", "hubOrganizations"):
                 extra.append(Attr(self.party_email_attribute))
-                extra += [Attr("FirstName", max_length=150), Attr("LastName", max_length=150)]
             if extra:
                 attributes = dict(meta.attributes)
                 attributes.update({a.name: a for a in extra if a.name not in attributes})
@@ -543,6 +554,31 @@ class OracleFusionSimulator(SimulatorBase):
             for n, segment in enumerate(segments.split("-"), start=1):
                 item[f"Segment{n}"] = segment
             resource.items[ccid] = item
+
+    def add_transaction_source(
+        self,
+        name: str,
+        *,
+        automatic_numbering: bool = False,
+        allow_duplicate_numbers: bool = False,
+        next_number: int = 1001,
+    ) -> TransactionSourceSetup:
+        """Set up receivables transaction source ``name``.
+
+        An automatically numbered source assigns ``TransactionNumber`` itself and ignores one
+        in the request; a manual source keeps it, requires it, and refuses a number already
+        used in the source unless ``allow_duplicate_numbers``
+        (https://docs.oracle.com/en/cloud/saas/financials/25c/oadsr/TransactionBatchSourceExtractPVO.html).
+        """
+        setup = TransactionSourceSetup(
+            name,
+            automatic_numbering=automatic_numbering,
+            allow_duplicate_numbers=allow_duplicate_numbers,
+            next_number=next_number,
+        )
+        with self._lock:
+            self.transaction_source_setups[name] = setup
+        return setup
 
     def expire_tokens(self) -> None:
         """Every token issued so far is expired from now on."""
@@ -809,6 +845,8 @@ class OracleFusionSimulator(SimulatorBase):
         for conditions in groups:
             for condition in conditions:
                 attribute = meta.attributes.get(condition.attribute)
+                if attribute is None and condition.attribute in self.extra_attributes:
+                    continue  # a tenant's own attribute (extra_attributes), queryable
                 if attribute is None:
                     raise OracleError(
                         400,
@@ -853,6 +891,14 @@ class OracleFusionSimulator(SimulatorBase):
                     for i in items
                     if all(str(i.get(variables[k])) == v for k, v in bindings.items())
                 ]
+            elif len(groups) > 1:
+                # Each ``or`` group narrowed on its own index, then joined (in first-seen
+                # order, each item once): a bulk look-up of many keys stays cheap to serve.
+                seen: dict[int, dict[str, Any]] = {}
+                for group in groups:
+                    for item in resource.items.candidates(group):
+                        seen.setdefault(id(item), item)
+                items = list(seen.values())
             else:
                 items = resource.items.candidates(conditions)
             if groups:
@@ -1027,6 +1073,8 @@ class OracleFusionSimulator(SimulatorBase):
                     self._check_body(child, entry, update=False, where=f"{where}.{name}")
                 continue
             attribute = meta.attributes.get(name)
+            if attribute is None and name in self.extra_attributes:
+                continue  # a tenant's own attribute (extra_attributes)
             if attribute is None:
                 raise OracleError(
                     400,
@@ -1090,7 +1138,10 @@ class OracleFusionSimulator(SimulatorBase):
         self, resource: _Resource, item: dict[str, Any], key: str, *, invoice: bool
     ) -> None:
         # Codes from https://docs.oracle.com/en/cloud/saas/financials/25c/farfa/Error_Messages_for_Receivables_Invoices.html
-        self._duplicate(resource, key, item)
+        setup = self.transaction_source_setups.get(str(item.get("TransactionSource")))
+        self._number(resource, item, setup)
+        if not (setup is not None and key == "TransactionNumber"):
+            self._duplicate(resource, key, item)
         unit = item.get("BusinessUnit")
         if not unit or (self.business_units is not None and unit not in self.business_units):
             raise OracleError(400, f"The business unit {unit} isn't valid.", "AR_BU_NOT_FOUND")
@@ -1123,7 +1174,6 @@ class OracleFusionSimulator(SimulatorBase):
                 "AR_FUNC_CURRENCY_REQ",
             )
         lines_name = "receivablesInvoiceLines" if invoice else "receivablesCreditMemoLines"
-        total = Decimal(0)
         for n, line in enumerate(item.get(lines_name) or [], start=1):
             number = line.get("LineNumber", n)
             # Invoice lines say Description; credit memo lines say LineDescription.
@@ -1145,12 +1195,28 @@ class OracleFusionSimulator(SimulatorBase):
             if amount is None and quantity is not None:
                 amount = Decimal(str(quantity)) * Decimal(str(line.get("UnitSellingPrice") or 0))
                 line[amount_name] = amount
-            total += Decimal(str(amount or 0))
             line.setdefault("CustomerTransactionLineId", next(self._ids))
         dists_name = (
             "receivablesInvoiceDistributions" if invoice else "receivablesCreditMemoDistributions"
         )
-        for dist in item.get(dists_name) or []:
+        tax_lines_name = (
+            "receivablesInvoiceLineTaxLines" if invoice else "receivablesCreditMemoLineTaxLines"
+        )
+        lines = item.get(lines_name) or []
+        dists = item.get(dists_name) or []
+        if dists:
+            problem = check_distributions(
+                lines,
+                dists,
+                line_attribute="InvoiceLineNumber" if invoice else "CreditMemoLineNumber",
+                tax_lines_name=tax_lines_name,
+            )
+            if problem is not None:
+                raise OracleError(400, f"The distributions aren't valid: {problem}.")
+        total = document_amount(
+            lines, amount="LineAmount" if invoice else "LineAmountCredit", tax_lines=tax_lines_name
+        )
+        for dist in dists:
             if dist.get("AccountCombination") is not None:
                 self._check_combination(
                     dist["AccountCombination"],
@@ -1165,6 +1231,9 @@ class OracleFusionSimulator(SimulatorBase):
         if not item.get("TransactionNumber"):
             # A source with automatic numbering assigns the number (the doc shows "864").
             item["TransactionNumber"] = str(next(self._numbers))
+        for line in lines:
+            for tax in line.get(tax_lines_name) or []:
+                tax.setdefault("CustomerTransactionLineId", next(self._ids))
         item["BillToSite"] = item.get("BillToSite") or account["BillToSiteNumber"]
         item["BillToCustomerName"] = item.get("BillToCustomerName") or account["CustomerName"]
         item["BillToPartyId"] = account["CustomerId"]
@@ -1172,6 +1241,39 @@ class OracleFusionSimulator(SimulatorBase):
         item["EnteredAmount"] = total
         if invoice:
             item["InvoiceBalanceAmount"] = total
+
+    def _number(
+        self, resource: _Resource, item: dict[str, Any], setup: TransactionSourceSetup | None
+    ) -> None:
+        """Apply the transaction source's numbering to ``item`` (see _receivables)."""
+        if setup is None:
+            return
+        if setup.automatic_numbering:
+            # An automatic source ignores the number given and assigns its own.
+            item["TransactionNumber"] = setup.assign()
+            return
+        number = item.get("TransactionNumber")
+        if number in (None, ""):
+            raise OracleError(
+                400,
+                f"Enter a transaction number: the transaction source {setup.name} uses manual "
+                "numbering.",
+                "AR_TRX_NUMBER_REQUIRED",
+            )
+        if setup.allow_duplicate_numbers:
+            return
+        others = resource.items.find(("TransactionNumber",), (str(number),))
+        if any(
+            other.get("TransactionNumber") == str(number)
+            and other.get("TransactionSource") == setup.name
+            for other in others
+        ):
+            raise OracleError(
+                400,
+                f"The transaction number {number} already exists in transaction source "
+                f"{setup.name}. Enter a unique value.",
+                self.duplicate_error_code,
+            )
 
     def _create_inventory(self, resource: _Resource, item: dict[str, Any]) -> None:
         if self.inventory_key is not None:
@@ -1407,7 +1509,7 @@ class OracleFusionSimulator(SimulatorBase):
             resource, method, segments[1:], params, None, url.path, payload=part.get("payload")
         )
         result = {"id": part["id"], "path": part["path"], "operation": part["operation"]}
-        if body is not None:
+        if body is not None and self.batch_part_payloads:
             result["payload"] = body
         return result
 

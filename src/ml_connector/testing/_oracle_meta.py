@@ -204,8 +204,8 @@ INVENTORY_COMPLETED = _meta(
 
 # == Receivables: receivablesInvoices ============================================================
 # https://docs.oracle.com/en/cloud/saas/financials/25c/farfa/op-receivablesinvoices-post.html
-# Top-level attributes only for now; children are accepted as sent (the Receivables work
-# describes them). Lengths are the RA_CUSTOMER_TRX column sizes (UNVERIFIED, stricter reading).
+# Lines, tax lines and distributions are described below (flexfields and installments are
+# accepted as sent). Lengths are the RA_CUSTOMER_TRX column sizes (UNVERIFIED, stricter reading).
 
 _AR_COMMON = (
     _read("CustomerTransactionId", "integer"),
@@ -237,6 +237,145 @@ _AR_COMMON = (
     _read("LastUpdateDate", "datetime"),
 )
 
+# -- Receivables children (lines, tax lines, distributions) --------------------------------------
+# Invoice lines: Oracle's create examples and the line schema
+# (https://docs.oracle.com/en/cloud/saas/financials/24c/farfa/Create_an_Invoice_with_Distributions_of_Type_Tax_Freight_Revenue_and_Receivables.html,
+# https://docs.oracle.com/en/cloud/saas/financials/24c/farfa/api-receivables-invoices-receivables-invoice-lines.html);
+# names beyond the examples are UNVERIFIED (from integration code reading the same resource).
+# Freight at the line level is AllocatedFreightAmount; manual tax lines are the
+# receivablesInvoiceLineTaxLines child.
+
+_TAX_LINE_ATTRIBUTES = (
+    # https://docs.oracle.com/en/cloud/saas/financials/24d/farfa/op-receivablesinvoices-customertransactionid-child-receivablesinvoicelines-customertransactionlineid-child-receivablesinvoicelinetaxlines-post.html
+    _read("CustomerTransactionLineId", "integer"),
+    Attr("Tax", max_length=80),
+    Attr("TaxAmount", "number"),
+    Attr("TaxInclusiveIndicator", max_length=255),
+    Attr("TaxJurisdictionCode"),  # UNVERIFIED
+    Attr("TaxRate", "number"),  # UNVERIFIED
+    Attr("TaxRateCode"),  # in the example
+    Attr("TaxRegimeCode"),  # in the example
+    Attr("TaxStatusCode"),  # UNVERIFIED
+)
+
+RECEIVABLES_INVOICE_LINE_TAX_LINES = _meta(
+    "receivablesInvoiceLineTaxLines",
+    _TAX_LINE_ATTRIBUTES,
+    doc="https://docs.oracle.com/en/cloud/saas/financials/24d/farfa/op-receivablesinvoices-customertransactionid-child-receivablesinvoicelines-customertransactionlineid-child-receivablesinvoicelinetaxlines-post.html",
+)
+
+RECEIVABLES_INVOICE_LINES = _meta(
+    "receivablesInvoiceLines",
+    [
+        _read("CustomerTransactionLineId", "integer"),
+        Attr("LineNumber", "integer"),
+        Attr("Description", max_length=240),
+        Attr("ItemNumber", max_length=300),
+        Attr("MemoLine", max_length=50),
+        Attr("Quantity", "number"),
+        Attr("UnitSellingPrice", "number"),
+        Attr("UnitOfMeasure", max_length=25),
+        Attr("LineAmount", "number"),
+        Attr("LineAmountIncludesTax"),
+        Attr("AllocatedFreightAmount", "number"),
+        Attr("AssessableValue", "number"),
+        Attr("TaxClassificationCode", max_length=50),
+        Attr("TaxExemptionHandling"),
+        Attr("TaxExemptionReason"),
+        Attr("TaxExemptionCertificateNumber"),
+        Attr("TaxInvoiceDate", "date"),
+        Attr("TaxInvoiceNumber"),
+        Attr("TransactionBusinessCategory"),
+        Attr("ProductFiscalClassification"),
+        Attr("ProductCategory"),
+        Attr("ProductType"),
+        Attr("LineIntendedUse"),
+        Attr("UserDefinedFiscalClassification"),
+        Attr("SalesOrder", max_length=50),
+        Attr("SalesOrderDate", "date"),
+        Attr("AccountingRule"),
+        Attr("AccountingRuleDuration", "integer"),
+        Attr("RuleStartDate", "date"),
+        Attr("RuleEndDate", "date"),
+        Attr("Warehouse"),
+    ],
+    children={
+        "receivablesInvoiceLineTaxLines": RECEIVABLES_INVOICE_LINE_TAX_LINES,
+        "receivablesInvoiceLineDFF": None,
+        "receivablesInvoiceLineGdf": None,
+        "receivablesInvoiceLineTransactionDFF": None,
+        "attachments": None,
+    },
+    doc="https://docs.oracle.com/en/cloud/saas/financials/24c/farfa/api-receivables-invoices-receivables-invoice-lines.html",
+)
+
+_DISTRIBUTION_ATTRIBUTES = (
+    _read("DistributionId", "integer"),
+    Attr("AccountClass", max_length=255),
+    Attr("AccountCombination", max_length=255),
+    Attr("Amount", "number"),
+    Attr("AccountedAmount", "number"),
+    Attr("Percent", "number"),
+    Attr("DetailedTaxLineNumber", "integer"),
+    Attr("Comments", max_length=240),
+)
+
+# Invoice distributions name their line by InvoiceLineNumber
+# (https://docs.oracle.com/en/cloud/saas/financials/23d/farfa/op-receivablesinvoices-customertransactionid-child-receivablesinvoicedistributions-distributionid-get.html).
+RECEIVABLES_INVOICE_DISTRIBUTIONS = _meta(
+    "receivablesInvoiceDistributions",
+    [*_DISTRIBUTION_ATTRIBUTES, Attr("InvoiceLineNumber", "integer")],
+    children={"receivablesInvoiceDistributionDFF": None},
+    doc="https://docs.oracle.com/en/cloud/saas/financials/23d/farfa/op-receivablesinvoices-customertransactionid-child-receivablesinvoicedistributions-distributionid-get.html",
+)
+
+# Credit memo lines and tax lines: Oracle's credit memo examples and the line schema
+# (https://docs.oracle.com/en/cloud/saas/financials/23d/farfa/op-receivablescreditmemos-customertransactionid-child-receivablescreditmemolines-post.html,
+# https://docs.oracle.com/en/cloud/saas/financials/24c/farfa/Create_an_On_Account_Credit_Memo_with_Manual_Distributions_of_Type_Revenue_and_Receivables.html).
+RECEIVABLES_CREDIT_MEMO_LINES = _meta(
+    "receivablesCreditMemoLines",
+    [
+        _read("CustomerTransactionLineId", "integer"),
+        Attr("LineNumber", "integer"),
+        Attr("LineDescription", max_length=240),
+        Attr("ItemNumber", max_length=300),
+        Attr("MemoLine", max_length=50),
+        Attr("LineQuantityCredit", "number"),
+        Attr("UnitSellingPrice", "number"),
+        Attr("UnitOfMeasure", max_length=25),
+        Attr("LineAmountCredit", "number"),
+        Attr("LineAmountIncludesTax", max_length=255),
+        Attr("LineCreditReason", max_length=255),
+        Attr("TaxClassificationCode", max_length=50),
+        Attr("TransactionBusinessCategory"),
+        Attr("LineIntendedUse"),
+        Attr("LineProductType"),
+        Attr("LineProductCategory"),
+        Attr("UserDefinedFiscalClassification"),
+    ],
+    children={
+        "receivablesCreditMemoLineTaxLines": _meta(
+            "receivablesCreditMemoLineTaxLines", _TAX_LINE_ATTRIBUTES
+        ),
+        "receivablesCreditMemoLineDFF": None,
+        "receivablesCreditMemoLineGdf": None,
+        "receivablesCreditMemoLineTransactionDFF": None,
+        "attachments": None,
+    },
+    doc="https://docs.oracle.com/en/cloud/saas/financials/23d/farfa/op-receivablescreditmemos-customertransactionid-child-receivablescreditmemolines-post.html",
+)
+
+# Credit memo distributions name their line by CreditMemoLineNumber; InvoiceLineNumber is not
+# an attribute of this resource.
+# https://docs.oracle.com/en/cloud/saas/financials/25c/farfa/op-receivablescreditmemos-customertransactionid-child-receivablescreditmemodistributions-post.html
+RECEIVABLES_CREDIT_MEMO_DISTRIBUTIONS = _meta(
+    "receivablesCreditMemoDistributions",
+    [*_DISTRIBUTION_ATTRIBUTES, Attr("CreditMemoLineNumber", "integer")],
+    children={"receivablesCreditMemoDistributionDFF": None},
+    doc="https://docs.oracle.com/en/cloud/saas/financials/25c/farfa/op-receivablescreditmemos-customertransactionid-child-receivablescreditmemodistributions-post.html",
+)
+
+
 RECEIVABLES_INVOICES = _meta(
     "receivablesInvoices",
     [
@@ -254,8 +393,8 @@ RECEIVABLES_INVOICES = _meta(
         _read("InvoiceBalanceAmount", "number"),
     ],
     children={
-        "receivablesInvoiceLines": None,
-        "receivablesInvoiceDistributions": None,
+        "receivablesInvoiceLines": RECEIVABLES_INVOICE_LINES,
+        "receivablesInvoiceDistributions": RECEIVABLES_INVOICE_DISTRIBUTIONS,
         "receivablesInvoiceInstallments": None,
         "receivablesInvoiceDFF": None,
         "receivablesInvoiceGdf": None,
@@ -278,10 +417,16 @@ RECEIVABLES_CREDIT_MEMOS = _meta(
         Attr("CreditReason", max_length=30),
         Attr("CreditMemoComments", max_length=1760),
         Attr("CreditMemoStatus", max_length=30),
+        # In Oracle's credit memo examples:
+        # https://docs.oracle.com/en/cloud/saas/financials/23d/farfa/Create_an_On_Account_Credit_Memo_with_Manual_Distributions.html
+        Attr("ShipToCustomerName", max_length=360),
+        Attr("ShipToCustomerNumber", max_length=30),
+        Attr("ShipToCustomerSite", max_length=30),
+        Attr("GenerateBill", max_length=30),
     ],
     children={
-        "receivablesCreditMemoLines": None,
-        "receivablesCreditMemoDistributions": None,
+        "receivablesCreditMemoLines": RECEIVABLES_CREDIT_MEMO_LINES,
+        "receivablesCreditMemoDistributions": RECEIVABLES_CREDIT_MEMO_DISTRIBUTIONS,
         "receivablesCreditMemoDFF": None,
         "receivablesCreditMemoGdf": None,
         "receivablesCreditMemoTransactionDFF": None,
@@ -344,6 +489,10 @@ def _party(name: str, doc: str) -> ResourceMeta:
             Attr("PartyNumber", max_length=30),
             Attr("PartyName", max_length=360),
             Attr("OrganizationName", max_length=360),
+            # Which name pair hubPersons documents is UNVERIFIED here: the client sends
+            # FirstName/LastName, examples use PersonFirstName/PersonLastName; both accepted.
+            Attr("FirstName", max_length=150),
+            Attr("LastName", max_length=150),
             Attr("PersonFirstName", max_length=150),
             Attr("PersonLastName", max_length=150),
             Attr("EmailAddress", max_length=320),
