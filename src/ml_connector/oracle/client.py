@@ -617,6 +617,8 @@ class _OracleFusionBase:
         attributes = [kind.key_attribute]
         if kind.echo_attribute is not None:
             attributes.append(kind.echo_attribute)
+        # One request per attribute, never an "or": this single look-up is also the fallback
+        # when a bulk read (oracle/_bulk.py, which asks for both in one "or" read) fails.
         for attribute in attributes:
             filters = self._key_filters(attribute, key, business_unit)
             found = yield from self._find_one_flow(

@@ -252,7 +252,9 @@ class _ShipmentCore:
                         run=run,
                         orders=orders,
                         carry=carry,
-                        final=False,
+                        # A chunk shorter than a page ends the created labels: nothing listed
+                        # later can complete a label, so everything is decided now.
+                        final=len(labels) < self.options.chunk_size,
                     ),
                     _caught(stream.next_flow()),
                 )
