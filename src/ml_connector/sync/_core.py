@@ -343,7 +343,9 @@ class _ShipmentCore:
     def _new_run(self, dry_run: bool) -> _Run:
         # A dry run is a plan to read: it keeps every payload and explanation.
         return _Run(
-            policy="all" if dry_run else self.options.results, on_result=self.options.on_result
+            policy="all" if dry_run else self.options.results,
+            on_result=self.options.on_result,
+            currency=self.options.mapping.receivables.currency,
         )
 
     def incremental_window(self, initial_start: datetime | None) -> SyncWindow:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ml_connector._clock import Clock
+from ml_connector._configfile import Config
 from ml_connector.audit import (
     AuditSink,
     CheckpointStore,
@@ -26,6 +27,7 @@ from ml_connector.shipstation import WebhookPointer
 
 from ._core import JOB, ShipmentSyncOptions, _ShipmentCore
 from ._flow import Flow, arun_flow, run_flow
+from ._owned import AsyncOwned, Owned, from_config
 from ._post import DEFAULT_CLAIM_LEASE
 from ._preflight import PreflightReport
 from ._protocols import (
@@ -43,7 +45,7 @@ from ._window import CHUNK, FULFILLMENT_VOID_LOOKBACK, SyncWindow
 __all__ = ["AsyncShipmentSync", "ShipmentSync"]
 
 
-class ShipmentSync:
+class ShipmentSync(Owned):
     """Post ShipStation shipments (and fulfillments) into Oracle exactly once (blocking).
 
     Args:
@@ -98,6 +100,19 @@ class ShipmentSync:
             timeout (checked), and should stay well under ``overlap`` so that a record a dead
             worker held is picked up by the next run.
     """
+
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> ShipmentSync:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``with ShipmentSync.from_config(config) as job: ...``;
+        ``options`` are this class's other
+        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job="shipments")
 
     def __init__(
         self,
@@ -198,12 +213,25 @@ class ShipmentSync:
         )
 
 
-class AsyncShipmentSync:
+class AsyncShipmentSync(AsyncOwned):
     """The asyncio twin of :class:`ShipmentSync` (same arguments, methods awaited).
 
     Oracle lookups and posts of different records overlap, with at most ``concurrency``
     requests in flight (``concurrency`` is the one extra argument).
     """
+
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> AsyncShipmentSync:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``async with AsyncShipmentSync.from_config(config) as job: ...``;
+        ``options`` are this class's other
+        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job="shipments")
 
     def __init__(
         self,
