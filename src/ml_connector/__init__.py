@@ -5,6 +5,7 @@ underscore is private and may change without notice.
 """
 
 from ._clock import Clock, SystemClock
+from ._configfile import Config, ConfigFileError, load_config
 from ._errors import (
     ApiError,
     AuditError,
@@ -96,6 +97,8 @@ __all__ = [
     "BasicCredentials",
     "ClientError",
     "Clock",
+    "Config",
+    "ConfigFileError",
     "ConfigurationError",
     "ConflictError",
     "ConnectorError",
@@ -143,6 +146,7 @@ __all__ = [
     "async_reconcile",
     "async_replay",
     "full_jitter",
+    "load_config",
     "load_mapping_config",
     "map_shipment",
     "match_customer",

@@ -6,7 +6,7 @@ below holds every subclass, wherever it is defined (``tests/core/test_error_tree
     ConnectorError
     ├── ConfigurationError          a setting is missing, malformed or unsafe
     │   ├── MappingConfigError      the mapping TOML is wrong (mapping.config; every problem)
-    │   ├── CliConfigError          the CLI's TOML is wrong (cli._config)
+    │   ├── ConfigFileError         ml-connector.toml is wrong (_configfile: CLI and load_config)
     │   ├── PreflightError          accounts or customers not valid in Oracle (sync._preflight)
     │   └── PostingKeyNotKeptError  Oracle numbered a document itself (oracle._documents)
     ├── TransportError              no HTTP response: connect/read failure, timeout, reset

@@ -13,6 +13,7 @@ Entry points for the sync job:
 """
 
 from ._items import item_number, unit_of_measure
+from ._time import posting_date
 from .accounts import AccountPurpose, SegmentTemplate, account_for
 from .allocation import allocate, prorate, round_to_minor
 from .config import (
@@ -96,6 +97,7 @@ __all__ = [
     "normalise_email",
     "plan_adjustments",
     "plan_customer_alignment",
+    "posting_date",
     "prorate",
     "reverse_invoice",
     "round_to_minor",

@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from ml_connector._clock import Clock, SystemClock
+from ml_connector._configfile import Config
 from ml_connector._errors import ConfigurationError, ConnectorError
 from ml_connector.audit import AuditSink, RecordRef, Stage, new_correlation_id, new_event
 from ml_connector.mapping import (
@@ -39,6 +40,7 @@ from ml_connector.mapping import (
 from ._directory import directory_flow
 from ._flow import Flow, arun_flow, run_flow
 from ._labels import SYSTEM
+from ._owned import AsyncOwned, Owned, from_config
 from ._protocols import (
     ANNOTATOR,
     CUSTOMER_ORACLE,
@@ -257,7 +259,7 @@ def _check(
     )
 
 
-class CustomerSync:
+class CustomerSync(Owned):
     """Align customers between ShipStation and Oracle (blocking).
 
     Args:
@@ -272,6 +274,19 @@ class CustomerSync:
         annotator: Object with ``annotate(annotation: ShipStationAnnotation)`` that writes the
             field (the host's own ShipStation order update).
     """
+
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> CustomerSync:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``with CustomerSync.from_config(config) as job: ...``;
+        ``options`` are this class's other
+        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job="customers")
 
     def __init__(
         self,
@@ -303,8 +318,21 @@ class CustomerSync:
         return run_flow(self._core.run_flow(SyncWindow.of(window), dry_run=dry_run), self._clients)
 
 
-class AsyncCustomerSync:
+class AsyncCustomerSync(AsyncOwned):
     """The asyncio twin of :class:`CustomerSync` (the annotator's method is awaited)."""
+
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> AsyncCustomerSync:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``async with AsyncCustomerSync.from_config(config) as job: ...``;
+        ``options`` are this class's other
+        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job="customers")
 
     def __init__(
         self,

@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 
 from ml_connector._clock import Clock, SystemClock
+from ml_connector._configfile import Config
 from ml_connector._errors import ConfigurationError
 from ml_connector._json import dumps, loads
 from ml_connector.audit import (
@@ -50,6 +51,7 @@ from ml_connector.shipstation import InventoryLevel
 from ._documents import INVENTORY, Doc, lookup_flow, post_one_flow
 from ._flow import Flow, arun_flow, run_flow
 from ._labels import SYSTEM, labels_from
+from ._owned import AsyncOwned, Owned, from_config
 from ._protocols import (
     INVENTORY_V2,
     AsyncInventoryReader,
@@ -249,7 +251,7 @@ def _checked_core(**kwargs: Any) -> _InventoryCore:
     return _InventoryCore(**kwargs)
 
 
-class InventorySync:
+class InventorySync(Owned):
     """Post inventory changes that shipments do not explain (blocking).
 
     Args:
@@ -262,6 +264,19 @@ class InventorySync:
         clock: Time source.
         job: The baseline's key.
     """
+
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> InventorySync:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``with InventorySync.from_config(config) as job: ...``;
+        ``options`` are this class's other
+        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job="inventory")
 
     def __init__(
         self,
@@ -296,8 +311,21 @@ class InventorySync:
         return run_flow(self._core.run_flow(dry_run=dry_run), self._clients)
 
 
-class AsyncInventorySync:
+class AsyncInventorySync(AsyncOwned):
     """The asyncio twin of :class:`InventorySync`."""
+
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> AsyncInventorySync:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``async with AsyncInventorySync.from_config(config) as job: ...``;
+        ``options`` are this class's other
+        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job="inventory")
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ itself is pure (:mod:`ml_connector.mapping`); everything here is a flow, with no
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -19,6 +20,8 @@ from ml_connector.audit import AuditEvent, RecordRef
 from ml_connector.mapping import (
     CustomerDirectory,
     MappingConfig,
+    Matched,
+    MatchRule,
     ShipmentPlan,
     Skip,
     SkipReason,
@@ -291,6 +294,24 @@ class _Planner:
         others = ledger if label.kind == SHIPMENT else ()
         return map_shipment(shipment, order, match, config, order_shipments=others)
 
+    def _price(self, label: Label, order: Order, ledger: Sequence[Shipment]) -> Decimal | None:
+        """What the invoice would total, for a record only its customer blocks.
+
+        The amounts never depend on who is billed, so the shipment is mapped with a stand-in
+        customer: finance sees the money a missing customer account holds back.
+        """
+        shipment = attrs.evolve(label.as_shipment(order), voided=False, void_date=None)
+        config = self.mapping if label.kind == SHIPMENT else self.fulfillment_mapping
+        others = ledger if label.kind == SHIPMENT else ()
+        try:
+            plan = map_shipment(shipment, order, _STAND_IN, config, order_shipments=others)
+        except MappingError:
+            return None
+        if isinstance(plan, ShipmentPlan) and plan.invoice is not None:
+            total: Decimal = plan.invoice.total
+            return total
+        return None
+
     def prepare_flow(
         self,
         label: Label,
@@ -325,7 +346,11 @@ class _Planner:
         try:
             plan = self._mapped(label, order, ledger, directory, unvoided=label.voided, memo=memo)
         except MappingError as exc:
-            return [_failed(ref, label, exc, order) for ref in open_refs]
+            priced = self._price(label, order, ledger) if exc.field == "customer" else None
+            return [
+                _failed(ref, label, exc, order, total=_signed(priced, ref, label))
+                for ref in open_refs
+            ]
         if not label.voided:
             pending = _Pending(
                 label.ref, label, order_number=order.order_number, warehouse_id=warehouse
@@ -443,9 +468,32 @@ def _skipped(ref: RecordRef, label: Label, skip: Skip) -> _Pending:
 
 
 def _failed(
-    ref: RecordRef, label: Label, error: ConnectorError, order: Order | None = None
+    ref: RecordRef,
+    label: Label,
+    error: ConnectorError,
+    order: Order | None = None,
+    *,
+    total: Decimal | None = None,
 ) -> _Pending:
-    return _Pending(ref, label, result=_failure(ref, label, error, order), error=error)
+    result = _failure(ref, label, error, order)
+    if total is not None:
+        result = attrs.evolve(result, total=total)
+    return _Pending(ref, label, result=result, error=error)
+
+
+_STAND_IN = Matched(
+    account_number="(unmatched)",
+    bill_to_site=None,
+    rule=MatchRule.STORE_DEFAULT,
+    detail="stand-in customer, to price a record whose customer is not matched",
+)
+
+
+def _signed(total: Decimal | None, ref: RecordRef, label: Label) -> Decimal | None:
+    """The invoice total, negated for the credit memo a reversal would post."""
+    if total is None:
+        return None
+    return -total if ref == label.void_ref else total
 
 
 def _docs(plan: ShipmentPlan) -> list[Doc]:
