@@ -2,8 +2,9 @@
 
 Docstrings in ml-connector use roles such as ``:class:`~ml_connector.sync.ShipmentSync```
 (readable in an editor and in ``help()``). mkdocstrings renders Markdown, where a role would
-show as literal text; this rewrites each role as an autorefs link, ``[ShipmentSync][ml_connector.sync.ShipmentSync]``,
-before rendering. A leading ``~`` shows only the last name, as in Sphinx.
+show as literal text; this rewrites each role as an autorefs link,
+``[ShipmentSync][ml_connector.sync.ShipmentSync]``, before rendering. A leading ``~`` shows
+only the last name, as in Sphinx.
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ underscore is private and may change without notice.
 """
 
 from ._clock import Clock, SystemClock
-from ._configfile import Config, ConfigFileError, load_config
 from ._errors import (
     ApiError,
     AuditError,
@@ -80,6 +79,7 @@ from .sync import (
     async_reconcile,
     reconcile,
 )
+from .sync._configfile import Config, ConfigFileError, load_config
 
 __all__ = [
     "ApiError",

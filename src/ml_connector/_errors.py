@@ -6,8 +6,9 @@ below holds every subclass, wherever it is defined (``tests/core/test_error_tree
     ConnectorError
     ├── ConfigurationError          a setting is missing, malformed or unsafe
     │   ├── MappingConfigError      the mapping TOML is wrong (mapping.config; every problem)
-    │   ├── ConfigFileError         ml-connector.toml is wrong (_configfile: CLI and load_config)
+    │   ├── ConfigFileError         ml-connector.toml is wrong (sync._configfile: CLI, load_config)
     │   ├── PreflightError          accounts or customers not valid in Oracle (sync._preflight)
+    │   ├── TenantRegistryError     a tenant file is wrong or missing (workers._tenants)
     │   └── PostingKeyNotKeptError  Oracle numbered a document itself (oracle._documents)
     ├── TransportError              no HTTP response: connect/read failure, timeout, reset
     │   └── RequestTimeoutError     the request timed out (connect, read, write or pool)

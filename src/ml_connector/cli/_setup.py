@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ml_connector._configfile import (
+from ml_connector._errors import ConfigurationError
+from ml_connector._redact import redact_url
+from ml_connector.sync._configfile import (
     DEFAULT_CONFIG_NAME,
     CliConfig,
     Value,
 )
-from ml_connector._errors import ConfigurationError
-from ml_connector._redact import redact_url
 
 from ._runtime import Runtime
 

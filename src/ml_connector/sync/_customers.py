@@ -25,7 +25,6 @@ from typing import Any
 import attrs
 
 from ml_connector._clock import Clock, SystemClock
-from ml_connector._configfile import Config
 from ml_connector._errors import ConfigurationError, ConnectorError
 from ml_connector.audit import AuditSink, RecordRef, Stage, new_correlation_id, new_event
 from ml_connector.mapping import (
@@ -36,6 +35,7 @@ from ml_connector.mapping import (
     match_customer,
     plan_customer_alignment,
 )
+from ml_connector.sync._configfile import Config
 
 from ._directory import directory_flow
 from ._flow import Flow, arun_flow, run_flow

@@ -26,7 +26,6 @@ from typing import Any
 import attrs
 
 from ml_connector._clock import Clock, SystemClock
-from ml_connector._configfile import Config
 from ml_connector._errors import ConfigurationError
 from ml_connector._json import dumps, loads
 from ml_connector.audit import (
@@ -47,6 +46,7 @@ from ml_connector.mapping import (
     shipped_quantities,
 )
 from ml_connector.shipstation import InventoryLevel
+from ml_connector.sync._configfile import Config
 
 from ._documents import INVENTORY, Doc, lookup_flow, post_one_flow
 from ._flow import Flow, arun_flow, run_flow

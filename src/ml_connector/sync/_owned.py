@@ -16,7 +16,6 @@ import contextlib
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
-from ml_connector._configfile import Config, ConfigFileError
 from ml_connector.audit import (
     AuditSink,
     CheckpointStore,
@@ -31,6 +30,7 @@ from ml_connector.shipstation import (
     ShipStationV1Client,
     ShipStationV2Client,
 )
+from ml_connector.sync._configfile import Config, ConfigFileError
 
 __all__ = ["AsyncOwned", "Owned", "open_audit", "open_clients"]
 

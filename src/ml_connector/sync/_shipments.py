@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ml_connector._clock import Clock
-from ml_connector._configfile import Config
 from ml_connector.audit import (
     AuditSink,
     CheckpointStore,
@@ -24,6 +23,7 @@ from ml_connector.audit import (
 )
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.shipstation import WebhookPointer
+from ml_connector.sync._configfile import Config
 
 from ._core import JOB, ShipmentSyncOptions, _ShipmentCore
 from ._flow import Flow, arun_flow, run_flow
