@@ -16,15 +16,14 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Collection, Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from ml_connector._errors import AuditError
 from ml_connector._json import dumps, loads
 
-from ._event import AuditEvent, RecordRef, Stage
-from ._sink import filter_events, latest_per_record
+from ._event import AuditEvent, RecordRef
+from ._sink import EventQuery, SinkBase, latest_per_record
 from ._wire import make_converter
 
 __all__ = ["CorruptAuditTrailError", "FsyncPolicy", "JsonlAuditSink"]
@@ -48,7 +47,7 @@ class CorruptAuditTrailError(AuditError):
         self.lines = lines
 
 
-class JsonlAuditSink:
+class JsonlAuditSink(SinkBase):
     """Audit events appended to a JSON Lines file. Thread-safe; one writing process at a time.
 
     Args:
@@ -159,30 +158,12 @@ class JsonlAuditSink:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def events(
-        self,
-        *,
-        record: RecordRef | None = None,
-        correlation_id: str | None = None,
-        stage: Stage | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> list[AuditEvent]:
-        return filter_events(
-            self._read(),
-            record=record,
-            correlation_id=correlation_id,
-            stage=stage,
-            since=since,
-            until=until,
-        )
+    def _select(self, query: EventQuery) -> list[AuditEvent]:
+        return query.apply(self._read())
 
     def latest(self, *, records: Collection[RecordRef] | None = None) -> list[AuditEvent]:
         # A JSON Lines file has no index: every read scans it (the SQLite sink does not).
         return latest_per_record(self._read(), records)
-
-    def failed(self) -> list[AuditEvent]:
-        return [event for event in self.latest() if event.stage is Stage.FAILED]
 
     def _read(self) -> list[AuditEvent]:
         """Every event in file order.

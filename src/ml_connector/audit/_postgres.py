@@ -23,13 +23,14 @@ import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ml_connector._errors import AuditError, ConfigurationError
 
 from ._checkpoint import Checkpoint
-from ._event import AuditEvent, RecordRef, Stage, dump_canonical, ensure_utc
+from ._event import AuditEvent, RecordRef, Stage, ensure_utc
+from ._sink import EventQuery, SinkBase
+from ._sql import SELECT_EVENT, event_from_row, event_rows, where_events
 
 if TYPE_CHECKING:
     import psycopg
@@ -133,20 +134,15 @@ POSTGRES_SCHEMA_VERSION = len(_MIGRATIONS)
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
-_COLUMNS = """ e.event_id, e.correlation_id, e.occurred_at, e.source, e.record_type, e.record_id,
-    e.stage, e.attempt, e.target, e.posting_key, e.detail, e.oracle_id, p.body,
-    e.payload_sha256, e.error"""
 _SELECT = (
-    "SELECT"
-    + _COLUMNS
+    SELECT_EVENT
     + " FROM {s}.events AS e LEFT JOIN {s}.payloads AS p ON p.sha256 = e.payload_sha256"
 )
 # The latest event of each record asked for: one index probe per record (events_by_record
 # read backwards), the records given as three parallel arrays.
-_LATEST_OF = """
-    SELECT e.event_id, e.correlation_id, e.occurred_at, e.source, e.record_type, e.record_id,
-        e.stage, e.attempt, e.target, e.posting_key, e.detail, e.oracle_id, p.body,
-        e.payload_sha256, e.error
+_LATEST_OF = (
+    SELECT_EVENT  # noqa: S608 - constants only, no input
+    + """
     FROM unnest(%s::text[], %s::text[], %s::text[]) AS w(source, record_type, record_id)
     CROSS JOIN LATERAL (
         SELECT * FROM {s}.events AS i
@@ -157,15 +153,16 @@ _LATEST_OF = """
     ) AS e
     LEFT JOIN {s}.payloads AS p ON p.sha256 = e.payload_sha256
     ORDER BY e.occurred_at, e.seq"""
+)
 # The latest event of every record; ties on time are broken by write order, as in every sink.
-_LATEST = """
-    SELECT e.event_id, e.correlation_id, e.occurred_at, e.source, e.record_type, e.record_id,
-        e.stage, e.attempt, e.target, e.posting_key, e.detail, e.oracle_id, p.body,
-        e.payload_sha256, e.error FROM (
+_LATEST = (
+    SELECT_EVENT  # noqa: S608 - constants only, no input
+    + """ FROM (
         SELECT DISTINCT ON (source, record_type, record_id) *
         FROM {s}.events
         ORDER BY source, record_type, record_id, occurred_at DESC, seq DESC
     ) AS e LEFT JOIN {s}.payloads AS p ON p.sha256 = e.payload_sha256"""
+)
 
 
 def _require_psycopg() -> Any:
@@ -326,29 +323,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _row_to_event(row: Sequence[Any]) -> AuditEvent:
-    (event_id, correlation_id, occurred_at, source, record_type, record_id, stage, attempt,
-     target, posting_key, detail, oracle_id, body, payload_sha256, error) = row[:15]  # fmt: skip
-    try:
-        return AuditEvent(
-            event_id=event_id,
-            correlation_id=correlation_id,
-            occurred_at=ensure_utc(occurred_at),
-            record=RecordRef(source, record_type, record_id),
-            stage=Stage(stage),
-            attempt=attempt,
-            target=target,
-            posting_key=posting_key,
-            detail=detail,
-            oracle_id=oracle_id,
-            payload=body,
-            payload_sha256=payload_sha256,
-            error=None if error is None else json.loads(error),
-        )
-    except (ValueError, TypeError) as exc:
-        raise AuditError(f"audit event {event_id} is malformed in the database: {exc}") from exc
+    return event_from_row(row, ensure_utc, json.loads)
 
 
-class PostgresAuditSink:
+class PostgresAuditSink(SinkBase):
     """Audit events in Postgres: one trail for every worker on every machine.
 
     Args:
@@ -397,33 +375,12 @@ class PostgresAuditSink:
         """The schema version of the database."""
         return self.database.version() or 0
 
-    def write(self, event: AuditEvent) -> None:
-        self.write_many((event,))
-
     def write_many(self, events: Iterable[AuditEvent]) -> None:
         batch = list(events)
         if not batch:
             return
         payloads = sorted({(e.payload_sha256, e.payload) for e in batch if e.payload is not None})
-        rows = [
-            (
-                e.event_id,
-                e.correlation_id,
-                e.occurred_at,
-                e.record.system,
-                e.record.kind,
-                e.record.id,
-                e.stage.value,
-                e.attempt,
-                e.target,
-                e.posting_key,
-                e.detail,
-                e.oracle_id,
-                e.payload_sha256,
-                None if e.error is None else dump_canonical(e.error),
-            )
-            for e in batch
-        ]
+        rows = event_rows(batch, lambda when: when)
         db = self.database
         with db.transaction() as conn, conn.cursor() as cur:
             if payloads:
@@ -445,35 +402,9 @@ class PostgresAuditSink:
                 rows,
             )
 
-    def events(
-        self,
-        *,
-        record: RecordRef | None = None,
-        correlation_id: str | None = None,
-        stage: Stage | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> list[AuditEvent]:
-        where: list[str] = []
-        params: list[Any] = []
-        if record is not None:
-            where.append("e.source = %s AND e.record_type = %s AND e.record_id = %s")
-            params += [record.system, record.kind, record.id]
-        if correlation_id is not None:
-            where.append("e.correlation_id = %s")
-            params.append(correlation_id)
-        if stage is not None:
-            where.append("e.stage = %s")
-            params.append(Stage(stage).value)
-        if since is not None:
-            where.append("e.occurred_at >= %s")
-            params.append(ensure_utc(since))
-        if until is not None:
-            where.append("e.occurred_at < %s")
-            params.append(ensure_utc(until))
-        sql = _SELECT
-        sql += (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY e.occurred_at, e.seq"
-        return [_row_to_event(row) for row in self.database.fetch(sql, params)]
+    def _select(self, query: EventQuery) -> list[AuditEvent]:
+        where, params = where_events(query, "%s", ensure_utc)
+        return [_row_to_event(row) for row in self.database.fetch(_SELECT + where, params)]
 
     def latest(self, *, records: Collection[RecordRef] | None = None) -> list[AuditEvent]:
         if records is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -64,6 +65,33 @@ class AuditSink(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class EventQuery:
+    """The filters of :meth:`AuditSink.events`, as one value a sink's reader takes."""
+
+    record: RecordRef | None = None
+    correlation_id: str | None = None
+    stage: Stage | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, events: Iterable[AuditEvent]) -> list[AuditEvent]:
+        """Events (in write order) matching the filters, ordered as :class:`AuditSink` promises."""
+        since = None if self.since is None else ensure_utc(self.since)
+        until = None if self.until is None else ensure_utc(self.until)
+        chosen = [
+            event
+            for event in events
+            if (self.record is None or event.record == self.record)
+            and (self.correlation_id is None or event.correlation_id == self.correlation_id)
+            and (self.stage is None or event.stage == self.stage)
+            and (since is None or event.occurred_at >= since)
+            and (until is None or event.occurred_at < until)
+        ]
+        # sorted() is stable, so ties keep write order.
+        return sorted(chosen, key=lambda event: event.occurred_at)
+
+
 def filter_events(
     events: Iterable[AuditEvent],
     *,
@@ -77,19 +105,7 @@ def filter_events(
 
     A helper for sinks that keep events in a list: it implements the read contract once.
     """
-    since = None if since is None else ensure_utc(since)
-    until = None if until is None else ensure_utc(until)
-    chosen = [
-        event
-        for event in events
-        if (record is None or event.record == record)
-        and (correlation_id is None or event.correlation_id == correlation_id)
-        and (stage is None or event.stage == stage)
-        and (since is None or event.occurred_at >= since)
-        and (until is None or event.occurred_at < until)
-    ]
-    # sorted() is stable, so ties keep write order.
-    return sorted(chosen, key=lambda event: event.occurred_at)
+    return EventQuery(record, correlation_id, stage, since, until).apply(events)
 
 
 def latest_per_record(
@@ -116,7 +132,42 @@ def latest_of(sink: AuditSink, records: Collection[RecordRef]) -> dict[RecordRef
     return {event.record: event for event in sink.latest(records=records)}
 
 
-class MemoryAuditSink:
+class SinkBase:
+    """What the shipped sinks share: ``write`` is ``write_many`` of one, ``events`` hands its
+    filters to the sink's reader as one :class:`EventQuery`, ``failed`` filters ``latest``.
+
+    A sink subclasses it and supplies ``write_many``, ``_select`` and ``latest`` (and may
+    override ``failed`` with a cheaper query).
+    """
+
+    def write(self, event: AuditEvent) -> None:
+        self.write_many((event,))
+
+    def write_many(self, events: Iterable[AuditEvent]) -> None:
+        raise NotImplementedError
+
+    def events(
+        self,
+        *,
+        record: RecordRef | None = None,
+        correlation_id: str | None = None,
+        stage: Stage | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[AuditEvent]:
+        return self._select(EventQuery(record, correlation_id, stage, since, until))
+
+    def _select(self, query: EventQuery) -> list[AuditEvent]:
+        raise NotImplementedError
+
+    def latest(self, *, records: Collection[RecordRef] | None = None) -> list[AuditEvent]:
+        raise NotImplementedError
+
+    def failed(self) -> list[AuditEvent]:
+        return [event for event in self.latest() if event.stage is Stage.FAILED]
+
+
+class MemoryAuditSink(SinkBase):
     """Keeps events in a list: for tests, demos and short-lived jobs. Thread-safe."""
 
     def __init__(self) -> None:
@@ -133,9 +184,6 @@ class MemoryAuditSink:
     def __len__(self) -> int:
         return len(self._events)
 
-    def write(self, event: AuditEvent) -> None:
-        self.write_many((event,))
-
     def write_many(self, events: Iterable[AuditEvent]) -> None:
         batch = list(events)
         with self._lock:
@@ -148,25 +196,10 @@ class MemoryAuditSink:
                     if current is None or event.occurred_at >= current[1].occurred_at:
                         self._latest[event.record] = (len(self._events), event)
 
-    def events(
-        self,
-        *,
-        record: RecordRef | None = None,
-        correlation_id: str | None = None,
-        stage: Stage | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> list[AuditEvent]:
+    def _select(self, query: EventQuery) -> list[AuditEvent]:
         with self._lock:
             snapshot = list(self._events)
-        return filter_events(
-            snapshot,
-            record=record,
-            correlation_id=correlation_id,
-            stage=stage,
-            since=since,
-            until=until,
-        )
+        return query.apply(snapshot)
 
     def latest(self, *, records: Collection[RecordRef] | None = None) -> list[AuditEvent]:
         with self._lock:
@@ -176,6 +209,3 @@ class MemoryAuditSink:
                 chosen = [self._latest[r] for r in set(records) if r in self._latest]
         # Ordered by time, ties in write order.
         return [event for _seq, event in sorted(chosen, key=lambda c: (c[1].occurred_at, c[0]))]
-
-    def failed(self) -> list[AuditEvent]:
-        return [event for event in self.latest() if event.stage is Stage.FAILED]

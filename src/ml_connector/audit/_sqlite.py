@@ -18,14 +18,15 @@ import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any, Literal
 
 from ml_connector._errors import AuditError
 from ml_connector._json import dumps, loads
 
 from ._checkpoint import Checkpoint
-from ._event import AuditEvent, RecordRef, Stage, dump_canonical, format_utc, parse_utc
+from ._event import AuditEvent, RecordRef, Stage, format_utc, parse_utc
+from ._sink import EventQuery, SinkBase
+from ._sql import SELECT_EVENT, event_from_row, event_rows, where_events
 
 __all__ = ["SCHEMA_VERSION", "SqliteAuditSink", "SqliteCheckpointStore"]
 
@@ -87,22 +88,16 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(_MIGRATIONS)
 """The schema version this release writes."""
 
-_COLUMNS = """
-    SELECT e.event_id, e.correlation_id, e.occurred_at, e.source, e.record_type, e.record_id,
-           e.stage, e.attempt, e.target, e.posting_key, e.detail, e.oracle_id, p.body,
-           e.payload_sha256, e.error
-"""
 _SELECT = (
-    _COLUMNS
+    SELECT_EVENT
     + """
     FROM events AS e LEFT JOIN payloads AS p ON p.sha256 = e.payload_sha256
 """
 )
 # The latest event of each record: ties on time are broken by write order, as in every sink.
-_LATEST = """
-    SELECT e.event_id, e.correlation_id, e.occurred_at, e.source, e.record_type, e.record_id,
-           e.stage, e.attempt, e.target, e.posting_key, e.detail, e.oracle_id, p.body,
-           e.payload_sha256, e.error
+_LATEST = (
+    SELECT_EVENT  # noqa: S608 - constants only, no input
+    + """
     FROM (
         SELECT *, ROW_NUMBER() OVER (
             PARTITION BY source, record_type, record_id ORDER BY occurred_at DESC, seq DESC
@@ -111,13 +106,13 @@ _LATEST = """
     ) AS e LEFT JOIN payloads AS p ON p.sha256 = e.payload_sha256
     WHERE e.rank = 1
 """
+)
 # The latest event of each record asked for, one index probe per record (events_by_record,
 # read backwards); ``wanted`` is a VALUES list of (source, record_type, record_id).
-_LATEST_OF = """
-    WITH wanted(source, record_type, record_id) AS (VALUES {values})
-    SELECT e.event_id, e.correlation_id, e.occurred_at, e.source, e.record_type, e.record_id,
-           e.stage, e.attempt, e.target, e.posting_key, e.detail, e.oracle_id, p.body,
-           e.payload_sha256, e.error, e.seq
+_LATEST_OF = (
+    "WITH wanted(source, record_type, record_id) AS (VALUES {values}) "  # noqa: S608 - constants
+    + SELECT_EVENT
+    + """, e.seq
     FROM wanted AS w
     JOIN events AS e ON e.seq = (
         SELECT i.seq FROM events AS i
@@ -127,6 +122,7 @@ _LATEST_OF = """
     )
     LEFT JOIN payloads AS p ON p.sha256 = e.payload_sha256
 """
+)
 _RECORDS_PER_QUERY = 300
 """Three parameters per record: well under SQLite's oldest limit of 999 per statement."""
 
@@ -233,29 +229,10 @@ class _Database:
 
 
 def _row_to_event(row: Any) -> AuditEvent:
-    (event_id, correlation_id, occurred_at, source, record_type, record_id, stage, attempt,
-     target, posting_key, detail, oracle_id, body, payload_sha256, error) = row  # fmt: skip
-    try:
-        return AuditEvent(
-            event_id=event_id,
-            correlation_id=correlation_id,
-            occurred_at=parse_utc(occurred_at),
-            record=RecordRef(source, record_type, record_id),
-            stage=Stage(stage),
-            attempt=attempt,
-            target=target,
-            posting_key=posting_key,
-            detail=detail,
-            oracle_id=oracle_id,
-            payload=body,
-            payload_sha256=payload_sha256,
-            error=None if error is None else loads(error),
-        )
-    except (ValueError, TypeError) as exc:
-        raise AuditError(f"audit event {event_id} is malformed in the database: {exc}") from exc
+    return event_from_row(row, parse_utc)
 
 
-class SqliteAuditSink:
+class SqliteAuditSink(SinkBase):
     """Audit events in a SQLite file. Safe for threads and for several processes at once.
 
     Args:
@@ -299,33 +276,12 @@ class SqliteAuditSink:
         """The schema version of the open file."""
         return int(self._db.read("SELECT version FROM schema_version")[0][0])
 
-    def write(self, event: AuditEvent) -> None:
-        self.write_many((event,))
-
     def write_many(self, events: Iterable[AuditEvent]) -> None:
         batch = list(events)
         if not batch:
             return
         payloads = [(e.payload_sha256, e.payload) for e in batch if e.payload is not None]
-        rows = [
-            (
-                e.event_id,
-                e.correlation_id,
-                format_utc(e.occurred_at),
-                e.record.system,
-                e.record.kind,
-                e.record.id,
-                e.stage.value,
-                e.attempt,
-                e.target,
-                e.posting_key,
-                e.detail,
-                e.oracle_id,
-                e.payload_sha256,
-                None if e.error is None else dump_canonical(e.error),
-            )
-            for e in batch
-        ]
+        rows = event_rows(batch, format_utc)
         with self._db.write() as conn:
             conn.executemany(
                 "INSERT OR IGNORE INTO payloads (sha256, body) VALUES (?, ?)", payloads
@@ -338,35 +294,9 @@ class SqliteAuditSink:
                 rows,
             )
 
-    def events(
-        self,
-        *,
-        record: RecordRef | None = None,
-        correlation_id: str | None = None,
-        stage: Stage | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> list[AuditEvent]:
-        where: list[str] = []
-        params: list[Any] = []
-        if record is not None:
-            where.append("e.source = ? AND e.record_type = ? AND e.record_id = ?")
-            params += [record.system, record.kind, record.id]
-        if correlation_id is not None:
-            where.append("e.correlation_id = ?")
-            params.append(correlation_id)
-        if stage is not None:
-            where.append("e.stage = ?")
-            params.append(Stage(stage).value)
-        if since is not None:
-            where.append("e.occurred_at >= ?")
-            params.append(format_utc(since))
-        if until is not None:
-            where.append("e.occurred_at < ?")
-            params.append(format_utc(until))
-        sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY e.occurred_at, e.seq"
-        return [_row_to_event(row) for row in self._db.read(sql, params)]
+    def _select(self, query: EventQuery) -> list[AuditEvent]:
+        where, params = where_events(query, "?", format_utc)
+        return [_row_to_event(row) for row in self._db.read(_SELECT + where, params)]
 
     def latest(self, *, records: Collection[RecordRef] | None = None) -> list[AuditEvent]:
         if records is None:

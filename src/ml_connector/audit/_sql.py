@@ -1,0 +1,111 @@
+"""What the SQL sinks (SQLite, Postgres) share: the event columns, the rows a write inserts,
+the filters of a read, and the event a row reads back as.
+
+Each backend keeps only what differs: its placeholder (``?`` or ``%s``), how it stores time
+(ISO text or ``TIMESTAMPTZ``) and its connection handling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from ml_connector._errors import AuditError
+from ml_connector._json import loads
+
+from ._event import AuditEvent, RecordRef, Stage, dump_canonical
+from ._sink import EventQuery
+
+__all__ = ["SELECT_EVENT", "event_from_row", "event_rows", "where_events"]
+
+SELECT_EVENT = """SELECT e.event_id, e.correlation_id, e.occurred_at, e.source, e.record_type,
+    e.record_id, e.stage, e.attempt, e.target, e.posting_key, e.detail, e.oracle_id, p.body,
+    e.payload_sha256, e.error"""
+"""The select of the event columns every read takes, in the order :func:`event_from_row` reads them
+(``e`` is the events table, ``p`` the payloads joined on their hash)."""
+
+
+def event_rows(
+    events: Iterable[AuditEvent], when: Callable[[datetime], object]
+) -> list[tuple[object, ...]]:
+    """The ``events`` table rows of ``events``, their time stored as ``when`` gives it."""
+    return [
+        (
+            e.event_id,
+            e.correlation_id,
+            when(e.occurred_at),
+            e.record.system,
+            e.record.kind,
+            e.record.id,
+            e.stage.value,
+            e.attempt,
+            e.target,
+            e.posting_key,
+            e.detail,
+            e.oracle_id,
+            e.payload_sha256,
+            None if e.error is None else dump_canonical(e.error),
+        )
+        for e in events
+    ]
+
+
+def where_events(
+    query: EventQuery, mark: str, when: Callable[[datetime], object]
+) -> tuple[str, list[Any]]:
+    """The ``WHERE`` and ``ORDER BY`` of a read, and its parameters.
+
+    Args:
+        query: The filters.
+        mark: The backend's placeholder.
+        when: How the backend stores a time.
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if query.record is not None:
+        where.append(f"e.source = {mark} AND e.record_type = {mark} AND e.record_id = {mark}")
+        params += [query.record.system, query.record.kind, query.record.id]
+    if query.correlation_id is not None:
+        where.append(f"e.correlation_id = {mark}")
+        params.append(query.correlation_id)
+    if query.stage is not None:
+        where.append(f"e.stage = {mark}")
+        params.append(Stage(query.stage).value)
+    if query.since is not None:
+        where.append(f"e.occurred_at >= {mark}")
+        params.append(when(query.since))
+    if query.until is not None:
+        where.append(f"e.occurred_at < {mark}")
+        params.append(when(query.until))
+    clause = " WHERE " + " AND ".join(where) if where else ""
+    return clause + " ORDER BY e.occurred_at, e.seq", params
+
+
+def event_from_row(
+    row: Sequence[Any],
+    occurred_at: Callable[[Any], datetime],
+    decode: Callable[[str], Any] = loads,
+) -> AuditEvent:
+    """The event a row of :data:`SELECT_EVENT` holds (``occurred_at`` reads the stored time,
+    ``decode`` the stored error)."""
+    (event_id, correlation_id, occurred, source, record_type, record_id, stage, attempt,
+     target, posting_key, detail, oracle_id, body, payload_sha256, error) = row[:15]  # fmt: skip
+    try:
+        return AuditEvent(
+            event_id=event_id,
+            correlation_id=correlation_id,
+            occurred_at=occurred_at(occurred),
+            record=RecordRef(source, record_type, record_id),
+            stage=Stage(stage),
+            attempt=attempt,
+            target=target,
+            posting_key=posting_key,
+            detail=detail,
+            oracle_id=oracle_id,
+            payload=body,
+            payload_sha256=payload_sha256,
+            error=None if error is None else decode(error),
+        )
+    except (ValueError, TypeError) as exc:
+        raise AuditError(f"audit event {event_id} is malformed in the database: {exc}") from exc
