@@ -232,7 +232,24 @@ def _row_to_event(row: Any) -> AuditEvent:
     return event_from_row(row, parse_utc)
 
 
-class SqliteAuditSink(SinkBase):
+class _SqliteFile:
+    """Opens one SQLite file: the constructor the sink and the checkpoint store share."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = 30.0,
+        synchronous: Synchronous = "FULL",
+    ) -> None:
+        self._db = _Database(os.fspath(path), timeout=timeout, synchronous=synchronous)
+        self._opened()
+
+    def _opened(self) -> None:
+        """What a subclass attaches to the open file."""
+
+
+class SqliteAuditSink(_SqliteFile, SinkBase):
     """Audit events in a SQLite file. Safe for threads and for several processes at once.
 
     Args:
@@ -244,15 +261,8 @@ class SqliteAuditSink(SinkBase):
     The sink's :attr:`checkpoints` store and :attr:`claims` live in the same file.
     """
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        timeout: float = 30.0,
-        synchronous: Synchronous = "FULL",
-    ) -> None:
-        self.path = os.fspath(path)
-        self._db = _Database(self.path, timeout=timeout, synchronous=synchronous)
+    def _opened(self) -> None:
+        self.path = self._db.path
         self.checkpoints = SqliteCheckpointStore._sharing(self._db)
         from ._claims import SqliteClaimStore
 
@@ -324,7 +334,7 @@ class SqliteAuditSink(SinkBase):
         return [_row_to_event(row) for row in self._db.read(sql, params)]
 
 
-class SqliteCheckpointStore:
+class SqliteCheckpointStore(_SqliteFile):
     """Checkpoints in a SQLite file (by default the audit database: ``sink.checkpoints``).
 
     Args:
@@ -332,15 +342,6 @@ class SqliteCheckpointStore:
         timeout: Seconds to wait for another writer's lock.
         synchronous: As for :class:`SqliteAuditSink`.
     """
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        timeout: float = 30.0,
-        synchronous: Synchronous = "FULL",
-    ) -> None:
-        self._db = _Database(os.fspath(path), timeout=timeout, synchronous=synchronous)
 
     @classmethod
     def _sharing(cls, db: _Database) -> SqliteCheckpointStore:
