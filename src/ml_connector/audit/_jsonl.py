@@ -23,7 +23,7 @@ from ml_connector._errors import AuditError
 from ml_connector._json import dumps, loads
 
 from ._event import AuditEvent, RecordRef
-from ._sink import EventQuery, SinkBase, latest_per_record
+from ._sink import ClosingSink, EventQuery, latest_per_record
 from ._wire import make_converter
 
 __all__ = ["CorruptAuditTrailError", "FsyncPolicy", "JsonlAuditSink"]
@@ -47,7 +47,7 @@ class CorruptAuditTrailError(AuditError):
         self.lines = lines
 
 
-class JsonlAuditSink(SinkBase):
+class JsonlAuditSink(ClosingSink):
     """Audit events appended to a JSON Lines file. Thread-safe; one writing process at a time.
 
     Args:
@@ -74,12 +74,6 @@ class JsonlAuditSink(SinkBase):
 
     def __repr__(self) -> str:
         return f"JsonlAuditSink({str(self.path)!r}, fsync={self.fsync!r})"
-
-    def __enter__(self) -> JsonlAuditSink:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     # -- writing ---------------------------------------------------------------------------
 

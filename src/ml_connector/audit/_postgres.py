@@ -21,16 +21,16 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ml_connector._errors import AuditError, ConfigurationError
 
 from ._checkpoint import Checkpoint
 from ._event import AuditEvent, RecordRef, Stage, ensure_utc
-from ._sink import EventQuery, SinkBase
-from ._sql import SELECT_EVENT, event_from_row, event_rows, where_events
+from ._sql import SELECT_EVENT, SqlSink, event_from_row, event_rows
 
 if TYPE_CHECKING:
     import psycopg
@@ -326,7 +326,7 @@ def _row_to_event(row: Sequence[Any]) -> AuditEvent:
     return event_from_row(row, ensure_utc, json.loads)
 
 
-class PostgresAuditSink(SinkBase):
+class PostgresAuditSink(SqlSink):
     """Audit events in Postgres: one trail for every worker on every machine.
 
     Args:
@@ -360,12 +360,6 @@ class PostgresAuditSink(SinkBase):
 
     def __repr__(self) -> str:
         return f"PostgresAuditSink(schema={self.database.schema!r})"
-
-    def __enter__(self) -> PostgresAuditSink:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the pool when this sink opened it."""
@@ -402,27 +396,28 @@ class PostgresAuditSink(SinkBase):
                 rows,
             )
 
-    def _select(self, query: EventQuery) -> list[AuditEvent]:
-        where, params = where_events(query, "%s", ensure_utc)
-        return [_row_to_event(row) for row in self.database.fetch(_SELECT + where, params)]
+    _MARK = "%s"
+    _SELECT = _SELECT
 
-    def latest(self, *, records: Collection[RecordRef] | None = None) -> list[AuditEvent]:
-        if records is None:
-            return self._latest()
-        wanted = sorted(set(records), key=lambda r: (r.system, r.kind, r.id))
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        return self.database.fetch(sql, params)
+
+    def _event(self, row: Sequence[Any]) -> AuditEvent:
+        return _row_to_event(row)
+
+    def _when(self, moment: datetime) -> object:
+        return ensure_utc(moment)
+
+    def _latest_of(self, wanted: list[RecordRef]) -> list[AuditEvent]:
         if not wanted:
             return []
         # One index probe per record (events_by_record read backwards).
-        sql = _LATEST_OF
         params = (
             [r.system for r in wanted],
             [r.kind for r in wanted],
             [r.id for r in wanted],
         )
-        return [_row_to_event(row) for row in self.database.fetch(sql, params)]
-
-    def failed(self) -> list[AuditEvent]:
-        return self._latest(Stage.FAILED)
+        return [_row_to_event(row) for row in self.database.fetch(_LATEST_OF, params)]
 
     def _latest(self, stage: Stage | None = None) -> list[AuditEvent]:
         sql = _LATEST

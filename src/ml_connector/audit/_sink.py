@@ -10,7 +10,7 @@ import threading
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 from ._event import AuditEvent, RecordRef, Stage, ensure_utc
 
@@ -165,6 +165,19 @@ class SinkBase:
 
     def failed(self) -> list[AuditEvent]:
         return [event for event in self.latest() if event.stage is Stage.FAILED]
+
+
+class ClosingSink(SinkBase):
+    """A sink holding a file or connections: ``with`` closes it."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class MemoryAuditSink(SinkBase):

@@ -7,7 +7,7 @@ Each backend keeps only what differs: its placeholder (``?`` or ``%s``), how it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +15,9 @@ from ml_connector._errors import AuditError
 from ml_connector._json import loads
 
 from ._event import AuditEvent, RecordRef, Stage, dump_canonical
-from ._sink import EventQuery
+from ._sink import ClosingSink, EventQuery
 
-__all__ = ["SELECT_EVENT", "event_from_row", "event_rows", "where_events"]
+__all__ = ["SELECT_EVENT", "SqlSink", "event_from_row", "event_rows", "where_events"]
 
 SELECT_EVENT = """SELECT e.event_id, e.correlation_id, e.occurred_at, e.source, e.record_type,
     e.record_id, e.stage, e.attempt, e.target, e.posting_key, e.detail, e.oracle_id, p.body,
@@ -109,3 +109,43 @@ def event_from_row(
         )
     except (ValueError, TypeError) as exc:
         raise AuditError(f"audit event {event_id} is malformed in the database: {exc}") from exc
+
+
+class SqlSink(ClosingSink):
+    """The reads of a SQL sink; the backend supplies its dialect and connection.
+
+    A backend sets ``_MARK`` (its placeholder) and ``_SELECT`` (:data:`SELECT_EVENT` from its
+    tables) and supplies ``_fetch``, ``_event`` (a row read back), ``_when`` (a time as
+    stored), ``_latest`` (every record's latest event, of one stage when given) and
+    ``_latest_of`` (the latest event of each record given, sorted and without repeats).
+    """
+
+    _MARK: str
+    _SELECT: str
+
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        raise NotImplementedError
+
+    def _event(self, row: Sequence[Any]) -> AuditEvent:
+        raise NotImplementedError
+
+    def _when(self, moment: datetime) -> object:
+        raise NotImplementedError
+
+    def _latest(self, stage: Stage | None = None) -> list[AuditEvent]:
+        raise NotImplementedError
+
+    def _latest_of(self, wanted: list[RecordRef]) -> list[AuditEvent]:
+        raise NotImplementedError
+
+    def _select(self, query: EventQuery) -> list[AuditEvent]:
+        where, params = where_events(query, self._MARK, self._when)
+        return [self._event(row) for row in self._fetch(self._SELECT + where, params)]
+
+    def latest(self, *, records: Collection[RecordRef] | None = None) -> list[AuditEvent]:
+        if records is None:
+            return self._latest()
+        return self._latest_of(sorted(set(records), key=lambda r: (r.system, r.kind, r.id)))
+
+    def failed(self) -> list[AuditEvent]:
+        return self._latest(Stage.FAILED)

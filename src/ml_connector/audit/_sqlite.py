@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, Literal
 
 from ml_connector._errors import AuditError
@@ -25,8 +26,7 @@ from ml_connector._json import dumps, loads
 
 from ._checkpoint import Checkpoint
 from ._event import AuditEvent, RecordRef, Stage, format_utc, parse_utc
-from ._sink import EventQuery, SinkBase
-from ._sql import SELECT_EVENT, event_from_row, event_rows, where_events
+from ._sql import SELECT_EVENT, SqlSink, event_from_row, event_rows
 
 __all__ = ["SCHEMA_VERSION", "SqliteAuditSink", "SqliteCheckpointStore"]
 
@@ -249,7 +249,7 @@ class _SqliteFile:
         """What a subclass attaches to the open file."""
 
 
-class SqliteAuditSink(_SqliteFile, SinkBase):
+class SqliteAuditSink(_SqliteFile, SqlSink):
     """Audit events in a SQLite file. Safe for threads and for several processes at once.
 
     Args:
@@ -271,12 +271,6 @@ class SqliteAuditSink(_SqliteFile, SinkBase):
 
     def __repr__(self) -> str:
         return f"SqliteAuditSink({self.path!r})"
-
-    def __enter__(self) -> SqliteAuditSink:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the connection (and that of :attr:`checkpoints`)."""
@@ -304,14 +298,19 @@ class SqliteAuditSink(_SqliteFile, SinkBase):
                 rows,
             )
 
-    def _select(self, query: EventQuery) -> list[AuditEvent]:
-        where, params = where_events(query, "?", format_utc)
-        return [_row_to_event(row) for row in self._db.read(_SELECT + where, params)]
+    _MARK = "?"
+    _SELECT = _SELECT
 
-    def latest(self, *, records: Collection[RecordRef] | None = None) -> list[AuditEvent]:
-        if records is None:
-            return self._latest()
-        wanted = sorted(set(records), key=lambda r: (r.system, r.kind, r.id))
+    def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        return self._db.read(sql, params)
+
+    def _event(self, row: Sequence[Any]) -> AuditEvent:
+        return _row_to_event(row)
+
+    def _when(self, moment: datetime) -> object:
+        return format_utc(moment)
+
+    def _latest_of(self, wanted: list[RecordRef]) -> list[AuditEvent]:
         rows: list[Any] = []
         for n in range(0, len(wanted), _RECORDS_PER_QUERY):
             part = wanted[n : n + _RECORDS_PER_QUERY]
@@ -321,9 +320,6 @@ class SqliteAuditSink(_SqliteFile, SinkBase):
         # Ordered by time, ties in write order, as every read is (seq is the last column).
         rows.sort(key=lambda row: (row[2], row[-1]))
         return [_row_to_event(row[:-1]) for row in rows]
-
-    def failed(self) -> list[AuditEvent]:
-        return self._latest(Stage.FAILED)
 
     def _latest(self, stage: Stage | None = None) -> list[AuditEvent]:
         sql, params = _LATEST, []
