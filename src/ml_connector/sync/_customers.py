@@ -35,12 +35,11 @@ from ml_connector.mapping import (
     match_customer,
     plan_customer_alignment,
 )
-from ml_connector.sync._configfile import Config
 
 from ._directory import directory_flow
 from ._flow import Flow, arun_flow, run_flow
 from ._labels import SYSTEM
-from ._owned import AsyncOwned, Owned, from_config
+from ._owned import AsyncOwned, Owned
 from ._protocols import (
     ANNOTATOR,
     CUSTOMER_ORACLE,
@@ -275,18 +274,7 @@ class CustomerSync(Owned):
             field (the host's own ShipStation order update).
     """
 
-    @classmethod
-    def from_config(cls, config: Config, **options: Any) -> CustomerSync:
-        """A job that opens its clients and audit trail from ``config`` and closes them.
-
-        ``with CustomerSync.from_config(config) as job: ...``;
-        ``options`` are this class's other
-        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
-
-        Raises:
-            ConfigFileError: the configuration lacks the mapping or a system the job needs.
-        """
-        return from_config(cls, config, dict(options), job="customers")
+    _JOB = "customers"
 
     def __init__(
         self,
@@ -321,18 +309,7 @@ class CustomerSync(Owned):
 class AsyncCustomerSync(AsyncOwned):
     """The asyncio twin of :class:`CustomerSync` (the annotator's method is awaited)."""
 
-    @classmethod
-    def from_config(cls, config: Config, **options: Any) -> AsyncCustomerSync:
-        """A job that opens its clients and audit trail from ``config`` and closes them.
-
-        ``async with AsyncCustomerSync.from_config(config) as job: ...``;
-        ``options`` are this class's other
-        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
-
-        Raises:
-            ConfigFileError: the configuration lacks the mapping or a system the job needs.
-        """
-        return from_config(cls, config, dict(options), job="customers")
+    _JOB = "customers"
 
     def __init__(
         self,

@@ -46,12 +46,11 @@ from ml_connector.mapping import (
     shipped_quantities,
 )
 from ml_connector.shipstation import InventoryLevel
-from ml_connector.sync._configfile import Config
 
 from ._documents import INVENTORY, Doc, lookup_flow, post_one_flow
 from ._flow import Flow, arun_flow, run_flow
 from ._labels import SYSTEM, labels_from
-from ._owned import AsyncOwned, Owned, from_config
+from ._owned import AsyncOwned, Owned
 from ._protocols import (
     INVENTORY_V2,
     AsyncInventoryReader,
@@ -265,18 +264,7 @@ class InventorySync(Owned):
         job: The baseline's key.
     """
 
-    @classmethod
-    def from_config(cls, config: Config, **options: Any) -> InventorySync:
-        """A job that opens its clients and audit trail from ``config`` and closes them.
-
-        ``with InventorySync.from_config(config) as job: ...``;
-        ``options`` are this class's other
-        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
-
-        Raises:
-            ConfigFileError: the configuration lacks the mapping or a system the job needs.
-        """
-        return from_config(cls, config, dict(options), job="inventory")
+    _JOB = "inventory"
 
     def __init__(
         self,
@@ -314,18 +302,7 @@ class InventorySync(Owned):
 class AsyncInventorySync(AsyncOwned):
     """The asyncio twin of :class:`InventorySync`."""
 
-    @classmethod
-    def from_config(cls, config: Config, **options: Any) -> AsyncInventorySync:
-        """A job that opens its clients and audit trail from ``config`` and closes them.
-
-        ``async with AsyncInventorySync.from_config(config) as job: ...``;
-        ``options`` are this class's other
-        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
-
-        Raises:
-            ConfigFileError: the configuration lacks the mapping or a system the job needs.
-        """
-        return from_config(cls, config, dict(options), job="inventory")
+    _JOB = "inventory"
 
     def __init__(
         self,

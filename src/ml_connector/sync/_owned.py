@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from ml_connector.audit import (
     AuditSink,
@@ -32,12 +32,33 @@ from ml_connector.shipstation import (
 )
 from ml_connector.sync._configfile import Config, ConfigFileError
 
-__all__ = ["AsyncOwned", "Owned", "open_audit", "open_clients"]
+__all__ = ["AsyncOwned", "Job", "Owned", "open_audit", "open_clients"]
 
 T = TypeVar("T")
 
 
-class Owned:
+class Job:
+    """What every job shares: :meth:`from_config`, for the job named by ``_JOB``."""
+
+    _JOB: ClassVar[str]
+    """``shipments``, ``customers`` or ``inventory``: what :meth:`from_config` opens."""
+    _owned: contextlib.ExitStack | contextlib.AsyncExitStack | None = None
+
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> Self:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``with ShipmentSync.from_config(config) as job: ...`` (``async with`` for the asyncio
+        twins); ``options`` are this class's other arguments and override the ``[sync]``
+        section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job=cls._JOB)
+
+
+class Owned(Job):
     """Context-manager protocol of the blocking jobs."""
 
     _owned: contextlib.ExitStack | None = None
@@ -55,7 +76,7 @@ class Owned:
         self.close()
 
 
-class AsyncOwned:
+class AsyncOwned(Job):
     """Context-manager protocol of the async jobs."""
 
     _owned: contextlib.AsyncExitStack | None = None
@@ -132,7 +153,7 @@ def open_clients(
     return opened
 
 
-J = TypeVar("J", bound="Owned | AsyncOwned")
+J = TypeVar("J", bound=Job)
 
 
 def from_config(cls: type[J], config: Config, options: dict[str, Any], *, job: str) -> J:

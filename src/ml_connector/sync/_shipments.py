@@ -23,11 +23,10 @@ from ml_connector.audit import (
 )
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.shipstation import WebhookPointer
-from ml_connector.sync._configfile import Config
 
 from ._core import JOB, ShipmentSyncOptions, _ShipmentCore
 from ._flow import Flow, arun_flow, run_flow
-from ._owned import AsyncOwned, Owned, from_config
+from ._owned import AsyncOwned, Owned
 from ._post import DEFAULT_CLAIM_LEASE
 from ._preflight import PreflightReport
 from ._protocols import (
@@ -101,18 +100,7 @@ class ShipmentSync(Owned):
             worker held is picked up by the next run.
     """
 
-    @classmethod
-    def from_config(cls, config: Config, **options: Any) -> ShipmentSync:
-        """A job that opens its clients and audit trail from ``config`` and closes them.
-
-        ``with ShipmentSync.from_config(config) as job: ...``;
-        ``options`` are this class's other
-        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
-
-        Raises:
-            ConfigFileError: the configuration lacks the mapping or a system the job needs.
-        """
-        return from_config(cls, config, dict(options), job="shipments")
+    _JOB = "shipments"
 
     def __init__(
         self,
@@ -226,18 +214,7 @@ class AsyncShipmentSync(AsyncOwned):
     requests in flight (``concurrency`` is the one extra argument).
     """
 
-    @classmethod
-    def from_config(cls, config: Config, **options: Any) -> AsyncShipmentSync:
-        """A job that opens its clients and audit trail from ``config`` and closes them.
-
-        ``async with AsyncShipmentSync.from_config(config) as job: ...``;
-        ``options`` are this class's other
-        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
-
-        Raises:
-            ConfigFileError: the configuration lacks the mapping or a system the job needs.
-        """
-        return from_config(cls, config, dict(options), job="shipments")
+    _JOB = "shipments"
 
     def __init__(
         self,
