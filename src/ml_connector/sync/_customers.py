@@ -19,6 +19,7 @@ Ambiguous matches are never resolved by the job: they are reported for a person 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -244,9 +245,12 @@ class _CustomerCore:
         )
 
 
-def _check(
-    job: str, shipstation: object, oracle: object, annotator: object, *, asynchronous: bool
-) -> None:
+def _setup(
+    job: str, arguments: Mapping[str, Any], *, asynchronous: bool
+) -> tuple[_CustomerCore, dict[str, Any]]:
+    """The core and clients of a twin, from its keyword ``arguments`` (its ``locals()``): the
+    twins list them in their signatures, for readers and type checkers, and build from here."""
+    shipstation, oracle, annotator = (arguments[n] for n in ("shipstation", "oracle", "annotator"))
     more = {"annotator": (ANNOTATOR, annotator)} if annotator is not None else {}
     check_clients(
         job,
@@ -256,6 +260,12 @@ def _check(
         writes=CUSTOMER_ORACLE,
         more=more,
     )
+    core = _CustomerCore(
+        **{n: arguments[n] for n in ("mapping", "audit", "clock", "create_parties")},
+        record_account_numbers=arguments["record_account_numbers"],
+        annotator=annotator,
+    )
+    return core, {"shipstation": shipstation, "oracle": oracle, "annotator": annotator}
 
 
 class CustomerSync(Owned):
@@ -288,16 +298,7 @@ class CustomerSync(Owned):
         record_account_numbers: bool = False,
         annotator: Annotator | None = None,
     ) -> None:
-        _check("CustomerSync", shipstation, oracle, annotator, asynchronous=False)
-        self._core = _CustomerCore(
-            mapping=mapping,
-            audit=audit,
-            clock=clock,
-            create_parties=create_parties,
-            record_account_numbers=record_account_numbers,
-            annotator=annotator,
-        )
-        self._clients = {"shipstation": shipstation, "oracle": oracle, "annotator": annotator}
+        self._core, self._clients = _setup("CustomerSync", locals(), asynchronous=False)
 
     def run(
         self, window: SyncWindow | tuple[datetime, datetime], *, dry_run: bool = False
@@ -324,16 +325,7 @@ class AsyncCustomerSync(AsyncOwned):
         annotator: AsyncAnnotator | None = None,
         concurrency: int = 8,
     ) -> None:
-        _check("AsyncCustomerSync", shipstation, oracle, annotator, asynchronous=True)
-        self._core = _CustomerCore(
-            mapping=mapping,
-            audit=audit,
-            clock=clock,
-            create_parties=create_parties,
-            record_account_numbers=record_account_numbers,
-            annotator=annotator,
-        )
-        self._clients = {"shipstation": shipstation, "oracle": oracle, "annotator": annotator}
+        self._core, self._clients = _setup("AsyncCustomerSync", locals(), asynchronous=True)
         self._concurrency = concurrency
 
     async def run(

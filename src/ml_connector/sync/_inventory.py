@@ -21,6 +21,7 @@ payload for a person to resolve.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -244,10 +245,26 @@ class _InventoryCore:
         return result
 
 
-def _checked_core(**kwargs: Any) -> _InventoryCore:
-    if kwargs["baselines"] is None:
+def _setup(
+    job: str, arguments: Mapping[str, Any], *, asynchronous: bool
+) -> tuple[_InventoryCore, dict[str, Any]]:
+    """The core and clients of a twin, from its keyword ``arguments`` (its ``locals()``): the
+    twins list them in their signatures, for readers and type checkers, and build from here."""
+    shipstation, inventory, oracle = (arguments[n] for n in ("shipstation", "inventory", "oracle"))
+    check_clients(
+        job,
+        shipstation=shipstation,
+        oracle=oracle,
+        asynchronous=asynchronous,
+        more={"inventory": (INVENTORY_V2, inventory)},
+    )
+    if arguments["baselines"] is None:
         raise ConfigurationError("inventory sync needs a baseline store", setting="baselines")
-    return _InventoryCore(**kwargs)
+    core = _InventoryCore(
+        oracle=oracle,
+        **{n: arguments[n] for n in ("mapping", "audit", "baselines", "clock", "job")},
+    )
+    return core, {"shipstation": shipstation, "shipstation_v2": inventory, "oracle": oracle}
 
 
 class InventorySync(Owned):
@@ -278,17 +295,7 @@ class InventorySync(Owned):
         clock: Clock | None = None,
         job: str = JOB,
     ) -> None:
-        check_clients(
-            "InventorySync",
-            shipstation=shipstation,
-            oracle=oracle,
-            asynchronous=False,
-            more={"inventory": (INVENTORY_V2, inventory)},
-        )
-        self._core = _checked_core(
-            oracle=oracle, mapping=mapping, audit=audit, baselines=baselines, clock=clock, job=job
-        )
-        self._clients = {"shipstation": shipstation, "shipstation_v2": inventory, "oracle": oracle}
+        self._core, self._clients = _setup("InventorySync", locals(), asynchronous=False)
 
     def run(self, *, dry_run: bool = False) -> InventorySyncSummary:
         """Snapshot, compare with the baseline, post adjustments, store the new baseline.
@@ -317,17 +324,7 @@ class AsyncInventorySync(AsyncOwned):
         job: str = JOB,
         concurrency: int = 8,
     ) -> None:
-        check_clients(
-            "AsyncInventorySync",
-            shipstation=shipstation,
-            oracle=oracle,
-            asynchronous=True,
-            more={"inventory": (INVENTORY_V2, inventory)},
-        )
-        self._core = _checked_core(
-            oracle=oracle, mapping=mapping, audit=audit, baselines=baselines, clock=clock, job=job
-        )
-        self._clients = {"shipstation": shipstation, "shipstation_v2": inventory, "oracle": oracle}
+        self._core, self._clients = _setup("AsyncInventorySync", locals(), asynchronous=True)
         self._concurrency = concurrency
 
     async def run(self, *, dry_run: bool = False) -> InventorySyncSummary:
