@@ -23,7 +23,6 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ml_connector._errors import AuditError, ConfigurationError
@@ -317,6 +316,15 @@ class PostgresDatabase:
             self.pool.close()
 
 
+def _database(
+    conninfo: str | ConnectionPool | PostgresDatabase, **options: Any
+) -> PostgresDatabase:
+    """``conninfo`` when it is a database to share, else a database opened on it."""
+    if isinstance(conninfo, PostgresDatabase):
+        return conninfo
+    return PostgresDatabase(conninfo, **options)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:300] if text else ""
@@ -347,12 +355,9 @@ class PostgresAuditSink(SqlSink):
         max_connections: int = 4,
         timeout: float = 30.0,
     ) -> None:
-        if isinstance(conninfo, PostgresDatabase):
-            self.database = conninfo
-        else:
-            self.database = PostgresDatabase(
-                conninfo, schema=schema, max_connections=max_connections, timeout=timeout
-            )
+        self.database = _database(
+            conninfo, schema=schema, max_connections=max_connections, timeout=timeout
+        )
         self.checkpoints = PostgresCheckpointStore(self.database)
         from ._claims import PostgresClaimStore
 
@@ -398,15 +403,11 @@ class PostgresAuditSink(SqlSink):
 
     _MARK = "%s"
     _SELECT = _SELECT
+    _event = staticmethod(_row_to_event)
+    _when = staticmethod(ensure_utc)
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
         return self.database.fetch(sql, params)
-
-    def _event(self, row: Sequence[Any]) -> AuditEvent:
-        return _row_to_event(row)
-
-    def _when(self, moment: datetime) -> object:
-        return ensure_utc(moment)
 
     def _latest_of(self, wanted: list[RecordRef]) -> list[AuditEvent]:
         if not wanted:
@@ -444,12 +445,7 @@ class PostgresCheckpointStore:
         schema: str = "ml_connector",
         max_connections: int = 2,
     ) -> None:
-        if isinstance(conninfo, PostgresDatabase):
-            self.database = conninfo
-        else:
-            self.database = PostgresDatabase(
-                conninfo, schema=schema, max_connections=max_connections
-            )
+        self.database = _database(conninfo, schema=schema, max_connections=max_connections)
 
     def __repr__(self) -> str:
         return f"PostgresCheckpointStore(schema={self.database.schema!r})"

@@ -126,10 +126,10 @@ class SqlSink(ClosingSink):
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
         raise NotImplementedError
 
-    def _event(self, row: Sequence[Any]) -> AuditEvent:
+    def _event(self, row: Sequence[Any], /) -> AuditEvent:
         raise NotImplementedError
 
-    def _when(self, moment: datetime) -> object:
+    def _when(self, moment: datetime, /) -> object:
         raise NotImplementedError
 
     def _latest(self, stage: Stage | None = None) -> list[AuditEvent]:

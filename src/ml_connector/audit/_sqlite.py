@@ -18,7 +18,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any, Literal
 
 from ml_connector._errors import AuditError
@@ -300,15 +299,11 @@ class SqliteAuditSink(_SqliteFile, SqlSink):
 
     _MARK = "?"
     _SELECT = _SELECT
+    _event = staticmethod(_row_to_event)
+    _when = staticmethod(format_utc)
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
         return self._db.read(sql, params)
-
-    def _event(self, row: Sequence[Any]) -> AuditEvent:
-        return _row_to_event(row)
-
-    def _when(self, moment: datetime) -> object:
-        return format_utc(moment)
 
     def _latest_of(self, wanted: list[RecordRef]) -> list[AuditEvent]:
         rows: list[Any] = []
