@@ -353,34 +353,26 @@ class OracleOAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        # Async generators cannot `yield from`; the token step is spelled out twice instead.
-        token = self._fresh_after(None)
-        if token is None:
-            async with self._async_lock:
-                token = self._fresh_after(None)
-                if token is None:
-                    reply = yield self.build_token_request()
-                    await reply.aread()
-                    token = self.accept_token_response(reply)
-        self.authorize(request, token)
-        response = yield request
-        if response.status_code != 401:
-            return
-        self.drop(token)
-        used = token
-        token = self._fresh_after(used)
-        if token is None:
-            async with self._async_lock:
-                token = self._fresh_after(used)
-                if token is None:
-                    reply = yield self.build_token_request()
-                    await reply.aread()
-                    token = self.accept_token_response(reply)
-        self.authorize(request, token)
-        response = yield request
-        if response.status_code == 401:
-            await response.aread()
-            raise self.second_401(response, token)
+        # Async generators cannot `yield from` a token step: the two attempts are one loop.
+        used: _Token | None = None
+        for attempt in range(2):
+            token = self._fresh_after(used)
+            if token is None:
+                async with self._async_lock:
+                    token = self._fresh_after(used)
+                    if token is None:
+                        reply = yield self.build_token_request()
+                        await reply.aread()
+                        token = self.accept_token_response(reply)
+            self.authorize(request, token)
+            response = yield request
+            if response.status_code != 401:
+                return
+            if attempt:
+                await response.aread()
+                raise self.second_401(response, token)
+            self.drop(token)
+            used = token
 
 
 def make_auth(
