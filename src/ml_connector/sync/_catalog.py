@@ -405,7 +405,34 @@ def _framework(oracle: ItemMasterReader | AsyncItemMasterReader) -> str:
     return str(oracle.settings.framework_version)
 
 
-class CatalogCheck:
+class _Catalog:
+    """What the twins share: checking the clients and keeping the settings."""
+
+    def _open(
+        self,
+        job: str,
+        shipstation: CatalogReader | AsyncCatalogReader,
+        oracle: ItemMasterReader | AsyncItemMasterReader,
+        mapping: MappingConfig,
+        options: CatalogOptions | None,
+        *,
+        asynchronous: bool,
+    ) -> None:
+        check_clients(
+            job,
+            shipstation=shipstation,
+            oracle=oracle,
+            asynchronous=asynchronous,
+            reads=CATALOG_SHIPSTATION,
+            writes=ITEM_MASTER,
+        )
+        self.mapping = mapping
+        self.options = options if options is not None else CatalogOptions()
+        self._clients = {"shipstation": shipstation, "oracle": oracle}
+        self._framework = _framework(oracle)
+
+
+class CatalogCheck(_Catalog):
     """Check ShipStation's catalog against Oracle's item master (blocking; read-only).
 
     Args:
@@ -429,18 +456,7 @@ class CatalogCheck:
         mapping: MappingConfig,
         options: CatalogOptions | None = None,
     ) -> None:
-        check_clients(
-            "CatalogCheck",
-            shipstation=shipstation,
-            oracle=oracle,
-            asynchronous=False,
-            reads=CATALOG_SHIPSTATION,
-            writes=ITEM_MASTER,
-        )
-        self.mapping = mapping
-        self.options = options if options is not None else CatalogOptions()
-        self._clients = {"shipstation": shipstation, "oracle": oracle}
-        self._framework = _framework(oracle)
+        self._open("CatalogCheck", shipstation, oracle, mapping, options, asynchronous=False)
 
     def run(self, window: Window = None) -> CatalogReport:
         """The report for the products and the orders of ``window`` (a ``SyncWindow`` or a
@@ -449,7 +465,7 @@ class CatalogCheck:
         return run_flow(flow, self._clients)
 
 
-class AsyncCatalogCheck:
+class AsyncCatalogCheck(_Catalog):
     """The asyncio twin of :class:`CatalogCheck` (organizations looked up concurrently)."""
 
     def __init__(
@@ -461,18 +477,7 @@ class AsyncCatalogCheck:
         options: CatalogOptions | None = None,
         concurrency: int = 4,
     ) -> None:
-        check_clients(
-            "AsyncCatalogCheck",
-            shipstation=shipstation,
-            oracle=oracle,
-            asynchronous=True,
-            reads=CATALOG_SHIPSTATION,
-            writes=ITEM_MASTER,
-        )
-        self.mapping = mapping
-        self.options = options if options is not None else CatalogOptions()
-        self._clients = {"shipstation": shipstation, "oracle": oracle}
-        self._framework = _framework(oracle)
+        self._open("AsyncCatalogCheck", shipstation, oracle, mapping, options, asynchronous=True)
         self._concurrency = concurrency
 
     async def run(self, window: Window = None) -> CatalogReport:
