@@ -28,8 +28,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ml_connector._errors import AuditError, ConfigurationError
 
 from ._checkpoint import Checkpoint
-from ._event import AuditEvent, RecordRef, Stage, ensure_utc
-from ._sql import SELECT_EVENT, SqlSink, event_from_row, event_rows
+from ._event import AuditEvent, RecordRef, ensure_utc
+from ._sql import (
+    SELECT_EVENT,
+    SqlSink,
+    checkpoint_from_rows,
+    checkpoint_params,
+    event_from_row,
+    event_rows,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -403,6 +410,8 @@ class PostgresAuditSink(SqlSink):
 
     _MARK = "%s"
     _SELECT = _SELECT
+    _LATEST = _LATEST
+    _BY_STAGE = " WHERE e.stage = %s"
     _event = staticmethod(_row_to_event)
     _when = staticmethod(ensure_utc)
 
@@ -419,15 +428,6 @@ class PostgresAuditSink(SqlSink):
             [r.id for r in wanted],
         )
         return [_row_to_event(row) for row in self.database.fetch(_LATEST_OF, params)]
-
-    def _latest(self, stage: Stage | None = None) -> list[AuditEvent]:
-        sql = _LATEST
-        params: list[Any] = []
-        if stage is not None:
-            sql += " WHERE e.stage = %s"
-            params.append(stage.value)
-        sql += " ORDER BY e.occurred_at, e.seq"
-        return [_row_to_event(row) for row in self.database.fetch(sql, params)]
 
 
 class PostgresCheckpointStore:
@@ -459,13 +459,7 @@ class PostgresCheckpointStore:
             "SELECT watermark, seen_ids FROM {s}.checkpoints WHERE job = %s AND source = %s",
             (job, source),
         )
-        if not rows:
-            return None
-        watermark, seen_ids = rows[0]
-        try:
-            return Checkpoint(job, source, watermark, frozenset(json.loads(seen_ids)))
-        except (TypeError, ValueError) as exc:
-            raise AuditError(f"checkpoint {job}/{source} is malformed: {exc}") from exc
+        return checkpoint_from_rows(job, source, rows, ensure_utc, json.loads)
 
     def save(self, checkpoint: Checkpoint) -> None:
         with self.database.transaction() as conn:
@@ -476,10 +470,5 @@ class PostgresCheckpointStore:
                     ON CONFLICT (job, source) DO UPDATE
                     SET watermark = excluded.watermark, seen_ids = excluded.seen_ids"""
                 ),
-                (
-                    checkpoint.job,
-                    checkpoint.source,
-                    checkpoint.watermark,
-                    json.dumps(sorted(checkpoint.seen_ids)),
-                ),
+                checkpoint_params(checkpoint, lambda when: when, json.dumps),
             )

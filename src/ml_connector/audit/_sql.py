@@ -14,10 +14,19 @@ from typing import Any
 from ml_connector._errors import AuditError
 from ml_connector._json import loads
 
+from ._checkpoint import Checkpoint
 from ._event import AuditEvent, RecordRef, Stage, dump_canonical
 from ._sink import ClosingSink, EventQuery
 
-__all__ = ["SELECT_EVENT", "SqlSink", "event_from_row", "event_rows", "where_events"]
+__all__ = [
+    "SELECT_EVENT",
+    "SqlSink",
+    "checkpoint_from_rows",
+    "checkpoint_params",
+    "event_from_row",
+    "event_rows",
+    "where_events",
+]
 
 SELECT_EVENT = """SELECT e.event_id, e.correlation_id, e.occurred_at, e.source, e.record_type,
     e.record_id, e.stage, e.attempt, e.target, e.posting_key, e.detail, e.oracle_id, p.body,
@@ -82,6 +91,31 @@ def where_events(
     return clause + " ORDER BY e.occurred_at, e.seq", params
 
 
+def checkpoint_params(
+    checkpoint: Checkpoint, when: Callable[[datetime], object], encode: Callable[[Any], str]
+) -> tuple[object, ...]:
+    """The ``checkpoints`` row of ``checkpoint`` (time as ``when`` stores it)."""
+    seen = encode(sorted(checkpoint.seen_ids))
+    return (checkpoint.job, checkpoint.source, when(checkpoint.watermark), seen)
+
+
+def checkpoint_from_rows(
+    job: str,
+    source: str,
+    rows: Sequence[Any],
+    watermark: Callable[[Any], datetime],
+    decode: Callable[[str], Any],
+) -> Checkpoint | None:
+    """The checkpoint the rows of ``SELECT watermark, seen_ids`` hold (None: no row)."""
+    if not rows:
+        return None
+    stored, seen_ids = rows[0]
+    try:
+        return Checkpoint(job, source, watermark(stored), frozenset(decode(seen_ids)))
+    except (TypeError, ValueError) as exc:
+        raise AuditError(f"checkpoint {job}/{source} is malformed: {exc}") from exc
+
+
 def event_from_row(
     row: Sequence[Any],
     occurred_at: Callable[[Any], datetime],
@@ -114,14 +148,16 @@ def event_from_row(
 class SqlSink(ClosingSink):
     """The reads of a SQL sink; the backend supplies its dialect and connection.
 
-    A backend sets ``_MARK`` (its placeholder) and ``_SELECT`` (:data:`SELECT_EVENT` from its
-    tables) and supplies ``_fetch``, ``_event`` (a row read back), ``_when`` (a time as
-    stored), ``_latest`` (every record's latest event, of one stage when given) and
-    ``_latest_of`` (the latest event of each record given, sorted and without repeats).
+    A backend sets ``_MARK`` (its placeholder), ``_SELECT`` (:data:`SELECT_EVENT` from its
+    tables), ``_LATEST`` (every record's latest event) and ``_BY_STAGE`` (what narrows that to
+    one stage), and supplies ``_fetch``, ``_event`` (a row read back), ``_when`` (a time as
+    stored) and ``_latest_of`` (the latest event of each record given, sorted, no repeats).
     """
 
     _MARK: str
     _SELECT: str
+    _LATEST: str
+    _BY_STAGE: str
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
         raise NotImplementedError
@@ -133,7 +169,12 @@ class SqlSink(ClosingSink):
         raise NotImplementedError
 
     def _latest(self, stage: Stage | None = None) -> list[AuditEvent]:
-        raise NotImplementedError
+        sql, params = self._LATEST, []
+        if stage is not None:
+            sql += self._BY_STAGE
+            params.append(stage.value)
+        sql += " ORDER BY e.occurred_at, e.seq"
+        return [self._event(row) for row in self._fetch(sql, params)]
 
     def _latest_of(self, wanted: list[RecordRef]) -> list[AuditEvent]:
         raise NotImplementedError

@@ -24,8 +24,15 @@ from ml_connector._errors import AuditError
 from ml_connector._json import dumps, loads
 
 from ._checkpoint import Checkpoint
-from ._event import AuditEvent, RecordRef, Stage, format_utc, parse_utc
-from ._sql import SELECT_EVENT, SqlSink, event_from_row, event_rows
+from ._event import AuditEvent, RecordRef, format_utc, parse_utc
+from ._sql import (
+    SELECT_EVENT,
+    SqlSink,
+    checkpoint_from_rows,
+    checkpoint_params,
+    event_from_row,
+    event_rows,
+)
 
 __all__ = ["SCHEMA_VERSION", "SqliteAuditSink", "SqliteCheckpointStore"]
 
@@ -299,6 +306,8 @@ class SqliteAuditSink(_SqliteFile, SqlSink):
 
     _MARK = "?"
     _SELECT = _SELECT
+    _LATEST = _LATEST
+    _BY_STAGE = " AND e.stage = ?"
     _event = staticmethod(_row_to_event)
     _when = staticmethod(format_utc)
 
@@ -315,14 +324,6 @@ class SqliteAuditSink(_SqliteFile, SqlSink):
         # Ordered by time, ties in write order, as every read is (seq is the last column).
         rows.sort(key=lambda row: (row[2], row[-1]))
         return [_row_to_event(row[:-1]) for row in rows]
-
-    def _latest(self, stage: Stage | None = None) -> list[AuditEvent]:
-        sql, params = _LATEST, []
-        if stage is not None:
-            sql += " AND e.stage = ?"
-            params.append(stage.value)
-        sql += " ORDER BY e.occurred_at, e.seq"
-        return [_row_to_event(row) for row in self._db.read(sql, params)]
 
 
 class SqliteCheckpointStore(_SqliteFile):
@@ -352,13 +353,7 @@ class SqliteCheckpointStore(_SqliteFile):
             "SELECT watermark, seen_ids FROM checkpoints WHERE job = ? AND source = ?",
             (job, source),
         )
-        if not rows:
-            return None
-        watermark, seen_ids = rows[0]
-        try:
-            return Checkpoint(job, source, parse_utc(watermark), frozenset(loads(seen_ids)))
-        except (TypeError, ValueError) as exc:
-            raise AuditError(f"checkpoint {job}/{source} is malformed: {exc}") from exc
+        return checkpoint_from_rows(job, source, rows, parse_utc, loads)
 
     def save(self, checkpoint: Checkpoint) -> None:
         with self._db.write() as conn:
@@ -367,10 +362,5 @@ class SqliteCheckpointStore(_SqliteFile):
                 VALUES (?, ?, ?, ?)
                 ON CONFLICT (job, source) DO UPDATE
                 SET watermark = excluded.watermark, seen_ids = excluded.seen_ids""",
-                (
-                    checkpoint.job,
-                    checkpoint.source,
-                    format_utc(checkpoint.watermark),
-                    dumps(sorted(checkpoint.seen_ids)),
-                ),
+                checkpoint_params(checkpoint, format_utc, dumps),
             )
