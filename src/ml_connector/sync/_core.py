@@ -225,7 +225,7 @@ class _ShipmentCore:
         stream = _WindowLabels(
             window, self.options.chunk_size, lookback=self.options.fulfillment_void_lookback
         )
-        orders = _OrderCache(window, self.order_cache, self.options.chunk_size)
+        orders = _OrderCache(window, self.order_cache, self.options.chunk_size, labels=stream)
         carry = _Carry(_LedgerCache(self.order_cache))
         labels = yield from stream.next_flow()
         while labels:
@@ -423,7 +423,9 @@ class _ShipmentCore:
         if carry is not None:
             carry.chunk += 1
             carry.ledgers.add([label.shipment for label in labels if label.shipment is not None])
-            labels = [*labels, *carry.take()]
+            retried = carry.take()
+            carry.retrying = {(label.kind, label.id) for label in retried}
+            labels = [*labels, *retried]
         refs = [ref for label in labels for ref in _refs(label)]
         # Only this chunk's records are read from the trail, so the run's memory does not grow
         # with the trail either.

@@ -104,6 +104,10 @@ def _order_of(item: Shipment | Fulfillment) -> int:
     return item.order_id if item.order_id is not None else -1
 
 
+def _created_of(item: Shipment | Fulfillment) -> float:
+    return item.create_date.timestamp() if item.create_date is not None else 0.0
+
+
 class _WindowLabels:
     """The window's labels as chunks: created shipments and fulfillments merged by order id
     (both listings come in that order, as does the window's order list, so a chunk's orders come
@@ -159,8 +163,19 @@ class _WindowLabels:
             )
         )
         self._buffers: tuple[deque[Any], deque[Any]] = (deque(), deque())
+        self.by_order_id = True
+        """Whether the labels so far came in order-id order (a tidy source; ShipStation itself
+        lists them by creation date)."""
+        self._last_order = -1
         self.undecodable: list[UndecodableRecord] = []
         """Labels listed that could not be decoded, not yet recorded (see ``_undecodable``)."""
+
+    def _note_order(self, items: list[Shipment]) -> None:
+        for item in items:
+            order_id = _order_of(item)
+            if order_id < self._last_order:
+                self.by_order_id = False
+            self._last_order = order_id
 
     def _take_undecodable(self) -> Flow[None]:
         taken = yield shipstation_call(ShipStationReader.take_undecodable)
@@ -177,11 +192,16 @@ class _WindowLabels:
                     items = yield Take(cursor, self.size)
                     self.fetched += len(items)
                     buffer.extend(items)
+                    if cursor is self._created:
+                        self._note_order(items)
                     yield from self._take_undecodable()
             heads = [buffer for buffer in self._buffers if buffer]
             if not heads:
                 break
-            item = min(heads, key=lambda buffer: _order_of(buffer[0])).popleft()
+            # Merged in the order the listings come in: by order id from a tidy source, else by
+            # creation date (ShipStation's own order), so the labels keep pace with the order list.
+            key = _order_of if self.by_order_id else _created_of
+            item = min(heads, key=lambda buffer: key(buffer[0])).popleft()
             if isinstance(item, Fulfillment):
                 fulfillments.append(item)
             else:
@@ -208,61 +228,92 @@ class _OrderCache:
     one by one, as before.
     """
 
-    def __init__(self, window: SyncWindow | None, capacity: int, page: int = CHUNK) -> None:
+    def __init__(
+        self,
+        window: SyncWindow | None,
+        capacity: int,
+        page: int = CHUNK,
+        *,
+        labels: _WindowLabels | None = None,
+    ) -> None:
         self.capacity = capacity
         self.page = page
+        self._window = window
+        self._labels = labels
+        self._opened = False
         self.fetched = 0
         self.customers = LookupCache()
         """The Oracle customer look-ups of these orders, also kept across chunks."""
         self._cache: OrderedDict[int, Order] = OrderedDict()
-        # Listed orders no label has asked for yet: the list's lead over the labels.
-        self._ahead: set[int] = set()
-        # Sorted by modification date (a documented sortBy, https://docs.shipstation.com/apis/
-        # shipstation-v1/openapi/orders): an order is modified when it ships, so the list comes
-        # in about the order the labels are listed in (creation date), whatever that order is;
-        # its default, ascending orderId, follows the orders' creation, days earlier.
-        self._listing = (
-            None
-            if window is None
-            else Cursor(
-                shipstation_call(
-                    ShipStationReader.iter_orders,
-                    modify_date_start=window.start,
-                    modify_date_end=window.end,
-                    sort_by="ModifyDate",
-                    sort_dir="ASC",
-                )
+        # Listed orders no label has asked for yet, oldest first: the list's lead over the labels.
+        self._ahead: OrderedDict[int, None] = OrderedDict()
+        self._listing: Cursor | None = None
+
+    def _open(self) -> None:
+        """Open the window's order list, in the order the labels come in.
+
+        ShipStation lists labels by creation date (https://docs.shipstation.com/apis/
+        shipstation-v1/docs/shipments/list) and an order is modified when it ships, so the list
+        is read sorted by modification date (a documented ``sortBy``); labels that came in
+        order-id order (a tidy source) get the list's default, ascending ``orderId``.
+        """
+        self._opened = True
+        if self._window is None:
+            return
+        by_id = self._labels is not None and self._labels.by_order_id
+        sort: dict[str, str] = {} if by_id else {"sort_by": "ModifyDate", "sort_dir": "ASC"}
+        self._listing = Cursor(
+            shipstation_call(
+                ShipStationReader.iter_orders,
+                modify_date_start=self._window.start,
+                modify_date_end=self._window.end,
+                **sort,  # type: ignore[arg-type]
             )
         )
+
+    def peek(self, order_ids: set[int]) -> dict[int, Order | ConnectorError]:
+        """The orders of ``order_ids`` already read (no request)."""
+        found: dict[int, Order | ConnectorError] = {}
+        for order_id in order_ids:
+            cached = self._cache.get(order_id)
+            if cached is not None:
+                self._cache.move_to_end(order_id)
+                self._ahead.pop(order_id, None)
+                found[order_id] = cached
+        return found
 
     def _keep(self, order: Order) -> None:
         self._cache[order.order_id] = order
         self._cache.move_to_end(order.order_id)
         while len(self._cache) > self.capacity:
             evicted, _order = self._cache.popitem(last=False)
-            self._ahead.discard(evicted)
+            self._ahead.pop(evicted, None)
 
     def get_flow(
-        self, order_ids: set[int], *, fetch_missing: bool = True
+        self, order_ids: set[int], *, fetch_missing: bool = True, to_end: bool = False
     ) -> Flow[dict[int, Order | ConnectorError]]:
         """The orders ``order_ids`` name (an error for those that could not be read).
 
         With ``fetch_missing=False`` an order the list may still hold further on is left out
-        (its labels can wait for a later chunk) instead of being fetched on its own.
+        (its labels can wait for a later chunk) instead of being fetched on its own. With
+        ``to_end`` (nothing comes after) the list is read on to its end for the missing ones:
+        each page is read once in a run, so that costs no more than the list itself.
         """
+        if not self._opened:
+            self._open()
         orders: dict[int, Order | ConnectorError] = {}
         for order_id in order_ids:
             cached = self._cache.get(order_id)
             if cached is not None:
                 self._cache.move_to_end(order_id)
-                self._ahead.discard(order_id)
+                self._ahead.pop(order_id, None)
                 orders[order_id] = cached
         missing = order_ids - orders.keys()
         # Read on in the list while it may still hold them, but never further ahead of the
         # labels than the cache holds: an order modified outside the window is not in the list
         # at all, and reading past it would push out the orders the next chunks need.
         while missing and self._listing is not None:
-            if len(self._ahead) + self.page > self.capacity - len(order_ids):
+            if not to_end and len(self._ahead) + self.page > self.capacity - len(order_ids):
                 break
             page = yield Take(self._listing, self.page)
             if not page:
@@ -275,7 +326,7 @@ class _OrderCache:
                     missing.discard(order.order_id)
                     orders[order.order_id] = order
                 else:
-                    self._ahead.add(order.order_id)
+                    self._ahead[order.order_id] = None
         if not fetch_missing and self._listing is not None:
             return orders
         ordered = sorted(missing)
@@ -321,6 +372,9 @@ class _Carry:
     deferred: list[Label] = attrs.field(factory=list)
     ages: dict[tuple[str, int], int] = attrs.field(factory=dict)
     chunk: int = 0
+    retrying: set[tuple[str, int]] = attrs.field(factory=set)
+    """The labels of the current chunk that were put off before (they do not push the order
+    list on: the fresh labels do, at the pace the list is in)."""
 
     def take(self) -> list[Label]:
         """The deferred labels, to try again with this chunk."""
