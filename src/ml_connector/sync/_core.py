@@ -423,9 +423,7 @@ class _ShipmentCore:
         if carry is not None:
             carry.chunk += 1
             carry.ledgers.add([label.shipment for label in labels if label.shipment is not None])
-            retried = carry.take()
-            carry.retrying = {(label.kind, label.id) for label in retried}
-            labels = [*labels, *retried]
+            labels = [*labels, *carry.take()]
         refs = [ref for label in labels for ref in _refs(label)]
         # Only this chunk's records are read from the trail, so the run's memory does not grow
         # with the trail either.

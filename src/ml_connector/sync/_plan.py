@@ -98,20 +98,7 @@ class _Planner:
             before = orders.fetched
             waiting = carry is not None and not final
             if carry is not None and waiting:
-                # Labels put off before do not push the list on (fresh labels do, at the
-                # list's pace); they take their order if it has been read by now.
-                retry_ids = {
-                    label.order_id
-                    for label in work
-                    if label.order_id is not None and (label.kind, label.id) in carry.retrying
-                }
-                fresh_ids = {
-                    label.order_id
-                    for label in work
-                    if label.order_id is not None and (label.kind, label.id) not in carry.retrying
-                }
-                found = yield from orders.get_flow(fresh_ids, fetch_missing=False)
-                found.update(orders.peek(retry_ids - set(found)))
+                found = yield from orders.get_flow(order_ids, fetch_missing=False)
             else:
                 found = yield from orders.get_flow(order_ids, to_end=carry is not None)
             if carry is not None and waiting:

@@ -104,10 +104,6 @@ def _order_of(item: Shipment | Fulfillment) -> int:
     return item.order_id if item.order_id is not None else -1
 
 
-def _created_of(item: Shipment | Fulfillment) -> float:
-    return item.create_date.timestamp() if item.create_date is not None else 0.0
-
-
 class _WindowLabels:
     """The window's labels as chunks: created shipments and fulfillments merged by order id
     (both listings come in that order, as does the window's order list, so a chunk's orders come
@@ -198,10 +194,7 @@ class _WindowLabels:
             heads = [buffer for buffer in self._buffers if buffer]
             if not heads:
                 break
-            # Merged in the order the listings come in: by order id from a tidy source, else by
-            # creation date (ShipStation's own order), so the labels keep pace with the order list.
-            key = _order_of if self.by_order_id else _created_of
-            item = min(heads, key=lambda buffer: key(buffer[0])).popleft()
+            item = min(heads, key=lambda buffer: _order_of(buffer[0])).popleft()
             if isinstance(item, Fulfillment):
                 fulfillments.append(item)
             else:
@@ -270,17 +263,6 @@ class _OrderCache:
                 **sort,  # type: ignore[arg-type]
             )
         )
-
-    def peek(self, order_ids: set[int]) -> dict[int, Order | ConnectorError]:
-        """The orders of ``order_ids`` already read (no request)."""
-        found: dict[int, Order | ConnectorError] = {}
-        for order_id in order_ids:
-            cached = self._cache.get(order_id)
-            if cached is not None:
-                self._cache.move_to_end(order_id)
-                self._ahead.pop(order_id, None)
-                found[order_id] = cached
-        return found
 
     def _keep(self, order: Order) -> None:
         self._cache[order.order_id] = order
@@ -372,9 +354,6 @@ class _Carry:
     deferred: list[Label] = attrs.field(factory=list)
     ages: dict[tuple[str, int], int] = attrs.field(factory=dict)
     chunk: int = 0
-    retrying: set[tuple[str, int]] = attrs.field(factory=set)
-    """The labels of the current chunk that were put off before (they do not push the order
-    list on: the fresh labels do, at the pace the list is in)."""
 
     def take(self) -> list[Label]:
         """The deferred labels, to try again with this chunk."""
