@@ -36,6 +36,7 @@ BENCHMARKS: dict[str, str] = {
     "memory": "bench_memory",
     "e2e": "bench_e2e",
     "listing": "bench_listing",
+    "scaling": "bench_scaling",
 }
 
 INTRO = """\

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -42,14 +42,17 @@ def world(**options: Any) -> Env:
 
 
 def lookups(env: Env) -> Counter[str]:
-    """Posting-key look-ups Oracle answered, by resource."""
+    """Posting keys Oracle was asked for, by resource (a bulk read asks for one key per
+    ``or`` group of its ``q``)."""
     found: Counter[str] = Counter()
     for method, url in env.oracle_sim.requests:
         resource = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-        # The second look-up of an invoice not found by its number, by its echo
-        # (CrossReference), is part of the same look-up.
-        if method == "GET" and resource in LOOKED_UP and "CrossReference" not in unquote(url):
-            found[resource] += 1
+        # A bulk read asks for one key per ``or`` group of its ``q``; the look-up of an
+        # invoice by its echo (CrossReference) is part of the same look-up.
+        if method == "GET" and resource in LOOKED_UP:
+            q = parse_qs(urlsplit(url).query).get("q", [""])[0]
+            groups = q.split(") or (") if q else [""]
+            found[resource] += sum(1 for group in groups if "CrossReference" not in group)
     return found
 
 

@@ -43,6 +43,7 @@ from ml_connector._http import (
     SyncSender,
     read_json,
 )
+from ml_connector._network import check_proxy, proxy_repr
 from ml_connector._pagination import OffsetPaginator, PageRequest
 from ml_connector._ratelimit import RateLimiter
 from ml_connector._redact import redact_url
@@ -60,6 +61,7 @@ from ml_connector._settings import (
 
 from ._auth import BasicCredentials, OAuthClientCredentials, make_auth
 from ._batch import BATCH_CONTENT_TYPE, BatchPart, BatchPartResult, BatchPlanner
+from ._bulk import AsyncBulkLookups, BulkLookups
 from ._converter import (
     DEFAULT_CREDIT_MEMO_REFERENCE_ATTRIBUTE,
     WIRE_NAMES,
@@ -234,10 +236,16 @@ class OracleFusionSettings:
         chart_of_accounts_id: Restricts account combination lookups to one chart of accounts.
         page_size: ``limit`` asked for on collection reads (Oracle's maximum is 500).
         batch_size: Largest number of parts per batch request.
+        bulk_lookup_size: Posting keys looked up in one read (a ``q`` of ``or`` groups, REST
+            framework 2 or later; see ``oracle/_bulk.py``); 1 looks every key up alone. Default
+            (``None``): 40 at framework 2 and later, 1 at framework 1. A size above 1 at
+            framework 1 is reported by the preflight.
         timeout: Seconds per request.
         retry: Retry policy for safe requests (GETs; 429 always).
         user_agent: ``User-Agent`` header.
         allow_http: Permit ``http://`` pod URLs (local simulators only).
+        proxy: Proxy URL for every request, token requests included (see ``HttpSettings``).
+        ca_bundle: PEM file of CA certificates to trust (see ``HttpSettings``).
     """
 
     pod_url: str = attrs.field(converter=_strip_url, validator=_check_pod_url)
@@ -296,12 +304,19 @@ class OracleFusionSettings:
         default=500, validator=integer(1, MAX_PAGE_SIZE, why=" (Oracle returns at most 500)")
     )
     batch_size: int = attrs.field(default=50, validator=integer(1))
+    bulk_lookup_size: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(integer(1))
+    )
     timeout: float = attrs.field(default=60.0, validator=seconds)
     retry: RetryPolicy = attrs.field(
         factory=RetryPolicy, validator=of_type(RetryPolicy, "a RetryPolicy")
     )
     user_agent: str = attrs.field(default=DEFAULT_USER_AGENT, validator=header_text)
     allow_http: bool = attrs.field(default=False, kw_only=True, validator=flag)
+    proxy: str | None = attrs.field(
+        default=None, kw_only=True, repr=proxy_repr, validator=lambda _i, _a, v: check_proxy(v)
+    )
+    ca_bundle: str | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if not self.framework_version.isdigit():
@@ -338,6 +353,8 @@ class OracleFusionSettings:
             retry=self.retry,
             user_agent=self.user_agent,
             allow_http=self.allow_http,
+            proxy=self.proxy,
+            ca_bundle=self.ca_bundle,
         )
 
 
@@ -600,6 +617,8 @@ class _OracleFusionBase:
         attributes = [kind.key_attribute]
         if kind.echo_attribute is not None:
             attributes.append(kind.echo_attribute)
+        # One request per attribute, never an "or": this single look-up is also the fallback
+        # when a bulk read (oracle/_bulk.py, which asks for both in one "or" read) fails.
         for attribute in attributes:
             filters = self._key_filters(attribute, key, business_unit)
             found = yield from self._find_one_flow(
@@ -1169,7 +1188,7 @@ _Status = InventoryTransactionStatus
 _Completed = InventoryCompletedTransactionRecord
 
 
-class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
+class OracleFusionClient(SyncClientMixin, BulkLookups, _OracleFusionBase):
     """Blocking client for one Fusion pod.
 
     Args:
@@ -1408,7 +1427,7 @@ class OracleFusionClient(SyncClientMixin, _OracleFusionBase):
         )
 
 
-class AsyncOracleFusionClient(AsyncClientMixin, _OracleFusionBase):
+class AsyncOracleFusionClient(AsyncClientMixin, AsyncBulkLookups, _OracleFusionBase):
     """The asyncio twin of :class:`OracleFusionClient` (same methods, awaited).
 
     Args:

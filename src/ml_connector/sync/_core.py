@@ -54,25 +54,37 @@ from ml_connector.audit import (
     AuditSink,
     Checkpoint,
     CheckpointStore,
+    ClaimStore,
     RecordRef,
     Stage,
+    check_lease,
     latest_of,
     new_correlation_id,
     new_event,
+    new_owner_id,
 )
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
+from ml_connector.oracle._bulk import bulk_problem
 from ml_connector.shipstation import Fulfillment, Shipment, WebhookPointer
 
+from ._bulk import bulk_settings
 from ._catalog import CatalogOptions, gate_flow  # catalog gate (issue 20)
 from ._documents import stop_error
 from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
 from ._plan import _Planner
-from ._post import _Poster
-from ._preflight import PreflightError, PreflightReport, preflight_flow
+from ._post import DEFAULT_CLAIM_LEASE, _Claimer, _Poster, claimed_elsewhere
+from ._preflight import (
+    PreflightError,
+    PreflightProblem,
+    PreflightReport,
+    catalog_preflight_flow,
+    preflight_flow,
+)
 from ._protocols import AsyncOracleWriter, OracleWriter, ShipStationReader, shipstation_call
 from ._results import (
     RESULTS_POLICIES,
+    Outcome,
     ProgressCallback,
     RecordResult,
     ResultCallback,
@@ -172,6 +184,9 @@ class ShipmentSyncOptions:
     fulfillment_void_lookback: timedelta = attrs.field(
         default=FULFILLMENT_VOID_LOOKBACK, validator=_not_negative
     )
+    claims: ClaimStore | None = None
+    """Where records are claimed (default: the audit sink's own ``claims``, when it has one)."""
+    claim_lease: timedelta = DEFAULT_CLAIM_LEASE
 
     @classmethod
     def of(cls, arguments: Mapping[str, Any]) -> ShipmentSyncOptions:
@@ -198,15 +213,40 @@ class _ShipmentCore:
         self.poster = _Poster(
             oracle=oracle, audit=options.audit, clock=options.clock, batch=options.batch
         )
+        self.planner.bulk = bulk_settings(oracle)  # bulk look-ups (sync/_bulk.py)
         self._preflight_passed = False
         # -- catalog gate (issue 20): see the hook in _process_flow.
         self.catalog: CatalogOptions | None = CatalogOptions()
+        # Claims (issue "Outgrowing one machine"): given, or the sink's own (the SQLite and
+        # Postgres sinks carry one).
+        store = options.claims
+        if store is None:
+            store = getattr(options.audit, "claims", None)
+        self.claimer: _Claimer | None = None
+        if isinstance(store, ClaimStore):
+            # Posts are not retried (but for 429s): one request timeout is what a live
+            # worker's post can take once its claim is confirmed.
+            timeout = getattr(getattr(oracle, "settings", None), "timeout", None)
+            if isinstance(timeout, int | float):
+                check_lease(options.claim_lease, float(timeout))
+            self.claimer = _Claimer(store, owner=new_owner_id(), lease=options.claim_lease)
 
     # -- the run ---------------------------------------------------------------------------------
 
-    def preflight_flow(self) -> Flow[PreflightReport]:
-        """See :func:`~ml_connector.sync.preflight`."""
-        return preflight_flow(self.options.mapping)
+    def preflight_flow(self, *, catalog: bool = False) -> Flow[PreflightReport]:
+        """See :meth:`ShipmentSync.preflight`; ``catalog``: list the catalog check's findings."""
+        report = yield from preflight_flow(self.options.mapping)
+        # Bulk look-ups (issue 17): 'or' in q needs REST framework 2 or later.
+        problem = bulk_problem(self.poster.oracle.settings)
+        if problem is not None:
+            found = PreflightProblem("configuration", "bulk_lookup_size", problem)
+            report = attrs.evolve(report, problems=(*report.problems, found))
+        if catalog and self.catalog is not None:  # the whole product list (sync/_preflight.py)
+            framework = str(self.poster.oracle.settings.framework_version)
+            report = yield from catalog_preflight_flow(
+                report, self.options.mapping, self.catalog, framework_version=framework
+            )
+        return report
 
     def _ensure_preflight(self, dry_run: bool) -> Flow[None]:
         if not self.options.preflight or self._preflight_passed or dry_run:
@@ -314,7 +354,9 @@ class _ShipmentCore:
     def _new_run(self, dry_run: bool) -> _Run:
         # A dry run is a plan to read: it keeps every payload and explanation.
         return _Run(
-            policy="all" if dry_run else self.options.results, on_result=self.options.on_result
+            policy="all" if dry_run else self.options.results,
+            on_result=self.options.on_result,
+            currency=self.options.mapping.receivables.currency,
         )
 
     def incremental_window(self, initial_start: datetime | None) -> SyncWindow:
@@ -441,35 +483,58 @@ class _ShipmentCore:
 
         # Only a real run over a trusted trail skips look-ups (dry runs show what Oracle holds).
         trusted = self.options.trust_audit_trail and not dry_run
-        pendings, _ = yield from self.planner.plan_flow(
-            work,
-            window,
-            latest,
-            dry_run,
-            orders=orders,
-            customers=orders.customers,
-            trusted=trusted,
-            carry=carry,
-            final=final if carry is not None else True,
-        )
-        # -- catalog gate (issue 20): before anything of the chunk posts (with the preflight on)
-        # and in dry runs, a record whose item Oracle's item master would refuse fails, with
-        # the reason, instead of being refused mid-post or shown as "would post".
-        if self.catalog is not None and (dry_run or self.options.preflight):
-            framework = str(getattr(self.poster.oracle.settings, "framework_version", "4"))
-            yield from gate_flow(
-                pendings, self.options.mapping, self.catalog, framework_version=framework
+        taken = None
+        claimer = None if dry_run else self.claimer
+        if claimer is not None and work:
+            # Claimed before anything is looked up: a record another live worker holds is its.
+            taken = claimer.take(
+                [ref for label in work for ref in _refs(label) if ref not in results]
             )
-        if not dry_run:
-            yield from self.poster.post_flow(
-                [p for p in pendings if p.result is None and p.may_create], latest
+            for ref in taken.busy:
+                results[ref] = claimed_elsewhere(ref)
+                counter.record(Outcome.SKIPPED)
+            work = [label for label in work if any(r in taken.held for r in _refs(label))]
+            # A claim taken over from a dead worker: it may have posted, so look it up.
+            trusted = trusted and not taken.taken_over
+        try:
+            pendings, _ = yield from self.planner.plan_flow(
+                work,
+                window,
+                latest,
+                dry_run,
+                orders=orders,
+                customers=orders.customers,
+                trusted=trusted,
+                carry=carry,
+                final=final if carry is not None else True,
             )
-        for pending in pendings:
-            if pending.ref in results:
-                continue
-            result = self.poster.finish(pending, latest.get(pending.ref), dry_run)
-            results[pending.ref] = result
-            counter.record(result.outcome)
+            # -- catalog gate (issue 20): before anything of the chunk posts (with the preflight
+            # on) and in dry runs, a record whose item Oracle's item master would refuse fails,
+            # with the reason, instead of being refused mid-post or shown as "would post".
+            if self.catalog is not None and (dry_run or self.options.preflight):
+                framework = str(getattr(self.poster.oracle.settings, "framework_version", "4"))
+                yield from gate_flow(
+                    pendings, self.options.mapping, self.catalog, framework_version=framework
+                )
+            if not dry_run:
+                to_post = [p for p in pendings if p.result is None and p.may_create]
+                if claimer is not None and taken is not None:
+                    # The fencing check: post only what is still this worker's.
+                    to_post, lost = claimer.confirm(to_post, taken)
+                    for pending in lost:
+                        if pending.ref not in results:
+                            results[pending.ref] = claimed_elsewhere(pending.ref, lost=True)
+                            counter.record(Outcome.SKIPPED)
+                yield from self.poster.post_flow(to_post, latest)
+            for pending in pendings:
+                if pending.ref in results:
+                    continue
+                result = self.poster.finish(pending, latest.get(pending.ref), dry_run)
+                results[pending.ref] = result
+                counter.record(result.outcome)
+        finally:
+            if claimer is not None and taken is not None:
+                claimer.release(taken)
         for label in labels:
             for ref in (label.ref, label.void_ref):
                 if ref in results:

@@ -16,6 +16,7 @@ import attrs
 
 from ml_connector._errors import (
     AuditError,
+    ConflictError,
     ConnectorError,
 )
 from ml_connector.oracle import (
@@ -135,25 +136,19 @@ def _staged_error(status: Any, key: str) -> InventoryTransactionError:
     )
 
 
-def _find_flow(doc: Doc) -> Flow[str | None]:
-    """The Oracle id of the document with ``doc.key``, or None. Raises ConnectorError.
+def _ar_found(doc: Doc, record: Any) -> str | None:
+    """The Oracle id of the AR document found for ``doc`` (None: not there)."""
+    if record is None:
+        return None
+    doc.copies = 1
+    doc.number = record.transaction_number
+    amount = getattr(record, "entered_amount", None)
+    doc.amount = amount if amount is not None else record.raw.get("EnteredAmount")
+    return str(record.customer_transaction_id)
 
-    A key held by two AR documents raises :class:`~ml_connector.ConflictError` (the client's
-    find refuses to choose).
-    """
-    if doc.kind in (INVOICE, CREDIT_MEMO):
-        find = OracleWriter.find_invoice if doc.kind == INVOICE else OracleWriter.find_credit_memo
-        record = yield oracle_call(find, doc.key, business_unit=doc.business_unit)
-        if record is None:
-            return None
-        doc.copies = 1
-        doc.number = record.transaction_number
-        amount = getattr(record, "entered_amount", None)
-        doc.amount = amount if amount is not None else record.raw.get("EnteredAmount")
-        return str(record.customer_transaction_id)
-    assert isinstance(doc.model, InventoryStagedTransaction)  # the third kind
-    # Staged and completed: a processed row has left the interface (see oracle/_inventory.py).
-    status = yield oracle_call(OracleWriter.find_inventory_transaction, doc.model)
+
+def _inventory_found(doc: Doc, status: Any) -> str | None:
+    """The Oracle id of the inventory line found for ``doc``; raises for a row in error."""
     doc.copies = status.copies
     if status.copies:
         doc.amount = status.quantity
@@ -166,11 +161,46 @@ def _find_flow(doc: Doc) -> Flow[str | None]:
     return None
 
 
-def lookup_flow(docs: Sequence[Doc]) -> Flow[None]:
-    """Look every document up; each ends ``found``, ``missing`` or ``failed``."""
+def _answered(doc: Doc, answer: Any) -> str | None:
+    """``doc``'s find answered from a bulk look-up (``sync/_bulk.py``), as the single find
+    would answer it: a key held by two AR documents raises ConflictError."""
+    if doc.kind == INVENTORY:
+        return _inventory_found(doc, answer)
+    records = list(answer)
+    if len(records) > 1:
+        what = f"{len(records)} {resource_of(doc.kind)} records"
+        raise ConflictError(f"{what} carry posting key {doc.key!r}")
+    return _ar_found(doc, records[0] if records else None)
+
+
+def _find_flow(doc: Doc) -> Flow[str | None]:
+    """The Oracle id of the document with ``doc.key``, or None. Raises ConnectorError.
+
+    A key held by two AR documents raises :class:`~ml_connector.ConflictError` (the client's
+    find refuses to choose).
+    """
+    if doc.kind in (INVOICE, CREDIT_MEMO):
+        find = OracleWriter.find_invoice if doc.kind == INVOICE else OracleWriter.find_credit_memo
+        record = yield oracle_call(find, doc.key, business_unit=doc.business_unit)
+        return _ar_found(doc, record)
+    assert isinstance(doc.model, InventoryStagedTransaction)  # the third kind
+    # Staged and completed: a processed row has left the interface (see oracle/_inventory.py).
+    status = yield oracle_call(OracleWriter.find_inventory_transaction, doc.model)
+    return _inventory_found(doc, status)
+
+
+def lookup_flow(docs: Sequence[Doc], answers: Mapping[int, Any] | None = None) -> Flow[None]:
+    """Look every document up; each ends ``found``, ``missing`` or ``failed``.
+
+    ``answers``: what a bulk look-up of the chunk learned, per ``id(doc.model)``
+    (``sync/_bulk.py``); a document it does not cover is looked up on its own.
+    """
     for doc in docs:
         try:
-            found = yield from _find_flow(doc)
+            if answers is not None and id(doc.model) in answers:
+                found = _answered(doc, answers[id(doc.model)])
+            else:
+                found = yield from _find_flow(doc)
         except ConnectorError as exc:
             doc.fail(exc)
             continue

@@ -10,6 +10,8 @@ itself is pure (:mod:`ml_connector.mapping`); everything here is a flow, with no
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -18,6 +20,8 @@ from ml_connector.audit import AuditEvent, RecordRef
 from ml_connector.mapping import (
     CustomerDirectory,
     MappingConfig,
+    Matched,
+    MatchRule,
     ShipmentPlan,
     Skip,
     SkipReason,
@@ -26,6 +30,7 @@ from ml_connector.mapping import (
 )
 from ml_connector.shipstation import Order, Shipment
 
+from ._bulk import Answers, prefetch_flow
 from ._directory import LookupCache, directory_flow
 from ._documents import CREDIT_MEMO, INVENTORY, INVOICE, Doc, lookup_flow
 from ._flow import Fanout, Flow
@@ -35,6 +40,9 @@ from ._results import RecordResult, _failure, _is_final, _skip_result, _warehous
 from ._window import SyncWindow, _Carry, _OrderCache, orders_flow
 
 __all__: list[str] = []
+
+_Memo = dict[tuple[str, int, bool], "ShipmentPlan | Skip"]
+"""Plans of a chunk by (label kind, label id, unvoided): each label is mapped once."""
 
 
 @attrs.define(eq=False)
@@ -67,6 +75,8 @@ class _Planner:
         self.mapping = mapping
         self.fulfillment_mapping = fulfillment_mapping
         self.directory = directory
+        self.bulk: Any = None
+        """The Oracle client's settings when it looks keys up in bulk (``sync/_bulk.py``)."""
 
     def plan_flow(
         self,
@@ -126,10 +136,29 @@ class _Planner:
         if directory is None:
             directory = yield from directory_flow(good_orders, self.mapping, customers)
 
+        memo: _Memo = {}
+        answers: Answers | None = None
+        if self.bulk is not None:
+            # Every document the chunk may look up, mapped once (the plans are kept for the
+            # records below), then looked up many keys a read.
+            wanted = [
+                doc
+                for label in labels
+                for doc in self._wanted(label, found, ledgers, directory, latest, trusted, memo)
+            ]
+            answers = yield from prefetch_flow(wanted, self.bulk)
         prepared = yield Fanout(
             tuple(
                 self.prepare_flow(
-                    label, found, ledgers, directory, latest, dry_run, trusted=trusted
+                    label,
+                    found,
+                    ledgers,
+                    directory,
+                    latest,
+                    dry_run,
+                    trusted=trusted,
+                    memo=memo,
+                    answers=answers,
                 )
                 for label in labels
             )
@@ -204,6 +233,53 @@ class _Planner:
 
     # -- one label -------------------------------------------------------------------------------
 
+    def _wanted(
+        self,
+        label: Label,
+        orders: Mapping[int, Order | ConnectorError],
+        ledgers: Mapping[int, Sequence[Shipment]],
+        directory: CustomerDirectory,
+        latest: Mapping[RecordRef, AuditEvent],
+        trusted: bool,
+        memo: _Memo,
+    ) -> list[Doc]:
+        """The documents :meth:`prepare_flow` may look up for ``label`` (for a voided label,
+        the original's and the reversal's)."""
+        order = orders.get(label.order_id) if label.order_id is not None else None
+        if not isinstance(order, Order):
+            return []
+        if not label.voided and trusted and label.ref not in latest:
+            return []
+        ledger = ledgers.get(order.order_id, ())
+        docs: list[Doc] = []
+        for unvoided in (True, False) if label.voided else (False,):
+            try:
+                plan = self._mapped(label, order, ledger, directory, unvoided=unvoided, memo=memo)
+            except MappingError:
+                continue
+            if isinstance(plan, ShipmentPlan):
+                docs += _docs(plan)
+        return docs
+
+    def _mapped(
+        self,
+        label: Label,
+        order: Order,
+        ledger: Sequence[Shipment],
+        directory: CustomerDirectory,
+        *,
+        unvoided: bool,
+        memo: _Memo | None,
+    ) -> ShipmentPlan | Skip:
+        """:meth:`_map`, once per label and chunk when ``memo`` is given."""
+        if memo is None:
+            return self._map(label, order, ledger, directory, unvoided=unvoided)
+        key = (label.kind, label.id, unvoided)
+        plan = memo.get(key)
+        if plan is None:
+            plan = memo[key] = self._map(label, order, ledger, directory, unvoided=unvoided)
+        return plan
+
     def _map(
         self,
         label: Label,
@@ -221,6 +297,24 @@ class _Planner:
         others = ledger if label.kind == SHIPMENT else ()
         return map_shipment(shipment, order, match, config, order_shipments=others)
 
+    def _price(self, label: Label, order: Order, ledger: Sequence[Shipment]) -> Decimal | None:
+        """What the invoice would total, for a record only its customer blocks.
+
+        The amounts never depend on who is billed, so the shipment is mapped with a stand-in
+        customer: finance sees the money a missing customer account holds back.
+        """
+        shipment = attrs.evolve(label.as_shipment(order), voided=False, void_date=None)
+        config = self.mapping if label.kind == SHIPMENT else self.fulfillment_mapping
+        others = ledger if label.kind == SHIPMENT else ()
+        try:
+            plan = map_shipment(shipment, order, _STAND_IN, config, order_shipments=others)
+        except MappingError:
+            return None
+        if isinstance(plan, ShipmentPlan) and plan.invoice is not None:
+            total: Decimal = plan.invoice.total
+            return total
+        return None
+
     def prepare_flow(
         self,
         label: Label,
@@ -231,13 +325,16 @@ class _Planner:
         dry_run: bool,
         *,
         trusted: bool = False,
+        memo: _Memo | None = None,
+        answers: Answers | None = None,
     ) -> Flow[list[_Pending]]:
         """The records of ``label`` that are still open, mapped, with their documents looked up.
 
         ``trusted``: a label that is not voided and whose record has no event in ``latest`` (the
         trail holds nothing about it, so no run over this trail ever sent it) has its documents
         marked ``missing`` without asking Oracle. Voided labels and reversals are always looked
-        up: what they post depends on what Oracle holds.
+        up: what they post depends on what Oracle holds. ``memo`` holds the chunk's plans,
+        ``answers`` its bulk look-ups (a document they do not cover is looked up alone).
         """
         refs = [label.ref] + ([label.void_ref] if label.voided else [])
         open_refs = [ref for ref in refs if not _is_final(latest.get(ref))]
@@ -250,9 +347,13 @@ class _Planner:
         ledger = ledgers.get(order.order_id, ())
         warehouse = _warehouse(label, order)
         try:
-            plan = self._map(label, order, ledger, directory, unvoided=label.voided)
+            plan = self._mapped(label, order, ledger, directory, unvoided=label.voided, memo=memo)
         except MappingError as exc:
-            return [_failed(ref, label, exc, order) for ref in open_refs]
+            priced = self._price(label, order, ledger) if exc.field == "customer" else None
+            return [
+                _failed(ref, label, exc, order, total=_signed(priced, ref, label))
+                for ref in open_refs
+            ]
         if not label.voided:
             pending = _Pending(
                 label.ref, label, order_number=order.order_number, warehouse_id=warehouse
@@ -266,7 +367,7 @@ class _Planner:
                 for doc in pending.docs:
                     doc.state = "missing"
             else:
-                yield from lookup_flow(pending.docs)
+                yield from lookup_flow(pending.docs, answers)
             return [pending]
 
         # A voided label: look its original up; reverse only what Oracle has.
@@ -291,7 +392,7 @@ class _Planner:
             return [p for p in (original, reversal) if p.ref in open_refs]
         original.plan = plan
         original.docs = _docs(plan)
-        yield from lookup_flow(original.docs)
+        yield from lookup_flow(original.docs, answers)
         posted = [doc for doc in original.docs if doc.state == "found"]
         if not posted and not any(doc.state == "failed" for doc in original.docs):
             original.result = _skip_result(
@@ -301,7 +402,9 @@ class _Planner:
                 order,
             )
         if reversal.ref in open_refs:
-            yield from self._prepare_reversal(reversal, original, order, ledger, directory)
+            yield from self._prepare_reversal(
+                reversal, original, order, ledger, directory, memo=memo, answers=answers
+            )
         return [p for p in (original, reversal) if p.ref in open_refs]
 
     def _prepare_reversal(
@@ -311,6 +414,9 @@ class _Planner:
         order: Order,
         ledger: Sequence[Shipment],
         directory: CustomerDirectory,
+        *,
+        memo: _Memo | None = None,
+        answers: Answers | None = None,
     ) -> Flow[None]:
         label = reversal.label
         found = {doc.kind: doc for doc in original.docs if doc.state == "found"}
@@ -328,7 +434,7 @@ class _Planner:
             reversal.result = _skip_result(reversal.ref, label, skip, order)
             return
         try:
-            plan = self._map(label, order, ledger, directory, unvoided=False)
+            plan = self._mapped(label, order, ledger, directory, unvoided=False, memo=memo)
         except MappingError as exc:
             broken = _failed(reversal.ref, label, exc, order)
             reversal.result, reversal.error = broken.result, broken.error
@@ -344,7 +450,7 @@ class _Planner:
         ]
         reversal.plan = plan
         reversal.docs = docs
-        yield from lookup_flow(docs)
+        yield from lookup_flow(docs, answers)
 
     # -- posting ---------------------------------------------------------------------------------
 
@@ -365,9 +471,32 @@ def _skipped(ref: RecordRef, label: Label, skip: Skip) -> _Pending:
 
 
 def _failed(
-    ref: RecordRef, label: Label, error: ConnectorError, order: Order | None = None
+    ref: RecordRef,
+    label: Label,
+    error: ConnectorError,
+    order: Order | None = None,
+    *,
+    total: Decimal | None = None,
 ) -> _Pending:
-    return _Pending(ref, label, result=_failure(ref, label, error, order), error=error)
+    result = _failure(ref, label, error, order)
+    if total is not None:
+        result = attrs.evolve(result, total=total)
+    return _Pending(ref, label, result=result, error=error)
+
+
+_STAND_IN = Matched(
+    account_number="(unmatched)",
+    bill_to_site=None,
+    rule=MatchRule.STORE_DEFAULT,
+    detail="stand-in customer, to price a record whose customer is not matched",
+)
+
+
+def _signed(total: Decimal | None, ref: RecordRef, label: Label) -> Decimal | None:
+    """The invoice total, negated for the credit memo a reversal would post."""
+    if total is None:
+        return None
+    return -total if ref == label.void_ref else total
 
 
 def _docs(plan: ShipmentPlan) -> list[Doc]:

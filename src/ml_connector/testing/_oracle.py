@@ -499,12 +499,8 @@ class OracleFusionSimulator(SimulatorBase):
             extra: list[Attr] = []
             if name == "accountCombinationsLOV":
                 extra.append(Attr(self.account_attribute, creatable=False, updatable=False))
-            elif self.resources[name] is self.party_resource or name in (
-                "hubPersons",
-                "hubOrganizations",
-            ):
+            elif name in ("hubPersons", "hubOrganizations"):
                 extra.append(Attr(self.party_email_attribute))
-                extra += [Attr("FirstName", max_length=150), Attr("LastName", max_length=150)]
             if extra:
                 attributes = dict(meta.attributes)
                 attributes.update({a.name: a for a in extra if a.name not in attributes})
@@ -895,6 +891,14 @@ class OracleFusionSimulator(SimulatorBase):
                     for i in items
                     if all(str(i.get(variables[k])) == v for k, v in bindings.items())
                 ]
+            elif len(groups) > 1:
+                # Each ``or`` group narrowed on its own index, then joined (in first-seen
+                # order, each item once): a bulk look-up of many keys stays cheap to serve.
+                seen: dict[int, dict[str, Any]] = {}
+                for group in groups:
+                    for item in resource.items.candidates(group):
+                        seen.setdefault(id(item), item)
+                items = list(seen.values())
             else:
                 items = resource.items.candidates(conditions)
             if groups:
