@@ -65,7 +65,7 @@ from ._protocols import (
     check_clients,
 )
 from ._results import ProgressCallback, _Counter
-from ._window import SyncWindow, _IdSet, _OrderCache, _WindowLabels
+from ._window import SyncWindow, _Carry, _IdSet, _LedgerCache, _OrderCache, _WindowLabels
 
 __all__ = [
     "ReasonCode",
@@ -577,8 +577,10 @@ def reconcile_flow(core: _ShipmentCore, window: SyncWindow) -> Flow[Reconciliati
     (kind, then id), each original before its reversal.
     """
     counter = _Counter(core.options.progress)
-    stream = _WindowLabels(window, core.options.chunk_size)
-    orders = _OrderCache(window, core.order_cache, core.options.chunk_size)
+    size = core.options.chunk_size
+    stream = _WindowLabels(window, size)
+    orders = _OrderCache(window, core.order_cache, size)
+    carry = _Carry(_LedgerCache(core.order_cache))
     seen: dict[str, _IdSet] = {}
     pendings: list[_Pending] = []
     latest: dict[RecordRef, AuditEvent] = {}
@@ -590,8 +592,25 @@ def reconcile_flow(core: _ShipmentCore, window: SyncWindow) -> Flow[Reconciliati
         latest.update(
             latest_of(core.options.audit, [ref for label in fresh for ref in _refs(label)])
         )
-        pendings += yield from core.planner.plan_flow(fresh, {}, True, orders=orders)
+        # As in a run: a split order's labels complete each other from the labels listed so
+        # far, and a label whose order the order list has not reached yet waits for a later
+        # chunk (bounded, see _Carry) instead of costing single look-ups in ShipStation.
+        carry.chunk += 1
+        carry.ledgers.add([label.shipment for label in fresh if label.shipment is not None])
+        pendings += yield from core.planner.plan_flow(
+            [*fresh, *carry.take()],
+            {},
+            True,
+            orders=orders,
+            carry=carry,
+            final=len(labels) < size,
+        )
         labels = yield from stream.next_flow()
+    if carry.deferred:
+        # The labels still waiting for their order's other labels: decided now.
+        pendings += yield from core.planner.plan_flow(
+            carry.take(), {}, True, orders=orders, carry=carry, final=True
+        )
     pendings.sort(key=lambda pending: (pending.label.kind, pending.label.id))
     counter.update(total=len(pendings))
     mapping = core.options.mapping
