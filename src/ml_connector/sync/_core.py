@@ -497,13 +497,11 @@ class _ShipmentCore:
             # A claim taken over from a dead worker: it may have posted, so look it up.
             trusted = trusted and not taken.taken_over
         try:
-            pendings, _ = yield from self.planner.plan_flow(
+            pendings = yield from self.planner.plan_flow(
                 work,
-                window,
                 latest,
                 dry_run,
                 orders=orders,
-                customers=orders.customers,
                 trusted=trusted,
                 carry=carry,
                 final=final if carry is not None else True,

@@ -24,7 +24,7 @@ from ml_connector.shipstation import Fulfillment, Order, Shipment, UndecodableRe
 from ._directory import LookupCache
 from ._flow import Cursor, Fanout, Flow, Take
 from ._labels import FULFILLMENT, SHIPMENT, Label, labels_from
-from ._protocols import ShipStationReader, shipstation_call, shipstation_list
+from ._protocols import ShipStationReader, shipstation_call
 
 __all__ = ["CHUNK", "ORDER_CACHE", "SyncWindow"]
 
@@ -378,59 +378,3 @@ def _get_order_flow(order_id: int) -> Flow[Order | ConnectorError]:
         return exc
     result: Order = order
     return result
-
-
-# -- the whole window at once (reconciliation) ----------------------------------------------------
-
-
-@attrs.frozen
-class _Fetched:
-    labels: tuple[Label, ...]
-    count: int
-
-
-def fetch_window_flow(window: SyncWindow) -> Flow[_Fetched]:
-    """Every label of ``window`` in one go (what a reconciliation reads)."""
-    created = yield shipstation_list(
-        ShipStationReader.iter_shipments,
-        create_date_start=window.start,
-        create_date_end=window.end,
-        include_shipment_items=True,
-    )
-    voided = yield shipstation_list(
-        ShipStationReader.iter_shipments,
-        void_date_start=window.start,
-        void_date_end=window.end,
-        include_shipment_items=True,
-    )
-    fulfillments = yield shipstation_list(
-        ShipStationReader.iter_fulfillments,
-        create_date_start=window.start,
-        create_date_end=window.end,
-    )
-    labels = labels_from([*created, *voided], fulfillments)
-    return _Fetched(tuple(labels), len(created) + len(voided) + len(fulfillments))
-
-
-def orders_flow(
-    order_ids: set[int], window: SyncWindow | None
-) -> Flow[tuple[dict[int, Order | ConnectorError], int]]:
-    """The orders ``order_ids`` name, prefilled from the window's order list, and how many
-    were read."""
-    orders: dict[int, Order | ConnectorError] = {}
-    fetched = 0
-    if window is not None and order_ids:
-        listed = yield shipstation_list(
-            ShipStationReader.iter_orders,
-            modify_date_start=window.start,
-            modify_date_end=window.end,
-        )
-        fetched += len(listed)
-        for order in listed:
-            if order.order_id in order_ids:
-                orders[order.order_id] = order
-    missing = sorted(order_ids - set(orders))
-    got = yield Fanout(tuple(_get_order_flow(order_id) for order_id in missing))
-    fetched += sum(1 for item in got if isinstance(item, Order))
-    orders.update(zip(missing, got, strict=True))
-    return orders, fetched
