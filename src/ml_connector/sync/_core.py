@@ -265,7 +265,7 @@ class _ShipmentCore:
         stream = _WindowLabels(
             window, self.options.chunk_size, lookback=self.options.fulfillment_void_lookback
         )
-        orders = _OrderCache(window, self.order_cache, self.options.chunk_size)
+        orders = _OrderCache(window, self.order_cache, self.options.chunk_size, labels=stream)
         carry = _Carry(_LedgerCache(self.order_cache))
         labels = yield from stream.next_flow()
         while labels:
@@ -497,13 +497,11 @@ class _ShipmentCore:
             # A claim taken over from a dead worker: it may have posted, so look it up.
             trusted = trusted and not taken.taken_over
         try:
-            pendings, _ = yield from self.planner.plan_flow(
+            pendings = yield from self.planner.plan_flow(
                 work,
-                window,
                 latest,
                 dry_run,
                 orders=orders,
-                customers=orders.customers,
                 trusted=trusted,
                 carry=carry,
                 final=final if carry is not None else True,

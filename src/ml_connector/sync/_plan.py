@@ -31,13 +31,13 @@ from ml_connector.mapping import (
 from ml_connector.shipstation import Order, Shipment
 
 from ._bulk import Answers, prefetch_flow
-from ._directory import LookupCache, directory_flow
+from ._directory import directory_flow
 from ._documents import CREDIT_MEMO, INVENTORY, INVOICE, Doc, lookup_flow
 from ._flow import Fanout, Flow
 from ._labels import SHIPMENT, Label, labels_from, needs_order_labels
 from ._protocols import ShipStationReader, shipstation_list
 from ._results import RecordResult, _failure, _is_final, _skip_result, _warehouse
-from ._window import SyncWindow, _Carry, _OrderCache, orders_flow
+from ._window import _Carry, _OrderCache
 
 __all__: list[str] = []
 
@@ -81,20 +81,17 @@ class _Planner:
     def plan_flow(
         self,
         work: Sequence[Label],
-        window: SyncWindow | None,
         latest: Mapping[RecordRef, AuditEvent],
         dry_run: bool,
         *,
-        orders: _OrderCache | None = None,
-        customers: LookupCache | None = None,
+        orders: _OrderCache,
         trusted: bool = False,
         carry: _Carry | None = None,
         final: bool = True,
-    ) -> Flow[tuple[list[_Pending], int]]:
+    ) -> Flow[list[_Pending]]:
         """Orders, ledgers, customers, mapping and Oracle look-ups for ``work``'s open records.
 
-        ``orders`` carries the order cache from chunk to chunk; without it the orders are read
-        for ``work`` alone (the window's order list prefills them, as for a reconciliation).
+        ``orders`` carries the orders and their customer look-ups from chunk to chunk.
         ``trusted``: ``latest`` is the whole trail's word on these records, so a record absent
         from it is created without a look-up (see :meth:`prepare_flow`). ``carry``: the labels
         the run has listed so far complete a split order's ledger; a label whose order's other
@@ -102,36 +99,34 @@ class _Planner:
         asking ShipStation for them.
         """
         order_ids = {label.order_id for label in work if label.order_id is not None}
-        if orders is None:
-            found, orders_fetched = yield from orders_flow(order_ids, window)
+        waiting = carry is not None and not final
+        if waiting:
+            found = yield from orders.get_flow(order_ids, fetch_missing=False)
         else:
-            before = orders.fetched
-            waiting = carry is not None and not final
-            found = yield from orders.get_flow(order_ids, fetch_missing=not waiting)
-            if carry is not None and waiting:
-                # Labels whose order the window's order list has not reached yet wait for a
-                # later chunk (in whatever order ShipStation lists, an order is then read once,
-                # with its page of the list), within the carry's bounds.
-                absent = [
-                    label
-                    for label in work
-                    if label.order_id is not None and label.order_id not in found
-                ]
-                later = [label for label in absent if carry.may_defer(label, final=False)]
-                carry.defer(later)
-                put_off = {(label.kind, label.id) for label in later}
-                work = [label for label in work if (label.kind, label.id) not in put_off]
-                now = {label.order_id for label in absent if (label.kind, label.id) not in put_off}
-                if now:
-                    fetched_now = yield from orders.get_flow({i for i in now if i is not None})
-                    found.update(fetched_now)
-            orders_fetched = orders.fetched - before
+            found = yield from orders.get_flow(order_ids, to_end=carry is not None)
+        if carry is not None and waiting:
+            # Labels whose order the window's order list has not reached yet wait for a
+            # later chunk (in whatever order ShipStation lists, an order is then read once,
+            # with its page of the list), within the carry's bounds.
+            absent = [
+                label
+                for label in work
+                if label.order_id is not None and label.order_id not in found
+            ]
+            later = [label for label in absent if carry.may_defer(label, final=False)]
+            carry.defer(later)
+            put_off = {(label.kind, label.id) for label in later}
+            work = [label for label in work if (label.kind, label.id) not in put_off]
+            now = {label.order_id for label in absent if (label.kind, label.id) not in put_off}
+            if now:
+                fetched_now = yield from orders.get_flow({i for i in now if i is not None})
+                found.update(fetched_now)
         labels, extra = yield from self._complete_ledgers_flow(list(work), found, carry, final)
         ledgers = _ledgers([*(label.shipment for label in labels), *extra])
         good_orders = [order for order in found.values() if isinstance(order, Order)]
         directory = self.directory
         if directory is None:
-            directory = yield from directory_flow(good_orders, self.mapping, customers)
+            directory = yield from directory_flow(good_orders, self.mapping, orders.customers)
 
         memo: _Memo = {}
         answers: Answers | None = None
@@ -160,8 +155,7 @@ class _Planner:
                 for label in labels
             )
         )
-        pendings: list[_Pending] = [p for group in prepared for p in group]
-        return pendings, orders_fetched
+        return [p for group in prepared for p in group]
 
     def _complete_ledgers_flow(
         self,

@@ -44,7 +44,7 @@ import attrs
 
 from ml_connector._clock import Clock
 from ml_connector._errors import ConflictError, CustomerLookupError, MappingError
-from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage
+from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage, latest_of
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats, posting_date
 from ml_connector.mapping.config import DateSettings
 from ml_connector.oracle import (
@@ -53,9 +53,10 @@ from ml_connector.oracle import (
     ReceivablesInvoice,
 )
 
-from ._core import ShipmentSyncOptions, _ShipmentCore
+from ._core import ShipmentSyncOptions, _refs, _ShipmentCore
 from ._documents import CREDIT_MEMO, INVENTORY, INVOICE
 from ._flow import Flow, arun_flow, run_flow
+from ._plan import _Pending
 from ._protocols import (
     AsyncOracleWriter,
     AsyncShipStationReader,
@@ -64,7 +65,7 @@ from ._protocols import (
     check_clients,
 )
 from ._results import ProgressCallback, _Counter
-from ._window import SyncWindow, fetch_window_flow
+from ._window import SyncWindow, _Carry, _IdSet, _LedgerCache, _OrderCache, _WindowLabels
 
 __all__ = [
     "ReasonCode",
@@ -569,13 +570,48 @@ def _verdict(
 
 
 def reconcile_flow(core: _ShipmentCore, window: SyncWindow) -> Flow[ReconciliationReport]:
-    """Fetch, plan and look up every record of ``window``, then judge each (read-only)."""
+    """Plan and look up every record of ``window``, then judge each (read-only).
+
+    The window is read as a run reads it, chunk by chunk through the same stream and order
+    cache, with the trail read for each chunk's records; the rows come out in label order
+    (kind, then id), each original before its reversal.
+    """
     counter = _Counter(core.options.progress)
-    fetched = yield from fetch_window_flow(window)
-    # Progress in two steps: the labels read, then every record judged.
-    counter.update(fetched=len(fetched.labels))
-    pendings, _orders = yield from core.planner.plan_flow(fetched.labels, window, {}, True)
-    latest = {event.record: event for event in core.options.audit.latest()}
+    size = core.options.chunk_size
+    stream = _WindowLabels(window, size)
+    orders = _OrderCache(window, core.order_cache, size)
+    carry = _Carry(_LedgerCache(core.order_cache))
+    seen: dict[str, _IdSet] = {}
+    pendings: list[_Pending] = []
+    latest: dict[RecordRef, AuditEvent] = {}
+    labels = yield from stream.next_flow()
+    while labels:
+        # Progress in two steps: the labels read so far, then every record judged.
+        counter.update(fetched=stream.fetched)
+        fresh = [label for label in labels if seen.setdefault(label.kind, _IdSet()).add(label.id)]
+        latest.update(
+            latest_of(core.options.audit, [ref for label in fresh for ref in _refs(label)])
+        )
+        # As in a run: a split order's labels complete each other from the labels listed so
+        # far, and a label whose order the order list has not reached yet waits for a later
+        # chunk (bounded, see _Carry) instead of costing single look-ups in ShipStation.
+        carry.chunk += 1
+        carry.ledgers.add([label.shipment for label in fresh if label.shipment is not None])
+        pendings += yield from core.planner.plan_flow(
+            [*fresh, *carry.take()],
+            {},
+            True,
+            orders=orders,
+            carry=carry,
+            final=len(labels) < size,
+        )
+        labels = yield from stream.next_flow()
+    if carry.deferred:
+        # The labels still waiting for their order's other labels: decided now.
+        pendings += yield from core.planner.plan_flow(
+            carry.take(), {}, True, orders=orders, carry=carry, final=True
+        )
+    pendings.sort(key=lambda pending: (pending.label.kind, pending.label.id))
     counter.update(total=len(pendings))
     mapping = core.options.mapping
     names = {wid: w.name for wid, w in mapping.warehouses.items() if w.name}

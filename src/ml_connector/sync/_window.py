@@ -24,7 +24,7 @@ from ml_connector.shipstation import Fulfillment, Order, Shipment, UndecodableRe
 from ._directory import LookupCache
 from ._flow import Cursor, Fanout, Flow, Take
 from ._labels import FULFILLMENT, SHIPMENT, Label, labels_from
-from ._protocols import ShipStationReader, shipstation_call, shipstation_list
+from ._protocols import ShipStationReader, shipstation_call
 
 __all__ = ["CHUNK", "ORDER_CACHE", "SyncWindow"]
 
@@ -159,8 +159,19 @@ class _WindowLabels:
             )
         )
         self._buffers: tuple[deque[Any], deque[Any]] = (deque(), deque())
+        self.by_order_id = True
+        """Whether the labels so far came in order-id order (a tidy source; ShipStation itself
+        lists them by creation date)."""
+        self._last_order = -1
         self.undecodable: list[UndecodableRecord] = []
         """Labels listed that could not be decoded, not yet recorded (see ``_undecodable``)."""
+
+    def _note_order(self, items: list[Shipment]) -> None:
+        for item in items:
+            order_id = _order_of(item)
+            if order_id < self._last_order:
+                self.by_order_id = False
+            self._last_order = order_id
 
     def _take_undecodable(self) -> Flow[None]:
         taken = yield shipstation_call(ShipStationReader.take_undecodable)
@@ -177,6 +188,8 @@ class _WindowLabels:
                     items = yield Take(cursor, self.size)
                     self.fetched += len(items)
                     buffer.extend(items)
+                    if cursor is self._created:
+                        self._note_order(items)
                     yield from self._take_undecodable()
             heads = [buffer for buffer in self._buffers if buffer]
             if not heads:
@@ -208,30 +221,46 @@ class _OrderCache:
     one by one, as before.
     """
 
-    def __init__(self, window: SyncWindow | None, capacity: int, page: int = CHUNK) -> None:
+    def __init__(
+        self,
+        window: SyncWindow | None,
+        capacity: int,
+        page: int = CHUNK,
+        *,
+        labels: _WindowLabels | None = None,
+    ) -> None:
         self.capacity = capacity
         self.page = page
+        self._window = window
+        self._labels = labels
+        self._opened = False
         self.fetched = 0
         self.customers = LookupCache()
         """The Oracle customer look-ups of these orders, also kept across chunks."""
         self._cache: OrderedDict[int, Order] = OrderedDict()
-        # Listed orders no label has asked for yet: the list's lead over the labels.
-        self._ahead: set[int] = set()
-        # Sorted by modification date (a documented sortBy, https://docs.shipstation.com/apis/
-        # shipstation-v1/openapi/orders): an order is modified when it ships, so the list comes
-        # in about the order the labels are listed in (creation date), whatever that order is;
-        # its default, ascending orderId, follows the orders' creation, days earlier.
-        self._listing = (
-            None
-            if window is None
-            else Cursor(
-                shipstation_call(
-                    ShipStationReader.iter_orders,
-                    modify_date_start=window.start,
-                    modify_date_end=window.end,
-                    sort_by="ModifyDate",
-                    sort_dir="ASC",
-                )
+        # Listed orders no label has asked for yet, oldest first: the list's lead over the labels.
+        self._ahead: OrderedDict[int, None] = OrderedDict()
+        self._listing: Cursor | None = None
+
+    def _open(self) -> None:
+        """Open the window's order list, in the order the labels come in.
+
+        ShipStation lists labels by creation date (https://docs.shipstation.com/apis/
+        shipstation-v1/docs/shipments/list) and an order is modified when it ships, so the list
+        is read sorted by modification date (a documented ``sortBy``); labels that came in
+        order-id order (a tidy source) get the list's default, ascending ``orderId``.
+        """
+        self._opened = True
+        if self._window is None:
+            return
+        by_id = self._labels is not None and self._labels.by_order_id
+        sort: dict[str, str] = {} if by_id else {"sort_by": "ModifyDate", "sort_dir": "ASC"}
+        self._listing = Cursor(
+            shipstation_call(
+                ShipStationReader.iter_orders,
+                modify_date_start=self._window.start,
+                modify_date_end=self._window.end,
+                **sort,  # type: ignore[arg-type]
             )
         )
 
@@ -240,29 +269,33 @@ class _OrderCache:
         self._cache.move_to_end(order.order_id)
         while len(self._cache) > self.capacity:
             evicted, _order = self._cache.popitem(last=False)
-            self._ahead.discard(evicted)
+            self._ahead.pop(evicted, None)
 
     def get_flow(
-        self, order_ids: set[int], *, fetch_missing: bool = True
+        self, order_ids: set[int], *, fetch_missing: bool = True, to_end: bool = False
     ) -> Flow[dict[int, Order | ConnectorError]]:
         """The orders ``order_ids`` name (an error for those that could not be read).
 
         With ``fetch_missing=False`` an order the list may still hold further on is left out
-        (its labels can wait for a later chunk) instead of being fetched on its own.
+        (its labels can wait for a later chunk) instead of being fetched on its own. With
+        ``to_end`` (nothing comes after) the list is read on to its end for the missing ones:
+        each page is read once in a run, so that costs no more than the list itself.
         """
+        if not self._opened:
+            self._open()
         orders: dict[int, Order | ConnectorError] = {}
         for order_id in order_ids:
             cached = self._cache.get(order_id)
             if cached is not None:
                 self._cache.move_to_end(order_id)
-                self._ahead.discard(order_id)
+                self._ahead.pop(order_id, None)
                 orders[order_id] = cached
         missing = order_ids - orders.keys()
         # Read on in the list while it may still hold them, but never further ahead of the
         # labels than the cache holds: an order modified outside the window is not in the list
         # at all, and reading past it would push out the orders the next chunks need.
         while missing and self._listing is not None:
-            if len(self._ahead) + self.page > self.capacity - len(order_ids):
+            if not to_end and len(self._ahead) + self.page > self.capacity - len(order_ids):
                 break
             page = yield Take(self._listing, self.page)
             if not page:
@@ -275,7 +308,7 @@ class _OrderCache:
                     missing.discard(order.order_id)
                     orders[order.order_id] = order
                 else:
-                    self._ahead.add(order.order_id)
+                    self._ahead[order.order_id] = None
         if not fetch_missing and self._listing is not None:
             return orders
         ordered = sorted(missing)
@@ -345,59 +378,3 @@ def _get_order_flow(order_id: int) -> Flow[Order | ConnectorError]:
         return exc
     result: Order = order
     return result
-
-
-# -- the whole window at once (reconciliation) ----------------------------------------------------
-
-
-@attrs.frozen
-class _Fetched:
-    labels: tuple[Label, ...]
-    count: int
-
-
-def fetch_window_flow(window: SyncWindow) -> Flow[_Fetched]:
-    """Every label of ``window`` in one go (what a reconciliation reads)."""
-    created = yield shipstation_list(
-        ShipStationReader.iter_shipments,
-        create_date_start=window.start,
-        create_date_end=window.end,
-        include_shipment_items=True,
-    )
-    voided = yield shipstation_list(
-        ShipStationReader.iter_shipments,
-        void_date_start=window.start,
-        void_date_end=window.end,
-        include_shipment_items=True,
-    )
-    fulfillments = yield shipstation_list(
-        ShipStationReader.iter_fulfillments,
-        create_date_start=window.start,
-        create_date_end=window.end,
-    )
-    labels = labels_from([*created, *voided], fulfillments)
-    return _Fetched(tuple(labels), len(created) + len(voided) + len(fulfillments))
-
-
-def orders_flow(
-    order_ids: set[int], window: SyncWindow | None
-) -> Flow[tuple[dict[int, Order | ConnectorError], int]]:
-    """The orders ``order_ids`` name, prefilled from the window's order list, and how many
-    were read."""
-    orders: dict[int, Order | ConnectorError] = {}
-    fetched = 0
-    if window is not None and order_ids:
-        listed = yield shipstation_list(
-            ShipStationReader.iter_orders,
-            modify_date_start=window.start,
-            modify_date_end=window.end,
-        )
-        fetched += len(listed)
-        for order in listed:
-            if order.order_id in order_ids:
-                orders[order.order_id] = order
-    missing = sorted(order_ids - set(orders))
-    got = yield Fanout(tuple(_get_order_flow(order_id) for order_id in missing))
-    fetched += sum(1 for item in got if isinstance(item, Order))
-    orders.update(zip(missing, got, strict=True))
-    return orders, fetched
