@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -35,7 +35,6 @@ from ._sql import (
     checkpoint_from_rows,
     checkpoint_params,
     event_from_row,
-    event_rows,
 )
 
 if TYPE_CHECKING:
@@ -381,12 +380,9 @@ class PostgresAuditSink(SqlSink):
         """The schema version of the database."""
         return self.database.version() or 0
 
-    def write_many(self, events: Iterable[AuditEvent]) -> None:
-        batch = list(events)
-        if not batch:
-            return
-        payloads = sorted({(e.payload_sha256, e.payload) for e in batch if e.payload is not None})
-        rows = event_rows(batch, lambda when: when)
+    def _insert(
+        self, payloads: list[tuple[str | None, str]], rows: list[tuple[object, ...]]
+    ) -> None:
         db = self.database
         with db.transaction() as conn, conn.cursor() as cur:
             if payloads:

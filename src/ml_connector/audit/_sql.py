@@ -150,8 +150,9 @@ class SqlSink(ClosingSink):
 
     A backend sets ``_MARK`` (its placeholder), ``_SELECT`` (:data:`SELECT_EVENT` from its
     tables), ``_LATEST`` (every record's latest event) and ``_BY_STAGE`` (what narrows that to
-    one stage), and supplies ``_fetch``, ``_event`` (a row read back), ``_when`` (a time as
-    stored) and ``_latest_of`` (the latest event of each record given, sorted, no repeats).
+    one stage), and supplies ``_fetch``, ``_insert``, ``_event`` (a row read back), ``_when``
+    (a time as stored) and ``_latest_of`` (the latest event of each record given, sorted, no
+    repeats).
     """
 
     _MARK: str
@@ -160,6 +161,13 @@ class SqlSink(ClosingSink):
     _BY_STAGE: str
 
     def _fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        raise NotImplementedError
+
+    def _insert(
+        self, payloads: list[tuple[str | None, str]], rows: list[tuple[object, ...]]
+    ) -> None:
+        """Store ``payloads`` (hash, body; sorted, no repeats) and event ``rows`` in one
+        transaction, ignoring what is already stored."""
         raise NotImplementedError
 
     def _event(self, row: Sequence[Any], /) -> AuditEvent:
@@ -178,6 +186,14 @@ class SqlSink(ClosingSink):
 
     def _latest_of(self, wanted: list[RecordRef]) -> list[AuditEvent]:
         raise NotImplementedError
+
+    def write_many(self, events: Iterable[AuditEvent]) -> None:
+        batch = list(events)
+        if not batch:
+            return
+        # Sorted, so that concurrent writers take the payloads' row locks in one order.
+        payloads = sorted({(e.payload_sha256, e.payload) for e in batch if e.payload is not None})
+        self._insert(payloads, event_rows(batch, self._when))
 
     def _select(self, query: EventQuery) -> list[AuditEvent]:
         where, params = where_events(query, self._MARK, self._when)

@@ -31,7 +31,6 @@ from ._sql import (
     checkpoint_from_rows,
     checkpoint_params,
     event_from_row,
-    event_rows,
 )
 
 __all__ = ["SCHEMA_VERSION", "SqliteAuditSink", "SqliteCheckpointStore"]
@@ -286,12 +285,9 @@ class SqliteAuditSink(_SqliteFile, SqlSink):
         """The schema version of the open file."""
         return int(self._db.read("SELECT version FROM schema_version")[0][0])
 
-    def write_many(self, events: Iterable[AuditEvent]) -> None:
-        batch = list(events)
-        if not batch:
-            return
-        payloads = [(e.payload_sha256, e.payload) for e in batch if e.payload is not None]
-        rows = event_rows(batch, format_utc)
+    def _insert(
+        self, payloads: list[tuple[str | None, str]], rows: list[tuple[object, ...]]
+    ) -> None:
         with self._db.write() as conn:
             conn.executemany(
                 "INSERT OR IGNORE INTO payloads (sha256, body) VALUES (?, ?)", payloads
