@@ -51,6 +51,7 @@ import attrs
 from ml_connector._clock import Clock, SystemClock
 from ml_connector._errors import ConfigurationError, ConnectorError
 from ml_connector.audit import (
+    AuditEvent,
     AuditSink,
     Checkpoint,
     CheckpointStore,
@@ -69,7 +70,7 @@ from ._catalog import CatalogOptions, gate_flow  # catalog gate (issue 20)
 from ._documents import stop_error
 from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
-from ._plan import _Planner
+from ._plan import _Pending, _Planner
 from ._post import _Poster
 from ._preflight import PreflightError, PreflightProblem, PreflightReport, preflight_flow
 from ._protocols import AsyncOracleWriter, OracleWriter, ShipStationReader, shipstation_call
@@ -108,6 +109,17 @@ def _caught(flow: Flow[Any]) -> Flow[Any]:
     except ConnectorError as exc:
         return exc
     return result
+
+
+@attrs.define(eq=False)
+class _Chunk:
+    """A chunk planned and not posted yet."""
+
+    labels: list[Label]
+    latest: Mapping[RecordRef, AuditEvent]
+    results: dict[RecordRef, RecordResult]
+    pendings: list[_Pending]
+    run: _Run
 
 
 def _refs(label: Label) -> list[RecordRef]:
@@ -233,23 +245,30 @@ class _ShipmentCore:
             window, self.options.chunk_size, lookback=self.options.fulfillment_void_lookback
         )
         orders = _OrderCache(window, self.order_cache, self.options.chunk_size)
-        labels = yield from stream.next_flow()
-        while labels:
+        planned = yield from self._next_chunk_flow(
+            stream, window, dry_run=dry_run, counter=counter, run=run, orders=orders
+        )
+        while planned is not None:
             counter.update(fetched=stream.fetched)
-            # The next chunk is read while this one is processed (at the same time in the
-            # async twin, so ShipStation's rate limit and Oracle's latency overlap). It is
-            # checked against the trail only once this chunk is recorded.
-            _done, upcoming = yield Fanout(
+            # The next chunk is read and planned (orders, customers, look-ups: reads only)
+            # while this one posts and is recorded: at the same time in the async twin, so
+            # ShipStation's rate limit, Oracle's reads and Oracle's creates overlap. Its
+            # records are distinct from this chunk's (each label is processed once a run).
+            posted, upcoming = yield Fanout(
                 (
-                    self._process_flow(
-                        labels, window, dry_run=dry_run, counter=counter, run=run, orders=orders
+                    _caught(self._post_chunk_flow(planned, dry_run=dry_run, counter=counter)),
+                    _caught(
+                        self._next_chunk_flow(
+                            stream, window, dry_run=dry_run, counter=counter, run=run, orders=orders
+                        )
                     ),
-                    _caught(stream.next_flow()),
                 )
             )
+            if isinstance(posted, ConnectorError):
+                raise posted
             if isinstance(upcoming, ConnectorError):
                 raise upcoming
-            labels = upcoming
+            planned = upcoming
             self._record_undecodable(stream, run, counter, dry_run)
         self._record_undecodable(stream, run, counter, dry_run)
         counter.update(fetched=stream.fetched, total=run.total)
@@ -385,6 +404,25 @@ class _ShipmentCore:
 
     # -- processing ------------------------------------------------------------------------------
 
+    def _next_chunk_flow(
+        self,
+        stream: _WindowLabels,
+        window: SyncWindow,
+        *,
+        dry_run: bool,
+        counter: _Counter,
+        run: _Run,
+        orders: _OrderCache,
+    ) -> Flow[_Chunk | None]:
+        """The window's next chunk, read and planned; None once the window is read."""
+        labels = yield from stream.next_flow()
+        if not labels:
+            return None
+        chunk: _Chunk = yield from self._plan_chunk_flow(
+            labels, window, dry_run=dry_run, counter=counter, run=run, orders=orders
+        )
+        return chunk
+
     def _process_flow(
         self,
         labels: Sequence[Label],
@@ -396,6 +434,22 @@ class _ShipmentCore:
         orders: _OrderCache,
     ) -> Flow[None]:
         """One chunk: deduplicate, plan, post, record; results go to ``run`` in label order."""
+        chunk = yield from self._plan_chunk_flow(
+            labels, window, dry_run=dry_run, counter=counter, run=run, orders=orders
+        )
+        yield from self._post_chunk_flow(chunk, dry_run=dry_run, counter=counter)
+
+    def _plan_chunk_flow(
+        self,
+        labels: Sequence[Label],
+        window: SyncWindow | None,
+        *,
+        dry_run: bool,
+        counter: _Counter,
+        run: _Run,
+        orders: _OrderCache,
+    ) -> Flow[_Chunk]:
+        """Deduplicate and plan a chunk (reads only): what :meth:`_post_chunk_flow` posts."""
         labels = [label for label in labels if run.first_time(label)]
         refs = [ref for label in labels for ref in _refs(label)]
         run.total += len(refs)
@@ -432,6 +486,17 @@ class _ShipmentCore:
             yield from gate_flow(
                 pendings, self.options.mapping, self.catalog, framework_version=framework
             )
+        return _Chunk(labels, latest, results, pendings, run)
+
+    def _post_chunk_flow(self, chunk: _Chunk, *, dry_run: bool, counter: _Counter) -> Flow[None]:
+        """Post a planned chunk and record each record's outcome, in label order."""
+        labels, latest, results, pendings, run = (
+            chunk.labels,
+            chunk.latest,
+            chunk.results,
+            chunk.pendings,
+            chunk.run,
+        )
         if not dry_run:
             yield from self.poster.post_flow(
                 [p for p in pendings if p.result is None and p.may_create], latest
