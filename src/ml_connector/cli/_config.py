@@ -254,6 +254,7 @@ _ORACLE_OPTIONS: Mapping[str, type] = {
     "chart_of_accounts_id": int,
     "page_size": int,
     "batch_size": int,
+    "bulk_lookup_size": int,
 }
 
 
