@@ -314,7 +314,13 @@ def test_the_order_list_is_read_no_further_ahead_than_the_cache_holds() -> None:
     clients = {"shipstation": env.shipstation()}
     listed = [
         o.order_id
-        for o in env.shipstation().iter_orders(modify_date_start=DAY_START, modify_date_end=DAY_END)
+        # In the order the cache lists them: by modification date (it follows the labels).
+        for o in env.shipstation().iter_orders(
+            modify_date_start=DAY_START,
+            modify_date_end=DAY_END,
+            sort_by="ModifyDate",
+            sort_dir="ASC",
+        )
     ]
 
     def singles() -> int:

@@ -217,6 +217,13 @@ class _OrderCache:
         self._cache: OrderedDict[int, Order] = OrderedDict()
         # Listed orders no label has asked for yet: the list's lead over the labels.
         self._ahead: set[int] = set()
+        # Sorted by modification date, so the list moves on with the labels (listed by
+        # creation date): an order is modified when its label is created. Unsorted, V1 lists
+        # by ascending orderId ("If left empty, the response will be sorted by ascending
+        # orderId"; sortBy accepts OrderDate, ModifyDate, CreateDate:
+        # https://www.shipstation.com/docs/api/orders/list-orders/), which on a real account
+        # follows creation, hours to days before the label: a large window's chunks then
+        # needed orders far ahead in the list, fetched one by one at 40 requests a minute.
         self._listing = (
             None
             if window is None
@@ -225,6 +232,8 @@ class _OrderCache:
                     ShipStationReader.iter_orders,
                     modify_date_start=window.start,
                     modify_date_end=window.end,
+                    sort_by="ModifyDate",
+                    sort_dir="ASC",
                 )
             )
         )
