@@ -35,6 +35,8 @@ BENCHMARKS: dict[str, str] = {
     "cpu": "bench_cpu",
     "memory": "bench_memory",
     "e2e": "bench_e2e",
+    "listing": "bench_listing",
+    "scaling": "bench_scaling",
 }
 
 INTRO = """\

@@ -16,6 +16,7 @@ SUBPACKAGES = [
     "ml_connector.shipstation",
     "ml_connector.sync",
     "ml_connector.testing",
+    "ml_connector.workers",
 ]
 
 

@@ -79,6 +79,7 @@ from .sync import (
     async_reconcile,
     reconcile,
 )
+from .sync._configfile import Config, ConfigFileError, load_config
 
 __all__ = [
     "ApiError",
@@ -96,6 +97,8 @@ __all__ = [
     "BasicCredentials",
     "ClientError",
     "Clock",
+    "Config",
+    "ConfigFileError",
     "ConfigurationError",
     "ConflictError",
     "ConnectorError",
@@ -143,6 +146,7 @@ __all__ = [
     "async_reconcile",
     "async_replay",
     "full_jitter",
+    "load_config",
     "load_mapping_config",
     "map_shipment",
     "match_customer",

@@ -6,8 +6,10 @@ below holds every subclass, wherever it is defined (``tests/core/test_error_tree
     ConnectorError
     ├── ConfigurationError          a setting is missing, malformed or unsafe
     │   ├── MappingConfigError      the mapping TOML is wrong (mapping.config; every problem)
-    │   ├── CliConfigError          the CLI's TOML is wrong (cli._config)
-    │   └── PreflightError          accounts or customers not valid in Oracle (sync._preflight)
+    │   ├── ConfigFileError         ml-connector.toml is wrong (sync._configfile: CLI, load_config)
+    │   ├── PreflightError          accounts or customers not valid in Oracle (sync._preflight)
+    │   ├── TenantRegistryError     a tenant file is wrong or missing (workers._tenants)
+    │   └── PostingKeyNotKeptError  Oracle numbered a document itself (oracle._documents)
     ├── TransportError              no HTTP response: connect/read failure, timeout, reset
     │   └── RequestTimeoutError     the request timed out (connect, read, write or pool)
     ├── ApiError                    the server answered with an error status (or 2xx with errors)

@@ -476,7 +476,9 @@ class SyncSender(_BaseSender):
             default_headers=default_headers,
         )
         self._owns_client = client is None
-        self.client = client or httpx.Client(transport=transport, follow_redirects=False)
+        self.client = client or httpx.Client(
+            transport=transport, follow_redirects=False, **settings.client_options()
+        )
         self._send_with_retry = backoff.on_exception(
             backoff.constant,
             ConnectorError,
@@ -543,7 +545,9 @@ class AsyncSender(_BaseSender):
             default_headers=default_headers,
         )
         self._owns_client = client is None
-        self.client = client or httpx.AsyncClient(transport=transport, follow_redirects=False)
+        self.client = client or httpx.AsyncClient(
+            transport=transport, follow_redirects=False, **settings.client_options()
+        )
         self._send_with_retry = backoff.on_exception(
             backoff.constant,
             ConnectorError,

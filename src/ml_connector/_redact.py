@@ -256,8 +256,8 @@ def redact_url(url: str, sensitive: frozenset[str] = SENSITIVE_QUERY_KEYS) -> st
 
 def _url(match: re.Match[str]) -> str:
     url = match.group(0)
-    parts = urlsplit(url) if "@" in url or "?" in url else None
-    return url if parts is None else redact_url(url)
+    # Only user info and query values can hold a credential; other URLs stay as written.
+    return redact_url(url) if "@" in url or "?" in url else url
 
 
 def scrub_text(text: str, *, pairs: bool = True) -> str:
@@ -284,10 +284,7 @@ def _scrub_text(text: str, pairs: bool, known: re.Pattern[str] | None) -> str:
     original = text
     if known is not None:
         text = known.sub(MASK, text)
-    try:
-        text = _URL.sub(_url, text)
-    except ValueError:  # a URL-looking string urlsplit refuses (bad IPv6 brackets)
-        text = _URL.sub(MASK, text)
+    text = _URL.sub(_url, text)
     text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
     text = _JWT.sub(MASK, text)
     if not pairs:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from ._errors import ConfigurationError
+from ._network import check_ca_bundle, check_proxy, client_options, proxy_repr
 from ._retry import RetryPolicy
 from ._version import __version__
 
@@ -167,6 +168,10 @@ class HttpSettings:
             that webhook pointers name. Empty: only the base URL's host.
         request_id_headers: Response headers that carry the vendor's request id.
         allow_http: Permit ``http://`` (local test servers only; never for real credentials).
+        proxy: Proxy URL for every request (``http://proxy.example.com:3128``); ``None``:
+            httpx's default, which honours ``HTTPS_PROXY``/``NO_PROXY``.
+        ca_bundle: PEM file of CA certificates to trust instead of certifi's (a corporate
+            TLS-inspecting proxy); ``None``: the default bundle.
     """
 
     base_url: str = attrs.field(converter=_strip_slash, validator=_check_base_url)
@@ -186,6 +191,17 @@ class HttpSettings:
         validator=_header_names,
     )
     allow_http: bool = attrs.field(default=False, validator=flag)
+    # Enterprise networks (see _network.py).
+    proxy: str | None = attrs.field(
+        default=None, repr=proxy_repr, validator=lambda _i, _a, v: check_proxy(v)
+    )
+    ca_bundle: str | None = attrs.field(
+        default=None, validator=lambda _i, _a, v: check_ca_bundle(v)
+    )
+
+    def client_options(self) -> dict[str, Any]:
+        """``httpx.Client`` keyword arguments for the proxy and CA bundle, if set."""
+        return client_options(self.proxy, self.ca_bundle)
 
     @property
     def host(self) -> str:

@@ -14,6 +14,7 @@ from ml_connector.audit import (
     AuditSink,
     JsonlAuditSink,
     MemoryAuditSink,
+    PostgresAuditSink,
     RecordRef,
     SqliteAuditSink,
     Stage,
@@ -69,22 +70,28 @@ class ListSink:
         return [e for e in self.latest() if e.stage is Stage.FAILED]
 
 
-SINK_KINDS = ["memory", "jsonl", "sqlite", "third-party"]
+SINK_KINDS = ["memory", "jsonl", "sqlite", "postgres", "third-party"]
 
 
-def open_sink(kind: str, folder: Path) -> AuditSink:
+def open_sink(kind: str, folder: Path, request: pytest.FixtureRequest | None = None) -> AuditSink:
     if kind == "memory":
         return MemoryAuditSink()
     if kind == "jsonl":
         return JsonlAuditSink(folder / "trail.jsonl", fsync="never")
     if kind == "sqlite":
         return SqliteAuditSink(folder / "trail.db", synchronous="NORMAL")
+    if kind == "postgres":
+        # Skipped, saying why, when ML_CONNECTOR_TEST_POSTGRES is not set.
+        assert request is not None
+        url = request.getfixturevalue("postgres_url")
+        schema = request.getfixturevalue("postgres_schema")
+        return PostgresAuditSink(url, schema=schema)
     return ListSink()
 
 
 @pytest.fixture(params=SINK_KINDS)
 def sink(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditSink]:
-    opened = open_sink(request.param, tmp_path)
+    opened = open_sink(request.param, tmp_path, request)
     yield opened
     close = getattr(opened, "close", None)
     if close is not None:

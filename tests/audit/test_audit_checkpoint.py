@@ -13,6 +13,8 @@ from ml_connector.audit import (
     Checkpoint,
     CheckpointStore,
     MemoryCheckpointStore,
+    PostgresAuditSink,
+    PostgresCheckpointStore,
     SqliteAuditSink,
     SqliteCheckpointStore,
 )
@@ -82,9 +84,20 @@ def test_overlapping_windows_neither_miss_nor_repeat() -> None:
     assert processed == ["r1", "r2", "r3", "r4", "r5"]
 
 
-@pytest.fixture(params=["memory", "sqlite", "sqlite-shared"])
+@pytest.fixture(params=["memory", "sqlite", "sqlite-shared", "postgres", "postgres-shared"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CheckpointStore]:
-    if request.param == "memory":
+    if request.param.startswith("postgres"):
+        url = request.getfixturevalue("postgres_url")
+        schema = request.getfixturevalue("postgres_schema")
+        if request.param == "postgres":
+            pg_store = PostgresCheckpointStore(url, schema=schema)
+            yield pg_store
+            pg_store.close()
+        else:
+            pg_sink = PostgresAuditSink(url, schema=schema)
+            yield pg_sink.checkpoints
+            pg_sink.close()
+    elif request.param == "memory":
         yield MemoryCheckpointStore()
     elif request.param == "sqlite":
         sqlite_store = SqliteCheckpointStore(tmp_path / "cp.db")

@@ -139,7 +139,7 @@ def test_a_version_1_file_is_migrated_forward_keeping_its_events(tmp_path: Path)
     )
     conn.close()
     with SqliteAuditSink(path) as sink:
-        assert sink.schema_version() == SCHEMA_VERSION == 2
+        assert sink.schema_version() == SCHEMA_VERSION == 3
         (event,) = sink.failed()
         assert event.event_id == "old-1"
         assert event.record == RecordRef("shipstation", "shipment", "42")

@@ -10,7 +10,9 @@ import sys
 import pytest
 
 from ml_connector.cli import main
-from ml_connector.cli._runtime import Progress, Runtime
+from ml_connector.cli._console import Progress
+from ml_connector.cli._runtime import Runtime
+from ml_connector.testing import VirtualClock
 
 from .conftest import CliRunner
 
@@ -70,27 +72,60 @@ def test_python_dash_m_runs_the_same_cli() -> None:
     assert done.stdout.startswith("ml-connector ")
 
 
-def test_progress_bar_draws_in_place_and_ends_its_line() -> None:
+def _bar_runtime(width: int = 100, *, enabled: bool = True) -> tuple[Runtime, io.StringIO]:
     stream = io.StringIO()
-    bar = Progress(stream, "shipments", enabled=True)
-    bar.update(0, 4)
-    bar.update(2, 4, "posted 2, skipped 0, failed 0")
-    bar.update(2, 4, "posted 2, skipped 0, failed 0")  # unchanged: not redrawn
-    bar.update(4, 4, "posted 4, skipped 0, failed 0")
+    clock = VirtualClock()
+    return Runtime(stderr=stream, clock=clock, progress=enabled, width=width), stream
+
+
+def test_progress_bar_has_counts_rate_and_eta_and_fits_the_terminal() -> None:
+    runtime, stream = _bar_runtime(width=100)
+    clock = runtime.clock
+    assert isinstance(clock, VirtualClock)
+    bar = Progress(runtime, "shipments")
+    bar.update(0, 40)
+    for done in (10, 20, 30):
+        clock.advance(5)
+        bar.update(done, 40, f"posted {done} + already posted 0 + skipped 0 + failed 0")
+    bar.update(30, 40, "posted 30 + already posted 0 + skipped 0 + failed 0")  # not redrawn
     bar.close()
-    frames = stream.getvalue().split("\r")[1:]
-    assert len(frames) == 3 == bar.updates
-    assert frames[1].startswith("shipments    [##########..........] 2/4  posted 2")
-    assert all(len(frame.rstrip("\n")) == 79 for frame in frames)
-    assert stream.getvalue().endswith("\n")
+    assert bar.updates == 4  # the repeated state was not redrawn
+    text = stream.getvalue()
+    last = [line for line in text.replace("\r", "\n").split("\n") if "shipments" in line][-1]
+    plain = _strip_ansi(last)
+    assert "30/40" in plain
+    # 10 records every 5 s of the virtual clock: 2 per second, so 10 left take 5 s.
+    assert "2.0/s" in plain
+    assert "0:05" in plain
+    assert "posted 30 + already posted 0 + skipped 0 + failed 0" in plain
+    assert len(plain.rstrip()) <= 100
+    assert _strip_ansi(text).endswith("\n")
+
+
+def test_log_lines_print_above_the_bar_not_through_it() -> None:
+    runtime, stream = _bar_runtime(width=80)
+    bar = Progress(runtime, "shipments")
+    bar.update(1, 4, "posted 1")
+    runtime.warn("ml-connector: WARNING: something to say")
+    bar.update(2, 4, "posted 2")
+    bar.close()
+    # The bar is cleared, the line printed on its own, the bar redrawn below it.
+    text = _strip_ansi(stream.getvalue())
+    assert "\rml-connector: WARNING: something to say\nshipments " in text
 
 
 def test_disabled_progress_bar_writes_nothing() -> None:
-    stream = io.StringIO()
-    bar = Progress(stream, "shipments", enabled=False)
+    runtime, stream = _bar_runtime(enabled=False)
+    bar = Progress(runtime, "shipments")
     bar.update(1, 2)
     bar.close()
     assert stream.getvalue() == ""
+
+
+def _strip_ansi(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
 
 
 def test_progress_follows_the_terminal() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -106,8 +107,13 @@ def test_unreachable_host_in_text(cli: CliRunner, env: dict[str, str]) -> None:
     assert "FAIL" in result.out
     assert "cannot reach the host" in result.out
     assert "ssapi.shipstation.com" in result.out
-    # The core retried once (ping cuts retries short) and said so on stderr.
-    assert result.err.count("ml-connector: WARNING: retrying GET") == 1
+    # The core retried once (ping cuts retries short) and said so on stderr: one line for the
+    # retry, one grouped line at the end.
+    lines = result.err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("ml-connector: retry TransportError GET https://ssapi.")
+    assert re.search(r"\(try 2 of 2\), waiting \d+\.\d\d s$", lines[0])
+    assert lines[1] == "ml-connector: retried 1 request: TransportError x 1"
 
 
 def test_wrong_secrets_fail_without_showing_them(

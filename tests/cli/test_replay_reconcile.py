@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from ml_connector.cli._demo import apply_finance_fixes
@@ -30,6 +31,12 @@ def test_failures_replayed_after_the_fix_then_reconcile_is_clean(
     assert report["clean"] is False
     assert report["reasons"].get("customer_unmatched", 0) > 0
     assert all(row["reason"] != "ok" for row in report["rows"])  # differences only
+    # The money the unmatched customers hold back, as exact text.
+    assert Decimal(report["not_in_oracle"]) > 0
+    by_reason = report["not_in_oracle_by_reason"]
+    assert Decimal(by_reason["customer_unmatched"]) > 0
+    assert sum(map(Decimal, by_reason.values())) == Decimal(report["not_in_oracle"])
+    assert report["currency"] == "USD"
 
     invoices = len(sims.oracle.invoices())
     dry = cli(["replay", "--dry-run", "--json"], environ=env, transports=sims.transports())
@@ -50,7 +57,8 @@ def test_failures_replayed_after_the_fix_then_reconcile_is_clean(
         ["reconcile", *WINDOW, "--csv", "close.csv"], environ=env, transports=sims.transports()
     )
     assert after.code == 0, after.out
-    assert after.out.splitlines()[-2].endswith("clean")
+    assert after.out.splitlines()[-2] == "clean: every record is in order"
+    assert "not yet in Oracle USD 0.00" in after.out
     assert "rows written to close.csv" in after.out
     with (tmp_path / "close.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))

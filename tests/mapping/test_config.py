@@ -71,14 +71,15 @@ def test_every_problem_is_reported_at_once_with_its_key_path() -> None:
     data["stores"]["2003"]["accounts"]["revenue"]["account"] = "40-130"  # has the delimiter
     problems = _problems(data)
     expected = [
-        "warehouses.16079.colour: unknown key",
+        # The shared TOML checker names the keys it knows.
+        "warehouses.16079.colour: unknown key (expected one of: accounts, business_unit, ",
         "warehouses.reno: unknown warehouse key: use the numeric ShipStation warehouseId",
         "warehouses.16080.cost_center: missing",
         "accounts.tax: missing",
         "receivables.currency: 'US$' is not an ISO 4217 code",
     ]
     for line in expected:
-        assert line in problems
+        assert any(problem.startswith(line) for problem in problems), line
     assert any(
         p.startswith("warehouses.16081: accounts.revenue.company") and "2 characters" in p
         for p in problems

@@ -220,9 +220,12 @@ def test_find_invoice_query_framework_2_plus(clock: VirtualClock) -> None:
     assert found is not None
     assert found.customer_transaction_id == 300100170996427
     params = pod.requests[0].url.params
+    # The number first, then its echo (CrossReference): one request each, never an "or",
+    # since this single look-up is the fallback when a bulk "or" read fails.
     assert params["q"] == "TransactionNumber='SS-1001' and BusinessUnit='Vision Operations'"
     assert params["onlyData"] == "true"
     assert params["offset"] == "0"
+    assert len(pod.requests) == 1  # found by its number: the echo is not asked
 
 
 def test_find_invoice_query_framework_1_and_cross_reference(clock: VirtualClock) -> None:

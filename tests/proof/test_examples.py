@@ -41,7 +41,7 @@ def test_example_script_runs(script: str) -> None:
 
 def test_quickstart_second_run_posts_nothing() -> None:
     lines = _run("quickstart.py").stdout.splitlines()
-    assert "posted 0," in lines[1]
+    assert "posted 0 +" in lines[1]
     assert "already posted" in lines[1]
 
 
@@ -134,4 +134,12 @@ def test_reconciliation_notebook_executes() -> None:
     outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
     assert not [out for out in outputs if out.output_type == "error"]
     assert any("image/png" in out.get("data", {}) for out in outputs), "the plot must render"
-    assert "clean now: True" in "".join(out.get("text", "") for out in outputs)
+    text = "".join(out.get("text", "") for out in outputs)
+    assert "clean now: True" in text
+    # The gap is shown before the fix (money not yet in Oracle) and closed after it.
+    assert "not yet in Oracle USD 0.00" in text
+    assert any(
+        "not yet in Oracle USD" in line and "USD 0.00" not in line for line in text.splitlines()
+    )
+    html = "".join(out.get("data", {}).get("text/html", "") for out in outputs)
+    assert "gap_minor" in html  # the pandas table of the gap per warehouse and reason

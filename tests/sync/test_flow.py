@@ -46,14 +46,14 @@ class Async:
 
 def one(value: int) -> Any:
     try:
-        result = yield Call("c", "get", (value,))
+        result = yield Call("c", Blocking.get, (value,))
     except ConnectorError as exc:
         return f"error: {exc.message}"
     return result
 
 
 def job() -> Any:
-    listed = yield Call("c", "items", collect=True)
+    listed = yield Call("c", Blocking.items, collect=True)
     results = yield Fanout(tuple(one(n) for n in [*listed, -1]))
     return results
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,18 @@ import attrs
 import pytest
 
 from ml_connector import ConfigurationError
-from ml_connector.sync import AsyncShipmentSync, ShipmentSync, async_reconcile, reconcile
+from ml_connector.sync import (
+    AsyncCatalogCheck,
+    AsyncCustomerSync,
+    AsyncInventorySync,
+    AsyncShipmentSync,
+    CatalogCheck,
+    CustomerSync,
+    InventorySync,
+    ShipmentSync,
+    async_reconcile,
+    reconcile,
+)
 from ml_connector.sync._core import ShipmentSyncOptions
 from ml_connector.sync._flow import Call
 from ml_connector.sync._protocols import (
@@ -57,14 +69,24 @@ def test_the_async_protocols_mirror_the_blocking_ones(blocking: type, awaited: t
 
 
 def test_typed_steps_name_the_protocol_method() -> None:
-    assert shipstation_call(ShipStationReader.get_order, 7) == Call(
-        "shipstation", "get_order", (7,)
-    )
+    step = shipstation_call(ShipStationReader.get_order, 7)
+    assert step == Call("shipstation", ShipStationReader.get_order, (7,))
+    assert step.method == "get_order"
     assert shipstation_list(ShipStationReader.iter_orders, order_number="A1") == Call(
-        "shipstation", "iter_orders", (), {"order_number": "A1"}, collect=True
+        "shipstation", ShipStationReader.iter_orders, (), {"order_number": "A1"}, collect=True
     )
     step = oracle_call(OracleWriter.find_invoice, "SS-1", business_unit="US1")
-    assert step == Call("oracle", "find_invoice", ("SS-1",), {"business_unit": "US1"})
+    assert step == Call("oracle", OracleWriter.find_invoice, ("SS-1",), {"business_unit": "US1"})
+    assert step.method == "find_invoice"
+
+
+def test_no_job_names_a_client_method_by_string() -> None:
+    with pytest.raises(TypeError):
+        Call("oracle", "find_invoice", ("SS-1",))  # type: ignore[arg-type]
+    sync = Path(__file__).parents[2] / "src" / "ml_connector" / "sync"
+    by_name = re.compile(r"""Call\(\s*["'][^"']*["']\s*,\s*["']""")
+    for module in sync.glob("*.py"):
+        assert not by_name.search(module.read_text(encoding="utf-8")), module.name
 
 
 def _build(env: Env, job: Any, **changes: Any) -> Any:
@@ -153,3 +175,77 @@ def test_options_are_validated_once_when_built(env: Env) -> None:
     assert options.clock is not None
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         options.job = "other"  # type: ignore[misc]
+
+
+def _other_job(env: Env, job: Any, **changes: Any) -> Any:
+    asynchronous = job.__name__.startswith("Async")
+    arguments: dict[str, Any] = {
+        "shipstation": env.async_shipstation() if asynchronous else env.shipstation(),
+        "oracle": env.async_oracle() if asynchronous else env.oracle(),
+        "mapping": env.mapping,
+    }
+    if "Inventory" in job.__name__:
+        arguments |= {
+            "inventory": env.async_shipstation_v2() if asynchronous else env.shipstation_v2(),
+            "audit": env.audit,
+            "baselines": env.checkpoints,
+        }
+    return job(**{**arguments, **changes})
+
+
+_OTHER_JOBS = [
+    CustomerSync,
+    AsyncCustomerSync,
+    InventorySync,
+    AsyncInventorySync,
+    CatalogCheck,
+    AsyncCatalogCheck,
+]
+
+
+@pytest.mark.parametrize("job", _OTHER_JOBS)
+def test_the_other_jobs_take_the_right_clients(env: Env, job: Any) -> None:
+    _other_job(env, job)  # the real clients of the right kind are taken
+
+
+@pytest.mark.parametrize("job", _OTHER_JOBS)
+def test_the_other_jobs_refuse_the_wrong_kind_of_client(env: Env, job: Any) -> None:
+    asynchronous = job.__name__.startswith("Async")
+    wrong = env.oracle() if asynchronous else env.async_oracle()
+    with pytest.raises(ConfigurationError, match=r"use (Async)?\w+, or pass") as caught:
+        _other_job(env, job, oracle=wrong)
+    assert caught.value.setting == "oracle"
+    with pytest.raises(ConfigurationError, match="swapped"):
+        _other_job(env, job, shipstation=env.oracle(), oracle=env.shipstation())
+    with pytest.raises(ConfigurationError, match="needs a ShipStation V1 client") as caught:
+        _other_job(env, job, shipstation=object())
+    assert caught.value.setting == "shipstation"
+
+
+def test_the_catalog_check_needs_products_and_the_item_master(env: Env) -> None:
+    class OrdersOnly:  # a ShipStation reader without the product list
+        def __getattr__(self, name: str) -> Any:
+            if name == "iter_products":
+                raise AttributeError(name)
+            return getattr(env.shipstation(), name)
+
+    with pytest.raises(ConfigurationError, match="iter_products"):
+        _other_job(env, CatalogCheck, shipstation=OrdersOnly())
+
+
+def test_the_inventory_job_needs_a_v2_client(env: Env) -> None:
+    with pytest.raises(ConfigurationError, match="ShipStation V2 client") as caught:
+        _other_job(env, InventorySync, inventory=env.shipstation())
+    assert caught.value.setting == "inventory"
+
+
+def test_an_async_annotator_in_a_blocking_customer_job_is_refused(env: Env) -> None:
+    class Later:
+        async def annotate(self, annotation: Any) -> None:
+            return None
+
+    with pytest.raises(ConfigurationError, match="AsyncCustomerSync") as caught:
+        _other_job(env, CustomerSync, annotator=Later())
+    assert caught.value.setting == "annotator"
+    with pytest.raises(ConfigurationError, match="an annotator"):
+        _other_job(env, CustomerSync, annotator=object())

@@ -166,10 +166,16 @@ async def test_the_async_twin_stops_the_same_way() -> None:
         await sync.run(WINDOW)
     first = len(env.oracle_sim.invoices())
     assert first >= 1
-    # The window fits one chunk, so the first run posted (and recorded) all of it: the next
-    # finds every invoice by its echo and posts nothing.
-    again = await sync.run(WINDOW)
-    assert again.posted == 0
+    # Each further run stops at its first renumbered invoice too, and finds the ones before by
+    # their echo: in the end every invoice is in Oracle once.
+    for _ in range(60):
+        try:
+            await sync.run(WINDOW)
+        except PostingKeyNotKeptError:
+            continue
+        break
+    else:
+        pytest.fail("the runs never finished")
     keys = Counter(i["CrossReference"] for i in env.oracle_sim.invoices())
     assert set(keys.values()) == {1}
-    assert len(keys) == first
+    assert len(keys) >= first

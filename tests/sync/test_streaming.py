@@ -162,7 +162,7 @@ class AsyncSource(Source):
 
 
 def chunks(source: Source) -> Any:
-    cursor = Cursor(Call("c", "items"))
+    cursor = Cursor(Call("c", Source.items))
     got: list[tuple[list[int], int]] = []
     while True:
         items = yield Take(cursor, 4)
@@ -187,7 +187,7 @@ async def test_async_take_reads_lazily_in_chunks() -> None:
 
 def test_take_of_an_empty_listing() -> None:
     def flow() -> Any:
-        cursor = Cursor(Call("c", "items"))
+        cursor = Cursor(Call("c", Source.items))
         first = yield Take(cursor, 3)
         second = yield Take(cursor, 3)
         return first, second
@@ -253,7 +253,7 @@ async def test_a_listing_read_in_part_is_closed_when_the_flow_ends() -> None:
             return self._gen()
 
     def flow(method: str) -> Any:
-        first = yield Take(Cursor(Call("c", method)), 3)
+        first = yield Take(Cursor(Call("c", getattr(Listing, method))), 3)
         return first
 
     assert await arun_flow(flow("items"), {"c": Listing()}) == [0, 1, 2]
@@ -274,7 +274,7 @@ def test_one_label_at_a_time_still_posts_the_same() -> None:
 
 def test_a_cursor_opened_in_a_sub_flow_stays_open_for_the_run() -> None:
     source = Source()
-    cursor = Cursor(Call("c", "items"))
+    cursor = Cursor(Call("c", Source.items))
 
     def first_chunk() -> Any:
         items = yield Take(cursor, 3)
@@ -291,7 +291,7 @@ def test_a_cursor_opened_in_a_sub_flow_stays_open_for_the_run() -> None:
 @pytest.mark.anyio
 async def test_an_async_cursor_opened_in_a_sub_flow_stays_open_for_the_run() -> None:
     source = AsyncSource()
-    cursor = Cursor(Call("c", "items"))
+    cursor = Cursor(Call("c", Source.items))
 
     def first_chunk() -> Any:
         items = yield Take(cursor, 3)
@@ -314,11 +314,10 @@ def test_the_order_list_is_read_no_further_ahead_than_the_cache_holds() -> None:
     clients = {"shipstation": env.shipstation()}
     listed = [
         o.order_id
-        # In the order the cache lists them: by modification date (it follows the labels).
         for o in env.shipstation().iter_orders(
             modify_date_start=DAY_START,
             modify_date_end=DAY_END,
-            sort_by="ModifyDate",
+            sort_by="ModifyDate",  # the order the cache reads the list in
             sort_dir="ASC",
         )
     ]

@@ -10,7 +10,12 @@ import httpx
 import pytest
 
 from ml_connector._http import read_json
-from ml_connector.testing import GeneratedDay, OracleFusionSimulator, VirtualClock
+from ml_connector.testing import (
+    GeneratedDay,
+    OracleFusionSimulator,
+    TransactionSourceSetup,
+    VirtualClock,
+)
 
 from .test_oracle import FSCM, invoice, token
 
@@ -210,3 +215,20 @@ def test_a_batch_answer_without_part_payloads_carries_no_ids(
         {"id": "p1", "path": "/receivablesInvoices", "operation": "create"}
     ]
     assert [i["TransactionNumber"] for i in oracle.invoices()] == ["SS-50"]
+
+
+def test_transaction_sources_can_be_given_to_the_constructor(
+    small_day: GeneratedDay, clock: VirtualClock
+) -> None:
+    sim = OracleFusionSimulator(
+        clock=clock,
+        transaction_source_setups=[
+            TransactionSourceSetup("Manual-NES", automatic_numbering=True, next_number=7)
+        ],
+    )
+    sim.load(small_day)
+    with httpx.Client(transport=sim.transport()) as client:
+        client.headers["Authorization"] = f"Bearer {token(client).json()['access_token']}"
+        created = client.post(f"{FSCM}/receivablesInvoices", json=invoice(small_day, "SS-9"))
+    assert created.status_code == 201
+    assert read_json(created)["TransactionNumber"] == "7"

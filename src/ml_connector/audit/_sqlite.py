@@ -72,6 +72,17 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (job, source)
         )""",
     ),
+    # 3: claims on records (see ``_claims.py``): a lease with a fencing token per key.
+    (
+        """CREATE TABLE claims (
+            key TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            token INTEGER NOT NULL,
+            claimed_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            released INTEGER NOT NULL DEFAULT 0
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 """The schema version this release writes."""
@@ -253,7 +264,7 @@ class SqliteAuditSink:
         synchronous: ``"FULL"`` (default: committed events survive a power cut) or
             ``"NORMAL"`` (faster; a killed process still loses nothing).
 
-    The sink's :attr:`checkpoints` store lives in the same file.
+    The sink's :attr:`checkpoints` store and :attr:`claims` live in the same file.
     """
 
     def __init__(
@@ -266,6 +277,10 @@ class SqliteAuditSink:
         self.path = os.fspath(path)
         self._db = _Database(self.path, timeout=timeout, synchronous=synchronous)
         self.checkpoints = SqliteCheckpointStore._sharing(self._db)
+        from ._claims import SqliteClaimStore
+
+        self.claims = SqliteClaimStore(self._db)
+        """Claims on posting keys, in the same file (see :class:`SqliteClaimStore`)."""
 
     def __repr__(self) -> str:
         return f"SqliteAuditSink({self.path!r})"

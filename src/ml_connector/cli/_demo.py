@@ -57,7 +57,8 @@ from ml_connector.testing import (
     generate_day,
 )
 
-from ._runtime import Progress, Runtime
+from ._console import Progress
+from ._runtime import Runtime
 from ._session import progress_callback, summary_json
 
 __all__ = ["DemoOptions", "apply_finance_fixes", "demo_mapping_toml", "run_demo"]
@@ -134,6 +135,12 @@ def demo_mapping_toml(day: GeneratedDay) -> str:
         'payment_terms = "IMMEDIATE"',
         'currency = "USD"',
         'credit_reason = "CANCELLATION"',
+        "",
+        "# Posting dates are Pacific calendar dates, as the ledger closes: a label printed at",
+        "# 18:00 PST on 31 January posts in January (on a UTC basis it would be 1 February).",
+        "[dates]",
+        'basis = "zone"',
+        'zone = "America/Los_Angeles"',
         "",
         "[inventory]",
         'source_code = "SHIPSTATION"',
@@ -343,7 +350,7 @@ class _Demo:
     def shipment_job(
         self, audit: SqliteAuditSink, v1: ShipStationV1Client, oracle: OracleFusionClient
     ) -> ShipmentSync:
-        bar = Progress(self.runtime.stderr, "shipments", enabled=self.runtime.show_progress())
+        bar = Progress(self.runtime, "shipments")
         self._bar = bar
         return ShipmentSync(
             shipstation=v1,
@@ -440,10 +447,10 @@ class _Demo:
         return summary
 
     def show_summary(self, summary: RunSummary, *, indent: str = "   ") -> None:
-        self.say(
-            f"{indent}posted {summary.posted}, already posted {summary.already_posted}, "
-            f"skipped {summary.skipped}, failed {summary.failed}"
-        )
+        self.say(f"{indent}{summary.describe_counts()}")
+        money = summary.describe_money()
+        if money:
+            self.say(f"{indent}{money}")
         for reason, count in summary.skip_reasons.items():
             self.say(f"{indent}  skipped {count:>4}  {reason}")
         for cause, count in Counter(_cause(r) for r in summary.failures()).most_common():
@@ -558,25 +565,34 @@ class _Demo:
         return report
 
     def show_reasons(self, report: ReconciliationReport) -> None:
-        reasons = Counter(row.reason.value for row in report.rows)
-        text = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+        text = ", ".join(f"{n} {reason}" for reason, n in report.reasons().items())
         self.say(f"   reconciliation now: {text}")
+        gaps = report.not_in_oracle_by_reason()
+        if gaps:
+            by_reason = ", ".join(f"{reason} {amount:,.2f}" for reason, amount in gaps.items())
+            self.say(
+                f"   not yet in Oracle: {report.currency} {report.not_in_oracle:,.2f} ({by_reason})"
+            )
 
     def show_totals(self, report: ReconciliationReport) -> None:
-        names = {str(w["warehouseId"]): w["warehouseName"] for w in self.day.warehouses}
+        self.say(f"   dates are posting dates in {report.date_zone}; amounts in {report.currency}")
         self.say(
-            f"   {'warehouse':<22} {'day':<10} {'records':>7} {'expected':>12} "
-            f"{'in Oracle':>12}  status"
+            f"   {'warehouse':<22} {'date':<10} {'records':>7} {'expected':>11} "
+            f"{'in Oracle':>11} {'gap':>8}  status"
         )
         for total in report.totals():
-            label = f"{names.get(total.warehouse_id, '?')} ({total.warehouse_id or '-'})"
+            label = f"{total.warehouse_name or '?'} ({total.warehouse_id or '-'})"
             status = ", ".join(f"{n} {reason}" for reason, n in total.reasons.items())
             self.say(
                 f"   {label:<22} {total.day or '-'!s:<10} {total.records:>7} "
-                f"{total.expected_amount:>12,.2f} {total.oracle_amount:>12,.2f}  {status}"
+                f"{total.expected_amount:>11,.2f} {total.oracle_amount:>11,.2f} "
+                f"{total.not_in_oracle:>8,.2f}  {status}"
             )
         verdict = "clean: every record is explained" if report.clean else "NOT clean"
-        self.say(f"   {len(report.rows)} records, {verdict}")
+        self.say(
+            f"   {len(report.rows)} records, {verdict}; not yet in Oracle "
+            f"{report.currency} {report.not_in_oracle:,.2f}"
+        )
 
     def void_one(self, first: RunSummary) -> str | None:
         """This morning, one label that was invoiced yesterday is voided in ShipStation."""

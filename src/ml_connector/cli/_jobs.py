@@ -27,9 +27,11 @@ from ml_connector.sync import (
     RunSummary,
     ShipmentSync,
 )
+from ml_connector.sync import Progress as SyncProgress
 
 from ._config import CliConfig, System
-from ._runtime import Progress, Runtime
+from ._console import Progress
+from ._runtime import Runtime
 from ._session import (
     Session,
     Window,
@@ -89,7 +91,7 @@ def _run_shipments(
     as_json: bool = False,
 ) -> RunSummary:
     runtime = session.runtime
-    bar = Progress(runtime.stderr, "shipments", enabled=runtime.show_progress())
+    bar = Progress(runtime, "shipments")
     # The JSON document lists every record, so it needs them all; the human summary shows
     # counts, skip reasons and failures only, so a backfill of any size runs in flat memory.
     job = _shipment_job(
@@ -247,7 +249,9 @@ def run_sync(
 ) -> int:
     """Run the chosen job(s) over a window, or from the checkpoint."""
     mapping = config.require_mapping()
-    window = parse_window(day=day, since=since, until=until, now=runtime.clock.now())
+    window = parse_window(
+        day=day, since=since, until=until, now=runtime.clock.now(), dates=mapping.dates
+    )
     first_start = (
         parse_instant(initial_start, "--initial-start") if initial_start is not None else None
     )
@@ -394,14 +398,22 @@ def _reconcile_json(report: ReconciliationReport, *, all_rows: bool) -> dict[str
         "window": {"start": report.start, "end": report.end},
         "clean": report.clean,
         "records": len(report.rows),
+        "currency": report.currency,
         "reasons": dict(sorted(Counter(r.reason.value for r in report.rows).items())),
+        "expected_amount": report.expected_amount,
+        "oracle_amount": report.oracle_amount,
+        "not_in_oracle": report.not_in_oracle,
+        "not_in_oracle_by_reason": report.not_in_oracle_by_reason(),
         "totals": [
             {
                 "warehouse_id": t.warehouse_id,
+                "warehouse_name": t.warehouse_name,
                 "day": t.day,
                 "records": t.records,
                 "expected_amount": t.expected_amount,
                 "oracle_amount": t.oracle_amount,
+                "not_in_oracle": t.not_in_oracle,
+                "not_in_oracle_by_reason": dict(t.not_in_oracle_by_reason),
                 "reasons": dict(t.reasons),
             }
             for t in report.totals()
@@ -410,31 +422,33 @@ def _reconcile_json(report: ReconciliationReport, *, all_rows: bool) -> dict[str
     }
 
 
-def render_reconciliation(
-    runtime: Runtime, report: ReconciliationReport, *, names: dict[str, str] | None = None
-) -> None:
-    """The per-warehouse, per-day totals table and the rows that are not ``ok``."""
-    names = names or {}
-    runtime.say(f"reconciliation {report.start.isoformat()} .. {report.end.isoformat()}")
+def render_reconciliation(runtime: Runtime, report: ReconciliationReport) -> None:
+    """The totals per warehouse and posting date, with the money gap, then the differences."""
     runtime.say(
-        f"  {'warehouse':<22} {'day':<10} {'records':>7} {'expected':>12} {'in Oracle':>12}  "
-        "reasons"
+        f"reconciliation {report.start.isoformat()} .. {report.end.isoformat()} "
+        f"(dates are posting dates in {report.date_zone}; amounts in {report.currency})"
+    )
+    runtime.say(
+        f"  {'warehouse':<22} {'date':<10} {'records':>7} {'expected':>12} {'in Oracle':>12} "
+        f"{'not in Oracle':>13}  reasons"
     )
     for total in report.totals():
         wid = total.warehouse_id or "-"
-        label = f"{names[wid]} ({wid})" if wid in names else wid
+        label = f"{total.warehouse_name} ({wid})" if total.warehouse_name else wid
         reasons = ", ".join(f"{n} {reason}" for reason, n in total.reasons.items())
         runtime.say(
             f"  {label:<22} {total.day or '-'!s:<10} {total.records:>7} "
-            f"{total.expected_amount:>12,.2f} {total.oracle_amount:>12,.2f}  {reasons}"
+            f"{total.expected_amount:>12,.2f} {total.oracle_amount:>12,.2f} "
+            f"{total.not_in_oracle:>13,.2f}  {reasons}"
         )
     problems = report.problems()
     for row in problems[:50]:
-        runtime.say(f"  {row.reason.value:<24} {row.record}: {row.detail}")
+        amount = "" if row.expected_amount is None else f" ({row.gap:,.2f} not in Oracle)"
+        runtime.say(f"  {row.reason.value:<24} {row.record}{amount}: {row.detail}")
     if len(problems) > 50:
         runtime.say(f"  ... and {len(problems) - 50} more (use --csv or --json for all)")
-    verdict = "clean" if report.clean else f"{len(problems)} differences"
-    runtime.say(f"{len(report.rows)} records, {verdict}")
+    for line in report.describe().splitlines()[1:]:
+        runtime.say(line)
 
 
 def run_reconcile(
@@ -450,25 +464,38 @@ def run_reconcile(
 ) -> int:
     """Join ShipStation, the audit trail and Oracle for a window (read-only)."""
     mapping = config.require_mapping()
-    window = parse_window(day=day, since=since, until=until, now=runtime.clock.now())
+    window = parse_window(
+        day=day, since=since, until=until, now=runtime.clock.now(), dates=mapping.dates
+    )
     if window is None:
         raise ConfigurationError(
             "give the window: --day, or --since (and --until)", setting="reconcile"
         )
-    with Session(config, runtime, [System.SHIPSTATION_V1, System.ORACLE]) as session:
-        report = _shipment_job(session, mapping).reconcile(window)
+    bar = Progress(runtime, "reconcile")
+
+    def progress(counts: SyncProgress) -> None:
+        if counts.total is None:
+            bar.update(counts.fetched, None, "labels read; looking them up in Oracle")
+        else:
+            bar.update(counts.total, counts.total, f"{counts.total} records judged")
+
+    with bar, Session(config, runtime, [System.SHIPSTATION_V1, System.ORACLE]) as session:
+        report = _shipment_job(session, mapping, progress=progress).reconcile(window)
     if csv_path is not None:
         target = csv_path if csv_path.is_absolute() else runtime.cwd / csv_path
         report.to_csv(target)
     if as_json:
         runtime.emit_json(
-            {"command": "reconcile", "ok": report.clean}
+            {
+                "command": "reconcile",
+                "ok": report.clean,
+                "dates": {"meaning": "posting date", "zone": mapping.dates.zone_name},
+            }
             | _reconcile_json(report, all_rows=all_rows)
             | ({"csv": str(csv_path)} if csv_path is not None else {})
         )
     else:
-        names = {wid: w.name for wid, w in mapping.warehouses.items() if w.name}
-        render_reconciliation(runtime, report, names=names)
+        render_reconciliation(runtime, report)
         if csv_path is not None:
             runtime.say(f"rows written to {csv_path}")
     return EXIT_OK if report.clean else EXIT_FAILURES

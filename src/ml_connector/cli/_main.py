@@ -7,14 +7,18 @@ Commands:
 - ``sync``: post shipments (and customers, inventory) to Oracle, exactly once;
 - ``replay``: re-map and re-post the records that failed;
 - ``reconcile``: compare ShipStation, the audit trail and Oracle for a window;
-- ``catalog``: check ShipStation's SKUs against Oracle's item master (read-only).
+- ``catalog``: check ShipStation's SKUs against Oracle's item master (read-only);
+- ``init``: write a commented configuration and mapping template;
+- ``config show``: the resolved configuration, secrets masked, and its file;
+- ``completion``: a bash or zsh completion script;
+- ``worker``, ``tenants``: many tenants on Procrastinate workers (extra ``postgres``).
 
 Commands are thin wrappers over the library. Results go to stdout (``--json`` for one JSON
-document), progress bars and errors to stderr. An error is one line with its cause (add
-``--debug`` for the traceback, and every request, OAuth token requests included, with secrets
-masked). Exit codes: 0 success, 1 the run had failures (or a check failed), 2 bad usage or
-configuration, 3 a system was unavailable (no response, timeout, 5xx, throttled past every
-retry): nothing is wrong on our side, run again later.
+document, errors included), progress bars, log lines and errors to stderr. An error is one
+line with its cause (add ``--debug`` for the traceback, and every request, OAuth token requests
+included, with secrets masked). Exit codes: 0 success, 1 the run had failures (or a check
+failed), 2 bad usage or configuration, 3 a system was unavailable (no response, timeout, 5xx,
+throttled past every retry): nothing is wrong on our side, run again later.
 
 Nothing the CLI prints carries a secret: its output streams pass through the library's one
 scrubber (:mod:`ml_connector._redact`), whatever a server echoed back.
@@ -30,7 +34,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO, cast
+from typing import Any, TextIO, cast
 
 import attrs
 
@@ -40,6 +44,7 @@ from ml_connector._version import __version__
 
 from ._config import DEFAULT_CONFIG_NAME, CliConfig, CliConfigError, System, load_cli_config
 from ._runtime import Runtime
+from ._workers import WORKER_COMMANDS, add_worker_parsers
 
 __all__ = ["EXIT_FAILURES", "EXIT_OK", "EXIT_OUTAGE", "EXIT_USAGE", "main"]
 
@@ -66,7 +71,10 @@ def _common(*, top: bool) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(add_help=False)
     default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
     parser.add_argument(
-        "--json", action="store_true", default=default(False), help="print one JSON document"
+        "--json",
+        action="store_true",
+        default=default(False),
+        help="print one JSON document on stdout (errors too)",
     )
     parser.add_argument(
         "--debug",
@@ -75,7 +83,38 @@ def _common(*, top: bool) -> argparse.ArgumentParser:
         help="show every request (OAuth token requests included, secrets masked) and "
         "tracebacks on errors",
     )
+    _output_options(parser, default)
     return parser
+
+
+def _output_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    """Progress and log options (stderr only: stdout keeps the results)."""
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=default(False),
+        help="errors only on stderr: no progress bar, no warnings",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default(0),
+        help="more log lines: -v one per request, -vv debug",
+    )
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        default=default(False),
+        help="no progress bar (it is drawn only on a terminal anyway)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=default("text"),
+        help="log lines as text (default) or JSON Lines, one object per record",
+    )
 
 
 def _with_config(parser: argparse.ArgumentParser) -> None:
@@ -205,11 +244,74 @@ def _build_parser() -> argparse.ArgumentParser:
     from ._catalog import add_catalog_parser
 
     add_catalog_parser(sub, common, _with_config, _with_window)
+    add_worker_parsers(sub, common)  # worker, tenants (issue "Outgrowing one machine")
+    _add_setup_commands(sub, common)
     return parser
 
 
+# -- init, config show, completion (cli/_setup.py) -------------------------------------------
+
+
+def _add_setup_commands(sub: Any, common: list[argparse.ArgumentParser]) -> None:
+    init = sub.add_parser(
+        "init",
+        parents=common,
+        help="write a commented ml-connector.toml and mapping.toml to start from",
+        description="Write a commented configuration and mapping template into the working "
+        "directory (or --dir). Existing files are kept unless --force.",
+    )
+    init.add_argument("--dir", type=Path, metavar="DIR", help="where to write (default: here)")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+    config = sub.add_parser(
+        "config",
+        parents=common,
+        help="show the configuration the commands would use (secrets masked)",
+        description="config show: which file is read, every setting and where its value "
+        "comes from (the file, a variable, a default), secrets masked.",
+    )
+    action = config.add_subparsers(dest="config_action", required=True, metavar="ACTION")
+    show = action.add_parser("show", parents=common, help="print the resolved configuration")
+    _with_config(show)
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description='Print a completion script: eval "$(ml-connector completion bash)" in '
+        "~/.bashrc (zsh: the same with zsh, in ~/.zshrc).",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh"))
+
+
+def _cmd_init(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._setup import run_init
+
+    return run_init(runtime, args.dir, force=args.force, as_json=args.json)
+
+
+def _cmd_config(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._setup import run_config_show
+
+    config = _load(args, runtime, mapping=True)
+    return run_config_show(config, runtime, as_json=args.json)
+
+
+def _cmd_completion(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ._setup import completion_script
+
+    script = completion_script(_build_parser(), args.shell)
+    if args.json:
+        runtime.emit_json({"command": "completion", "ok": True, "script": script})
+    else:
+        runtime.stdout.write(script)
+    return EXIT_OK
+
+
 def _with_window(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--day", metavar="YYYY-MM-DD", help="one Pacific calendar day")
+    parser.add_argument(
+        "--day",
+        metavar="YYYY-MM-DD",
+        help="one posting date: a calendar day in the mapping's [dates] zone (UTC unless set), "
+        "also 'today' or 'yesterday'; reconcile reports the same dates",
+    )
     parser.add_argument(
         "--since", metavar="ISO", help="window start, e.g. 2026-01-15T08:00:00Z (inclusive)"
     )
@@ -328,6 +430,10 @@ _COMMANDS = {
     "replay": _cmd_replay,
     "reconcile": _cmd_reconcile,
     "catalog": _cmd_catalog,
+    **WORKER_COMMANDS,
+    "init": _cmd_init,
+    "config": _cmd_config,
+    "completion": _cmd_completion,
 }
 
 
@@ -337,19 +443,25 @@ def _one_line(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def _logging(runtime: Runtime, *, debug: bool, quiet: bool) -> Iterator[None]:
+def _logging(runtime: Runtime, *, quiet: bool) -> Iterator[None]:
     """Library log lines on stderr while the command runs (the library installs no handler).
 
-    Warnings (retries, rate-limit waits) by default; one line per request with ``--debug``;
-    errors only for the demo, whose faults are injected on purpose.
+    Warnings (retries, rate-limit waits) by default, each one line, above any progress bar,
+    and one grouped line at the end (``retried 87 requests: 429 x 40, 503 x 47``); one line
+    per request with ``-v``; debug with ``-vv`` or ``--debug``; errors only with ``-q`` and
+    for the demo, whose faults are injected on purpose.
     """
+    from ._console import LogHandler
+
     install_log_scrubbing()
     logger = logging.getLogger("ml_connector")
-    handler = logging.StreamHandler(runtime.stderr)
+    handler = LogHandler(runtime.console(), json_lines=runtime.log_json)
     # Every record reaching the CLI's handler is scrubbed, whichever logger it came from.
     handler.addFilter(ScrubbingFilter())
-    handler.setFormatter(logging.Formatter("ml-connector: %(levelname)s: %(message)s"))
-    level = logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING
+    verbosity = runtime.verbosity
+    if quiet and verbosity == 0:
+        verbosity = -1
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler.setLevel(level)
     previous = logger.level
     logger.addHandler(handler)
@@ -359,6 +471,17 @@ def _logging(runtime: Runtime, *, debug: bool, quiet: bool) -> Iterator[None]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous)
+        grouped = handler.grouped()
+        if grouped is not None and verbosity >= 0 and not runtime.log_json:
+            runtime.console().print(grouped, markup=False, highlight=False, soft_wrap=True)
+
+
+def _configure(args: argparse.Namespace, runtime: Runtime) -> None:
+    """Apply the output options to the runtime."""
+    if args.quiet or args.no_progress or args.log_format == "json":
+        runtime.progress = False
+    runtime.verbosity = -1 if args.quiet else max(args.verbose, 2 if args.debug else 0)
+    runtime.log_json = args.log_format == "json"
 
 
 def _run(argv: Sequence[str] | None, runtime: Runtime) -> int:
@@ -366,14 +489,37 @@ def _run(argv: Sequence[str] | None, runtime: Runtime) -> int:
 
     The testing seam: tests pass a :class:`Runtime` with string streams, a dict environment,
     a virtual clock and simulator transports.
+
+    With ``--json`` stdout is never empty: a command that ends in an error (usage,
+    configuration, a failure before its document) prints ``{"ok": false, "error": ...}``.
     """
     parser = _build_parser()
-    args = parser.parse_args(argv)
+    wants_json = "--json" in (sys.argv[1:] if argv is None else argv)
     runtime = attrs.evolve(
         runtime, stdout=_scrubbed(runtime.stdout), stderr=_scrubbed(runtime.stderr)
     )
-    with _logging(runtime, debug=args.debug, quiet=args.command == "demo"):
-        return _dispatch(args, runtime)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        if wants_json and code != EXIT_OK:
+            runtime.emit_json(
+                {"command": None, "ok": False, "exit_code": code, "error": "bad usage (see stderr)"}
+            )
+        raise
+    _configure(args, runtime)
+    with _logging(runtime, quiet=args.command == "demo"):
+        code = _dispatch(args, runtime)
+    if args.json and not runtime.emitted:
+        runtime.emit_json(
+            {
+                "command": args.command,
+                "ok": False,
+                "exit_code": code,
+                "error": runtime.last_error(),
+            }
+        )
+    return code
 
 
 class _ScrubbedStream(io.TextIOBase):

@@ -20,10 +20,11 @@ from typing import Any, TextIO
 
 import attrs
 import httpx
+from rich.console import Console
 
 from ml_connector._clock import Clock, SystemClock
 
-__all__ = ["Progress", "Runtime", "to_jsonable"]
+__all__ = ["Runtime", "to_jsonable"]
 
 
 @attrs.define
@@ -38,6 +39,10 @@ class Runtime:
         transports: Transports by system (``"shipstation"``, ``"oracle"``); missing: network.
         cwd: The working directory (default paths are relative to it).
         progress: Show progress bars: ``None`` decides by whether ``stderr`` is a terminal.
+        width: Columns of the stderr console (``None``: the terminal's own width).
+        verbosity: ``-1`` errors only (``-q``), ``0`` warnings, ``1`` one line per request
+            (``-v``), ``2`` debug (``-vv`` or ``--debug``).
+        log_json: Log records as JSON Lines on stderr (``--log-format json``).
     """
 
     stdout: TextIO = attrs.field(factory=lambda: sys.stdout)
@@ -47,6 +52,20 @@ class Runtime:
     transports: Mapping[str, httpx.BaseTransport] = attrs.field(factory=dict)
     cwd: Path = attrs.field(factory=Path.cwd)
     progress: bool | None = None
+    width: int | None = None
+    verbosity: int = 0
+    log_json: bool = False
+    _console: Console | None = attrs.field(default=None, init=False, repr=False)
+    emitted: bool = attrs.field(default=False, init=False)
+    _errors: list[str] = attrs.field(factory=list, init=False, repr=False)
+
+    def console(self) -> Console:
+        """The ``rich`` console on ``stderr`` (bars and log lines share it)."""
+        if self._console is None:
+            from ._console import make_console
+
+            self._console = make_console(self)
+        return self._console
 
     def transport(self, system: str) -> httpx.BaseTransport | None:
         """The injected transport for ``system``, or ``None`` for the real network."""
@@ -62,14 +81,26 @@ class Runtime:
     def emit_json(self, document: Any) -> None:
         """Write one JSON document to ``stdout`` (Decimal as string, datetimes as ISO 8601)."""
         self.stdout.write(json.dumps(to_jsonable(document), indent=2, sort_keys=False) + "\n")
+        self.emitted = True
 
     def say(self, text: str = "") -> None:
         """Write a line of human output to ``stdout``."""
         self.stdout.write(text + "\n")
 
     def warn(self, text: str) -> None:
-        """Write a line to ``stderr``."""
-        self.stderr.write(text + "\n")
+        """Write a line to ``stderr`` (through the console when a bar may be on screen)."""
+        if self._console is not None:
+            self._console.print(text, markup=False, highlight=False, soft_wrap=True)
+        else:
+            self.stderr.write(text + "\n")
+        self._errors.append(text)
+
+    def last_error(self) -> str:
+        """The last line written with :meth:`warn`, without the ``ml-connector:`` prefix."""
+        if not self._errors:
+            return "failed (see stderr)"
+        text = self._errors[-1].removeprefix("ml-connector: ")
+        return text.removeprefix("error: ")
 
 
 def to_jsonable(value: Any) -> Any:
@@ -89,48 +120,3 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [to_jsonable(v) for v in value]
     return value
-
-
-class Progress:
-    """A plain-text progress bar on ``stderr``, redrawn in place; silent when disabled.
-
-    Args:
-        stream: Where to draw (``stderr``).
-        label: What is counted, e.g. ``"shipments"``.
-        enabled: Draw at all (only when the stream is a terminal, normally).
-        width: Characters of the bar itself.
-    """
-
-    def __init__(self, stream: TextIO, label: str, *, enabled: bool, width: int = 20) -> None:
-        self._stream = stream
-        self._label = label
-        self._enabled = enabled
-        self._width = width
-        self._last = ""
-        self.updates = 0
-
-    def update(self, done: int, total: int | None = None, detail: str = "") -> None:
-        """Redraw with ``done`` of ``total`` (unknown total: a counter without a bar)."""
-        if not self._enabled:
-            return
-        if total:
-            filled = min(self._width, self._width * done // total)
-            bar = "#" * filled + "." * (self._width - filled)
-            line = f"{self._label:<12} [{bar}] {done}/{total}"
-        else:
-            line = f"{self._label:<12} {done}"
-        if detail:
-            line = f"{line}  {detail}"
-        if line == self._last:
-            return
-        self._last = line
-        self.updates += 1
-        self._stream.write("\r" + line.ljust(79)[:79])
-        self._stream.flush()
-
-    def close(self) -> None:
-        """End the bar's line (nothing is written when no bar was drawn)."""
-        if self._enabled and self._last:
-            self._stream.write("\n")
-            self._stream.flush()
-            self._last = ""

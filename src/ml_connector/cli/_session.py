@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ml_connector._errors import ConfigurationError
-from ml_connector._time import parse_pacific
 from ml_connector.audit import AuditSink, CheckpointStore, JsonlAuditSink, SqliteAuditSink
 from ml_connector.audit import SqliteCheckpointStore as _SqliteCheckpoints
+from ml_connector.mapping.config import DateSettings
 from ml_connector.oracle import OracleFusionClient
 from ml_connector.shipstation import ShipStationV1Client, ShipStationV2Client
 from ml_connector.sync import Progress as SyncProgress
 from ml_connector.sync import RecordResult, RunSummary
 
 from ._config import CliConfig, System, resolve
-from ._runtime import Progress, Runtime
+from ._console import Progress
+from ._runtime import Runtime
 
 __all__ = [
     "Session",
@@ -56,21 +58,41 @@ def parse_instant(text: str, option: str) -> datetime:
     return value
 
 
-def pacific_day(text: str, option: str) -> Window:
-    """A Pacific calendar day (ShipStation's business day) as a UTC window."""
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        raise ConfigurationError(f"{text!r} is not a date (YYYY-MM-DD)", setting=option) from None
-    start = parse_pacific(f"{day.isoformat()}T00:00:00")
-    end = parse_pacific(f"{(day + timedelta(days=1)).isoformat()}T00:00:00")
+def posting_day(text: str, option: str, dates: DateSettings, now: datetime) -> Window:
+    """The instants whose posting date is the day ``text`` names, as a UTC window.
+
+    ``text`` is ``YYYY-MM-DD``, ``today`` or ``yesterday``; the day is a calendar day in the
+    mapping's posting-date zone (``[dates]``: UTC, or e.g. America/Los_Angeles), so a run over
+    ``--day D`` covers exactly the records the reconciliation reports on ``D``.
+    """
+    zone = ZoneInfo(dates.zone_name) if dates.zone_name != "UTC" else UTC
+    word = text.strip().lower()
+    if word in ("today", "yesterday"):
+        day = now.astimezone(zone).date() - timedelta(days=1 if word == "yesterday" else 0)
+    else:
+        try:
+            day = date.fromisoformat(word)
+        except ValueError:
+            raise ConfigurationError(
+                f"{text!r} is not a date (YYYY-MM-DD, today or yesterday)", setting=option
+            ) from None
+    # Midnight exists on every day in the zones ledgers use; zoneinfo picks the offset in force.
+    start = datetime.combine(day, time(), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
     return start, end
 
 
 def parse_window(
-    *, day: str | None, since: str | None, until: str | None, now: datetime
+    *,
+    day: str | None,
+    since: str | None,
+    until: str | None,
+    now: datetime,
+    dates: DateSettings | None = None,
 ) -> Window | None:
     """The window the options describe, or ``None`` for "from the checkpoint".
+
+    ``--day`` is a calendar day in the posting-date zone of ``dates`` (UTC without one).
 
     Raises:
         ConfigurationError: conflicting or malformed options.
@@ -78,7 +100,7 @@ def parse_window(
     if day is not None:
         if since is not None or until is not None:
             raise ConfigurationError("give --day or --since/--until, not both", setting="--day")
-        return pacific_day(day, "--day")
+        return posting_day(day, "--day", dates or DateSettings(), now)
     if since is None:
         if until is not None:
             raise ConfigurationError("needs --since", setting="--until")
@@ -174,8 +196,13 @@ def progress_callback(bar: Progress) -> Any:
     """A sync progress callback drawing ``bar``."""
 
     def update(progress: SyncProgress) -> None:
-        # Fits the 79 columns of the bar line; the summary afterwards has every count.
-        detail = f"posted {progress.posted}, skipped {progress.skipped}, failed {progress.failed}"
+        # The same words and counts as the summary printed afterwards.
+        detail = (
+            f"posted {progress.posted} + already posted {progress.already_posted} + "
+            f"skipped {progress.skipped} + failed {progress.failed}"
+        )
+        if progress.planned:
+            detail += f" + would post {progress.planned}"
         total = progress.total
         done = progress.done if total is not None else progress.fetched
         bar.update(done, total, detail)

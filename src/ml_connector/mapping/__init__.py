@@ -12,6 +12,8 @@ Entry points for the sync job:
 - :func:`plan_customer_alignment` -> :class:`AlignmentPlan`.
 """
 
+from ._items import item_number, unit_of_measure
+from ._time import posting_date
 from .accounts import AccountPurpose, SegmentTemplate, account_for
 from .allocation import allocate, prorate, round_to_minor
 from .config import (
@@ -88,14 +90,17 @@ __all__ = [
     "WarehouseMapping",
     "account_for",
     "allocate",
+    "item_number",
     "load_mapping_config",
     "map_shipment",
     "match_customer",
     "normalise_email",
     "plan_adjustments",
     "plan_customer_alignment",
+    "posting_date",
     "prorate",
     "reverse_invoice",
     "round_to_minor",
     "shipped_quantities",
+    "unit_of_measure",
 ]

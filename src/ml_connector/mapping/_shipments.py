@@ -12,6 +12,7 @@ import attrs
 from ml_connector._errors import MappingError
 from ml_connector.shipstation.models import Order, OrderItem, Shipment, ShipmentItem
 
+from ._items import item_number, unit_of_measure
 from ._time import posting_date
 from .config import MappingConfig
 
@@ -158,30 +159,3 @@ def shipment_moment(
     instant = created.astimezone(UTC)
     basis = f"{settings.zone} calendar" if settings.basis == "zone" else "UTC calendar"
     return day, instant, f"label created {instant.isoformat()} -> {day.isoformat()} ({basis})"
-
-
-def item_number(sku: str | None, config: MappingConfig, *, field: str, record: str) -> str:
-    """The Oracle item number of a SKU.
-
-    Raises:
-        MappingError: the SKU is empty, or unmapped while identity mapping is off.
-    """
-    if not sku:
-        raise MappingError("item has no SKU", field=field, record=record)
-    mapped = config.items.map.get(sku)
-    if mapped is not None:
-        return mapped
-    if config.items.identity:
-        return sku
-    raise MappingError(
-        f"SKU {sku!r} is not in [items.map] and identity mapping is off",
-        field=field,
-        record=record,
-    )
-
-
-def unit_of_measure(sku: str | None, config: MappingConfig) -> str:
-    """The unit of measure of a SKU (per-SKU override, else the default)."""
-    if sku and sku in config.items.uom_by_sku:
-        return config.items.uom_by_sku[sku]
-    return config.items.uom

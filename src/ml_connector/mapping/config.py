@@ -23,6 +23,7 @@ from typing import Any, Literal
 import attrs
 
 from ml_connector._errors import ConfigurationError, MappingError
+from ml_connector._toml import TomlChecker, join
 
 from .accounts import REQUIRED_PURPOSES, AccountPurpose, SegmentTemplate, compose_segments
 
@@ -324,6 +325,16 @@ class DateSettings:
     zone: str | None = None
     source: Literal["label_created", "ship_date"] = "label_created"
 
+    @property
+    def zone_name(self) -> str:
+        """The zone posting dates are calendar dates in: ``UTC`` or the configured zone."""
+        return self.zone if self.basis == "zone" and self.zone else "UTC"
+
+    @property
+    def label(self) -> str:
+        """How outputs name the dates they show, e.g. ``posting date (America/Los_Angeles)``."""
+        return f"posting date ({self.zone_name})"
+
 
 @attrs.frozen
 class PostingKeyFormats:
@@ -487,84 +498,18 @@ def load_mapping_config(path: str | Path) -> MappingConfig:
     return MappingConfig.from_toml(text)
 
 
-class _Loader:
-    """Reads a parsed document, collecting every problem instead of stopping at the first."""
+class _Loader(TomlChecker):
+    """Reads a parsed document, collecting every problem instead of stopping at the first.
 
-    def __init__(self) -> None:
-        self.problems: list[ConfigProblem] = []
-
-    def problem(self, path: str, message: str) -> None:
-        self.problems.append(ConfigProblem(path, message))
-
-    # -- primitive readers -------------------------------------------------------------------
-
-    def table(self, data: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
-        value = data.get(key, {})
-        if not isinstance(value, Mapping):
-            self.problem(_join(path, key), "must be a table")
-            return {}
-        return value
+    The primitives (tables, unknown keys, text, choices) are the shared TOML checker's; what
+    is here are the mapping's domain checks.
+    """
 
     def check_keys(self, data: Mapping[str, Any], allowed: set[str], path: str) -> None:
-        for key in sorted(set(data) - allowed):
-            self.problem(_join(path, key), "unknown key")
+        self.keys(data, allowed, path)
 
-    def text(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        path: str,
-        *,
-        required: bool = False,
-        default: str | None = None,
-    ) -> str | None:
-        if key not in data:
-            if required:
-                self.problem(_join(path, key), "missing")
-            return default
-        value = data[key]
-        if not isinstance(value, str) or not value.strip():
-            self.problem(_join(path, key), "must be a non-empty string")
-            return default
-        return value
-
-    def required_text(self, data: Mapping[str, Any], key: str, path: str) -> str:
-        return self.text(data, key, path, required=True) or ""
-
-    def boolean(self, data: Mapping[str, Any], key: str, path: str, default: bool) -> bool:
-        value = data.get(key, default)
-        if not isinstance(value, bool):
-            self.problem(_join(path, key), "must be true or false")
-            return default
-        return value
-
-    def choice(
-        self, data: Mapping[str, Any], key: str, path: str, options: tuple[str, ...], default: str
-    ) -> str:
-        value = data.get(key, default)
-        if value not in options:
-            self.problem(_join(path, key), f"must be one of {', '.join(options)}, not {value!r}")
-            return default
-        return str(value)
-
-    def strings(self, data: Mapping[str, Any], key: str, path: str) -> tuple[str, ...] | None:
-        if key not in data:
-            return None
-        value = data[key]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            self.problem(_join(path, key), "must be a list of non-empty strings")
-            return None
-        return tuple(value)
-
-    def string_map(self, data: Mapping[str, Any], key: str, path: str) -> dict[str, str]:
-        table = self.table(data, key, path)
-        result: dict[str, str] = {}
-        for name, value in table.items():
-            if not isinstance(value, str) or not value:
-                self.problem(_join(path, key, name), "must be a non-empty string")
-                continue
-            result[str(name)] = value
-        return result
+    def config_problems(self) -> tuple[ConfigProblem, ...]:
+        return tuple(ConfigProblem(path, message) for path, message in self.problems)
 
     def segment_values(
         self, data: Mapping[str, Any], key: str, path: str, template: SegmentTemplate | None
@@ -636,7 +581,7 @@ class _Loader:
         if template is not None:
             self.check_combinations(template, defaults, accounts, warehouses, stores)
         if self.problems or template is None or receivables is None:
-            raise MappingConfigError(tuple(self.problems))
+            raise MappingConfigError(self.config_problems())
         return MappingConfig(
             segment_template=template,
             segments_defaults=MappingProxyType(defaults),
@@ -1195,7 +1140,7 @@ class _Loader:
                                 if store is not None and store.cost_center
                                 else f"warehouses.{wid}"
                             )
-                            problem = ConfigProblem(f"{owner}.cost_center", message)
+                            problem = (f"{owner}.cost_center", message)
                             if problem not in self.problems:
                                 self.problems.append(problem)
                             continue
@@ -1205,8 +1150,7 @@ class _Loader:
                         self.problem(f"{where}: accounts.{purpose.value}.{segment}", message)
 
 
-def _join(*parts: str) -> str:
-    return ".".join(p for p in parts if p)
+_join = join
 
 
 def _names(template: SegmentTemplate) -> str:

@@ -43,6 +43,7 @@ from ml_connector._http import (
     SyncSender,
     read_json,
 )
+from ml_connector._network import check_proxy, proxy_repr
 from ml_connector._pagination import OffsetPaginator, PageRequest
 from ml_connector._ratelimit import RateLimiter
 from ml_connector._redact import redact_url
@@ -243,6 +244,8 @@ class OracleFusionSettings:
         retry: Retry policy for safe requests (GETs; 429 always).
         user_agent: ``User-Agent`` header.
         allow_http: Permit ``http://`` pod URLs (local simulators only).
+        proxy: Proxy URL for every request, token requests included (see ``HttpSettings``).
+        ca_bundle: PEM file of CA certificates to trust (see ``HttpSettings``).
     """
 
     pod_url: str = attrs.field(converter=_strip_url, validator=_check_pod_url)
@@ -310,6 +313,10 @@ class OracleFusionSettings:
     )
     user_agent: str = attrs.field(default=DEFAULT_USER_AGENT, validator=header_text)
     allow_http: bool = attrs.field(default=False, kw_only=True, validator=flag)
+    proxy: str | None = attrs.field(
+        default=None, kw_only=True, repr=proxy_repr, validator=lambda _i, _a, v: check_proxy(v)
+    )
+    ca_bundle: str | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if not self.framework_version.isdigit():
@@ -346,6 +353,8 @@ class OracleFusionSettings:
             retry=self.retry,
             user_agent=self.user_agent,
             allow_http=self.allow_http,
+            proxy=self.proxy,
+            ca_bundle=self.ca_bundle,
         )
 
 
@@ -608,6 +617,8 @@ class _OracleFusionBase:
         attributes = [kind.key_attribute]
         if kind.echo_attribute is not None:
             attributes.append(kind.echo_attribute)
+        # One request per attribute, never an "or": this single look-up is also the fallback
+        # when a bulk read (oracle/_bulk.py, which asks for both in one "or" read) fails.
         for attribute in attributes:
             filters = self._key_filters(attribute, key, business_unit)
             found = yield from self._find_one_flow(

@@ -39,7 +39,22 @@ from ._catalog_report import CatalogFinding, CatalogIssue, CatalogReport, SkuPri
 from ._customers import AsyncCustomerSync, CustomerAction, CustomerSync, CustomerSyncSummary
 from ._inventory import AsyncInventorySync, InventorySync, InventorySyncSummary
 from ._preflight import PreflightError, PreflightProblem, PreflightReport
-from ._protocols import AsyncOracleWriter, AsyncShipStationReader, OracleWriter, ShipStationReader
+from ._protocols import (
+    Annotator,
+    AsyncAnnotator,
+    AsyncCatalogReader,
+    AsyncCustomerWriter,
+    AsyncInventoryReader,
+    AsyncItemMasterReader,
+    AsyncOracleWriter,
+    AsyncShipStationReader,
+    CatalogReader,
+    CustomerWriter,
+    InventoryReader,
+    ItemMasterReader,
+    OracleWriter,
+    ShipStationReader,
+)
 from ._reconcile import (
     ReasonCode,
     ReconciliationReport,
@@ -62,9 +77,15 @@ from ._shipments import AsyncShipmentSync, ShipmentSync
 from ._window import SyncWindow
 
 __all__ = [
+    "Annotator",
+    "AsyncAnnotator",
     "AsyncCatalogCheck",
+    "AsyncCatalogReader",
     "AsyncCustomerSync",
+    "AsyncCustomerWriter",
+    "AsyncInventoryReader",
     "AsyncInventorySync",
+    "AsyncItemMasterReader",
     "AsyncOracleWriter",
     "AsyncShipStationReader",
     "AsyncShipmentReplayTarget",
@@ -73,12 +94,16 @@ __all__ = [
     "CatalogFinding",
     "CatalogIssue",
     "CatalogOptions",
+    "CatalogReader",
     "CatalogReport",
     "CustomerAction",
     "CustomerSync",
     "CustomerSyncSummary",
+    "CustomerWriter",
+    "InventoryReader",
     "InventorySync",
     "InventorySyncSummary",
+    "ItemMasterReader",
     "OracleWriter",
     "Outcome",
     "PreflightError",

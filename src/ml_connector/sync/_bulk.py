@@ -18,13 +18,15 @@ blind. A client without these methods (a test double), or settings that rule the
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ml_connector._errors import AuditError, ConnectorError
+from ml_connector.oracle import InventoryStagedTransaction
 from ml_connector.oracle._bulk import bulk_enabled, lookup_size
 
 from ._documents import CREDIT_MEMO, INVENTORY, INVOICE, Doc
 from ._flow import Call, Fanout, Flow
+from ._protocols import AsyncBulkReader, BulkReader, oracle_call
 
 __all__ = ["Answers", "bulk_settings", "prefetch_flow"]
 
@@ -32,17 +34,13 @@ Answers = dict[int, Any]
 """What Oracle holds per document model (``id(doc.model)``): a list of AR records carrying
 the key, or an inventory status."""
 
-_METHODS = {
-    INVOICE: "find_invoices",
-    CREDIT_MEMO: "find_credit_memos",
-    INVENTORY: "find_inventory_transactions",
-}
+_KINDS = (INVOICE, CREDIT_MEMO, INVENTORY)
 
 
 def bulk_settings(oracle: Any) -> Any:
     """The client's settings when it can look keys up in bulk, else None."""
     settings = getattr(oracle, "settings", None)
-    if settings is None or not all(hasattr(oracle, name) for name in _METHODS.values()):
+    if settings is None or not isinstance(oracle, BulkReader | AsyncBulkReader):
         return None
     try:
         return settings if bulk_enabled(settings) else None
@@ -50,15 +48,19 @@ def bulk_settings(oracle: Any) -> Any:
         return None
 
 
-def _args(kind: str, docs: Sequence[Doc]) -> tuple[Any, ...]:
+def _read(kind: str, docs: Sequence[Doc]) -> Call:
     if kind == INVENTORY:
-        return ([doc.model for doc in docs],)
-    return ([(doc.key, doc.business_unit) for doc in docs],)
+        models = [cast(InventoryStagedTransaction, doc.model) for doc in docs]
+        return oracle_call(BulkReader.find_inventory_transactions, models)
+    keys = [(doc.key, doc.business_unit) for doc in docs]
+    if kind == INVOICE:
+        return oracle_call(BulkReader.find_invoices, keys)
+    return oracle_call(BulkReader.find_credit_memos, keys)
 
 
 def _chunk_flow(kind: str, docs: Sequence[Doc]) -> Flow[Answers]:
     try:
-        found = yield Call("oracle", _METHODS[kind], _args(kind, docs))
+        found = yield _read(kind, docs)
     except ConnectorError as exc:
         if isinstance(exc, AuditError):
             raise
@@ -77,7 +79,7 @@ def prefetch_flow(docs: Iterable[Doc], settings: Any) -> Flow[Answers]:
     by_kind: dict[str, list[Doc]] = {}
     seen: set[int] = set()
     for doc in docs:
-        if id(doc.model) in seen or doc.kind not in _METHODS:
+        if id(doc.model) in seen or doc.kind not in _KINDS:
             continue
         seen.add(id(doc.model))
         by_kind.setdefault(doc.kind, []).append(doc)

@@ -31,16 +31,34 @@ from typing import Any
 
 import attrs
 
-from ml_connector._errors import ConfigurationError, ConnectorError, MappingError
-from ml_connector.mapping import MappingConfig
-from ml_connector.mapping._shipments import item_number, unit_of_measure
+from ml_connector._errors import (
+    ConfigurationError,
+    ConnectorError,
+    MappingError,
+    OutageError,
+    is_outage,
+)
+from ml_connector.mapping import MappingConfig, item_number, unit_of_measure
 from ml_connector.oracle import ItemMasterRecord
 from ml_connector.oracle._items import DEFAULT_ITEM_FLAGS, item_number_queryable
 from ml_connector.shipstation import Order, Product
 
 from ._catalog_report import CatalogFinding, CatalogIssue, CatalogReport, SkuPrice
 from ._documents import INVENTORY
-from ._flow import Call, Cursor, Fanout, Flow, Take, arun_flow, run_flow
+from ._flow import Cursor, Fanout, Flow, Take, arun_flow, run_flow
+from ._protocols import (
+    CATALOG_SHIPSTATION,
+    ITEM_MASTER,
+    AsyncCatalogReader,
+    AsyncItemMasterReader,
+    CatalogReader,
+    ItemMasterReader,
+    ShipStationReader,
+    check_clients,
+    oracle_call,
+    shipstation_call,
+)
+from ._window import SyncWindow
 
 __all__ = [
     "INVOICE_ITEM_FLAGS",
@@ -175,22 +193,30 @@ def add_orders(uses: dict[str, SkuUse], orders: Iterable[Order], mapping: Mappin
 
 
 def _lookup_flow(
-    organization: str, numbers: Sequence[str], options: CatalogOptions, flags: Sequence[str]
+    organization: str,
+    numbers: Sequence[str],
+    options: CatalogOptions,
+    flags: Sequence[str],
+    *,
+    outages: bool = False,
 ) -> Flow[dict[str, ItemMasterRecord] | ConnectorError]:
+    """The item master's answer, or the error that kept it (an outage raised with ``outages``,
+    as an :class:`~ml_connector.OutageError` naming Oracle)."""
     if not numbers:
         return {}
     try:
-        found: dict[str, ItemMasterRecord] = yield Call(
-            "oracle",
-            "find_items",
-            (tuple(numbers),),
-            {
-                "organization": organization,
-                "organization_attribute": options.organization_attribute,
-                "flags": tuple(flags),
-            },
+        found: dict[str, ItemMasterRecord] = yield oracle_call(
+            ItemMasterReader.find_items,
+            tuple(numbers),
+            organization=organization,
+            organization_attribute=options.organization_attribute,
+            flags=tuple(flags),
         )
     except ConnectorError as exc:
+        if outages and is_outage(exc):
+            if isinstance(exc, OutageError):
+                raise
+            raise OutageError.of(exc, system="oracle", step="catalog check") from exc
         return exc
     return found
 
@@ -207,8 +233,13 @@ def check_uses_flow(
     options: CatalogOptions,
     *,
     framework_version: str = "4",
+    outages: bool = False,
 ) -> Flow[tuple[CatalogFinding, ...]]:
-    """Map ``uses`` through the mapping and look them up; every finding, in a stable order."""
+    """Map ``uses`` through the mapping and look them up; every finding, in a stable order.
+
+    With ``outages``, Oracle being unavailable raises :class:`~ml_connector.OutageError`
+    instead of becoming ``lookup_failed`` findings (the preflight's reading).
+    """
     everywhere = _organizations(mapping)
     flags = options.required_flags(mapping)
     findings: list[CatalogFinding] = []
@@ -232,7 +263,10 @@ def check_uses_flow(
             wanted.setdefault(organization, {}).setdefault(number, []).append(use)
     organizations = sorted(wanted)
     answers = yield Fanout(
-        tuple(_lookup_flow(org, sorted(wanted[org]), options, flags) for org in organizations)
+        tuple(
+            _lookup_flow(org, sorted(wanted[org]), options, flags, outages=outages)
+            for org in organizations
+        )
     )
     for organization, answer in zip(organizations, answers, strict=True):
         for number, users in sorted(wanted[organization].items()):
@@ -306,10 +340,14 @@ def _prices(uses: Mapping[str, SkuUse]) -> tuple[SkuPrice, ...]:
     )
 
 
-def _window(value: Any) -> tuple[datetime, datetime] | None:
+Window = SyncWindow | tuple[datetime, datetime] | None
+"""A window of orders to check (a :class:`SyncWindow` or aware ``(start, end)``), or None."""
+
+
+def _window(value: Window) -> tuple[datetime, datetime] | None:
     if value is None:
         return None
-    start, end = (value.start, value.end) if hasattr(value, "start") else value
+    start, end = (value.start, value.end) if isinstance(value, SyncWindow) else value
     if start.tzinfo is None or end.tzinfo is None:
         raise ConfigurationError("window bounds must be timezone-aware", setting="window")
     if end <= start:
@@ -320,31 +358,37 @@ def _window(value: Any) -> tuple[datetime, datetime] | None:
 def catalog_flow(
     mapping: MappingConfig,
     options: CatalogOptions,
-    window: Any = None,
+    window: Window = None,
     *,
     framework_version: str = "4",
+    outages: bool = False,
 ) -> Flow[CatalogReport]:
-    """The whole check as a flow (see the module docstring); read-only on both sides."""
+    """The whole check as a flow (see the module docstring); read-only on both sides.
+
+    ``outages``: see :func:`check_uses_flow`.
+    """
     span = _window(window)
     uses: dict[str, SkuUse] = {}
     products = orders = 0
     if options.products:
-        kwargs = {"show_inactive": True} if options.include_inactive_products else {}
-        cursor = Cursor(Call("shipstation", "iter_products", kwargs=kwargs))
+        listing = (
+            shipstation_call(CatalogReader.iter_products, show_inactive=True)
+            if options.include_inactive_products
+            else shipstation_call(CatalogReader.iter_products)
+        )
+        cursor = Cursor(listing)
         while page := (yield Take(cursor, options.page)):
             products += add_products(uses, page)
     if span is not None:
         cursor = Cursor(
-            Call(
-                "shipstation",
-                "iter_orders",
-                kwargs={"modify_date_start": span[0], "modify_date_end": span[1]},
+            shipstation_call(
+                ShipStationReader.iter_orders, modify_date_start=span[0], modify_date_end=span[1]
             )
         )
         while page := (yield Take(cursor, options.page)):
             orders += add_orders(uses, page, mapping)
     findings = yield from check_uses_flow(
-        uses, mapping, options, framework_version=framework_version
+        uses, mapping, options, framework_version=framework_version, outages=outages
     )
     return CatalogReport(
         window=span,
@@ -357,9 +401,8 @@ def catalog_flow(
     )
 
 
-def _framework(oracle: Any) -> str:
-    settings = getattr(oracle, "settings", None)
-    return str(getattr(settings, "framework_version", "4"))
+def _framework(oracle: ItemMasterReader | AsyncItemMasterReader) -> str:
+    return str(oracle.settings.framework_version)
 
 
 class CatalogCheck:
@@ -381,17 +424,25 @@ class CatalogCheck:
     def __init__(
         self,
         *,
-        shipstation: Any,
-        oracle: Any,
+        shipstation: CatalogReader,
+        oracle: ItemMasterReader,
         mapping: MappingConfig,
         options: CatalogOptions | None = None,
     ) -> None:
+        check_clients(
+            "CatalogCheck",
+            shipstation=shipstation,
+            oracle=oracle,
+            asynchronous=False,
+            reads=CATALOG_SHIPSTATION,
+            writes=ITEM_MASTER,
+        )
         self.mapping = mapping
         self.options = options if options is not None else CatalogOptions()
         self._clients = {"shipstation": shipstation, "oracle": oracle}
         self._framework = _framework(oracle)
 
-    def run(self, window: Any = None) -> CatalogReport:
+    def run(self, window: Window = None) -> CatalogReport:
         """The report for the products and the orders of ``window`` (a ``SyncWindow`` or a
         ``(start, end)`` pair of aware datetimes; None: products only)."""
         flow = catalog_flow(self.mapping, self.options, window, framework_version=self._framework)
@@ -404,19 +455,27 @@ class AsyncCatalogCheck:
     def __init__(
         self,
         *,
-        shipstation: Any,
-        oracle: Any,
+        shipstation: AsyncCatalogReader,
+        oracle: AsyncItemMasterReader,
         mapping: MappingConfig,
         options: CatalogOptions | None = None,
         concurrency: int = 4,
     ) -> None:
+        check_clients(
+            "AsyncCatalogCheck",
+            shipstation=shipstation,
+            oracle=oracle,
+            asynchronous=True,
+            reads=CATALOG_SHIPSTATION,
+            writes=ITEM_MASTER,
+        )
         self.mapping = mapping
         self.options = options if options is not None else CatalogOptions()
         self._clients = {"shipstation": shipstation, "oracle": oracle}
         self._framework = _framework(oracle)
         self._concurrency = concurrency
 
-    async def run(self, window: Any = None) -> CatalogReport:
+    async def run(self, window: Window = None) -> CatalogReport:
         """See :meth:`CatalogCheck.run`."""
         flow = catalog_flow(self.mapping, self.options, window, framework_version=self._framework)
         report: CatalogReport = await arun_flow(

@@ -55,11 +55,14 @@ from ml_connector.audit import (
     AuditSink,
     Checkpoint,
     CheckpointStore,
+    ClaimStore,
     RecordRef,
     Stage,
+    check_lease,
     latest_of,
     new_correlation_id,
     new_event,
+    new_owner_id,
 )
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.oracle._bulk import bulk_problem
@@ -71,11 +74,18 @@ from ._documents import stop_error
 from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
 from ._plan import _Pending, _Planner
-from ._post import _Poster
-from ._preflight import PreflightError, PreflightProblem, PreflightReport, preflight_flow
+from ._post import DEFAULT_CLAIM_LEASE, _Claimer, _Poster, claimed_elsewhere
+from ._preflight import (
+    PreflightError,
+    PreflightProblem,
+    PreflightReport,
+    catalog_preflight_flow,
+    preflight_flow,
+)
 from ._protocols import AsyncOracleWriter, OracleWriter, ShipStationReader, shipstation_call
 from ._results import (
     RESULTS_POLICIES,
+    Outcome,
     ProgressCallback,
     RecordResult,
     ResultCallback,
@@ -92,6 +102,8 @@ from ._window import (
     FULFILLMENT_VOID_LOOKBACK,
     ORDER_CACHE,
     SyncWindow,
+    _Carry,
+    _LedgerCache,
     _OrderCache,
     _WindowLabels,
 )
@@ -113,13 +125,21 @@ def _caught(flow: Flow[Any]) -> Flow[Any]:
 
 @attrs.define(eq=False)
 class _Chunk:
-    """A chunk planned and not posted yet."""
+    """A chunk planned and not posted yet (with the claims it holds, if any)."""
 
     labels: list[Label]
     latest: Mapping[RecordRef, AuditEvent]
     results: dict[RecordRef, RecordResult]
     pendings: list[_Pending]
     run: _Run
+    claimer: Any = None
+    taken: Any = None
+
+    def release(self) -> None:
+        """Release the chunk's claims (once)."""
+        if self.claimer is not None and self.taken is not None:
+            taken, self.taken = self.taken, None
+            self.claimer.release(taken)
 
 
 def _refs(label: Label) -> list[RecordRef]:
@@ -184,6 +204,9 @@ class ShipmentSyncOptions:
     fulfillment_void_lookback: timedelta = attrs.field(
         default=FULFILLMENT_VOID_LOOKBACK, validator=_not_negative
     )
+    claims: ClaimStore | None = None
+    """Where records are claimed (default: the audit sink's own ``claims``, when it has one)."""
+    claim_lease: timedelta = DEFAULT_CLAIM_LEASE
 
     @classmethod
     def of(cls, arguments: Mapping[str, Any]) -> ShipmentSyncOptions:
@@ -214,18 +237,36 @@ class _ShipmentCore:
         self._preflight_passed = False
         # -- catalog gate (issue 20): see the hook in _process_flow.
         self.catalog: CatalogOptions | None = CatalogOptions()
+        # Claims (issue "Outgrowing one machine"): given, or the sink's own (the SQLite and
+        # Postgres sinks carry one).
+        store = options.claims
+        if store is None:
+            store = getattr(options.audit, "claims", None)
+        self.claimer: _Claimer | None = None
+        if isinstance(store, ClaimStore):
+            # Posts are not retried (but for 429s): one request timeout is what a live
+            # worker's post can take once its claim is confirmed.
+            timeout = getattr(getattr(oracle, "settings", None), "timeout", None)
+            if isinstance(timeout, int | float):
+                check_lease(options.claim_lease, float(timeout))
+            self.claimer = _Claimer(store, owner=new_owner_id(), lease=options.claim_lease)
 
     # -- the run ---------------------------------------------------------------------------------
 
-    def preflight_flow(self) -> Flow[PreflightReport]:
-        """See :func:`~ml_connector.sync.preflight`."""
+    def preflight_flow(self, *, catalog: bool = False) -> Flow[PreflightReport]:
+        """See :meth:`ShipmentSync.preflight`; ``catalog``: list the catalog check's findings."""
         report = yield from preflight_flow(self.options.mapping)
         # Bulk look-ups (issue 17): 'or' in q needs REST framework 2 or later.
         problem = bulk_problem(self.poster.oracle.settings)
-        if problem is None:
-            return report
-        found = PreflightProblem("configuration", "bulk_lookup_size", problem)
-        return attrs.evolve(report, problems=(*report.problems, found))
+        if problem is not None:
+            found = PreflightProblem("configuration", "bulk_lookup_size", problem)
+            report = attrs.evolve(report, problems=(*report.problems, found))
+        if catalog and self.catalog is not None:  # the whole product list (sync/_preflight.py)
+            framework = str(self.poster.oracle.settings.framework_version)
+            report = yield from catalog_preflight_flow(
+                report, self.options.mapping, self.catalog, framework_version=framework
+            )
+        return report
 
     def _ensure_preflight(self, dry_run: bool) -> Flow[None]:
         if not self.options.preflight or self._preflight_passed or dry_run:
@@ -245,31 +286,60 @@ class _ShipmentCore:
             window, self.options.chunk_size, lookback=self.options.fulfillment_void_lookback
         )
         orders = _OrderCache(window, self.order_cache, self.options.chunk_size)
-        planned = yield from self._next_chunk_flow(
-            stream, window, dry_run=dry_run, counter=counter, run=run, orders=orders
-        )
+        carry = _Carry(_LedgerCache(self.order_cache))
+
+        def next_chunk() -> Flow[_Chunk | None]:
+            labels = yield from stream.next_flow()
+            if not labels:
+                return None
+            chunk: _Chunk = yield from self._plan_chunk_flow(
+                labels,
+                window,
+                dry_run=dry_run,
+                counter=counter,
+                run=run,
+                orders=orders,
+                carry=carry,
+                # A chunk shorter than a page ends the created labels: nothing listed
+                # later can complete a label, so everything is decided now.
+                final=len(labels) < self.options.chunk_size,
+            )
+            return chunk
+
+        planned = yield from next_chunk()
         while planned is not None:
             counter.update(fetched=stream.fetched)
-            # The next chunk is read and planned (orders, customers, look-ups: reads only)
-            # while this one posts and is recorded: at the same time in the async twin, so
-            # ShipStation's rate limit, Oracle's reads and Oracle's creates overlap. Its
-            # records are distinct from this chunk's (each label is processed once a run).
+            # The next chunk is read and planned (orders, customers, claims, look-ups; no
+            # post) while this one posts and is recorded: at the same time in the async twin,
+            # so ShipStation's rate limit, Oracle's reads and Oracle's slow creates overlap.
+            # Planning stays in chunk order (the carry of split orders moves on with it), and
+            # each label is processed once a run, so the two chunks' records are distinct.
             posted, upcoming = yield Fanout(
                 (
                     _caught(self._post_chunk_flow(planned, dry_run=dry_run, counter=counter)),
-                    _caught(
-                        self._next_chunk_flow(
-                            stream, window, dry_run=dry_run, counter=counter, run=run, orders=orders
-                        )
-                    ),
+                    _caught(next_chunk()),
                 )
             )
             if isinstance(posted, ConnectorError):
+                if isinstance(upcoming, _Chunk):
+                    upcoming.release()
                 raise posted
             if isinstance(upcoming, ConnectorError):
                 raise upcoming
             planned = upcoming
             self._record_undecodable(stream, run, counter, dry_run)
+        if carry.deferred:
+            # The labels still waiting for their order's other labels: decided now.
+            yield from self._process_flow(
+                [],
+                window,
+                dry_run=dry_run,
+                counter=counter,
+                run=run,
+                orders=orders,
+                carry=carry,
+                final=True,
+            )
         self._record_undecodable(stream, run, counter, dry_run)
         counter.update(fetched=stream.fetched, total=run.total)
         return RunSummary(
@@ -318,7 +388,9 @@ class _ShipmentCore:
     def _new_run(self, dry_run: bool) -> _Run:
         # A dry run is a plan to read: it keeps every payload and explanation.
         return _Run(
-            policy="all" if dry_run else self.options.results, on_result=self.options.on_result
+            policy="all" if dry_run else self.options.results,
+            on_result=self.options.on_result,
+            currency=self.options.mapping.receivables.currency,
         )
 
     def incremental_window(self, initial_start: datetime | None) -> SyncWindow:
@@ -404,25 +476,6 @@ class _ShipmentCore:
 
     # -- processing ------------------------------------------------------------------------------
 
-    def _next_chunk_flow(
-        self,
-        stream: _WindowLabels,
-        window: SyncWindow,
-        *,
-        dry_run: bool,
-        counter: _Counter,
-        run: _Run,
-        orders: _OrderCache,
-    ) -> Flow[_Chunk | None]:
-        """The window's next chunk, read and planned; None once the window is read."""
-        labels = yield from stream.next_flow()
-        if not labels:
-            return None
-        chunk: _Chunk = yield from self._plan_chunk_flow(
-            labels, window, dry_run=dry_run, counter=counter, run=run, orders=orders
-        )
-        return chunk
-
     def _process_flow(
         self,
         labels: Sequence[Label],
@@ -432,10 +485,24 @@ class _ShipmentCore:
         counter: _Counter,
         run: _Run,
         orders: _OrderCache,
+        carry: _Carry | None = None,
+        final: bool = True,
     ) -> Flow[None]:
-        """One chunk: deduplicate, plan, post, record; results go to ``run`` in label order."""
+        """One chunk: deduplicate, plan, post, record; results go to ``run`` in label order.
+
+        With ``carry`` (a window run), the chunk's shipments join the run's ledger, and labels
+        put off by earlier chunks (a split order's label whose sibling was not listed yet) are
+        tried again with this one.
+        """
         chunk = yield from self._plan_chunk_flow(
-            labels, window, dry_run=dry_run, counter=counter, run=run, orders=orders
+            labels,
+            window,
+            dry_run=dry_run,
+            counter=counter,
+            run=run,
+            orders=orders,
+            carry=carry,
+            final=final,
         )
         yield from self._post_chunk_flow(chunk, dry_run=dry_run, counter=counter)
 
@@ -448,48 +515,77 @@ class _ShipmentCore:
         counter: _Counter,
         run: _Run,
         orders: _OrderCache,
+        carry: _Carry | None = None,
+        final: bool = True,
     ) -> Flow[_Chunk]:
-        """Deduplicate and plan a chunk (reads only): what :meth:`_post_chunk_flow` posts."""
+        """Deduplicate, claim and plan a chunk (reads only): what :meth:`_post_chunk_flow`
+        posts. The chunk's claims are released by the post, or here if planning fails."""
         labels = [label for label in labels if run.first_time(label)]
+        run.total += sum(len(_refs(label)) for label in labels)
+        if carry is not None:
+            carry.chunk += 1
+            carry.ledgers.add([label.shipment for label in labels if label.shipment is not None])
+            labels = [*labels, *carry.take()]
         refs = [ref for label in labels for ref in _refs(label)]
-        run.total += len(refs)
         # Only this chunk's records are read from the trail, so the run's memory does not grow
         # with the trail either.
         latest = latest_of(self.options.audit, refs)
         results: dict[RecordRef, RecordResult] = {}
         work: list[Label] = []
         for label in labels:
-            final = [ref for ref in _refs(label) if _is_final(latest.get(ref))]
-            for ref in final:
+            settled = [ref for ref in _refs(label) if _is_final(latest.get(ref))]
+            for ref in settled:
                 results[ref] = _from_trail(ref, latest[ref])
-            if len(final) < len(_refs(label)):
+            if len(settled) < len(_refs(label)):
                 work.append(label)
         for result in results.values():
             counter.record(result.outcome)
 
         # Only a real run over a trusted trail skips look-ups (dry runs show what Oracle holds).
         trusted = self.options.trust_audit_trail and not dry_run
-        pendings, _ = yield from self.planner.plan_flow(
-            work,
-            window,
-            latest,
-            dry_run,
-            orders=orders,
-            customers=orders.customers,
-            trusted=trusted,
-        )
-        # -- catalog gate (issue 20): before anything of the chunk posts (with the preflight on)
-        # and in dry runs, a record whose item Oracle's item master would refuse fails, with
-        # the reason, instead of being refused mid-post or shown as "would post".
-        if self.catalog is not None and (dry_run or self.options.preflight):
-            framework = str(getattr(self.poster.oracle.settings, "framework_version", "4"))
-            yield from gate_flow(
-                pendings, self.options.mapping, self.catalog, framework_version=framework
+        taken = None
+        claimer = None if dry_run else self.claimer
+        if claimer is not None and work:
+            # Claimed before anything is looked up: a record another live worker holds is its.
+            taken = claimer.take(
+                [ref for label in work for ref in _refs(label) if ref not in results]
             )
-        return _Chunk(labels, latest, results, pendings, run)
+            for ref in taken.busy:
+                results[ref] = claimed_elsewhere(ref)
+                counter.record(Outcome.SKIPPED)
+            work = [label for label in work if any(r in taken.held for r in _refs(label))]
+            # A claim taken over from a dead worker: it may have posted, so look it up.
+            trusted = trusted and not taken.taken_over
+        chunk = _Chunk(labels, latest, results, [], run, claimer, taken)
+        try:
+            pendings, _ = yield from self.planner.plan_flow(
+                work,
+                window,
+                latest,
+                dry_run,
+                orders=orders,
+                customers=orders.customers,
+                trusted=trusted,
+                carry=carry,
+                final=final if carry is not None else True,
+            )
+            # -- catalog gate (issue 20): before anything of the chunk posts (with the preflight
+            # on) and in dry runs, a record whose item Oracle's item master would refuse fails,
+            # with the reason, instead of being refused mid-post or shown as "would post".
+            if self.catalog is not None and (dry_run or self.options.preflight):
+                framework = str(getattr(self.poster.oracle.settings, "framework_version", "4"))
+                yield from gate_flow(
+                    pendings, self.options.mapping, self.catalog, framework_version=framework
+                )
+        except BaseException:
+            chunk.release()
+            raise
+        chunk.pendings = pendings
+        return chunk
 
     def _post_chunk_flow(self, chunk: _Chunk, *, dry_run: bool, counter: _Counter) -> Flow[None]:
-        """Post a planned chunk and record each record's outcome, in label order."""
+        """Post a planned chunk and record each record's outcome, in label order; then
+        release its claims."""
         labels, latest, results, pendings, run = (
             chunk.labels,
             chunk.latest,
@@ -497,16 +593,26 @@ class _ShipmentCore:
             chunk.pendings,
             chunk.run,
         )
-        if not dry_run:
-            yield from self.poster.post_flow(
-                [p for p in pendings if p.result is None and p.may_create], latest
-            )
-        for pending in pendings:
-            if pending.ref in results:
-                continue
-            result = self.poster.finish(pending, latest.get(pending.ref), dry_run)
-            results[pending.ref] = result
-            counter.record(result.outcome)
+        claimer, taken = chunk.claimer, chunk.taken
+        try:
+            if not dry_run:
+                to_post = [p for p in pendings if p.result is None and p.may_create]
+                if claimer is not None and taken is not None:
+                    # The fencing check: post only what is still this worker's.
+                    to_post, lost = claimer.confirm(to_post, taken)
+                    for pending in lost:
+                        if pending.ref not in results:
+                            results[pending.ref] = claimed_elsewhere(pending.ref, lost=True)
+                            counter.record(Outcome.SKIPPED)
+                yield from self.poster.post_flow(to_post, latest)
+            for pending in pendings:
+                if pending.ref in results:
+                    continue
+                result = self.poster.finish(pending, latest.get(pending.ref), dry_run)
+                results[pending.ref] = result
+                counter.record(result.outcome)
+        finally:
+            chunk.release()
         for label in labels:
             for ref in (label.ref, label.void_ref):
                 if ref in results:

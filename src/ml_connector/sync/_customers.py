@@ -35,10 +35,26 @@ from ml_connector.mapping import (
     match_customer,
     plan_customer_alignment,
 )
+from ml_connector.sync._configfile import Config
 
 from ._directory import directory_flow
-from ._flow import Call, Flow, arun_flow, run_flow
+from ._flow import Flow, arun_flow, run_flow
 from ._labels import SYSTEM
+from ._owned import AsyncOwned, Owned, from_config
+from ._protocols import (
+    ANNOTATOR,
+    CUSTOMER_ORACLE,
+    Annotator,
+    AsyncAnnotator,
+    AsyncCustomerWriter,
+    AsyncShipStationReader,
+    CustomerWriter,
+    ShipStationReader,
+    annotator_call,
+    check_clients,
+    oracle_call,
+    shipstation_list,
+)
 from ._results import Outcome
 from ._window import SyncWindow
 
@@ -113,7 +129,7 @@ class _CustomerCore:
         clock: Clock | None,
         create_parties: bool,
         record_account_numbers: bool,
-        annotator: Any,
+        annotator: object,
     ) -> None:
         if record_account_numbers and annotator is None:
             raise ConfigurationError(
@@ -154,7 +170,7 @@ class _CustomerCore:
         ref = RecordRef(SYSTEM, "customer", subject)
         target = "hubOrganizations" if party.organization_name else "hubPersons"
         try:
-            existing = yield Call("oracle", "find_parties_by_email", (party.email_address,))
+            existing = yield oracle_call(CustomerWriter.find_parties_by_email, party.email_address)
         except ConnectorError as exc:
             return CustomerAction(ref, "create_party", Outcome.FAILED, exc.message)
         if existing:
@@ -168,7 +184,7 @@ class _CustomerCore:
                 detail = f"party creation is off; proposed for {party.email_address}"
             return CustomerAction(ref, "create_party", outcome, detail)
         try:
-            created = yield Call("oracle", "create_party", (party,))
+            created = yield oracle_call(CustomerWriter.create_party, party)
         except ConnectorError as exc:
             self._event(
                 ref, Stage.FAILED, exc.message, target=target, key=party.email_address, error=exc
@@ -203,7 +219,7 @@ class _CustomerCore:
             outcome = Outcome.WOULD_POST if dry_run else Outcome.SKIPPED
             return CustomerAction(ref, "annotate", outcome, f"would record {detail}")
         try:
-            yield Call("annotator", "annotate", (annotation,))
+            yield annotator_call(Annotator.annotate, annotation)
         except ConnectorError as exc:
             self._event(ref, Stage.FAILED, exc.message, target="shipstation", key=detail, error=exc)
             return CustomerAction(ref, "annotate", Outcome.FAILED, exc.message)
@@ -211,11 +227,10 @@ class _CustomerCore:
         return CustomerAction(ref, "annotate", Outcome.POSTED, f"recorded {detail}")
 
     def run_flow(self, window: SyncWindow, *, dry_run: bool) -> Flow[CustomerSyncSummary]:
-        orders = yield Call(
-            "shipstation",
-            "iter_orders",
-            kwargs={"modify_date_start": window.start, "modify_date_end": window.end},
-            collect=True,
+        orders = yield shipstation_list(
+            ShipStationReader.iter_orders,
+            modify_date_start=window.start,
+            modify_date_end=window.end,
         )
         directory = yield from directory_flow(orders, self.mapping)
         matches = [(order, match_customer(order, self.mapping, directory)) for order in orders]
@@ -230,7 +245,21 @@ class _CustomerCore:
         )
 
 
-class CustomerSync:
+def _check(
+    job: str, shipstation: object, oracle: object, annotator: object, *, asynchronous: bool
+) -> None:
+    more = {"annotator": (ANNOTATOR, annotator)} if annotator is not None else {}
+    check_clients(
+        job,
+        shipstation=shipstation,
+        oracle=oracle,
+        asynchronous=asynchronous,
+        writes=CUSTOMER_ORACLE,
+        more=more,
+    )
+
+
+class CustomerSync(Owned):
     """Align customers between ShipStation and Oracle (blocking).
 
     Args:
@@ -246,18 +275,32 @@ class CustomerSync:
             field (the host's own ShipStation order update).
     """
 
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> CustomerSync:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``with CustomerSync.from_config(config) as job: ...``;
+        ``options`` are this class's other
+        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job="customers")
+
     def __init__(
         self,
         *,
-        shipstation: Any,
-        oracle: Any,
+        shipstation: ShipStationReader,
+        oracle: CustomerWriter,
         mapping: MappingConfig,
         audit: AuditSink | None = None,
         clock: Clock | None = None,
         create_parties: bool = False,
         record_account_numbers: bool = False,
-        annotator: Any = None,
+        annotator: Annotator | None = None,
     ) -> None:
+        _check("CustomerSync", shipstation, oracle, annotator, asynchronous=False)
         self._core = _CustomerCore(
             mapping=mapping,
             audit=audit,
@@ -275,22 +318,36 @@ class CustomerSync:
         return run_flow(self._core.run_flow(SyncWindow.of(window), dry_run=dry_run), self._clients)
 
 
-class AsyncCustomerSync:
+class AsyncCustomerSync(AsyncOwned):
     """The asyncio twin of :class:`CustomerSync` (the annotator's method is awaited)."""
+
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> AsyncCustomerSync:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``async with AsyncCustomerSync.from_config(config) as job: ...``;
+        ``options`` are this class's other
+        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job="customers")
 
     def __init__(
         self,
         *,
-        shipstation: Any,
-        oracle: Any,
+        shipstation: AsyncShipStationReader,
+        oracle: AsyncCustomerWriter,
         mapping: MappingConfig,
         audit: AuditSink | None = None,
         clock: Clock | None = None,
         create_parties: bool = False,
         record_account_numbers: bool = False,
-        annotator: Any = None,
+        annotator: AsyncAnnotator | None = None,
         concurrency: int = 8,
     ) -> None:
+        _check("AsyncCustomerSync", shipstation, oracle, annotator, asynchronous=True)
         self._core = _CustomerCore(
             mapping=mapping,
             audit=audit,

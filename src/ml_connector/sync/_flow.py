@@ -7,9 +7,11 @@ exactly the same decisions.
 
 Three kinds of step:
 
-- :class:`Call` names a client (``"shipstation"`` or ``"oracle"``), a method and its arguments;
-  build one with the typed builders of :mod:`._protocols` (``shipstation_call(
-  ShipStationReader.get_order, order_id)``), so mypy checks the method and its arguments.
+- :class:`Call` names one of the job's clients, a method of that client's Protocol (the
+  function itself, never its name as a string) and its arguments; build one with the typed
+  builders of :mod:`._protocols` (``shipstation_call(ShipStationReader.get_order, order_id)``),
+  so mypy checks the method and its arguments. The driver calls the method of that name on the
+  client the job was given (the blocking or the async one).
   ``collect=True`` turns an ``iter_*`` result (an iterator or async iterator) into a list.
   A :class:`~ml_connector.ConnectorError` raised by the call is thrown into the flow.
 - :class:`Fanout` runs independent sub-flows and returns their results in order: one after the
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -40,19 +42,28 @@ T = TypeVar("T")
 class Call:
     """One client call a flow asks for.
 
+    Built by the typed builders of :mod:`._protocols` (``oracle_call(OracleWriter.find_invoice,
+    key)``), not by hand.
+
     Attributes:
-        client: ``"shipstation"``, ``"shipstation_v2"`` or ``"oracle"``.
-        method: The public method name, the same on both twins.
+        client: Which of the job's clients: ``"shipstation"``, ``"shipstation_v2"``,
+            ``"oracle"`` or ``"annotator"``.
+        function: The Protocol's method (its name is the same on both twins).
         args: Positional arguments.
         kwargs: Keyword arguments.
         collect: The method returns an iterator; collect it into a list.
     """
 
     client: str
-    method: str
+    function: Callable[..., object] = attrs.field(validator=attrs.validators.is_callable())
     args: tuple[Any, ...] = ()
     kwargs: Mapping[str, Any] = attrs.field(factory=dict)
     collect: bool = False
+
+    @property
+    def method(self) -> str:
+        """The name of the method called on the client."""
+        return self.function.__name__
 
 
 @attrs.frozen

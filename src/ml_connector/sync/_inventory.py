@@ -46,10 +46,24 @@ from ml_connector.mapping import (
     shipped_quantities,
 )
 from ml_connector.shipstation import InventoryLevel
+from ml_connector.sync._configfile import Config
 
 from ._documents import INVENTORY, Doc, lookup_flow, post_one_flow
-from ._flow import Call, Flow, arun_flow, run_flow
+from ._flow import Flow, arun_flow, run_flow
 from ._labels import SYSTEM, labels_from
+from ._owned import AsyncOwned, Owned, from_config
+from ._protocols import (
+    INVENTORY_V2,
+    AsyncInventoryReader,
+    AsyncOracleWriter,
+    AsyncShipStationReader,
+    InventoryReader,
+    OracleWriter,
+    ShipStationReader,
+    check_clients,
+    inventory_list,
+    shipstation_list,
+)
 from ._results import Outcome, RecordResult
 
 __all__ = [
@@ -125,7 +139,7 @@ class _InventoryCore:
     def __init__(
         self,
         *,
-        oracle: Any,
+        oracle: OracleWriter | AsyncOracleWriter,
         mapping: MappingConfig,
         audit: AuditSink,
         baselines: CheckpointStore,
@@ -141,9 +155,7 @@ class _InventoryCore:
 
     def run_flow(self, *, dry_run: bool) -> Flow[InventorySyncSummary]:
         taken_at = self.clock.now()
-        levels = yield Call(
-            "shipstation_v2", "iter_inventory", kwargs={"group_by": "location"}, collect=True
-        )
+        levels = yield inventory_list(InventoryReader.iter_inventory, group_by="location")
         snapshot = InventorySnapshot(taken_at=taken_at, levels=tuple(levels))
         saved = self.baselines.load(self.job, SOURCE)
         if saved is None:
@@ -151,22 +163,17 @@ class _InventoryCore:
                 self.baselines.save(encode_baseline(snapshot, self.job))
             return InventorySyncSummary(snapshot, None, None, (), dry_run)
         baseline = decode_baseline(saved)
-        window = {"include_shipment_items": True}
-        created = yield Call(
-            "shipstation",
-            "iter_shipments",
-            kwargs={
-                **window,
-                "create_date_start": baseline.taken_at,
-                "create_date_end": taken_at,
-            },
-            collect=True,
+        created = yield shipstation_list(
+            ShipStationReader.iter_shipments,
+            include_shipment_items=True,
+            create_date_start=baseline.taken_at,
+            create_date_end=taken_at,
         )
-        voided = yield Call(
-            "shipstation",
-            "iter_shipments",
-            kwargs={**window, "void_date_start": baseline.taken_at, "void_date_end": taken_at},
-            collect=True,
+        voided = yield shipstation_list(
+            ShipStationReader.iter_shipments,
+            include_shipment_items=True,
+            void_date_start=baseline.taken_at,
+            void_date_end=taken_at,
         )
         shipments = [
             label.shipment for label in labels_from([*created, *voided], ()) if label.shipment
@@ -244,7 +251,7 @@ def _checked_core(**kwargs: Any) -> _InventoryCore:
     return _InventoryCore(**kwargs)
 
 
-class InventorySync:
+class InventorySync(Owned):
     """Post inventory changes that shipments do not explain (blocking).
 
     Args:
@@ -258,18 +265,38 @@ class InventorySync:
         job: The baseline's key.
     """
 
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> InventorySync:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``with InventorySync.from_config(config) as job: ...``;
+        ``options`` are this class's other
+        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job="inventory")
+
     def __init__(
         self,
         *,
-        shipstation: Any,
-        inventory: Any,
-        oracle: Any,
+        shipstation: ShipStationReader,
+        inventory: InventoryReader,
+        oracle: OracleWriter,
         mapping: MappingConfig,
         audit: AuditSink,
         baselines: CheckpointStore,
         clock: Clock | None = None,
         job: str = JOB,
     ) -> None:
+        check_clients(
+            "InventorySync",
+            shipstation=shipstation,
+            oracle=oracle,
+            asynchronous=False,
+            more={"inventory": (INVENTORY_V2, inventory)},
+        )
         self._core = _checked_core(
             oracle=oracle, mapping=mapping, audit=audit, baselines=baselines, clock=clock, job=job
         )
@@ -284,15 +311,28 @@ class InventorySync:
         return run_flow(self._core.run_flow(dry_run=dry_run), self._clients)
 
 
-class AsyncInventorySync:
+class AsyncInventorySync(AsyncOwned):
     """The asyncio twin of :class:`InventorySync`."""
+
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> AsyncInventorySync:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``async with AsyncInventorySync.from_config(config) as job: ...``;
+        ``options`` are this class's other
+        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job="inventory")
 
     def __init__(
         self,
         *,
-        shipstation: Any,
-        inventory: Any,
-        oracle: Any,
+        shipstation: AsyncShipStationReader,
+        inventory: AsyncInventoryReader,
+        oracle: AsyncOracleWriter,
         mapping: MappingConfig,
         audit: AuditSink,
         baselines: CheckpointStore,
@@ -300,6 +340,13 @@ class AsyncInventorySync:
         job: str = JOB,
         concurrency: int = 8,
     ) -> None:
+        check_clients(
+            "AsyncInventorySync",
+            shipstation=shipstation,
+            oracle=oracle,
+            asynchronous=True,
+            more={"inventory": (INVENTORY_V2, inventory)},
+        )
         self._core = _checked_core(
             oracle=oracle, mapping=mapping, audit=audit, baselines=baselines, clock=clock, job=job
         )

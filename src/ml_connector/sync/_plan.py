@@ -10,6 +10,7 @@ itself is pure (:mod:`ml_connector.mapping`); everything here is a flow, with no
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -19,6 +20,8 @@ from ml_connector.audit import AuditEvent, RecordRef
 from ml_connector.mapping import (
     CustomerDirectory,
     MappingConfig,
+    Matched,
+    MatchRule,
     ShipmentPlan,
     Skip,
     SkipReason,
@@ -34,7 +37,7 @@ from ._flow import Fanout, Flow
 from ._labels import SHIPMENT, Label, labels_from, needs_order_labels
 from ._protocols import ShipStationReader, shipstation_list
 from ._results import RecordResult, _failure, _is_final, _skip_result, _warehouse
-from ._window import SyncWindow, _OrderCache, orders_flow
+from ._window import SyncWindow, _Carry, _OrderCache, orders_flow
 
 __all__: list[str] = []
 
@@ -85,22 +88,45 @@ class _Planner:
         orders: _OrderCache | None = None,
         customers: LookupCache | None = None,
         trusted: bool = False,
+        carry: _Carry | None = None,
+        final: bool = True,
     ) -> Flow[tuple[list[_Pending], int]]:
         """Orders, ledgers, customers, mapping and Oracle look-ups for ``work``'s open records.
 
         ``orders`` carries the order cache from chunk to chunk; without it the orders are read
         for ``work`` alone (the window's order list prefills them, as for a reconciliation).
         ``trusted``: ``latest`` is the whole trail's word on these records, so a record absent
-        from it is created without a look-up (see :meth:`prepare_flow`).
+        from it is created without a look-up (see :meth:`prepare_flow`). ``carry``: the labels
+        the run has listed so far complete a split order's ledger; a label whose order's other
+        labels are not listed yet is put off to a later chunk (unless ``final``), instead of
+        asking ShipStation for them.
         """
         order_ids = {label.order_id for label in work if label.order_id is not None}
         if orders is None:
             found, orders_fetched = yield from orders_flow(order_ids, window)
         else:
             before = orders.fetched
-            found = yield from orders.get_flow(order_ids)
+            waiting = carry is not None and not final
+            found = yield from orders.get_flow(order_ids, fetch_missing=not waiting)
+            if carry is not None and waiting:
+                # Labels whose order the window's order list has not reached yet wait for a
+                # later chunk (in whatever order ShipStation lists, an order is then read once,
+                # with its page of the list), within the carry's bounds.
+                absent = [
+                    label
+                    for label in work
+                    if label.order_id is not None and label.order_id not in found
+                ]
+                later = [label for label in absent if carry.may_defer(label, final=False)]
+                carry.defer(later)
+                put_off = {(label.kind, label.id) for label in later}
+                work = [label for label in work if (label.kind, label.id) not in put_off]
+                now = {label.order_id for label in absent if (label.kind, label.id) not in put_off}
+                if now:
+                    fetched_now = yield from orders.get_flow({i for i in now if i is not None})
+                    found.update(fetched_now)
             orders_fetched = orders.fetched - before
-        labels, extra = yield from self._complete_ledgers_flow(list(work), found)
+        labels, extra = yield from self._complete_ledgers_flow(list(work), found, carry, final)
         ledgers = _ledgers([*(label.shipment for label in labels), *extra])
         good_orders = [order for order in found.values() if isinstance(order, Order)]
         directory = self.directory
@@ -138,20 +164,55 @@ class _Planner:
         return pendings, orders_fetched
 
     def _complete_ledgers_flow(
-        self, work: list[Label], orders: Mapping[int, Order | ConnectorError]
+        self,
+        work: list[Label],
+        orders: Mapping[int, Order | ConnectorError],
+        carry: _Carry | None = None,
+        final: bool = True,
     ) -> Flow[tuple[list[Label], list[Shipment]]]:
         by_order: dict[int, list[Label]] = {}
         for label in work:
             if label.order_id is not None:
                 by_order.setdefault(label.order_id, []).append(label)
-        wanted = sorted(
-            order_id
-            for order_id, group in by_order.items()
-            if isinstance(orders.get(order_id), Order)
-            and needs_order_labels(orders[order_id], group)  # type: ignore[arg-type]
-        )
+        wanted: list[int] = []
+        known: list[Shipment] = []
+        put_off: set[tuple[str, int]] = set()
+        for order_id, group in sorted(by_order.items()):
+            order = orders.get(order_id)
+            if not isinstance(order, Order) or not needs_order_labels(order, group):
+                continue
+            if carry is None:
+                wanted.append(order_id)
+                continue
+            # The order's labels listed earlier in this run may complete it (a split order's
+            # labels are listed hours apart in creation-date order).
+            mine = {label.id for label in group if label.shipment is not None}
+            seen = [s for s in carry.ledgers.get(order_id) if s.shipment_id not in mine]
+            combined = labels_from(
+                [*seen, *(label.shipment for label in group if label.shipment is not None)], ()
+            )
+            if seen and not needs_order_labels(order, combined):
+                known.extend(seen)
+                continue
+            live = all(
+                label.shipment is None
+                or (
+                    label.shipment.shipment_items is not None
+                    and not label.shipment.voided
+                    and not label.shipment.is_return_label
+                )
+                for label in group
+            )
+            if live and all(carry.may_defer(label, final=final) for label in group):
+                # Wait for the order's other labels to be listed (bounded: see _Carry).
+                carry.defer(group)
+                put_off.update((label.kind, label.id) for label in group)
+                continue
+            wanted.append(order_id)
+        if put_off:
+            work = [label for label in work if (label.kind, label.id) not in put_off]
         fetched = yield Fanout(tuple(self._order_labels_flow(order_id) for order_id in wanted))
-        extra: list[Shipment] = []
+        extra: list[Shipment] = list(known)
         for result in fetched:
             if isinstance(result, list):
                 extra.extend(result)
@@ -233,6 +294,24 @@ class _Planner:
         others = ledger if label.kind == SHIPMENT else ()
         return map_shipment(shipment, order, match, config, order_shipments=others)
 
+    def _price(self, label: Label, order: Order, ledger: Sequence[Shipment]) -> Decimal | None:
+        """What the invoice would total, for a record only its customer blocks.
+
+        The amounts never depend on who is billed, so the shipment is mapped with a stand-in
+        customer: finance sees the money a missing customer account holds back.
+        """
+        shipment = attrs.evolve(label.as_shipment(order), voided=False, void_date=None)
+        config = self.mapping if label.kind == SHIPMENT else self.fulfillment_mapping
+        others = ledger if label.kind == SHIPMENT else ()
+        try:
+            plan = map_shipment(shipment, order, _STAND_IN, config, order_shipments=others)
+        except MappingError:
+            return None
+        if isinstance(plan, ShipmentPlan) and plan.invoice is not None:
+            total: Decimal = plan.invoice.total
+            return total
+        return None
+
     def prepare_flow(
         self,
         label: Label,
@@ -267,7 +346,11 @@ class _Planner:
         try:
             plan = self._mapped(label, order, ledger, directory, unvoided=label.voided, memo=memo)
         except MappingError as exc:
-            return [_failed(ref, label, exc, order) for ref in open_refs]
+            priced = self._price(label, order, ledger) if exc.field == "customer" else None
+            return [
+                _failed(ref, label, exc, order, total=_signed(priced, ref, label))
+                for ref in open_refs
+            ]
         if not label.voided:
             pending = _Pending(
                 label.ref, label, order_number=order.order_number, warehouse_id=warehouse
@@ -385,9 +468,32 @@ def _skipped(ref: RecordRef, label: Label, skip: Skip) -> _Pending:
 
 
 def _failed(
-    ref: RecordRef, label: Label, error: ConnectorError, order: Order | None = None
+    ref: RecordRef,
+    label: Label,
+    error: ConnectorError,
+    order: Order | None = None,
+    *,
+    total: Decimal | None = None,
 ) -> _Pending:
-    return _Pending(ref, label, result=_failure(ref, label, error, order), error=error)
+    result = _failure(ref, label, error, order)
+    if total is not None:
+        result = attrs.evolve(result, total=total)
+    return _Pending(ref, label, result=result, error=error)
+
+
+_STAND_IN = Matched(
+    account_number="(unmatched)",
+    bill_to_site=None,
+    rule=MatchRule.STORE_DEFAULT,
+    detail="stand-in customer, to price a record whose customer is not matched",
+)
+
+
+def _signed(total: Decimal | None, ref: RecordRef, label: Label) -> Decimal | None:
+    """The invoice total, negated for the credit memo a reversal would post."""
+    if total is None:
+        return None
+    return -total if ref == label.void_ref else total
 
 
 def _docs(plan: ShipmentPlan) -> list[Doc]:

@@ -5,18 +5,29 @@ one write, before any byte goes to Oracle; then it posts the missing documents, 
 where the documents allow it (a lost answer is resolved by looking again); then it turns each
 record's documents into its :class:`~ml_connector.sync.RecordResult` and writes the outcome
 event that follows the ``posting`` one. Everything here is a flow, with no I/O of its own
-besides the audit sink.
+besides the audit sink and the claim store.
+
+With a claim store (the SQLite and Postgres sinks have one), :class:`_Claimer` makes each record
+one worker's at a time: claimed before it is looked up, the claim confirmed (renewed, fenced by
+its token) right before the post, released once the outcome is recorded.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
+import attrs
+
 from ml_connector._clock import Clock
+from ml_connector._errors import AuditError
 from ml_connector.audit import (
     AuditEvent,
     AuditSink,
+    Claim,
+    ClaimStore,
     RecordRef,
     Stage,
     new_correlation_id,
@@ -41,6 +52,8 @@ from ._protocols import AsyncOracleWriter, OracleWriter
 from ._results import Outcome, RecordResult
 
 __all__: list[str] = []
+
+_log = logging.getLogger(__name__)
 
 
 class _Poster:
@@ -205,3 +218,85 @@ class _Poster:
             total=totals[0] if totals else None,
             pending_in_oracle=waiting,
         )
+
+
+# -- claims: one worker per record -----------------------------------------------------------
+
+DEFAULT_CLAIM_LEASE = timedelta(minutes=5)
+"""How long a record's claim lasts without a renewal: longer than a post's requests."""
+
+CLAIMED_ELSEWHERE = "claimed by another worker"
+"""The reason of a record skipped because another live worker holds it (that worker posts it)."""
+
+
+def claim_key(ref: RecordRef) -> str:
+    """The claim key of a record: one claim per record, whichever documents it posts."""
+    return f"{ref.system}:{ref.kind}:{ref.id}"
+
+
+@attrs.define
+class _Taken:
+    """What one chunk's claim got: the held claims, the busy records, whether any was taken
+    over from a worker whose lease expired (those are looked up before posting)."""
+
+    held: dict[RecordRef, Claim]
+    busy: list[RecordRef]
+    taken_over: bool
+
+
+class _Claimer:
+    """Claims the records of a chunk before they are looked up, confirms them (the fencing
+    check) right before posting, and gives them back once their outcome is recorded.
+
+    A record another live worker holds is reported as skipped, :data:`CLAIMED_ELSEWHERE`, with
+    no event written: the holder writes its outcome. A record whose claim was lost between
+    planning and posting (this worker was paused past its lease and another took it over) is
+    not posted, for the same reason.
+    """
+
+    def __init__(self, store: ClaimStore, *, owner: str, lease: timedelta) -> None:
+        self.store = store
+        self.owner = owner
+        self.lease = lease
+
+    def take(self, refs: Sequence[RecordRef]) -> _Taken:
+        by_key = {claim_key(ref): ref for ref in refs}
+        outcome = self.store.claim(list(by_key), owner=self.owner, lease=self.lease)
+        held = {by_key[c.key]: c for c in outcome.held}
+        busy = [by_key[key] for key in outcome.busy]
+        return _Taken(held, busy, any(c.taken_over for c in outcome.held))
+
+    def confirm(
+        self, pendings: Sequence[_Pending], taken: _Taken
+    ) -> tuple[list[_Pending], list[_Pending]]:
+        """The pendings whose claim is still this worker's (renewed), and the others."""
+        mine = [p for p in pendings if p.ref in taken.held]
+        renewed = {
+            c.key for c in self.store.renew([taken.held[p.ref] for p in mine], lease=self.lease)
+        }
+        kept = [p for p in mine if claim_key(p.ref) in renewed]
+        lost = [p for p in pendings if p not in kept]
+        for pending in lost:
+            taken.held.pop(pending.ref, None)  # no longer ours: nothing to release
+        return kept, lost
+
+    def release(self, taken: _Taken) -> None:
+        """Give the chunk's claims back; best effort: a claim not released expires by itself
+        (its records are then taken over and looked up first), so a store that cannot be
+        written to now (closed, unreachable) costs a lease, never a duplicate."""
+        try:
+            self.store.release(list(taken.held.values()))
+        except AuditError as exc:
+            _log.warning("claims not released (they expire after their lease): %s", exc)
+
+
+def claimed_elsewhere(ref: RecordRef, *, lost: bool = False) -> RecordResult:
+    """The result of a record another worker holds (no event is written for it)."""
+    detail = (
+        "this worker's claim expired and another worker took the record over; it posts it"
+        if lost
+        else "another worker holds this record's claim and posts it"
+    )
+    return RecordResult(
+        record=ref, outcome=Outcome.SKIPPED, detail=detail, reason=CLAIMED_ELSEWHERE
+    )

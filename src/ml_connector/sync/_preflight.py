@@ -11,6 +11,12 @@ Checked, all read-only:
   finders it uses as defined (:mod:`ml_connector.oracle._describe`);
 - the configuration itself where it would break exactly-once: inventory look-ups need the
   posting key in ``TransactionReference`` (the key processed movements keep).
+- the catalog, when :meth:`ShipmentSync.preflight() <ml_connector.sync.ShipmentSync.preflight>`
+  is asked: every ShipStation product's SKU mapped through ``[items]`` and looked up in Oracle's
+  item master in each inventory organization the mapping uses (the catalog check,
+  :mod:`._catalog`), each finding listed as a ``catalog`` problem. The run's own preflight
+  leaves the catalog to the per-chunk gate, which fails only the records that carry such a
+  SKU: a product nobody ships does not stop the run.
 
 An outage while checking (timeout, refused connection, 5xx, 429 after the retries) is raised as
 an :class:`~ml_connector.OutageError` whose ``cause`` is the transport or server error: it says
@@ -23,7 +29,6 @@ a wrong account would otherwise fail every record one by one, or post to the wro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import attrs
 
@@ -37,10 +42,20 @@ from ml_connector._errors import (
     TransportError,
 )
 from ml_connector.mapping import AccountPurpose, MappingConfig, account_for
+from ml_connector.oracle import CustomerAccount, TenantReport
 
-from ._flow import Call, Fanout, Flow
+from ._catalog import CatalogOptions, catalog_flow
+from ._catalog_report import CatalogFinding, CatalogReport
+from ._flow import Fanout, Flow
+from ._protocols import OracleWriter, oracle_call
 
-__all__ = ["PreflightError", "PreflightProblem", "PreflightReport", "preflight_flow"]
+__all__ = [
+    "PreflightError",
+    "PreflightProblem",
+    "PreflightReport",
+    "catalog_preflight_flow",
+    "preflight_flow",
+]
 
 
 @attrs.frozen
@@ -49,8 +64,9 @@ class PreflightProblem:
 
     Attributes:
         kind: ``account_combination``, ``customer_account``, ``tenant_metadata`` (the
-            tenant's ``/describe``) or ``configuration``.
-        subject: The combination string or account number.
+            tenant's ``/describe``), ``configuration`` or ``catalog`` (a SKU the item master
+            would refuse: unmapped, unknown, not enabled, another unit of measure).
+        subject: The combination string, account number or SKU (``SKU in ORG``).
         message: What is wrong.
         used_by: Where the configuration uses it (``warehouses.10000 revenue``...).
     """
@@ -76,12 +92,17 @@ class PreflightReport:
         accounts_checked: Distinct account combinations checked.
         customers_checked: Distinct customer accounts checked.
         resources_described: Resources whose ``/describe`` was checked.
+        skus_checked: ShipStation SKUs checked against the item master (0: the catalog was not
+            checked).
+        catalog: The catalog check's full report (prices included), when it ran.
     """
 
     problems: tuple[PreflightProblem, ...]
     accounts_checked: int
     customers_checked: int
     resources_described: int = 0
+    skus_checked: int = 0
+    catalog: CatalogReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -94,7 +115,8 @@ class PreflightReport:
             f"preflight: {self.accounts_checked} account combinations and "
             f"{self.customers_checked} customer accounts, "
             f"{self.resources_described} resources' metadata checked, "
-            f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+            + (f"{self.skus_checked} SKUs in the item master, " if self.catalog is not None else "")
+            + f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
         )
         return "\n".join([head, *(f"  - {problem}" for problem in self.problems)])
 
@@ -154,7 +176,7 @@ _OUTAGE = (OutageError, TransportError, ServerError, RateLimitError)
 
 def _check_combination(combination: str, used_by: Sequence[str]) -> Flow[PreflightProblem | None]:
     try:
-        yield Call("oracle", "validate_account_combination", (combination,))
+        yield oracle_call(OracleWriter.validate_account_combination, combination)
     except _OUTAGE:
         raise
     except ConnectorError as exc:
@@ -167,7 +189,9 @@ def _check_customer(
 ) -> Flow[list[PreflightProblem]]:
     where = tuple(name for name, _site in uses)
     try:
-        found: Any = yield Call("oracle", "get_customer_account", (account,))
+        found: CustomerAccount | None = yield oracle_call(
+            OracleWriter.get_customer_account, account
+        )
     except _OUTAGE:
         raise
     except ConnectorError as exc:
@@ -257,12 +281,9 @@ def _configuration(config: MappingConfig) -> list[PreflightProblem]:
     return problems
 
 
-def _check_tenant(config: MappingConfig, combinations: Sequence[str]) -> Flow[Any]:
-    report: Any = yield Call(
-        "oracle",
-        "check_tenant",
-        (posted_attributes(config),),
-        {"combinations": tuple(combinations)},
+def _check_tenant(config: MappingConfig, combinations: Sequence[str]) -> Flow[TenantReport]:
+    report: TenantReport = yield oracle_call(
+        OracleWriter.check_tenant, posted_attributes(config), combinations=tuple(combinations)
     )
     return report
 
@@ -317,4 +338,39 @@ def _preflight_flow(config: MappingConfig) -> Flow[PreflightReport]:
         accounts_checked=len(used),
         customers_checked=len(customers),
         resources_described=len(tenant.resources),
+    )
+
+
+def _catalog_problem(finding: CatalogFinding) -> PreflightProblem:
+    subject = finding.sku + (f" in {finding.organization}" if finding.organization else "")
+    return PreflightProblem("catalog", subject, f"{finding.issue.value}: {finding.detail}")
+
+
+def catalog_preflight_flow(
+    report: PreflightReport,
+    config: MappingConfig,
+    options: CatalogOptions,
+    *,
+    framework_version: str = "4",
+) -> Flow[PreflightReport]:
+    """``report`` with the catalog check's findings (the ShipStation products) as problems.
+
+    Raises:
+        OutageError: ShipStation or Oracle was unavailable (``system`` says which); never a
+            problem found.
+    """
+    try:
+        catalog = yield from catalog_flow(
+            config, options, None, framework_version=framework_version, outages=True
+        )
+    except _OUTAGE as exc:
+        if isinstance(exc, OutageError):
+            raise
+        # The item master's outages are raised as OutageError already: this is the products.
+        raise OutageError.of(exc, system="shipstation", step="preflight") from exc
+    return attrs.evolve(
+        report,
+        problems=(*report.problems, *(_catalog_problem(f) for f in catalog.findings)),
+        skus_checked=catalog.skus,
+        catalog=catalog,
     )

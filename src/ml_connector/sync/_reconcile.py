@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import enum
+import html
 import importlib
 import io
 from collections.abc import Iterable, Mapping, Sequence
@@ -44,7 +45,8 @@ import attrs
 from ml_connector._clock import Clock
 from ml_connector._errors import ConflictError, CustomerLookupError, MappingError
 from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage
-from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
+from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats, posting_date
+from ml_connector.mapping.config import DateSettings
 from ml_connector.oracle import (
     InventoryTransactionError,
     ReceivablesCreditMemo,
@@ -61,6 +63,7 @@ from ._protocols import (
     ShipStationReader,
     check_clients,
 )
+from ._results import ProgressCallback, _Counter
 from ._window import SyncWindow, fetch_window_flow
 
 __all__ = [
@@ -100,15 +103,21 @@ class ReconciliationRow:
         source_id: The ShipStation id.
         order_number: The ShipStation order number.
         warehouse_id: The ShipStation warehouse id.
-        day: The posting date (the document's transaction date, else the label's UTC date).
+        day: The posting date: the document's transaction date, else the label's date under
+            the mapping's date rule (see :attr:`ReconciliationReport.date_zone`).
         reason: The verdict.
         posting_key: The main document's posting key.
-        expected_amount: The amount mapping expects (negative for a credit memo).
-        oracle_amount: The amount Oracle holds.
+        expected_amount: The amount that should be in Oracle, from the mapping, whatever
+            blocked the post (a record only its customer blocks is priced with a stand-in
+            customer; negative for a credit memo). ``None``: nothing to post (a skip) or the
+            record cannot be mapped at all.
+        oracle_amount: The amount Oracle holds (``None``: nothing found).
         detail: One sentence for people.
         oracle_number: The main document's number in Oracle (``TransactionNumber``).
         apply_to: For a reversal whose on-account credit memo is in Oracle, the invoice it
             should be applied to (its number in Oracle, else its posting key).
+        currency: The ISO 4217 code of both amounts.
+        warehouse_name: The warehouse's name from the mapping (``""`` when it has none).
     """
 
     record: str
@@ -124,6 +133,13 @@ class ReconciliationRow:
     detail: str
     oracle_number: str | None = None
     apply_to: str | None = None
+    currency: str = ""
+    warehouse_name: str = ""
+
+    @property
+    def gap(self) -> Decimal:
+        """Money not (yet) in Oracle: expected minus what Oracle holds, ``None`` as 0."""
+        return (self.expected_amount or Decimal(0)) - (self.oracle_amount or Decimal(0))
 
     def as_dict(self) -> dict[str, Any]:
         """The row as plain values (dates and amounts as text), for CSV and JSON."""
@@ -141,6 +157,9 @@ class ReconciliationRow:
             "detail": self.detail,
             "oracle_number": self.oracle_number or "",
             "apply_to": self.apply_to or "",
+            "warehouse_name": self.warehouse_name,
+            "currency": self.currency,
+            "gap": str(self.gap),
         }
 
 
@@ -152,9 +171,13 @@ class WarehouseDayTotal:
         warehouse_id: The ShipStation warehouse id (``""`` when unknown).
         day: The posting date.
         records: Rows counted.
-        expected_amount: Sum of expected amounts.
+        expected_amount: Sum of the amounts that should be in Oracle.
         oracle_amount: Sum of the amounts Oracle holds.
         reasons: Rows per reason code.
+        currency: The ISO 4217 code of the amounts.
+        warehouse_name: The warehouse's name from the mapping.
+        not_in_oracle: ``expected_amount - oracle_amount``: the money not yet in Oracle.
+        not_in_oracle_by_reason: That money per reason code (reasons with a gap only).
     """
 
     warehouse_id: str
@@ -163,6 +186,10 @@ class WarehouseDayTotal:
     expected_amount: Decimal
     oracle_amount: Decimal
     reasons: Mapping[str, int]
+    currency: str = ""
+    warehouse_name: str = ""
+    not_in_oracle: Decimal = Decimal(0)
+    not_in_oracle_by_reason: Mapping[str, Decimal] = attrs.field(factory=dict)
 
 
 CSV_FIELDS = (
@@ -179,22 +206,37 @@ CSV_FIELDS = (
     "detail",
     "oracle_number",
     "apply_to",
+    "warehouse_name",
+    "currency",
+    "gap",
 )
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ReconciliationReport:
     """Rows with reason codes for a window, and totals per warehouse and day.
+
+    In a notebook the report shows itself as a table (:meth:`_repr_html_`); ``print`` it, or
+    call :meth:`describe`, for the few lines a controller reads first.
 
     Attributes:
         start: Window start (aware UTC).
         end: Window end.
         rows: One row per record.
+        currency: The ISO 4217 code of every amount (the mapping's receivables currency).
+        minor_unit: Its decimal places (2 for USD), for the integer columns of
+            :meth:`to_dataframe`.
+        date_zone: The zone the rows' ``day`` (posting date) is a calendar date in.
+        warehouse_names: Warehouse names from the mapping, by id.
     """
 
     start: datetime
     end: datetime
     rows: tuple[ReconciliationRow, ...]
+    currency: str = ""
+    minor_unit: int = 2
+    date_zone: str = "UTC"
+    warehouse_names: Mapping[str, str] = attrs.field(factory=dict)
 
     @property
     def clean(self) -> bool:
@@ -229,22 +271,111 @@ class ReconciliationReport:
             reasons: dict[str, int] = {}
             for row in rows:
                 reasons[row.reason.value] = reasons.get(row.reason.value, 0) + 1
+            expected = sum(
+                (r.expected_amount for r in rows if r.expected_amount is not None), Decimal(0)
+            )
+            held = sum((r.oracle_amount for r in rows if r.oracle_amount is not None), Decimal(0))
             totals.append(
                 WarehouseDayTotal(
                     warehouse_id=warehouse,
                     day=day,
                     records=len(rows),
-                    expected_amount=sum(
-                        (r.expected_amount for r in rows if r.expected_amount is not None),
-                        Decimal(0),
-                    ),
-                    oracle_amount=sum(
-                        (r.oracle_amount for r in rows if r.oracle_amount is not None), Decimal(0)
-                    ),
+                    expected_amount=expected,
+                    oracle_amount=held,
                     reasons=dict(sorted(reasons.items())),
+                    currency=self.currency,
+                    warehouse_name=self.warehouse_names.get(warehouse, ""),
+                    not_in_oracle=expected - held,
+                    not_in_oracle_by_reason=_gaps(rows),
                 )
             )
         return tuple(totals)
+
+    @property
+    def expected_amount(self) -> Decimal:
+        """What should be in Oracle for the window, all rows."""
+        return sum((r.expected_amount or Decimal(0) for r in self.rows), Decimal(0))
+
+    @property
+    def oracle_amount(self) -> Decimal:
+        """What Oracle holds for the window's records."""
+        return sum((r.oracle_amount or Decimal(0) for r in self.rows), Decimal(0))
+
+    @property
+    def not_in_oracle(self) -> Decimal:
+        """The money not yet in Oracle: :attr:`expected_amount` minus :attr:`oracle_amount`."""
+        return self.expected_amount - self.oracle_amount
+
+    def not_in_oracle_by_reason(self) -> dict[str, Decimal]:
+        """The money not yet in Oracle per reason code (reasons with a gap), largest first."""
+        return _gaps(self.rows)
+
+    def reasons(self) -> dict[str, int]:
+        """Rows per reason code, ``ok`` first, then the most frequent."""
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            counts[row.reason.value] = counts.get(row.reason.value, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (item[0] != "ok", -item[1], item[0])))
+
+    def _money(self, amount: Decimal) -> str:
+        text = f"{amount:,.{self.minor_unit}f}"
+        return f"{self.currency} {text}" if self.currency else text
+
+    def describe(self) -> str:
+        """A few lines for a controller: window and date rule, counts, and the money gap."""
+        window = f"{self.start.isoformat()} .. {self.end.isoformat()}"
+        counts = ", ".join(f"{n} {reason}" for reason, n in self.reasons().items()) or "none"
+        lines = [
+            f"reconciliation {window} (posting dates in {self.date_zone})",
+            f"{len(self.rows)} records: {counts}",
+            f"expected in Oracle {self._money(self.expected_amount)}, "
+            f"in Oracle {self._money(self.oracle_amount)}, "
+            f"not yet in Oracle {self._money(self.not_in_oracle)}",
+        ]
+        gaps = self.not_in_oracle_by_reason()
+        if gaps:
+            lines.append(
+                "  by reason: " + ", ".join(f"{r} {self._money(a)}" for r, a in gaps.items())
+            )
+        problems = len(self.problems())
+        lines.append(
+            "clean: every record is in order"
+            if self.clean
+            else f"NOT clean: {problems} differences"
+        )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        verdict = "clean" if self.clean else f"{len(self.problems())} differences"
+        return (
+            f"<ReconciliationReport {self.start.date()}..{self.end.date()}: "
+            f"{len(self.rows)} rows, {verdict}, "
+            f"not in Oracle {self._money(self.not_in_oracle)}>"
+        )
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def _repr_html_(self) -> str:
+        """The totals per warehouse and posting date as an HTML table (Jupyter shows it)."""
+        head = (
+            "<tr><th>warehouse</th><th>posting date</th><th>records</th><th>expected</th>"
+            "<th>in Oracle</th><th>not in Oracle</th><th>reasons</th></tr>"
+        )
+        body = []
+        for t in self.totals():
+            name = f"{t.warehouse_name} ({t.warehouse_id})" if t.warehouse_name else t.warehouse_id
+            reasons = ", ".join(f"{n} {r}" for r, n in t.reasons.items())
+            style = "" if t.not_in_oracle == 0 else ' style="color:#b00020"'
+            body.append(
+                f"<tr><td>{html.escape(name or '-')}</td><td>{t.day or '-'}</td>"
+                f"<td>{t.records}</td><td>{self._money(t.expected_amount)}</td>"
+                f"<td>{self._money(t.oracle_amount)}</td>"
+                f"<td{style}>{self._money(t.not_in_oracle)}</td>"
+                f"<td>{html.escape(reasons)}</td></tr>"
+            )
+        summary = "<br>".join(html.escape(line) for line in self.describe().splitlines())
+        return f"<div><p>{summary}</p><table>{head}{''.join(body)}</table></div>"
 
     def records(self) -> list[dict[str, Any]]:
         """The rows as plain dicts."""
@@ -264,7 +395,16 @@ class ReconciliationReport:
         return text
 
     def to_dataframe(self) -> Any:
-        """The rows as a pandas DataFrame (amounts stay ``Decimal``).
+        """The rows as a pandas DataFrame that groups, sums and plots, exact to the cent.
+
+        Columns: the CSV columns, with ``day`` as a datetime (posting date, see
+        :attr:`date_zone`) and ``reason`` as a category; ``expected_amount``,
+        ``oracle_amount`` and ``gap`` as ``Decimal`` (exact, but an ``object`` column that
+        plots nothing); and ``expected_minor``, ``oracle_minor`` and ``gap_minor`` as int64
+        minor units (cents for USD). Integers are exact like the Decimals and are what pandas
+        sums, groups and plots natively; a float column would not be exact to the cent once
+        thousands of amounts are added. A missing amount counts as 0 in the integer columns.
+        Divide by ``10 ** report.minor_unit`` to show currency units.
 
         Raises:
             ModuleNotFoundError: pandas is not installed (it is an optional extra).
@@ -276,19 +416,45 @@ class ReconciliationReport:
             raise ModuleNotFoundError(
                 "to_dataframe() needs pandas; install it (pip install pandas)", name="pandas"
             ) from exc
-        rows = [attrs.asdict(row) for row in self.rows]
-        for row in rows:
-            row["reason"] = row["reason"].value
-        return pandas.DataFrame(rows, columns=list(CSV_FIELDS))
+        scale = Decimal(10) ** self.minor_unit
+        rows = []
+        for row in self.rows:
+            data = attrs.asdict(row, recurse=False)
+            data["reason"] = row.reason.value
+            data["gap"] = row.gap
+            data["expected_minor"] = int((row.expected_amount or Decimal(0)) * scale)
+            data["oracle_minor"] = int((row.oracle_amount or Decimal(0)) * scale)
+            data["gap_minor"] = int(row.gap * scale)
+            rows.append(data)
+        columns = [*CSV_FIELDS, "expected_minor", "oracle_minor", "gap_minor"]
+        frame = pandas.DataFrame(rows, columns=columns)
+        frame["day"] = pandas.to_datetime(frame["day"])
+        frame["reason"] = pandas.Categorical(
+            frame["reason"], categories=[code.value for code in ReasonCode]
+        )
+        for column in ("expected_minor", "oracle_minor", "gap_minor"):
+            frame[column] = frame[column].astype("int64")
+        return frame
 
 
-def _day(pending: Any) -> date | None:
+def _gaps(rows: Iterable[ReconciliationRow]) -> dict[str, Decimal]:
+    gaps: dict[str, Decimal] = {}
+    for row in rows:
+        if row.gap:
+            gaps[row.reason.value] = gaps.get(row.reason.value, Decimal(0)) + row.gap
+    return dict(sorted(gaps.items(), key=lambda item: (-abs(item[1]), item[0])))
+
+
+def _day(pending: Any, dates: DateSettings) -> date | None:
     for doc in pending.docs:
         if isinstance(doc.model, ReceivablesInvoice | ReceivablesCreditMemo):
             day: date = doc.model.transaction_date
             return day
+    # Nothing mapped (a skip, a failure): the label's date under the same posting-date rule.
     changed = pending.label.changed_at
-    return None if changed is None else changed.date()
+    if changed is None:
+        return None
+    return posting_date(changed, dates, field="changed_at")
 
 
 def _verdict(
@@ -320,6 +486,9 @@ def _verdict(
         field = getattr(error, "field", None)
     else:
         field = getattr(error, "field", None) or (trail_error or {}).get("field")
+    if expected is None and pending.result is not None:
+        # A record its customer blocks was priced with a stand-in customer (see _plan.py).
+        expected = pending.result.total
     if field == "customer" and (error is not None or trail_error is not None):
         message = error.message if error is not None else str((trail_error or {}).get("message"))
         return ReasonCode.CUSTOMER_UNMATCHED, message, expected, found_amount
@@ -341,7 +510,7 @@ def _verdict(
             found_amount,
         )
     if error is not None:
-        return ReasonCode.MISSING_IN_ORACLE, f"cannot be mapped: {error.message}", None, None
+        return ReasonCode.MISSING_IN_ORACLE, f"cannot be mapped: {error.message}", expected, None
     if pending.result is not None:
         return ReasonCode.OK, f"skipped: {pending.result.detail}", None, None
     refused = [d for d in docs if isinstance(d.error, InventoryTransactionError)]
@@ -401,16 +570,33 @@ def _verdict(
 
 def reconcile_flow(core: _ShipmentCore, window: SyncWindow) -> Flow[ReconciliationReport]:
     """Fetch, plan and look up every record of ``window``, then judge each (read-only)."""
+    counter = _Counter(core.options.progress)
     fetched = yield from fetch_window_flow(window)
+    # Progress in two steps: the labels read, then every record judged.
+    counter.update(fetched=len(fetched.labels))
     pendings, _orders = yield from core.planner.plan_flow(fetched.labels, window, {}, True)
     latest = {event.record: event for event in core.options.audit.latest()}
+    counter.update(total=len(pendings))
+    mapping = core.options.mapping
+    names = {wid: w.name for wid, w in mapping.warehouses.items() if w.name}
+    currency = mapping.receivables.currency
     return ReconciliationReport(
-        start=window.start, end=window.end, rows=tuple(_rows(pendings, latest))
+        start=window.start,
+        end=window.end,
+        rows=tuple(_rows(pendings, latest, mapping.dates, currency, names)),
+        currency=currency,
+        minor_unit=mapping.receivables.minor_unit,
+        date_zone=mapping.dates.zone_name,
+        warehouse_names=names,
     )
 
 
 def _rows(
-    pendings: Sequence[Any], latest: Mapping[RecordRef, AuditEvent]
+    pendings: Sequence[Any],
+    latest: Mapping[RecordRef, AuditEvent],
+    dates: DateSettings,
+    currency: str,
+    names: Mapping[str, str],
 ) -> Iterable[ReconciliationRow]:
     originals = {
         p.label.ref: any(d.state == "found" for d in p.docs)
@@ -446,13 +632,14 @@ def _rows(
         # A record that failed before planning still names its order and warehouse (the
         # controller's first question), through its result.
         result = pending.result
+        warehouse = pending.warehouse_id or (result.warehouse_id if result else None)
         yield ReconciliationRow(
             record=str(ref),
             kind=ref.kind,
             source_id=ref.id,
             order_number=pending.order_number or (result.order_number if result else None),
-            warehouse_id=pending.warehouse_id or (result.warehouse_id if result else None),
-            day=_day(pending),
+            warehouse_id=warehouse,
+            day=_day(pending, dates),
             reason=reason,
             posting_key=main,
             expected_amount=expected,
@@ -460,6 +647,8 @@ def _rows(
             detail=detail,
             oracle_number=first.number if first is not None else None,
             apply_to=apply_to,
+            currency=currency,
+            warehouse_name=names.get(warehouse or "", ""),
         )
 
 
@@ -473,10 +662,12 @@ def reconcile(
     clock: Clock | None = None,
     directory: CustomerDirectory | None = None,
     fulfillment_keys: PostingKeyFormats | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ReconciliationReport:
     """Reconcile ``window``: rows with reason codes and totals (see docs/reconciliation.md).
 
     Read-only on both sides: ShipStation and Oracle see GET requests only, the trail is read.
+    ``progress`` is called with the labels fetched, then with the records judged (``total``).
     """
     check_clients("reconcile", shipstation=shipstation, oracle=oracle, asynchronous=False)
     options = ShipmentSyncOptions.of({**locals(), "preflight": False})
@@ -496,6 +687,7 @@ async def async_reconcile(
     directory: CustomerDirectory | None = None,
     fulfillment_keys: PostingKeyFormats | None = None,
     concurrency: int = 8,
+    progress: ProgressCallback | None = None,
 ) -> ReconciliationReport:
     """The async twin of :func:`reconcile`."""
     check_clients("async_reconcile", shipstation=shipstation, oracle=oracle, asynchronous=True)

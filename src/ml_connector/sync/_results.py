@@ -11,6 +11,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal, get_args
 
 import attrs
@@ -180,6 +181,13 @@ class RunSummary:
             found skipped in the audit trail count in :attr:`skipped` only).
         results_policy: What :attr:`results` keeps (see :data:`ResultsPolicy`).
         watermark: The checkpoint watermark saved after the run (incremental runs).
+        amounts: Money per outcome and currency: the document totals of the records posted,
+            already posted, failed (what they would have posted, when it is known; a record
+            only its customer blocks is priced with a stand-in customer) and would-post.
+        reversals: Records that are the reversal of a voided label: a voided label fetched
+            once is two records (its posting and its reversal).
+        labels: Distinct labels and fulfillments processed (:attr:`fetched` counts listings:
+            a label created and voided in the window is listed twice, processed once).
     """
 
     job: str
@@ -195,6 +203,9 @@ class RunSummary:
     skip_reasons: Mapping[str, int] = attrs.field(converter=dict)
     results_policy: ResultsPolicy
     watermark: datetime | None = None
+    amounts: Mapping[Outcome, Mapping[str, Decimal]] = attrs.field(factory=dict, converter=dict)
+    reversals: int = 0
+    labels: int = 0
     pending_in_oracle: tuple[str, ...] = ()
     """Inventory keys staged in Oracle's interface but not processed yet, over every record of
     the run (whatever the results policy keeps): the next run or reconcile sees them processed,
@@ -243,26 +254,77 @@ class RunSummary:
         """The failed records, in full (every results policy keeps them)."""
         return tuple(r for r in self.results if r.outcome is Outcome.FAILED)
 
+    def amount(self, outcome: Outcome, currency: str | None = None) -> Decimal:
+        """Money of the records that ended with ``outcome`` (in ``currency``, or all)."""
+        by_currency = self.amounts.get(outcome, {})
+        if currency is not None:
+            return by_currency.get(currency, Decimal(0))
+        return sum(by_currency.values(), Decimal(0))
+
     def describe(self) -> str:
-        """One line for logs and the CLI."""
+        """One line for logs and the CLI: counts that add up, and the money.
+
+        ``fetched 64 labels and fulfillments + 1 reversal = 65 records: posted 59 + already
+        posted 0 + skipped 2 + failed 4``, then the money per currency.
+        """
         window = (
             f"{self.start.isoformat()} .. {self.end.isoformat()}"
             if self.start is not None and self.end is not None
             else "webhook"
         )
         mode = " (dry run)" if self.dry_run else ""
-        parts = [
-            f"{self.job}{mode} {window}: fetched {self.fetched}",
+        text = f"{self.job}{mode} {window}: {self.describe_counts()}"
+        money = self.describe_money()
+        return f"{text}; {money}" if money else text
+
+    def describe_counts(self) -> str:
+        """The counts as a sum that adds up: fetched (+ reversals) = records = outcomes."""
+        terms = [
             f"posted {self.posted}",
             f"already posted {self.already_posted}",
             f"skipped {self.skipped}",
             f"failed {self.failed}",
         ]
         if self.dry_run:
-            parts.append(f"would post {self.would_post}")
+            terms.append(f"would post {self.would_post}")
+        if self.labels == self.fetched or not self.labels:
+            source = f"fetched {self.fetched} labels and fulfillments"
+        else:
+            twice = self.fetched - self.labels
+            source = (
+                f"fetched {self.fetched} listings = {self.labels} labels and fulfillments "
+                f"({twice} listed twice)"
+            )
+        if self.reversals:
+            noun = "reversal of a voided label" if self.reversals == 1 else "reversals of voided"
+            source += f" + {self.reversals} {noun}" + ("" if self.reversals == 1 else " labels")
+        other = self.records - (self.labels or self.fetched) - self.reversals
+        if other:
+            # Never an equation that does not add up: say what is left over.
+            source += f" {'+' if other > 0 else '-'} {abs(other)} other"
+        text = f"{source} = {self.records} records: " + " + ".join(terms)
         if self.pending_in_oracle:
-            parts.append(f"inventory lines pending in Oracle {len(self.pending_in_oracle)}")
-        return ", ".join(parts)
+            # Lines of records counted above, staged in Oracle's interface, not yet processed.
+            text += f"; inventory lines pending in Oracle {len(self.pending_in_oracle)}"
+        return text
+
+    def describe_money(self) -> str:
+        """The money per outcome and currency, e.g. ``USD posted 9,876.50, failed 564.00``."""
+        currencies = sorted({c for by in self.amounts.values() for c in by})
+        parts = []
+        for currency in currencies:
+            amounts = [
+                f"{label} {self.amount(outcome, currency):,.2f}"
+                for outcome, label in (
+                    (Outcome.POSTED, "posted"),
+                    (Outcome.ALREADY_POSTED, "already posted"),
+                    (Outcome.FAILED, "failed"),
+                    (Outcome.WOULD_POST, "would post"),
+                )
+                if outcome in self.amounts and currency in self.amounts[outcome]
+            ]
+            parts.append(f"{currency} " + ", ".join(amounts))
+        return "; ".join(parts)
 
 
 # -- a run's bookkeeping ---------------------------------------------------------------------------
@@ -303,9 +365,15 @@ class _Run:
     """What a run keeps across chunks: outcome counts, the results its policy retains, and
     the ids of the labels seen."""
 
-    def __init__(self, *, policy: ResultsPolicy, on_result: ResultCallback | None) -> None:
+    def __init__(
+        self, *, policy: ResultsPolicy, on_result: ResultCallback | None, currency: str = ""
+    ) -> None:
         self.policy = policy
         self.on_result = on_result
+        self.currency = currency
+        self.amounts: dict[Outcome, Decimal] = {}
+        self.reversals = 0
+        self.labels = 0
         self.results: list[RecordResult] = []
         self.counts: Counter[Outcome] = Counter()
         self.reasons: Counter[str] = Counter()
@@ -316,10 +384,18 @@ class _Run:
         self._seen: dict[str, _IdSet] = {}
 
     def first_time(self, label: Label) -> bool:
-        return self._seen.setdefault(label.kind, _IdSet()).add(label.id)
+        first = self._seen.setdefault(label.kind, _IdSet()).add(label.id)
+        self.labels += first
+        return first
 
     def add(self, result: RecordResult) -> None:
         self.counts[result.outcome] += 1
+        if result.total is not None:
+            self.amounts[result.outcome] = (
+                self.amounts.get(result.outcome, Decimal(0)) + result.total
+            )
+        if result.record.kind.endswith("-void"):
+            self.reversals += 1
         self.pending.extend(result.pending_in_oracle)
         if result.outcome is Outcome.SKIPPED and result.reason is not None:
             self.reasons[result.reason] += 1
@@ -336,6 +412,11 @@ class _Run:
             "counts": dict(self.counts),
             "skip_reasons": dict(self.reasons.most_common()),
             "results_policy": self.policy,
+            "amounts": {
+                outcome: {self.currency or "": amount} for outcome, amount in self.amounts.items()
+            },
+            "reversals": self.reversals,
+            "labels": self.labels,
             "pending_in_oracle": tuple(self.pending),
         }
 

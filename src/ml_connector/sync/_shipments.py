@@ -13,12 +13,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ml_connector._clock import Clock
-from ml_connector.audit import AuditSink, CheckpointStore, ReplayReport, async_replay, replay
+from ml_connector.audit import (
+    AuditSink,
+    CheckpointStore,
+    ClaimStore,
+    ReplayReport,
+    async_replay,
+    replay,
+)
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats
 from ml_connector.shipstation import WebhookPointer
+from ml_connector.sync._configfile import Config
 
 from ._core import JOB, ShipmentSyncOptions, _ShipmentCore
 from ._flow import Flow, arun_flow, run_flow
+from ._owned import AsyncOwned, Owned, from_config
+from ._post import DEFAULT_CLAIM_LEASE
 from ._preflight import PreflightReport
 from ._protocols import (
     AsyncOracleWriter,
@@ -35,7 +45,7 @@ from ._window import CHUNK, FULFILLMENT_VOID_LOOKBACK, SyncWindow
 __all__ = ["AsyncShipmentSync", "ShipmentSync"]
 
 
-class ShipmentSync:
+class ShipmentSync(Owned):
     """Post ShipStation shipments (and fulfillments) into Oracle exactly once (blocking).
 
     Args:
@@ -82,7 +92,27 @@ class ShipmentSync:
             exactly like voided labels, at ``ceil(fulfillments created in it / 500)`` extra
             calls a run. ``timedelta(0)`` turns it off. See docs/shipstation.md, "Late
             fulfillment voids".
+        claims: Where records are claimed before they are looked up and posted, so that
+            several processes or workers never post one record twice (see
+            :class:`~ml_connector.audit.ClaimStore`). Default: the audit sink's own
+            (``sink.claims`` of the SQLite and Postgres sinks); none for other sinks.
+        claim_lease: How long a claim lasts without renewal; must exceed Oracle's request
+            timeout (checked), and should stay well under ``overlap`` so that a record a dead
+            worker held is picked up by the next run.
     """
+
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> ShipmentSync:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``with ShipmentSync.from_config(config) as job: ...``;
+        ``options`` are this class's other
+        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job="shipments")
 
     def __init__(
         self,
@@ -105,6 +135,8 @@ class ShipmentSync:
         chunk_size: int = CHUNK,
         trust_audit_trail: bool = False,
         fulfillment_void_lookback: timedelta = FULFILLMENT_VOID_LOOKBACK,
+        claims: ClaimStore | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
     ) -> None:
         check_clients("ShipmentSync", shipstation=shipstation, oracle=oracle, asynchronous=False)
         self._options = ShipmentSyncOptions.of(locals())
@@ -143,8 +175,14 @@ class ShipmentSync:
         return run_flow(self._core.webhook_flow(pointer, dry_run=dry_run), self._clients)
 
     def preflight(self) -> PreflightReport:
-        """Validate the mapping's accounts and customer accounts against Oracle."""
-        return run_flow(self._core.preflight_flow(), self._clients)
+        """Validate the mapping's accounts and customer accounts against Oracle, and list
+        every ShipStation product SKU Oracle's item master would refuse (``catalog``
+        problems), all at once; read-only.
+
+        Raises:
+            OutageError: ShipStation or Oracle was unavailable (not a problem found).
+        """
+        return run_flow(self._core.preflight_flow(catalog=True), self._clients)
 
     def reconcile(self, window: SyncWindow | tuple[datetime, datetime]) -> ReconciliationReport:
         """Join ShipStation, the audit trail and Oracle for ``window`` (read-only)."""
@@ -181,12 +219,25 @@ class ShipmentSync:
         )
 
 
-class AsyncShipmentSync:
+class AsyncShipmentSync(AsyncOwned):
     """The asyncio twin of :class:`ShipmentSync` (same arguments, methods awaited).
 
     Oracle lookups and posts of different records overlap, with at most ``concurrency``
     requests in flight (``concurrency`` is the one extra argument).
     """
+
+    @classmethod
+    def from_config(cls, config: Config, **options: Any) -> AsyncShipmentSync:
+        """A job that opens its clients and audit trail from ``config`` and closes them.
+
+        ``async with AsyncShipmentSync.from_config(config) as job: ...``;
+        ``options`` are this class's other
+        arguments and override the ``[sync]`` section (see :func:`ml_connector.load_config`).
+
+        Raises:
+            ConfigFileError: the configuration lacks the mapping or a system the job needs.
+        """
+        return from_config(cls, config, dict(options), job="shipments")
 
     def __init__(
         self,
@@ -210,6 +261,8 @@ class AsyncShipmentSync:
         concurrency: int = 8,
         trust_audit_trail: bool = False,
         fulfillment_void_lookback: timedelta = FULFILLMENT_VOID_LOOKBACK,
+        claims: ClaimStore | None = None,
+        claim_lease: timedelta = DEFAULT_CLAIM_LEASE,
     ) -> None:
         check_clients(
             "AsyncShipmentSync", shipstation=shipstation, oracle=oracle, asynchronous=True
@@ -248,7 +301,7 @@ class AsyncShipmentSync:
 
     async def preflight(self) -> PreflightReport:
         """See :meth:`ShipmentSync.preflight`."""
-        result: PreflightReport = await self._drive(self._core.preflight_flow())
+        result: PreflightReport = await self._drive(self._core.preflight_flow(catalog=True))
         return result
 
     async def reconcile(

@@ -217,13 +217,10 @@ class _OrderCache:
         self._cache: OrderedDict[int, Order] = OrderedDict()
         # Listed orders no label has asked for yet: the list's lead over the labels.
         self._ahead: set[int] = set()
-        # Sorted by modification date, so the list moves on with the labels (listed by
-        # creation date): an order is modified when its label is created. Unsorted, V1 lists
-        # by ascending orderId ("If left empty, the response will be sorted by ascending
-        # orderId"; sortBy accepts OrderDate, ModifyDate, CreateDate:
-        # https://www.shipstation.com/docs/api/orders/list-orders/), which on a real account
-        # follows creation, hours to days before the label: a large window's chunks then
-        # needed orders far ahead in the list, fetched one by one at 40 requests a minute.
+        # Sorted by modification date (a documented sortBy, https://docs.shipstation.com/apis/
+        # shipstation-v1/openapi/orders): an order is modified when it ships, so the list comes
+        # in about the order the labels are listed in (creation date), whatever that order is;
+        # its default, ascending orderId, follows the orders' creation, days earlier.
         self._listing = (
             None
             if window is None
@@ -245,8 +242,14 @@ class _OrderCache:
             evicted, _order = self._cache.popitem(last=False)
             self._ahead.discard(evicted)
 
-    def get_flow(self, order_ids: set[int]) -> Flow[dict[int, Order | ConnectorError]]:
-        """The orders ``order_ids`` name (an error for those that could not be read)."""
+    def get_flow(
+        self, order_ids: set[int], *, fetch_missing: bool = True
+    ) -> Flow[dict[int, Order | ConnectorError]]:
+        """The orders ``order_ids`` name (an error for those that could not be read).
+
+        With ``fetch_missing=False`` an order the list may still hold further on is left out
+        (its labels can wait for a later chunk) instead of being fetched on its own.
+        """
         orders: dict[int, Order | ConnectorError] = {}
         for order_id in order_ids:
             cached = self._cache.get(order_id)
@@ -273,6 +276,8 @@ class _OrderCache:
                     orders[order.order_id] = order
                 else:
                     self._ahead.add(order.order_id)
+        if not fetch_missing and self._listing is not None:
+            return orders
         ordered = sorted(missing)
         got = yield Fanout(tuple(_get_order_flow(order_id) for order_id in ordered))
         for order_id, order in zip(ordered, got, strict=True):
@@ -281,6 +286,56 @@ class _OrderCache:
                 self.fetched += 1
                 self._keep(order)
         return orders
+
+
+class _LedgerCache:
+    """The shipments (with their items) a run has listed, by order: a split order's labels
+    listed hours apart complete each other without asking ShipStation for the order's labels.
+    Bounded: at most ``capacity`` orders, least recently used out."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._orders: OrderedDict[int, dict[int, Shipment]] = OrderedDict()
+
+    def add(self, shipments: list[Shipment]) -> None:
+        for shipment in shipments:
+            if shipment.order_id is None or shipment.shipment_items is None:
+                continue
+            known = self._orders.setdefault(shipment.order_id, {})
+            known[shipment.shipment_id] = shipment
+            self._orders.move_to_end(shipment.order_id)
+        while len(self._orders) > self.capacity:
+            self._orders.popitem(last=False)
+
+    def get(self, order_id: int) -> list[Shipment]:
+        return list(self._orders.get(order_id, {}).values())
+
+
+@attrs.define
+class _Carry:
+    """What a window run carries from chunk to chunk: the labels it listed, by order, and the
+    labels put off until their order's other labels are listed (at most ``max_age`` chunks)."""
+
+    ledgers: _LedgerCache
+    max_age: int = 12
+    deferred: list[Label] = attrs.field(factory=list)
+    ages: dict[tuple[str, int], int] = attrs.field(factory=dict)
+    chunk: int = 0
+
+    def take(self) -> list[Label]:
+        """The deferred labels, to try again with this chunk."""
+        waiting, self.deferred = self.deferred, []
+        return waiting
+
+    def may_defer(self, label: Label, *, final: bool) -> bool:
+        """Whether ``label`` may wait for a later chunk (never past ``max_age`` or the end)."""
+        first = self.ages.get((label.kind, label.id), self.chunk)
+        return not final and self.chunk - first < self.max_age
+
+    def defer(self, labels: list[Label]) -> None:
+        for label in labels:
+            self.ages.setdefault((label.kind, label.id), self.chunk)
+            self.deferred.append(label)
 
 
 def _get_order_flow(order_id: int) -> Flow[Order | ConnectorError]:

@@ -19,6 +19,7 @@ from ._faults import FaultKind, FaultPlan, Faults
 from ._generator import BAD_SKU, REALISTIC, GeneratedDay, OrderBundle, Realism, generate_day
 from ._loopclock import LoopClock
 from ._oracle import OracleFusionSimulator
+from ._receivables import TransactionSourceSetup
 from ._shipstation import (
     WEBHOOK_RESOURCE_TYPES,
     ShipStationData,
@@ -42,6 +43,7 @@ __all__ = [
     "ShipStationSimulator",
     "ShipStationV1Simulator",
     "ShipStationV2Simulator",
+    "TransactionSourceSetup",
     "VirtualClock",
     "WEBHOOK_RESOURCE_TYPES",
     "generate_day",

@@ -499,12 +499,8 @@ class OracleFusionSimulator(SimulatorBase):
             extra: list[Attr] = []
             if name == "accountCombinationsLOV":
                 extra.append(Attr(self.account_attribute, creatable=False, updatable=False))
-            elif self.resources[name] is self.party_resource or name in (
-                "hubPersons",
-                "hubOrganizations",
-            ):
+            elif name in ("hubPersons", "hubOrganizations"):
                 extra.append(Attr(self.party_email_attribute))
-                extra += [Attr("FirstName", max_length=150), Attr("LastName", max_length=150)]
             if extra:
                 attributes = dict(meta.attributes)
                 attributes.update({a.name: a for a in extra if a.name not in attributes})

@@ -489,6 +489,10 @@ def _party(name: str, doc: str) -> ResourceMeta:
             Attr("PartyNumber", max_length=30),
             Attr("PartyName", max_length=360),
             Attr("OrganizationName", max_length=360),
+            # Which name pair hubPersons documents is UNVERIFIED here: the client sends
+            # FirstName/LastName, examples use PersonFirstName/PersonLastName; both accepted.
+            Attr("FirstName", max_length=150),
+            Attr("LastName", max_length=150),
             Attr("PersonFirstName", max_length=150),
             Attr("PersonLastName", max_length=150),
             Attr("EmailAddress", max_length=320),
