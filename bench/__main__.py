@@ -2,8 +2,8 @@
 
 Usage::
 
-    python -m bench            # full run (100k-shipment sizes included; several minutes)
-    python -m bench --quick    # CI run: smaller sizes, about a minute on 2 cores
+    python -m bench            # full run (100k-order sizes included; over an hour on 2 cores)
+    python -m bench --quick    # 1k and 10k orders: about 20 minutes on 2 shared cores
     python -m bench --only cpu ratelimit --output -   # some benchmarks, Markdown to stdout
 
 Each benchmark measures its own baseline in the same run and reports a ratio against it, so
@@ -44,14 +44,16 @@ INTRO = """\
 
 Every figure below sits next to a baseline measured **in the same run, on the same machine**,
 and the ratio between them, so the numbers compare like with like. Network behaviour
-(latency, rate-limit windows, faults) is simulated by `ml_connector.testing` on a virtual clock;
-CPU and memory figures are real.
+(latency, rate-limit windows, faults) is simulated by `ml_connector.testing` on a virtual clock,
+with the latency profile of a real Fusion pod (see "End to end"); CPU and memory figures are
+real. The sync benchmarks run on a day generated in realistic mode (ShipStation lists in its
+real order, creation date).
 
 Regenerate this page with:
 
 ```console
-python -m bench            # full run: 1k, 10k and 100k shipments
-python -m bench --quick    # the CI run: 1k and 10k, about a minute
+python -m bench            # full run: 1k, 10k and 100k orders (over an hour on 2 cores)
+python -m bench --quick    # 1k and 10k orders (about 20 minutes on 2 shared cores)
 ```
 """
 

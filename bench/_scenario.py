@@ -218,6 +218,9 @@ def _kind(method: str, url: str) -> str:
         return "POST batch"
     if "orderId=" in url and tail == "shipments":
         return "GET shipments by order"
+    if method == "GET" and tail.isdigit():
+        parent = path.rstrip("/").rsplit("/", 2)[-2]
+        return f"GET {parent} by id"
     return f"{method} {tail}"
 
 

@@ -84,7 +84,8 @@ def run(quick: bool) -> Result:
                 f"{r.shipments:,} ({r.voided:,} voided)",
                 f"{lists}",
                 f"{minimum}",
-                f"{req['GET orders'] + req['GET fulfillments']}",
+                f"{req['GET orders'] + req['GET fulfillments']} (+{req['GET orders by id']} "
+                "single order gets)",
                 f"{per_order} ({per_order / r.orders:.1%} of orders)",
                 f"{total:,}",
                 f"{naive:,}",

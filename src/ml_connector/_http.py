@@ -384,13 +384,14 @@ class _BaseSender:
     ) -> httpx.Response:
         """Log, feed the limiter, and raise the right error for a non-2xx response."""
         self.limiter.observe(response.headers, self.clock.monotonic())
-        logger.info(
-            "%s %s -> %d in %.0f ms",
-            response.request.method,
-            redact_url(str(response.request.url)),
-            response.status_code,
-            elapsed_ms,
-        )
+        if logger.isEnabledFor(logging.INFO):  # redacting a long URL is not free
+            logger.info(
+                "%s %s -> %d in %.0f ms",
+                response.request.method,
+                redact_url(str(response.request.url)),
+                response.status_code,
+                elapsed_ms,
+            )
         if response.is_success:
             return response
         error = self.error_for(response)
@@ -406,7 +407,10 @@ class _BaseSender:
         except RuntimeError:
             failed = sent
         error = self.transport_error(failed, exc)
-        logger.info("%s %s -> %s", failed.method, redact_url(str(failed.url)), type(exc).__name__)
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "%s %s -> %s", failed.method, redact_url(str(failed.url)), type(exc).__name__
+            )
         self.plan_retry(
             error, request, attempt, headers=None, not_sent=isinstance(exc, _NOT_SENT_ERRORS)
         )

@@ -21,7 +21,9 @@ from typing import Any
 
 __all__ = ["dumps", "loads"]
 
-_string = json.JSONEncoder(ensure_ascii=False).encode
+# The C escaper ``json.JSONEncoder(ensure_ascii=False).encode`` calls for a str, called
+# directly: the same text, without a Python-level call per string.
+_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def dumps(
@@ -58,6 +60,34 @@ def _encode(
     default: Callable[[Any], Any] | None,
     floats: bool,
 ) -> None:
+    cls = type(value)
+    # The common exact types first (payloads are dicts, lists, strings and Decimals).
+    if cls is str:
+        out.append(_string(value))
+        return
+    if cls is dict and not sort_keys:
+        out.append("{")
+        first = True
+        for key, item in value.items():
+            if type(key) is not str and not isinstance(key, str):
+                raise TypeError(f"JSON object keys must be strings, got {type(key).__name__}")
+            if first:
+                first = False
+            else:
+                out.append(",")
+            out.append(_string(key))
+            out.append(":")
+            _encode(item, out, sort_keys, default, floats)
+        out.append("}")
+        return
+    if cls is list or cls is tuple:
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _encode(item, out, sort_keys, default, floats)
+        out.append("]")
+        return
     if value is None:
         out.append("null")
     elif value is True:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -225,6 +226,12 @@ _KEY_VALUE = re.compile(
 _URL = re.compile(r"https?://[^\s\"'<>\\]+")
 
 
+_MEMO: dict[str, tuple[re.Pattern[str] | None, str]] = {}
+_MEMO_TEXT = 128
+_MEMO_SIZE = 8192
+
+
+@functools.lru_cache(maxsize=4096)
 def is_sensitive_key(key: str) -> bool:
     """Whether a mapping key names a credential (``password``, ``client_secret``, ...)."""
     norm = re.sub(r"[^a-z0-9]", "", key.lower())
@@ -262,7 +269,19 @@ def scrub_text(text: str, *, pairs: bool = True) -> str:
     """
     if not text:
         return text
-    known = _KNOWN.pattern()
+    return _scrub_text(text, pairs, _KNOWN.pattern())
+
+
+def _scrub_text(text: str, pairs: bool, known: re.Pattern[str] | None) -> str:
+    """:func:`scrub_text` with the known secrets' pattern already read."""
+    # Payload strings repeat (item numbers, codes, keys of every record): a short text is
+    # scrubbed once per set of known secrets (the memo entry names the set it was made with).
+    memo = pairs and len(text) <= _MEMO_TEXT
+    if memo:
+        hit = _MEMO.get(text)
+        if hit is not None and hit[0] is known:
+            return hit[1]
+    original = text
     if known is not None:
         text = known.sub(MASK, text)
     text = _URL.sub(_url, text)
@@ -271,7 +290,12 @@ def scrub_text(text: str, *, pairs: bool = True) -> str:
     if not pairs:
         return text
     # A value already masked by an earlier pass stays as it is.
-    return _KEY_VALUE.sub(lambda m: m.group(1) + MASK, text)
+    text = _KEY_VALUE.sub(lambda m: m.group(1) + MASK, text)
+    if memo:
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[original] = (known, text)
+    return text
 
 
 def scrub(value: Any, _depth: int = 0) -> Any:
@@ -279,21 +303,25 @@ def scrub(value: Any, _depth: int = 0) -> Any:
 
     Values nested deeper than 64 levels are replaced by a marker rather than walked.
     """
+    return _scrub(value, _depth, _KNOWN.pattern())
+
+
+def _scrub(value: Any, _depth: int, known: re.Pattern[str] | None) -> Any:
     if isinstance(value, str):
-        return scrub_text(value)
+        return _scrub_text(value, True, known) if value else value
     if _depth >= _MAX_DEPTH and isinstance(value, Mapping | list | tuple):
         return "<nested too deeply>"
     if isinstance(value, Mapping):
         return {
-            (scrub_text(key) if isinstance(key, str) else key): (
+            (_scrub_text(key, True, known) if isinstance(key, str) and key else key): (
                 MASK
                 if isinstance(key, str) and is_sensitive_key(key) and item is not None
-                else scrub(item, _depth + 1)
+                else _scrub(item, _depth + 1, known)
             )
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [scrub(item, _depth + 1) for item in value]
+        return [_scrub(item, _depth + 1, known) for item in value]
     return value
 
 

@@ -190,34 +190,64 @@ def check_shipped_quantities(
             )
 
 
-def _walk(value: Any, path: str) -> Iterable[tuple[str, str, Any]]:
-    """(path, attribute name, value) of every attribute of an attrs payload, recursively."""
-    if attrs.has(type(value)):
-        for field in attrs.fields(type(value)):
-            item = getattr(value, field.name)
-            yield f"{path}.{field.name}" if path else field.name, field.name, item
-            yield from _walk(item, f"{path}.{field.name}" if path else field.name)
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The attribute names of an attrs class (empty for anything else), computed once."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = tuple(f.name for f in attrs.fields(cls)) if attrs.has(cls) else ()
+        _FIELD_NAMES[cls] = names
+    return names
+
+
+def _path(parts: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text = f"{text}.{part}" if text else part
+    return text
+
+
+def _check(value: Any, parts: tuple[str | int, ...], record: str) -> None:
+    """Check every attribute of an attrs payload, recursively; the path is built only for an
+    error (a payload is checked for every record, and nearly every one is fine)."""
+    names = _field_names(type(value))
+    if names:
+        for name in names:
+            item = getattr(value, name)
+            if isinstance(item, Decimal):
+                _check_number(item, (*parts, name), record)
+            elif isinstance(item, str):
+                limit = _TEXT_LIMITS.get(name)
+                if limit is not None and len(item) > limit:
+                    raise MappingError(
+                        f"is {len(item)} characters long; Oracle accepts at most {limit}",
+                        field=_path((*parts, name)),
+                        record=record,
+                    )
+            elif isinstance(item, tuple | list) or _field_names(type(item)):
+                _check(item, (*parts, name), record)
     elif isinstance(value, tuple | list):
         for index, item in enumerate(value):
-            yield from _walk(item, f"{path}[{index}]")
+            if isinstance(item, tuple | list) or _field_names(type(item)):
+                _check(item, (*parts, index), record)
+
+
+def _check_number(value: Decimal, parts: tuple[str | int, ...], record: str) -> None:
+    if not value.is_finite():
+        raise MappingError(f"{value} is not a finite number", field=_path(parts), record=record)
+    if len(_significant(value)[0]) > ORACLE_NUMBER_DIGITS:
+        raise MappingError(
+            f"{value} has more than the {ORACLE_NUMBER_DIGITS} significant digits Oracle stores",
+            field=_path(parts),
+            record=record,
+        )
 
 
 def check_payload(payload: Any, *, record: str) -> None:
     """Refuse a payload holding a number Oracle cannot store exactly or an over-long text."""
-    for path, name, value in _walk(payload, ""):
-        if isinstance(value, Decimal):
-            if not value.is_finite():
-                raise MappingError(f"{value} is not a finite number", field=path, record=record)
-            if len(_significant(value)[0]) > ORACLE_NUMBER_DIGITS:
-                raise MappingError(
-                    f"{value} has more than the {ORACLE_NUMBER_DIGITS} significant digits "
-                    "Oracle stores",
-                    field=path,
-                    record=record,
-                )
-        elif isinstance(value, str) and name in _TEXT_LIMITS and len(value) > _TEXT_LIMITS[name]:
-            raise MappingError(
-                f"is {len(value)} characters long; Oracle accepts at most {_TEXT_LIMITS[name]}",
-                field=path,
-                record=record,
-            )
+    _check(payload, (), record)

@@ -294,6 +294,7 @@ class _OracleOptions:
     chart_of_accounts_id: int | None = None
     page_size: int | None = None
     batch_size: int | None = None
+    bulk_lookup_size: int | None = None
 
 
 _ORACLE_OPTIONS = tuple(field.name for field in attrs.fields(_OracleOptions))

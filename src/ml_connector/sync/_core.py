@@ -51,6 +51,7 @@ import attrs
 from ml_connector._clock import Clock, SystemClock
 from ml_connector._errors import ConfigurationError, ConnectorError
 from ml_connector.audit import (
+    AuditEvent,
     AuditSink,
     Checkpoint,
     CheckpointStore,
@@ -72,7 +73,7 @@ from ._catalog import CatalogOptions, gate_flow  # catalog gate (issue 20)
 from ._documents import stop_error
 from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
-from ._plan import _Planner
+from ._plan import _Pending, _Planner
 from ._post import DEFAULT_CLAIM_LEASE, _Claimer, _Poster, claimed_elsewhere
 from ._preflight import (
     PreflightError,
@@ -120,6 +121,25 @@ def _caught(flow: Flow[Any]) -> Flow[Any]:
     except ConnectorError as exc:
         return exc
     return result
+
+
+@attrs.define(eq=False)
+class _Chunk:
+    """A chunk planned and not posted yet (with the claims it holds, if any)."""
+
+    labels: list[Label]
+    latest: Mapping[RecordRef, AuditEvent]
+    results: dict[RecordRef, RecordResult]
+    pendings: list[_Pending]
+    run: _Run
+    claimer: Any = None
+    taken: Any = None
+
+    def release(self) -> None:
+        """Release the chunk's claims (once)."""
+        if self.claimer is not None and self.taken is not None:
+            taken, self.taken = self.taken, None
+            self.claimer.release(taken)
 
 
 def _refs(label: Label) -> list[RecordRef]:
@@ -267,32 +287,46 @@ class _ShipmentCore:
         )
         orders = _OrderCache(window, self.order_cache, self.options.chunk_size, labels=stream)
         carry = _Carry(_LedgerCache(self.order_cache))
-        labels = yield from stream.next_flow()
-        while labels:
+
+        def next_chunk() -> Flow[_Chunk | None]:
+            labels = yield from stream.next_flow()
+            if not labels:
+                return None
+            chunk: _Chunk = yield from self._plan_chunk_flow(
+                labels,
+                window,
+                dry_run=dry_run,
+                counter=counter,
+                run=run,
+                orders=orders,
+                carry=carry,
+                # A chunk shorter than a page ends the created labels: nothing listed
+                # later can complete a label, so everything is decided now.
+                final=len(labels) < self.options.chunk_size,
+            )
+            return chunk
+
+        planned = yield from next_chunk()
+        while planned is not None:
             counter.update(fetched=stream.fetched)
-            # The next chunk is read while this one is processed (at the same time in the
-            # async twin, so ShipStation's rate limit and Oracle's latency overlap). It is
-            # checked against the trail only once this chunk is recorded.
-            _done, upcoming = yield Fanout(
+            # The next chunk is read and planned (orders, customers, claims, look-ups; no
+            # post) while this one posts and is recorded: at the same time in the async twin,
+            # so ShipStation's rate limit, Oracle's reads and Oracle's slow creates overlap.
+            # Planning stays in chunk order (the carry of split orders moves on with it), and
+            # each label is processed once a run, so the two chunks' records are distinct.
+            posted, upcoming = yield Fanout(
                 (
-                    self._process_flow(
-                        labels,
-                        window,
-                        dry_run=dry_run,
-                        counter=counter,
-                        run=run,
-                        orders=orders,
-                        carry=carry,
-                        # A chunk shorter than a page ends the created labels: nothing listed
-                        # later can complete a label, so everything is decided now.
-                        final=len(labels) < self.options.chunk_size,
-                    ),
-                    _caught(stream.next_flow()),
+                    _caught(self._post_chunk_flow(planned, dry_run=dry_run, counter=counter)),
+                    _caught(next_chunk()),
                 )
             )
+            if isinstance(posted, ConnectorError):
+                if isinstance(upcoming, _Chunk):
+                    upcoming.release()
+                raise posted
             if isinstance(upcoming, ConnectorError):
                 raise upcoming
-            labels = upcoming
+            planned = upcoming
             self._record_undecodable(stream, run, counter, dry_run)
         if carry.deferred:
             # The labels still waiting for their order's other labels: decided now.
@@ -460,6 +494,32 @@ class _ShipmentCore:
         put off by earlier chunks (a split order's label whose sibling was not listed yet) are
         tried again with this one.
         """
+        chunk = yield from self._plan_chunk_flow(
+            labels,
+            window,
+            dry_run=dry_run,
+            counter=counter,
+            run=run,
+            orders=orders,
+            carry=carry,
+            final=final,
+        )
+        yield from self._post_chunk_flow(chunk, dry_run=dry_run, counter=counter)
+
+    def _plan_chunk_flow(
+        self,
+        labels: Sequence[Label],
+        window: SyncWindow | None,
+        *,
+        dry_run: bool,
+        counter: _Counter,
+        run: _Run,
+        orders: _OrderCache,
+        carry: _Carry | None = None,
+        final: bool = True,
+    ) -> Flow[_Chunk]:
+        """Deduplicate, claim and plan a chunk (reads only): what :meth:`_post_chunk_flow`
+        posts. The chunk's claims are released by the post, or here if planning fails."""
         labels = [label for label in labels if run.first_time(label)]
         run.total += sum(len(_refs(label)) for label in labels)
         if carry is not None:
@@ -496,6 +556,7 @@ class _ShipmentCore:
             work = [label for label in work if any(r in taken.held for r in _refs(label))]
             # A claim taken over from a dead worker: it may have posted, so look it up.
             trusted = trusted and not taken.taken_over
+        chunk = _Chunk(labels, latest, results, [], run, claimer, taken)
         try:
             pendings = yield from self.planner.plan_flow(
                 work,
@@ -514,6 +575,24 @@ class _ShipmentCore:
                 yield from gate_flow(
                     pendings, self.options.mapping, self.catalog, framework_version=framework
                 )
+        except BaseException:
+            chunk.release()
+            raise
+        chunk.pendings = pendings
+        return chunk
+
+    def _post_chunk_flow(self, chunk: _Chunk, *, dry_run: bool, counter: _Counter) -> Flow[None]:
+        """Post a planned chunk and record each record's outcome, in label order; then
+        release its claims."""
+        labels, latest, results, pendings, run = (
+            chunk.labels,
+            chunk.latest,
+            chunk.results,
+            chunk.pendings,
+            chunk.run,
+        )
+        claimer, taken = chunk.claimer, chunk.taken
+        try:
             if not dry_run:
                 to_post = [p for p in pendings if p.result is None and p.may_create]
                 if claimer is not None and taken is not None:
@@ -531,8 +610,7 @@ class _ShipmentCore:
                 results[pending.ref] = result
                 counter.record(result.outcome)
         finally:
-            if claimer is not None and taken is not None:
-                claimer.release(taken)
+            chunk.release()
         for label in labels:
             for ref in (label.ref, label.void_ref):
                 if ref in results:
