@@ -192,7 +192,8 @@ class World:
         oracle = OracleFusionClient(
             settings, transport=_KillAfterCommit(self.oracle.transport(), self), clock=clock
         )
-        audit = SqliteAuditSink(self.audit_path)
+        # Leases run on the world's clock, like everything else the job sees.
+        audit = SqliteAuditSink(self.audit_path, clock=clock)
         checkpoints = SqliteCheckpointStore(self.audit_path)
         job = ShipmentSync(
             shipstation=shipstation,

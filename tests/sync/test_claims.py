@@ -112,3 +112,22 @@ def test_the_lease_must_outlast_a_request(tmp_path: Path) -> None:
         pytest.raises(ConfigurationError, match="lease"),
     ):
         job(env, sink, claim_lease=timedelta(seconds=10))
+
+
+def test_a_run_that_left_records_to_another_worker_keeps_the_checkpoint(tmp_path: Path) -> None:
+    # If the holder dies before it posts, only a re-read of the window finds the record again:
+    # the run that skipped it must not move the watermark past it.
+    env = make_env(orders=12)
+    sink = SqliteAuditSink(tmp_path / "trail.db", synchronous="NORMAL")
+    label = next(b for b in env.day.iter_bundles() if b.shipments).shipments[0]
+    ref_key = f"shipstation:shipment:{label['shipmentId']}"
+    held = sink.claims.claim([ref_key], owner="other-worker", lease=timedelta(minutes=5))
+    first = job(env, sink, checkpoints=sink.checkpoints).run_incremental(initial_start=DAY_START)
+    assert first.skip_reasons.get(CLAIMED_ELSEWHERE) == 1
+    assert sink.checkpoints.load("shipments", "shipstation-v1/shipments") is None  # not moved
+    sink.claims.release(held.held)  # the holder is done (or its lease ran out)
+    second = job(env, sink, checkpoints=sink.checkpoints).run_incremental(initial_start=DAY_START)
+    assert not second.skip_reasons.get(CLAIMED_ELSEWHERE)
+    saved = sink.checkpoints.load("shipments", "shipstation-v1/shipments")
+    assert saved is not None and saved.watermark == second.end
+    sink.close()

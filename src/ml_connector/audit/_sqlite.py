@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
 
+from ml_connector._clock import Clock
 from ml_connector._errors import AuditError
 from ml_connector._json import dumps, loads
 
@@ -262,16 +263,29 @@ class SqliteAuditSink(_SqliteFile, SqlSink):
         timeout: Seconds to wait for another writer's lock before failing.
         synchronous: ``"FULL"`` (default: committed events survive a power cut) or
             ``"NORMAL"`` (faster; a killed process still loses nothing).
+        clock: The clock of the claims' leases (default: the system clock). Tests on a virtual
+            clock pass theirs, so that leases expire in the time their runs live in.
 
     The sink's :attr:`checkpoints` store and :attr:`claims` live in the same file.
     """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = 30.0,
+        synchronous: Synchronous = "FULL",
+        clock: Clock | None = None,
+    ) -> None:
+        self._claims_clock = clock
+        super().__init__(path, timeout=timeout, synchronous=synchronous)
 
     def _opened(self) -> None:
         self.path = self._db.path
         self.checkpoints = SqliteCheckpointStore._sharing(self._db)
         from ._claims import SqliteClaimStore
 
-        self.claims = SqliteClaimStore(self._db)
+        self.claims = SqliteClaimStore(self._db, clock=self._claims_clock)
         """Claims on posting keys, in the same file (see :class:`SqliteClaimStore`)."""
 
     def __repr__(self) -> str:

@@ -42,6 +42,7 @@ reconciliation facades in :mod:`._replay` and :mod:`._reconcile`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,7 +75,7 @@ from ._documents import stop_error
 from ._flow import Fanout, Flow
 from ._labels import SYSTEM, Label, fulfillment_config, labels_from
 from ._plan import _Pending, _Planner
-from ._post import DEFAULT_CLAIM_LEASE, _Claimer, _Poster, claimed_elsewhere
+from ._post import CLAIMED_ELSEWHERE, DEFAULT_CLAIM_LEASE, _Claimer, _Poster, claimed_elsewhere
 from ._preflight import (
     PreflightError,
     PreflightProblem,
@@ -109,6 +110,8 @@ from ._window import (
 )
 
 __all__ = ["JOB", "SOURCE"]
+
+_log = logging.getLogger(__name__)
 
 JOB = "shipments"
 SOURCE = "shipstation-v1/shipments"
@@ -411,8 +414,20 @@ class _ShipmentCore:
         return SyncWindow(checkpoint.watermark - self.options.overlap, now)
 
     def save_checkpoint(self, summary: RunSummary) -> RunSummary:
-        """Store the end of the window as the next run's watermark (not on dry runs)."""
+        """Store the end of the window as the next run's watermark (not on dry runs).
+
+        A run that skipped records because another worker held their claims keeps the old
+        watermark: if that worker dies before it posts them, the next run must read them again
+        (already-posted ones cost an audit-trail read, never a second post).
+        """
         if summary.dry_run or self.options.checkpoints is None or summary.end is None:
+            return summary
+        if summary.skip_reasons.get(CLAIMED_ELSEWHERE):
+            _log.warning(
+                "checkpoint of job %r not moved: %d records were held by another worker",
+                self.options.job,
+                summary.skip_reasons[CLAIMED_ELSEWHERE],
+            )
             return summary
         self.options.checkpoints.save(
             Checkpoint(job=self.options.job, source=SOURCE, watermark=summary.end)
