@@ -92,7 +92,10 @@ class _Known:
     """The secrets this process was given or received, and one regular expression over them."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Re-entrant: a scrub can run on this thread while the lock is held (a finalizer that
+        # garbage collection runs inside re.compile logs, and logs are scrubbed). With a plain
+        # Lock the 10,000-order fault suite hung for good in pattern().
+        self._lock = threading.RLock()
         self._values: dict[str, None] = {}
         self._pattern: re.Pattern[str] | None = None
         self.longest = 0
