@@ -51,6 +51,7 @@ __all__ = [
     "remember_secret",
     "scrub",
     "scrub_text",
+    "text_scrubber",
 ]
 
 MASK = "***"
@@ -299,6 +300,27 @@ def _scrub_text(text: str, pairs: bool, known: re.Pattern[str] | None) -> str:
             _MEMO.clear()
         _MEMO[original] = (known, text)
     return text
+
+
+def text_scrubber() -> Callable[[str], str]:
+    """:func:`scrub_text` of one string at a time, bound to the known secrets as they are now.
+
+    For a walk over many strings (an audit payload): the known secrets' pattern is read once
+    and a short string's memo entry is looked up without a further call.
+    """
+    known = _KNOWN.pattern()
+    memo_get = _MEMO.get
+
+    def scrub_one(text: str) -> str:
+        if not text:
+            return text
+        if len(text) <= _MEMO_TEXT:
+            hit = memo_get(text)
+            if hit is not None and hit[0] is known:
+                return hit[1]
+        return _scrub_text(text, True, known)
+
+    return scrub_one
 
 
 def scrub(value: Any, _depth: int = 0) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,9 +20,16 @@ import attrs
 
 from ml_connector._clock import Clock
 from ml_connector._errors import AuditError
-from ml_connector._json import dumps, loads
+from ml_connector._json import _string, dumps, loads
+from ml_connector._redact import (
+    _MAX_DEPTH,
+    MASK,
+    is_sensitive_key,
+    scrub,
+    scrub_text,
+    text_scrubber,
+)
 from ml_connector._redact import redact_error as _redact_error
-from ml_connector._redact import scrub, scrub_text
 
 __all__ = [
     "AuditEvent",
@@ -150,7 +157,91 @@ def canonical_json(payload: Any) -> str:
         AuditError: the payload holds a float, a non-finite Decimal, a naive datetime or an
             object that is not JSON-ready.
     """
-    return dump_canonical(scrub(_json_safe(payload, "$", floats=False)))
+    try:
+        return _canonical(payload, 0, text_scrubber())
+    except _Refused as refused:
+        path = "$" + "".join(reversed(refused.parts))
+        raise AuditError(f"{path}: {refused.reason}") from None
+
+
+# What :func:`canonical_json` does in one walk, each step the same as the three it replaces
+# (``_json_safe``, then ``scrub``, then ``dump_canonical``): a value is made JSON-ready, every
+# string (a Decimal's and a datetime's text included) scrubbed, a credential key's value masked,
+# keys sorted. One walk instead of three, and an error's path is built only when one is raised.
+
+_MASKED = _string(MASK)
+_TOO_DEEP = _string("<nested too deeply>")
+
+
+class _Refused(Exception):
+    """A value that is not JSON-ready, on its way up to :func:`canonical_json` (which names
+    its path: each level adds its key or index)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.parts: list[str] = []
+
+
+def _canonical(value: Any, depth: int, scrub_one: Callable[[str], str]) -> str:
+    cls = type(value)
+    if cls is str:
+        return _string(scrub_one(value))
+    if cls is dict or (cls is not list and cls is not tuple and isinstance(value, Mapping)):
+        if depth >= _MAX_DEPTH:
+            _canonical(value, _UNBOUNDED, scrub_one)  # refused values are refused all the same
+            return _TOO_DEEP
+        texts: dict[str, str] = {}
+        for key, item in value.items():
+            name = str(key)
+            try:
+                text = _canonical(item, depth + 1, scrub_one)
+            except _Refused as refused:
+                refused.parts.append(f".{key}")
+                raise
+            if text != "null" and is_sensitive_key(name):
+                text = _MASKED
+            texts[scrub_one(name)] = text
+        return "{" + ",".join([_string(k) + ":" + texts[k] for k in sorted(texts)]) + "}"
+    if cls is list or cls is tuple or isinstance(value, list | tuple):
+        if depth >= _MAX_DEPTH:
+            _canonical(value, _UNBOUNDED, scrub_one)
+            return _TOO_DEEP
+        parts: list[str] = []
+        for index, item in enumerate(value):
+            try:
+                parts.append(_canonical(item, depth + 1, scrub_one))
+            except _Refused as refused:
+                refused.parts.append(f"[{index}]")
+                raise
+        return "[" + ",".join(parts) + "]"
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return _string(scrub_one(value))
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _Refused(f"{value} is not a finite amount")
+        return _string(scrub_one(str(value)))
+    if isinstance(value, float):
+        raise _Refused(f"float {value!r} in an audited payload; money must be Decimal")
+    if isinstance(value, datetime):
+        return _string(scrub_one(format_utc(value)))
+    if isinstance(value, date):
+        return _string(scrub_one(value.isoformat()))
+    if isinstance(value, enum.Enum):
+        return _canonical(value.value, depth, scrub_one)
+    raise _Refused(f"{type(value).__name__} is not JSON-ready; unstructure it first")
+
+
+_UNBOUNDED = -(2**62)
+"""A depth from which the depth limit is never reached (a too-deep part is still checked)."""
 
 
 def content_hash(text: str) -> str:

@@ -618,12 +618,17 @@ class _ShipmentCore:
                             results[pending.ref] = claimed_elsewhere(pending.ref, lost=True)
                             counter.record(Outcome.SKIPPED)
                 yield from self.poster.post_flow(to_post, latest)
-            for pending in pendings:
-                if pending.ref in results:
-                    continue
-                result = self.poster.finish(pending, latest.get(pending.ref), dry_run)
-                results[pending.ref] = result
-                counter.record(result.outcome)
+            outcomes: list[AuditEvent] = []
+            try:
+                for pending in pendings:
+                    if pending.ref in results:
+                        continue
+                    result = self.poster.finish(pending, latest.get(pending.ref), dry_run, outcomes)
+                    results[pending.ref] = result
+                    counter.record(result.outcome)
+            finally:
+                # One write for the chunk's outcomes (those recorded so far, if one failed).
+                self.poster.record(outcomes)
         finally:
             chunk.release()
         for label in labels:

@@ -128,7 +128,15 @@ class _Poster:
 
     # -- results and events ----------------------------------------------------------------------
 
-    def finish(self, pending: _Pending, previous: AuditEvent | None, dry_run: bool) -> RecordResult:
+    def finish(
+        self,
+        pending: _Pending,
+        previous: AuditEvent | None,
+        dry_run: bool,
+        outcomes: list[AuditEvent],
+    ) -> RecordResult:
+        """The record's result; its outcome event is added to ``outcomes``, which the caller
+        writes (one write a chunk: :meth:`record`)."""
         result = pending.result or self.docs_result(pending, dry_run)
         if dry_run:
             return result
@@ -149,7 +157,7 @@ class _Poster:
             correlation = previous.correlation_id
             attempt = previous.attempt + 1
         main = pending.docs[0] if pending.docs else None
-        self.audit.write(
+        outcomes.append(
             new_event(
                 self.clock,
                 correlation_id=correlation,
@@ -165,6 +173,12 @@ class _Poster:
             )
         )
         return result
+
+    def record(self, outcomes: Sequence[AuditEvent]) -> None:
+        """Write a chunk's outcome events in one write (each follows its ``posting`` event,
+        already durable: an outcome lost with the process is looked up again next run)."""
+        if outcomes:
+            self.audit.write_many(outcomes)
 
     def docs_result(self, pending: _Pending, dry_run: bool) -> RecordResult:
         docs = pending.docs

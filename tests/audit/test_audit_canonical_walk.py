@@ -1,0 +1,142 @@
+"""canonical_json walks a payload once, and gives exactly what its three steps gave.
+
+The reference is the three walks it replaced: make the payload JSON-ready (``_json_safe``),
+scrub it (``scrub``), write it canonically (``dump_canonical``). Same text, same errors, for
+payloads with secrets echoed in values and keys, credential keys, enums, deep nesting.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ml_connector import AuditError, Secret
+from ml_connector._redact import scrub
+from ml_connector.audit import canonical_json
+from ml_connector.audit._event import _json_safe, dump_canonical
+
+
+def reference(payload: Any) -> str:
+    return dump_canonical(scrub(_json_safe(payload, "$", floats=False)))
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    NESTED = ("x", 1)
+    NOTHING = None
+
+
+class Level(enum.IntEnum):
+    HIGH = 3
+
+
+class Kind(enum.StrEnum):
+    INVOICE = "invoice"
+
+
+SECRET = "s3cr3t-Value-42"
+LEAVES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    -7,
+    2**70,
+    "",
+    "plain",
+    'Zoë "quoted" \\ back\nslash',
+    f"echo {SECRET} here",
+    "Bearer abcdefghijklmnop",
+    "eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl",
+    'password="hunter2" and more',
+    "https://user:pw@example.com/path?token=abc&x=1",
+    "x" * 300 + SECRET,
+    Decimal("10.50"),
+    Decimal("1E+2"),
+    Decimal("-0.000"),
+    datetime(2026, 3, 8, 10, 0, tzinfo=timezone(timedelta(hours=-7))),
+    date(2026, 1, 15),
+    Colour.RED,
+    Colour.NESTED,
+    Colour.NOTHING,
+    Level.HIGH,
+    Kind.INVOICE,
+]
+KEYS = ["a", "b", "Zeta", "", "password", "client_secret", "apiKey", "token", "1", SECRET, "é"]
+
+
+def _value(rng: random.Random, depth: int) -> Any:
+    roll = rng.random()
+    if depth > 4 or roll < 0.5:
+        return rng.choice(LEAVES)
+    if roll < 0.8:
+        return {rng.choice(KEYS): _value(rng, depth + 1) for _ in range(rng.randint(0, 5))}
+    items = [_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    return tuple(items) if rng.random() < 0.3 else items
+
+
+def test_same_text_as_the_three_walks_on_random_payloads() -> None:
+    Secret(SECRET)
+    rng = random.Random(17)
+    for _ in range(500):
+        payload = _value(rng, 0)
+        assert canonical_json(payload) == reference(payload)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"password": None, "token": Colour.NOTHING, "secret": {"deep": 1}},
+        {1: "int key", "1": "same key as text"},
+        {SECRET: "a key that is a secret", "x": {SECRET: 2}},
+        {"a": {"b": [{"c": Decimal("1.10")}]}},
+    ],
+)
+def test_same_text_as_the_three_walks_on_edge_cases(payload: Any) -> None:
+    Secret(SECRET)
+    assert SECRET not in canonical_json(payload)
+    assert canonical_json(payload) == reference(payload)
+
+
+def _nested(depth: int, leaf: Any) -> Any:
+    value = leaf
+    for n in range(depth):
+        value = {"k": value} if n % 2 else [value]
+    return value
+
+
+@pytest.mark.parametrize("depth", [63, 64, 65, 80])
+def test_deep_values_are_cut_as_before(depth: int) -> None:
+    payload = _nested(depth, "leaf")
+    assert canonical_json(payload) == reference(payload)
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ({"a": [1, {"b": 1.5}]}, r"^\$\.a\[1\]\.b: float 1\.5 in an audited payload"),
+        ({"x": Decimal("NaN")}, r"^\$\.x: NaN is not a finite amount"),
+        ({3: [object()]}, r"^\$\.3\[0\]: object is not JSON-ready"),
+        ({"password": 1.5}, r"^\$\.password: "),  # (the error's own scrubbing masks the rest)
+        (_nested(70, 0.5), r"float 0\.5"),
+    ],
+)
+def test_refused_values_name_the_same_path(payload: Any, message: str) -> None:
+    with pytest.raises(AuditError, match=message) as new:
+        canonical_json(payload)
+    with pytest.raises(AuditError) as old:
+        reference(payload)
+    assert str(new.value) == str(old.value)
+
+
+def test_naive_datetimes_are_refused() -> None:
+    with pytest.raises(AuditError, match="timezone-aware"):
+        canonical_json({"when": datetime(2026, 1, 15)})
+    assert canonical_json({"when": datetime(2026, 1, 15, tzinfo=UTC)}) == (
+        '{"when":"2026-01-15T00:00:00.000000Z"}'
+    )
