@@ -51,6 +51,7 @@ __all__ = [
     "remember_secret",
     "scrub",
     "scrub_text",
+    "TextScrubber",
     "text_scrubber",
 ]
 
@@ -228,6 +229,12 @@ _KEY_VALUE = re.compile(
     """
 )
 _URL = re.compile(r"https?://[^\s\"'<>\\]+")
+# What every match of the four patterns above contains: a text with none of these (and no known
+# secret) comes out of :func:`scrub_text` as it went in, so one search settles it. ``_URL``
+# needs ``http://`` or ``https://``, ``_AUTH_SCHEME`` ``bearer`` or ``basic``, ``_JWT`` ``eyJ``,
+# and each name ``_KEY_VALUE`` knows holds ``token``, ``secret``, ``key``, ``passw`` or
+# ``authorization``. (A superset: a text that only looks suspect takes the full path.)
+_SUSPECT = re.compile(r"(?i:token|secret|key|passw|authorization|bearer|basic)|eyJ|https?://")
 
 
 _MEMO: dict[str, tuple[re.Pattern[str] | None, str]] = {}
@@ -286,6 +293,17 @@ def _scrub_text(text: str, pairs: bool, known: re.Pattern[str] | None) -> str:
         if hit is not None and hit[0] is known:
             return hit[1]
     original = text
+    if (known is not None and known.search(text) is not None) or _SUSPECT.search(text):
+        text = _mask(text, pairs, known)
+    if memo:
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[original] = (known, text)
+    return text
+
+
+def _mask(text: str, pairs: bool, known: re.Pattern[str] | None) -> str:
+    """Every pattern of :func:`scrub_text` applied to ``text``, in order."""
     if known is not None:
         text = known.sub(MASK, text)
     text = _URL.sub(_url, text)
@@ -294,33 +312,37 @@ def _scrub_text(text: str, pairs: bool, known: re.Pattern[str] | None) -> str:
     if not pairs:
         return text
     # A value already masked by an earlier pass stays as it is.
-    text = _KEY_VALUE.sub(lambda m: m.group(1) + MASK, text)
-    if memo:
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.clear()
-        _MEMO[original] = (known, text)
-    return text
+    return _KEY_VALUE.sub(lambda m: m.group(1) + MASK, text)
 
 
-def text_scrubber() -> Callable[[str], str]:
-    """:func:`scrub_text` of one string at a time, bound to the known secrets as they are now.
+class TextScrubber:
+    """:func:`scrub_text` of one string at a time, bound to the known secrets as they are when
+    it is made (:func:`text_scrubber`).
 
     For a walk over many strings (an audit payload): the known secrets' pattern is read once
-    and a short string's memo entry is looked up without a further call.
+    and a short string's memo entry is looked up without a further call. ``known`` tells apart
+    the sets of known secrets (a cache of scrubbed texts keeps it with each entry).
     """
-    known = _KNOWN.pattern()
-    memo_get = _MEMO.get
 
-    def scrub_one(text: str) -> str:
+    __slots__ = ("_memo_get", "known")
+
+    def __init__(self) -> None:
+        self.known: re.Pattern[str] | None = _KNOWN.pattern()
+        self._memo_get = _MEMO.get
+
+    def __call__(self, text: str) -> str:
         if not text:
             return text
         if len(text) <= _MEMO_TEXT:
-            hit = memo_get(text)
-            if hit is not None and hit[0] is known:
+            hit = self._memo_get(text)
+            if hit is not None and hit[0] is self.known:
                 return hit[1]
-        return _scrub_text(text, True, known)
+        return _scrub_text(text, True, self.known)
 
-    return scrub_one
+
+def text_scrubber() -> TextScrubber:
+    """A :class:`TextScrubber` for the known secrets as they are now."""
+    return TextScrubber()
 
 
 def scrub(value: Any, _depth: int = 0) -> Any:

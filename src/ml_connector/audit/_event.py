@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,6 +24,7 @@ from ml_connector._json import _string, dumps, loads
 from ml_connector._redact import (
     _MAX_DEPTH,
     MASK,
+    TextScrubber,
     is_sensitive_key,
     scrub,
     scrub_text,
@@ -168,6 +169,7 @@ def canonical_json(payload: Any) -> str:
 # (``_json_safe``, then ``scrub``, then ``dump_canonical``): a value is made JSON-ready, every
 # string (a Decimal's and a datetime's text included) scrubbed, a credential key's value masked,
 # keys sorted. One walk instead of three, and an error's path is built only when one is raised.
+# The exact types payloads are made of (dict, list, str, Decimal, int, None) are taken first.
 
 _MASKED = _string(MASK)
 _TOO_DEEP = _string("<nested too deeply>")
@@ -183,40 +185,82 @@ class _Refused(Exception):
         self.parts: list[str] = []
 
 
-def _canonical(value: Any, depth: int, scrub_one: Callable[[str], str]) -> str:
+_Keys = dict[str, tuple[object, str, str, bool]]
+_KEYS: _Keys = {}
+"""Object keys seen (they repeat in every payload): the known secrets they were scrubbed
+under, the scrubbed key, its JSON text with the ``:`` after it, and whether it names a
+credential."""
+_KEYS_SIZE = 4096
+
+
+def _key(name: str, scrub_one: TextScrubber) -> tuple[object, str, str, bool]:
+    entry = _KEYS.get(name)
+    if entry is None or entry[0] is not scrub_one.known:
+        scrubbed = scrub_one(name)
+        entry = (scrub_one.known, scrubbed, _string(scrubbed) + ":", is_sensitive_key(name))
+        if len(_KEYS) >= _KEYS_SIZE:
+            _KEYS.clear()
+        _KEYS[name] = entry
+    return entry
+
+
+def _canonical(value: Any, depth: int, scrub_one: TextScrubber) -> str:
     cls = type(value)
     if cls is str:
         return _string(scrub_one(value))
-    if cls is dict or (cls is not list and cls is not tuple and isinstance(value, Mapping)):
-        if depth >= _MAX_DEPTH:
-            _canonical(value, _UNBOUNDED, scrub_one)  # refused values are refused all the same
-            return _TOO_DEEP
-        texts: dict[str, str] = {}
-        for key, item in value.items():
-            name = str(key)
+    if cls is dict:
+        return _object(value, depth, scrub_one)
+    if cls is list or cls is tuple:
+        return _array(value, depth, scrub_one)
+    if value is None:
+        return "null"
+    if cls is Decimal and value.is_finite():
+        return _string(scrub_one(str(value)))
+    if cls is int:
+        return int.__repr__(value)
+    return _other(value, depth, scrub_one)
+
+
+def _object(value: Mapping[Any, Any], depth: int, scrub_one: TextScrubber) -> str:
+    if depth >= _MAX_DEPTH:
+        _object(value, _UNBOUNDED, scrub_one)  # refused values are refused all the same
+        return _TOO_DEEP
+    texts: dict[str, str] = {}
+    for key, item in value.items():
+        cls = type(item)
+        if cls is str:
+            text = _string(scrub_one(item))
+        elif item is None:
+            text = "null"
+        else:
             try:
                 text = _canonical(item, depth + 1, scrub_one)
             except _Refused as refused:
                 refused.parts.append(f".{key}")
                 raise
-            if text != "null" and is_sensitive_key(name):
-                text = _MASKED
-            texts[scrub_one(name)] = text
-        return "{" + ",".join([_string(k) + ":" + texts[k] for k in sorted(texts)]) + "}"
-    if cls is list or cls is tuple or isinstance(value, list | tuple):
-        if depth >= _MAX_DEPTH:
-            _canonical(value, _UNBOUNDED, scrub_one)
-            return _TOO_DEEP
-        parts: list[str] = []
-        for index, item in enumerate(value):
-            try:
-                parts.append(_canonical(item, depth + 1, scrub_one))
-            except _Refused as refused:
-                refused.parts.append(f"[{index}]")
-                raise
-        return "[" + ",".join(parts) + "]"
-    if value is None:
-        return "null"
+        _, scrubbed, prefix, sensitive = _key(key if type(key) is str else str(key), scrub_one)
+        if sensitive and text != "null":
+            text = _MASKED
+        texts[scrubbed] = prefix + text
+    return "{" + ",".join([texts[k] for k in sorted(texts)]) + "}"
+
+
+def _array(value: list[Any] | tuple[Any, ...], depth: int, scrub_one: TextScrubber) -> str:
+    if depth >= _MAX_DEPTH:
+        _array(value, _UNBOUNDED, scrub_one)
+        return _TOO_DEEP
+    parts: list[str] = []
+    for index, item in enumerate(value):
+        try:
+            parts.append(_canonical(item, depth + 1, scrub_one))
+        except _Refused as refused:
+            refused.parts.append(f"[{index}]")
+            raise
+    return "[" + ",".join(parts) + "]"
+
+
+def _other(value: Any, depth: int, scrub_one: TextScrubber) -> str:
+    """The types payloads are rarely made of, in :func:`_json_safe`'s order."""
     if value is True:
         return "true"
     if value is False:
@@ -237,6 +281,10 @@ def _canonical(value: Any, depth: int, scrub_one: Callable[[str], str]) -> str:
         return _string(scrub_one(value.isoformat()))
     if isinstance(value, enum.Enum):
         return _canonical(value.value, depth, scrub_one)
+    if isinstance(value, Mapping):
+        return _object(value, depth, scrub_one)
+    if isinstance(value, list | tuple):
+        return _array(value, depth, scrub_one)
     raise _Refused(f"{type(value).__name__} is not JSON-ready; unstructure it first")
 
 

@@ -571,9 +571,11 @@ class _OracleFusionBase:
 
     # -- receivables ------------------------------------------------------------------------------
 
-    def _keyed(self, model: T, cls: type[Any], attribute: str, key: str) -> T:
-        """``model`` with ``key`` in the configured attribute (a field, or ``extra``)."""
-        wire = to_wire(model, self.converter)
+    def _keyed(
+        self, model: T, cls: type[Any], attribute: str, key: str, wire: Mapping[str, Any]
+    ) -> T:
+        """``model`` (whose wire form is ``wire``) with ``key`` in the configured attribute (a
+        field, or ``extra``)."""
         current = wire.get(attribute)
         if current is not None and str(current) != key:
             raise MappingError(
@@ -588,12 +590,25 @@ class _OracleFusionBase:
         extra[attribute] = key
         return attrs.evolve(model, extra=extra)  # type: ignore[misc]
 
-    def _keyed_for(self, model: T, cls: type[Any], kind: DocumentKind, key: str) -> T:
-        """``model`` with ``key`` in the kind's key attribute and in its echo attribute."""
+    def _keyed_for(
+        self,
+        model: T,
+        cls: type[Any],
+        kind: DocumentKind,
+        key: str,
+        wire: Mapping[str, Any] | None = None,
+    ) -> T:
+        """``model`` with ``key`` in the kind's key attribute and in its echo attribute
+        (``wire``: the model's wire form, when the caller has it already)."""
         assert kind.key_attribute is not None
-        model = self._keyed(model, cls, kind.key_attribute, key)
-        if kind.echo_attribute is not None:
-            model = self._keyed(model, cls, kind.echo_attribute, key)
+        if wire is None:
+            wire = to_wire(model, self.converter)
+        model = self._keyed(model, cls, kind.key_attribute, key, wire)
+        echo = kind.echo_attribute
+        if echo is not None:
+            # Only the key attribute changed: the echo attribute is read from the same form.
+            keyed = {**wire, kind.key_attribute: key} if echo == kind.key_attribute else wire
+            model = self._keyed(model, cls, echo, key, keyed)
         return model
 
     def _key_filters(self, attribute: str, key: str, business_unit: str | None) -> dict[str, str]:
@@ -956,7 +971,7 @@ class _OracleFusionBase:
                 wire = to_wire(model, self.converter)
                 key = wire.get(kind.key_attribute) if kind.key_attribute else None
                 if key is not None and kind.echo_attribute is not None:
-                    model = self._keyed_for(model, cls, kind, str(key))
+                    model = self._keyed_for(model, cls, kind, str(key), wire)
                     wire = to_wire(model, self.converter)
                 return BatchPart(id=part_id, path=f"/{resource}", operation="create", payload=wire)
         raise MappingError(f"{type(model).__name__} cannot be batched", record=part_id)

@@ -98,9 +98,14 @@ class Doc:
             return self.model.business_unit
         return None
 
+    _wire: tuple[Any, dict[str, Any]] | None = attrs.field(default=None, init=False, repr=False)
+
     def wire(self, converter: Any) -> dict[str, Any]:
-        """The Oracle wire payload."""
-        return to_wire(self.model, converter)
+        """The Oracle wire payload (made once per converter: the model is frozen)."""
+        made = self._wire
+        if made is None or made[0] is not converter:
+            made = self._wire = (converter, to_wire(self.model, converter))
+        return made[1]
 
     def fail(self, error: ConnectorError) -> None:
         """Mark the document failed (audit-trail errors are never swallowed)."""

@@ -88,8 +88,9 @@ class _Poster:
         grouped: list[list[Doc]] = []
         singles: list[Doc] = []
         if self.batch:
-            for_batch = [doc for doc in missing if batchable(doc, settings, converter)]
-            singles = [doc for doc in missing if doc not in for_batch]
+            for_batch: list[Doc] = []
+            for doc in missing:
+                (for_batch if batchable(doc, settings, converter) else singles).append(doc)
             size = settings.batch_size
             grouped = [for_batch[n : n + size] for n in range(0, len(for_batch), size)]
         else:
