@@ -230,11 +230,31 @@ _KEY_VALUE = re.compile(
 )
 _URL = re.compile(r"https?://[^\s\"'<>\\]+")
 # What every match of the four patterns above contains: a text with none of these (and no known
-# secret) comes out of :func:`scrub_text` as it went in, so one search settles it. ``_URL``
-# needs ``http://`` or ``https://``, ``_AUTH_SCHEME`` ``bearer`` or ``basic``, ``_JWT`` ``eyJ``,
-# and each name ``_KEY_VALUE`` knows holds ``token``, ``secret``, ``key``, ``passw`` or
-# ``authorization``. (A superset: a text that only looks suspect takes the full path.)
+# secret) comes out of :func:`scrub_text` as it went in. ``_URL`` needs ``http://`` or
+# ``https://``, ``_AUTH_SCHEME`` ``bearer`` or ``basic``, ``_JWT`` ``eyJ``, and each name
+# ``_KEY_VALUE`` knows holds ``token``, ``secret``, ``key``, ``passw`` or ``authorization``, in
+# any case. (A superset: a text that only looks suspect takes the full path.) An ASCII text is
+# lower-cased and searched for each word (a few plain substring searches); any other text with
+# the regular expression, whose case-insensitive matching also takes e.g. the long s for an s.
 _SUSPECT = re.compile(r"(?i:token|secret|key|passw|authorization|bearer|basic)|eyJ|https?://")
+
+
+def _suspect(text: str) -> bool:
+    """Whether ``text`` holds something the patterns of :func:`scrub_text` may match."""
+    if not text.isascii():
+        return _SUSPECT.search(text) is not None
+    low = text.lower()
+    return (
+        "key" in low
+        or "token" in low
+        or "secret" in low
+        or "passw" in low
+        or "authorization" in low
+        or "bearer" in low
+        or "basic" in low
+        or "eyj" in low
+        or "http" in low
+    )
 
 
 _MEMO: dict[str, tuple[re.Pattern[str] | None, str]] = {}
@@ -293,7 +313,7 @@ def _scrub_text(text: str, pairs: bool, known: re.Pattern[str] | None) -> str:
         if hit is not None and hit[0] is known:
             return hit[1]
     original = text
-    if (known is not None and known.search(text) is not None) or _SUSPECT.search(text):
+    if _suspect(text) or (known is not None and known.search(text) is not None):
         text = _mask(text, pairs, known)
     if memo:
         if len(_MEMO) >= _MEMO_SIZE:

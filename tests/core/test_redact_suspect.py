@@ -43,6 +43,10 @@ FRAGMENTS = [
     "abcdefgh",
     "ZYXW0987",
     "é",
+    "pa\u017fsword=",  # a long s: matched by the case-insensitive patterns as an s
+    "\u212a",  # the Kelvin sign: matched case-insensitively as a k
+    "toKen",
+    "HTTP://",
     "ordinary words",
     "ML-SS-1234-INV",
     "s3cr3t-Value-42",

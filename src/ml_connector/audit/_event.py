@@ -435,7 +435,7 @@ def new_event(
         attempt=attempt,
         target=target,
         posting_key=posting_key,
-        detail=None if detail is None else scrub_text(detail),
+        detail=detail,  # scrubbed by the event itself (its converter)
         oracle_id=oracle_id,
         payload=None if payload is None else canonical_json(payload),
         error=redact_error(error),
