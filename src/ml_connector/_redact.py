@@ -100,6 +100,7 @@ class _Known:
         self._lock = threading.RLock()
         self._values: dict[str, None] = {}
         self._pattern: re.Pattern[str] | None = None
+        self._numeric = False
         self.longest = 0
 
     def add(self, value: str) -> None:
@@ -125,12 +126,21 @@ class _Known:
             self.longest = max(map(len, self._values), default=0)
 
     def pattern(self) -> re.Pattern[str] | None:
+        return self.state()[0]
+
+    def state(self) -> tuple[re.Pattern[str] | None, bool]:
+        """The pattern, and whether a known secret could be found in a number's text."""
         with self._lock:
             if self._pattern is None and self._values:
                 # Longest first, so that a value containing another is masked whole.
                 alternatives = sorted(self._values, key=len, reverse=True)
                 self._pattern = re.compile("|".join(map(re.escape, alternatives)))
-            return self._pattern
+                self._numeric = any(_NUMBER_CHARS.issuperset(form) for form in alternatives)
+            return self._pattern, self._numeric and self._pattern is not None
+
+
+_NUMBER_CHARS = frozenset("0123456789.-+E")
+"""Every character ``str()`` of a finite Decimal or of an int may hold."""
 
 
 _KNOWN = _Known()
@@ -344,17 +354,23 @@ class TextScrubber:
     the sets of known secrets (a cache of scrubbed texts keeps it with each entry).
     """
 
-    __slots__ = ("_memo_get", "known")
+    __slots__ = ("known", "memo_get", "numbers_clean")
 
     def __init__(self) -> None:
-        self.known: re.Pattern[str] | None = _KNOWN.pattern()
-        self._memo_get = _MEMO.get
+        self.known: re.Pattern[str] | None
+        self.known, numeric = _KNOWN.state()
+        self.numbers_clean = not numeric
+        """No known secret is made only of the characters of a number's text (digits, ``.``,
+        ``-``, ``+``, ``E``): such a text comes out of the scrubber as it went in (no pattern
+        matches a text without letters other than ``E``)."""
+        self.memo_get = _MEMO.get
+        """The memo of short texts scrubbed: text -> (the ``known`` it was made with, result)."""
 
     def __call__(self, text: str) -> str:
         if not text:
             return text
         if len(text) <= _MEMO_TEXT:
-            hit = self._memo_get(text)
+            hit = self.memo_get(text)
             if hit is not None and hit[0] is self.known:
                 return hit[1]
         return _scrub_text(text, True, self.known)

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from ml_connector import AuditError, Secret
-from ml_connector._redact import scrub
+from ml_connector._redact import scrub, text_scrubber
 from ml_connector.audit import canonical_json
-from ml_connector.audit._event import _json_safe, dump_canonical
+from ml_connector.audit._event import _json_safe, _plain, dump_canonical
 
 
 def reference(payload: Any) -> str:
@@ -140,3 +140,48 @@ def test_naive_datetimes_are_refused() -> None:
     assert canonical_json({"when": datetime(2026, 1, 15, tzinfo=UTC)}) == (
         '{"when":"2026-01-15T00:00:00.000000Z"}'
     )
+
+
+WIRE = {
+    "posting_key": "SF1176011776",
+    "source": {"id": 1176011776, "kind": "fulfillment", "order_id": 567693376},
+    "invoice": {
+        "TransactionNumber": "SF1176011776",
+        "Comments": "ShipStation order 17-00144-46024, shipment 1176011776",
+        "receivablesInvoiceLines": [
+            {"LineNumber": 1, "LineAmount": Decimal("58.81"), "Quantity": Decimal("1")},
+        ],
+        "flag": True,
+        "none": None,
+    },
+    "inventory": [{"key": "SF1176011776-1", "line": 1, "transaction": {"q": Decimal("-1")}}],
+}
+
+
+def test_a_plain_payload_is_written_by_the_standard_encoder_with_the_same_text() -> None:
+    assert _plain(WIRE, 0, text_scrubber())
+    assert canonical_json(WIRE) == reference(WIRE)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"a": "echo s3cr3t-Value-42"},
+        {"a": ["x", {"b": "Bearer abcdefghijkl"}]},
+        {"password": "x"},
+        {"client_secret": None},
+        {SECRET: 1},
+        {"a": Decimal("Infinity")},
+    ],
+)
+def test_a_payload_the_scrubber_would_change_takes_the_full_walk(payload: Any) -> None:
+    Secret(SECRET)
+    assert not _plain(payload, 0, text_scrubber())
+
+
+def test_a_secret_made_of_digits_is_masked_in_amounts_too() -> None:
+    Secret("4241547008")
+    payload = {"SourceLineId": "4241547008", "Amount": Decimal("4241547008.50"), "n": 7}
+    text = canonical_json(payload)
+    assert "4241547008" not in text
+    assert text == reference(payload)

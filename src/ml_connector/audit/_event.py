@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import json
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -158,8 +159,11 @@ def canonical_json(payload: Any) -> str:
         AuditError: the payload holds a float, a non-finite Decimal, a naive datetime or an
             object that is not JSON-ready.
     """
+    scrub_one = text_scrubber()
+    if _plain(payload, 0, scrub_one):
+        return _PLAIN_ENCODER.encode(payload)
     try:
-        return _canonical(payload, 0, text_scrubber())
+        return _canonical(payload, 0, scrub_one)
     except _Refused as refused:
         path = "$" + "".join(reversed(refused.parts))
         raise AuditError(f"{path}: {refused.reason}") from None
@@ -286,6 +290,81 @@ def _other(value: Any, depth: int, scrub_one: TextScrubber) -> str:
     if isinstance(value, list | tuple):
         return _array(value, depth, scrub_one)
     raise _Refused(f"{type(value).__name__} is not JSON-ready; unstructure it first")
+
+
+# The common case: a payload of dicts with text keys, lists, texts, ints, None and finite
+# Decimals, no credential key, nothing the scrubber would change, not too deep. Then the three
+# steps give exactly what the standard library's C encoder gives with the same rules (sorted
+# keys, no spaces, UTF-8 kept, a Decimal as its ``str()`` text), so :func:`_plain` only checks
+# that it is so (each text through the scrubber, as the full walk does) and the C encoder
+# writes it; anything else takes the full walk.
+
+_PLAIN_ENCODER = json.JSONEncoder(
+    ensure_ascii=False,
+    check_circular=False,
+    allow_nan=False,
+    sort_keys=True,
+    separators=(",", ":"),
+    default=str,  # reached by finite Decimals only (see _plain)
+)
+
+
+def _plain(value: Any, depth: int, scrub_one: TextScrubber) -> bool:
+    """Whether ``value`` is in the common case (see above) and may be written directly."""
+    cls = type(value)
+    if cls is dict:
+        items: Any = value.values()
+        if depth >= _MAX_DEPTH:
+            return False
+        for key in value:
+            if type(key) is not str:
+                return False
+            _, scrubbed, _, sensitive = _key(key, scrub_one)
+            if sensitive or scrubbed != key:
+                return False
+    elif cls is list or cls is tuple:
+        items = value
+        if depth >= _MAX_DEPTH:
+            return False
+    else:
+        return _plain_leaf(value, scrub_one)
+    known = scrub_one.known
+    memo_get = scrub_one.memo_get
+    for item in items:
+        kind = type(item)
+        if kind is str:
+            # The scrubber's memo first (most texts repeat), as the scrubber itself does.
+            hit = memo_get(item)
+            if hit is not None and hit[0] is known:
+                if hit[1] != item:
+                    return False
+            elif scrub_one(item) != item:
+                return False
+        elif item is None or kind is int:
+            continue
+        elif kind is Decimal and scrub_one.numbers_clean:
+            if not item.is_finite():
+                return False
+        elif not _plain(item, depth + 1, scrub_one):
+            return False
+    return True
+
+
+def _plain_leaf(value: Any, scrub_one: TextScrubber) -> bool:
+    cls = type(value)
+    if cls is str:
+        text: str = value
+        return scrub_one(text) == text
+    if value is None or cls is int or cls is bool:
+        return True
+    if cls is Decimal:
+        if not value.is_finite():
+            return False
+        if scrub_one.numbers_clean:
+            return True
+        number = str(value)
+        return scrub_one(number) == number
+    return False
 
 
 _UNBOUNDED = -(2**62)
