@@ -9,16 +9,17 @@ catch up from the level kept for them, with the shipments of the whole span.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
-from ml_connector.audit import RecordRef, Stage, payload_of
-from ml_connector.sync import AsyncInventorySync, InventorySync, Outcome
+from ml_connector.audit import RecordRef, ReplayOutcome, Stage, new_event, payload_of
+from ml_connector.sync import AsyncInventorySync, InventorySync, Outcome, ShipmentSync
 from ml_connector.testing import Realism
 
-from ._env import V2, Env, make_env
+from ._env import DAY_END, DAY_START, V2, Env, make_env
 
 LEVEL = "inventory-level"
 
@@ -146,6 +147,7 @@ def test_an_undecodable_shipment_holds_its_skus_instead_of_posting_a_false_recei
     record = env.ss.data.void_shipment(shipment["shipmentId"], env.clock.now())
     cost = record["shipmentCost"]
     record["shipmentCost"] = "n/a"
+    env.ss.data.shipments.touched(shipment["shipmentId"])
     skus = {item["sku"] for item in shipment["shipmentItems"]}
     for item in shipment["shipmentItems"]:
         level = env.ss.data.inventory_level(item["sku"], where)
@@ -165,6 +167,7 @@ def test_an_undecodable_shipment_holds_its_skus_instead_of_posting_a_false_recei
     assert failed.payload is not None and sorted(failed.payload["held_skus"]) == sorted(skus)
     env.clock.advance(60)
     record["shipmentCost"] = cost  # ShipStation answers it properly again
+    env.ss.data.shipments.touched(shipment["shipmentId"])
     second = job.run()
     assert second.held == () and adjustments(second) == [] and env.oracle_posts() == []
     assert second.replayed == (failed.record,)
@@ -294,3 +297,89 @@ async def test_the_async_twin_holds_the_same_records() -> None:
     third = await job.run()
     assert [p["TransactionQuantity"] for p in env.oracle_sim.inventory_transactions()] == [2]
     assert third.replayed == (second.undecodable[0].record,)
+
+
+# -- replay ---------------------------------------------------------------------------------------
+
+
+def shipment_sync(env: Env) -> ShipmentSync:
+    return ShipmentSync(
+        shipstation=env.shipstation(),
+        oracle=env.oracle(),
+        mapping=env.mapping,
+        audit=env.audit,
+        checkpoints=env.checkpoints,
+        clock=env.clock,
+        results="all",
+    )
+
+
+def test_replay_decodes_an_inventory_record_again_from_its_kept_payload() -> None:
+    env = make_env(orders=5)
+    job = inventory_sync(env)
+    job.run()
+    env.clock.advance(60)
+    where = location(env)
+    kept = change(env, "SKU-00001", where, on_hand="n/a")["on_hand"]
+    [failed] = job.run().undecodable
+    # `ml-connector replay` replays every failed record through the shipment job's target.
+    replayer = shipment_sync(env)
+    for _attempt in range(2):  # the second replay still has the payload the first kept
+        [item] = replayer.replay().items
+        assert item.failed.record == failed.record and item.outcome is ReplayOutcome.FAILED
+        assert item.error is not None and item.error.get("field") == "on_hand"
+        assert "still not decodable from the kept payload" in str(item.error.get("message"))
+    # A record kept by an older rule set, which today's rules read ("12" is read as 12).
+    first, *_, last = env.audit.events(record=failed.record)
+    kept_payload = payload_of(first)  # a failed replay stores no payload of its own
+    env.audit.write(
+        new_event(
+            env.clock,
+            correlation_id=last.correlation_id,
+            record=failed.record,
+            stage=Stage.FAILED,
+            attempt=last.attempt + 1,
+            payload={**kept_payload, "raw": {**kept_payload["raw"], "on_hand": "12"}},
+            error=last.error,
+        )
+    )
+    [item] = replayer.replay().items
+    assert item.outcome is ReplayOutcome.SKIPPED
+    settled = env.audit.events(record=failed.record)[-1]
+    assert settled.stage is Stage.SKIPPED
+    assert "SKU-00001 compared by the next inventory run" in (settled.detail or "")
+    assert replayer.replay().items == ()
+    # The next run compares the SKU from its kept level; the record is not settled twice.
+    change(env, "SKU-00001", where, on_hand=12)
+    env.clock.advance(60)
+    third = job.run()
+    assert third.replayed == () and third.held == ()
+    assert [p["TransactionQuantity"] for p in env.oracle_sim.inventory_transactions()] == [
+        12 - kept
+    ]
+
+
+def test_replay_fetches_an_undecodable_label_again_and_names_the_field_until_it_reads() -> None:
+    env = make_env(
+        orders=60,
+        realism=Realism(undecodable_shipments=2, punctuated_customer_rate=0.0),
+        unmatched_email_rate=0.0,
+        bad_sku_orders=0,
+    )
+    sync = shipment_sync(env)
+    summary = sync.run((DAY_START, DAY_END))
+    failed = [r for r in summary.results if r.outcome is Outcome.FAILED]
+    assert len(failed) == 2
+    items = sync.replay().items
+    assert [i.outcome for i in items] == [ReplayOutcome.FAILED] * 2
+    for item in items:
+        assert item.error is not None and item.error.get("field") == "shipment_cost"
+    # ShipStation answers one properly now: the replay posts it, the other fails again.
+    record = env.ss.data.shipments.reindex(int(failed[0].record.id))
+    record["shipmentCost"] = Decimal("6.25")
+    env.ss.data.shipments.touched(int(failed[0].record.id))
+    outcomes = {str(i.failed.record): i.outcome for i in sync.replay().items}
+    assert outcomes == {
+        str(failed[0].record): ReplayOutcome.POSTED,
+        str(failed[1].record): ReplayOutcome.FAILED,
+    }

@@ -14,10 +14,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from ml_connector._errors import ResponseDecodeError
 from ml_connector._json import dumps
 from ml_connector._redact import scrub
-from ml_connector.audit import RecordRef, redact_error
-from ml_connector.shipstation import UndecodableRecord
+from ml_connector.audit import (
+    AuditEvent,
+    AuditSink,
+    RecordRef,
+    Remapped,
+    payload_of,
+    redact_error,
+)
+from ml_connector.shipstation import Decoder, InventoryLevel, Shipment, UndecodableRecord
 
 from ._labels import SYSTEM
 from ._results import Outcome, RecordResult
@@ -29,8 +37,10 @@ __all__ = [
     "INVENTORY_SHIPMENT",
     "inventory_ref",
     "inventory_undecodable_result",
+    "kept_payload",
     "level_place",
     "raw_digest",
+    "redecode_inventory",
     "shipment_skus",
     "undecodable_result",
 ]
@@ -176,4 +186,55 @@ def inventory_undecodable_result(
             "raw": scrub(record.raw),
             "field": record.field,
         },
+    )
+
+
+def kept_payload(audit: AuditSink, failed: AuditEvent) -> Mapping[str, Any]:
+    """The payload a failed record keeps: the failed event's own, else (a replay that failed
+    before it re-mapped stores none) the latest earlier event of the record that has one."""
+    payload = payload_of(failed)
+    if isinstance(payload, Mapping):
+        return payload
+    for event in reversed(audit.events(record=failed.record)):
+        payload = payload_of(event)
+        if isinstance(payload, Mapping):
+            return payload
+    return {}
+
+
+def redecode_inventory(failed: AuditEvent, audit: AuditSink) -> Remapped:
+    """Replay of an inventory job's undecodable record: decode the kept payload again with the
+    current quirk rules.
+
+    Nothing is posted for the record itself: its SKUs are compared by the inventory run (which
+    holds them while it cannot read them), so a record that decodes now is settled as a skip
+    that says so. One that still cannot be decoded raises, naming the field again; the next
+    inventory run reads ShipStation again and settles it if the data was fixed there.
+
+    Raises:
+        ResponseDecodeError: the kept payload still cannot be decoded.
+    """
+    ref = failed.record
+    payload = kept_payload(audit, failed)
+    level = ref.kind == INVENTORY_LEVEL
+    model: type[Any] = InventoryLevel if level else Shipment
+    try:
+        Decoder("V2" if level else "V1").one(model, payload.get("raw"))
+    except ResponseDecodeError as exc:
+        raise ResponseDecodeError(
+            f"{exc.message}; still not decodable from the kept payload (the next inventory run "
+            "reads ShipStation again)",
+            field=exc.field,
+            record=str(ref),
+        ) from None
+    skus = payload.get("held_skus")
+    since = payload.get("held_since")
+    held = ", ".join(skus) if isinstance(skus, list) and skus else "its SKUs"
+    return Remapped(
+        payload={"source": payload.get("source"), "decoded": True, "held_skus": skus},
+        posting_key=f"{ref.kind}:{ref.id}",
+        skip=(
+            f"decodes with the current quirk rules; {held} compared by the next inventory run"
+            + (f" from the level kept since {since}" if since else "")
+        ),
     )
