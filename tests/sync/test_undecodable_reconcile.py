@@ -157,3 +157,42 @@ def test_the_cli_renders_the_inventory_jobs_undecodable_records() -> None:
     assert document["undecodable"] == 1 and document["held_skus"] == ["SKU-00001"]
     rendered = json.dumps(document, default=str) + text
     assert V1.api_secret.reveal() not in rendered
+
+
+def test_the_notebook_table_says_the_reconciliation_is_incomplete() -> None:
+    env = realistic_env(broken=1)
+    html = run_reconcile(env)._repr_html_()
+    assert "listed by ShipStation but undecodable: 1" in html
+
+
+def test_secrets_in_an_undecodable_label_reach_neither_results_nor_rows() -> None:
+    env = realistic_env(broken=2)
+    secret = V1.api_secret.reveal()
+    odd = [s for s in env.day.iter_shipments() if s.get("shipmentCost") == "n/a"]
+    first = env.ss.data.shipments.reindex(odd[0]["shipmentId"])
+    first["shipmentCost"] = f"cost {secret}"  # echoed by the reason ("got '...'")
+    env.ss.data.shipments.touched(odd[0]["shipmentId"])
+    second = env.ss.data.shipments.reindex(odd[1]["shipmentId"])
+    second["customerNotes"] = f"key {secret}"  # kept in the raw payload
+    env.ss.data.shipments.touched(odd[1]["shipmentId"])
+    summary = ShipmentSync(
+        shipstation=env.shipstation(),
+        oracle=env.oracle(),
+        mapping=env.mapping,
+        audit=env.audit,
+        checkpoints=env.checkpoints,
+        clock=env.clock,
+        results="all",
+    ).run((DAY_START, DAY_END))
+    failed = [r for r in summary.results if r.record.id in {str(s["shipmentId"]) for s in odd}]
+    assert len(failed) == 2
+    assert "customerNotes" in repr([r.payload for r in failed])
+    assert secret not in repr([(r.payload, r.detail, r.error) for r in failed])
+    report = run_reconcile(env)
+    assert len(report.undecodable()) == 2
+    out = runtime()
+    render_reconciliation(out, report)
+    text = out.stdout.getvalue()  # type: ignore[attr-defined]
+    assert secret not in report.to_csv() + text + json.dumps(
+        _reconcile_json(report, all_rows=True), default=str
+    )

@@ -47,6 +47,7 @@ import attrs
 
 from ml_connector._clock import Clock
 from ml_connector._errors import ConflictError, CustomerLookupError, MappingError
+from ml_connector._redact import scrub_text
 from ml_connector._time import parse_pacific
 from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage, latest_of
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats, posting_date
@@ -740,7 +741,7 @@ def _undecodable_rows(
             except (ValueError, MappingError):
                 day = None
         at = f" at {record.field}" if record.field else ""
-        detail = (
+        detail = scrub_text(
             f"listed by ShipStation but undecodable: {record.model} "
             f"{record.record_id or '(no id)'}{at}: {record.reason}; not compared"
         )

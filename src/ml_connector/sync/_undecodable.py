@@ -67,7 +67,8 @@ def undecodable_result(record: UndecodableRecord) -> RecordResult:
                 "order_id": order_id if isinstance(order_id, int) else None,
                 "undecodable": True,
             },
-            "raw": record.raw,
+            # Scrubbed here as well as in the trail: results are returned and rendered.
+            "raw": scrub(record.raw),
             "field": record.field,
         },
     )
