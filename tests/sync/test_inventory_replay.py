@@ -319,3 +319,52 @@ def test_a_transaction_rebuilds_from_its_wire_form_exactly() -> None:
     with pytest.raises(MappingError) as missing:
         transaction_of({"source": {}}, "r")
     assert missing.value.field == "transaction"
+
+
+def test_a_row_oracle_refused_fails_the_replay_until_it_is_fixed_in_oracle() -> None:
+    env = make_env(orders=5)
+    job = inventory_sync(env)
+    job.run()
+    env.clock.advance(3600)
+    where = env.day.inventory_locations[0]["inventory_location_id"]
+    level = env.ss.data.inventory_level("SKU-00001", where)
+    assert level is not None
+    level["on_hand"] -= 3
+    env.ss.data.set_inventory_level(level)
+    # Oracle does not know the organization: Online processing keeps the row in its interface
+    # with an error (the 2xx answer says so).
+    organization = sorted(env.oracle_sim.organizations)[0]
+    env.oracle_sim.organizations.discard(organization)
+    [result] = job.run().results
+    assert result.outcome.value == "failed" and result.posting_key is not None
+    key = result.posting_key
+    [row] = in_oracle(env, key)
+    assert row["ErrorCode"] == "INV_INVALID_ORGANIZATION"
+    # The row blocks the key: replay fails with Oracle's error, and stages nothing more.
+    [item] = job.replay().items
+    assert item.outcome is ReplayOutcome.FAILED and item.error is not None
+    assert item.error["code"] == "INV_INVALID_ORGANIZATION"
+    assert "correct or delete it in Oracle, then replay" in item.error["message"]
+    assert len(in_oracle(env, key)) == 1
+    # Fixed in Oracle (the organization set up, the refused row deleted): replay posts it once.
+    env.oracle_sim.organizations.add(organization)
+    staged = env.oracle_sim.resources["inventoryStagedTransactions"].items
+    for refused in [k for k, r in staged.items() if r.get("TransactionReference") == key]:
+        del staged[refused]
+    [item] = job.replay().items
+    assert item.outcome is ReplayOutcome.POSTED
+    [row] = in_oracle(env, key)
+    assert not row.get("ErrorCode")
+    assert job.replay().items == ()
+
+
+def test_the_replay_targets_are_twins() -> None:
+    import inspect
+
+    def public(cls: type[Any]) -> set[str]:
+        return {name for name, _ in inspect.getmembers(cls) if not name.startswith("_")}
+
+    assert public(InventoryReplayTarget) == public(AsyncInventoryReplayTarget)
+    assert public(InventoryReplayTarget) == {"remap", "find", "create"}
+    for name in public(AsyncInventoryReplayTarget):
+        assert inspect.iscoroutinefunction(getattr(AsyncInventoryReplayTarget, name)), name
