@@ -35,10 +35,17 @@ import attrs
 from ml_connector._clock import Clock
 from ml_connector._errors import ConflictError, ConnectorError
 from ml_connector._flow import adrive, drive
-from ml_connector._json import loads
 
 from ._diff import PayloadChange, diff_payloads
-from ._event import AuditEvent, Stage, canonical_json, ensure_utc, new_event, redact_error
+from ._event import (
+    AuditEvent,
+    Stage,
+    canonical_json,
+    ensure_utc,
+    new_event,
+    payload_of,
+    redact_error,
+)
 from ._sink import AuditSink
 
 __all__ = [
@@ -202,11 +209,6 @@ def select_failed(
     return chosen
 
 
-def _kept(payload: str | None) -> Any:
-    """A stored canonical payload as the JSON-ready value ``new_event`` stores again."""
-    return None if payload is None else loads(payload)
-
-
 @attrs.frozen
 class _Call:
     """A call to the replay target: one of :class:`ReplayTarget`'s methods, by reference (the
@@ -238,7 +240,7 @@ def _flow(failed: AuditEvent, *, clock: Clock, dry_run: bool) -> Generator[_Call
                 payload=(
                     remapped.payload
                     if remapped is not None and payload is not None
-                    else _kept(failed.payload)
+                    else payload_of(failed)
                 ),
                 error=error,
             )
