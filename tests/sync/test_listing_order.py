@@ -69,3 +69,89 @@ def test_creation_date_order_costs_no_extra_order_calls() -> None:
     assert calls["order labels"] <= len(unknowable), calls
     splits = sum(1 for b in small.day.iter_bundles() if b.kind == "split")
     assert splits > 20  # they are there, and cost nothing extra
+
+
+def test_the_order_list_moves_with_labels_listed_by_creation_date() -> None:
+    """With a cache far smaller than the day, in creation-date order, with orders in the list
+    that no label asks for (awaiting, cancelled): each order comes with its page of the list,
+    never alone, and the list is read once."""
+    from typing import Any
+
+    from ml_connector.shipstation import Order
+    from ml_connector.sync import SyncWindow
+    from ml_connector.sync._flow import run_flow
+    from ml_connector.sync._window import _OrderCache, _WindowLabels
+
+    env = make_env(
+        orders=300,
+        split_rate=0.2,
+        awaiting_rate=0.3,
+        realism=REALISTIC,
+        unmatched_email_rate=0.0,
+        bad_sku_orders=0,
+    )
+    unasked = sum(1 for b in env.day.iter_bundles() if not b.shipments and not b.fulfillments)
+    assert unasked > 60  # the list holds orders no label asks for, more than the cache holds
+    window = SyncWindow(DAY_START, DAY_END)
+    stream = _WindowLabels(window, 20)
+    cache = _OrderCache(window, capacity=100, page=20, labels=stream)
+    found: dict[int, Any] = {}
+
+    def run() -> Any:
+        waiting: list[Any] = []
+        seen: set[tuple[str, int]] = set()
+        while True:
+            listed = yield from stream.next_flow()
+            # As a run does: a label is processed once (the voided list repeats those created
+            # in the window and voided since).
+            chunk = [label for label in listed if (label.kind, label.id) not in seen]
+            seen.update((label.kind, label.id) for label in chunk)
+            work = [*waiting, *chunk]
+            final = not listed
+            ids = {label.order_id for label in work if label.order_id is not None}
+            got = yield from cache.get_flow(ids, labels=work, fetch_missing=final, to_end=final)
+            found.update(got)
+            waiting = [label for label in work if label.order_id not in got]
+            if final:
+                return
+
+    run_flow(run(), {"shipstation": env.shipstation()})
+    calls = _calls(env)
+    assert not stream.by_order_id  # ShipStation's own order, not the tidy one
+    assert calls["single order"] == 0, calls
+    listed = sum(1 for b in env.day.iter_bundles())  # every order was modified in the window
+    assert calls["/orders"] <= -(-listed // 20) + 1, calls
+    shipped = {b.order["orderId"] for b in env.day.iter_bundles() if b.shipments or b.fulfillments}
+    assert shipped <= {k for k, v in found.items() if isinstance(v, Order)}
+
+
+def test_orders_modified_after_the_window_come_from_a_list_not_one_by_one() -> None:
+    """Incremental windows cut split orders and voids: an order whose later label or void
+    falls after the window's end is not in the window's order list; the run reads the orders
+    modified since the window's end (while that pays) instead of fetching each alone, and posts
+    the same documents as one window over the whole day."""
+    from datetime import timedelta
+
+    cut, whole = _env(), _env()
+    middle = DAY_START + timedelta(hours=14)
+    for env, windows in (
+        (cut, ((DAY_START, middle), (middle, DAY_END))),
+        (whole, ((DAY_START, DAY_END),)),
+    ):
+        sync = ShipmentSync(
+            shipstation=env.shipstation(),
+            oracle=env.oracle(),
+            mapping=env.mapping,
+            audit=env.audit,
+            clock=env.clock,
+        )
+        for window in windows:
+            sync.run(window)
+    assert _keys(cut) == _keys(whole)
+    assert set(_keys(cut).values()) == {1}
+    # Split orders ship hours apart, so some straddle the cut.
+    assert any(b.kind == "split" for b in cut.day.iter_bundles())
+    calls = _calls(cut)
+    assert calls["single order"] == 0, calls
+    # Two window lists and one list of the orders modified after the first window.
+    assert calls["/orders"] <= 4, calls
