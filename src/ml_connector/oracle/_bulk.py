@@ -205,8 +205,10 @@ def credit_memos_flow(
     )
 
 
-def _staged_filters(client: Any, transaction: InventoryStagedTransaction) -> dict[str, Any]:
-    filters: dict[str, Any] = client._lookup_filters(transaction)
+def _staged_filters(
+    client: Any, transaction: InventoryStagedTransaction, wire: Mapping[str, Any]
+) -> dict[str, Any]:
+    filters: dict[str, Any] = client._lookup_filters(transaction, wire)
     if "TransactionReference" in filters:
         return {name: filters[name] for name in _NARROW if name in filters}
     return filters
@@ -217,13 +219,11 @@ def inventory_flow(
 ) -> Flow[list[InventoryTransactionStatus]]:
     """For each transaction, what Oracle holds for it: the interface first, then completed."""
     settings = client.settings
-    staged_groups = [_staged_filters(client, t) for t in transactions]
-    completed_groups = [
-        completed_filters(
-            t, to_wire(t, client.converter), settings.inventory_completed_lookup_attributes
-        )
-        for t in transactions
-    ]
+    # Each transaction's wire form made once, for both look-ups.
+    pairs = [(t, to_wire(t, client.converter)) for t in transactions]
+    staged_groups = [_staged_filters(client, t, wire) for t, wire in pairs]
+    attributes = settings.inventory_completed_lookup_attributes
+    completed_groups = [completed_filters(t, wire, attributes) for t, wire in pairs]
     staged_parse = client._parser(InventoryStagedTransactionRecord, _STAGED)
     statuses: list[InventoryTransactionStatus] = []
     for part in _chunks(len(transactions), lookup_size(settings)):

@@ -583,6 +583,8 @@ class _OracleFusionBase:
                 field=attribute,
                 record=key,
             )
+        if type(current) is str and current == key:
+            return model  # it carries the key already: the same wire form either way
         field = _invert(cls).get(attribute)
         if field is not None and attribute not in getattr(model, "extra", {}):
             return attrs.evolve(model, **{field: key})  # type: ignore[misc]
@@ -720,19 +722,13 @@ class _OracleFusionBase:
 
     # -- inventory --------------------------------------------------------------------------------
 
-    def _lookup_filters(self, transaction: InventoryStagedTransaction) -> dict[str, Any]:
-        wire = to_wire(transaction, self.converter)
-        filters: dict[str, Any] = {}
-        for name in self.settings.inventory_lookup_attributes:
-            value = wire.get(name)
-            if value is None:
-                raise MappingError(
-                    "the transaction has no value for a configured lookup attribute",
-                    field=name,
-                    record=transaction.transaction_reference,
-                )
-            filters[name] = value
-        return filters
+    def _lookup_filters(
+        self, transaction: InventoryStagedTransaction, wire: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The interface look-up's filters (``wire``: the transaction's wire form, if made)."""
+        if wire is None:
+            wire = to_wire(transaction, self.converter)
+        return self._wire_lookup_filters(wire, transaction.transaction_reference)
 
     def _find_staged_flow(
         self, filters: Mapping[str, Any]
@@ -756,8 +752,8 @@ class _OracleFusionBase:
     ) -> Flow[InventoryTransactionStatus]:
         """Look the transaction up in the interface, then in completed movements (that
         order: a row processed in between is seen in the second read, never in neither)."""
-        staged = yield from self._find_staged_flow(self._lookup_filters(transaction))
         wire = to_wire(transaction, self.converter)
+        staged = yield from self._find_staged_flow(self._lookup_filters(transaction, wire))
         filters = completed_filters(
             transaction, wire, self.settings.inventory_completed_lookup_attributes
         )
@@ -971,8 +967,9 @@ class _OracleFusionBase:
                 wire = to_wire(model, self.converter)
                 key = wire.get(kind.key_attribute) if kind.key_attribute else None
                 if key is not None and kind.echo_attribute is not None:
-                    model = self._keyed_for(model, cls, kind, str(key), wire)
-                    wire = to_wire(model, self.converter)
+                    keyed = self._keyed_for(model, cls, kind, str(key), wire)
+                    if keyed is not model:
+                        wire = to_wire(keyed, self.converter)
                 return BatchPart(id=part_id, path=f"/{resource}", operation="create", payload=wire)
         raise MappingError(f"{type(model).__name__} cannot be batched", record=part_id)
 
