@@ -25,14 +25,17 @@ Text fields are checked against the maximum lengths of the ``receivablesInvoices
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 import attrs
 
 from ml_connector._errors import MappingError
-from ml_connector.shipstation.models import Order, Shipment
+from ml_connector.shipstation.models import Order, OrderItem, Shipment
 
 from ._shipments import order_item_keys, resolve_lines
 
@@ -144,19 +147,26 @@ def _live_before(shipment: Shipment, order: Order, others: Iterable[Shipment]) -
 
 
 def check_shipped_quantities(
-    shipment: Shipment, order: Order, order_shipments: Sequence[Shipment], *, record: str
+    shipment: Shipment,
+    order: Order,
+    order_shipments: Sequence[Shipment],
+    *,
+    record: str,
+    keyed: Sequence[tuple[str, OrderItem]] | None = None,
 ) -> None:
     """Refuse a label that ships more of an item than the order has left to ship.
 
     A replacement label (every item it carries was shipped in full by earlier live labels, and
-    it ships no more than ordered of each) is allowed: it is posted free of charge.
+    it ships no more than ordered of each) is allowed: it is posted free of charge. ``keyed``
+    is :func:`order_item_keys` of ``order`` when the caller has it already.
     """
     if shipment.shipment_items is None or shipment.is_return_label:
         return
     for index, item in enumerate(shipment.shipment_items):
         if not item.adjustment:
             _check_quantity(item.quantity, field=f"shipment_items[{index}].quantity", record=record)
-    keyed = order_item_keys(order)
+    if keyed is None:
+        keyed = order_item_keys(order)
     ordered = {key: Decimal(item.quantity) for key, item in keyed}
     mine: dict[str, Decimal] = {}
     fields: dict[str, str] = {}
@@ -248,6 +258,90 @@ def _check_number(value: Decimal, parts: tuple[str | int, ...], record: str) -> 
         )
 
 
+# Types a payload field may hold that the check has nothing to say about.
+_UNCHECKED: frozenset[Any] = frozenset({type(None), int, bool, date, datetime})
+_SHORTEST_LIMIT = min(_TEXT_LIMITS.values())
+_VISITED: dict[type, tuple[tuple[str, ...], Callable[[Any], Any]] | None] = {}
+
+
+def _irrelevant(name: str, declared: Any) -> bool:
+    """Whether a field declared ``declared`` can hold nothing the check looks at: no number,
+    no text with a length limit, no nested payload (mypy --strict keeps values to their
+    declared types; a mapping such as ``extra`` is not looked into by the check either)."""
+    if declared in _UNCHECKED:
+        return True
+    if declared is str:
+        return name not in _TEXT_LIMITS
+    origin = get_origin(declared)
+    if origin in (Union, UnionType):
+        return all(_irrelevant(name, arg) for arg in get_args(declared))
+    return origin is not None and isinstance(origin, type) and issubclass(origin, Mapping)
+
+
+def _visited(cls: type) -> tuple[tuple[str, ...], Callable[[Any], Any]] | None:
+    """The fields of an attrs class the quick check reads, and one getter for all of them."""
+    if cls in _VISITED:
+        return _VISITED[cls]
+    found: tuple[tuple[str, ...], Callable[[Any], Any]] | None = None
+    names = _field_names(cls)
+    if names:
+        try:
+            attrs.resolve_types(cls)
+            kept = tuple(
+                field.name for field in attrs.fields(cls) if not _irrelevant(field.name, field.type)
+            )
+        except (NameError, TypeError):
+            kept = names  # types that do not resolve: read every field
+        if kept:
+            getter = operator.attrgetter(*kept)
+            found = (kept, getter if len(kept) > 1 else lambda value: (getter(value),))
+        else:
+            found = ((), lambda value: ())
+    _VISITED[cls] = found
+    return found
+
+
+def _surely_fine(value: Any) -> bool:
+    """True when :func:`_check` would surely accept ``value``; False when it may not.
+
+    The common case, decided without building paths or digit tuples: a finite Decimal whose
+    text is at most 38 characters has at most 38 digits (its text shows every digit of its
+    coefficient); fields whose declared type holds nothing checked are not read. Anything
+    unusual (a longer number, a long text, a subclass of str, Decimal or tuple) answers False
+    and :func:`_check` gives the verdict with the field's path.
+    """
+    visited = _visited(type(value))
+    if visited is not None:
+        names, getter = visited
+        for name, item in zip(names, getter(value), strict=True):
+            kind = type(item)
+            if kind is Decimal:
+                if not item.is_finite() or len(str(item)) > ORACLE_NUMBER_DIGITS:
+                    return False
+            elif kind is str:
+                if len(item) > _SHORTEST_LIMIT and len(item) > _TEXT_LIMITS.get(name, len(item)):
+                    return False
+            elif kind in _UNCHECKED:
+                continue
+            elif kind is tuple or kind is list or _field_names(kind):
+                if not _surely_fine(item):
+                    return False
+            elif isinstance(item, Decimal | str | tuple | list):
+                return False
+        return True
+    if type(value) is tuple or type(value) is list:
+        for item in value:
+            kind = type(item)
+            if kind is tuple or kind is list or _field_names(kind):
+                if not _surely_fine(item):
+                    return False
+            elif isinstance(item, tuple | list):
+                return False
+        return True
+    return not isinstance(value, tuple | list)
+
+
 def check_payload(payload: Any, *, record: str) -> None:
     """Refuse a payload holding a number Oracle cannot store exactly or an over-long text."""
-    _check(payload, (), record)
+    if not _surely_fine(payload):
+        _check(payload, (), record)

@@ -22,7 +22,8 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from types import UnionType
+from functools import lru_cache
+from types import CodeType, UnionType
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
@@ -478,11 +479,11 @@ class _Generator:
                 body.extend(self._emit(field.type, target, position, names, "    "))
             elif field.default is None and _is_optional(field.type):
                 # Absent and null both give None: one lookup with get's own default.
-                body.append(f"    v = get({wire!r})")
+                body.append(f"    v = o.get({wire!r})")
                 body.extend(self._emit(field.type, target, position, names, "    "))
             else:
                 names[f"d{position}"] = field.default
-                body.append(f"    v = get({wire!r}, __absent)")
+                body.append(f"    v = o.get({wire!r}, __absent)")
                 body.append("    if v is __absent:")
                 body.append(f"        {target} = d{position}")
                 body.append("    else:")
@@ -502,13 +503,12 @@ class _Generator:
             f"def {function}(o, _=None):",
             "    if type(o) is not dict and not isinstance(o, __mapping):",
             "        raise ValueError('expected a JSON object, got ' + type(o).__name__)",
-            "    get = o.get",
             *body,
             *construct,
         ]
         source = "\n".join(lines) + "\n"
         filename = f"<ml_connector ShipStation {'V1' if self.v1 else 'V2'} {cls.__name__}>"
-        exec(compile(source, filename, "exec"), names)  # noqa: S102 - generated from attrs fields
+        exec(_compiled(source, filename), names)  # noqa: S102 - generated from attrs fields
         structure: Callable[[Any, Any], Any] = names[function]
         return structure
 
@@ -531,6 +531,13 @@ class _Generator:
         else:
             return [f"{indent}{target} = {call}"]
         return [f"{indent}{target} = v if {same} else {call}"]
+
+
+@lru_cache(maxsize=128)
+def _compiled(source: str, filename: str) -> CodeType:
+    """Compiled generated source. Code objects are immutable: decoders share them and nothing
+    else (each runs the code in its own namespace, with its own hooks)."""
+    return compile(source, filename, "exec")
 
 
 def _slot_setters(
