@@ -373,6 +373,7 @@ class _Generator:
 
     def __init__(self, *, v1: bool) -> None:
         self.v1 = v1
+        self._shared: dict[type[Any], dict[tuple[Any, ...], Any]] = {}
         self._hooks: dict[Any, Callable[[Any, Any], Any]] = dict(_IDENTITY)
         if v1:
             self._hooks[datetime] = _structure_pacific
@@ -491,13 +492,34 @@ class _Generator:
         setters = _slot_setters(cls, fields)
         if setters is None:
             arguments = ", ".join(f"{field.name}=f{n}" for n, field in enumerate(fields))
-            construct = [f"    return __cl({arguments})"]
+            construct = [f"    r = __cl({arguments})"]
         else:
             construct = ["    r = __new(__cl)"]
             for position, field in enumerate(fields):
                 names[f"s{position}"] = setters[field.name]
                 construct.append(f"    s{position}(r, f{position})")
-            construct.append("    return r")
+        if _shareable(cls, fields):
+            # A value object seen before (same exact field values) is the same instance: fewer
+            # objects for the garbage collector to walk. Decimals enter the key as their text,
+            # so 8 and 8.0 stay distinct; each field holds one type, so no 1 == True mix-up.
+            parts = [
+                f"str(f{n})" if _inner_or_self(field.type) is Decimal else f"f{n}"
+                for n, field in enumerate(fields)
+            ]
+            names["__shared"] = self._shared.setdefault(cls, {})
+            names["__kept"] = SHARED_VALUES_KEPT
+            key = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+            construct = [
+                f"    key = {key}",
+                "    r = __shared.get(key)",
+                "    if r is not None:",
+                "        return r",
+                *construct,
+                "    if len(__shared) >= __kept:",
+                "        __shared.clear()",
+                "    __shared[key] = r",
+            ]
+        construct.append("    return r")
         function = f"structure_{cls.__name__}"
         lines = [
             f"def {function}(o, _=None):",
@@ -512,25 +534,81 @@ class _Generator:
         structure: Callable[[Any, Any], Any] = names[function]
         return structure
 
-    @staticmethod
     def _emit(
-        type_: Any, target: str, position: int, names: dict[str, Any], indent: str
+        self, type_: Any, target: str, position: int, names: dict[str, Any], indent: str
     ) -> list[str]:
-        """Lines that turn ``v`` into ``target`` with the field's hook ``h<position>``."""
+        """Lines that turn ``v`` into ``target``: the field's hook ``h<position>``, after the
+        shortcuts of :meth:`_shortcuts` (tests of ``v`` under which the hook's answer is known
+        or is a single call)."""
+        lines: list[str] = []
+        for test, answer in self._shortcuts(type_, f"{position}", names):
+            keyword = "if" if not lines else "elif"
+            lines += [f"{indent}{keyword} {test}:", f"{indent}    {target} = {answer}"]
         call = f"h{position}(v, t{position})"
+        if not lines:
+            return [f"{indent}{target} = {call}"]
+        return [*lines, f"{indent}else:", f"{indent}    {target} = {call}"]
+
+    def _shortcuts(self, type_: Any, tag: str, names: dict[str, Any]) -> list[tuple[str, str]]:
+        """``(test, answer)`` pairs: when ``test`` holds for ``v``, the hook for ``type_``
+        returns ``answer``. Each mirrors a hook above (tests/shipstation/test_generated.py
+        compares them on every kind of value):
+
+        - a value already of the exact type, for the hooks that return it unchanged;
+        - ``None`` for an optional field (its hook's first rule);
+        - for an optional field, the shortcuts of the inner type, none of which accepts
+          ``""`` (the quirk "empty-string-value" stays with the optional hook);
+        - a dict for a model: the model's own function (what the optional hook calls);
+        - a non-empty string for a V1 timestamp or date: the parser the hook calls;
+        - an empty JSON array for a tuple: ``()``.
+        """
         if _is_optional(type_):
             inner = _inner(type_)
-            if inner in _IDENTITY:
-                names[f"k{position}"] = inner
-                same = f"v is None or type(v) is k{position}"
-            else:
-                same = "v is None"
-        elif type_ in _IDENTITY:
-            names[f"k{position}"] = type_
-            same = f"type(v) is k{position}"
-        else:
-            return [f"{indent}{target} = {call}"]
-        return [f"{indent}{target} = v if {same} else {call}"]
+            return [("v is None", "None"), *self._shortcuts(inner, f"{tag}i", names)]
+        if type_ in _IDENTITY:
+            names[f"k{tag}"] = type_
+            if type_ is bool:
+                return [("v is True or v is False", "v")]
+            return [(f"type(v) is k{tag}", "v")]
+        if isinstance(type_, type) and attrs.has(type_):
+            names[f"m{tag}"] = self.hook(type_)
+            names[f"c{tag}"] = type_
+            return [("type(v) is dict", f"m{tag}(v, c{tag})")]
+        if self.v1 and type_ in (datetime, date):
+            names[f"p{tag}"] = parse_pacific if type_ is datetime else parse_pacific_date
+            return [("type(v) is str and v", f"p{tag}(v)")]
+        if _is_tuple(type_):
+            return [("type(v) is list and not v", "()")]
+        return []
+
+
+SHARED_VALUES_KEPT = 1024
+"""Distinct value objects (addresses, weights, options) a decoder keeps per class to hand out
+again; the table starts over when full."""
+
+# Field types a shared value object may hold: immutable, one Python type per field.
+_SCALARS = frozenset({str, int, bool, Decimal, datetime, date})
+
+
+def _inner_or_self(type_: Any) -> Any:
+    return _inner(type_) if _is_optional(type_) else type_
+
+
+def _shareable(cls: type[Any], fields: tuple[attrs.Attribute[Any], ...]) -> bool:
+    """Whether equal field values make interchangeable instances of ``cls``: a value object
+    (not a record with an id) that is frozen and holds only scalars or tuples of text or ints."""
+    if cls in RECORD_ID_KEYS or not getattr(cls, "__attrs_attrs__", None):
+        return False
+    if cls.__setattr__ is object.__setattr__:  # not frozen
+        return False
+    for field in fields:
+        declared = _inner_or_self(field.type)
+        if _is_tuple(declared):
+            if get_args(declared)[0] not in (str, int):
+                return False
+        elif declared not in _SCALARS:
+            return False
+    return True
 
 
 @lru_cache(maxsize=128)
