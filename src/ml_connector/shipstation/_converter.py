@@ -599,7 +599,8 @@ def _shareable(cls: type[Any], fields: tuple[attrs.Attribute[Any], ...]) -> bool
     (not a record with an id) that is frozen and holds only scalars or tuples of text or ints."""
     if cls in RECORD_ID_KEYS or not getattr(cls, "__attrs_attrs__", None):
         return False
-    if cls.__setattr__ is object.__setattr__:  # not frozen
+    setter: Any = cls.__dict__.get("__setattr__")
+    if getattr(setter, "__name__", None) != "_frozen_setattrs":  # attrs' frozen classes only
         return False
     for field in fields:
         declared = _inner_or_self(field.type)
