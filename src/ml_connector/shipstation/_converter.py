@@ -6,14 +6,30 @@
   (https://www.shipstation.com/docs/api/requirements/#datetime-format).
 - V2 (https://api.shipstation.com) speaks snake_case; timestamps are ISO 8601 with an offset.
 
-A :class:`Decoder` owns one cattrs converter for its wire version (never cattrs' global one, and
-nothing shared between decoders). Scalar hooks are strict where a silent coercion would corrupt
-data (a fractional quantity, text where a number was due) and coerce exactly the quirks listed
-in :data:`V1_QUIRKS`, each with what it becomes, why, and the captured response it was seen in.
+Scalar hooks are strict where a silent coercion would corrupt data (a fractional quantity, text
+where a number was due) and coerce exactly the quirks listed in :data:`V1_QUIRKS`, each with
+what it becomes, why, and the captured response it was seen in. They are the only place a wire
+value is coerced.
+
+One decode path: a :class:`Decoder` (one per client, nothing mutable shared between decoders)
+structures each model with one function generated from the model's attrs fields (wire names,
+defaults) and those hooks, compiled on first use (``_Generator``). The generated function reads
+each key once and calls the field's hook, except where the hook's answer is known without the
+call: null for an optional field, a value already of the field's type (which the hook returns
+unchanged), a dict for a nested model (that model's function), a timestamp's text (the parser
+the hook calls), an empty array. It stores the fields into the instance's slots, which is what
+the frozen class's ``__init__`` does. Value objects (addresses, weights, options: frozen, no id,
+scalar fields) with exactly the same field values are one shared instance per decoder, from a
+bounded table (:data:`SHARED_VALUES_KEPT`): a day's orders repeat a few of them thousands of
+times, and every instance kept is one more for the garbage collector to walk. The converters of
+:func:`make_v1_converter` and :func:`make_v2_converter` are views of the same functions.
+tests/shipstation/test_generated.py holds the generated functions to cattrs' own generated code
+over the same hooks, result by result (Decimal digits included) and failure by failure.
 
 A record that still cannot be decoded is never a stopped page: :meth:`Decoder.page` returns it
 as an :class:`UndecodableRecord` (its raw payload kept for replay, the failing field named, found
-by a second pass with cattrs' detailed validation) beside every record that decoded.
+by a second pass with cattrs' detailed validation over the same hooks) beside every record that
+decoded.
 """
 
 from __future__ import annotations
