@@ -36,7 +36,7 @@ import attrs
 from ml_connector._errors import MappingError
 from ml_connector.shipstation.models import Order, OrderItem, Shipment
 
-from ._shipments import order_item_keys, resolve_lines
+from ._shipments import ShippedLine, order_item_keys, resolve_lines
 
 __all__ = [
     "MAX_AMOUNT_DIGITS",
@@ -187,26 +187,31 @@ def check_shipped_quantities(
     *,
     record: str,
     keyed: Sequence[tuple[str, OrderItem]] | None = None,
+    lines: Sequence[ShippedLine] | None = None,
 ) -> None:
     """Refuse a label that ships more of an item than the order has left to ship.
 
     A replacement label (every item it carries was shipped in full by earlier live labels, and
     it ships no more than ordered of each) is allowed: it is posted free of charge. ``keyed``
-    is :func:`order_item_keys` of ``order`` when the caller has it already.
+    (:func:`order_item_keys` of ``order``) and ``lines`` (:func:`resolve_lines` of
+    ``shipment`` with them) are passed when the caller has them already.
     """
     if shipment.shipment_items is None or shipment.is_return_label:
         return
     for index, item in enumerate(shipment.shipment_items):
-        if not item.adjustment:
-            _check_quantity(item.quantity, field=f"shipment_items[{index}].quantity", record=record)
+        units = item.quantity
+        if not item.adjustment and not (type(units) is int and abs(units) < MAX_QUANTITY):
+            _check_quantity(units, field=f"shipment_items[{index}].quantity", record=record)
     if keyed is None:
         keyed = order_item_keys(order)
+    if lines is None:
+        lines = resolve_lines(shipment, keyed, record=record)
     ordered = {key: Decimal(item.quantity) for key, item in keyed}
     mine: dict[str, Decimal] = {}
-    fields: dict[str, str] = {}
-    for line in resolve_lines(shipment, keyed, record=record):
+    first: dict[str, int] = {}  # the first shipment item of each order item, named on failure
+    for line in lines:
         mine[line.order_key] = mine.get(line.order_key, Decimal(0)) + line.quantity
-        fields.setdefault(line.order_key, f"shipment_items[{line.index - 1}].quantity")
+        first.setdefault(line.order_key, line.index - 1)
     before: dict[str, Decimal] = {}
     for other in _live_before(shipment, order, order_shipments):
         if other.shipment_items is None:
@@ -221,7 +226,7 @@ def check_shipped_quantities(
             raise MappingError(
                 f"ships {quantity} units of order item {key}, but the order has only "
                 f"{ordered[key]}",
-                field=fields[key],
+                field=f"shipment_items[{first[key]}].quantity",
                 record=record,
             )
         if quantity > left[key] and not replacement:
@@ -229,7 +234,7 @@ def check_shipped_quantities(
                 f"ships {quantity} units of order item {key}, but only {left[key]} of the "
                 f"{ordered[key]} ordered are left to ship (earlier labels shipped "
                 f"{before.get(key, Decimal(0))})",
-                field=fields[key],
+                field=f"shipment_items[{first[key]}].quantity",
                 record=record,
             )
 

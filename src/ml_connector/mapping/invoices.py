@@ -140,12 +140,20 @@ def map_shipment(
     """
     record = f"shipment {getattr(shipment, 'shipment_id', '?')}"
     try:
-        result = _map_shipment(shipment, order, match, config, order_shipments, original, record)
+        resolved: list[tuple[ShippedLine, ...]] = []
+        result = _map_shipment(
+            shipment, order, match, config, order_shipments, original, record, resolved
+        )
         if isinstance(result, ShipmentPlan):
             # Absurd quantities and amounts are refused, never posted or rounded silently.
             per_order(config, order, "amounts checked", lambda: _check_amounts(order, record))
             check_shipped_quantities(
-                shipment, order, order_shipments, record=record, keyed=_keyed(order, config)
+                shipment,
+                order,
+                order_shipments,
+                record=record,
+                keyed=_keyed(order, config),
+                lines=resolved[0],
             )
             check_payload((result.invoice, result.credit_memo, result.inventory), record=record)
         return result
@@ -243,7 +251,9 @@ def _map_shipment(
     order_shipments: Sequence[Shipment],
     original: ReceivablesInvoice | None,
     record: str,
+    resolved: list[tuple[ShippedLine, ...]],
 ) -> ShipmentPlan | Skip:
+    """The plan or skip; ``resolved`` receives the shipment's resolved lines, once known."""
     steps: list[str] = []
     if shipment.order_id is None:
         return Skip(shipment.shipment_id, SkipReason.NO_ORDER, "label has no order to invoice")
@@ -266,6 +276,7 @@ def _map_shipment(
     )
     keyed = _keyed(order, config)
     lines = resolve_lines(shipment, keyed, record=record)
+    resolved.append(lines)
     if not lines:
         return Skip(
             shipment.shipment_id, SkipReason.NO_ITEMS, "shipment lists no items", tuple(steps)
