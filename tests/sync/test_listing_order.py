@@ -69,3 +69,57 @@ def test_creation_date_order_costs_no_extra_order_calls() -> None:
     assert calls["order labels"] <= len(unknowable), calls
     splits = sum(1 for b in small.day.iter_bundles() if b.kind == "split")
     assert splits > 20  # they are there, and cost nothing extra
+
+
+def test_the_order_list_moves_with_labels_listed_by_creation_date() -> None:
+    """With a cache far smaller than the day, in creation-date order, with orders in the list
+    that no label asks for (awaiting, cancelled): each order comes with its page of the list,
+    never alone, and the list is read once."""
+    from typing import Any
+
+    from ml_connector.shipstation import Order
+    from ml_connector.sync import SyncWindow
+    from ml_connector.sync._flow import run_flow
+    from ml_connector.sync._window import _OrderCache, _WindowLabels
+
+    env = make_env(
+        orders=300,
+        split_rate=0.2,
+        awaiting_rate=0.3,
+        realism=REALISTIC,
+        unmatched_email_rate=0.0,
+        bad_sku_orders=0,
+    )
+    unasked = sum(1 for b in env.day.iter_bundles() if not b.shipments and not b.fulfillments)
+    assert unasked > 60  # the list holds orders no label asks for, more than the cache holds
+    window = SyncWindow(DAY_START, DAY_END)
+    stream = _WindowLabels(window, 20)
+    cache = _OrderCache(window, capacity=100, page=20, labels=stream)
+    found: dict[int, Any] = {}
+
+    def run() -> Any:
+        waiting: list[Any] = []
+        seen: set[tuple[str, int]] = set()
+        while True:
+            listed = yield from stream.next_flow()
+            # As a run does: a label is processed once (the voided list repeats those created
+            # in the window and voided since).
+            chunk = [label for label in listed if (label.kind, label.id) not in seen]
+            seen.update((label.kind, label.id) for label in chunk)
+            work = [*waiting, *chunk]
+            final = not listed
+            ids = {label.order_id for label in work if label.order_id is not None}
+            got = yield from cache.get_flow(ids, labels=work, fetch_missing=final, to_end=final)
+            found.update(got)
+            waiting = [label for label in work if label.order_id not in got]
+            if final:
+                return
+
+    run_flow(run(), {"shipstation": env.shipstation()})
+    calls = _calls(env)
+    assert not stream.by_order_id  # ShipStation's own order, not the tidy one
+    assert calls["single order"] == 0, calls
+    listed = sum(1 for b in env.day.iter_bundles())  # every order was modified in the window
+    assert calls["/orders"] <= -(-listed // 20) + 1, calls
+    shipped = {b.order["orderId"] for b in env.day.iter_bundles() if b.shipments or b.fulfillments}
+    assert shipped <= {k for k, v in found.items() if isinstance(v, Order)}

@@ -567,6 +567,12 @@ class _Demo:
     def show_reasons(self, report: ReconciliationReport) -> None:
         text = ", ".join(f"{n} {reason}" for reason, n in report.reasons().items())
         self.say(f"   reconciliation now: {text}")
+        odd = report.undecodable()
+        if odd:
+            self.say(
+                f"   listed by ShipStation but undecodable: {len(odd)}; not compared, so the "
+                "reconciliation is incomplete"
+            )
         gaps = report.not_in_oracle_by_reason()
         if gaps:
             by_reason = ", ".join(f"{reason} {amount:,.2f}" for reason, amount in gaps.items())

@@ -180,6 +180,9 @@ def _inventory_json(summary: InventorySyncSummary) -> dict[str, Any]:
         "snapshot_taken_at": summary.snapshot.taken_at,
         "levels": len(summary.snapshot.levels),
         "baseline_taken_at": summary.baseline.taken_at if summary.baseline else None,
+        "undecodable": len(summary.undecodable),
+        "held_skus": list(summary.held),
+        "replayed": [str(ref) for ref in summary.replayed],
         "results": [
             {
                 "record": str(r.record),
@@ -221,18 +224,29 @@ def _render_customers(runtime: Runtime, summary: CustomerSyncSummary) -> None:
 
 
 def _render_inventory(runtime: Runtime, summary: InventorySyncSummary) -> None:
+    odd = summary.undecodable
     if summary.baseline is None:
         verb = "would be" if summary.dry_run else "stored as"
         runtime.say(
             f"inventory: {len(summary.snapshot.levels)} levels read; {verb} the baseline "
             "(the next run posts the changes)"
         )
-        return
-    outcomes = Counter(r.outcome.value for r in summary.results)
-    text = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "no change"
-    runtime.say(f"inventory: {len(summary.results)} adjustments: {text}")
-    for result in summary.results:
-        runtime.say(f"  {result.outcome.value:<14} {result.detail}")
+    else:
+        made = [r for r in summary.results if r not in odd]
+        outcomes = Counter(r.outcome.value for r in made)
+        text = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "no change"
+        runtime.say(f"inventory: {len(made)} adjustments: {text}")
+        for result in made:
+            runtime.say(f"  {result.outcome.value:<14} {result.detail}")
+    if odd:
+        runtime.say(
+            f"inventory: {len(odd)} records listed by ShipStation could not be decoded; "
+            f"held, not compared: {', '.join(summary.held) or 'none'}"
+        )
+        for result in odd:
+            runtime.say(f"  FAILED  {result.record}: {result.detail}")
+    for ref in summary.replayed:
+        runtime.say(f"  replayed       {ref}: its SKUs were compared this run")
 
 
 def run_sync(
@@ -398,6 +412,7 @@ def _reconcile_json(report: ReconciliationReport, *, all_rows: bool) -> dict[str
         "window": {"start": report.start, "end": report.end},
         "clean": report.clean,
         "records": len(report.rows),
+        "undecodable": len(report.undecodable()),
         "currency": report.currency,
         "reasons": dict(sorted(Counter(r.reason.value for r in report.rows).items())),
         "expected_amount": report.expected_amount,

@@ -53,7 +53,13 @@ from ._common import (
 )
 from ._converter import Decoder
 from ._credentials import looks_like_v1_key, wrong_key_hint
-from .models import InventoryLevel, InventoryLocation, InventoryWarehouse, Page
+from .models import (
+    InventoryLevel,
+    InventoryLocation,
+    InventoryWarehouse,
+    Page,
+    UndecodableRecord,
+)
 from .webhooks import WebhookPointer, WebhookUrlPolicy
 
 __all__ = [
@@ -319,6 +325,10 @@ class ShipStationV2Client(SyncClientMixin, _V2Core):
             yield from page.items
             request = pager.next(body)
 
+    def take_undecodable(self) -> tuple[UndecodableRecord, ...]:
+        """Records of listings read so far that no quirk rule could decode (then forgotten)."""
+        return self.undecodable.take()
+
     # inventory
 
     def list_inventory(self, **filters: Unpack[InventoryFilters]) -> Page[InventoryLevel]:
@@ -416,6 +426,10 @@ class AsyncShipStationV2Client(AsyncClientMixin, _V2Core):
             for item in page.items:
                 yield item
             request = pager.next(body)
+
+    async def take_undecodable(self) -> tuple[UndecodableRecord, ...]:
+        """Records of listings read so far that no quirk rule could decode (then forgotten)."""
+        return self.undecodable.take()
 
     # inventory
 

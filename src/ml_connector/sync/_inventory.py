@@ -16,12 +16,27 @@ The baseline moves after every run that is not a dry run, even when some adjustm
 their keys depend on both snapshot times, so recomputing them from an older baseline would post
 the successful ones again under new keys. Failed adjustments stay in the audit trail with their
 payload for a person to resolve.
+
+Records ShipStation lists but nothing can decode (a V2 level, or a V1 shipment between the
+snapshots) never stop the run and never pass for a level gone to zero. Each becomes a failed
+record of its own (``inventory-level`` or ``inventory-shipment``, its raw payload kept, the
+field named), and the SKUs it could touch are *held*: not compared, their last known levels
+kept in the baseline with the time they were read. A held SKU whose records read again is
+compared from that older level, with the shipments of the whole span, so no change is lost or
+counted twice; the failed records are then settled (``replayed``) by that run. A level whose
+SKU cannot be read holds every SKU the snapshot no longer accounts for; a shipment whose items
+cannot be read holds every SKU. The baseline's extra entries are JSON objects next to the level
+arrays: ``{"since": t, "level": [...]}`` (a held level and when it was read),
+``{"unknown": sku}`` (no earlier level is known: the SKU's next levels are stored, not
+compared; ``null`` for a level whose SKU could not be read) and ``{"held": [kind, id], "skus":
+[...]}`` (a failed record waiting for its SKUs).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -35,6 +50,7 @@ from ml_connector.audit import (
     CheckpointStore,
     RecordRef,
     Stage,
+    latest_of,
     new_correlation_id,
     new_event,
     redact_error,
@@ -46,7 +62,7 @@ from ml_connector.mapping import (
     plan_adjustments,
     shipped_quantities,
 )
-from ml_connector.shipstation import InventoryLevel
+from ml_connector.shipstation import InventoryLevel, UndecodableRecord
 
 from ._documents import INVENTORY, Doc, lookup_flow, post_one_flow
 from ._flow import Flow, arun_flow, run_flow
@@ -61,10 +77,19 @@ from ._protocols import (
     OracleWriter,
     ShipStationReader,
     check_clients,
+    inventory_call,
     inventory_list,
+    shipstation_call,
     shipstation_list,
 )
-from ._results import Outcome, RecordResult
+from ._results import FINAL_STAGES, Outcome, RecordResult
+from ._undecodable import (
+    INVENTORY_KINDS,
+    inventory_ref,
+    inventory_undecodable_result,
+    level_place,
+    shipment_skus,
+)
 
 __all__ = [
     "AsyncInventorySync",
@@ -98,18 +123,95 @@ def decode_baseline(checkpoint: Checkpoint) -> InventorySnapshot:
     """The snapshot a checkpoint holds."""
     levels = []
     for entry in sorted(checkpoint.seen_ids):
-        sku, location, warehouse, on_hand = loads(entry)
-        levels.append(
-            InventoryLevel(
-                sku=sku,
-                on_hand=on_hand,
-                allocated=0,
-                available=on_hand,
-                inventory_location_id=location,
-                inventory_warehouse_id=warehouse,
-            )
-        )
+        value = loads(entry)
+        if isinstance(value, list):  # the objects are held SKUs' entries (module docstring)
+            levels.append(_level_of(value))
     return InventorySnapshot(taken_at=checkpoint.watermark, levels=tuple(levels))
+
+
+def _entry(level: InventoryLevel) -> list[Any]:
+    return [level.sku, level.inventory_location_id, level.inventory_warehouse_id, level.on_hand]
+
+
+def _level_of(entry: Sequence[Any]) -> InventoryLevel:
+    sku, location, warehouse, on_hand = entry
+    return InventoryLevel(
+        sku=sku,
+        on_hand=on_hand,
+        allocated=0,
+        available=on_hand,
+        inventory_location_id=location,
+        inventory_warehouse_id=warehouse,
+    )
+
+
+def _place(level: InventoryLevel) -> tuple[str, str | None, str | None]:
+    return (level.sku, level.inventory_location_id, level.inventory_warehouse_id)
+
+
+def _by_sku(levels: Iterable[InventoryLevel]) -> dict[str, list[InventoryLevel]]:
+    grouped: dict[str, list[InventoryLevel]] = {}
+    for level in levels:
+        grouped.setdefault(level.sku, []).append(level)
+    return grouped
+
+
+@attrs.frozen
+class _Held:
+    """A failed record (in the trail) whose SKUs wait to be compared (``None``: all)."""
+
+    ref: RecordRef
+    skus: frozenset[str] | None
+
+
+@attrs.define
+class _Baseline:
+    """A baseline checkpoint with its held SKUs (see the module docstring for the layout)."""
+
+    taken_at: datetime
+    levels: dict[str, list[InventoryLevel]] = attrs.field(factory=dict)
+    carried: dict[str, tuple[datetime, list[InventoryLevel]]] = attrs.field(factory=dict)
+    unknown: set[str] = attrs.field(factory=set)
+    unknown_any: bool = False
+    held: list[_Held] = attrs.field(factory=list)
+
+    @classmethod
+    def of(cls, checkpoint: Checkpoint) -> _Baseline:
+        base = cls(checkpoint.watermark)
+        for text in sorted(checkpoint.seen_ids):
+            value = loads(text)
+            if isinstance(value, list):
+                level = _level_of(value)
+                base.levels.setdefault(level.sku, []).append(level)
+            elif "since" in value:
+                level = _level_of(value["level"])
+                since = datetime.fromisoformat(value["since"])
+                base.carried.setdefault(level.sku, (since, []))[1].append(level)
+            elif "unknown" in value:
+                if value["unknown"] is None:
+                    base.unknown_any = True
+                else:
+                    base.unknown.add(value["unknown"])
+            elif "held" in value:
+                system, kind, ident = value["held"]
+                skus = value["skus"]
+                base.held.append(
+                    _Held(RecordRef(system, kind, ident), None if skus is None else frozenset(skus))
+                )
+        return base
+
+    def checkpoint(self, job: str) -> Checkpoint:
+        entries = {dumps(_entry(level)) for levels in self.levels.values() for level in levels}
+        for since, levels in self.carried.values():
+            entries |= {dumps({"since": since.isoformat(), "level": _entry(lv)}) for lv in levels}
+        entries |= {dumps({"unknown": sku}) for sku in self.unknown}
+        if self.unknown_any:
+            entries.add(dumps({"unknown": None}))
+        for held in self.held:
+            ref = held.ref
+            skus = None if held.skus is None else sorted(held.skus)
+            entries.add(dumps({"held": [ref.system, ref.kind, ref.id], "skus": skus}))
+        return Checkpoint(job=job, source=SOURCE, watermark=self.taken_at, seen_ids=entries)
 
 
 @attrs.frozen
@@ -117,11 +219,17 @@ class InventorySyncSummary:
     """One inventory run.
 
     Attributes:
-        snapshot: The snapshot read now (the next baseline unless this was a dry run).
+        snapshot: The snapshot read now (the next baseline unless this was a dry run); the
+            levels that could not be decoded are not in it (see :attr:`undecodable`).
         baseline: The previous snapshot, or None on the first run.
         plan: The adjustments mapping planned (None on the first run).
-        results: One result per adjustment.
+        results: One result per adjustment, then one failed result per record ShipStation
+            listed but nothing could decode (see :attr:`undecodable`).
         dry_run: Whether nothing was written.
+        held: The SKUs not compared this run because a record that could touch them could
+            not be decoded; compared from their last known level once it reads again.
+        replayed: Failed records of earlier runs settled by this run: their SKUs were
+            compared (or stored, when no earlier level was known) this time.
     """
 
     snapshot: InventorySnapshot
@@ -129,10 +237,50 @@ class InventorySyncSummary:
     plan: InventoryAdjustmentPlan | None
     results: tuple[RecordResult, ...]
     dry_run: bool
+    held: tuple[str, ...] = ()
+    replayed: tuple[RecordRef, ...] = ()
 
     def count(self, outcome: Outcome) -> int:
-        """Adjustments that ended with ``outcome``."""
+        """Results (adjustments and undecodable records) that ended with ``outcome``."""
         return sum(1 for result in self.results if result.outcome is outcome)
+
+    @property
+    def undecodable(self) -> tuple[RecordResult, ...]:
+        """The failed records of levels and shipments listed but not decodable."""
+        return tuple(r for r in self.results if r.record.kind in INVENTORY_KINDS)
+
+
+@attrs.define
+class _Failure:
+    record: UndecodableRecord
+    skus: frozenset[str] | None
+    """The SKUs it could touch (``None``: any)."""
+
+
+def _unique(records: Iterable[UndecodableRecord]) -> list[_Failure]:
+    """One failure per record (a shipment is listed by creation and by void date alike)."""
+    seen: set[RecordRef] = set()
+    failures = []
+    for record in records:
+        ref = inventory_ref(record)
+        if ref in seen:
+            continue
+        seen.add(ref)
+        if record.model == "Shipment":
+            skus = shipment_skus(record)
+        else:
+            sku = level_place(record)[0]
+            skus = None if sku is None else frozenset({sku})
+        failures.append(_Failure(record, skus))
+    return failures
+
+
+def _merge(plans: Sequence[InventoryAdjustmentPlan], notes: list[str]) -> InventoryAdjustmentPlan:
+    return InventoryAdjustmentPlan(
+        adjustments=tuple(a for plan in plans for a in plan.adjustments),
+        unmapped=tuple(sorted({u for plan in plans for u in plan.unmapped})),
+        explanation=tuple(line for plan in plans for line in plan.explanation) + tuple(notes),
+    )
 
 
 class _InventoryCore:
@@ -156,30 +304,134 @@ class _InventoryCore:
     def run_flow(self, *, dry_run: bool) -> Flow[InventorySyncSummary]:
         taken_at = self.clock.now()
         levels = yield inventory_list(InventoryReader.iter_inventory, group_by="location")
+        taken = yield inventory_call(InventoryReader.take_undecodable)
         snapshot = InventorySnapshot(taken_at=taken_at, levels=tuple(levels))
+        current = _by_sku(snapshot.levels)
         saved = self.baselines.load(self.job, SOURCE)
-        if saved is None:
-            if not dry_run:
-                self.baselines.save(encode_baseline(snapshot, self.job))
-            return InventorySyncSummary(snapshot, None, None, (), dry_run)
-        baseline = decode_baseline(saved)
-        created = yield shipstation_list(
-            ShipStationReader.iter_shipments,
-            include_shipment_items=True,
-            create_date_start=baseline.taken_at,
-            create_date_end=taken_at,
-        )
-        voided = yield shipstation_list(
-            ShipStationReader.iter_shipments,
-            include_shipment_items=True,
-            void_date_start=baseline.taken_at,
-            void_date_end=taken_at,
-        )
-        shipments = [
-            label.shipment for label in labels_from([*created, *voided], ()) if label.shipment
+        base = _Baseline.of(saved) if saved is not None else None
+        failures = _unique(r for r in taken if r.model == "InventoryLevel")
+        shipments = []
+        if base is not None:
+            # A held SKU catches up from its last known level: the shipments of its whole span.
+            earliest = min([base.taken_at, *(since for since, _ in base.carried.values())])
+            created = yield shipstation_list(
+                ShipStationReader.iter_shipments,
+                include_shipment_items=True,
+                create_date_start=earliest,
+                create_date_end=taken_at,
+            )
+            voided = yield shipstation_list(
+                ShipStationReader.iter_shipments,
+                include_shipment_items=True,
+                void_date_start=earliest,
+                void_date_end=taken_at,
+            )
+            taken = yield shipstation_call(ShipStationReader.take_undecodable)
+            failures += _unique(r for r in taken if r.model == "Shipment")
+            shipments = [
+                label.shipment for label in labels_from([*created, *voided], ()) if label.shipment
+            ]
+        level_unknown = any(f.skus is None for f in failures if f.record.model != "Shipment")
+        items_unknown = any(f.skus is None for f in failures if f.record.model == "Shipment")
+        held = {sku for f in failures for sku in f.skus or ()}
+        if base is not None and level_unknown:
+            # A level whose SKU cannot be read is one the snapshot no longer accounts for.
+            now = {_place(level) for level in snapshot.levels}
+            known = [*base.levels.items(), *((k, v[1]) for k, v in base.carried.items())]
+            held |= {sku for sku, lvs in known if any(_place(lv) not in now for lv in lvs)}
+        if base is not None and items_unknown:
+            held |= {*current, *base.levels, *base.carried, *base.unknown}
+        plan = None
+        results: list[RecordResult] = []
+        stored = set(current) - held
+        compared: dict[str, datetime] = {}
+        if base is not None:
+            plan, compared, stored = yield from self._compare(
+                base, snapshot, current, held, shipments, dry_run, results
+            )
+        undecodable = [
+            inventory_undecodable_result(f.record, f.skus, self._since(f, base)) for f in failures
         ]
-        shipped = shipped_quantities(shipments, after=baseline.taken_at, until=taken_at)
-        plan = plan_adjustments(baseline, snapshot, shipped, self.mapping)
+        replayed, waiting = self._settle(
+            base, failures, held, level_unknown or items_unknown, compared, stored, plan, dry_run
+        )
+        if not dry_run:
+            for result in undecodable:
+                self._record_failure(result)
+            after = self._next_baseline(
+                base, taken_at, current, held, failures, level_unknown, items_unknown, waiting
+            )
+            self.baselines.save(after.checkpoint(self.job))
+        return InventorySyncSummary(
+            snapshot,
+            decode_baseline(saved) if saved is not None else None,
+            plan,
+            (*results, *undecodable),
+            dry_run,
+            held=tuple(sorted(held)),
+            replayed=replayed,
+        )
+
+    def _compare(
+        self,
+        base: _Baseline,
+        snapshot: InventorySnapshot,
+        current: Mapping[str, list[InventoryLevel]],
+        held: set[str],
+        shipments: Sequence[Any],
+        dry_run: bool,
+        results: list[RecordResult],
+    ) -> Flow[tuple[InventoryAdjustmentPlan, dict[str, datetime], set[str]]]:
+        """Plan and post the adjustments of every SKU not held: from the baseline, or from the
+        older level a held SKU kept (with the shipments of its whole span)."""
+        now = snapshot.taken_at
+        fresh = {
+            sku
+            for sku in current
+            if sku not in held
+            and sku not in base.levels
+            and sku not in base.carried
+            and (sku in base.unknown or base.unknown_any)
+        }
+        aside = held | fresh | set(base.carried)
+        previous = [
+            lv for sku, lvs in sorted(base.levels.items()) if sku not in aside for lv in lvs
+        ]
+        shipped = shipped_quantities(shipments, after=base.taken_at, until=now)
+        plans = [
+            plan_adjustments(
+                InventorySnapshot(base.taken_at, tuple(previous)),
+                InventorySnapshot(now, tuple(lv for lv in snapshot.levels if lv.sku not in aside)),
+                {key: q for key, q in shipped.items() if key[1] not in aside},
+                self.mapping,
+            )
+        ]
+        compared = {sku: base.taken_at for sku in {*base.levels, *current} - aside}
+        groups: dict[datetime, set[str]] = {}
+        for sku, (since, _levels) in base.carried.items():
+            if sku not in held:
+                groups.setdefault(since, set()).add(sku)
+        for since, skus in sorted(groups.items()):
+            span = shipped_quantities(shipments, after=since, until=now)
+            kept = tuple(lv for sku in sorted(skus) for lv in base.carried[sku][1])
+            plans.append(
+                plan_adjustments(
+                    InventorySnapshot(since, kept),
+                    InventorySnapshot(now, tuple(lv for lv in snapshot.levels if lv.sku in skus)),
+                    {key: q for key, q in span.items() if key[1] in skus},
+                    self.mapping,
+                )
+            )
+            compared.update(dict.fromkeys(skus, since))
+        notes = [
+            f"{sku} held: a record that could touch it could not be decoded; not compared"
+            for sku in sorted(held)
+        ] + [
+            f"{sku}: no earlier level is known (it could not be decoded before): stored as the "
+            "baseline, not compared"
+            for sku in sorted(fresh)
+        ]
+        plan = _merge(plans, notes)
         docs = [
             Doc(INVENTORY, adjustment.posting.key, adjustment.posting.transaction)
             for adjustment in plan.adjustments
@@ -189,13 +441,126 @@ class _InventoryCore:
             for doc in docs:
                 if doc.state == "missing":
                     yield from post_one_flow(doc)
-        results = tuple(
+        results.extend(
             self._result(doc, adjustment, dry_run)
             for doc, adjustment in zip(docs, plan.adjustments, strict=True)
         )
-        if not dry_run:
-            self.baselines.save(encode_baseline(snapshot, self.job))
-        return InventorySyncSummary(snapshot, baseline, plan, results, dry_run)
+        return plan, compared, fresh
+
+    @staticmethod
+    def _since(failure: _Failure, base: _Baseline | None) -> datetime | None:
+        """When the last known levels of the SKUs ``failure`` holds were read."""
+        if base is None:
+            return None
+        skus = failure.skus if failure.skus is not None else {*base.levels, *base.carried}
+        times = [
+            base.carried[sku][0] if sku in base.carried else base.taken_at
+            for sku in skus
+            if sku in base.carried or sku in base.levels
+        ]
+        return min(times, default=None)
+
+    def _settle(
+        self,
+        base: _Baseline | None,
+        failures: Sequence[_Failure],
+        held: set[str],
+        unknown_now: bool,
+        compared: Mapping[str, datetime],
+        stored: set[str],
+        plan: InventoryAdjustmentPlan | None,
+        dry_run: bool,
+    ) -> tuple[tuple[RecordRef, ...], list[_Held]]:
+        """Settle the failed records of earlier runs whose SKUs were compared (or stored) now;
+        the others wait on. Returns the settled records and those still waiting."""
+        if base is None:
+            return (), []
+        again = {inventory_ref(f.record) for f in failures}
+        pending = [h for h in base.held if h.ref not in again]
+        ready = [
+            h for h in pending if (not (h.skus & held) if h.skus is not None else not unknown_now)
+        ]
+        waiting = [h for h in pending if h not in ready]
+        keys: dict[str, list[str]] = {}
+        for adjustment in plan.adjustments if plan is not None else ():
+            keys.setdefault(adjustment.sku, []).append(adjustment.posting.key)
+        latest = latest_of(self.audit, [h.ref for h in ready])
+        settled = []
+        for h in ready:
+            event = latest.get(h.ref)
+            if event is None or event.stage is not Stage.FAILED:
+                continue  # replayed or otherwise settled since
+            settled.append(h.ref)
+            if dry_run:
+                continue
+            skus = sorted(h.skus) if h.skus is not None else sorted({*compared, *stored})
+            parts = []
+            for sku in skus:
+                if sku in compared:
+                    made = keys.get(sku)
+                    parts.append(
+                        f"{sku} compared from {compared[sku].isoformat()}: "
+                        + (f"adjustment {', '.join(made)}" if made else "no unexplained change")
+                    )
+                elif sku in stored:
+                    parts.append(f"{sku} stored as the baseline (no earlier level known)")
+                else:
+                    parts.append(f"{sku} no longer listed")
+            self.audit.write(
+                new_event(
+                    self.clock,
+                    correlation_id=event.correlation_id,
+                    record=h.ref,
+                    stage=Stage.REPLAYED,
+                    attempt=event.attempt + 1,
+                    detail=f"replayed by the inventory run of {self.clock.now().isoformat()}: "
+                    + ("; ".join(parts) or "nothing held any more"),
+                )
+            )
+        return tuple(settled), waiting
+
+    def _record_failure(self, result: RecordResult) -> None:
+        previous = latest_of(self.audit, [result.record]).get(result.record)
+        carry = previous is not None and previous.stage not in FINAL_STAGES
+        self.audit.write(
+            new_event(
+                self.clock,
+                correlation_id=(
+                    previous.correlation_id
+                    if carry and previous is not None
+                    else new_correlation_id()
+                ),
+                record=result.record,
+                stage=Stage.FAILED,
+                attempt=previous.attempt + 1 if carry and previous is not None else 1,
+                detail=result.detail,
+                payload=result.payload,
+                error=result.error,
+            )
+        )
+
+    @staticmethod
+    def _next_baseline(
+        base: _Baseline | None,
+        taken_at: datetime,
+        current: Mapping[str, list[InventoryLevel]],
+        held: set[str],
+        failures: Sequence[_Failure],
+        level_unknown: bool,
+        items_unknown: bool,
+        waiting: Sequence[_Held],
+    ) -> _Baseline:
+        new = _Baseline(taken_at, levels={s: lvs for s, lvs in current.items() if s not in held})
+        new.unknown_any = level_unknown or (items_unknown and base is not None and base.unknown_any)
+        for sku in held:
+            if base is not None and sku in base.carried:
+                new.carried[sku] = base.carried[sku]
+            elif base is not None and sku in base.levels:
+                new.carried[sku] = (base.taken_at, base.levels[sku])
+            else:
+                new.unknown.add(sku)
+        new.held = [_Held(inventory_ref(f.record), f.skus) for f in failures] + list(waiting)
+        return new
 
     def _result(self, doc: Doc, adjustment: Any, dry_run: bool) -> RecordResult:
         ref = RecordRef(SYSTEM, "inventory-adjustment", doc.key)

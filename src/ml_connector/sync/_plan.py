@@ -101,9 +101,9 @@ class _Planner:
         order_ids = {label.order_id for label in work if label.order_id is not None}
         waiting = carry is not None and not final
         if waiting:
-            found = yield from orders.get_flow(order_ids, fetch_missing=False)
+            found = yield from orders.get_flow(order_ids, labels=work, fetch_missing=False)
         else:
-            found = yield from orders.get_flow(order_ids, to_end=carry is not None)
+            found = yield from orders.get_flow(order_ids, labels=work, to_end=carry is not None)
         if carry is not None and waiting:
             # Labels whose order the window's order list has not reached yet wait for a
             # later chunk (in whatever order ShipStation lists, an order is then read once,

@@ -88,6 +88,7 @@ __all__ = [
     "ShipStationReader",
     "annotator_call",
     "check_clients",
+    "inventory_call",
     "inventory_list",
     "oracle_call",
     "shipstation_call",
@@ -283,6 +284,8 @@ class InventoryReader(Protocol):
 
     def iter_inventory(self, **filters: Unpack[InventoryFilters]) -> Iterator[InventoryLevel]: ...
 
+    def take_undecodable(self) -> tuple[UndecodableRecord, ...]: ...
+
 
 @runtime_checkable
 class AsyncInventoryReader(Protocol):
@@ -291,6 +294,8 @@ class AsyncInventoryReader(Protocol):
     def iter_inventory(
         self, **filters: Unpack[InventoryFilters]
     ) -> AsyncIterator[InventoryLevel]: ...
+
+    async def take_undecodable(self) -> tuple[UndecodableRecord, ...]: ...
 
 
 @runtime_checkable
@@ -435,6 +440,16 @@ def inventory_list(
 ) -> Call:
     """A step reading every item of an :class:`InventoryReader` listing into a list."""
     return Call("shipstation_v2", method, args, kwargs, collect=True)
+
+
+def inventory_call(
+    method: Callable[Concatenate[InventoryReader, P], object],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Call:
+    """A step calling ``method`` (an :class:`InventoryReader` method) on the job's V2 client."""
+    return Call("shipstation_v2", method, args, kwargs)
 
 
 def oracle_call(

@@ -6,6 +6,9 @@ ShipStation with the current configuration, looked up in Oracle by posting key, 
 with the audit trail's latest event. Reason codes, most serious first:
 
 - ``posted_twice``: a posting key is held by more than one document in Oracle;
+- ``undecodable``: ShipStation lists the label but no quirk rule can decode it, so nothing
+  about it could be compared: the reconciliation is incomplete until it reads (the row names
+  the model, the id when the payload has one, and the failing field);
 - ``customer_unmatched``: the order's customer matches no Oracle account;
 - ``failed_awaiting_replay``: the trail's latest event is a failure;
 - ``voided_not_reversed``: the label was voided, its original is in Oracle, the credit memo or
@@ -44,6 +47,8 @@ import attrs
 
 from ml_connector._clock import Clock
 from ml_connector._errors import ConflictError, CustomerLookupError, MappingError
+from ml_connector._redact import scrub_text
+from ml_connector._time import parse_pacific
 from ml_connector.audit import AuditEvent, AuditSink, RecordRef, Stage, latest_of
 from ml_connector.mapping import CustomerDirectory, MappingConfig, PostingKeyFormats, posting_date
 from ml_connector.mapping.config import DateSettings
@@ -52,6 +57,7 @@ from ml_connector.oracle import (
     ReceivablesCreditMemo,
     ReceivablesInvoice,
 )
+from ml_connector.shipstation import UndecodableRecord
 
 from ._core import ShipmentSyncOptions, _refs, _ShipmentCore
 from ._documents import CREDIT_MEMO, INVENTORY, INVOICE
@@ -64,7 +70,8 @@ from ._protocols import (
     ShipStationReader,
     check_clients,
 )
-from ._results import ProgressCallback, _Counter
+from ._results import FINAL_STAGES, ProgressCallback, _Counter
+from ._undecodable import undecodable_result
 from ._window import SyncWindow, _Carry, _IdSet, _LedgerCache, _OrderCache, _WindowLabels
 
 __all__ = [
@@ -92,6 +99,9 @@ class ReasonCode(enum.StrEnum):
     PENDING_IN_ORACLE = "pending_in_oracle"
     """Inventory staged in Oracle's interface, not processed yet (Concurrent or Background
     mode, or an Online POST that answered 408): not missing, not a movement yet."""
+    UNDECODABLE = "undecodable"
+    """Listed by ShipStation but no quirk rule can decode it: nothing about it was compared,
+    so the reconciliation is incomplete (the row's detail names the model, id and field)."""
 
 
 @attrs.frozen
@@ -252,6 +262,11 @@ class ReconciliationReport:
         """Rows that are not ``ok``."""
         return tuple(row for row in self.rows if row.reason is not ReasonCode.OK)
 
+    def undecodable(self) -> tuple[ReconciliationRow, ...]:
+        """Records ShipStation listed in the window that could not be decoded: each one a
+        record this reconciliation could not compare (``reason`` ``undecodable``)."""
+        return tuple(row for row in self.rows if row.reason is ReasonCode.UNDECODABLE)
+
     def unapplied_credit_memos(self) -> tuple[ReconciliationRow, ...]:
         """Reversals whose on-account credit memo is in Oracle, each with ``apply_to``.
 
@@ -337,6 +352,13 @@ class ReconciliationReport:
         if gaps:
             lines.append(
                 "  by reason: " + ", ".join(f"{r} {self._money(a)}" for r, a in gaps.items())
+            )
+        odd = self.undecodable()
+        if odd:
+            named = ", ".join(row.source_id for row in odd[:5]) + (", ..." if len(odd) > 5 else "")
+            lines.append(
+                f"listed by ShipStation but undecodable: {len(odd)} ({named}); not compared, "
+                "so this reconciliation is incomplete"
             )
         problems = len(self.problems())
         lines.append(
@@ -612,14 +634,23 @@ def reconcile_flow(core: _ShipmentCore, window: SyncWindow) -> Flow[Reconciliati
             carry.take(), {}, True, orders=orders, carry=carry, final=True
         )
     pendings.sort(key=lambda pending: (pending.label.kind, pending.label.id))
-    counter.update(total=len(pendings))
+    # Labels listed but not decodable: no plan, no look-up; each a row of its own, so the
+    # report says what it could not compare instead of passing for clean.
+    odd: dict[RecordRef, UndecodableRecord] = {}
+    for record in stream.undecodable:
+        odd.setdefault(undecodable_result(record).record, record)
+    latest.update(latest_of(core.options.audit, list(odd)))
+    counter.update(total=len(pendings) + len(odd))
     mapping = core.options.mapping
     names = {wid: w.name for wid, w in mapping.warehouses.items() if w.name}
     currency = mapping.receivables.currency
     return ReconciliationReport(
         start=window.start,
         end=window.end,
-        rows=tuple(_rows(pendings, latest, mapping.dates, currency, names)),
+        rows=(
+            *_rows(pendings, latest, mapping.dates, currency, names),
+            *_undecodable_rows(odd.values(), latest, mapping.dates, currency, names),
+        ),
         currency=currency,
         minor_unit=mapping.receivables.minor_unit,
         date_zone=mapping.dates.zone_name,
@@ -685,6 +716,54 @@ def _rows(
             apply_to=apply_to,
             currency=currency,
             warehouse_name=names.get(warehouse or "", ""),
+        )
+
+
+def _undecodable_rows(
+    records: Iterable[UndecodableRecord],
+    latest: Mapping[RecordRef, AuditEvent],
+    dates: DateSettings,
+    currency: str,
+    names: Mapping[str, str],
+) -> Iterable[ReconciliationRow]:
+    for record in records:
+        result = undecodable_result(record)
+        ref = result.record
+        raw = record.raw if isinstance(record.raw, Mapping) else {}
+        number = raw.get("orderNumber")
+        warehouse = raw.get("warehouseId")
+        warehouse_id = str(warehouse) if isinstance(warehouse, int | str) else None
+        day: date | None = None
+        created = raw.get("createDate")
+        if isinstance(created, str):
+            try:
+                day = posting_date(parse_pacific(created), dates, field="createDate")
+            except (ValueError, MappingError):
+                day = None
+        at = f" at {record.field}" if record.field else ""
+        detail = scrub_text(
+            f"listed by ShipStation but undecodable: {record.model} "
+            f"{record.record_id or '(no id)'}{at}: {record.reason}; not compared"
+        )
+        event = latest.get(ref)
+        if event is not None and event.stage in FINAL_STAGES:
+            detail += f" (the trail says {event.stage.value}, so Oracle may hold it)"
+        elif event is not None:
+            detail += f" (the trail says {event.stage.value}, attempt {event.attempt})"
+        yield ReconciliationRow(
+            record=str(ref),
+            kind=ref.kind,
+            source_id=ref.id,
+            order_number=number if isinstance(number, str) else None,
+            warehouse_id=warehouse_id,
+            day=day,
+            reason=ReasonCode.UNDECODABLE,
+            posting_key=None,
+            expected_amount=None,
+            oracle_amount=None,
+            detail=detail,
+            currency=currency,
+            warehouse_name=names.get(warehouse_id or "", ""),
         )
 
 

@@ -10,6 +10,11 @@ failed half-way (invoice posted, one inventory line refused) is completed, never
 A record that maps to nothing any more (a label voided before it was posted, a rule that now
 skips it) has nothing to post: ``remap`` says so (``Remapped.skip``) and replay records it as a
 skip with that reason, never as ``already-posted`` with an Oracle id it does not have.
+
+A label that still cannot be decoded when fetched again fails again with the field named. The
+inventory job's undecodable records (``inventory-level``, ``inventory-shipment``) are decoded
+again from their kept payload with the current quirk rules (see
+:func:`~._undecodable.redecode_inventory`): their SKUs are the inventory run's to compare.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ml_connector._errors import ConnectorError, MappingError
-from ml_connector.audit import AuditEvent, Remapped, payload_of
+from ml_connector.audit import AuditEvent, Remapped
 
 from ._core import _ShipmentCore
 from ._directory import directory_flow
@@ -28,6 +33,8 @@ from ._flow import Flow, arun_flow, run_flow
 from ._labels import BASE_KIND, SHIPMENT, Label, labels_from
 from ._plan import _Pending
 from ._protocols import ShipStationReader, shipstation_call, shipstation_list
+from ._undecodable import INVENTORY_KINDS, kept_payload, redecode_inventory
+from ._window import LABEL_MODELS
 
 __all__ = ["NOTHING_TO_POST", "AsyncShipmentReplayTarget", "ReplayCore", "ShipmentReplayTarget"]
 
@@ -43,10 +50,13 @@ class ReplayCore:
 
     def remap_flow(self, failed: AuditEvent) -> Flow[Remapped]:
         ref = failed.record
+        if ref.kind in INVENTORY_KINDS:
+            # A skip: find and create are never called.
+            return redecode_inventory(failed, self.core.options.audit)
         base = BASE_KIND.get(ref.kind)
         if base is None:
             raise MappingError(f"{ref} is not a shipment record", record=str(ref))
-        payload = payload_of(failed) or {}
+        payload = kept_payload(self.core.options.audit, failed)
         source = payload.get("source") if isinstance(payload, Mapping) else None
         order_id = source.get("order_id") if isinstance(source, Mapping) else None
         if not isinstance(order_id, int):
@@ -69,7 +79,11 @@ class ReplayCore:
             )
             found = [lab for lab in labels_from((), fulfillments) if lab.id == label_id]
         label = found[0] if found else None
+        odd = yield shipstation_call(ShipStationReader.take_undecodable)
         if label is None:
+            for record in odd:
+                if record.record_id == ref.id and LABEL_MODELS.get(record.model) == base:
+                    raise record.error()  # listed, and still not decodable: the field named
             raise MappingError(f"ShipStation no longer lists {ref}", record=str(ref))
         order = yield shipstation_call(ShipStationReader.get_order, order_id)
         directory = self.core.options.directory

@@ -1,7 +1,7 @@
 """The shipment job's window: :class:`SyncWindow`, and its labels and orders as a stream.
 
 A window run reads the shipments created in the window (with their items) and its
-fulfillments, merged by order id, then the shipments voided in it, :data:`CHUNK` labels at a
+fulfillments, merged in listing order, then the shipments voided in it, :data:`CHUNK` labels at a
 time (:class:`_WindowLabels`); the window's order list is read alongside into a bounded cache
 (:class:`_OrderCache`), single gets fill the misses. :class:`_IdSet` remembers the label ids a
 run has seen in 8 bytes each. Everything here is a flow (see :mod:`._flow`): no I/O of its own.
@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict, deque
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -105,10 +106,11 @@ def _order_of(item: Shipment | Fulfillment) -> int:
 
 
 class _WindowLabels:
-    """The window's labels as chunks: created shipments and fulfillments merged by order id
-    (both listings come in that order, as does the window's order list, so a chunk's orders come
-    up together in the order list; another order costs order look-ups, never correctness), then
-    the voided ones. At most one page of each listing is held besides the chunk.
+    """The window's labels as chunks: created shipments and fulfillments merged (by order id
+    while both come in that order, a tidy source; otherwise by creation date, the order
+    ShipStation lists them in), then the voided ones. The window's order list moves along with
+    the chunks (:class:`_OrderCache`). At most one page of each listing is held besides the
+    chunk.
     """
 
     def __init__(
@@ -173,6 +175,14 @@ class _WindowLabels:
                 self.by_order_id = False
             self._last_order = order_id
 
+    def _merge_key(self, buffer: deque[Any]) -> tuple[float, int]:
+        """Where the head of ``buffer`` goes in the merge: by order id while the listings come
+        in that order (a tidy source), else by creation date, ShipStation's own listing order."""
+        item: Shipment | Fulfillment = buffer[0]
+        if self.by_order_id or item.create_date is None:
+            return (0.0, _order_of(item))
+        return (item.create_date.timestamp(), _order_of(item))
+
     def _take_undecodable(self) -> Flow[None]:
         taken = yield shipstation_call(ShipStationReader.take_undecodable)
         self.undecodable.extend(r for r in taken if r.model in LABEL_MODELS)
@@ -194,7 +204,7 @@ class _WindowLabels:
             heads = [buffer for buffer in self._buffers if buffer]
             if not heads:
                 break
-            item = min(heads, key=lambda buffer: _order_of(buffer[0])).popleft()
+            item = min(heads, key=self._merge_key).popleft()
             if isinstance(item, Fulfillment):
                 fulfillments.append(item)
             else:
@@ -216,9 +226,18 @@ class _WindowLabels:
 
 
 class _OrderCache:
-    """Orders for a run's chunks: the window's order list is read as far as the labels need,
-    into a cache of at most ``capacity`` orders (least recently used out); misses are fetched
-    one by one, as before.
+    """Orders for a run's chunks: the window's order list is read along with the labels, into a
+    cache of at most ``capacity`` orders (least recently used out); what the list cannot give
+    is fetched one by one.
+
+    The list moves with the labels by a position both share: in order-id order for a tidy
+    source (labels and orders both by order id), otherwise by time, since ShipStation lists
+    labels by creation date and an order is modified when a label of it is created or voided
+    (so its modification date is at or after each of its labels' creation and void dates).
+    Each chunk reads the list up to the chunk's latest label (its *horizon*): every order the
+    chunk can find in the list by then has been read, each page once, and the list is never
+    read further ahead than one page past the labels. An order whose list position is beyond
+    the horizon (a split order's later label, a later void) is found when the labels reach it.
     """
 
     def __init__(
@@ -234,27 +253,37 @@ class _OrderCache:
         self._window = window
         self._labels = labels
         self._opened = False
+        self._by_id = True
         self.fetched = 0
+        self.single_gets = 0
+        """Orders fetched one by one (the rest came with a page of the window's order list)."""
         self.customers = LookupCache()
         """The Oracle customer look-ups of these orders, also kept across chunks."""
         self._cache: OrderedDict[int, Order] = OrderedDict()
-        # Listed orders no label has asked for yet, oldest first: the list's lead over the labels.
-        self._ahead: OrderedDict[int, None] = OrderedDict()
         self._listing: Cursor | None = None
+        self._position: int | datetime | None = None
+        """The list position read up to: the last listed order's id, or modification date."""
+        self._index: dict[int, int] = {}
+        """Where each cached order came in the list (by count of orders read before it)."""
+        self._read = 0
+        """Orders read from the list so far."""
+        self._reach = 0
+        """One past the furthest list entry a label asked for: the list's lead is the rest."""
 
     def _open(self) -> None:
         """Open the window's order list, in the order the labels come in.
 
         ShipStation lists labels by creation date (https://docs.shipstation.com/apis/
         shipstation-v1/docs/shipments/list) and an order is modified when it ships, so the list
-        is read sorted by modification date (a documented ``sortBy``); labels that came in
-        order-id order (a tidy source) get the list's default, ascending ``orderId``.
+        is read sorted by modification date (a documented ``sortBy`` of
+        https://docs.shipstation.com/apis/shipstation-v1/docs/orders/list-orders); labels that
+        came in order-id order (a tidy source) get the list's default, ascending ``orderId``.
         """
         self._opened = True
         if self._window is None:
             return
-        by_id = self._labels is not None and self._labels.by_order_id
-        sort: dict[str, str] = {} if by_id else {"sort_by": "ModifyDate", "sort_dir": "ASC"}
+        self._by_id = self._labels is not None and self._labels.by_order_id
+        sort: dict[str, str] = {} if self._by_id else {"sort_by": "ModifyDate", "sort_dir": "ASC"}
         self._listing = Cursor(
             shipstation_call(
                 ShipStationReader.iter_orders,
@@ -264,22 +293,63 @@ class _OrderCache:
             )
         )
 
+    def _horizon(self, order_ids: set[int], labels: Iterable[Label]) -> int | datetime | None:
+        """How far in the list ``labels`` (whose orders are ``order_ids``) reach.
+
+        By time, a label created in the window counts by its creation (the listing's own
+        order): one voided days later must not pull the list that far ahead of the others, so
+        it waits for the labels to reach its void, or for the end. A label from before the
+        window (a void or a late void listed for the window) counts by its void.
+        """
+        if self._by_id:
+            return max(order_ids, default=None)
+        start = self._window.start if self._window is not None else None
+        times: list[datetime] = []
+        for label in labels:
+            source = label.shipment if label.shipment is not None else label.fulfillment
+            if source is None:
+                continue
+            created = source.create_date
+            if created is not None and (start is None or created >= start):
+                times.append(created)
+            elif label.changed_at is not None:
+                times.append(label.changed_at)
+        return max(times, default=None)
+
+    def _behind(self, horizon: int | datetime | None) -> bool:
+        """Whether the list has not yet been read past ``horizon``."""
+        position = self._position
+        if position is None or horizon is None:
+            return True
+        if isinstance(position, int) and isinstance(horizon, int):
+            return position <= horizon
+        if isinstance(position, datetime) and isinstance(horizon, datetime):
+            return position <= horizon
+        return True
+
     def _keep(self, order: Order) -> None:
         self._cache[order.order_id] = order
         self._cache.move_to_end(order.order_id)
         while len(self._cache) > self.capacity:
             evicted, _order = self._cache.popitem(last=False)
-            self._ahead.pop(evicted, None)
+            self._index.pop(evicted, None)
 
     def get_flow(
-        self, order_ids: set[int], *, fetch_missing: bool = True, to_end: bool = False
+        self,
+        order_ids: set[int],
+        *,
+        labels: Iterable[Label] = (),
+        fetch_missing: bool = True,
+        to_end: bool = False,
     ) -> Flow[dict[int, Order | ConnectorError]]:
         """The orders ``order_ids`` name (an error for those that could not be read).
 
-        With ``fetch_missing=False`` an order the list may still hold further on is left out
-        (its labels can wait for a later chunk) instead of being fetched on its own. With
-        ``to_end`` (nothing comes after) the list is read on to its end for the missing ones:
-        each page is read once in a run, so that costs no more than the list itself.
+        ``labels`` are the labels asking (their latest creation or void sets how far the list
+        is read for them). With ``fetch_missing=False`` an order the list may still hold
+        further on is left out (its labels can wait for a later chunk) instead of being
+        fetched on its own. With ``to_end`` (nothing comes after) the list is read on to its
+        end for the missing ones: each page is read once in a run, so that costs no more than
+        the list itself.
         """
         if not self._opened:
             self._open()
@@ -288,14 +358,18 @@ class _OrderCache:
             cached = self._cache.get(order_id)
             if cached is not None:
                 self._cache.move_to_end(order_id)
-                self._ahead.pop(order_id, None)
                 orders[order_id] = cached
+                at = self._index.get(order_id)
+                if at is not None:
+                    self._reach = max(self._reach, at + 1)
         missing = order_ids - orders.keys()
-        # Read on in the list while it may still hold them, but never further ahead of the
-        # labels than the cache holds: an order modified outside the window is not in the list
-        # at all, and reading past it would push out the orders the next chunks need.
-        while missing and self._listing is not None:
-            if not to_end and len(self._ahead) + self.page > self.capacity - len(order_ids):
+        horizon = self._horizon(order_ids, labels)
+        # Never further ahead of the orders asked for than the cache holds beside these (an
+        # order not in the list at all, or a horizon far ahead, would otherwise push out the
+        # orders the next chunks need), unless nothing comes after.
+        while missing and self._listing is not None and (to_end or self._behind(horizon)):
+            lead = self._read - self._reach
+            if not to_end and lead + self.page > self.capacity - len(order_ids):
                 break
             page = yield Take(self._listing, self.page)
             if not page:
@@ -304,11 +378,15 @@ class _OrderCache:
             self.fetched += len(page)
             for order in page:
                 self._keep(order)
+                self._index[order.order_id] = self._read
+                self._read += 1
                 if order.order_id in missing:
                     missing.discard(order.order_id)
                     orders[order.order_id] = order
-                else:
-                    self._ahead[order.order_id] = None
+                    self._reach = max(self._reach, self._read)
+                position = order.order_id if self._by_id else order.modify_date
+                if position is not None:
+                    self._position = position
         if not fetch_missing and self._listing is not None:
             return orders
         ordered = sorted(missing)
@@ -317,6 +395,7 @@ class _OrderCache:
             orders[order_id] = order
             if isinstance(order, Order):
                 self.fetched += 1
+                self.single_gets += 1
                 self._keep(order)
         return orders
 

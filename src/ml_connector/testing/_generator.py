@@ -156,6 +156,9 @@ class Realism:
         undecodable_shipments: Shipments whose ``shipmentCost`` no quirk rule can read (a
             record the connector must keep as a failed record, not a stopped page).
         missing_cost_rate: Share of V2 inventory levels with ``average_cost.amount`` null.
+        undecodable_inventory_levels: V2 inventory levels whose ``on_hand`` no decoder can read
+            (a record the inventory job must keep as a failed record and whose SKU it must not
+            compare, never a stopped snapshot or an adjustment to zero).
         punctuated_customer_rate: Share of web customers that are companies named with
             punctuation (``Acme, Inc.``, ``A=B Ltd``, ``O'Brien & Sons``, ``Smith; Jones LLC``)
             and whose emails carry an apostrophe and a plus sign; each such name and email is
@@ -169,6 +172,7 @@ class Realism:
     late_void_days: tuple[int, int] = (1, 6)
     undecodable_shipments: int = 0
     missing_cost_rate: float = 0.1
+    undecodable_inventory_levels: int = 0
     punctuated_customer_rate: float = 0.2
 
 
@@ -309,6 +313,17 @@ class GeneratedDay:
         for level in self.inventory:
             if rng.random() < realism.missing_cost_rate:
                 level["average_cost"] = {"amount": None, "currency": "usd"}
+        # Not a captured quirk: the V2 spec types ``on_hand`` as an integer
+        # (https://docs.shipstation.com/openapi/inventory/getinventorylevels), so a level with
+        # text there is one no quirk rule may read. The knob exists to exercise that failure
+        # path (issue "ShipStation as it really is": a record that still cannot decode becomes
+        # a failed record of its own); its own random stream leaves every other value as it was.
+        broken = random.Random(f"{self.seed}/undecodable-inventory").sample(
+            range(len(self.inventory)),
+            min(realism.undecodable_inventory_levels, len(self.inventory)),
+        )
+        for index in broken:
+            self.inventory[index]["on_hand"] = "n/a"
 
     def _time_id(self, base: int, at: datetime, i: int, k: int) -> int:
         """An id that grows with creation time, unique per order slot (see _EPOCH_DAYS_BEFORE)."""
