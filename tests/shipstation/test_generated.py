@@ -39,9 +39,10 @@ from ml_connector.shipstation import (
 )
 from ml_connector.shipstation import models as shipstation_models
 from ml_connector.shipstation._converter import (
+    SHARED_VALUE_OBJECTS,
     SHARED_VALUES_KEPT,
     _Generator,
-    _shareable,
+    _share_plan,
     camel,
 )
 from ml_connector.testing import generate_day
@@ -199,6 +200,7 @@ def test_slots_stored_directly_build_the_instance_init_would() -> None:
 
 
 def test_equal_value_objects_are_shared_and_different_digits_are_not() -> None:
+    # Weight is one of SHARED_VALUE_OBJECTS.
     decoder = Decoder("V1")
     one = decoder.one(Shipment, {"shipmentId": 1, "weight": {"value": 8, "units": "ounces"}})
     two = decoder.one(Shipment, {"shipmentId": 2, "weight": {"value": 8, "units": "ounces"}})
@@ -228,18 +230,36 @@ def test_only_frozen_value_objects_are_shared() -> None:
         if not attrs.has(cls):
             continue
         attrs.resolve_types(cls)
-        if _shareable(cls, attrs.fields(cls)):
+        if _share_plan(cls, attrs.fields(cls)) is not None:
             shared.append(cls)
-            assert cls.__attrs_attrs__ is not None
-            assert "__setattr__" in cls.__dict__
-    assert Address in shared and Weight in shared
+            with pytest.raises(attrs.exceptions.FrozenInstanceError):
+                setattr(Decoder("V1")._generator.hook(cls)({}, cls), attrs.fields(cls)[0].name, 1)
+    assert set(shared) == SHARED_VALUE_OBJECTS  # every listed class qualifies
+    assert Address not in shared  # per customer: rarely equal
     assert Order not in shared and Shipment not in shared  # records with ids
 
     @attrs.define
     class Mutable:
         name: str | None = None
 
-    assert not _shareable(Mutable, attrs.fields(Mutable))
+    assert _share_plan(Mutable, attrs.fields(Mutable)) is None
+
+
+def test_options_with_customs_items_are_not_shared_and_without_are() -> None:
+    decoder = Decoder("V1")
+    base = {"orderId": 1, "orderNumber": "1", "orderStatus": "shipped"}
+    empty = [
+        decoder.one(Order, {**base, "internationalOptions": {"customsItems": None}})
+        for _ in range(2)
+    ]
+    assert empty[0].international_options is empty[1].international_options
+    customs = {"customsItems": [{"description": "Mug", "value": Decimal("3.0")}]}
+    full = [decoder.one(Order, {**base, "internationalOptions": customs}) for _ in range(2)]
+    assert full[0].international_options is not full[1].international_options
+    assert full[0].international_options == full[1].international_options
+    item = full[0].international_options.customs_items[0]
+    assert item is full[1].international_options.customs_items[0]  # the item itself is
+    assert str(item.value) == "3.0"
 
 
 def test_generators_share_no_state_and_v2_uses_iso_timestamps() -> None:

@@ -18,10 +18,11 @@ each key once and calls the field's hook, except where the hook's answer is know
 call: null for an optional field, a value already of the field's type (which the hook returns
 unchanged), a dict for a nested model (that model's function), a timestamp's text (the parser
 the hook calls), an empty array. It stores the fields into the instance's slots, which is what
-the frozen class's ``__init__`` does. Value objects (addresses, weights, options: frozen, no id,
-scalar fields) with exactly the same field values are one shared instance per decoder, from a
-bounded table (:data:`SHARED_VALUES_KEPT`): a day's orders repeat a few of them thousands of
-times, and every instance kept is one more for the garbage collector to walk. The converters of
+the frozen class's ``__init__`` does. The value objects of :data:`SHARED_VALUE_OBJECTS`
+(weights, options: frozen, no id, scalar fields) with exactly the same field values are one
+shared instance per decoder, from a bounded table (:data:`SHARED_VALUES_KEPT`): a day's orders
+repeat a few of them thousands of times, and every instance kept is one more for the garbage
+collector to walk. The converters of
 :func:`make_v1_converter` and :func:`make_v2_converter` are views of the same functions.
 tests/shipstation/test_generated.py holds the generated functions to cattrs' own generated code
 over the same hooks, result by result (Decimal digits included) and failure by failure.
@@ -50,14 +51,24 @@ from ml_connector._errors import ResponseDecodeError
 from ml_connector._time import parse_pacific, parse_pacific_date
 
 from .models import (
+    AdvancedOptions,
     Customer,
+    CustomerTag,
+    CustomsItem,
+    Dimensions,
     Fulfillment,
+    InsuranceOptions,
+    InternationalOptions,
     InventoryLevel,
     InventoryLocation,
     InventoryWarehouse,
+    ItemOption,
+    Money,
     Order,
     Page,
     Product,
+    ProductCategory,
+    ProductTag,
     Shipment,
     Store,
     UndecodableRecord,
@@ -514,10 +525,12 @@ class _Generator:
             for position, field in enumerate(fields):
                 names[f"s{position}"] = setters[field.name]
                 construct.append(f"    s{position}(r, f{position})")
-        if _shareable(cls, fields):
+        empty_only = _share_plan(cls, fields)
+        if empty_only is not None:
             # A value object seen before (same exact field values) is the same instance: fewer
             # objects for the garbage collector to walk. Decimals enter the key as their text,
-            # so 8 and 8.0 stay distinct; each field holds one type, so no 1 == True mix-up.
+            # so 8 and 8.0 stay distinct; each field holds one type, so no 1 == True mix-up. A
+            # list of value objects is shared only empty.
             parts = [
                 f"str(f{n})" if _inner_or_self(field.type) is Decimal else f"f{n}"
                 for n, field in enumerate(fields)
@@ -525,7 +538,15 @@ class _Generator:
             names["__shared"] = self._shared.setdefault(cls, {})
             names["__kept"] = SHARED_VALUES_KEPT
             key = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+            fresh: list[str] = []
+            if empty_only:
+                fresh = [
+                    f"    if {' or '.join(f'f{n}' for n in empty_only)}:",
+                    *[f"    {line}" for line in construct],
+                    "        return r",
+                ]
             construct = [
+                *fresh,
                 f"    key = {key}",
                 "    r = __shared.get(key)",
                 "    if r is not None:",
@@ -599,8 +620,27 @@ class _Generator:
 
 
 SHARED_VALUES_KEPT = 1024
-"""Distinct value objects (addresses, weights, options) a decoder keeps per class to hand out
-again; the table starts over when full."""
+"""Distinct value objects (weights, options) a decoder keeps per class to hand out again; the
+table starts over when full."""
+
+SHARED_VALUE_OBJECTS: frozenset[type[Any]] = frozenset(
+    {
+        Weight,
+        Dimensions,
+        InsuranceOptions,
+        AdvancedOptions,
+        InternationalOptions,
+        CustomsItem,
+        ItemOption,
+        Money,
+        ProductCategory,
+        ProductTag,
+        CustomerTag,
+    }
+)
+"""Value objects a day repeats many times (a product's weight, a store's options), shared when
+equal. Addresses and marketplace user names are not: they are per customer, so a shared table
+would rarely answer and would cost a key of a dozen fields per record."""
 
 # Field types a shared value object may hold: immutable, one Python type per field.
 _SCALARS = frozenset({str, int, bool, Decimal, datetime, date})
@@ -610,22 +650,30 @@ def _inner_or_self(type_: Any) -> Any:
     return _inner(type_) if _is_optional(type_) else type_
 
 
-def _shareable(cls: type[Any], fields: tuple[attrs.Attribute[Any], ...]) -> bool:
-    """Whether equal field values make interchangeable instances of ``cls``: a value object
-    (not a record with an id) that is frozen and holds only scalars or tuples of text or ints."""
-    if cls in RECORD_ID_KEYS or not getattr(cls, "__attrs_attrs__", None):
-        return False
+def _share_plan(cls: type[Any], fields: tuple[attrs.Attribute[Any], ...]) -> list[int] | None:
+    """None when instances of ``cls`` are not shared; else the positions of the fields that
+    must be empty for an instance to be shared (lists of value objects).
+
+    Shared are the classes of :data:`SHARED_VALUE_OBJECTS` that are attrs-frozen and hold
+    scalars, tuples of text or ints, and tuples of shared value objects (shared when empty).
+    """
+    if cls not in SHARED_VALUE_OBJECTS:
+        return None
     setter: Any = cls.__dict__.get("__setattr__")
     if getattr(setter, "__name__", None) != "_frozen_setattrs":  # attrs' frozen classes only
-        return False
-    for field in fields:
+        return None
+    empty_only: list[int] = []
+    for position, field in enumerate(fields):
         declared = _inner_or_self(field.type)
         if _is_tuple(declared):
-            if get_args(declared)[0] not in (str, int):
-                return False
+            item = get_args(declared)[0]
+            if item in SHARED_VALUE_OBJECTS:
+                empty_only.append(position)
+            elif item not in (str, int):
+                return None
         elif declared not in _SCALARS:
-            return False
-    return True
+            return None
+    return empty_only
 
 
 @lru_cache(maxsize=128)
