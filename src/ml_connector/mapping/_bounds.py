@@ -326,32 +326,90 @@ def _checker(cls: type) -> Callable[[Any], bool] | None:
     """
     if cls in _CHECKERS:
         return _CHECKERS[cls]
-    checker: Callable[[Any], bool] | None = None
-    if _field_names(cls):
-        try:
-            attrs.resolve_types(cls)
-            read = [f.name for f in attrs.fields(cls) if not _irrelevant(f.name, f.type)]
-        except (NameError, TypeError):
-            read = list(_field_names(cls))  # types that do not resolve: read every field
-        lines = ["def check(o):"]
-        for name in read:
-            limit = _TEXT_LIMITS.get(name)
-            text = f"(__str is k and len(v) <= {limit})" if limit is not None else "__str is k"
+    if not _field_names(cls):
+        _CHECKERS[cls] = None
+        return None
+    # A placeholder first, so that a class that (indirectly) holds itself resolves.
+    compiled: list[Callable[[Any], bool]] = []
+    _CHECKERS[cls] = lambda value: compiled[0](value)
+    try:
+        attrs.resolve_types(cls)
+        fields = [(f.name, f.type) for f in attrs.fields(cls) if not _irrelevant(f.name, f.type)]
+    except (NameError, TypeError):
+        fields = [(name, Any) for name in _field_names(cls)]  # unresolved: read every field
+    names: dict[str, Any] = {
+        "__Decimal": Decimal,
+        "__str": str,
+        "__tuple": tuple,
+        "__fine": _value_surely_fine,
+        "__item": _item_surely_fine,
+    }
+    lines = ["def check(o):"]
+    for position, (name, declared) in enumerate(fields):
+        limit = _TEXT_LIMITS.get(name)
+        text = f"(__str is k and len(v) <= {limit})" if limit is not None else "__str is k"
+        lines += [
+            f"    v = o.{name}",
+            "    k = type(v)",
+            "    if k is __Decimal:",
+            f"        if not v.is_finite() or len(str(v)) > {ORACLE_NUMBER_DIGITS}:",
+            "            return False",
+        ]
+        # A nested payload of the declared class, or a tuple of them: its own check, called
+        # directly (anything else goes the general way below).
+        nested = _declared_model(declared)
+        if nested is not None:
+            names[f"c{position}"], names[f"f{position}"] = nested, _checker(nested)
             lines += [
-                f"    v = o.{name}",
-                "    k = type(v)",
-                "    if k is __Decimal:",
-                f"        if not v.is_finite() or len(str(v)) > {ORACLE_NUMBER_DIGITS}:",
+                f"    elif k is c{position}:",
+                f"        if not f{position}(v):",
                 "            return False",
-                f"    elif not (v is None or {text} or __fine(v, {name!r})):",
-                "        return False",
             ]
-        lines.append("    return True")
-        names: dict[str, Any] = {"__Decimal": Decimal, "__str": str, "__fine": _value_surely_fine}
-        exec(compile("\n".join(lines) + "\n", f"<payload check {cls.__name__}>", "exec"), names)  # noqa: S102 - generated from attrs fields
-        checker = names["check"]
-    _CHECKERS[cls] = checker
-    return checker
+        item = _declared_tuple_of_model(declared)
+        if item is not None:
+            names[f"c{position}"], names[f"f{position}"] = item, _checker(item)
+            lines += [
+                "    elif k is __tuple:",
+                "        for x in v:",
+                f"            if not (f{position}(x) if type(x) is c{position} else __item(x)):",
+                "                return False",
+            ]
+        lines += [
+            f"    elif not (v is None or {text} or __fine(v, {name!r})):",
+            "        return False",
+        ]
+    lines.append("    return True")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<payload check {cls.__name__}>", "exec"), names)  # noqa: S102 - generated from attrs fields
+    compiled.append(names["check"])
+    _CHECKERS[cls] = compiled[0]
+    return compiled[0]
+
+
+def _declared_model(declared: Any) -> type | None:
+    """The attrs class a field is declared as (optional or not), if it is one."""
+    if get_origin(declared) in (Union, UnionType):
+        args = [arg for arg in get_args(declared) if arg is not type(None)]
+        declared = args[0] if len(args) == 1 else None
+    return declared if isinstance(declared, type) and _field_names(declared) else None
+
+
+def _declared_tuple_of_model(declared: Any) -> type | None:
+    """The attrs class of the items of a field declared ``tuple[Model, ...]``, if it is one."""
+    if get_origin(declared) is not tuple:
+        return None
+    args = get_args(declared)
+    if len(args) != 2 or args[1] is not Ellipsis:
+        return None
+    return _declared_model(args[0])
+
+
+def _item_surely_fine(item: Any) -> bool:
+    """:func:`_surely_fine`'s rule for one item of a tuple or list."""
+    kind = type(item)
+    if kind is tuple or kind is list or _field_names(kind):
+        return _surely_fine(item)
+    return not isinstance(item, tuple | list)
 
 
 def _value_surely_fine(item: Any, name: str) -> bool:
@@ -381,14 +439,7 @@ def _surely_fine(value: Any) -> bool:
     if checker is not None:
         return checker(value)
     if type(value) is tuple or type(value) is list:
-        for item in value:
-            kind = type(item)
-            if kind is tuple or kind is list or _field_names(kind):
-                if not _surely_fine(item):
-                    return False
-            elif isinstance(item, tuple | list):
-                return False
-        return True
+        return all(_item_surely_fine(item) for item in value)
     return not isinstance(value, tuple | list)
 
 
