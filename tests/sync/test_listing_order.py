@@ -123,3 +123,35 @@ def test_the_order_list_moves_with_labels_listed_by_creation_date() -> None:
     assert calls["/orders"] <= -(-listed // 20) + 1, calls
     shipped = {b.order["orderId"] for b in env.day.iter_bundles() if b.shipments or b.fulfillments}
     assert shipped <= {k for k, v in found.items() if isinstance(v, Order)}
+
+
+def test_orders_modified_after_the_window_come_from_a_list_not_one_by_one() -> None:
+    """Incremental windows cut split orders and voids: an order whose later label or void
+    falls after the window's end is not in the window's order list; the run reads the orders
+    modified since the window's end (while that pays) instead of fetching each alone, and posts
+    the same documents as one window over the whole day."""
+    from datetime import timedelta
+
+    cut, whole = _env(), _env()
+    middle = DAY_START + timedelta(hours=14)
+    for env, windows in (
+        (cut, ((DAY_START, middle), (middle, DAY_END))),
+        (whole, ((DAY_START, DAY_END),)),
+    ):
+        sync = ShipmentSync(
+            shipstation=env.shipstation(),
+            oracle=env.oracle(),
+            mapping=env.mapping,
+            audit=env.audit,
+            clock=env.clock,
+        )
+        for window in windows:
+            sync.run(window)
+    assert _keys(cut) == _keys(whole)
+    assert set(_keys(cut).values()) == {1}
+    # Split orders ship hours apart, so some straddle the cut.
+    assert any(b.kind == "split" for b in cut.day.iter_bundles())
+    calls = _calls(cut)
+    assert calls["single order"] == 0, calls
+    # Two window lists and one list of the orders modified after the first window.
+    assert calls["/orders"] <= 4, calls

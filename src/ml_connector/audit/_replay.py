@@ -9,6 +9,8 @@ three calls it needs and returns a :class:`ReplayItem`; :func:`replay` and
 :func:`async_replay` only differ in how they make those calls. Per record:
 
 1. ``remap`` the failed event's record; a :class:`~ml_connector.MappingError` fails it again.
+   A record that fails before it is re-mapped keeps its payload: the new failed event carries
+   the failed event's payload forward, so a later replay still has what the first one had.
 2. Diff the new payload against the failed one.
 3. ``find`` the posting key (find-before-create). Found: record ``already-posted``, post nothing.
 4. Otherwise ``create`` it and record ``replayed`` with the Oracle id. A
@@ -35,7 +37,15 @@ from ml_connector._errors import ConflictError, ConnectorError
 from ml_connector._flow import adrive, drive
 
 from ._diff import PayloadChange, diff_payloads
-from ._event import AuditEvent, Stage, canonical_json, ensure_utc, new_event, redact_error
+from ._event import (
+    AuditEvent,
+    Stage,
+    canonical_json,
+    ensure_utc,
+    new_event,
+    payload_of,
+    redact_error,
+)
 from ._sink import AuditSink
 
 __all__ = [
@@ -224,8 +234,14 @@ def _flow(failed: AuditEvent, *, clock: Clock, dry_run: bool) -> Generator[_Call
                 target=(remapped.target if remapped else None) or failed.target,
                 posting_key=remapped.posting_key if remapped else failed.posting_key,
                 detail=f"replay failed: {error.message}",
-                # Only a payload that serialised cleanly is stored.
-                payload=remapped.payload if remapped is not None and payload is not None else None,
+                # The re-mapped payload when it serialised cleanly; otherwise (the replay failed
+                # before it re-mapped) the failed event's own, carried forward, so the next
+                # replay still has the kept payload (an order id, a raw record) to work from.
+                payload=(
+                    remapped.payload
+                    if remapped is not None and payload is not None
+                    else payload_of(failed)
+                ),
                 error=error,
             )
         return ReplayItem(

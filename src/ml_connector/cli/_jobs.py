@@ -3,18 +3,23 @@
 Each builds a :class:`~ml_connector.cli._session.Session` (clients, audit trail), runs library
 calls, and prints their results: human text, or one JSON document with ``--json``. Exit code 1
 when a record failed (or, for ``reconcile``, a difference is found), 0 otherwise.
+
+``replay`` routes each failed record to the job that owns its kind (shipment records to the
+shipment job, inventory adjustments and undecodable inventory records to the inventory job;
+see :mod:`ml_connector.sync._routing`) and reports per job. A failed record no job replays (the
+customer job's) is listed as ``not-replayed``: running its job again retries it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from ml_connector._errors import ConfigurationError
-from ml_connector.audit import ReplayReport, format_diff
+from ml_connector.audit import AuditEvent, ReplayItem, ReplayReport, format_diff, select_failed
 from ml_connector.mapping import MappingConfig
 from ml_connector.sync import (
     CustomerSync,
@@ -28,6 +33,7 @@ from ml_connector.sync import (
     ShipmentSync,
 )
 from ml_connector.sync import Progress as SyncProgress
+from ml_connector.sync._routing import replay_job_of
 
 from ._config import CliConfig, System
 from ._console import Progress
@@ -133,8 +139,8 @@ def _run_customers(
     return job.run(window, dry_run=dry_run)
 
 
-def _run_inventory(session: Session, mapping: MappingConfig, dry_run: bool) -> InventorySyncSummary:
-    job = InventorySync(
+def _inventory_job(session: Session, mapping: MappingConfig) -> InventorySync:
+    return InventorySync(
         shipstation=session.shipstation_v1(),
         inventory=session.shipstation_v2(),
         oracle=session.oracle(),
@@ -143,7 +149,10 @@ def _run_inventory(session: Session, mapping: MappingConfig, dry_run: bool) -> I
         baselines=session.checkpoints(),
         clock=session.runtime.clock,
     )
-    return job.run(dry_run=dry_run)
+
+
+def _run_inventory(session: Session, mapping: MappingConfig, dry_run: bool) -> InventorySyncSummary:
+    return _inventory_job(session, mapping).run(dry_run=dry_run)
 
 
 def _customers_json(summary: CustomerSyncSummary) -> dict[str, Any]:
@@ -323,32 +332,92 @@ def run_sync(
 
 # -- replay ----------------------------------------------------------------------------------
 
+NOT_REPLAYED = "not-replayed"
+"""The outcome shown for a failed record no job replays (the customer job's: run it again)."""
+
 
 def _clip(text: str, width: int = 150) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _replay_json(report: ReplayReport) -> dict[str, Any]:
+def _counts_text(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
+
+
+def _item_json(job: str, item: ReplayItem) -> dict[str, Any]:
     return {
-        "dry_run": report.dry_run,
-        "selected": len(report.items),
-        "counts": dict(Counter(item.outcome.value for item in report.items)),
-        "items": [
+        "job": job,
+        "record": str(item.failed.record),
+        "failed_at": item.failed.occurred_at,
+        "outcome": item.outcome.value,
+        "posting_key": item.posting_key,
+        "oracle_id": item.oracle_id,
+        "changes": [
+            {"path": c.path, "kind": c.kind, "before": c.before, "after": c.after}
+            for c in item.changes
+        ],
+        **({"error": dict(item.error)} if item.error else {}),
+    }
+
+
+def _replay_json(
+    reports: Sequence[tuple[str, ReplayReport]], left: Sequence[AuditEvent], dry_run: bool
+) -> dict[str, Any]:
+    counts: Counter[str] = Counter(NOT_REPLAYED for _ in left)
+    for _job, report in reports:
+        counts.update(item.outcome.value for item in report.items)
+    return {
+        "dry_run": dry_run,
+        "selected": sum(counts.values()),
+        "counts": dict(counts),
+        "jobs": [
             {
-                "record": str(item.failed.record),
-                "failed_at": item.failed.occurred_at,
-                "outcome": item.outcome.value,
-                "posting_key": item.posting_key,
-                "oracle_id": item.oracle_id,
-                "changes": [
-                    {"path": c.path, "kind": c.kind, "before": c.before, "after": c.after}
-                    for c in item.changes
-                ],
-                **({"error": dict(item.error)} if item.error else {}),
+                "job": job,
+                "selected": len(report.items),
+                "counts": dict(Counter(item.outcome.value for item in report.items)),
             }
-            for item in report.items
+            for job, report in reports
+        ],
+        "items": [_item_json(job, item) for job, report in reports for item in report.items],
+        "not_replayed": [
+            {
+                "record": str(event.record),
+                "failed_at": event.occurred_at,
+                "detail": "no job replays this kind of record; run its job again",
+                **({"error": dict(event.error)} if event.error else {}),
+            }
+            for event in left
         ],
     }
+
+
+def _render_replay(
+    runtime: Runtime,
+    reports: Sequence[tuple[str, ReplayReport]],
+    left: Sequence[AuditEvent],
+    dry_run: bool,
+) -> None:
+    document = _replay_json(reports, left, dry_run)
+    mode = " (dry run)" if dry_run else ""
+    summary = _counts_text(document["counts"]) or "nothing to replay"
+    runtime.say(f"replay{mode}: {document['selected']} failed records selected: {summary}")
+    for job, report in reports:
+        counts = Counter(item.outcome.value for item in report.items)
+        runtime.say(f"  {job}: {len(report.items)} failed records: {_counts_text(counts)}")
+        for item in report.items:
+            line = f"    {item.outcome.value:<14} {item.failed.record}"
+            if item.posting_key:
+                line += f" {item.posting_key}"
+            if item.error:
+                line += f": {item.error.get('message', '')}"
+            runtime.say(line)
+            if dry_run and item.changes:
+                for change in format_diff(item.changes).splitlines():
+                    runtime.say(f"        {_clip(change)}")
+    if left:
+        runtime.say(f"  no job replays {len(left)} failed records: run their job again")
+        for event in left:
+            runtime.say(f"    {NOT_REPLAYED:<14} {event.record}")
 
 
 def run_replay(
@@ -362,44 +431,45 @@ def run_replay(
     dry_run: bool,
     as_json: bool,
 ) -> int:
-    """Re-map and re-post the failed records the filters select (never twice)."""
+    """Replay the failed records the filters select, each by the job that owns its kind
+    (shipments, inventory), and report per job; nothing is posted twice."""
     mapping = config.require_mapping()
-    start = parse_instant(since, "--since") if since is not None else None
-    end = parse_instant(until, "--until") if until is not None else None
+    filters: dict[str, Any] = {
+        "since": parse_instant(since, "--since") if since is not None else None,
+        "until": parse_instant(until, "--until") if until is not None else None,
+        "error_kinds": set(errors) or None,
+        "record_ids": set(records) or None,
+    }
     if not config.audit_path.exists():
         raise ConfigurationError(
             f"{config.audit_path} does not exist: nothing has been synced yet", setting="audit.path"
         )
-    with Session(config, runtime, [System.SHIPSTATION_V1, System.ORACLE]) as session:
-        job = _shipment_job(session, mapping)
-        report = job.replay(
-            since=start,
-            until=end,
-            error_kinds=set(errors) or None,
-            record_ids=set(records) or None,
-            dry_run=dry_run,
-        )
-    failed = sum(1 for item in report.items if item.outcome.value == "failed")
+    with Session(config, runtime, ()) as trail:
+        selected = select_failed(trail.audit(), **filters)
+    owners = {replay_job_of(event.record.kind) for event in selected}
+    left = [event for event in selected if replay_job_of(event.record.kind) is None]
+    systems = [System.SHIPSTATION_V1, System.ORACLE]
+    if "inventory" in owners:
+        systems.append(System.SHIPSTATION_V2)
+    reports: list[tuple[str, ReplayReport]] = []
+    with Session(config, runtime, systems) as session:
+        # Each job replays the records of its own kinds (its replay() selects only those).
+        if "shipments" in owners:
+            shipments = _shipment_job(session, mapping)
+            reports.append(("shipments", shipments.replay(**filters, dry_run=dry_run)))
+        if "inventory" in owners:
+            inventory = _inventory_job(session, mapping)
+            reports.append(("inventory", inventory.replay(**filters, dry_run=dry_run)))
+    failed = len(left) + sum(
+        1 for _job, report in reports for item in report.items if item.outcome.value == "failed"
+    )
     if as_json:
         runtime.emit_json(
             {"command": "replay", "ok": failed == 0, "audit": str(config.audit_path)}
-            | _replay_json(report)
+            | _replay_json(reports, left, dry_run)
         )
-        return EXIT_OK if failed == 0 else EXIT_FAILURES
-    counts = Counter(item.outcome.value for item in report.items)
-    mode = " (dry run)" if dry_run else ""
-    summary = ", ".join(f"{n} {o}" for o, n in sorted(counts.items())) or "nothing to replay"
-    runtime.say(f"replay{mode}: {len(report.items)} failed records selected: {summary}")
-    for item in report.items:
-        line = f"  {item.outcome.value:<14} {item.failed.record}"
-        if item.posting_key:
-            line += f" {item.posting_key}"
-        if item.error:
-            line += f": {item.error.get('message', '')}"
-        runtime.say(line)
-        if dry_run and item.changes:
-            for change in format_diff(item.changes).splitlines():
-                runtime.say(f"      {_clip(change)}")
+    else:
+        _render_replay(runtime, reports, left, dry_run)
     return EXIT_OK if failed == 0 else EXIT_FAILURES
 
 

@@ -200,9 +200,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "replay",
         parents=common,
         help="re-map and re-post failed records (never twice)",
-        description="Select the records whose latest audit event is a failure, map them again "
-        "with today's configuration and post what Oracle lacks, looking every posting key up "
-        "first.",
+        description="Select the records whose latest audit event is a failure and replay each "
+        "with the job that owns its kind: shipment records are mapped again with today's "
+        "configuration, inventory adjustments re-posted as planned; every posting key is "
+        "looked up in Oracle first. The report is per job.",
     )
     _with_config(replay)
     replay.add_argument("--since", metavar="ISO", help="only failures at or after this time")
@@ -220,7 +221,8 @@ def _build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ID",
-        help="only this ShipStation record id (repeatable)",
+        help="only this record id: a ShipStation id, or an inventory adjustment's posting key "
+        "(repeatable)",
     )
     replay.add_argument(
         "--dry-run", action="store_true", help="show what would be posted, with the diff"

@@ -38,6 +38,7 @@ from ._catalog import AsyncCatalogCheck, CatalogCheck, CatalogOptions
 from ._catalog_report import CatalogFinding, CatalogIssue, CatalogReport, SkuPrice
 from ._customers import AsyncCustomerSync, CustomerAction, CustomerSync, CustomerSyncSummary
 from ._inventory import AsyncInventorySync, InventorySync, InventorySyncSummary
+from ._inventory_replay import AsyncInventoryReplayTarget, InventoryReplayTarget
 from ._preflight import PreflightError, PreflightProblem, PreflightReport
 from ._protocols import (
     Annotator,
@@ -84,6 +85,7 @@ __all__ = [
     "AsyncCustomerSync",
     "AsyncCustomerWriter",
     "AsyncInventoryReader",
+    "AsyncInventoryReplayTarget",
     "AsyncInventorySync",
     "AsyncItemMasterReader",
     "AsyncOracleWriter",
@@ -101,6 +103,7 @@ __all__ = [
     "CustomerSyncSummary",
     "CustomerWriter",
     "InventoryReader",
+    "InventoryReplayTarget",
     "InventorySync",
     "InventorySyncSummary",
     "ItemMasterReader",

@@ -15,7 +15,8 @@ stores the baseline and posts nothing.
 The baseline moves after every run that is not a dry run, even when some adjustments failed:
 their keys depend on both snapshot times, so recomputing them from an older baseline would post
 the successful ones again under new keys. Failed adjustments stay in the audit trail with their
-payload for a person to resolve.
+payload: :meth:`InventorySync.replay` posts each exactly as it was planned, after looking its
+posting key up in Oracle (see :mod:`._inventory_replay`).
 
 Records ShipStation lists but nothing can decode (a V2 level, or a V1 shipment between the
 snapshots) never stop the run and never pass for a level gone to zero. Each becomes a failed
@@ -35,7 +36,7 @@ compared; ``null`` for a level whose SKU could not be read) and ``{"held": [kind
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,11 +50,14 @@ from ml_connector.audit import (
     Checkpoint,
     CheckpointStore,
     RecordRef,
+    ReplayReport,
     Stage,
+    async_replay,
     latest_of,
     new_correlation_id,
     new_event,
     redact_error,
+    replay,
 )
 from ml_connector.mapping import (
     InventoryAdjustmentPlan,
@@ -66,6 +70,12 @@ from ml_connector.shipstation import InventoryLevel, UndecodableRecord
 
 from ._documents import INVENTORY, Doc, lookup_flow, post_one_flow
 from ._flow import Flow, arun_flow, run_flow
+from ._inventory_replay import (
+    INVENTORY_ADJUSTMENT,
+    INVENTORY_REPLAY_KINDS,
+    AsyncInventoryReplayTarget,
+    InventoryReplayTarget,
+)
 from ._labels import SYSTEM, labels_from
 from ._owned import AsyncOwned, Owned
 from ._protocols import (
@@ -83,6 +93,7 @@ from ._protocols import (
     shipstation_list,
 )
 from ._results import FINAL_STAGES, Outcome, RecordResult
+from ._routing import JobTrail
 from ._undecodable import (
     INVENTORY_KINDS,
     inventory_ref,
@@ -563,7 +574,7 @@ class _InventoryCore:
         return new
 
     def _result(self, doc: Doc, adjustment: Any, dry_run: bool) -> RecordResult:
-        ref = RecordRef(SYSTEM, "inventory-adjustment", doc.key)
+        ref = RecordRef(SYSTEM, INVENTORY_ADJUSTMENT, doc.key)
         outcome = {
             "created": Outcome.POSTED,
             "found": Outcome.ALREADY_POSTED,
@@ -670,6 +681,39 @@ class InventorySync(Owned):
         """
         return run_flow(self._core.run_flow(dry_run=dry_run), self._clients)
 
+    def replay_target(self) -> InventoryReplayTarget:
+        """The :class:`~ml_connector.audit.ReplayTarget` for this job's records."""
+        return InventoryReplayTarget(self._core.audit, self._clients)
+
+    def replay(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        error_kinds: Collection[str] | None = None,
+        record_ids: Collection[str] | None = None,
+        dry_run: bool = False,
+    ) -> ReplayReport:
+        """Re-post this job's failed records exactly as planned; never posts twice.
+
+        Takes the failed records of the inventory job's kinds only (``inventory-adjustment``,
+        and the undecodable ``inventory-level`` and ``inventory-shipment``). An adjustment is
+        posted from the transaction its failed event kept, after looking its posting key up in
+        Oracle (found: ``already-posted``); an undecodable record is decoded again from its
+        kept payload with the current quirk rules. See :func:`ml_connector.audit.replay` for
+        the filters and outcomes.
+        """
+        return replay(
+            JobTrail(self._core.audit, INVENTORY_REPLAY_KINDS),
+            self.replay_target(),
+            clock=self._core.clock,
+            since=since,
+            until=until,
+            error_kinds=error_kinds,
+            record_ids=record_ids,
+            dry_run=dry_run,
+        )
+
 
 class AsyncInventorySync(AsyncOwned):
     """The asyncio twin of :class:`InventorySync`."""
@@ -700,3 +744,28 @@ class AsyncInventorySync(AsyncOwned):
             asyncio.Semaphore(self._concurrency),
         )
         return result
+
+    def replay_target(self) -> AsyncInventoryReplayTarget:
+        """The :class:`~ml_connector.audit.AsyncReplayTarget` for this job's records."""
+        return AsyncInventoryReplayTarget(self._core.audit, self._clients, self._concurrency)
+
+    async def replay(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        error_kinds: Collection[str] | None = None,
+        record_ids: Collection[str] | None = None,
+        dry_run: bool = False,
+    ) -> ReplayReport:
+        """See :meth:`InventorySync.replay`."""
+        return await async_replay(
+            JobTrail(self._core.audit, INVENTORY_REPLAY_KINDS),
+            self.replay_target(),
+            clock=self._core.clock,
+            since=since,
+            until=until,
+            error_kinds=error_kinds,
+            record_ids=record_ids,
+            dry_run=dry_run,
+        )

@@ -15,6 +15,9 @@ A label that still cannot be decoded when fetched again fails again with the fie
 inventory job's undecodable records (``inventory-level``, ``inventory-shipment``) are decoded
 again from their kept payload with the current quirk rules (see
 :func:`~._undecodable.redecode_inventory`): their SKUs are the inventory run's to compare.
+
+``ShipmentSync.replay()`` hands this target only the records of the kinds it replays (see
+:mod:`._routing`); an inventory adjustment is the inventory job's (:mod:`._inventory_replay`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from ._flow import Flow, arun_flow, run_flow
 from ._labels import BASE_KIND, SHIPMENT, Label, labels_from
 from ._plan import _Pending
 from ._protocols import ShipStationReader, shipstation_call, shipstation_list
+from ._routing import replay_job_of
 from ._undecodable import INVENTORY_KINDS, kept_payload, redecode_inventory
 from ._window import LABEL_MODELS
 
@@ -55,7 +59,9 @@ class ReplayCore:
             return redecode_inventory(failed, self.core.options.audit)
         base = BASE_KIND.get(ref.kind)
         if base is None:
-            raise MappingError(f"{ref} is not a shipment record", record=str(ref))
+            owner = replay_job_of(ref.kind)
+            hint = f"; the {owner} job replays it" if owner is not None else ""
+            raise MappingError(f"{ref} is not a shipment record{hint}", record=str(ref))
         payload = kept_payload(self.core.options.audit, failed)
         source = payload.get("source") if isinstance(payload, Mapping) else None
         order_id = source.get("order_id") if isinstance(source, Mapping) else None

@@ -39,6 +39,7 @@ from ._protocols import (
 from ._reconcile import ReconciliationReport, reconcile_flow
 from ._replay import AsyncShipmentReplayTarget, ShipmentReplayTarget
 from ._results import ProgressCallback, ResultCallback, ResultsPolicy, RunSummary
+from ._routing import SHIPMENT_REPLAY_KINDS, JobTrail
 from ._window import CHUNK, FULFILLMENT_VOID_LOOKBACK, SyncWindow
 
 __all__ = ["AsyncShipmentSync", "ShipmentSync"]
@@ -193,10 +194,13 @@ class ShipmentSync(Owned):
     ) -> ReplayReport:
         """Re-map (today's configuration) and re-post failed records; never posts twice.
 
-        See :func:`ml_connector.audit.replay` for the filters.
+        Takes this job's records (shipments, fulfillments and their voids) and the inventory
+        job's undecodable ones, which it decodes again; an ``inventory-adjustment`` is left to
+        :meth:`~ml_connector.sync.InventorySync.replay`. See :func:`ml_connector.audit.replay`
+        for the filters.
         """
         return replay(
-            self._options.audit,
+            JobTrail(self._options.audit, SHIPMENT_REPLAY_KINDS),  # this job's records only
             self.replay_target(),
             clock=self._options.clock,
             since=since,
@@ -305,7 +309,7 @@ class AsyncShipmentSync(AsyncOwned):
     ) -> ReplayReport:
         """See :meth:`ShipmentSync.replay`."""
         return await async_replay(
-            self._options.audit,
+            JobTrail(self._options.audit, SHIPMENT_REPLAY_KINDS),  # this job's records only
             self.replay_target(),
             clock=self._options.clock,
             since=since,

@@ -261,6 +261,8 @@ class _OrderCache:
         """The Oracle customer look-ups of these orders, also kept across chunks."""
         self._cache: OrderedDict[int, Order] = OrderedDict()
         self._listing: Cursor | None = None
+        self._after: Cursor | None = None
+        """The orders modified after the window, opened only when labels need them."""
         self._position: int | datetime | None = None
         """The list position read up to: the last listed order's id, or modification date."""
         self._index: dict[int, int] = {}
@@ -389,6 +391,8 @@ class _OrderCache:
                     self._position = position
         if not fetch_missing and self._listing is not None:
             return orders
+        if missing and to_end and self._listing is None:
+            yield from self._after_flow(missing, orders)
         ordered = sorted(missing)
         got = yield Fanout(tuple(_get_order_flow(order_id) for order_id in ordered))
         for order_id, order in zip(ordered, got, strict=True):
@@ -398,6 +402,44 @@ class _OrderCache:
                 self.single_gets += 1
                 self._keep(order)
         return orders
+
+    def _after_flow(
+        self, missing: set[int], orders: dict[int, Order | ConnectorError]
+    ) -> Flow[None]:
+        """Look for ``missing`` among the orders modified after the window (a split order's
+        later label, a void, any later edit), by modification date, while that pays.
+
+        A page is read only while fewer pages were read than orders are missing, and no
+        further once a page held none of them (the list goes on in time, away from the
+        window), so this never costs more than one call beyond the single gets it saves.
+        """
+        if self._after is None:
+            if self._window is None or self._by_id:
+                return
+            self._after = Cursor(
+                shipstation_call(
+                    ShipStationReader.iter_orders,
+                    modify_date_start=self._window.end,
+                    sort_by="ModifyDate",
+                    sort_dir="ASC",
+                )
+            )
+        pages = 0
+        while missing and not self._after.exhausted and pages < len(missing):
+            page = yield Take(self._after, self.page)
+            pages += 1
+            if not page:
+                break
+            self.fetched += len(page)
+            hits = 0
+            for order in page:
+                if order.order_id in missing:
+                    missing.discard(order.order_id)
+                    orders[order.order_id] = order
+                    self._keep(order)
+                    hits += 1
+            if not hits:
+                break
 
 
 class _LedgerCache:
