@@ -21,6 +21,11 @@ Text fields are checked against the maximum lengths of the ``receivablesInvoices
 (https://docs.oracle.com/en/cloud/saas/financials/24d/farfa/op-receivablesinvoices-post.html:
 ``BusinessUnit`` 240, ``BillToCustomerNumber`` 30, ``BillToSite`` 150, ``BillToCustomerName``
 360, line ``Description`` 240).
+
+Both checks run for every shipment and nearly every shipment passes them, so each first takes a
+quick look that builds nothing (no field paths, no digit tuples) and can only answer "surely
+fine"; anything else goes to the full check, which decides and names the field. Tests hold the
+quick looks to the full checks.
 """
 
 from __future__ import annotations
