@@ -46,6 +46,10 @@ _WIRE = re.compile(
 )
 
 
+PARSE_CACHE_SIZE = 4096
+"""Timestamps (and hours) whose parse is remembered: a bounded cache, the least recently used
+dropped first (about 1 MB when full)."""
+
 # The form ShipStation sends on every record (seven fractional digits), in ASCII digits. Text of
 # exactly this form takes a fast path with the same result as the general pattern above.
 _USUAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{7}")
@@ -59,14 +63,24 @@ def parse_pacific(text: str) -> datetime:
     Raises:
         ValueError: the text is not a timestamp of that form.
     """
-    if type(text) is str and len(text) == 27 and _USUAL.fullmatch(text) is not None:
-        try:
-            # The first six fractional digits are the microseconds; the seventh is dropped.
-            naive = datetime.fromisoformat(text[:26])
-        except ValueError:
-            pass  # an impossible date: the general path raises with its own message
-        else:
-            return _pacific_to_utc(naive)
+    if type(text) is str and len(text) == 27:
+        return _parse_usual(text)
+    return _parse_pacific(text)
+
+
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _parse_usual(text: str) -> datetime:
+    # The form ShipStation sends on every record. A record's timestamps repeat on its items and
+    # its shipments (createDate, modifyDate, orderDate), hence the bounded cache of results
+    # (datetimes are immutable). A failure is not cached: it raises again each time.
+    if _USUAL.fullmatch(text) is not None:
+        offset = _offset_for_hour(text[:13])
+        if offset is not None:
+            try:
+                # The first six fractional digits are the microseconds; the seventh is dropped.
+                return datetime.fromisoformat(text[:26] + "+00:00") - offset
+            except ValueError:
+                pass  # an impossible time: the general path raises with its own message
     return _parse_pacific(text)
 
 
@@ -86,16 +100,20 @@ def _parse_pacific(text: str) -> datetime:
 
 
 def _pacific_to_utc(naive: datetime) -> datetime:
-    # The UTC offset depends only on the local hour; cache it per hour (the hot path on decode).
-    offset = _offset_for_hour(naive.year, naive.month, naive.day, naive.hour)
+    offset = datetime(naive.year, naive.month, naive.day, naive.hour, tzinfo=PACIFIC).utcoffset()
+    assert offset is not None
     return (naive - offset).replace(tzinfo=UTC)
 
 
-@lru_cache(maxsize=8192)
-def _offset_for_hour(year: int, month: int, day: int, hour: int) -> timedelta:
-    offset = datetime(year, month, day, hour, tzinfo=PACIFIC).utcoffset()
-    assert offset is not None
-    return offset
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _offset_for_hour(hour: str) -> timedelta | None:
+    """The UTC offset of Pacific wall time in the hour ``YYYY-MM-DDTHH`` (it depends only on
+    the local hour); None for an impossible date, which the general path refuses."""
+    try:
+        wall = datetime.fromisoformat(hour)
+    except ValueError:
+        return None
+    return wall.replace(tzinfo=PACIFIC).utcoffset()
 
 
 def parse_pacific_date(text: str) -> date:

@@ -4,8 +4,9 @@ A generated day is served by the simulators with 10% of requests failing on each
 5xx, timeouts, connection resets; on Oracle also token expiry and writes whose response is lost
 after the server committed). The sync process is killed several times at random points, between
 records and right after a committed Oracle write, and restarted from its checkpoint each time
-as a fresh process (new clients, new sink, same SQLite audit file). Then failures are replayed
-and the window reconciled.
+as a fresh process (new clients, new sink, same SQLite audit file); a run that met a killed
+run's claims (held until their lease expires) is followed by another after the lease. Then
+failures are replayed and the window reconciled.
 
 Claims: zero duplicates in Oracle (with Oracle's own duplicate-number check switched off, so a
 second post would be stored and counted), zero records lost, every record accounted for in the

@@ -21,20 +21,27 @@ Text fields are checked against the maximum lengths of the ``receivablesInvoices
 (https://docs.oracle.com/en/cloud/saas/financials/24d/farfa/op-receivablesinvoices-post.html:
 ``BusinessUnit`` 240, ``BillToCustomerNumber`` 30, ``BillToSite`` 150, ``BillToCustomerName``
 360, line ``Description`` 240).
+
+Both checks run for every shipment and nearly every shipment passes them, so each first takes a
+quick look that builds nothing (no field paths, no digit tuples) and can only answer "surely
+fine"; anything else goes to the full check, which decides and names the field. Tests hold the
+quick looks to the full checks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 import attrs
 
 from ml_connector._errors import MappingError
-from ml_connector.shipstation.models import Order, Shipment
+from ml_connector.shipstation.models import Order, OrderItem, Shipment
 
-from ._shipments import order_item_keys, resolve_lines
+from ._shipments import ShippedLine, order_item_keys, resolve_lines
 
 __all__ = [
     "MAX_AMOUNT_DIGITS",
@@ -115,8 +122,43 @@ def _check_quantity(value: Any, *, field: str, record: str) -> None:
         )
 
 
+def _amount_surely_fine(value: Any) -> bool:
+    """True when :func:`_check_amount` surely accepts ``value``: None, or a finite Decimal
+    written without an exponent in at most :data:`MAX_AMOUNT_DIGITS` characters (its digits
+    before and after the point are then at most that many)."""
+    if value is None:
+        return True
+    if type(value) is not Decimal or not value.is_finite():
+        return False
+    text = str(value)
+    return len(text) <= MAX_AMOUNT_DIGITS and "E" not in text
+
+
+def _order_surely_fine(order: Order) -> bool:
+    if not (
+        _amount_surely_fine(order.order_total)
+        and _amount_surely_fine(order.amount_paid)
+        and _amount_surely_fine(order.tax_amount)
+        and _amount_surely_fine(order.shipping_amount)
+    ):
+        return False
+    for item in order.items:
+        quantity = item.quantity
+        if not (
+            type(quantity) is int
+            and -MAX_QUANTITY < quantity < MAX_QUANTITY
+            and _amount_surely_fine(item.unit_price)
+            and _amount_surely_fine(item.tax_amount)
+            and _amount_surely_fine(item.shipping_amount)
+        ):
+            return False
+    return True
+
+
 def check_order_amounts(order: Order, *, record: str) -> None:
     """Refuse an order whose prices, amounts or quantities cannot be mapped exactly."""
+    if type(order) is Order and _order_surely_fine(order):
+        return  # the common case, decided without building field paths
     where = f"{record} (order {getattr(order, 'order_number', '?')})"
     for name in ("order_total", "amount_paid", "tax_amount", "shipping_amount"):
         _check_amount(getattr(order, name, None), field=name, record=where)
@@ -144,25 +186,37 @@ def _live_before(shipment: Shipment, order: Order, others: Iterable[Shipment]) -
 
 
 def check_shipped_quantities(
-    shipment: Shipment, order: Order, order_shipments: Sequence[Shipment], *, record: str
+    shipment: Shipment,
+    order: Order,
+    order_shipments: Sequence[Shipment],
+    *,
+    record: str,
+    keyed: Sequence[tuple[str, OrderItem]] | None = None,
+    lines: Sequence[ShippedLine] | None = None,
 ) -> None:
     """Refuse a label that ships more of an item than the order has left to ship.
 
     A replacement label (every item it carries was shipped in full by earlier live labels, and
-    it ships no more than ordered of each) is allowed: it is posted free of charge.
+    it ships no more than ordered of each) is allowed: it is posted free of charge. ``keyed``
+    (:func:`order_item_keys` of ``order``) and ``lines`` (:func:`resolve_lines` of
+    ``shipment`` with them) are passed when the caller has them already.
     """
     if shipment.shipment_items is None or shipment.is_return_label:
         return
     for index, item in enumerate(shipment.shipment_items):
-        if not item.adjustment:
-            _check_quantity(item.quantity, field=f"shipment_items[{index}].quantity", record=record)
-    keyed = order_item_keys(order)
+        units = item.quantity
+        if not item.adjustment and not (type(units) is int and abs(units) < MAX_QUANTITY):
+            _check_quantity(units, field=f"shipment_items[{index}].quantity", record=record)
+    if keyed is None:
+        keyed = order_item_keys(order)
+    if lines is None:
+        lines = resolve_lines(shipment, keyed, record=record)
     ordered = {key: Decimal(item.quantity) for key, item in keyed}
     mine: dict[str, Decimal] = {}
-    fields: dict[str, str] = {}
-    for line in resolve_lines(shipment, keyed, record=record):
+    first: dict[str, int] = {}  # the first shipment item of each order item, named on failure
+    for line in lines:
         mine[line.order_key] = mine.get(line.order_key, Decimal(0)) + line.quantity
-        fields.setdefault(line.order_key, f"shipment_items[{line.index - 1}].quantity")
+        first.setdefault(line.order_key, line.index - 1)
     before: dict[str, Decimal] = {}
     for other in _live_before(shipment, order, order_shipments):
         if other.shipment_items is None:
@@ -177,7 +231,7 @@ def check_shipped_quantities(
             raise MappingError(
                 f"ships {quantity} units of order item {key}, but the order has only "
                 f"{ordered[key]}",
-                field=fields[key],
+                field=f"shipment_items[{first[key]}].quantity",
                 record=record,
             )
         if quantity > left[key] and not replacement:
@@ -185,7 +239,7 @@ def check_shipped_quantities(
                 f"ships {quantity} units of order item {key}, but only {left[key]} of the "
                 f"{ordered[key]} ordered are left to ship (earlier labels shipped "
                 f"{before.get(key, Decimal(0))})",
-                field=fields[key],
+                field=f"shipment_items[{first[key]}].quantity",
                 record=record,
             )
 
@@ -248,6 +302,153 @@ def _check_number(value: Decimal, parts: tuple[str | int, ...], record: str) -> 
         )
 
 
+# Types a payload field may hold that the check has nothing to say about.
+_UNCHECKED: frozenset[Any] = frozenset({type(None), int, bool, date, datetime})
+_SHORTEST_LIMIT = min(_TEXT_LIMITS.values())
+_CHECKERS: dict[type, Callable[[Any], bool] | None] = {}
+
+
+def _irrelevant(name: str, declared: Any) -> bool:
+    """Whether a field declared ``declared`` can hold nothing the check looks at: no number,
+    no text with a length limit, no nested payload (mypy --strict keeps values to their
+    declared types; a mapping such as ``extra`` is not looked into by the check either)."""
+    if declared in _UNCHECKED:
+        return True
+    if declared is str:
+        return name not in _TEXT_LIMITS
+    origin = get_origin(declared)
+    if origin in (Union, UnionType):
+        return all(_irrelevant(name, arg) for arg in get_args(declared))
+    return origin is not None and isinstance(origin, type) and issubclass(origin, Mapping)
+
+
+def _checker(cls: type) -> Callable[[Any], bool] | None:
+    """The quick check of an attrs class (None for anything else), generated once per class.
+
+    It reads only the fields whose declared type can hold something checked and applies
+    :func:`_value_surely_fine` to each, with its usual cases written inline: a Decimal, a
+    text, None.
+    """
+    if cls in _CHECKERS:
+        return _CHECKERS[cls]
+    if not _field_names(cls):
+        _CHECKERS[cls] = None
+        return None
+    # A placeholder first, so that a class that (indirectly) holds itself resolves.
+    compiled: list[Callable[[Any], bool]] = []
+    _CHECKERS[cls] = lambda value: compiled[0](value)
+    try:
+        attrs.resolve_types(cls)
+        fields = [(f.name, f.type) for f in attrs.fields(cls) if not _irrelevant(f.name, f.type)]
+    except (NameError, TypeError):
+        fields = [(name, Any) for name in _field_names(cls)]  # unresolved: read every field
+    names: dict[str, Any] = {
+        "__Decimal": Decimal,
+        "__str": str,
+        "__tuple": tuple,
+        "__fine": _value_surely_fine,
+        "__item": _item_surely_fine,
+    }
+    lines = ["def check(o):"]
+    for position, (name, declared) in enumerate(fields):
+        limit = _TEXT_LIMITS.get(name)
+        text = f"(__str is k and len(v) <= {limit})" if limit is not None else "__str is k"
+        lines += [
+            f"    v = o.{name}",
+            "    k = type(v)",
+            "    if k is __Decimal:",
+            f"        if not v.is_finite() or len(str(v)) > {ORACLE_NUMBER_DIGITS}:",
+            "            return False",
+        ]
+        # A nested payload of the declared class, or a tuple of them: its own check, called
+        # directly (anything else goes the general way below).
+        nested = _declared_model(declared)
+        if nested is not None:
+            names[f"c{position}"], names[f"f{position}"] = nested, _checker(nested)
+            lines += [
+                f"    elif k is c{position}:",
+                f"        if not f{position}(v):",
+                "            return False",
+            ]
+        item = _declared_tuple_of_model(declared)
+        if item is not None:
+            names[f"c{position}"], names[f"f{position}"] = item, _checker(item)
+            lines += [
+                "    elif k is __tuple:",
+                "        for x in v:",
+                f"            if not (f{position}(x) if type(x) is c{position} else __item(x)):",
+                "                return False",
+            ]
+        lines += [
+            f"    elif not (v is None or {text} or __fine(v, {name!r})):",
+            "        return False",
+        ]
+    lines.append("    return True")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<payload check {cls.__name__}>", "exec"), names)  # noqa: S102 - generated from attrs fields
+    compiled.append(names["check"])
+    _CHECKERS[cls] = compiled[0]
+    return compiled[0]
+
+
+def _declared_model(declared: Any) -> type | None:
+    """The attrs class a field is declared as (optional or not), if it is one."""
+    if get_origin(declared) in (Union, UnionType):
+        args = [arg for arg in get_args(declared) if arg is not type(None)]
+        declared = args[0] if len(args) == 1 else None
+    return declared if isinstance(declared, type) and _field_names(declared) else None
+
+
+def _declared_tuple_of_model(declared: Any) -> type | None:
+    """The attrs class of the items of a field declared ``tuple[Model, ...]``, if it is one."""
+    if get_origin(declared) is not tuple:
+        return None
+    args = get_args(declared)
+    if len(args) != 2 or args[1] is not Ellipsis:
+        return None
+    return _declared_model(args[0])
+
+
+def _item_surely_fine(item: Any) -> bool:
+    """:func:`_surely_fine`'s rule for one item of a tuple or list."""
+    kind = type(item)
+    if kind is tuple or kind is list or _field_names(kind):
+        return _surely_fine(item)
+    return not isinstance(item, tuple | list)
+
+
+def _value_surely_fine(item: Any, name: str) -> bool:
+    """:func:`_surely_fine` for the value of field ``name``."""
+    kind = type(item)
+    if kind is Decimal:
+        return item.is_finite() and len(str(item)) <= ORACLE_NUMBER_DIGITS
+    if kind is str:
+        return len(item) <= _TEXT_LIMITS.get(name, len(item))
+    if kind in _UNCHECKED:
+        return True
+    if kind is tuple or kind is list or _field_names(kind):
+        return _surely_fine(item)
+    return not isinstance(item, Decimal | str | tuple | list)
+
+
+def _surely_fine(value: Any) -> bool:
+    """True when :func:`_check` would surely accept ``value``; False when it may not.
+
+    The common case, decided without building paths or digit tuples: a finite Decimal whose
+    text is at most 38 characters has at most 38 digits (its text shows every digit of its
+    coefficient); fields whose declared type holds nothing checked are not read. Anything
+    unusual (a longer number, a long text, a subclass of str, Decimal or tuple) answers False
+    and :func:`_check` gives the verdict with the field's path.
+    """
+    checker = _checker(type(value))
+    if checker is not None:
+        return checker(value)
+    if type(value) is tuple or type(value) is list:
+        return all(_item_surely_fine(item) for item in value)
+    return not isinstance(value, tuple | list)
+
+
 def check_payload(payload: Any, *, record: str) -> None:
     """Refuse a payload holding a number Oracle cannot store exactly or an over-long text."""
-    _check(payload, (), record)
+    if not _surely_fine(payload):
+        _check(payload, (), record)

@@ -132,7 +132,15 @@ def account_for(
     Raises:
         MappingError: the warehouse is not mapped, or the combination is incomplete.
     """
-    return _compose(config, purpose, warehouse_id, store_id, record)
+    if store_id is not None and store_id not in config.stores:
+        store_id = None  # an unmapped store adds no layer
+    memo = config._memo
+    key = ("account", purpose, warehouse_id, store_id)
+    found: str | None = memo.get(key)
+    if found is None:
+        # Only a combination that composes is kept: a failure raises again, naming its record.
+        found = memo[key] = _compose(config, purpose, warehouse_id, store_id, record)
+    return found
 
 
 def _accounts_for(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -441,6 +441,9 @@ class MappingConfig:
     inventory_locations: Mapping[str, tuple[str, str | None]] = attrs.field(
         factory=dict, converter=_frozen_map
     )
+    _memo: dict[Hashable, Any] = attrs.field(factory=dict, init=False, repr=False, eq=False)
+    """What mapping derives from the configuration alone (account combinations), worked out
+    once per configuration; a copy made with ``attrs.evolve`` starts with its own, empty."""
 
     def warehouse(self, warehouse_id: object, *, record: str | None = None) -> WarehouseMapping:
         """The mapping of a ShipStation warehouse.

@@ -51,6 +51,7 @@ from ml_connector.oracle.models import (
 from ml_connector.shipstation.models import Order, OrderItem, Shipment
 
 from ._bounds import check_order_amounts, check_payload, check_shipped_quantities
+from ._memo import per_order
 from ._shipments import (
     ShippedLine,
     check_money,
@@ -65,6 +66,7 @@ from .allocation import (
     _COMPONENTS,
     Component,
     ItemAmounts,
+    OrderLineBasis,
     ShipmentQuantities,
     order_basis,
     round_to_minor,
@@ -138,11 +140,21 @@ def map_shipment(
     """
     record = f"shipment {getattr(shipment, 'shipment_id', '?')}"
     try:
-        result = _map_shipment(shipment, order, match, config, order_shipments, original, record)
+        resolved: list[tuple[ShippedLine, ...]] = []
+        result = _map_shipment(
+            shipment, order, match, config, order_shipments, original, record, resolved
+        )
         if isinstance(result, ShipmentPlan):
             # Absurd quantities and amounts are refused, never posted or rounded silently.
-            check_order_amounts(order, record=record)
-            check_shipped_quantities(shipment, order, order_shipments, record=record)
+            per_order(config, order, "amounts checked", lambda: _check_amounts(order, record))
+            check_shipped_quantities(
+                shipment,
+                order,
+                order_shipments,
+                record=record,
+                keyed=_keyed(order, config),
+                lines=resolved[0],
+            )
             check_payload((result.invoice, result.credit_memo, result.inventory), record=record)
         return result
     except MappingError:
@@ -152,6 +164,16 @@ def map_shipment(
         raise MappingError(
             f"cannot be mapped ({type(exc).__name__}: {exc})", record=record
         ) from exc
+
+
+def _check_amounts(order: Order, record: str) -> bool:
+    check_order_amounts(order, record=record)
+    return True
+
+
+def _keyed(order: Order, config: MappingConfig) -> list[tuple[str, OrderItem]]:
+    """The order's item keys (:func:`order_item_keys`), worked out once per order."""
+    return per_order(config, order, "item keys", lambda: order_item_keys(order))
 
 
 def _skip_rule(shipment: Shipment, order: Order, config: MappingConfig) -> Skip | None:
@@ -229,7 +251,9 @@ def _map_shipment(
     order_shipments: Sequence[Shipment],
     original: ReceivablesInvoice | None,
     record: str,
+    resolved: list[tuple[ShippedLine, ...]],
 ) -> ShipmentPlan | Skip:
+    """The plan or skip; ``resolved`` receives the shipment's resolved lines, once known."""
     steps: list[str] = []
     if shipment.order_id is None:
         return Skip(shipment.shipment_id, SkipReason.NO_ORDER, "label has no order to invoice")
@@ -250,8 +274,9 @@ def _map_shipment(
         f"{record} of order {order.order_number} ships from warehouse {warehouse.label}"
         + (f", store {store.name or store.store_id}" if store is not None else "")
     )
-    keyed = order_item_keys(order)
+    keyed = _keyed(order, config)
     lines = resolve_lines(shipment, keyed, record=record)
+    resolved.append(lines)
     if not lines:
         return Skip(
             shipment.shipment_id, SkipReason.NO_ITEMS, "shipment lists no items", tuple(steps)
@@ -383,24 +408,10 @@ def _invoice_key(shipment: Shipment, order: Order, config: MappingConfig, record
     )
 
 
-def _build_invoice(
-    shipment: Shipment,
-    order: Order,
-    match: Matched,
-    config: MappingConfig,
-    order_shipments: Sequence[Shipment],
-    warehouse: WarehouseMapping,
-    store: StoreMapping | None,
-    store_key: str | None,
-    keyed: list[tuple[str, OrderItem]],
-    lines: tuple[ShippedLine, ...],
-    day: date,
-    record: str,
-) -> tuple[ReceivablesInvoice, list[str], str]:
-    """The invoice, its explanation steps and its posting key."""
-    settings = config.receivables
-    minor = settings.minor_unit
-    steps: list[str] = []
+def _order_basis(
+    order: Order, keyed: list[tuple[str, OrderItem]], minor: int
+) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...], dict[str, OrderLineBasis]]:
+    """The order's per-item basis, its notes, and the basis by item key (once per order)."""
     order_record = f"order {order.order_number}"
     items = []
     for key, item in keyed:
@@ -436,6 +447,31 @@ def _build_invoice(
     basis, basis_notes = order_basis(
         items, tax=tax, freight=freight, discount=discount, minor_unit=minor, record=order_record
     )
+    return basis, basis_notes, {line.key: line for line in basis}
+
+
+def _build_invoice(
+    shipment: Shipment,
+    order: Order,
+    match: Matched,
+    config: MappingConfig,
+    order_shipments: Sequence[Shipment],
+    warehouse: WarehouseMapping,
+    store: StoreMapping | None,
+    store_key: str | None,
+    keyed: list[tuple[str, OrderItem]],
+    lines: tuple[ShippedLine, ...],
+    day: date,
+    record: str,
+) -> tuple[ReceivablesInvoice, list[str], str]:
+    """The invoice, its explanation steps and its posting key."""
+    settings = config.receivables
+    minor = settings.minor_unit
+    steps: list[str] = []
+    order_record = f"order {order.order_number}"
+    basis, basis_notes, by_key = per_order(
+        config, order, "basis", lambda: _order_basis(order, keyed, minor)
+    )
     steps.extend([f"order: {note}" for note in basis_notes])
     ledger = _order_ledger(shipment, order, order_shipments, record, keyed, lines)
     target_id = shipment.shipment_id
@@ -455,7 +491,6 @@ def _build_invoice(
     if shipment.voided:
         notes = void_shortfall_notes(target_id, basis, ledger, minor)
         steps.extend([f"warning: {note}" for note in notes])
-    by_key = {line.key: line for line in basis}
 
     accounts = _accounts_for(
         config, _INVOICE_PURPOSES, warehouse.warehouse_id, store_key, record=record

@@ -6,14 +6,31 @@
   (https://www.shipstation.com/docs/api/requirements/#datetime-format).
 - V2 (https://api.shipstation.com) speaks snake_case; timestamps are ISO 8601 with an offset.
 
-A :class:`Decoder` owns one cattrs converter for its wire version (never cattrs' global one, and
-nothing shared between decoders). Scalar hooks are strict where a silent coercion would corrupt
-data (a fractional quantity, text where a number was due) and coerce exactly the quirks listed
-in :data:`V1_QUIRKS`, each with what it becomes, why, and the captured response it was seen in.
+Scalar hooks are strict where a silent coercion would corrupt data (a fractional quantity, text
+where a number was due) and coerce exactly the quirks listed in :data:`V1_QUIRKS`, each with
+what it becomes, why, and the captured response it was seen in. They are the only place a wire
+value is coerced.
+
+One decode path: a :class:`Decoder` (one per client, nothing mutable shared between decoders)
+structures each model with one function generated from the model's attrs fields (wire names,
+defaults) and those hooks, compiled on first use (``_Generator``). The generated function reads
+each key once and calls the field's hook, except where the hook's answer is known without the
+call: null for an optional field, a value already of the field's type (which the hook returns
+unchanged), a dict for a nested model (that model's function), a timestamp's text (the parser
+the hook calls), an empty array. It stores the fields into the instance's slots, which is what
+the frozen class's ``__init__`` does. The value objects of :data:`SHARED_VALUE_OBJECTS`
+(weights, options: frozen, no id, scalar fields) with exactly the same field values are one
+shared instance per decoder, from a bounded table (:data:`SHARED_VALUES_KEPT`): a day's orders
+repeat a few of them thousands of times, and every instance kept is one more for the garbage
+collector to walk. The converters of
+:func:`make_v1_converter` and :func:`make_v2_converter` are views of the same functions.
+tests/shipstation/test_generated.py holds the generated functions to cattrs' own generated code
+over the same hooks, result by result (Decimal digits included) and failure by failure.
 
 A record that still cannot be decoded is never a stopped page: :meth:`Decoder.page` returns it
 as an :class:`UndecodableRecord` (its raw payload kept for replay, the failing field named, found
-by a second pass with cattrs' detailed validation) beside every record that decoded.
+by a second pass with cattrs' detailed validation over the same hooks) beside every record that
+decoded.
 """
 
 from __future__ import annotations
@@ -22,7 +39,8 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from types import UnionType
+from functools import lru_cache
+from types import CodeType, UnionType
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import attrs
@@ -33,14 +51,24 @@ from ml_connector._errors import ResponseDecodeError
 from ml_connector._time import parse_pacific, parse_pacific_date
 
 from .models import (
+    AdvancedOptions,
     Customer,
+    CustomerTag,
+    CustomsItem,
+    Dimensions,
     Fulfillment,
+    InsuranceOptions,
+    InternationalOptions,
     InventoryLevel,
     InventoryLocation,
     InventoryWarehouse,
+    ItemOption,
+    Money,
     Order,
     Page,
     Product,
+    ProductCategory,
+    ProductTag,
     Shipment,
     Store,
     UndecodableRecord,
@@ -328,31 +356,30 @@ def _structure_iso_date(value: Any, _: Any) -> date:
     return date.fromisoformat(value.strip()[:10])
 
 
-# -- containers -----------------------------------------------------------------------------------
+# -- generated structuring functions -------------------------------------------------------------
+#
+# One function per model class, generated from its attrs fields (wire names from camel() and
+# _V1_RENAMES) and the hooks above, then compiled once per decoder. Every coercion stays in a
+# hook: the generated code calls the field's hook for every present value, except a value
+# already of the field's exact type (str, int, Decimal, bool) or None for an optional field,
+# which the hook would return unchanged (tests/shipstation/test_generated.py holds each hook to
+# that). An absent key takes the field's default; an absent required key raises KeyError. The
+# instance is built by storing into its slots when its attrs __init__ would do nothing else
+# (see _slot_setters); otherwise by calling the class.
+
+_ABSENT: Any = object()
+
+# Types whose hook returns a value of exactly that type unchanged.
+_IDENTITY: dict[Any, Callable[[Any, Any], Any]] = {
+    str: _structure_str,
+    int: _structure_int,
+    Decimal: _structure_decimal,
+    bool: _structure_bool,
+}
 
 
 def _is_tuple(type_: Any) -> bool:
     return get_origin(type_) is tuple
-
-
-def _tuple_factory(type_: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    args = get_args(type_)
-    if len(args) != 2 or args[1] is not Ellipsis:
-        raise TypeError(f"only homogeneous tuples are supported, not {type_!r}")
-    item_type = args[0]
-    # cattrs' own iterable hook names the failing index under detailed validation.
-    list_hook = converter.get_structure_hook(list[item_type])  # type: ignore[valid-type]
-
-    def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
-        # Quirks "null-list" and "empty-string-list".
-        if value is None or (type(value) is str and not value):
-            return ()
-        if type(value) is not list and not isinstance(value, list | tuple):
-            # A string or object is not a list (cattrs would iterate it).
-            raise ValueError(f"expected a list, got {type(value).__name__}")
-        return tuple(list_hook(value, list))
-
-    return structure_tuple
 
 
 def _is_optional(type_: Any) -> bool:
@@ -360,34 +387,356 @@ def _is_optional(type_: Any) -> bool:
     return get_origin(type_) in (Union, UnionType) and len(args) == 2 and type(None) in args
 
 
-def _optional_factory(type_: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
-    inner_type = next(arg for arg in get_args(type_) if arg is not type(None))
-    inner = converter.get_structure_hook(inner_type)
-    # Values already of the type (text, ids, Decimal money) are taken as they are: the hooks for
-    # str, int and Decimal return such a value unchanged, so this only skips a call.
-    same = inner_type if inner_type in (str, int, Decimal) else None
-    if inner_type is str:
+def _inner(type_: Any) -> Any:
+    return next(arg for arg in get_args(type_) if arg is not type(None))
 
-        def structure_optional_text(value: Any, _: Any) -> Any:
-            if value is None or type(value) is str:
-                return value
+
+class _Generator:
+    """The structuring functions of one wire version: scalars, optionals, tuples, models.
+
+    Each decoder owns one (nothing is shared between decoders); functions are made on first
+    use and kept.
+    """
+
+    def __init__(self, *, v1: bool) -> None:
+        self.v1 = v1
+        self._shared: dict[type[Any], dict[tuple[Any, ...], Any]] = {}
+        self._hooks: dict[Any, Callable[[Any, Any], Any]] = dict(_IDENTITY)
+        if v1:
+            self._hooks[datetime] = _structure_pacific
+            self._hooks[date] = _structure_pacific_date
+        else:
+            self._hooks[datetime] = _structure_iso
+            self._hooks[date] = _structure_iso_date
+
+    def hook(self, type_: Any) -> Callable[[Any, Any], Any]:
+        """The structuring function for ``type_`` (``function(value, type_)``).
+
+        Raises:
+            TypeError: a type no wire rule covers (a programming error in a model).
+        """
+        found = self._hooks.get(type_)
+        if found is None:
+            if isinstance(type_, type) and attrs.has(type_):
+                found = self._model(type_)
+            elif _is_optional(type_):
+                found = self._optional(_inner(type_))
+            elif _is_tuple(type_):
+                found = self._tuple(type_)
+            else:
+                raise TypeError(f"no ShipStation wire rule for {type_!r}")
+            self._hooks[type_] = found
+        return found
+
+    def _optional(self, inner_type: Any) -> Callable[[Any, Any], Any]:
+        inner = self.hook(inner_type)
+        if inner_type is str:
+
+            def structure_optional_text(value: Any, _: Any) -> Any:
+                if value is None or type(value) is str:
+                    return value
+                return inner(value, inner_type)
+
+            return structure_optional_text
+
+        def structure_optional(value: Any, _: Any) -> Any:
+            if value is None:
+                return None
+            # Quirks "empty-string-flag" and "empty-string-value": "" is no value of a
+            # non-text type.
+            if type(value) is str and not value:
+                return None
             return inner(value, inner_type)
 
-        return structure_optional_text
+        return structure_optional
 
-    def structure_optional(value: Any, _: Any) -> Any:
-        if value is None or type(value) is same:
-            return value
-        # Quirks "empty-string-flag" and "empty-string-value": "" is no value of a non-text type.
-        if type(value) is str and not value:
+    def _tuple(self, type_: Any) -> Callable[[Any, Any], Any]:
+        args = get_args(type_)
+        if len(args) != 2 or args[1] is not Ellipsis:
+            raise TypeError(f"only homogeneous tuples are supported, not {type_!r}")
+        item_type = args[0]
+        item = self.hook(item_type)
+        same = item_type if item_type in _IDENTITY else None
+
+        def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
+            # Quirks "null-list" and "empty-string-list".
+            if value is None or (type(value) is str and not value):
+                return ()
+            if type(value) is not list and not isinstance(value, list | tuple):
+                # A string or object is not a list (iterating it would be wrong).
+                raise ValueError(f"expected a list, got {type(value).__name__}")
+            if not value:
+                return ()
+            return tuple(
+                [entry if type(entry) is same else item(entry, item_type) for entry in value]
+            )
+
+        return structure_tuple
+
+    def _model(self, cls: type[Any]) -> Callable[[Any, Any], Any]:
+        # A placeholder first, so that a model that (indirectly) holds itself resolves.
+        compiled: list[Callable[[Any, Any], Any]] = []
+
+        def structure_pending(value: Any, type_: Any) -> Any:
+            return compiled[0](value, type_)
+
+        self._hooks[cls] = structure_pending
+        compiled.append(self._compile(cls))
+        return compiled[0]
+
+    def _compile(self, cls: type[Any]) -> Callable[[Any, Any], Any]:
+        attrs.resolve_types(cls)
+        fields = attrs.fields(cls)
+        special = _V1_RENAMES.get(cls, {}) if self.v1 else {}
+        names: dict[str, Any] = {
+            "__cl": cls,
+            "__absent": _ABSENT,
+            "__mapping": Mapping,
+            "__new": object.__new__,
+        }
+        body: list[str] = []
+        for position, field in enumerate(fields):
+            if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+                raise TypeError(f"{cls.__name__}.{field.name}: factory defaults are not decoded")
+            wire = (special.get(field.name) or camel(field.name)) if self.v1 else field.name
+            target = f"f{position}"
+            names[f"h{position}"] = self.hook(field.type)
+            names[f"t{position}"] = field.type
+            if field.default is attrs.NOTHING:
+                body.append(f"    v = o[{wire!r}]")
+                body.extend(self._emit(field.type, target, position, names, "    "))
+            elif field.default is None and _is_optional(field.type):
+                # Absent and null both give None: one lookup with get's own default.
+                body.append(f"    v = o.get({wire!r})")
+                body.extend(self._emit(field.type, target, position, names, "    "))
+            else:
+                names[f"d{position}"] = field.default
+                body.append(f"    v = o.get({wire!r}, __absent)")
+                body.append("    if v is __absent:")
+                body.append(f"        {target} = d{position}")
+                body.append("    else:")
+                body.extend(self._emit(field.type, target, position, names, "        "))
+        setters = _slot_setters(cls, fields)
+        if setters is None:
+            arguments = ", ".join(f"{field.name}=f{n}" for n, field in enumerate(fields))
+            construct = [f"    r = __cl({arguments})"]
+        else:
+            construct = ["    r = __new(__cl)"]
+            for position, field in enumerate(fields):
+                names[f"s{position}"] = setters[field.name]
+                construct.append(f"    s{position}(r, f{position})")
+        empty_only = _share_plan(cls, fields)
+        if empty_only is not None:
+            # A value object seen before (same exact field values) is the same instance: fewer
+            # objects for the garbage collector to walk. Decimals enter the key as their text,
+            # so 8 and 8.0 stay distinct; each field holds one type, so no 1 == True mix-up. A
+            # list of value objects is shared only empty.
+            parts = [
+                f"str(f{n})" if _inner_or_self(field.type) is Decimal else f"f{n}"
+                for n, field in enumerate(fields)
+            ]
+            names["__shared"] = self._shared.setdefault(cls, {})
+            names["__kept"] = SHARED_VALUES_KEPT
+            key = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+            fresh: list[str] = []
+            if empty_only:
+                fresh = [
+                    f"    if {' or '.join(f'f{n}' for n in empty_only)}:",
+                    *[f"    {line}" for line in construct],
+                    "        return r",
+                ]
+            construct = [
+                *fresh,
+                f"    key = {key}",
+                "    r = __shared.get(key)",
+                "    if r is not None:",
+                "        return r",
+                *construct,
+                "    if len(__shared) >= __kept:",
+                "        __shared.clear()",
+                "    __shared[key] = r",
+            ]
+        construct.append("    return r")
+        function = f"structure_{cls.__name__}"
+        lines = [
+            f"def {function}(o, _=None):",
+            "    if type(o) is not dict and not isinstance(o, __mapping):",
+            "        raise ValueError('expected a JSON object, got ' + type(o).__name__)",
+            *body,
+            *construct,
+        ]
+        source = "\n".join(lines) + "\n"
+        filename = f"<ml_connector ShipStation {'V1' if self.v1 else 'V2'} {cls.__name__}>"
+        exec(_compiled(source, filename), names)  # noqa: S102 - generated from attrs fields
+        structure: Callable[[Any, Any], Any] = names[function]
+        return structure
+
+    def _emit(
+        self, type_: Any, target: str, position: int, names: dict[str, Any], indent: str
+    ) -> list[str]:
+        """Lines that turn ``v`` into ``target``: the field's hook ``h<position>``, after the
+        shortcuts of :meth:`_shortcuts` (tests of ``v`` under which the hook's answer is known
+        or is a single call)."""
+        lines: list[str] = []
+        for test, answer in self._shortcuts(type_, f"{position}", names):
+            keyword = "if" if not lines else "elif"
+            lines += [f"{indent}{keyword} {test}:", f"{indent}    {target} = {answer}"]
+        call = f"h{position}(v, t{position})"
+        if not lines:
+            return [f"{indent}{target} = {call}"]
+        return [*lines, f"{indent}else:", f"{indent}    {target} = {call}"]
+
+    def _shortcuts(self, type_: Any, tag: str, names: dict[str, Any]) -> list[tuple[str, str]]:
+        """``(test, answer)`` pairs: when ``test`` holds for ``v``, the hook for ``type_``
+        returns ``answer``. Each mirrors a hook above (tests/shipstation/test_generated.py
+        compares them on every kind of value):
+
+        - a value already of the exact type, for the hooks that return it unchanged;
+        - ``None`` for an optional field (its hook's first rule);
+        - for an optional field, the shortcuts of the inner type, none of which accepts
+          ``""`` (the quirk "empty-string-value" stays with the optional hook);
+        - a dict for a model: the model's own function (what the optional hook calls);
+        - a non-empty string for a V1 timestamp or date: the parser the hook calls;
+        - an empty JSON array for a tuple: ``()``.
+        """
+        if _is_optional(type_):
+            inner = _inner(type_)
+            return [("v is None", "None"), *self._shortcuts(inner, f"{tag}i", names)]
+        if type_ in _IDENTITY:
+            names[f"k{tag}"] = type_
+            if type_ is bool:
+                return [("v is True or v is False", "v")]
+            return [(f"type(v) is k{tag}", "v")]
+        if isinstance(type_, type) and attrs.has(type_):
+            names[f"m{tag}"] = self.hook(type_)
+            names[f"c{tag}"] = type_
+            return [("type(v) is dict", f"m{tag}(v, c{tag})")]
+        if self.v1 and type_ in (datetime, date):
+            names[f"p{tag}"] = parse_pacific if type_ is datetime else parse_pacific_date
+            return [("type(v) is str and v", f"p{tag}(v)")]
+        if _is_tuple(type_):
+            return [("type(v) is list and not v", "()")]
+        return []
+
+
+SHARED_VALUES_KEPT = 1024
+"""Distinct value objects (weights, options) a decoder keeps per class to hand out again; the
+table starts over when full."""
+
+SHARED_VALUE_OBJECTS: frozenset[type[Any]] = frozenset(
+    {
+        Weight,
+        Dimensions,
+        InsuranceOptions,
+        AdvancedOptions,
+        InternationalOptions,
+        CustomsItem,
+        ItemOption,
+        Money,
+        ProductCategory,
+        ProductTag,
+        CustomerTag,
+    }
+)
+"""Value objects a day repeats many times (a product's weight, a store's options), shared when
+equal. Addresses and marketplace user names are not: they are per customer, so a shared table
+would rarely answer and would cost a key of a dozen fields per record."""
+
+# Field types a shared value object may hold: immutable, one Python type per field.
+_SCALARS = frozenset({str, int, bool, Decimal, datetime, date})
+
+
+def _inner_or_self(type_: Any) -> Any:
+    return _inner(type_) if _is_optional(type_) else type_
+
+
+def _share_plan(cls: type[Any], fields: tuple[attrs.Attribute[Any], ...]) -> list[int] | None:
+    """None when instances of ``cls`` are not shared; else the positions of the fields that
+    must be empty for an instance to be shared (lists of value objects).
+
+    Shared are the classes of :data:`SHARED_VALUE_OBJECTS` that are attrs-frozen and hold
+    scalars, tuples of text or ints, and tuples of shared value objects (shared when empty).
+    """
+    if cls not in SHARED_VALUE_OBJECTS:
+        return None
+    setter: Any = cls.__dict__.get("__setattr__")
+    if getattr(setter, "__name__", None) != "_frozen_setattrs":  # attrs' frozen classes only
+        return None
+    empty_only: list[int] = []
+    for position, field in enumerate(fields):
+        declared = _inner_or_self(field.type)
+        if _is_tuple(declared):
+            item = get_args(declared)[0]
+            if item in SHARED_VALUE_OBJECTS:
+                empty_only.append(position)
+            elif item not in (str, int):
+                return None
+        elif declared not in _SCALARS:
             return None
-        return inner(value, inner_type)
-
-    return structure_optional
+    return empty_only
 
 
-def _build(*, v1: bool, detailed: bool) -> cattrs.Converter:
+@lru_cache(maxsize=128)
+def _compiled(source: str, filename: str) -> CodeType:
+    """Compiled generated source. Code objects are immutable: decoders share them and nothing
+    else (each runs the code in its own namespace, with its own hooks)."""
+    return compile(source, filename, "exec")
+
+
+def _slot_setters(
+    cls: type[Any], fields: tuple[attrs.Attribute[Any], ...]
+) -> dict[str, Callable[[Any, Any], None]] | None:
+    """Each field's slot store, when ``cls.__init__`` does nothing but store every argument.
+
+    That holds for a slotted attrs class whose fields are all ``init`` arguments without
+    validator, converter or alias, with no ``__attrs_pre_init__``/``__attrs_post_init__`` and
+    no cached hash; storing into the slots then builds exactly the instance ``__init__`` would
+    (tests/shipstation/test_generated.py compares them), at half the cost of the keyword call.
+    Anything else returns None and the generated function calls the class.
+    """
+    if "__slots__" not in cls.__dict__ or any("attrs" in name for name in cls.__slots__):
+        return None
+    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
+        return None
+    setters: dict[str, Callable[[Any, Any], None]] = {}
+    for field in fields:
+        on_setattr: Any = field.on_setattr
+        if (
+            not field.init
+            or field.validator is not None
+            or field.converter is not None
+            or field.alias != field.name
+            or on_setattr not in (None, attrs.setters.NO_OP)
+        ):
+            return None
+        slot: Any = cls.__dict__.get(field.name)
+        if type(slot).__name__ != "member_descriptor":
+            return None
+        setters[field.name] = slot.__set__
+    return setters
+
+
+# -- cattrs converters ----------------------------------------------------------------------------
+
+
+def _build(*, v1: bool, detailed: bool, generator: _Generator | None = None) -> cattrs.Converter:
     converter = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+    if not detailed:
+        # The generated functions, registered for every type they cover: the converter is a
+        # view of the one decode path.
+        gen = generator if generator is not None else _Generator(v1=v1)
+        for scalar in (int, Decimal, str, bool, datetime, date):
+            converter.register_structure_hook(scalar, gen.hook(scalar))
+
+        def generated(type_: Any) -> Callable[[Any, Any], Any]:
+            return gen.hook(type_)
+
+        for predicate in (_is_tuple, _is_optional, attrs.has):
+            converter.register_structure_hook_factory(predicate, generated)
+        return converter
+    # Detailed validation, only to name the failing field of a record the generated function
+    # refused: cattrs' own generated code (which records the path of a failure), over the same
+    # scalar hooks and the same container rules.
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(Decimal, _structure_decimal)
     converter.register_structure_hook(str, _structure_str)
@@ -398,8 +747,8 @@ def _build(*, v1: bool, detailed: bool) -> cattrs.Converter:
     else:
         converter.register_structure_hook(datetime, _structure_iso)
         converter.register_structure_hook(date, _structure_iso_date)
-    converter.register_structure_hook_factory(_is_tuple, _tuple_factory)
-    converter.register_structure_hook_factory(_is_optional, _optional_factory)
+    converter.register_structure_hook_factory(_is_tuple, _detailed_tuple_factory)
+    converter.register_structure_hook_factory(_is_optional, _detailed_optional_factory)
 
     def attrs_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
         overrides: dict[str, Any] = {}
@@ -413,7 +762,7 @@ def _build(*, v1: bool, detailed: bool) -> cattrs.Converter:
             cls,
             converter,
             _cattrs_forbid_extra_keys=False,
-            _cattrs_detailed_validation=detailed,
+            _cattrs_detailed_validation=True,
             **overrides,
         )
 
@@ -427,6 +776,42 @@ def _build(*, v1: bool, detailed: bool) -> cattrs.Converter:
 
     converter.register_structure_hook_factory(attrs.has, attrs_factory)
     return converter
+
+
+def _detailed_tuple_factory(type_: Any, converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    args = get_args(type_)
+    if len(args) != 2 or args[1] is not Ellipsis:
+        raise TypeError(f"only homogeneous tuples are supported, not {type_!r}")
+    item_type = args[0]
+    # cattrs' own iterable hook names the failing index under detailed validation.
+    list_hook = converter.get_structure_hook(list[item_type])  # type: ignore[valid-type]
+
+    def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
+        # The rules of _Generator._tuple.
+        if value is None or (type(value) is str and not value):
+            return ()
+        if type(value) is not list and not isinstance(value, list | tuple):
+            raise ValueError(f"expected a list, got {type(value).__name__}")
+        return tuple(list_hook(value, list))
+
+    return structure_tuple
+
+
+def _detailed_optional_factory(
+    type_: Any, converter: cattrs.Converter
+) -> Callable[[Any, Any], Any]:
+    inner_type = _inner(type_)
+    inner = converter.get_structure_hook(inner_type)
+
+    def structure_optional(value: Any, _: Any) -> Any:
+        # The rules of _Generator._optional.
+        if value is None:
+            return None
+        if inner_type is not str and type(value) is str and not value:
+            return None
+        return inner(value, inner_type)
+
+    return structure_optional
 
 
 def make_v1_converter(*, detailed_validation: bool = False) -> cattrs.Converter:
@@ -493,7 +878,8 @@ class Decoder:
     def __init__(self, version: Version) -> None:
         self.version: Version = version
         self._v1 = version == "V1"
-        self._fast = _build(v1=self._v1, detailed=False)
+        self._generator = _Generator(v1=self._v1)
+        self._fast = _build(v1=self._v1, detailed=False, generator=self._generator)
         self._detailed: cattrs.Converter | None = None
 
     def __repr__(self) -> str:
@@ -551,7 +937,7 @@ class Decoder:
                 f"got {type(data).__name__}"
             )
         try:
-            result: T = self._fast.structure(data, cls)
+            result: T = self._generator.hook(cls)(data, cls)
         except Exception as exc:
             raise self.undecodable(cls, data, exc).error() from None
         return result
@@ -572,14 +958,17 @@ class Decoder:
             raise ResponseDecodeError(
                 f"ShipStation {self.version}: {key!r} is not a list", field=key
             )
-        hook = self._fast.get_structure_hook(cls)
+        hook = self._generator.hook(cls)
+        try:
+            # The common case: every record decodes.
+            return tuple([hook(item, cls) for item in items]), ()
+        except Exception:  # noqa: S110 - decoded again one by one below, each failure kept
+            pass
         out: list[T] = []
         failed: list[UndecodableRecord] = []
         append = out.append
         for index, item in enumerate(items):
             try:
-                if type(item) is not dict and not isinstance(item, Mapping):
-                    raise ValueError(f"expected a JSON object, got {type(item).__name__}")
                 append(hook(item, cls))
             except Exception as exc:
                 failed.append(self.undecodable(cls, item, exc, key=key, index=index))
