@@ -267,9 +267,22 @@ def _suspect(text: str) -> bool:
     )
 
 
-_MEMO: dict[str, tuple[re.Pattern[str] | None, str]] = {}
 _MEMO_TEXT = 128
 _MEMO_SIZE = 8192
+_MEMO: tuple[re.Pattern[str] | None, dict[str, str]] = (None, {})
+"""Short texts scrubbed (text -> result), for one set of known secrets (its pattern). A new set
+starts a new table, so an entry is only ever read with the set it was made with (a thread still
+on an older set fills a table of its own). Plain strings, no tuples: nothing for the garbage
+collector to walk."""
+
+
+def _memo_for(known: re.Pattern[str] | None) -> dict[str, str]:
+    """The memo table of ``known``."""
+    global _MEMO
+    memo = _MEMO
+    if memo[0] is not known:
+        memo = _MEMO = (known, {})
+    return memo[1]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -317,18 +330,18 @@ def _scrub_text(text: str, pairs: bool, known: re.Pattern[str] | None) -> str:
     """:func:`scrub_text` with the known secrets' pattern already read."""
     # Payload strings repeat (item numbers, codes, keys of every record): a short text is
     # scrubbed once per set of known secrets (the memo entry names the set it was made with).
-    memo = pairs and len(text) <= _MEMO_TEXT
-    if memo:
-        hit = _MEMO.get(text)
-        if hit is not None and hit[0] is known:
-            return hit[1]
+    table = _memo_for(known) if pairs and len(text) <= _MEMO_TEXT else None
+    if table is not None:
+        hit = table.get(text)
+        if hit is not None:
+            return hit
     original = text
     if _suspect(text) or (known is not None and known.search(text) is not None):
         text = _mask(text, pairs, known)
-    if memo:
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.clear()
-        _MEMO[original] = (known, text)
+    if table is not None:
+        if len(table) >= _MEMO_SIZE:
+            table.clear()
+        table[original] = text
     return text
 
 
@@ -363,16 +376,16 @@ class TextScrubber:
         """No known secret is made only of the characters of a number's text (digits, ``.``,
         ``-``, ``+``, ``E``): such a text comes out of the scrubber as it went in (no pattern
         matches a text without letters other than ``E``)."""
-        self.memo_get = _MEMO.get
-        """The memo of short texts scrubbed: text -> (the ``known`` it was made with, result)."""
+        self.memo_get = _memo_for(self.known).get
+        """Look-ups in the memo of short texts scrubbed with ``known``: text -> result."""
 
     def __call__(self, text: str) -> str:
         if not text:
             return text
         if len(text) <= _MEMO_TEXT:
             hit = self.memo_get(text)
-            if hit is not None and hit[0] is self.known:
-                return hit[1]
+            if hit is not None:
+                return hit
         return _scrub_text(text, True, self.known)
 
 

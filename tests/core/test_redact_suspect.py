@@ -8,7 +8,7 @@ import random
 import pytest
 
 from ml_connector import Secret
-from ml_connector._redact import _KNOWN, _mask, _scrub_text, scrub_text
+from ml_connector._redact import _KNOWN, _mask, _scrub_text, scrub_text, text_scrubber
 
 FRAGMENTS = [
     "Bearer ",
@@ -72,3 +72,11 @@ def test_the_shortcut_gives_what_every_pattern_gives(pairs: bool) -> None:
 def test_a_known_secret_alone_is_still_masked() -> None:
     Secret("plainvalue99")
     assert scrub_text("id plainvalue99 end") == "id *** end"
+
+
+def test_a_text_remembered_before_a_secret_was_known_is_scrubbed_again() -> None:
+    text = "order ref lateSecret77"
+    assert scrub_text(text) == text  # remembered as clean, with the secrets known then
+    Secret("lateSecret77")
+    assert scrub_text(text) == "order ref ***"
+    assert text_scrubber()(text) == "order ref ***"

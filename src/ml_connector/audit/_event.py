@@ -328,15 +328,14 @@ def _plain(value: Any, depth: int, scrub_one: TextScrubber) -> bool:
             return False
     else:
         return _plain_leaf(value, scrub_one)
-    known = scrub_one.known
     memo_get = scrub_one.memo_get
     for item in items:
         kind = type(item)
         if kind is str:
             # The scrubber's memo first (most texts repeat), as the scrubber itself does.
             hit = memo_get(item)
-            if hit is not None and hit[0] is known:
-                if hit[1] != item:
+            if hit is not None:
+                if hit != item:
                     return False
             elif scrub_one(item) != item:
                 return False
