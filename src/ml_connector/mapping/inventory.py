@@ -63,8 +63,9 @@ def issue_postings(
     order_number: str,
     store_id: str | None,
     record: str,
+    explain: bool = True,
 ) -> tuple[tuple[InventoryPosting, ...], tuple[str, ...]]:
-    """One issue per shipped item line, with explanation notes.
+    """One issue per shipped item line, with explanation notes (none when not ``explain``).
 
     Raises:
         MappingError: an item has no SKU or an unmapped one, a key is too long, or an
@@ -82,11 +83,12 @@ def issue_postings(
     negative = settings.issue_sign == "negative"
     header = str(shipment.shipment_id)
     render = config.posting_keys.render
-    place = f"{warehouse.inventory_organization}/{warehouse.subinventory}"
+    place = f"{warehouse.inventory_organization}/{warehouse.subinventory}" if explain else ""
     for line in lines:
         quantity = line.quantity
         if quantity == 0:
-            notes.append(f"inventory line {line.index}: quantity 0, nothing to issue")
+            if explain:
+                notes.append(f"inventory line {line.index}: quantity 0, nothing to issue")
             continue
         index = line.index
         order_item = line.order_item
@@ -125,10 +127,11 @@ def issue_postings(
             transaction_mode=settings.transaction_mode,
         )
         postings.append(InventoryPosting(key, transaction, index))
-        notes.append(
-            f"inventory {key}: {issue_type} of {quantity} {unit} of item {number} (SKU {sku}) "
-            f"from {place}, quantity sent as {sent}, offset account {account}"
-        )
+        if explain:
+            notes.append(
+                f"inventory {key}: {issue_type} of {quantity} {unit} of item {number} "
+                f"(SKU {sku}) from {place}, quantity sent as {sent}, offset account {account}"
+            )
     return tuple(postings), tuple(notes)
 
 
@@ -148,8 +151,10 @@ def reversal_postings(
     order_number: str,
     instant: datetime,
     record: str,
+    explain: bool = True,
 ) -> tuple[tuple[InventoryPosting, ...], tuple[str, ...]]:
-    """The receipts that put back exactly what ``issues`` took, keyed from them."""
+    """The receipts that put back exactly what ``issues`` took, keyed from them (with notes
+    when ``explain``)."""
     postings: list[InventoryPosting] = []
     notes: list[str] = []
     for issue in issues:
@@ -176,6 +181,8 @@ def reversal_postings(
             ),
         )
         postings.append(InventoryPosting(key, receipt, issue.line))
+        if not explain:
+            continue
         notes.append(
             f"inventory {key}: {config.inventory.receipt_transaction_type} of {quantity} of item "
             f"{original.item_number} reverses {issue.key}"

@@ -141,9 +141,16 @@ def map_shipment(
     record = f"shipment {getattr(shipment, 'shipment_id', '?')}"
     try:
         resolved: list[tuple[ShippedLine, ...]] = []
-        result = _map_shipment(
-            shipment, order, match, config, order_shipments, original, record, resolved
-        )
+        try:
+            result = _map_shipment(
+                shipment, order, match, config, order_shipments, original, record, resolved, None
+            )
+        except _StepsNeeded:
+            # A skip carries its steps: this rare case maps again, explaining as it goes.
+            resolved.clear()
+            result = _map_shipment(
+                shipment, order, match, config, order_shipments, original, record, resolved, []
+            )
         if isinstance(result, ShipmentPlan):
             # Absurd quantities and amounts are refused, never posted or rounded silently.
             per_order(config, order, "amounts checked", lambda: _check_amounts(order, record))
@@ -164,6 +171,26 @@ def map_shipment(
         raise MappingError(
             f"cannot be mapped ({type(exc).__name__}: {exc})", record=record
         ) from exc
+
+
+class _StepsNeeded(Exception):
+    """Raised by a mapping that builds no steps when its result needs them at once."""
+
+
+def _explain(
+    shipment: Shipment,
+    order: Order,
+    match: CustomerMatch,
+    config: MappingConfig,
+    order_shipments: Sequence[Shipment],
+    original: ReceivablesInvoice | None,
+    record: str,
+) -> tuple[str, ...]:
+    """The explanation of a plan :func:`map_shipment` built without one: the same mapping
+    again (it is deterministic: the same inputs give the same plan), collecting its steps."""
+    steps: list[str] = []
+    _map_shipment(shipment, order, match, config, order_shipments, original, record, [], steps)
+    return tuple(steps)
 
 
 def _check_amounts(order: Order, record: str) -> bool:
@@ -252,9 +279,13 @@ def _map_shipment(
     original: ReceivablesInvoice | None,
     record: str,
     resolved: list[tuple[ShippedLine, ...]],
+    steps: list[str] | None,
 ) -> ShipmentPlan | Skip:
-    """The plan or skip; ``resolved`` receives the shipment's resolved lines, once known."""
-    steps: list[str] = []
+    """The plan or skip; ``resolved`` receives the shipment's resolved lines, once known.
+
+    ``steps`` collects the explanation; with None none is built, and a plan explains itself
+    when its explanation is first read (:func:`_explain`).
+    """
     if shipment.order_id is None:
         return Skip(shipment.shipment_id, SkipReason.NO_ORDER, "label has no order to invoice")
     if shipment.order_id != order.order_id:
@@ -270,14 +301,17 @@ def _map_shipment(
     store_id = order.store_id if order.store_id is not None else shipment.store_id
     store = config.stores.get(str(store_id)) if store_id is not None else None
     store_key = str(store_id) if store is not None else None
-    steps.append(
-        f"{record} of order {order.order_number} ships from warehouse {warehouse.label}"
-        + (f", store {store.name or store.store_id}" if store is not None else "")
-    )
+    if steps is not None:
+        steps.append(
+            f"{record} of order {order.order_number} ships from warehouse {warehouse.label}"
+            + (f", store {store.name or store.store_id}" if store is not None else "")
+        )
     keyed = _keyed(order, config)
     lines = resolve_lines(shipment, keyed, record=record)
     resolved.append(lines)
     if not lines:
+        if steps is None:
+            raise _StepsNeeded
         return Skip(
             shipment.shipment_id, SkipReason.NO_ITEMS, "shipment lists no items", tuple(steps)
         )
@@ -294,11 +328,12 @@ def _map_shipment(
             field="customer",
             record=record,
         )
-    steps.append(f"customer: {match.detail}")
-    day, instant, when = shipment_moment(shipment, config, record=record)
-    steps.append(f"dates: {when}")
+    day, instant, when = shipment_moment(shipment, config, record=record, explain=steps is not None)
+    if steps is not None:
+        steps.append(f"customer: {match.detail}")
+        steps.append(f"dates: {when}")
 
-    invoice, invoice_steps, invoice_key = _build_invoice(
+    invoice, invoice_key = _build_invoice(
         shipment,
         order,
         match,
@@ -311,10 +346,12 @@ def _map_shipment(
         lines,
         day,
         record,
+        steps,
     )
-    steps.extend(invoice_steps)
     zero = invoice.total == 0
     if zero and config.skip.zero_value == "skip" and not (shipment.voided and original):
+        if steps is None:
+            raise _StepsNeeded
         reason = SkipReason.ORIGINAL_NOT_POSTED if shipment.voided else SkipReason.ZERO_VALUE
         return Skip(
             shipment.shipment_id,
@@ -331,8 +368,30 @@ def _map_shipment(
         order_number=order.order_number,
         store_id=store_key,
         record=record,
+        explain=steps is not None,
     )
     if not shipment.voided:
+        if steps is None:
+            return ShipmentPlan._deferred(
+                (
+                    _explain,
+                    shipment,
+                    order,
+                    match,
+                    config,
+                    tuple(order_shipments),
+                    original,
+                    record,
+                ),
+                shipment_id=shipment.shipment_id,
+                order_number=order.order_number,
+                posting_key=None if zero else invoice_key,
+                invoice=None if zero else invoice,
+                credit_memo=None,
+                original_key=None,
+                inventory=issues,
+                customer=match,
+            )
         steps.extend(inventory_steps)
         if zero:
             steps.append("invoice total is zero: stock only (skip.zero_value = 'inventory_only')")
@@ -350,10 +409,11 @@ def _map_shipment(
 
     # Voided: reverse exactly what the original posted.
     void_instant = shipment.void_date or shipment.create_date or instant
-    if shipment.void_date is None:
+    if shipment.void_date is None and steps is not None:
         steps.append("voidDate missing: the reversal is dated at the label's creation")
     void_day = posting_date(void_instant, config.dates, field="void_date", record=record)
-    steps.append(f"voided: reversal dated {void_day.isoformat()}")
+    if steps is not None:
+        steps.append(f"voided: reversal dated {void_day.isoformat()}")
     receipts, receipt_steps = reversal_postings(
         issues,
         config,
@@ -361,6 +421,7 @@ def _map_shipment(
         order_number=order.order_number,
         instant=void_instant.astimezone(instant.tzinfo),
         record=record,
+        explain=steps is not None,
     )
     credit_key = config.posting_keys.render(
         "credit_memo",
@@ -373,7 +434,7 @@ def _map_shipment(
     memo = None
     if original is not None or not zero:
         source = original if original is not None else invoice
-        if original is not None:
+        if original is not None and steps is not None:
             steps.append("credit memo reverses the invoice as posted (given by the caller)")
         memo = reverse_invoice(
             source,
@@ -382,7 +443,22 @@ def _map_shipment(
             original_key=invoice_key,
             transaction_date=void_day,
         )
-        steps.append(f"credit memo {credit_key} reverses invoice {invoice_key}: total {memo.total}")
+        if steps is not None:
+            steps.append(
+                f"credit memo {credit_key} reverses invoice {invoice_key}: total {memo.total}"
+            )
+    if steps is None:
+        return ShipmentPlan._deferred(
+            (_explain, shipment, order, match, config, tuple(order_shipments), original, record),
+            shipment_id=shipment.shipment_id,
+            order_number=order.order_number,
+            posting_key=credit_key if memo is not None else None,
+            invoice=None,
+            credit_memo=memo,
+            original_key=invoice_key if memo is not None else None,
+            inventory=receipts,
+            customer=match,
+        )
     steps.extend(receipt_steps)
     return ShipmentPlan(
         shipment_id=shipment.shipment_id,
@@ -463,20 +539,21 @@ def _build_invoice(
     lines: tuple[ShippedLine, ...],
     day: date,
     record: str,
-) -> tuple[ReceivablesInvoice, list[str], str]:
-    """The invoice, its explanation steps and its posting key."""
+    steps: list[str] | None,
+) -> tuple[ReceivablesInvoice, str]:
+    """The invoice and its posting key; its explanation steps go to ``steps`` (if not None)."""
     settings = config.receivables
     minor = settings.minor_unit
-    steps: list[str] = []
     order_record = f"order {order.order_number}"
     basis, basis_notes, by_key = per_order(
         config, order, "basis", lambda: _order_basis(order, keyed, minor)
     )
-    steps.extend([f"order: {note}" for note in basis_notes])
     ledger = _order_ledger(shipment, order, order_shipments, record, keyed, lines)
     target_id = shipment.shipment_id
-    target = next(s for s in ledger if s.shipment_id == target_id)
-    if len(ledger) > 1:
+    if steps is not None:
+        steps.extend([f"order: {note}" for note in basis_notes])
+    if steps is not None and len(ledger) > 1:
+        target = next(s for s in ledger if s.shipment_id == target_id)
         live_before = [
             s for s in ledger if (s.created_at, s.shipment_id) < (target.created_at, target_id)
         ]
@@ -487,10 +564,11 @@ def _build_invoice(
                 f"({', '.join(str(s.shipment_id) for s in live_before)})"
             )
     shares = shipment_shares(target_id, basis, ledger, minor)
-    steps.extend([f"allocation: {note}" for note in shares.notes])
-    if shipment.voided:
-        notes = void_shortfall_notes(target_id, basis, ledger, minor)
-        steps.extend([f"warning: {note}" for note in notes])
+    if steps is not None:
+        steps.extend([f"allocation: {note}" for note in shares.notes])
+        if shipment.voided:
+            notes = void_shortfall_notes(target_id, basis, ledger, minor)
+            steps.extend([f"warning: {note}" for note in notes])
 
     accounts = _accounts_for(
         config, _INVOICE_PURPOSES, warehouse.warehouse_id, store_key, record=record
@@ -585,6 +663,8 @@ def _build_invoice(
                     detailed_tax_line_number=1,
                 )
             )
+        if steps is None:
+            continue
         ordered = by_key[key].quantity
         note = (
             f"line {number}: {description}, {quantity} of {ordered} ordered at {price} = {amount}"
@@ -623,10 +703,11 @@ def _build_invoice(
                 line_number=number,
             )
         )
-        steps.append(
-            f"line {number}: {description} {amount} (share of the order's {component.value})"
-        )
-    if oracle_tax and component_totals[_TAX] != 0:
+        if steps is not None:
+            steps.append(
+                f"line {number}: {description} {amount} (share of the order's {component.value})"
+            )
+    if steps is not None and oracle_tax and component_totals[_TAX] != 0:
         steps.append(
             f"tax {component_totals[_TAX]} not sent: Oracle Tax calculates it "
             "(receivables.tax_mode = 'oracle_tax')"
@@ -641,12 +722,13 @@ def _build_invoice(
             amount=total,
         )
     )
-    steps.append(
-        f"total {total} {settings.currency}: receivable {receivable_account}, "
-        f"revenue {revenue_account}"
-    )
     key = _invoice_key(shipment, order, config, record)
-    steps.append(f"posting key {key} in {settings.key_field}")
+    if steps is not None:
+        steps.append(
+            f"total {total} {settings.currency}: receivable {receivable_account}, "
+            f"revenue {revenue_account}"
+        )
+        steps.append(f"posting key {key} in {settings.key_field}")
     business_unit = (store.business_unit if store else None) or warehouse.business_unit
     invoice = ReceivablesInvoice(
         business_unit=business_unit,
@@ -665,7 +747,7 @@ def _build_invoice(
         comments=f"ShipStation order {order.order_number}, shipment {shipment.shipment_id}",
         invoice_status=settings.invoice_status,
     )
-    return invoice, steps, key
+    return invoice, key
 
 
 def reverse_invoice(
