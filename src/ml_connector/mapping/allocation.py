@@ -468,6 +468,14 @@ def _replay(
     by_key = {line.key: line for line in basis}
     scale = _scale(minor_unit)
     exponent = -minor_unit
+    if not through_void and scale is not None and len(shipments) == 1:
+        only = shipments[0]
+        if only.shipment_id == target:
+            # Most orders ship on one label: the replay is its first event alone.
+            return ShipmentShares(
+                amounts=_first_shares(only, by_key, scale, exponent),
+                notes=_over_notes(only, by_key, only.quantities),
+            )
     events: list[tuple[datetime, int, int, ShipmentQuantities]] = []
     for shipment in shipments:
         events.append((shipment.created_at, shipment.shipment_id, 0, shipment))
@@ -547,6 +555,48 @@ def _replay(
     if through_void:
         return ShipmentShares(amounts={})
     raise MappingError(f"shipment {target} is not among the order's shipments", field="shipment_id")
+
+
+def _first_shares(
+    shipment: ShipmentQuantities,
+    by_key: Mapping[str, OrderLineBasis],
+    scale: int,
+    exponent: int,
+) -> dict[str, dict[Component, Decimal]]:
+    """What :func:`_replay` invoices for the first event of an order's first label, when
+    nothing is shipped or invoiced yet: the same arithmetic, with every running total zero.
+
+    (``x - 0`` is ``x`` itself here, digits and exponent alike: ``x`` is built from a whole
+    number of minor units, never a negative zero, with an exponent of ``-minor_unit <= 0``.)
+    """
+    shares: dict[str, dict[Component, Decimal]] = {}
+    for key, quantity in shipment.quantities.items():
+        line = by_key.get(key)
+        if line is None:
+            continue
+        share: dict[Component, Decimal] = {}
+        shares[key] = share
+        line_amounts = line.amounts
+        if not line_amounts:
+            continue
+        whole = line.quantity
+        if whole <= 0:
+            zero = Decimal(0).scaleb(exponent)
+            for component in line_amounts:
+                share[component] = zero
+            continue
+        part_n, part_d = _ratio(min(Decimal(quantity), Decimal(whole)))
+        whole_n, whole_d = _ratio(whole)
+        numerator, denominator = part_n * whole_d * scale, part_d * whole_n
+        for component, total in line_amounts.items():
+            total_n, total_d = total.as_integer_ratio() if type(total) is Decimal else _ratio(total)
+            units = total_n * numerator
+            below = total_d * denominator
+            whole_units, rest = divmod(abs(units), below)
+            if 2 * rest >= below:
+                whole_units += 1
+            share[component] = Decimal(whole_units if units >= 0 else -whole_units).scaleb(exponent)
+    return shares
 
 
 def _shortfall(
