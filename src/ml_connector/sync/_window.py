@@ -255,8 +255,6 @@ class _OrderCache:
         self._opened = False
         self._by_id = True
         self.fetched = 0
-        self.single_gets = 0
-        """Orders fetched one by one (the rest came with a page of the window's order list)."""
         self.customers = LookupCache()
         """The Oracle customer look-ups of these orders, also kept across chunks."""
         self._cache: OrderedDict[int, Order] = OrderedDict()
@@ -399,7 +397,6 @@ class _OrderCache:
             orders[order_id] = order
             if isinstance(order, Order):
                 self.fetched += 1
-                self.single_gets += 1
                 self._keep(order)
         return orders
 
