@@ -217,8 +217,21 @@ def check_shipped_quantities(
     for line in lines:
         mine[line.order_key] = mine.get(line.order_key, Decimal(0)) + line.quantity
         first.setdefault(line.order_key, line.index - 1)
+    earlier = _live_before(shipment, order, order_shipments)
+    if not earlier:
+        # Nothing shipped before: what is left is max(ordered, 0), and shipped quantities are
+        # never negative, so the rules below reduce to the first one.
+        for key, quantity in mine.items():
+            if quantity > ordered[key]:
+                raise MappingError(
+                    f"ships {quantity} units of order item {key}, but the order has only "
+                    f"{ordered[key]}",
+                    field=f"shipment_items[{first[key]}].quantity",
+                    record=record,
+                )
+        return
     before: dict[str, Decimal] = {}
-    for other in _live_before(shipment, order, order_shipments):
+    for other in earlier:
         if other.shipment_items is None:
             continue
         where = f"shipment {other.shipment_id} of the same order"

@@ -140,7 +140,7 @@ def map_shipment(
     """
     record = f"shipment {getattr(shipment, 'shipment_id', '?')}"
     try:
-        resolved: list[tuple[ShippedLine, ...]] = []
+        resolved: list[tuple[list[tuple[str, OrderItem]], tuple[ShippedLine, ...]]] = []
         try:
             result = _map_shipment(
                 shipment, order, match, config, order_shipments, original, record, resolved, None
@@ -153,14 +153,18 @@ def map_shipment(
             )
         if isinstance(result, ShipmentPlan):
             # Absurd quantities and amounts are refused, never posted or rounded silently.
-            per_order(config, order, "amounts checked", lambda: _check_amounts(order, record))
+            shared = _shared(shipment, order_shipments)
+            if shared:
+                per_order(config, order, "amounts checked", lambda: _check_amounts(order, record))
+            else:
+                check_order_amounts(order, record=record)
             check_shipped_quantities(
                 shipment,
                 order,
                 order_shipments,
                 record=record,
-                keyed=_keyed(order, config),
-                lines=resolved[0],
+                keyed=resolved[0][0],
+                lines=resolved[0][1],
             )
             check_payload((result.invoice, result.credit_memo, result.inventory), record=record)
         return result
@@ -198,8 +202,20 @@ def _check_amounts(order: Order, record: str) -> bool:
     return True
 
 
-def _keyed(order: Order, config: MappingConfig) -> list[tuple[str, OrderItem]]:
-    """The order's item keys (:func:`order_item_keys`), worked out once per order."""
+def _shared(shipment: Shipment, order_shipments: Sequence[Shipment]) -> bool:
+    """Whether other labels of the order may ask for its per-order values (most orders ship on
+    one label: their values are worked out and let go, not kept for a second label that never
+    comes, where they would only lengthen the collector's walks)."""
+    return len(order_shipments) > 1 or (
+        len(order_shipments) == 1 and order_shipments[0].shipment_id != shipment.shipment_id
+    )
+
+
+def _keyed(order: Order, config: MappingConfig, shared: bool) -> list[tuple[str, OrderItem]]:
+    """The order's item keys (:func:`order_item_keys`), worked out once per order when
+    ``shared``."""
+    if not shared:
+        return order_item_keys(order)
     return per_order(config, order, "item keys", lambda: order_item_keys(order))
 
 
@@ -278,10 +294,11 @@ def _map_shipment(
     order_shipments: Sequence[Shipment],
     original: ReceivablesInvoice | None,
     record: str,
-    resolved: list[tuple[ShippedLine, ...]],
+    resolved: list[tuple[list[tuple[str, OrderItem]], tuple[ShippedLine, ...]]],
     steps: list[str] | None,
 ) -> ShipmentPlan | Skip:
-    """The plan or skip; ``resolved`` receives the shipment's resolved lines, once known.
+    """The plan or skip; ``resolved`` receives the order's item keys and the shipment's
+    resolved lines, once known.
 
     ``steps`` collects the explanation; with None none is built, and a plan explains itself
     when its explanation is first read (:func:`_explain`).
@@ -306,9 +323,9 @@ def _map_shipment(
             f"{record} of order {order.order_number} ships from warehouse {warehouse.label}"
             + (f", store {store.name or store.store_id}" if store is not None else "")
         )
-    keyed = _keyed(order, config)
+    keyed = _keyed(order, config, _shared(shipment, order_shipments))
     lines = resolve_lines(shipment, keyed, record=record)
-    resolved.append(lines)
+    resolved.append((keyed, lines))
     if not lines:
         if steps is None:
             raise _StepsNeeded
@@ -545,9 +562,12 @@ def _build_invoice(
     settings = config.receivables
     minor = settings.minor_unit
     order_record = f"order {order.order_number}"
-    basis, basis_notes, by_key = per_order(
-        config, order, "basis", lambda: _order_basis(order, keyed, minor)
-    )
+    if _shared(shipment, order_shipments):
+        basis, basis_notes, by_key = per_order(
+            config, order, "basis", lambda: _order_basis(order, keyed, minor)
+        )
+    else:
+        basis, basis_notes, by_key = _order_basis(order, keyed, minor)
     ledger = _order_ledger(shipment, order, order_shipments, record, keyed, lines)
     target_id = shipment.shipment_id
     if steps is not None:
