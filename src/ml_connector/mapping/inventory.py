@@ -83,6 +83,15 @@ def issue_postings(
     negative = settings.issue_sign == "negative"
     header = str(shipment.shipment_id)
     render = config.posting_keys.render
+    # Per-shipment values, read once for all its lines.
+    subinventory = warehouse.subinventory
+    source_code = settings.source_code
+    organization_code = _organization(warehouse, "code")
+    organization_name = _organization(warehouse, "name")
+    locator = warehouse.locator
+    mode = settings.transaction_mode
+    shipment_id = shipment.shipment_id
+    order_id = shipment.order_id
     place = f"{warehouse.inventory_organization}/{warehouse.subinventory}" if explain else ""
     for line in lines:
         quantity = line.quantity
@@ -97,8 +106,8 @@ def issue_postings(
         key = render(
             "inventory",
             record=record,
-            shipment_id=shipment.shipment_id,
-            order_id=shipment.order_id,
+            shipment_id=shipment_id,
+            order_id=order_id,
             order_number=order_number,
             line=index,
         )
@@ -111,20 +120,20 @@ def issue_postings(
         unit = unit_of_measure(sku, config)
         transaction = InventoryStagedTransaction(
             item_number=number,
-            subinventory_code=warehouse.subinventory,
+            subinventory_code=subinventory,
             transaction_quantity=sent,
             transaction_unit_of_measure=unit,
             transaction_date=instant,
             transaction_type_name=issue_type,
-            source_code=settings.source_code,
+            source_code=source_code,
             source_header_id=header,
             source_line_id=source_line,
             transaction_reference=key if by_posting_key else order_number,
-            organization_code=_organization(warehouse, "code"),
-            organization_name=_organization(warehouse, "name"),
-            locator_name=warehouse.locator,
+            organization_code=organization_code,
+            organization_name=organization_name,
+            locator_name=locator,
             distribution_account=account,
-            transaction_mode=settings.transaction_mode,
+            transaction_mode=mode,
         )
         postings.append(InventoryPosting(key, transaction, index))
         if explain:
