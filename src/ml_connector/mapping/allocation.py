@@ -340,32 +340,53 @@ def order_basis(
         MappingError: an order-level amount has more decimals than the currency allows, or
             no item to be spread over.
     """
+    rows = [(i.key, i.quantity, i.unit_price, i.tax, i.shipping) for i in items]
+    return _order_basis_rows(rows, tax, freight, discount, minor_unit, record, explain=True)
+
+
+_Row = tuple[str, Decimal, Decimal, Decimal | None, Decimal | None]
+"""An order item's figures as :class:`ItemAmounts` holds them: key, quantity, unit price, own
+tax, own shipping (a tuple: mapping builds one per order item)."""
+
+
+def _order_basis_rows(
+    rows: Sequence[_Row],
+    tax: Decimal,
+    freight: Decimal,
+    discount: Decimal,
+    minor_unit: int,
+    record: str | None,
+    *,
+    explain: bool,
+) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...]]:
+    """:func:`order_basis` over rows; without ``explain`` the notes are left out (empty)."""
     notes: list[str] = []
     exacts: list[Decimal] = []
     scale = _scale(minor_unit)
     units: list[int] | None = None
     if scale is None:
         merchandise = []
-        for item in items:
-            exact = item.quantity * item.unit_price
+        for row in rows:
+            exact = row[1] * row[2]
             exacts.append(exact)
             merchandise.append(round_to_minor(exact, minor_unit))
     else:
         # round_to_minor, keeping the whole minor units for the spread below.
         units = []
-        for item in items:
-            exact = item.quantity * item.unit_price
+        for row in rows:
+            exact = row[1] * row[2]
             exacts.append(exact)
-            numerator, denominator = _ratio(exact)
-            units.append(_round_ratio(numerator * scale, denominator))
+            numerator, denominator = exact.as_integer_ratio()
+            whole, rest = divmod(abs(numerator * scale), denominator)
+            if 2 * rest >= denominator:
+                whole += 1
+            units.append(whole if numerator >= 0 else -whole)
         exponent = -minor_unit
         merchandise = [Decimal(unit).scaleb(exponent) for unit in units]
-    for item, exact, amount in zip(items, exacts, merchandise, strict=True):
-        if amount != exact:
-            notes.append(
-                f"item {item.key}: {item.quantity} x {item.unit_price} = {exact}, "
-                f"rounded to {amount}"
-            )
+    if explain:
+        for row, exact, amount in zip(rows, exacts, merchandise, strict=True):
+            if amount != exact:
+                notes.append(f"item {row[0]}: {row[1]} x {row[2]} = {exact}, rounded to {amount}")
     # Items priced below zero act as discounts: they weigh nothing in the spread.
     if units is not None and any(unit > 0 for unit in units):
         # The weights are the amounts in minor units: the same proportions as the amounts, so
@@ -378,20 +399,26 @@ def order_basis(
     else:
         weights: list[Decimal] = [amount if amount >= 0 else _ZERO for amount in merchandise]
         if sum(weights, _ZERO) == 0:
-            weights = [item.quantity for item in items]
+            weights = [row[1] for row in rows]
         spread = _Spread(weights)
         zeros = None
+    # The items' own amounts count only when every item has one (never for discounts).
+    own_tax = own_shipping = None
+    if rows and all(row[3] is not None for row in rows):
+        own_tax = [row[3] for row in rows]
+    if rows and all(row[4] is not None for row in rows):
+        own_shipping = [row[4] for row in rows]
     pools: dict[Component, tuple[Decimal, ...]] = {}
     try:
         for component, total, given, field in (
-            (_TAX, tax, [item.tax for item in items], "order.tax"),
-            (_FREIGHT, freight, [item.shipping for item in items], "order.freight"),
+            (_TAX, tax, own_tax, "order.tax"),
+            (_FREIGHT, freight, own_shipping, "order.freight"),
             (_DISCOUNT, discount, None, "order.discount"),
         ):
             own = _own_amounts(given, total, minor_unit) if given else None
             if own is not None:
                 pools[component] = own
-                if total:
+                if total and explain:
                     notes.append(f"{component.value} {total} taken from the items' own amounts")
                 continue
             if zeros is not None and type(total) is Decimal and not total:
@@ -399,10 +426,9 @@ def order_basis(
                 pools[component] = zeros
                 continue
             pools[component] = _allocate(total, spread, minor_unit, field=field)
-            if total and len(items) > 1:
+            if total and len(rows) > 1 and explain:
                 parts = ", ".join(
-                    f"{item.key}: {part}"
-                    for item, part in zip(items, pools[component], strict=True)
+                    f"{row[0]}: {part}" for row, part in zip(rows, pools[component], strict=True)
                 )
                 notes.append(f"{component.value} {total} spread over items by value ({parts})")
     except MappingError as exc:
@@ -413,8 +439,8 @@ def order_basis(
     basis = tuple(
         [
             OrderLineBasis(
-                key=item.key,
-                quantity=item.quantity,
+                key=row[0],
+                quantity=row[1],
                 amounts={
                     _MERCHANDISE: merchandise[i],
                     _DISCOUNT: discounts[i],
@@ -422,7 +448,7 @@ def order_basis(
                     _TAX: taxes[i],
                 },
             )
-            for i, item in enumerate(items)
+            for i, row in enumerate(rows)
         ]
     )
     return basis, tuple(notes)

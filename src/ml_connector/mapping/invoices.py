@@ -65,10 +65,10 @@ from .accounts import AccountPurpose, _accounts_for
 from .allocation import (
     _COMPONENTS,
     Component,
-    ItemAmounts,
     OrderLineBasis,
     ShipmentQuantities,
-    order_basis,
+    _order_basis_rows,
+    _Row,
     round_to_minor,
     shipment_shares,
     void_shortfall_notes,
@@ -502,11 +502,12 @@ def _invoice_key(shipment: Shipment, order: Order, config: MappingConfig, record
 
 
 def _order_basis(
-    order: Order, keyed: list[tuple[str, OrderItem]], minor: int
+    order: Order, keyed: list[tuple[str, OrderItem]], minor: int, explain: bool = True
 ) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...], dict[str, OrderLineBasis]]:
-    """The order's per-item basis, its notes, and the basis by item key (once per order)."""
+    """The order's per-item basis, its notes (none unless ``explain``), and the basis by item
+    key."""
     order_record = f"order {order.order_number}"
-    items = []
+    rows: list[_Row] = []
     for key, item in keyed:
         if item.quantity < 0:
             raise MappingError(
@@ -517,15 +518,13 @@ def _order_basis(
         price = _money(item.unit_price, "items.unit_price", order_record)
         item_tax = item.tax_amount
         item_shipping = item.shipping_amount
-        items.append(
-            ItemAmounts(
-                key=key,
-                quantity=Decimal(item.quantity),
-                unit_price=price,
-                tax=None
-                if item_tax is None
-                else _money(item_tax, "items.tax_amount", order_record),
-                shipping=None
+        rows.append(
+            (
+                key,
+                Decimal(item.quantity),
+                price,
+                None if item_tax is None else _money(item_tax, "items.tax_amount", order_record),
+                None
                 if item_shipping is None
                 else _money(item_shipping, "items.shipping_amount", order_record),
             )
@@ -537,8 +536,8 @@ def _order_basis(
             discount += round_to_minor(Decimal(item.quantity) * price, minor)
     tax = _money(order.tax_amount, "tax_amount", order_record)
     freight = _money(order.shipping_amount, "shipping_amount", order_record)
-    basis, basis_notes = order_basis(
-        items, tax=tax, freight=freight, discount=discount, minor_unit=minor, record=order_record
+    basis, basis_notes = _order_basis_rows(
+        rows, tax, freight, discount, minor, order_record, explain=explain
     )
     return basis, basis_notes, {line.key: line for line in basis}
 
@@ -567,7 +566,7 @@ def _build_invoice(
             config, order, "basis", lambda: _order_basis(order, keyed, minor)
         )
     else:
-        basis, basis_notes, by_key = _order_basis(order, keyed, minor)
+        basis, basis_notes, by_key = _order_basis(order, keyed, minor, steps is not None)
     ledger = _order_ledger(shipment, order, order_shipments, record, keyed, lines)
     target_id = shipment.shipment_id
     if steps is not None:
