@@ -58,12 +58,10 @@ from ._shipments import (
     order_item_keys,
     resolve_lines,
     shipment_moment,
-    unit_of_measure,
 )
 from ._time import posting_date
 from .accounts import AccountPurpose, _accounts_for
 from .allocation import (
-    _COMPONENTS,
     Component,
     OrderLineBasis,
     ShipmentQuantities,
@@ -85,6 +83,7 @@ _ONE = Decimal(1)
 
 # Enum members read once: a class attribute lookup on an Enum goes through a descriptor.
 _MERCHANDISE = Component.MERCHANDISE
+_DISCOUNT = Component.DISCOUNT
 _FREIGHT = Component.FREIGHT
 _TAX = Component.TAX
 # The accounts an invoice uses, looked up together (see accounts._accounts_for).
@@ -610,7 +609,9 @@ def _build_invoice(
         else:
             seen[order_key] = _ZERO + line.quantity
             first[order_key] = line
-    component_totals = dict.fromkeys(_COMPONENTS, _ZERO)
+    # The order-level components summed over the lines: the discount line's amount and, with
+    # Oracle Tax, the tax left to it (merchandise and freight ride on the lines).
+    discount_total = tax_total = _ZERO
     share_amounts = shares.amounts
     empty: dict[Component, Decimal] = {}
     freight_class = classes["freight"]
@@ -618,11 +619,13 @@ def _build_invoice(
     freight_account = accounts[2]
     tax_account = accounts[3]
     oracle_tax = settings.tax_mode == "oracle_tax"
+    uom_by_sku = config.items.uom_by_sku  # unit_of_measure(), read once per shipment
+    uom = config.items.uom
     for key, quantity in seen.items():
         shipped = first[key]
         amounts = share_amounts.get(key, empty)
-        for component in _COMPONENTS:
-            component_totals[component] += amounts.get(component, _ZERO)
+        discount_total += amounts.get(_DISCOUNT, _ZERO)
+        tax_total += amounts.get(_TAX, _ZERO)
         amount = amounts.get(_MERCHANDISE, _ZERO)
         freight = amounts.get(_FREIGHT, _ZERO)
         tax = _ZERO if oracle_tax else amounts.get(_TAX, _ZERO)
@@ -648,7 +651,9 @@ def _build_invoice(
                 unit_selling_price=price,
                 amount=amount,
                 item_number=(item_map.get(sku, sku) if sku else None) if item_numbers else None,
-                unit_of_measure=unit_of_measure(sku, config) if item_numbers else None,
+                unit_of_measure=(uom_by_sku.get(sku, uom) if sku else uom)
+                if item_numbers
+                else None,
                 tax_classification_code=settings.tax_classification_code,
                 sales_order=sales_order,
                 allocated_freight_amount=freight if freight != 0 else None,
@@ -697,6 +702,7 @@ def _build_invoice(
             note += f"; tax {tax} (tax line 1)"
         steps.append(note)
 
+    component_totals = {_DISCOUNT: discount_total, _TAX: tax_total}
     for component, description_name, memo_name, klass, account in _EXTRA_LINES:
         amount = component_totals[component]
         if amount == 0:
