@@ -49,6 +49,7 @@ __all__ = [
     "ORACLE_NUMBER_DIGITS",
     "check_order_amounts",
     "check_payload",
+    "check_plan_payloads",
     "check_shipped_quantities",
 ]
 
@@ -465,3 +466,18 @@ def check_payload(payload: Any, *, record: str) -> None:
     """Refuse a payload holding a number Oracle cannot store exactly or an over-long text."""
     if not _surely_fine(payload):
         _check(payload, (), record)
+
+
+def check_plan_payloads(
+    invoice: object, credit_memo: object, inventory: Sequence[object], *, record: str
+) -> None:
+    """:func:`check_payload` of ``(invoice, credit_memo, inventory)``, the quick look taken
+    directly on each payload (a plan's payloads are checked for every record)."""
+    if (
+        (invoice is None or _surely_fine(invoice))
+        and (credit_memo is None or _surely_fine(credit_memo))
+        and type(inventory) is tuple
+        and all(_surely_fine(posting) for posting in inventory)
+    ):
+        return
+    check_payload((invoice, credit_memo, inventory), record=record)

@@ -50,7 +50,7 @@ from ml_connector.oracle.models import (
 )
 from ml_connector.shipstation.models import Order, OrderItem, Shipment
 
-from ._bounds import check_order_amounts, check_payload, check_shipped_quantities
+from ._bounds import check_order_amounts, check_plan_payloads, check_shipped_quantities
 from ._memo import per_order
 from ._shipments import (
     ShippedLine,
@@ -165,7 +165,7 @@ def map_shipment(
                 keyed=resolved[0][0],
                 lines=resolved[0][1],
             )
-            check_payload((result.invoice, result.credit_memo, result.inventory), record=record)
+            check_plan_payloads(result.invoice, result.credit_memo, result.inventory, record=record)
         return result
     except MappingError:
         raise
