@@ -611,7 +611,8 @@ def _first_shares(
             for component in line_amounts:
                 share[component] = zero
             continue
-        part_n, part_d = _ratio(min(Decimal(quantity), Decimal(whole)))
+        # _replay's min(Decimal(after), Decimal(whole)): the same value, without the copies.
+        part_n, part_d = _ratio(quantity if quantity < whole else whole)
         whole_n, whole_d = _ratio(whole)
         numerator, denominator = part_n * whole_d * scale, part_d * whole_n
         for component, total in line_amounts.items():

@@ -32,7 +32,7 @@ it. Cases that post nothing return a :class:`~.plans.Skip` with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -65,8 +65,10 @@ from .allocation import (
     Component,
     OrderLineBasis,
     ShipmentQuantities,
+    _first_shares,
     _order_basis_rows,
     _Row,
+    _scale,
     round_to_minor,
     shipment_shares,
     void_shortfall_notes,
@@ -581,12 +583,20 @@ def _build_invoice(
                 "labels created before this one "
                 f"({', '.join(str(s.shipment_id) for s in live_before)})"
             )
-    shares = shipment_shares(target_id, basis, ledger, minor)
-    if steps is not None:
-        steps.extend([f"allocation: {note}" for note in shares.notes])
-        if shipment.voided:
-            notes = void_shortfall_notes(target_id, basis, ledger, minor)
-            steps.extend([f"warning: {note}" for note in notes])
+    scale = _scale(minor)
+    if steps is None and scale is not None and len(ledger) == 1:
+        # The order's only label, not explained: what shipment_shares gives, without its notes.
+        share_amounts: Mapping[str, Mapping[Component, Decimal]] = _first_shares(
+            ledger[0], by_key, scale, -minor
+        )
+    else:
+        shares = shipment_shares(target_id, basis, ledger, minor)
+        share_amounts = shares.amounts
+        if steps is not None:
+            steps.extend([f"allocation: {note}" for note in shares.notes])
+            if shipment.voided:
+                notes = void_shortfall_notes(target_id, basis, ledger, minor)
+                steps.extend([f"warning: {note}" for note in notes])
 
     accounts = _accounts_for(
         config, _INVOICE_PURPOSES, warehouse.warehouse_id, store_key, record=record
@@ -612,7 +622,6 @@ def _build_invoice(
     # The order-level components summed over the lines: the discount line's amount and, with
     # Oracle Tax, the tax left to it (merchandise and freight ride on the lines).
     discount_total = tax_total = _ZERO
-    share_amounts = shares.amounts
     empty: dict[Component, Decimal] = {}
     freight_class = classes["freight"]
     tax_class = classes["tax"]
