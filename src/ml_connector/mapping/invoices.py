@@ -235,7 +235,7 @@ def _skip_rule(shipment: Shipment, order: Order, config: MappingConfig) -> Skip 
                 SkipReason.TEST_ORDER,
                 f"order number {order.order_number} starts with test prefix {prefix!r}",
             )
-    tags = sorted(set(order.tag_ids) & rules.tag_ids)
+    tags = sorted(set(order.tag_ids) & rules.tag_ids) if order.tag_ids and rules.tag_ids else ()
     if tags:
         return Skip(
             shipment.shipment_id,
@@ -644,7 +644,7 @@ def _build_invoice(
         number = len(invoice_lines) + 1
         description = (order_item.name or shipped.item.name or sku or key)[:240]
         tax_lines: tuple[ReceivablesTaxLine, ...] = ()
-        if tax != 0:
+        if tax:  # a Decimal is true when it is not zero (as `!= 0`, without the int)
             tax_lines = (
                 ReceivablesTaxLine(
                     tax_amount=tax,
@@ -665,7 +665,7 @@ def _build_invoice(
                 else None,
                 tax_classification_code=settings.tax_classification_code,
                 sales_order=sales_order,
-                allocated_freight_amount=freight if freight != 0 else None,
+                allocated_freight_amount=freight if freight else None,
                 tax_lines=tax_lines,
             )
         )
@@ -677,7 +677,7 @@ def _build_invoice(
                 line_number=number,
             )
         )
-        if freight != 0:
+        if freight:
             distributions.append(
                 ReceivablesInvoiceDistribution(
                     account_class=freight_class,
@@ -686,7 +686,7 @@ def _build_invoice(
                     line_number=number,
                 )
             )
-        if tax != 0:
+        if tax:
             distributions.append(
                 ReceivablesInvoiceDistribution(
                     account_class=tax_class,
