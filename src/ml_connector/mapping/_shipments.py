@@ -104,13 +104,12 @@ def resolve_lines(
         )
     lines: list[ShippedLine] = []
     for index, item in enumerate(shipment.shipment_items, start=1):
-        field = f"shipment_items[{index - 1}]"
         if item.adjustment:
             continue
         if not isinstance(item.quantity, int) or item.quantity < 0:
             raise MappingError(
                 f"quantity {item.quantity!r} is not a whole number of units",
-                field=f"{field}.quantity",
+                field=f"shipment_items[{index - 1}].quantity",
                 record=record,
             )
         found: list[tuple[str, OrderItem]] = []
@@ -124,7 +123,7 @@ def resolve_lines(
             what = "matches no order item" if not found else "matches several order items"
             raise MappingError(
                 f"item (orderItemId {item.order_item_id}, SKU {item.sku}) {what}",
-                field=f"{field}.order_item_id",
+                field=f"shipment_items[{index - 1}].order_item_id",
                 record=record,
             )
         key, order_item = found[0]
