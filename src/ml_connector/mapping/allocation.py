@@ -499,7 +499,7 @@ def _replay(
         if only.shipment_id == target:
             # Most orders ship on one label: the replay is its first event alone.
             return ShipmentShares(
-                amounts=_first_shares(only, by_key, scale, exponent),
+                amounts=_first_shares(only.quantities, by_key, scale, exponent),
                 notes=_over_notes(only, by_key, only.quantities),
             )
     events: list[tuple[datetime, int, int, ShipmentQuantities]] = []
@@ -584,19 +584,20 @@ def _replay(
 
 
 def _first_shares(
-    shipment: ShipmentQuantities,
+    quantities: Mapping[str, Decimal],
     by_key: Mapping[str, OrderLineBasis],
     scale: int,
     exponent: int,
 ) -> dict[str, dict[Component, Decimal]]:
-    """What :func:`_replay` invoices for the first event of an order's first label, when
-    nothing is shipped or invoiced yet: the same arithmetic, with every running total zero.
+    """What :func:`_replay` invoices for the first event of an order's first label (which
+    ships ``quantities``), when nothing is shipped or invoiced yet: the same arithmetic, with
+    every running total zero.
 
     (``x - 0`` is ``x`` itself here, digits and exponent alike: ``x`` is built from a whole
     number of minor units, never a negative zero, with an exponent of ``-minor_unit <= 0``.)
     """
     shares: dict[str, dict[Component, Decimal]] = {}
-    for key, quantity in shipment.quantities.items():
+    for key, quantity in quantities.items():
         line = by_key.get(key)
         if line is None:
             continue

@@ -543,6 +543,44 @@ def _order_basis(
     return basis, basis_notes, {line.key: line for line in basis}
 
 
+def _shares(
+    shipment: Shipment,
+    order: Order,
+    order_shipments: Sequence[Shipment],
+    record: str,
+    keyed: list[tuple[str, OrderItem]],
+    lines: tuple[ShippedLine, ...],
+    basis: tuple[OrderLineBasis, ...],
+    basis_notes: tuple[str, ...],
+    steps: list[str] | None,
+    minor: int,
+) -> Mapping[str, Mapping[Component, Decimal]]:
+    """What the shipment invoices of each order item, by replaying the order's labels; the
+    order's and the allocation's notes go to ``steps`` (if not None)."""
+    ledger = _order_ledger(shipment, order, order_shipments, record, keyed, lines)
+    target_id = shipment.shipment_id
+    if steps is not None:
+        steps.extend([f"order: {note}" for note in basis_notes])
+    if steps is not None and len(ledger) > 1:
+        target = next(s for s in ledger if s.shipment_id == target_id)
+        live_before = [
+            s for s in ledger if (s.created_at, s.shipment_id) < (target.created_at, target_id)
+        ]
+        if live_before:
+            steps.append(
+                "split order: amounts follow the cumulative quantity shipped by the order's "
+                "labels created before this one "
+                f"({', '.join(str(s.shipment_id) for s in live_before)})"
+            )
+    shares = shipment_shares(target_id, basis, ledger, minor)
+    if steps is not None:
+        steps.extend([f"allocation: {note}" for note in shares.notes])
+        if shipment.voided:
+            notes = void_shortfall_notes(target_id, basis, ledger, minor)
+            steps.extend([f"warning: {note}" for note in notes])
+    return shares.amounts
+
+
 def _build_invoice(
     shipment: Shipment,
     order: Order,
@@ -562,41 +600,34 @@ def _build_invoice(
     settings = config.receivables
     minor = settings.minor_unit
     order_record = f"order {order.order_number}"
-    if _shared(shipment, order_shipments):
+    shared = _shared(shipment, order_shipments)
+    if shared:
         basis, basis_notes, by_key = per_order(
             config, order, "basis", lambda: _order_basis(order, keyed, minor)
         )
     else:
         basis, basis_notes, by_key = _order_basis(order, keyed, minor, steps is not None)
-    ledger = _order_ledger(shipment, order, order_shipments, record, keyed, lines)
-    target_id = shipment.shipment_id
-    if steps is not None:
-        steps.extend([f"order: {note}" for note in basis_notes])
-    if steps is not None and len(ledger) > 1:
-        target = next(s for s in ledger if s.shipment_id == target_id)
-        live_before = [
-            s for s in ledger if (s.created_at, s.shipment_id) < (target.created_at, target_id)
-        ]
-        if live_before:
-            steps.append(
-                "split order: amounts follow the cumulative quantity shipped by the order's "
-                "labels created before this one "
-                f"({', '.join(str(s.shipment_id) for s in live_before)})"
-            )
+    # What the shipment ships of each order item (the order's ledger holds the same sums).
+    seen: dict[str, Decimal] = {}
+    first: dict[str, ShippedLine] = {}
+    for line in lines:
+        order_key = line.order_key
+        if order_key in seen:
+            seen[order_key] += line.quantity
+        else:
+            seen[order_key] = _ZERO + line.quantity
+            first[order_key] = line
     scale = _scale(minor)
-    if steps is None and scale is not None and len(ledger) == 1:
-        # The order's only label, not explained: what shipment_shares gives, without its notes.
+    if steps is None and not shared and scale is not None and shipment.create_date is not None:
+        # The order's only label, not explained: what shipment_shares gives for a ledger of
+        # this label alone, without building the ledger or the notes.
         share_amounts: Mapping[str, Mapping[Component, Decimal]] = _first_shares(
-            ledger[0], by_key, scale, -minor
+            seen, by_key, scale, -minor
         )
     else:
-        shares = shipment_shares(target_id, basis, ledger, minor)
-        share_amounts = shares.amounts
-        if steps is not None:
-            steps.extend([f"allocation: {note}" for note in shares.notes])
-            if shipment.voided:
-                notes = void_shortfall_notes(target_id, basis, ledger, minor)
-                steps.extend([f"warning: {note}" for note in notes])
+        share_amounts = _shares(
+            shipment, order, order_shipments, record, keyed, lines, basis, basis_notes, steps, minor
+        )
 
     accounts = _accounts_for(
         config, _INVOICE_PURPOSES, warehouse.warehouse_id, store_key, record=record
@@ -610,15 +641,6 @@ def _build_invoice(
     sales_order = order.order_number
     invoice_lines: list[ReceivablesInvoiceLine] = []
     distributions: list[ReceivablesInvoiceDistribution] = []
-    seen: dict[str, Decimal] = {}
-    first: dict[str, ShippedLine] = {}
-    for line in lines:
-        order_key = line.order_key
-        if order_key in seen:
-            seen[order_key] += line.quantity
-        else:
-            seen[order_key] = _ZERO + line.quantity
-            first[order_key] = line
     # The order-level components summed over the lines: the discount line's amount and, with
     # Oracle Tax, the tax left to it (merchandise and freight ride on the lines).
     discount_total = tax_total = _ZERO
