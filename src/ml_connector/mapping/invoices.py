@@ -351,7 +351,7 @@ def _map_shipment(
         steps.append(f"customer: {match.detail}")
         steps.append(f"dates: {when}")
 
-    invoice, invoice_key = _build_invoice(
+    invoice, invoice_key, total = _build_invoice(
         shipment,
         order,
         match,
@@ -366,7 +366,7 @@ def _map_shipment(
         record,
         steps,
     )
-    zero = invoice.total == 0
+    zero = total == 0  # invoice.total, summed as the invoice was built
     if zero and config.skip.zero_value == "skip" and not (shipment.voided and original):
         if steps is None:
             raise _StepsNeeded
@@ -595,8 +595,9 @@ def _build_invoice(
     day: date,
     record: str,
     steps: list[str] | None,
-) -> tuple[ReceivablesInvoice, str]:
-    """The invoice and its posting key; its explanation steps go to ``steps`` (if not None)."""
+) -> tuple[ReceivablesInvoice, str, Decimal]:
+    """The invoice, its posting key and its total (:attr:`ReceivablesInvoice.total`, summed
+    line by line in the same order); its explanation steps go to ``steps`` (if not None)."""
     settings = config.receivables
     minor = settings.minor_unit
     order_record = f"order {order.order_number}"
@@ -803,7 +804,7 @@ def _build_invoice(
         comments=f"ShipStation order {order.order_number}, shipment {shipment.shipment_id}",
         invoice_status=settings.invoice_status,
     )
-    return invoice, key
+    return invoice, key, total
 
 
 def reverse_invoice(
