@@ -229,8 +229,10 @@ def _allocate(total: Decimal, spread: _Spread, minor_unit: int, field: str) -> t
         remainders.append(remainder)
     left = magnitude - sum(floors)
     if left:
-        # Every remainder is over the same weight_sum, so comparing numerators is exact.
-        order = sorted(range(len(floors)), key=lambda i: (-remainders[i], i))
+        # Every remainder is over the same weight_sum, so comparing numerators is exact. The
+        # sort is stable, reverse included: equal remainders keep index order (ties to the
+        # earlier part).
+        order = sorted(range(len(floors)), key=remainders.__getitem__, reverse=True)
         for index in order[:left]:
             floors[index] += 1
     if whole_units < 0:

@@ -92,6 +92,11 @@ def issue_postings(
     mode = settings.transaction_mode
     shipment_id = shipment.shipment_id
     order_id = shipment.order_id
+    items = config.items  # item_number() and unit_of_measure(), their usual cases inline
+    item_map = items.map
+    identity = items.identity
+    uom_by_sku = items.uom_by_sku
+    uom = items.uom
     place = f"{warehouse.inventory_organization}/{warehouse.subinventory}" if explain else ""
     for line in lines:
         quantity = line.quantity
@@ -102,7 +107,14 @@ def issue_postings(
         index = line.index
         order_item = line.order_item
         sku = line.item.sku or order_item.sku
-        number = item_number(sku, config, field=f"shipment_items[{index - 1}].sku", record=record)
+        number = item_map.get(sku) if sku else None
+        if number is None:
+            if sku and identity:
+                number = sku
+            else:  # raises, naming the field
+                number = item_number(
+                    sku, config, field=f"shipment_items[{index - 1}].sku", record=record
+                )
         key = render(
             "inventory",
             record=record,
@@ -117,7 +129,7 @@ def issue_postings(
             else str(index)
         )
         sent = -quantity if negative else quantity
-        unit = unit_of_measure(sku, config)
+        unit = uom_by_sku.get(sku, uom) if sku else uom
         transaction = InventoryStagedTransaction(
             item_number=number,
             subinventory_code=subinventory,
