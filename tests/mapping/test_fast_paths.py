@@ -16,6 +16,8 @@ from ml_connector.mapping.allocation import (
     Component,
     ItemAmounts,
     ShipmentQuantities,
+    _first_shares,
+    _order_basis_rows,
     allocate,
     order_basis,
     shipment_shares,
@@ -120,5 +122,40 @@ def test_an_orders_only_label_is_invoiced_as_the_full_replay_invoices_it(
     assert list(fast.amounts) == list(full.amounts)
     for key, amounts in full.amounts.items():
         assert [(c, str(v)) for c, v in fast.amounts[key].items()] == [
+            (c, str(v)) for c, v in amounts.items()
+        ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=9), _PRICES, st.integers(0, 12)),
+        min_size=1,
+        max_size=4,
+    ),
+    tax=_POOLS,
+    freight=_POOLS,
+    minor=st.sampled_from([0, 2, 3]),
+    own_tax=st.booleans(),
+)
+def test_items_shipped_in_full_are_invoiced_their_basis_amounts_digit_for_digit(
+    lines: list[tuple[int, D, int]], tax: int, freight: int, minor: int, own_tax: bool
+) -> None:
+    # Items' own tax amounts (written with one digit too many) make the basis not "built":
+    # then the arithmetic runs; otherwise a full item takes its amounts as they are.
+    taxes = [D(n).scaleb(-minor - 1) * 10 if own_tax else None for n, _, _ in lines]
+    rows = [(f"k{i}", D(q), price, taxes[i], None) for i, (q, price, _) in enumerate(lines)]
+    total_tax = sum((t for t in taxes if t is not None), D(0)) if own_tax else D(tax).scaleb(-minor)
+    basis, _, built = _order_basis_rows(
+        rows, total_tax, D(freight).scaleb(-minor), D(0), minor, None, explain=False
+    )
+    assert built is not own_tax
+    by_key = {line.key: line for line in basis}
+    shipped = {f"k{i}": D(units) for i, (_, _, units) in enumerate(lines) if units}
+    exact = _first_shares(shipped, by_key, 10**minor, -minor)
+    taken = _first_shares(shipped, by_key, 10**minor, -minor, built)
+    assert list(taken) == list(exact)
+    for key, amounts in exact.items():
+        assert [(c, str(v)) for c, v in taken[key].items()] == [
             (c, str(v)) for c, v in amounts.items()
         ]

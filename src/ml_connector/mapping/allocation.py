@@ -343,7 +343,10 @@ def order_basis(
             no item to be spread over.
     """
     rows = [(i.key, i.quantity, i.unit_price, i.tax, i.shipping) for i in items]
-    return _order_basis_rows(rows, tax, freight, discount, minor_unit, record, explain=True)
+    basis, notes, _ = _order_basis_rows(
+        rows, tax, freight, discount, minor_unit, record, explain=True
+    )
+    return basis, notes
 
 
 _Row = tuple[str, Decimal, Decimal, Decimal | None, Decimal | None]
@@ -360,8 +363,12 @@ def _order_basis_rows(
     record: str | None,
     *,
     explain: bool,
-) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...]]:
-    """:func:`order_basis` over rows; without ``explain`` the notes are left out (empty)."""
+) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...], bool]:
+    """:func:`order_basis` over rows; without ``explain`` the notes are left out (empty).
+
+    The flag says whether every amount was built here as ``Decimal(units).scaleb(-minor_unit)``
+    (none taken from the items' own amounts): see :func:`_first_shares`.
+    """
     notes: list[str] = []
     exacts: list[Decimal] = []
     scale = _scale(minor_unit)
@@ -411,6 +418,7 @@ def _order_basis_rows(
     if rows and all(row[4] is not None for row in rows):
         own_shipping = [row[4] for row in rows]
     pools: dict[Component, tuple[Decimal, ...]] = {}
+    built = scale is not None
     try:
         for component, total, given, field in (
             (_TAX, tax, own_tax, "order.tax"),
@@ -420,6 +428,7 @@ def _order_basis_rows(
             own = _own_amounts(given, total, minor_unit) if given else None
             if own is not None:
                 pools[component] = own
+                built = False
                 if total and explain:
                     notes.append(f"{component.value} {total} taken from the items' own amounts")
                 continue
@@ -453,7 +462,7 @@ def _order_basis_rows(
             for i, row in enumerate(rows)
         ]
     )
-    return basis, tuple(notes)
+    return basis, tuple(notes), built
 
 
 def shipment_shares(
@@ -590,6 +599,7 @@ def _first_shares(
     by_key: Mapping[str, OrderLineBasis],
     scale: int,
     exponent: int,
+    built: bool = False,
 ) -> dict[str, dict[Component, Decimal]]:
     """What :func:`_replay` invoices for the first event of an order's first label (which
     ships ``quantities``), when nothing is shipped or invoiced yet: the same arithmetic, with
@@ -597,6 +607,10 @@ def _first_shares(
 
     (``x - 0`` is ``x`` itself here, digits and exponent alike: ``x`` is built from a whole
     number of minor units, never a negative zero, with an exponent of ``-minor_unit <= 0``.)
+
+    ``built`` says the basis amounts were themselves built that way (the flag of
+    :func:`_order_basis_rows`): an item shipped in full is then invoiced each amount ``C``
+    as it is, since rounding ``C x Q / Q`` to the minor unit rebuilds ``C`` digit for digit.
     """
     shares: dict[str, dict[Component, Decimal]] = {}
     for key, quantity in quantities.items():
@@ -613,6 +627,9 @@ def _first_shares(
             zero = Decimal(0).scaleb(exponent)
             for component in line_amounts:
                 share[component] = zero
+            continue
+        if built and quantity >= whole:
+            shares[key] = dict(line_amounts)
             continue
         # _replay's min(Decimal(after), Decimal(whole)): the same value, without the copies.
         part_n, part_d = _ratio(quantity if quantity < whole else whole)

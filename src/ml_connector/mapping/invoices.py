@@ -504,9 +504,9 @@ def _invoice_key(shipment: Shipment, order: Order, config: MappingConfig, record
 
 def _order_basis(
     order: Order, keyed: list[tuple[str, OrderItem]], minor: int, explain: bool = True
-) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...], dict[str, OrderLineBasis]]:
-    """The order's per-item basis, its notes (none unless ``explain``), and the basis by item
-    key."""
+) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...], dict[str, OrderLineBasis], bool]:
+    """The order's per-item basis, its notes (none unless ``explain``), the basis by item key
+    and whether its amounts were all built at the minor unit (see ``_order_basis_rows``)."""
     order_record = f"order {order.order_number}"
     rows: list[_Row] = []
     for key, item in keyed:
@@ -537,10 +537,10 @@ def _order_basis(
             discount += round_to_minor(Decimal(item.quantity) * price, minor)
     tax = _money(order.tax_amount, "tax_amount", order_record)
     freight = _money(order.shipping_amount, "shipping_amount", order_record)
-    basis, basis_notes = _order_basis_rows(
+    basis, basis_notes, built = _order_basis_rows(
         rows, tax, freight, discount, minor, order_record, explain=explain
     )
-    return basis, basis_notes, {line.key: line for line in basis}
+    return basis, basis_notes, {line.key: line for line in basis}, built
 
 
 def _shares(
@@ -603,11 +603,11 @@ def _build_invoice(
     order_record = f"order {order.order_number}"
     shared = _shared(shipment, order_shipments)
     if shared:
-        basis, basis_notes, by_key = per_order(
+        basis, basis_notes, by_key, built = per_order(
             config, order, "basis", lambda: _order_basis(order, keyed, minor)
         )
     else:
-        basis, basis_notes, by_key = _order_basis(order, keyed, minor, steps is not None)
+        basis, basis_notes, by_key, built = _order_basis(order, keyed, minor, steps is not None)
     # What the shipment ships of each order item (the order's ledger holds the same sums).
     seen: dict[str, Decimal] = {}
     first: dict[str, ShippedLine] = {}
@@ -623,7 +623,7 @@ def _build_invoice(
         # The order's only label, not explained: what shipment_shares gives for a ledger of
         # this label alone, without building the ledger or the notes.
         share_amounts: Mapping[str, Mapping[Component, Decimal]] = _first_shares(
-            seen, by_key, scale, -minor
+            seen, by_key, scale, -minor, built
         )
     else:
         share_amounts = _shares(
