@@ -88,3 +88,74 @@ def test_inventory_dates_must_still_be_aware_utc() -> None:
         _transaction(datetime(2026, 1, 15, 8))
     with pytest.raises(ValueError, match="in UTC"):
         _transaction(datetime(2026, 1, 15, 8, tzinfo=timezone(timedelta(hours=-8))))
+
+
+def test_positional_constructors_build_what_the_keyword_constructors_build() -> None:
+    from ml_connector.oracle.models import (
+        ReceivablesInvoice,
+        ReceivablesInvoiceLine,
+        _positional,
+    )
+
+    tax = ReceivablesTaxLine(tax_amount=Decimal("1.00"))
+    values = {
+        "line_number": 1,
+        "description": "Mug",
+        "quantity": Decimal(2),
+        "unit_selling_price": Decimal("3.50"),
+        "amount": Decimal("7.00"),
+        "sales_order": "1001",
+        "tax_lines": [tax],  # converted to a tuple, as the keyword constructor converts it
+    }
+    line = _positional(ReceivablesInvoiceLine, *values)(*values.values())
+    expected = ReceivablesInvoiceLine(**values)  # type: ignore[arg-type]
+    assert line == expected and repr(line) == repr(expected)
+    assert list(line.__dict__.items()) == list(expected.__dict__.items())
+    assert line.tax_lines == (tax,) and line.extra == {} and line.memo_line is None
+    invoice_values = {
+        "business_unit": "US1",
+        "transaction_source": "SS",
+        "transaction_type": "Invoice",
+        "transaction_date": datetime(2026, 1, 15, tzinfo=UTC).date(),
+        "bill_to_customer_number": "1001",
+        "invoice_currency_code": "USD",
+        "payment_terms": "30 Net",
+        "lines": [line],
+    }
+    invoice = _positional(ReceivablesInvoice, *invoice_values)(*invoice_values.values())
+    assert invoice == ReceivablesInvoice(**invoice_values)  # type: ignore[arg-type]
+    assert invoice.distributions == () and invoice.total == Decimal("8.00")
+
+
+def test_positional_constructors_keep_the_validators_and_refuse_unknown_fields() -> None:
+    from ml_connector.oracle.models import _positional
+
+    names = (
+        "item_number",
+        "subinventory_code",
+        "transaction_quantity",
+        "transaction_unit_of_measure",
+        "transaction_date",
+        "transaction_type_name",
+        "source_code",
+        "source_header_id",
+        "source_line_id",
+        "transaction_reference",
+    )
+    make = _positional(InventoryStagedTransaction, *names)
+    when = datetime(2026, 1, 15, 8, tzinfo=UTC)
+    built = make("SKU-1", "FG", Decimal(-1), "Ea", when, "Issue", "SS", "1", "1", "SS1-1")
+    assert built == _transaction(when).__class__(**dict(zip(names, [
+        "SKU-1", "FG", Decimal(-1), "Ea", when, "Issue", "SS", "1", "1", "SS1-1"
+    ], strict=True)))  # fmt: skip
+    with pytest.raises(ValueError, match="timezone-aware"):
+        make("SKU-1", "FG", Decimal(-1), "Ea", datetime(2026, 1, 15), "I", "S", "1", "1", "R")
+    with pytest.raises(ValueError, match="in UTC"):
+        make(
+            "SKU-1", "FG", Decimal(-1), "Ea",
+            datetime(2026, 1, 15, tzinfo=timezone(timedelta(hours=-8))), "I", "S", "1", "1", "R",
+        )  # fmt: skip
+    with pytest.raises(TypeError, match="no field"):
+        _positional(InventoryStagedTransaction, "item_number", "no_such_field")
+    with pytest.raises(TypeError, match="no plain default"):
+        _positional(InventoryStagedTransaction, "item_number")  # required fields left out

@@ -25,7 +25,7 @@ from decimal import Decimal
 import attrs
 
 from ml_connector._errors import MappingError
-from ml_connector.oracle.models import InventoryStagedTransaction
+from ml_connector.oracle.models import InventoryStagedTransaction, _positional
 from ml_connector.shipstation.models import InventoryLevel, Shipment
 
 from ._bounds import check_payload
@@ -47,6 +47,26 @@ __all__ = [
 
 
 _INVENTORY_ISSUE = AccountPurpose.INVENTORY_ISSUE
+# A positional constructor (see oracle.models._positional): the same transaction as the
+# keyword constructor builds, its date checked as aware UTC the same way.
+_issue = _positional(
+    InventoryStagedTransaction,
+    "item_number",
+    "subinventory_code",
+    "transaction_quantity",
+    "transaction_unit_of_measure",
+    "transaction_date",
+    "transaction_type_name",
+    "source_code",
+    "source_header_id",
+    "source_line_id",
+    "transaction_reference",
+    "organization_code",
+    "organization_name",
+    "locator_name",
+    "distribution_account",
+    "transaction_mode",
+)
 
 
 def _signed_issue(quantity: Decimal, config: MappingConfig) -> Decimal:
@@ -130,22 +150,22 @@ def issue_postings(
         )
         sent = -quantity if negative else quantity
         unit = uom_by_sku.get(sku, uom) if sku else uom
-        transaction = InventoryStagedTransaction(
-            item_number=number,
-            subinventory_code=subinventory,
-            transaction_quantity=sent,
-            transaction_unit_of_measure=unit,
-            transaction_date=instant,
-            transaction_type_name=issue_type,
-            source_code=source_code,
-            source_header_id=header,
-            source_line_id=source_line,
-            transaction_reference=key if by_posting_key else order_number,
-            organization_code=organization_code,
-            organization_name=organization_name,
-            locator_name=locator,
-            distribution_account=account,
-            transaction_mode=mode,
+        transaction = _issue(
+            number,
+            subinventory,
+            sent,
+            unit,
+            instant,
+            issue_type,
+            source_code,
+            header,
+            source_line,
+            key if by_posting_key else order_number,
+            organization_code,
+            organization_name,
+            locator,
+            account,
+            mode,
         )
         postings.append(InventoryPosting(key, transaction, index))
         if explain:

@@ -47,6 +47,7 @@ from ml_connector.oracle.models import (
     ReceivablesInvoiceDistribution,
     ReceivablesInvoiceLine,
     ReceivablesTaxLine,
+    _positional,
 )
 from ml_connector.shipstation.models import Order, OrderItem, Shipment
 
@@ -99,6 +100,52 @@ _INVOICE_PURPOSES = (
 # The discount line: component, settings attributes, account class, and the position of the
 # line's account in _INVOICE_PURPOSES. Freight and tax ride on the item lines.
 _EXTRA_LINES = ((Component.DISCOUNT, "discount_description", "discount_memo_line", "revenue", 1),)
+
+
+# Positional constructors of the payloads built per line (see oracle.models._positional):
+# the same objects as the keyword constructors build.
+_tax_line = _positional(ReceivablesTaxLine, "tax_amount", "tax_regime_code", "tax_rate_code")
+_invoice_line = _positional(
+    ReceivablesInvoiceLine,
+    "line_number",
+    "description",
+    "quantity",
+    "unit_selling_price",
+    "amount",
+    "memo_line",
+    "item_number",
+    "unit_of_measure",
+    "tax_classification_code",
+    "sales_order",
+    "allocated_freight_amount",
+    "tax_lines",
+)
+_distribution = _positional(
+    ReceivablesInvoiceDistribution,
+    "account_class",
+    "account_combination",
+    "amount",
+    "line_number",
+    "detailed_tax_line_number",
+)
+_invoice = _positional(
+    ReceivablesInvoice,
+    "business_unit",
+    "transaction_source",
+    "transaction_type",
+    "transaction_date",
+    "bill_to_customer_number",
+    "invoice_currency_code",
+    "payment_terms",
+    "lines",
+    "distributions",
+    "transaction_number",
+    "accounting_date",
+    "bill_to_site",
+    "cross_reference",
+    "comments",
+    "invoice_status",
+)
 
 
 def _money(value: Decimal | None, field: str, record: str) -> Decimal:
@@ -668,57 +715,30 @@ def _build_invoice(
         description = (order_item.name or shipped.item.name or sku or key)[:240]
         tax_lines: tuple[ReceivablesTaxLine, ...] = ()
         if tax:  # a Decimal is true when it is not zero (as `!= 0`, without the int)
-            tax_lines = (
-                ReceivablesTaxLine(
-                    tax_amount=tax,
-                    tax_regime_code=settings.tax_regime_code,
-                    tax_rate_code=settings.tax_rate_code,
-                ),
-            )
+            tax_lines = (_tax_line(tax, settings.tax_regime_code, settings.tax_rate_code),)
         invoice_lines.append(
-            ReceivablesInvoiceLine(
-                line_number=number,
-                description=description,
-                quantity=quantity,
-                unit_selling_price=price,
-                amount=amount,
-                item_number=(item_map.get(sku, sku) if sku else None) if item_numbers else None,
-                unit_of_measure=(uom_by_sku.get(sku, uom) if sku else uom)
-                if item_numbers
-                else None,
-                tax_classification_code=settings.tax_classification_code,
-                sales_order=sales_order,
-                allocated_freight_amount=freight if freight else None,
-                tax_lines=tax_lines,
+            _invoice_line(
+                number,
+                description,
+                quantity,
+                price,
+                amount,
+                None,  # memo_line
+                (item_map.get(sku, sku) if sku else None) if item_numbers else None,
+                (uom_by_sku.get(sku, uom) if sku else uom) if item_numbers else None,
+                settings.tax_classification_code,
+                sales_order,
+                freight if freight else None,
+                tax_lines,
             )
         )
-        distributions.append(
-            ReceivablesInvoiceDistribution(
-                account_class=revenue_class,
-                account_combination=revenue_account,
-                amount=amount,
-                line_number=number,
-            )
-        )
+        distributions.append(_distribution(revenue_class, revenue_account, amount, number, None))
         if freight:
             distributions.append(
-                ReceivablesInvoiceDistribution(
-                    account_class=freight_class,
-                    account_combination=freight_account,
-                    amount=freight,
-                    line_number=number,
-                )
+                _distribution(freight_class, freight_account, freight, number, None)
             )
         if tax:
-            distributions.append(
-                ReceivablesInvoiceDistribution(
-                    account_class=tax_class,
-                    account_combination=tax_account,
-                    amount=tax,
-                    line_number=number,
-                    detailed_tax_line_number=1,
-                )
-            )
+            distributions.append(_distribution(tax_class, tax_account, tax, number, 1))
         if steps is None:
             continue
         ordered = by_key[key].quantity
@@ -742,24 +762,22 @@ def _build_invoice(
         description = getattr(settings, description_name)
         number = len(invoice_lines) + 1
         invoice_lines.append(
-            ReceivablesInvoiceLine(
-                line_number=number,
-                description=description,
-                quantity=_ONE,
-                unit_selling_price=amount,
-                amount=amount,
-                memo_line=getattr(settings, memo_name),
-                sales_order=sales_order,
+            _invoice_line(
+                number,
+                description,
+                _ONE,
+                amount,
+                amount,
+                getattr(settings, memo_name),
+                None,
+                None,
+                None,
+                sales_order,
+                None,
+                (),
             )
         )
-        distributions.append(
-            ReceivablesInvoiceDistribution(
-                account_class=classes[klass],
-                account_combination=accounts[account],
-                amount=amount,
-                line_number=number,
-            )
-        )
+        distributions.append(_distribution(classes[klass], accounts[account], amount, number, None))
         if steps is not None:
             steps.append(
                 f"line {number}: {description} {amount} (share of the order's {component.value})"
@@ -773,11 +791,7 @@ def _build_invoice(
     for invoice_line in invoice_lines:
         total += invoice_line.total
     distributions.append(
-        ReceivablesInvoiceDistribution(
-            account_class=classes["receivable"],
-            account_combination=receivable_account,
-            amount=total,
-        )
+        _distribution(classes["receivable"], receivable_account, total, None, None)
     )
     key = _invoice_key(shipment, order, config, record)
     if steps is not None:
@@ -787,22 +801,22 @@ def _build_invoice(
         )
         steps.append(f"posting key {key} in {settings.key_field}")
     business_unit = (store.business_unit if store else None) or warehouse.business_unit
-    invoice = ReceivablesInvoice(
-        business_unit=business_unit,
-        transaction_source=settings.transaction_source,
-        transaction_type=(store.transaction_type if store else None) or settings.transaction_type,
-        transaction_date=day,
-        accounting_date=day,
-        bill_to_customer_number=match.account_number,
-        bill_to_site=match.bill_to_site,
-        invoice_currency_code=settings.currency,
-        payment_terms=(store.payment_terms if store else None) or settings.payment_terms,
-        lines=invoice_lines,
-        distributions=distributions,
-        transaction_number=key if settings.key_field == "transaction_number" else None,
-        cross_reference=key if settings.key_field == "cross_reference" else None,
-        comments=f"ShipStation order {order.order_number}, shipment {shipment.shipment_id}",
-        invoice_status=settings.invoice_status,
+    invoice = _invoice(
+        business_unit,
+        settings.transaction_source,
+        (store.transaction_type if store else None) or settings.transaction_type,
+        day,
+        match.account_number,
+        settings.currency,
+        (store.payment_terms if store else None) or settings.payment_terms,
+        invoice_lines,
+        distributions,
+        key if settings.key_field == "transaction_number" else None,
+        day,
+        match.bill_to_site,
+        key if settings.key_field == "cross_reference" else None,
+        f"ShipStation order {order.order_number}, shipment {shipment.shipment_id}",
+        settings.invoice_status,
     )
     return invoice, key, total
 

@@ -23,10 +23,10 @@ Money and quantities are :class:`~decimal.Decimal`; dates that Oracle treats as 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -100,6 +100,57 @@ def _extra() -> Any:
 # into the instance dictionary, where a frozen slotted class goes through
 # ``object.__setattr__`` once per field (about twice the construction time, and mapping builds
 # a dozen payload objects per shipment).
+
+
+_T = TypeVar("_T", bound=attrs.AttrsInstance)
+
+
+def _positional(cls: type[_T], *names: str) -> Callable[..., _T]:
+    """A private constructor of payload class ``cls`` taking the fields ``names`` by position
+    (every other field takes its default), for code that builds many payloads (mapping).
+
+    It builds what ``cls(**{name: value, ...})`` builds, equal and alike to the last key of
+    its instance dictionary, with the same converters and validators, but without parsing
+    keyword arguments: the instance dictionary is written whole.
+    """
+    fields = attrs.fields(cls)
+    known = {field.name for field in fields}
+    unknown = [name for name in names if name not in known]
+    if unknown or len(set(names)) != len(names):
+        raise TypeError(f"{cls.__name__} has no field(s) {unknown} (or names repeat)")
+    scope: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    entries: list[str] = []
+    checks: list[str] = []
+    for field in fields:
+        if field.name in names:
+            value = field.name
+        else:
+            if field.default is attrs.NOTHING or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+                raise TypeError(f"{cls.__name__}.{field.name} has no plain default")
+            scope[f"_default_{field.name}"] = field.default
+            value = f"_default_{field.name}"
+        if field.converter is not None:  # applied to defaults too, as attrs does
+            scope[f"_convert_{field.name}"] = field.converter
+            value = f"_convert_{field.name}({value})"
+        entries.append(f"{field.name!r}: {value}")
+        if field.validator is not None:
+            scope[f"_validate_{field.name}"] = field.validator
+            scope[f"_field_{field.name}"] = field
+            checks.append(
+                f"    _validate_{field.name}(self, _field_{field.name}, self.{field.name})"
+            )
+    source = "\n".join(
+        [
+            f"def make({', '.join(names)}):",
+            "    self = _new(_cls)",
+            f"    _set(self, '__dict__', {{{', '.join(entries)}}})",
+            *checks,
+            "    return self",
+        ]
+    )
+    exec(compile(source, f"<positional {cls.__name__}>", "exec"), scope)  # noqa: S102 - generated from attrs fields
+    made: Callable[..., _T] = scope["make"]
+    return made
 
 
 # Typed tuple converters: mypy cannot bind ``tuple``'s type variable through attrs converters.
