@@ -156,3 +156,17 @@ def test_skips_that_carry_steps_still_carry_them() -> None:
     skip = map_shipment(empty, the_order, MATCH, config, order_shipments=[empty])
     assert isinstance(skip, Skip) and skip.reason is SkipReason.NO_ITEMS
     assert skip.explanation and skip == _eager(empty, the_order, MATCH, config, [empty])
+
+
+def test_a_deferred_plan_has_every_field_of_the_class() -> None:
+    # _deferred writes the instance dictionary itself: it must name every field but the
+    # explanation (a field added to ShipmentPlan must be added there too).
+    config = retailer_config()
+    the_order = order([item(11, "MUG", 1, "2.00")])
+    label = shipment(501, the_order, [(11, 1)])
+    plan = map_shipment(label, the_order, MATCH, config, order_shipments=[label])
+    assert isinstance(plan, ShipmentPlan)
+    names = [field.name for field in attrs.fields(ShipmentPlan)]
+    assert list(plan.__dict__) == [*names[:-1], "_explain"] and names[-1] == "explanation"
+    plan.explanation  # noqa: B018 - built on read
+    assert list(plan.__dict__) == names

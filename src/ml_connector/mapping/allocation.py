@@ -397,7 +397,7 @@ def _order_basis_rows(
             if amount != exact:
                 notes.append(f"item {row[0]}: {row[1]} x {row[2]} = {exact}, rounded to {amount}")
     # Items priced below zero act as discounts: they weigh nothing in the spread.
-    if units is not None and any(unit > 0 for unit in units):
+    if units and max(units) > 0:  # some item is worth more than zero
         # The weights are the amounts in minor units: the same proportions as the amounts, so
         # the same split (largest remainders compare the same), without reducing fractions.
         positive = [unit if unit > 0 else 0 for unit in units]

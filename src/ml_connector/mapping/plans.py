@@ -138,20 +138,24 @@ class ShipmentPlan:
         steps: building them is most of the text a mapping makes, and a sync reads them only
         for the records it keeps in full.
         """
-        plan = cls(
-            shipment_id=shipment_id,
-            order_number=order_number,
-            posting_key=posting_key,
-            invoice=invoice,
-            credit_memo=credit_memo,
-            original_key=original_key,
-            inventory=inventory,
-            customer=customer,
-            explanation=(),
+        # The instance dictionary written whole (the fields have no converters or
+        # validators), without "explanation": reads go to _DeferredExplanation.
+        plan = object.__new__(cls)
+        object.__setattr__(
+            plan,
+            "__dict__",
+            {
+                "shipment_id": shipment_id,
+                "order_number": order_number,
+                "posting_key": posting_key,
+                "invoice": invoice,
+                "credit_memo": credit_memo,
+                "original_key": original_key,
+                "inventory": inventory,
+                "customer": customer,
+                "_explain": explain,
+            },
         )
-        state = plan.__dict__
-        del state["explanation"]  # reads now go to _DeferredExplanation
-        state["_explain"] = explain
         return plan
 
     def __getstate__(self) -> dict[str, Any]:
