@@ -213,7 +213,14 @@ def _allocate(total: Decimal, spread: _Spread, minor_unit: int, field: str) -> t
             raise MappingError(f"nothing to allocate {total} over", field=field)
         return ()
     scaled, weight_sum = spread.scaled()
-    exponent = -minor_unit
+    return _split(whole_units, scaled, weight_sum, -minor_unit)
+
+
+def _split(
+    whole_units: int, scaled: Sequence[int], weight_sum: int, exponent: int
+) -> tuple[Decimal, ...]:
+    """``whole_units`` minor units split over integer weights (``weight_sum`` > 0) by largest
+    remainder, as Decimals with ``exponent``: the end of :func:`_allocate`."""
     if not whole_units:
         # Nothing to split (most orders have no discount): every part is zero.
         return (Decimal(0).scaleb(exponent),) * len(scaled)
@@ -397,13 +404,14 @@ def _order_basis_rows(
             if amount != exact:
                 notes.append(f"item {row[0]}: {row[1]} x {row[2]} = {exact}, rounded to {amount}")
     # Items priced below zero act as discounts: they weigh nothing in the spread.
+    positive: list[int] | None = None
+    spread: _Spread | None = None
     if units and max(units) > 0:  # some item is worth more than zero
         # The weights are the amounts in minor units: the same proportions as the amounts, so
         # the same split (largest remainders compare the same), without reducing fractions.
+        # (Split below with _split, as _allocate splits over these weights.)
         positive = [unit if unit > 0 else 0 for unit in units]
-        spread = _Spread(positive)
-        spread._negative = False
-        spread._scaled = (positive, sum(positive))
+        weight_sum = sum(positive)
         zeros: tuple[Decimal, ...] | None = (Decimal(0).scaleb(exponent),) * len(positive)
     else:
         weights: list[Decimal] = [amount if amount >= 0 else _ZERO for amount in merchandise]
@@ -436,7 +444,18 @@ def _order_basis_rows(
                 # What _allocate gives for a zero total over these (valid) weights.
                 pools[component] = zeros
                 continue
-            pools[component] = _allocate(total, spread, minor_unit, field=field)
+            if positive is not None and scale is not None:
+                # _allocate over positive whole weights: its exactness check, then its split.
+                total_n, total_d = _ratio(total)
+                whole_units, rest = divmod(total_n * scale, total_d)
+                if rest:
+                    raise MappingError(
+                        f"{total} has more than {minor_unit} decimal places", field=field
+                    )
+                pools[component] = _split(whole_units, positive, weight_sum, exponent)
+            else:
+                assert spread is not None
+                pools[component] = _allocate(total, spread, minor_unit, field=field)
             if total and len(rows) > 1 and explain:
                 parts = ", ".join(
                     f"{row[0]}: {part}" for row, part in zip(rows, pools[component], strict=True)
