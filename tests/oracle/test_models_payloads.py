@@ -159,3 +159,10 @@ def test_positional_constructors_keep_the_validators_and_refuse_unknown_fields()
         _positional(InventoryStagedTransaction, "item_number", "no_such_field")
     with pytest.raises(TypeError, match="no plain default"):
         _positional(InventoryStagedTransaction, "item_number")  # required fields left out
+
+
+def test_positional_constructors_refuse_slotted_classes() -> None:
+    from ml_connector.oracle.models import CustomerAccount, _positional
+
+    with pytest.raises(TypeError, match="dict-backed"):
+        _positional(CustomerAccount, "account_number")

@@ -113,6 +113,8 @@ def _positional(cls: type[_T], *names: str) -> Callable[..., _T]:
     its instance dictionary, with the same converters and validators, but without parsing
     keyword arguments: the instance dictionary is written whole.
     """
+    if getattr(cls, "__attrs_post_init__", None) is not None or "__slots__" in cls.__dict__:
+        raise TypeError(f"{cls.__name__}: only dict-backed classes without post-init hooks")
     fields = attrs.fields(cls)
     known = {field.name for field in fields}
     unknown = [name for name in names if name not in known]
