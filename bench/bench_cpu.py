@@ -246,7 +246,8 @@ def run(quick: bool) -> Result:
             "with Decimal money and aware UTC datetimes converted from Pacific wall time (one "
             "`Decoder` per step, built in the step, as a client holds one), then "
             "match each order's customer and map each shipment to an AR invoice plan with "
-            "inventory postings and their explanations.",
+            "inventory postings (a plan's explanation is worked out when it is first read, "
+            "as in a sync that keeps only problems; this step reads none).",
             where,
             "Whole sync: the async run of the API-calls and end-to-end tables, measured in its "
             "own process with `time.process_time`; the cost of the benchmark's pipe to the "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,16 @@ from hypothesis import strategies as st
 from ml_connector import MappingError
 from ml_connector.mapping import AccountPurpose, account_for
 from ml_connector.mapping.accounts import _accounts_for
-from ml_connector.mapping.allocation import Component, ItemAmounts, allocate, order_basis
+from ml_connector.mapping.allocation import (
+    Component,
+    ItemAmounts,
+    ShipmentQuantities,
+    _first_shares,
+    _order_basis_rows,
+    allocate,
+    order_basis,
+    shipment_shares,
+)
 
 from ._builders import retailer_config
 
@@ -79,3 +89,73 @@ def test_bundled_accounts_equal_single_lookups_and_fail_alike() -> None:
     with pytest.raises(MappingError) as single:
         account_for(config, purposes[0], "no-such-warehouse", record="shipment 1")
     assert str(bundled.value) == str(single.value)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=9), _PRICES, st.integers(0, 12)),
+        min_size=1,
+        max_size=4,
+    ),
+    tax=_POOLS,
+    freight=_POOLS,
+    minor=st.sampled_from([0, 2, 3]),
+)
+def test_an_orders_only_label_is_invoiced_as_the_full_replay_invoices_it(
+    lines: list[tuple[int, D, int]], tax: int, freight: int, minor: int
+) -> None:
+    # One label: the shortcut. Add a label created later: the full replay, which stops at the
+    # target's creation, so later labels change nothing. Same amounts, digits and exponents.
+    items = [ItemAmounts(f"k{i}", D(q), price) for i, (q, price, _) in enumerate(lines)]
+    basis, _ = order_basis(
+        items, tax=D(tax).scaleb(-minor), freight=D(freight).scaleb(-minor), discount=D(0),
+        minor_unit=minor,
+    )  # fmt: skip
+    start = datetime(2026, 1, 15, tzinfo=UTC)
+    shipped = {f"k{i}": D(units) for i, (_, _, units) in enumerate(lines) if units}
+    only = ShipmentQuantities(1, start, None, shipped)
+    later = ShipmentQuantities(2, start + timedelta(hours=1), None, shipped)
+    fast = shipment_shares(1, basis, [only], minor)
+    full = shipment_shares(1, basis, [only, later], minor)
+    assert fast.notes == full.notes
+    assert list(fast.amounts) == list(full.amounts)
+    for key, amounts in full.amounts.items():
+        assert [(c, str(v)) for c, v in fast.amounts[key].items()] == [
+            (c, str(v)) for c, v in amounts.items()
+        ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=9), _PRICES, st.integers(0, 12)),
+        min_size=1,
+        max_size=4,
+    ),
+    tax=_POOLS,
+    freight=_POOLS,
+    minor=st.sampled_from([0, 2, 3]),
+    own_tax=st.booleans(),
+)
+def test_items_shipped_in_full_are_invoiced_their_basis_amounts_digit_for_digit(
+    lines: list[tuple[int, D, int]], tax: int, freight: int, minor: int, own_tax: bool
+) -> None:
+    # Items' own tax amounts (written with one digit too many) make the basis not "built":
+    # then the arithmetic runs; otherwise a full item takes its amounts as they are.
+    taxes = [D(n).scaleb(-minor - 1) * 10 if own_tax else None for n, _, _ in lines]
+    rows = [(f"k{i}", D(q), price, taxes[i], None) for i, (q, price, _) in enumerate(lines)]
+    total_tax = sum((t for t in taxes if t is not None), D(0)) if own_tax else D(tax).scaleb(-minor)
+    basis, _, built = _order_basis_rows(
+        rows, total_tax, D(freight).scaleb(-minor), D(0), minor, None, explain=False
+    )
+    assert built is not own_tax
+    by_key = {line.key: line for line in basis}
+    shipped = {f"k{i}": D(units) for i, (_, _, units) in enumerate(lines) if units}
+    exact = _first_shares(shipped, by_key, 10**minor, -minor)
+    taken = _first_shares(shipped, by_key, 10**minor, -minor, built)
+    assert list(taken) == list(exact)
+    for key, amounts in exact.items():
+        assert [(c, str(v)) for c, v in taken[key].items()] == [
+            (c, str(v)) for c, v in amounts.items()
+        ]

@@ -12,12 +12,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ml_connector import MappingError
-from ml_connector.mapping import AccountPurpose, ShipmentPlan, account_for, map_shipment
+from ml_connector.mapping import (
+    AccountPurpose,
+    InventoryPosting,
+    ShipmentPlan,
+    account_for,
+    map_shipment,
+)
 from ml_connector.mapping._bounds import (
     _check,
     _surely_fine,
     check_order_amounts,
     check_payload,
+    check_plan_payloads,
 )
 from ml_connector.mapping._memo import ORDERS_KEPT, per_order
 from ml_connector.mapping.accounts import _compose
@@ -227,3 +234,12 @@ def test_the_quick_payload_check_passes_only_what_the_full_check_passes(
     if _surely_fine(payload):
         assert full is None
     assert _outcome(lambda: check_payload(payload, record="r")) == full
+    # The plan's own entry point: the same verdict, the same field named.
+    posting = InventoryPosting("K", staged, 1)
+    plan_payload = (invoice, None, (posting,))
+    assert _outcome(lambda: check_plan_payloads(invoice, None, (posting,), record="r")) == _outcome(
+        lambda: _check(plan_payload, (), "r")
+    )
+    assert _outcome(lambda: check_plan_payloads(None, None, (posting,), record="r")) == _outcome(
+        lambda: _check((None, None, (posting,)), (), "r")
+    )

@@ -49,6 +49,7 @@ __all__ = [
     "ORACLE_NUMBER_DIGITS",
     "check_order_amounts",
     "check_payload",
+    "check_plan_payloads",
     "check_shipped_quantities",
 ]
 
@@ -61,6 +62,8 @@ quantity below :data:`MAX_QUANTITY`, products and prorations stay within 28 exac
 
 MAX_QUANTITY = 10**9
 """Quantities must be below this (whole units; ShipStation quantities are integers)."""
+
+_ZERO = Decimal(0)  # Decimals are immutable: one zero serves every sum
 
 _TEXT_LIMITS = {
     "business_unit": 240,
@@ -211,14 +214,33 @@ def check_shipped_quantities(
         keyed = order_item_keys(order)
     if lines is None:
         lines = resolve_lines(shipment, keyed, record=record)
-    ordered = {key: Decimal(item.quantity) for key, item in keyed}
     mine: dict[str, Decimal] = {}
     first: dict[str, int] = {}  # the first shipment item of each order item, named on failure
     for line in lines:
-        mine[line.order_key] = mine.get(line.order_key, Decimal(0)) + line.quantity
-        first.setdefault(line.order_key, line.index - 1)
+        key = line.order_key
+        if key in mine:
+            mine[key] += line.quantity
+        else:
+            mine[key] = _ZERO + line.quantity
+            first[key] = line.index - 1
+    earlier = _live_before(shipment, order, order_shipments)
+    if not earlier:
+        # Nothing shipped before: what is left is max(ordered, 0), and shipped quantities are
+        # never negative, so the rules below reduce to the first one (for the items shipped).
+        items = dict(keyed)
+        for key, quantity in mine.items():
+            ordered_here = Decimal(items[key].quantity)
+            if quantity > ordered_here:
+                raise MappingError(
+                    f"ships {quantity} units of order item {key}, but the order has only "
+                    f"{ordered_here}",
+                    field=f"shipment_items[{first[key]}].quantity",
+                    record=record,
+                )
+        return
+    ordered = {key: Decimal(item.quantity) for key, item in keyed}
     before: dict[str, Decimal] = {}
-    for other in _live_before(shipment, order, order_shipments):
+    for other in earlier:
         if other.shipment_items is None:
             continue
         where = f"shipment {other.shipment_id} of the same order"
@@ -452,3 +474,18 @@ def check_payload(payload: Any, *, record: str) -> None:
     """Refuse a payload holding a number Oracle cannot store exactly or an over-long text."""
     if not _surely_fine(payload):
         _check(payload, (), record)
+
+
+def check_plan_payloads(
+    invoice: object, credit_memo: object, inventory: Sequence[object], *, record: str
+) -> None:
+    """:func:`check_payload` of ``(invoice, credit_memo, inventory)``, the quick look taken
+    directly on each payload (a plan's payloads are checked for every record)."""
+    if (
+        (invoice is None or _surely_fine(invoice))
+        and (credit_memo is None or _surely_fine(credit_memo))
+        and type(inventory) is tuple
+        and all(_surely_fine(posting) for posting in inventory)
+    ):
+        return
+    check_payload((invoice, credit_memo, inventory), record=record)

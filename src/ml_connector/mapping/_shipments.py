@@ -104,13 +104,12 @@ def resolve_lines(
         )
     lines: list[ShippedLine] = []
     for index, item in enumerate(shipment.shipment_items, start=1):
-        field = f"shipment_items[{index - 1}]"
         if item.adjustment:
             continue
         if not isinstance(item.quantity, int) or item.quantity < 0:
             raise MappingError(
                 f"quantity {item.quantity!r} is not a whole number of units",
-                field=f"{field}.quantity",
+                field=f"shipment_items[{index - 1}].quantity",
                 record=record,
             )
         found: list[tuple[str, OrderItem]] = []
@@ -124,7 +123,7 @@ def resolve_lines(
             what = "matches no order item" if not found else "matches several order items"
             raise MappingError(
                 f"item (orderItemId {item.order_item_id}, SKU {item.sku}) {what}",
-                field=f"{field}.order_item_id",
+                field=f"shipment_items[{index - 1}].order_item_id",
                 record=record,
             )
         key, order_item = found[0]
@@ -133,9 +132,10 @@ def resolve_lines(
 
 
 def shipment_moment(
-    shipment: Shipment, config: MappingConfig, *, record: str
+    shipment: Shipment, config: MappingConfig, *, record: str, explain: bool = True
 ) -> tuple[date, datetime, str]:
-    """The shipment's posting date, its UTC instant for inventory, and an explanation.
+    """The shipment's posting date, its UTC instant for inventory, and an explanation (empty
+    when not ``explain``).
 
     With ``dates.source = "label_created"`` both come from ``createDate`` under the configured
     basis. With ``"ship_date"`` the date is ShipStation's ``shipDate`` as is, and the inventory
@@ -151,11 +151,17 @@ def shipment_moment(
             raise MappingError("shipment has no shipDate", field="ship_date", record=record)
         zone = ZoneInfo(settings.zone) if settings.basis == "zone" and settings.zone else UTC
         instant = datetime.combine(shipment.ship_date, time(12), tzinfo=zone).astimezone(UTC)
-        return shipment.ship_date, instant, f"shipDate {shipment.ship_date.isoformat()}"
+        return (
+            shipment.ship_date,
+            instant,
+            f"shipDate {shipment.ship_date.isoformat()}" if explain else "",
+        )
     created = shipment.create_date
     if created is None:
         raise MappingError("shipment has no createDate", field="create_date", record=record)
     day = posting_date(created, settings, field="create_date", record=record)
     instant = created.astimezone(UTC)
+    if not explain:
+        return day, instant, ""
     basis = f"{settings.zone} calendar" if settings.basis == "zone" else "UTC calendar"
     return day, instant, f"label created {instant.isoformat()} -> {day.isoformat()} ({basis})"

@@ -156,7 +156,15 @@ def _accounts_for(
     Raises:
         MappingError: as :func:`account_for` raises for the first purpose that fails.
     """
-    return tuple(account_for(config, p, warehouse_id, store_id, record=record) for p in purposes)
+    memo = config._memo
+    key = ("accounts", purposes, warehouse_id, store_id)
+    found: tuple[str, ...] | None = memo.get(key)
+    if found is None:
+        # Kept only once every purpose composes (account_for keeps each one the same way).
+        found = memo[key] = tuple(
+            account_for(config, p, warehouse_id, store_id, record=record) for p in purposes
+        )
+    return found
 
 
 def _compose(

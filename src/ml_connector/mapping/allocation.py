@@ -213,7 +213,14 @@ def _allocate(total: Decimal, spread: _Spread, minor_unit: int, field: str) -> t
             raise MappingError(f"nothing to allocate {total} over", field=field)
         return ()
     scaled, weight_sum = spread.scaled()
-    exponent = -minor_unit
+    return _split(whole_units, scaled, weight_sum, -minor_unit)
+
+
+def _split(
+    whole_units: int, scaled: Sequence[int], weight_sum: int, exponent: int
+) -> tuple[Decimal, ...]:
+    """``whole_units`` minor units split over integer weights (``weight_sum`` > 0) by largest
+    remainder, as Decimals with ``exponent``: the end of :func:`_allocate`."""
     if not whole_units:
         # Nothing to split (most orders have no discount): every part is zero.
         return (Decimal(0).scaleb(exponent),) * len(scaled)
@@ -229,8 +236,10 @@ def _allocate(total: Decimal, spread: _Spread, minor_unit: int, field: str) -> t
         remainders.append(remainder)
     left = magnitude - sum(floors)
     if left:
-        # Every remainder is over the same weight_sum, so comparing numerators is exact.
-        order = sorted(range(len(floors)), key=lambda i: (-remainders[i], i))
+        # Every remainder is over the same weight_sum, so comparing numerators is exact. The
+        # sort is stable, reverse included: equal remainders keep index order (ties to the
+        # earlier part).
+        order = sorted(range(len(floors)), key=remainders.__getitem__, reverse=True)
         for index in order[:left]:
             floors[index] += 1
     if whole_units < 0:
@@ -340,69 +349,116 @@ def order_basis(
         MappingError: an order-level amount has more decimals than the currency allows, or
             no item to be spread over.
     """
+    rows = [(i.key, i.quantity, i.unit_price, i.tax, i.shipping) for i in items]
+    basis, notes, _ = _order_basis_rows(
+        rows, tax, freight, discount, minor_unit, record, explain=True
+    )
+    return basis, notes
+
+
+_Row = tuple[str, Decimal, Decimal, Decimal | None, Decimal | None]
+"""An order item's figures as :class:`ItemAmounts` holds them: key, quantity, unit price, own
+tax, own shipping (a tuple: mapping builds one per order item)."""
+
+
+def _order_basis_rows(
+    rows: Sequence[_Row],
+    tax: Decimal,
+    freight: Decimal,
+    discount: Decimal,
+    minor_unit: int,
+    record: str | None,
+    *,
+    explain: bool,
+) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...], bool]:
+    """:func:`order_basis` over rows; without ``explain`` the notes are left out (empty).
+
+    The flag says whether every amount was built here as ``Decimal(units).scaleb(-minor_unit)``
+    (none taken from the items' own amounts): see :func:`_first_shares`.
+    """
     notes: list[str] = []
     exacts: list[Decimal] = []
     scale = _scale(minor_unit)
     units: list[int] | None = None
     if scale is None:
         merchandise = []
-        for item in items:
-            exact = item.quantity * item.unit_price
+        for row in rows:
+            exact = row[1] * row[2]
             exacts.append(exact)
             merchandise.append(round_to_minor(exact, minor_unit))
     else:
         # round_to_minor, keeping the whole minor units for the spread below.
         units = []
-        for item in items:
-            exact = item.quantity * item.unit_price
+        for row in rows:
+            exact = row[1] * row[2]
             exacts.append(exact)
-            numerator, denominator = _ratio(exact)
-            units.append(_round_ratio(numerator * scale, denominator))
+            numerator, denominator = exact.as_integer_ratio()
+            whole, rest = divmod(abs(numerator * scale), denominator)
+            if 2 * rest >= denominator:
+                whole += 1
+            units.append(whole if numerator >= 0 else -whole)
         exponent = -minor_unit
         merchandise = [Decimal(unit).scaleb(exponent) for unit in units]
-    for item, exact, amount in zip(items, exacts, merchandise, strict=True):
-        if amount != exact:
-            notes.append(
-                f"item {item.key}: {item.quantity} x {item.unit_price} = {exact}, "
-                f"rounded to {amount}"
-            )
+    if explain:
+        for row, exact, amount in zip(rows, exacts, merchandise, strict=True):
+            if amount != exact:
+                notes.append(f"item {row[0]}: {row[1]} x {row[2]} = {exact}, rounded to {amount}")
     # Items priced below zero act as discounts: they weigh nothing in the spread.
-    if units is not None and any(unit > 0 for unit in units):
+    positive: list[int] | None = None
+    spread: _Spread | None = None
+    if units and max(units) > 0:  # some item is worth more than zero
         # The weights are the amounts in minor units: the same proportions as the amounts, so
         # the same split (largest remainders compare the same), without reducing fractions.
+        # (Split below with _split, as _allocate splits over these weights.)
         positive = [unit if unit > 0 else 0 for unit in units]
-        spread = _Spread(positive)
-        spread._negative = False
-        spread._scaled = (positive, sum(positive))
+        weight_sum = sum(positive)
         zeros: tuple[Decimal, ...] | None = (Decimal(0).scaleb(exponent),) * len(positive)
     else:
         weights: list[Decimal] = [amount if amount >= 0 else _ZERO for amount in merchandise]
         if sum(weights, _ZERO) == 0:
-            weights = [item.quantity for item in items]
+            weights = [row[1] for row in rows]
         spread = _Spread(weights)
         zeros = None
+    # The items' own amounts count only when every item has one (never for discounts).
+    own_tax = own_shipping = None
+    if rows and all(row[3] is not None for row in rows):
+        own_tax = [row[3] for row in rows]
+    if rows and all(row[4] is not None for row in rows):
+        own_shipping = [row[4] for row in rows]
     pools: dict[Component, tuple[Decimal, ...]] = {}
+    built = scale is not None
     try:
         for component, total, given, field in (
-            (_TAX, tax, [item.tax for item in items], "order.tax"),
-            (_FREIGHT, freight, [item.shipping for item in items], "order.freight"),
+            (_TAX, tax, own_tax, "order.tax"),
+            (_FREIGHT, freight, own_shipping, "order.freight"),
             (_DISCOUNT, discount, None, "order.discount"),
         ):
             own = _own_amounts(given, total, minor_unit) if given else None
             if own is not None:
                 pools[component] = own
-                if total:
+                built = False
+                if total and explain:
                     notes.append(f"{component.value} {total} taken from the items' own amounts")
                 continue
             if zeros is not None and type(total) is Decimal and not total:
                 # What _allocate gives for a zero total over these (valid) weights.
                 pools[component] = zeros
                 continue
-            pools[component] = _allocate(total, spread, minor_unit, field=field)
-            if total and len(items) > 1:
+            if positive is not None and scale is not None:
+                # _allocate over positive whole weights: its exactness check, then its split.
+                total_n, total_d = _ratio(total)
+                whole_units, rest = divmod(total_n * scale, total_d)
+                if rest:
+                    raise MappingError(
+                        f"{total} has more than {minor_unit} decimal places", field=field
+                    )
+                pools[component] = _split(whole_units, positive, weight_sum, exponent)
+            else:
+                assert spread is not None
+                pools[component] = _allocate(total, spread, minor_unit, field=field)
+            if total and len(rows) > 1 and explain:
                 parts = ", ".join(
-                    f"{item.key}: {part}"
-                    for item, part in zip(items, pools[component], strict=True)
+                    f"{row[0]}: {part}" for row, part in zip(rows, pools[component], strict=True)
                 )
                 notes.append(f"{component.value} {total} spread over items by value ({parts})")
     except MappingError as exc:
@@ -413,8 +469,8 @@ def order_basis(
     basis = tuple(
         [
             OrderLineBasis(
-                key=item.key,
-                quantity=item.quantity,
+                key=row[0],
+                quantity=row[1],
                 amounts={
                     _MERCHANDISE: merchandise[i],
                     _DISCOUNT: discounts[i],
@@ -422,10 +478,10 @@ def order_basis(
                     _TAX: taxes[i],
                 },
             )
-            for i, item in enumerate(items)
+            for i, row in enumerate(rows)
         ]
     )
-    return basis, tuple(notes)
+    return basis, tuple(notes), built
 
 
 def shipment_shares(
@@ -468,6 +524,14 @@ def _replay(
     by_key = {line.key: line for line in basis}
     scale = _scale(minor_unit)
     exponent = -minor_unit
+    if not through_void and scale is not None and len(shipments) == 1:
+        only = shipments[0]
+        if only.shipment_id == target:
+            # Most orders ship on one label: the replay is its first event alone.
+            return ShipmentShares(
+                amounts=_first_shares(only.quantities, by_key, scale, exponent),
+                notes=_over_notes(only, by_key, only.quantities),
+            )
     events: list[tuple[datetime, int, int, ShipmentQuantities]] = []
     for shipment in shipments:
         events.append((shipment.created_at, shipment.shipment_id, 0, shipment))
@@ -547,6 +611,58 @@ def _replay(
     if through_void:
         return ShipmentShares(amounts={})
     raise MappingError(f"shipment {target} is not among the order's shipments", field="shipment_id")
+
+
+def _first_shares(
+    quantities: Mapping[str, Decimal],
+    by_key: Mapping[str, OrderLineBasis],
+    scale: int,
+    exponent: int,
+    built: bool = False,
+) -> dict[str, dict[Component, Decimal]]:
+    """What :func:`_replay` invoices for the first event of an order's first label (which
+    ships ``quantities``), when nothing is shipped or invoiced yet: the same arithmetic, with
+    every running total zero.
+
+    (``x - 0`` is ``x`` itself here, digits and exponent alike: ``x`` is built from a whole
+    number of minor units, never a negative zero, with an exponent of ``-minor_unit <= 0``.)
+
+    ``built`` says the basis amounts were themselves built that way (the flag of
+    :func:`_order_basis_rows`): an item shipped in full is then invoiced each amount ``C``
+    as it is, since rounding ``C x Q / Q`` to the minor unit rebuilds ``C`` digit for digit.
+    """
+    shares: dict[str, dict[Component, Decimal]] = {}
+    for key, quantity in quantities.items():
+        line = by_key.get(key)
+        if line is None:
+            continue
+        share: dict[Component, Decimal] = {}
+        shares[key] = share
+        line_amounts = line.amounts
+        if not line_amounts:
+            continue
+        whole = line.quantity
+        if whole <= 0:
+            zero = Decimal(0).scaleb(exponent)
+            for component in line_amounts:
+                share[component] = zero
+            continue
+        if built and quantity >= whole:
+            shares[key] = dict(line_amounts)
+            continue
+        # _replay's min(Decimal(after), Decimal(whole)): the same value, without the copies.
+        part_n, part_d = _ratio(quantity if quantity < whole else whole)
+        whole_n, whole_d = _ratio(whole)
+        numerator, denominator = part_n * whole_d * scale, part_d * whole_n
+        for component, total in line_amounts.items():
+            total_n, total_d = total.as_integer_ratio() if type(total) is Decimal else _ratio(total)
+            units = total_n * numerator
+            below = total_d * denominator
+            whole_units, rest = divmod(abs(units), below)
+            if 2 * rest >= below:
+                whole_units += 1
+            share[component] = Decimal(whole_units if units >= 0 else -whole_units).scaleb(exponent)
+    return shares
 
 
 def _shortfall(

@@ -25,7 +25,7 @@ from decimal import Decimal
 import attrs
 
 from ml_connector._errors import MappingError
-from ml_connector.oracle.models import InventoryStagedTransaction
+from ml_connector.oracle.models import InventoryStagedTransaction, _positional
 from ml_connector.shipstation.models import InventoryLevel, Shipment
 
 from ._bounds import check_payload
@@ -47,6 +47,26 @@ __all__ = [
 
 
 _INVENTORY_ISSUE = AccountPurpose.INVENTORY_ISSUE
+# A positional constructor (see oracle.models._positional): the same transaction as the
+# keyword constructor builds, its date checked as aware UTC the same way.
+_issue = _positional(
+    InventoryStagedTransaction,
+    "item_number",
+    "subinventory_code",
+    "transaction_quantity",
+    "transaction_unit_of_measure",
+    "transaction_date",
+    "transaction_type_name",
+    "source_code",
+    "source_header_id",
+    "source_line_id",
+    "transaction_reference",
+    "organization_code",
+    "organization_name",
+    "locator_name",
+    "distribution_account",
+    "transaction_mode",
+)
 
 
 def _signed_issue(quantity: Decimal, config: MappingConfig) -> Decimal:
@@ -63,8 +83,9 @@ def issue_postings(
     order_number: str,
     store_id: str | None,
     record: str,
+    explain: bool = True,
 ) -> tuple[tuple[InventoryPosting, ...], tuple[str, ...]]:
-    """One issue per shipped item line, with explanation notes.
+    """One issue per shipped item line, with explanation notes (none when not ``explain``).
 
     Raises:
         MappingError: an item has no SKU or an unmapped one, a key is too long, or an
@@ -82,21 +103,43 @@ def issue_postings(
     negative = settings.issue_sign == "negative"
     header = str(shipment.shipment_id)
     render = config.posting_keys.render
-    place = f"{warehouse.inventory_organization}/{warehouse.subinventory}"
+    # Per-shipment values, read once for all its lines.
+    subinventory = warehouse.subinventory
+    source_code = settings.source_code
+    organization_code = _organization(warehouse, "code")
+    organization_name = _organization(warehouse, "name")
+    locator = warehouse.locator
+    mode = settings.transaction_mode
+    shipment_id = shipment.shipment_id
+    order_id = shipment.order_id
+    items = config.items  # item_number() and unit_of_measure(), their usual cases inline
+    item_map = items.map
+    identity = items.identity
+    uom_by_sku = items.uom_by_sku
+    uom = items.uom
+    place = f"{warehouse.inventory_organization}/{warehouse.subinventory}" if explain else ""
     for line in lines:
         quantity = line.quantity
         if quantity == 0:
-            notes.append(f"inventory line {line.index}: quantity 0, nothing to issue")
+            if explain:
+                notes.append(f"inventory line {line.index}: quantity 0, nothing to issue")
             continue
         index = line.index
         order_item = line.order_item
         sku = line.item.sku or order_item.sku
-        number = item_number(sku, config, field=f"shipment_items[{index - 1}].sku", record=record)
+        number = item_map.get(sku) if sku else None
+        if number is None:
+            if sku and identity:
+                number = sku
+            else:  # raises, naming the field
+                number = item_number(
+                    sku, config, field=f"shipment_items[{index - 1}].sku", record=record
+                )
         key = render(
             "inventory",
             record=record,
-            shipment_id=shipment.shipment_id,
-            order_id=shipment.order_id,
+            shipment_id=shipment_id,
+            order_id=order_id,
             order_number=order_number,
             line=index,
         )
@@ -106,29 +149,30 @@ def issue_postings(
             else str(index)
         )
         sent = -quantity if negative else quantity
-        unit = unit_of_measure(sku, config)
-        transaction = InventoryStagedTransaction(
-            item_number=number,
-            subinventory_code=warehouse.subinventory,
-            transaction_quantity=sent,
-            transaction_unit_of_measure=unit,
-            transaction_date=instant,
-            transaction_type_name=issue_type,
-            source_code=settings.source_code,
-            source_header_id=header,
-            source_line_id=source_line,
-            transaction_reference=key if by_posting_key else order_number,
-            organization_code=_organization(warehouse, "code"),
-            organization_name=_organization(warehouse, "name"),
-            locator_name=warehouse.locator,
-            distribution_account=account,
-            transaction_mode=settings.transaction_mode,
+        unit = uom_by_sku.get(sku, uom) if sku else uom
+        transaction = _issue(
+            number,
+            subinventory,
+            sent,
+            unit,
+            instant,
+            issue_type,
+            source_code,
+            header,
+            source_line,
+            key if by_posting_key else order_number,
+            organization_code,
+            organization_name,
+            locator,
+            account,
+            mode,
         )
         postings.append(InventoryPosting(key, transaction, index))
-        notes.append(
-            f"inventory {key}: {issue_type} of {quantity} {unit} of item {number} (SKU {sku}) "
-            f"from {place}, quantity sent as {sent}, offset account {account}"
-        )
+        if explain:
+            notes.append(
+                f"inventory {key}: {issue_type} of {quantity} {unit} of item {number} "
+                f"(SKU {sku}) from {place}, quantity sent as {sent}, offset account {account}"
+            )
     return tuple(postings), tuple(notes)
 
 
@@ -148,8 +192,10 @@ def reversal_postings(
     order_number: str,
     instant: datetime,
     record: str,
+    explain: bool = True,
 ) -> tuple[tuple[InventoryPosting, ...], tuple[str, ...]]:
-    """The receipts that put back exactly what ``issues`` took, keyed from them."""
+    """The receipts that put back exactly what ``issues`` took, keyed from them (with notes
+    when ``explain``)."""
     postings: list[InventoryPosting] = []
     notes: list[str] = []
     for issue in issues:
@@ -176,6 +222,8 @@ def reversal_postings(
             ),
         )
         postings.append(InventoryPosting(key, receipt, issue.line))
+        if not explain:
+            continue
         notes.append(
             f"inventory {key}: {config.inventory.receipt_transaction_type} of {quantity} of item "
             f"{original.item_number} reverses {issue.key}"

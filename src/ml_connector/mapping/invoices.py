@@ -32,7 +32,7 @@ it. Cases that post nothing return a :class:`~.plans.Skip` with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -47,10 +47,11 @@ from ml_connector.oracle.models import (
     ReceivablesInvoiceDistribution,
     ReceivablesInvoiceLine,
     ReceivablesTaxLine,
+    _positional,
 )
 from ml_connector.shipstation.models import Order, OrderItem, Shipment
 
-from ._bounds import check_order_amounts, check_payload, check_shipped_quantities
+from ._bounds import check_order_amounts, check_plan_payloads, check_shipped_quantities
 from ._memo import per_order
 from ._shipments import (
     ShippedLine,
@@ -58,17 +59,17 @@ from ._shipments import (
     order_item_keys,
     resolve_lines,
     shipment_moment,
-    unit_of_measure,
 )
 from ._time import posting_date
 from .accounts import AccountPurpose, _accounts_for
 from .allocation import (
-    _COMPONENTS,
     Component,
-    ItemAmounts,
     OrderLineBasis,
     ShipmentQuantities,
-    order_basis,
+    _first_shares,
+    _order_basis_rows,
+    _Row,
+    _scale,
     round_to_minor,
     shipment_shares,
     void_shortfall_notes,
@@ -85,6 +86,7 @@ _ONE = Decimal(1)
 
 # Enum members read once: a class attribute lookup on an Enum goes through a descriptor.
 _MERCHANDISE = Component.MERCHANDISE
+_DISCOUNT = Component.DISCOUNT
 _FREIGHT = Component.FREIGHT
 _TAX = Component.TAX
 # The accounts an invoice uses, looked up together (see accounts._accounts_for).
@@ -98,6 +100,52 @@ _INVOICE_PURPOSES = (
 # The discount line: component, settings attributes, account class, and the position of the
 # line's account in _INVOICE_PURPOSES. Freight and tax ride on the item lines.
 _EXTRA_LINES = ((Component.DISCOUNT, "discount_description", "discount_memo_line", "revenue", 1),)
+
+
+# Positional constructors of the payloads built per line (see oracle.models._positional):
+# the same objects as the keyword constructors build.
+_tax_line = _positional(ReceivablesTaxLine, "tax_amount", "tax_regime_code", "tax_rate_code")
+_invoice_line = _positional(
+    ReceivablesInvoiceLine,
+    "line_number",
+    "description",
+    "quantity",
+    "unit_selling_price",
+    "amount",
+    "memo_line",
+    "item_number",
+    "unit_of_measure",
+    "tax_classification_code",
+    "sales_order",
+    "allocated_freight_amount",
+    "tax_lines",
+)
+_distribution = _positional(
+    ReceivablesInvoiceDistribution,
+    "account_class",
+    "account_combination",
+    "amount",
+    "line_number",
+    "detailed_tax_line_number",
+)
+_invoice = _positional(
+    ReceivablesInvoice,
+    "business_unit",
+    "transaction_source",
+    "transaction_type",
+    "transaction_date",
+    "bill_to_customer_number",
+    "invoice_currency_code",
+    "payment_terms",
+    "lines",
+    "distributions",
+    "transaction_number",
+    "accounting_date",
+    "bill_to_site",
+    "cross_reference",
+    "comments",
+    "invoice_status",
+)
 
 
 def _money(value: Decimal | None, field: str, record: str) -> Decimal:
@@ -140,22 +188,33 @@ def map_shipment(
     """
     record = f"shipment {getattr(shipment, 'shipment_id', '?')}"
     try:
-        resolved: list[tuple[ShippedLine, ...]] = []
-        result = _map_shipment(
-            shipment, order, match, config, order_shipments, original, record, resolved
-        )
+        resolved: list[tuple[list[tuple[str, OrderItem]], tuple[ShippedLine, ...]]] = []
+        try:
+            result = _map_shipment(
+                shipment, order, match, config, order_shipments, original, record, resolved, None
+            )
+        except _StepsNeeded:
+            # A skip carries its steps: this rare case maps again, explaining as it goes.
+            resolved.clear()
+            result = _map_shipment(
+                shipment, order, match, config, order_shipments, original, record, resolved, []
+            )
         if isinstance(result, ShipmentPlan):
             # Absurd quantities and amounts are refused, never posted or rounded silently.
-            per_order(config, order, "amounts checked", lambda: _check_amounts(order, record))
+            shared = _shared(shipment, order_shipments)
+            if shared:
+                per_order(config, order, "amounts checked", lambda: _check_amounts(order, record))
+            else:
+                check_order_amounts(order, record=record)
             check_shipped_quantities(
                 shipment,
                 order,
                 order_shipments,
                 record=record,
-                keyed=_keyed(order, config),
-                lines=resolved[0],
+                keyed=resolved[0][0],
+                lines=resolved[0][1],
             )
-            check_payload((result.invoice, result.credit_memo, result.inventory), record=record)
+            check_plan_payloads(result.invoice, result.credit_memo, result.inventory, record=record)
         return result
     except MappingError:
         raise
@@ -166,13 +225,45 @@ def map_shipment(
         ) from exc
 
 
+class _StepsNeeded(Exception):
+    """Raised by a mapping that builds no steps when its result needs them at once."""
+
+
+def _explain(
+    shipment: Shipment,
+    order: Order,
+    match: CustomerMatch,
+    config: MappingConfig,
+    order_shipments: Sequence[Shipment],
+    original: ReceivablesInvoice | None,
+    record: str,
+) -> tuple[str, ...]:
+    """The explanation of a plan :func:`map_shipment` built without one: the same mapping
+    again (it is deterministic: the same inputs give the same plan), collecting its steps."""
+    steps: list[str] = []
+    _map_shipment(shipment, order, match, config, order_shipments, original, record, [], steps)
+    return tuple(steps)
+
+
 def _check_amounts(order: Order, record: str) -> bool:
     check_order_amounts(order, record=record)
     return True
 
 
-def _keyed(order: Order, config: MappingConfig) -> list[tuple[str, OrderItem]]:
-    """The order's item keys (:func:`order_item_keys`), worked out once per order."""
+def _shared(shipment: Shipment, order_shipments: Sequence[Shipment]) -> bool:
+    """Whether other labels of the order may ask for its per-order values (most orders ship on
+    one label: their values are worked out and let go, not kept for a second label that never
+    comes, where they would only lengthen the collector's walks)."""
+    return len(order_shipments) > 1 or (
+        len(order_shipments) == 1 and order_shipments[0].shipment_id != shipment.shipment_id
+    )
+
+
+def _keyed(order: Order, config: MappingConfig, shared: bool) -> list[tuple[str, OrderItem]]:
+    """The order's item keys (:func:`order_item_keys`), worked out once per order when
+    ``shared``."""
+    if not shared:
+        return order_item_keys(order)
     return per_order(config, order, "item keys", lambda: order_item_keys(order))
 
 
@@ -191,7 +282,7 @@ def _skip_rule(shipment: Shipment, order: Order, config: MappingConfig) -> Skip 
                 SkipReason.TEST_ORDER,
                 f"order number {order.order_number} starts with test prefix {prefix!r}",
             )
-    tags = sorted(set(order.tag_ids) & rules.tag_ids)
+    tags = sorted(set(order.tag_ids) & rules.tag_ids) if order.tag_ids and rules.tag_ids else ()
     if tags:
         return Skip(
             shipment.shipment_id,
@@ -251,10 +342,15 @@ def _map_shipment(
     order_shipments: Sequence[Shipment],
     original: ReceivablesInvoice | None,
     record: str,
-    resolved: list[tuple[ShippedLine, ...]],
+    resolved: list[tuple[list[tuple[str, OrderItem]], tuple[ShippedLine, ...]]],
+    steps: list[str] | None,
 ) -> ShipmentPlan | Skip:
-    """The plan or skip; ``resolved`` receives the shipment's resolved lines, once known."""
-    steps: list[str] = []
+    """The plan or skip; ``resolved`` receives the order's item keys and the shipment's
+    resolved lines, once known.
+
+    ``steps`` collects the explanation; with None none is built, and a plan explains itself
+    when its explanation is first read (:func:`_explain`).
+    """
     if shipment.order_id is None:
         return Skip(shipment.shipment_id, SkipReason.NO_ORDER, "label has no order to invoice")
     if shipment.order_id != order.order_id:
@@ -270,14 +366,17 @@ def _map_shipment(
     store_id = order.store_id if order.store_id is not None else shipment.store_id
     store = config.stores.get(str(store_id)) if store_id is not None else None
     store_key = str(store_id) if store is not None else None
-    steps.append(
-        f"{record} of order {order.order_number} ships from warehouse {warehouse.label}"
-        + (f", store {store.name or store.store_id}" if store is not None else "")
-    )
-    keyed = _keyed(order, config)
+    if steps is not None:
+        steps.append(
+            f"{record} of order {order.order_number} ships from warehouse {warehouse.label}"
+            + (f", store {store.name or store.store_id}" if store is not None else "")
+        )
+    keyed = _keyed(order, config, _shared(shipment, order_shipments))
     lines = resolve_lines(shipment, keyed, record=record)
-    resolved.append(lines)
+    resolved.append((keyed, lines))
     if not lines:
+        if steps is None:
+            raise _StepsNeeded
         return Skip(
             shipment.shipment_id, SkipReason.NO_ITEMS, "shipment lists no items", tuple(steps)
         )
@@ -294,11 +393,12 @@ def _map_shipment(
             field="customer",
             record=record,
         )
-    steps.append(f"customer: {match.detail}")
-    day, instant, when = shipment_moment(shipment, config, record=record)
-    steps.append(f"dates: {when}")
+    day, instant, when = shipment_moment(shipment, config, record=record, explain=steps is not None)
+    if steps is not None:
+        steps.append(f"customer: {match.detail}")
+        steps.append(f"dates: {when}")
 
-    invoice, invoice_steps, invoice_key = _build_invoice(
+    invoice, invoice_key, total = _build_invoice(
         shipment,
         order,
         match,
@@ -311,10 +411,12 @@ def _map_shipment(
         lines,
         day,
         record,
+        steps,
     )
-    steps.extend(invoice_steps)
-    zero = invoice.total == 0
+    zero = total == 0  # invoice.total, summed as the invoice was built
     if zero and config.skip.zero_value == "skip" and not (shipment.voided and original):
+        if steps is None:
+            raise _StepsNeeded
         reason = SkipReason.ORIGINAL_NOT_POSTED if shipment.voided else SkipReason.ZERO_VALUE
         return Skip(
             shipment.shipment_id,
@@ -331,8 +433,30 @@ def _map_shipment(
         order_number=order.order_number,
         store_id=store_key,
         record=record,
+        explain=steps is not None,
     )
     if not shipment.voided:
+        if steps is None:
+            return ShipmentPlan._deferred(
+                (
+                    _explain,
+                    shipment,
+                    order,
+                    match,
+                    config,
+                    tuple(order_shipments),
+                    original,
+                    record,
+                ),
+                shipment_id=shipment.shipment_id,
+                order_number=order.order_number,
+                posting_key=None if zero else invoice_key,
+                invoice=None if zero else invoice,
+                credit_memo=None,
+                original_key=None,
+                inventory=issues,
+                customer=match,
+            )
         steps.extend(inventory_steps)
         if zero:
             steps.append("invoice total is zero: stock only (skip.zero_value = 'inventory_only')")
@@ -350,10 +474,11 @@ def _map_shipment(
 
     # Voided: reverse exactly what the original posted.
     void_instant = shipment.void_date or shipment.create_date or instant
-    if shipment.void_date is None:
+    if shipment.void_date is None and steps is not None:
         steps.append("voidDate missing: the reversal is dated at the label's creation")
     void_day = posting_date(void_instant, config.dates, field="void_date", record=record)
-    steps.append(f"voided: reversal dated {void_day.isoformat()}")
+    if steps is not None:
+        steps.append(f"voided: reversal dated {void_day.isoformat()}")
     receipts, receipt_steps = reversal_postings(
         issues,
         config,
@@ -361,6 +486,7 @@ def _map_shipment(
         order_number=order.order_number,
         instant=void_instant.astimezone(instant.tzinfo),
         record=record,
+        explain=steps is not None,
     )
     credit_key = config.posting_keys.render(
         "credit_memo",
@@ -373,7 +499,7 @@ def _map_shipment(
     memo = None
     if original is not None or not zero:
         source = original if original is not None else invoice
-        if original is not None:
+        if original is not None and steps is not None:
             steps.append("credit memo reverses the invoice as posted (given by the caller)")
         memo = reverse_invoice(
             source,
@@ -382,7 +508,22 @@ def _map_shipment(
             original_key=invoice_key,
             transaction_date=void_day,
         )
-        steps.append(f"credit memo {credit_key} reverses invoice {invoice_key}: total {memo.total}")
+        if steps is not None:
+            steps.append(
+                f"credit memo {credit_key} reverses invoice {invoice_key}: total {memo.total}"
+            )
+    if steps is None:
+        return ShipmentPlan._deferred(
+            (_explain, shipment, order, match, config, tuple(order_shipments), original, record),
+            shipment_id=shipment.shipment_id,
+            order_number=order.order_number,
+            posting_key=credit_key if memo is not None else None,
+            invoice=None,
+            credit_memo=memo,
+            original_key=invoice_key if memo is not None else None,
+            inventory=receipts,
+            customer=match,
+        )
     steps.extend(receipt_steps)
     return ShipmentPlan(
         shipment_id=shipment.shipment_id,
@@ -409,11 +550,12 @@ def _invoice_key(shipment: Shipment, order: Order, config: MappingConfig, record
 
 
 def _order_basis(
-    order: Order, keyed: list[tuple[str, OrderItem]], minor: int
-) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...], dict[str, OrderLineBasis]]:
-    """The order's per-item basis, its notes, and the basis by item key (once per order)."""
+    order: Order, keyed: list[tuple[str, OrderItem]], minor: int, explain: bool = True
+) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...], dict[str, OrderLineBasis], bool]:
+    """The order's per-item basis, its notes (none unless ``explain``), the basis by item key
+    and whether its amounts were all built at the minor unit (see ``_order_basis_rows``)."""
     order_record = f"order {order.order_number}"
-    items = []
+    rows: list[_Row] = []
     for key, item in keyed:
         if item.quantity < 0:
             raise MappingError(
@@ -424,15 +566,13 @@ def _order_basis(
         price = _money(item.unit_price, "items.unit_price", order_record)
         item_tax = item.tax_amount
         item_shipping = item.shipping_amount
-        items.append(
-            ItemAmounts(
-                key=key,
-                quantity=Decimal(item.quantity),
-                unit_price=price,
-                tax=None
-                if item_tax is None
-                else _money(item_tax, "items.tax_amount", order_record),
-                shipping=None
+        rows.append(
+            (
+                key,
+                Decimal(item.quantity),
+                price,
+                None if item_tax is None else _money(item_tax, "items.tax_amount", order_record),
+                None
                 if item_shipping is None
                 else _money(item_shipping, "items.shipping_amount", order_record),
             )
@@ -444,10 +584,48 @@ def _order_basis(
             discount += round_to_minor(Decimal(item.quantity) * price, minor)
     tax = _money(order.tax_amount, "tax_amount", order_record)
     freight = _money(order.shipping_amount, "shipping_amount", order_record)
-    basis, basis_notes = order_basis(
-        items, tax=tax, freight=freight, discount=discount, minor_unit=minor, record=order_record
+    basis, basis_notes, built = _order_basis_rows(
+        rows, tax, freight, discount, minor, order_record, explain=explain
     )
-    return basis, basis_notes, {line.key: line for line in basis}
+    return basis, basis_notes, {line.key: line for line in basis}, built
+
+
+def _shares(
+    shipment: Shipment,
+    order: Order,
+    order_shipments: Sequence[Shipment],
+    record: str,
+    keyed: list[tuple[str, OrderItem]],
+    lines: tuple[ShippedLine, ...],
+    basis: tuple[OrderLineBasis, ...],
+    basis_notes: tuple[str, ...],
+    steps: list[str] | None,
+    minor: int,
+) -> Mapping[str, Mapping[Component, Decimal]]:
+    """What the shipment invoices of each order item, by replaying the order's labels; the
+    order's and the allocation's notes go to ``steps`` (if not None)."""
+    ledger = _order_ledger(shipment, order, order_shipments, record, keyed, lines)
+    target_id = shipment.shipment_id
+    if steps is not None:
+        steps.extend([f"order: {note}" for note in basis_notes])
+    if steps is not None and len(ledger) > 1:
+        target = next(s for s in ledger if s.shipment_id == target_id)
+        live_before = [
+            s for s in ledger if (s.created_at, s.shipment_id) < (target.created_at, target_id)
+        ]
+        if live_before:
+            steps.append(
+                "split order: amounts follow the cumulative quantity shipped by the order's "
+                "labels created before this one "
+                f"({', '.join(str(s.shipment_id) for s in live_before)})"
+            )
+    shares = shipment_shares(target_id, basis, ledger, minor)
+    if steps is not None:
+        steps.extend([f"allocation: {note}" for note in shares.notes])
+        if shipment.voided:
+            notes = void_shortfall_notes(target_id, basis, ledger, minor)
+            steps.extend([f"warning: {note}" for note in notes])
+    return shares.amounts
 
 
 def _build_invoice(
@@ -463,34 +641,41 @@ def _build_invoice(
     lines: tuple[ShippedLine, ...],
     day: date,
     record: str,
-) -> tuple[ReceivablesInvoice, list[str], str]:
-    """The invoice, its explanation steps and its posting key."""
+    steps: list[str] | None,
+) -> tuple[ReceivablesInvoice, str, Decimal]:
+    """The invoice, its posting key and its total (:attr:`ReceivablesInvoice.total`, summed
+    line by line in the same order); its explanation steps go to ``steps`` (if not None)."""
     settings = config.receivables
     minor = settings.minor_unit
-    steps: list[str] = []
     order_record = f"order {order.order_number}"
-    basis, basis_notes, by_key = per_order(
-        config, order, "basis", lambda: _order_basis(order, keyed, minor)
-    )
-    steps.extend([f"order: {note}" for note in basis_notes])
-    ledger = _order_ledger(shipment, order, order_shipments, record, keyed, lines)
-    target_id = shipment.shipment_id
-    target = next(s for s in ledger if s.shipment_id == target_id)
-    if len(ledger) > 1:
-        live_before = [
-            s for s in ledger if (s.created_at, s.shipment_id) < (target.created_at, target_id)
-        ]
-        if live_before:
-            steps.append(
-                "split order: amounts follow the cumulative quantity shipped by the order's "
-                "labels created before this one "
-                f"({', '.join(str(s.shipment_id) for s in live_before)})"
-            )
-    shares = shipment_shares(target_id, basis, ledger, minor)
-    steps.extend([f"allocation: {note}" for note in shares.notes])
-    if shipment.voided:
-        notes = void_shortfall_notes(target_id, basis, ledger, minor)
-        steps.extend([f"warning: {note}" for note in notes])
+    shared = _shared(shipment, order_shipments)
+    if shared:
+        basis, basis_notes, by_key, built = per_order(
+            config, order, "basis", lambda: _order_basis(order, keyed, minor)
+        )
+    else:
+        basis, basis_notes, by_key, built = _order_basis(order, keyed, minor, steps is not None)
+    # What the shipment ships of each order item (the order's ledger holds the same sums).
+    seen: dict[str, Decimal] = {}
+    first: dict[str, ShippedLine] = {}
+    for line in lines:
+        order_key = line.order_key
+        if order_key in seen:
+            seen[order_key] += line.quantity
+        else:
+            seen[order_key] = _ZERO + line.quantity
+            first[order_key] = line
+    scale = _scale(minor)
+    if steps is None and not shared and scale is not None and shipment.create_date is not None:
+        # The order's only label, not explained: what shipment_shares gives for a ledger of
+        # this label alone, without building the ledger or the notes.
+        share_amounts: Mapping[str, Mapping[Component, Decimal]] = _first_shares(
+            seen, by_key, scale, -minor, built
+        )
+    else:
+        share_amounts = _shares(
+            shipment, order, order_shipments, record, keyed, lines, basis, basis_notes, steps, minor
+        )
 
     accounts = _accounts_for(
         config, _INVOICE_PURPOSES, warehouse.warehouse_id, store_key, record=record
@@ -504,28 +689,22 @@ def _build_invoice(
     sales_order = order.order_number
     invoice_lines: list[ReceivablesInvoiceLine] = []
     distributions: list[ReceivablesInvoiceDistribution] = []
-    seen: dict[str, Decimal] = {}
-    first: dict[str, ShippedLine] = {}
-    for line in lines:
-        order_key = line.order_key
-        if order_key in seen:
-            seen[order_key] += line.quantity
-        else:
-            seen[order_key] = _ZERO + line.quantity
-            first[order_key] = line
-    component_totals = dict.fromkeys(_COMPONENTS, _ZERO)
-    share_amounts = shares.amounts
+    # The order-level components summed over the lines: the discount line's amount and, with
+    # Oracle Tax, the tax left to it (merchandise and freight ride on the lines).
+    discount_total = tax_total = _ZERO
     empty: dict[Component, Decimal] = {}
     freight_class = classes["freight"]
     tax_class = classes["tax"]
     freight_account = accounts[2]
     tax_account = accounts[3]
     oracle_tax = settings.tax_mode == "oracle_tax"
+    uom_by_sku = config.items.uom_by_sku  # unit_of_measure(), read once per shipment
+    uom = config.items.uom
     for key, quantity in seen.items():
         shipped = first[key]
         amounts = share_amounts.get(key, empty)
-        for component in _COMPONENTS:
-            component_totals[component] += amounts.get(component, _ZERO)
+        discount_total += amounts.get(_DISCOUNT, _ZERO)
+        tax_total += amounts.get(_TAX, _ZERO)
         amount = amounts.get(_MERCHANDISE, _ZERO)
         freight = amounts.get(_FREIGHT, _ZERO)
         tax = _ZERO if oracle_tax else amounts.get(_TAX, _ZERO)
@@ -535,56 +714,33 @@ def _build_invoice(
         number = len(invoice_lines) + 1
         description = (order_item.name or shipped.item.name or sku or key)[:240]
         tax_lines: tuple[ReceivablesTaxLine, ...] = ()
-        if tax != 0:
-            tax_lines = (
-                ReceivablesTaxLine(
-                    tax_amount=tax,
-                    tax_regime_code=settings.tax_regime_code,
-                    tax_rate_code=settings.tax_rate_code,
-                ),
-            )
+        if tax:  # a Decimal is true when it is not zero (as `!= 0`, without the int)
+            tax_lines = (_tax_line(tax, settings.tax_regime_code, settings.tax_rate_code),)
         invoice_lines.append(
-            ReceivablesInvoiceLine(
-                line_number=number,
-                description=description,
-                quantity=quantity,
-                unit_selling_price=price,
-                amount=amount,
-                item_number=(item_map.get(sku, sku) if sku else None) if item_numbers else None,
-                unit_of_measure=unit_of_measure(sku, config) if item_numbers else None,
-                tax_classification_code=settings.tax_classification_code,
-                sales_order=sales_order,
-                allocated_freight_amount=freight if freight != 0 else None,
-                tax_lines=tax_lines,
+            _invoice_line(
+                number,
+                description,
+                quantity,
+                price,
+                amount,
+                None,  # memo_line
+                (item_map.get(sku, sku) if sku else None) if item_numbers else None,
+                (uom_by_sku.get(sku, uom) if sku else uom) if item_numbers else None,
+                settings.tax_classification_code,
+                sales_order,
+                freight if freight else None,
+                tax_lines,
             )
         )
-        distributions.append(
-            ReceivablesInvoiceDistribution(
-                account_class=revenue_class,
-                account_combination=revenue_account,
-                amount=amount,
-                line_number=number,
-            )
-        )
-        if freight != 0:
+        distributions.append(_distribution(revenue_class, revenue_account, amount, number, None))
+        if freight:
             distributions.append(
-                ReceivablesInvoiceDistribution(
-                    account_class=freight_class,
-                    account_combination=freight_account,
-                    amount=freight,
-                    line_number=number,
-                )
+                _distribution(freight_class, freight_account, freight, number, None)
             )
-        if tax != 0:
-            distributions.append(
-                ReceivablesInvoiceDistribution(
-                    account_class=tax_class,
-                    account_combination=tax_account,
-                    amount=tax,
-                    line_number=number,
-                    detailed_tax_line_number=1,
-                )
-            )
+        if tax:
+            distributions.append(_distribution(tax_class, tax_account, tax, number, 1))
+        if steps is None:
+            continue
         ordered = by_key[key].quantity
         note = (
             f"line {number}: {description}, {quantity} of {ordered} ordered at {price} = {amount}"
@@ -598,6 +754,7 @@ def _build_invoice(
             note += f"; tax {tax} (tax line 1)"
         steps.append(note)
 
+    component_totals = {_DISCOUNT: discount_total, _TAX: tax_total}
     for component, description_name, memo_name, klass, account in _EXTRA_LINES:
         amount = component_totals[component]
         if amount == 0:
@@ -605,28 +762,27 @@ def _build_invoice(
         description = getattr(settings, description_name)
         number = len(invoice_lines) + 1
         invoice_lines.append(
-            ReceivablesInvoiceLine(
-                line_number=number,
-                description=description,
-                quantity=_ONE,
-                unit_selling_price=amount,
-                amount=amount,
-                memo_line=getattr(settings, memo_name),
-                sales_order=sales_order,
+            _invoice_line(
+                number,
+                description,
+                _ONE,
+                amount,
+                amount,
+                getattr(settings, memo_name),
+                None,
+                None,
+                None,
+                sales_order,
+                None,
+                (),
             )
         )
-        distributions.append(
-            ReceivablesInvoiceDistribution(
-                account_class=classes[klass],
-                account_combination=accounts[account],
-                amount=amount,
-                line_number=number,
+        distributions.append(_distribution(classes[klass], accounts[account], amount, number, None))
+        if steps is not None:
+            steps.append(
+                f"line {number}: {description} {amount} (share of the order's {component.value})"
             )
-        )
-        steps.append(
-            f"line {number}: {description} {amount} (share of the order's {component.value})"
-        )
-    if oracle_tax and component_totals[_TAX] != 0:
+    if steps is not None and oracle_tax and component_totals[_TAX] != 0:
         steps.append(
             f"tax {component_totals[_TAX]} not sent: Oracle Tax calculates it "
             "(receivables.tax_mode = 'oracle_tax')"
@@ -635,37 +791,34 @@ def _build_invoice(
     for invoice_line in invoice_lines:
         total += invoice_line.total
     distributions.append(
-        ReceivablesInvoiceDistribution(
-            account_class=classes["receivable"],
-            account_combination=receivable_account,
-            amount=total,
-        )
-    )
-    steps.append(
-        f"total {total} {settings.currency}: receivable {receivable_account}, "
-        f"revenue {revenue_account}"
+        _distribution(classes["receivable"], receivable_account, total, None, None)
     )
     key = _invoice_key(shipment, order, config, record)
-    steps.append(f"posting key {key} in {settings.key_field}")
+    if steps is not None:
+        steps.append(
+            f"total {total} {settings.currency}: receivable {receivable_account}, "
+            f"revenue {revenue_account}"
+        )
+        steps.append(f"posting key {key} in {settings.key_field}")
     business_unit = (store.business_unit if store else None) or warehouse.business_unit
-    invoice = ReceivablesInvoice(
-        business_unit=business_unit,
-        transaction_source=settings.transaction_source,
-        transaction_type=(store.transaction_type if store else None) or settings.transaction_type,
-        transaction_date=day,
-        accounting_date=day,
-        bill_to_customer_number=match.account_number,
-        bill_to_site=match.bill_to_site,
-        invoice_currency_code=settings.currency,
-        payment_terms=(store.payment_terms if store else None) or settings.payment_terms,
-        lines=invoice_lines,
-        distributions=distributions,
-        transaction_number=key if settings.key_field == "transaction_number" else None,
-        cross_reference=key if settings.key_field == "cross_reference" else None,
-        comments=f"ShipStation order {order.order_number}, shipment {shipment.shipment_id}",
-        invoice_status=settings.invoice_status,
+    invoice = _invoice(
+        business_unit,
+        settings.transaction_source,
+        (store.transaction_type if store else None) or settings.transaction_type,
+        day,
+        match.account_number,
+        settings.currency,
+        (store.payment_terms if store else None) or settings.payment_terms,
+        invoice_lines,
+        distributions,
+        key if settings.key_field == "transaction_number" else None,
+        day,
+        match.bill_to_site,
+        key if settings.key_field == "cross_reference" else None,
+        f"ShipStation order {order.order_number}, shipment {shipment.shipment_id}",
+        settings.invoice_status,
     )
-    return invoice, steps, key
+    return invoice, key, total
 
 
 def reverse_invoice(

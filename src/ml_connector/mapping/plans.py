@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -68,7 +70,7 @@ class InventoryPosting:
     """The shipment item position (1-based) this posting comes from, if any."""
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class ShipmentPlan:
     """What one shipment posts to Oracle.
 
@@ -86,6 +88,9 @@ class ShipmentPlan:
         inventory: Staged inventory transactions, one per shipped item line.
         customer: The customer match the invoice bills.
         explanation: Human-readable steps: every rule applied and every number derived.
+            :func:`~ml_connector.mapping.map_shipment` builds them when this attribute is
+            first read (most plans are posted without anyone reading them); the steps are
+            the same whenever they are read.
     """
 
     shipment_id: int
@@ -112,3 +117,74 @@ class ShipmentPlan:
         """Every posting key in the plan (document first, then inventory lines)."""
         head = (self.posting_key,) if self.posting_key is not None else ()
         return head + tuple(p.key for p in self.inventory)
+
+    @classmethod
+    def _deferred(
+        cls,
+        explain: tuple[Callable[..., tuple[str, ...]], *tuple[object, ...]],
+        *,
+        shipment_id: int,
+        order_number: str,
+        posting_key: str | None,
+        invoice: ReceivablesInvoice | None,
+        credit_memo: ReceivablesCreditMemo | None,
+        original_key: str | None,
+        inventory: tuple[InventoryPosting, ...],
+        customer: Matched,
+    ) -> ShipmentPlan:
+        """A plan whose explanation is ``explain[0](*explain[1:])``, called when first read.
+
+        ``explain`` holds what the steps are built from (the mapping's own inputs), never the
+        steps: building them is most of the text a mapping makes, and a sync reads them only
+        for the records it keeps in full.
+        """
+        # The instance dictionary written whole (the fields have no converters or
+        # validators), without "explanation": reads go to _DeferredExplanation.
+        plan = object.__new__(cls)
+        object.__setattr__(
+            plan,
+            "__dict__",
+            {
+                "shipment_id": shipment_id,
+                "order_number": order_number,
+                "posting_key": posting_key,
+                "invoice": invoice,
+                "credit_memo": credit_memo,
+                "original_key": original_key,
+                "inventory": inventory,
+                "customer": customer,
+                "_explain": explain,
+            },
+        )
+        return plan
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with its explanation built (never with what builds it)."""
+        self.explanation  # noqa: B018 - builds a deferred explanation
+        return {k: v for k, v in self.__dict__.items() if k != "_explain"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+
+class _DeferredExplanation:
+    """``ShipmentPlan.explanation`` of a plan built with :meth:`ShipmentPlan._deferred`.
+
+    A non-data descriptor: a plan built with its explanation holds it in its instance
+    dictionary, which Python reads first; a deferred one has none there until this builds it
+    and stores it (so it is built once). Two threads reading at once may both build it; the
+    steps are the same.
+    """
+
+    def __get__(self, plan: ShipmentPlan | None, owner: type) -> Any:
+        if plan is None:
+            return self
+        state = plan.__dict__
+        explain = state["_explain"]
+        steps: tuple[str, ...] = explain[0](*explain[1:])
+        state["explanation"] = steps
+        state.pop("_explain", None)
+        return steps
+
+
+type.__setattr__(ShipmentPlan, "explanation", _DeferredExplanation())

@@ -23,10 +23,10 @@ Money and quantities are :class:`~decimal.Decimal`; dates that Oracle treats as 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -58,8 +58,8 @@ _NO_OFFSET = timedelta(0)
 
 def _aware_utc(instance: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     """Models hold timezone-aware UTC datetimes only; a naive one is a programming error."""
-    if value is None:
-        return
+    if value is None or (type(value) is datetime and value.tzinfo is UTC):
+        return  # the common case (mapping converts to UTC), decided without a call
     offset = value.utcoffset()
     if offset is None:
         raise ValueError(f"{attribute.name} must be timezone-aware (UTC), got a naive datetime")
@@ -67,9 +67,92 @@ def _aware_utc(instance: Any, attribute: attrs.Attribute[Any], value: datetime |
         raise ValueError(f"{attribute.name} must be in UTC, got offset {offset}")
 
 
+class _NoExtra(dict[str, Any]):
+    """The empty ``extra`` every payload without extra fields shares: a dict that refuses
+    changes (one shared instance instead of a fresh dict per payload and per line; a mapping
+    builds thousands of payloads a second). Give a payload its own ``extra`` to send more."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: object, **kwargs: object) -> Any:
+        raise TypeError("this payload has no extra fields; pass extra= when building it")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_no_extra, ())
+
+
+_NO_EXTRA = _NoExtra()
+
+
+def _no_extra() -> _NoExtra:
+    return _NO_EXTRA
+
+
 def _extra() -> Any:
     """The ``extra`` field every payload has: wire keys merged verbatim, empty by default."""
-    return attrs.field(factory=dict, kw_only=True)
+    return attrs.field(default=_NO_EXTRA, kw_only=True)
+
+
+# Payloads below are frozen attrs classes without slots: attrs then writes each field straight
+# into the instance dictionary, where a frozen slotted class goes through
+# ``object.__setattr__`` once per field (about twice the construction time, and mapping builds
+# a dozen payload objects per shipment).
+
+
+_T = TypeVar("_T", bound=attrs.AttrsInstance)
+
+
+def _positional(cls: type[_T], *names: str) -> Callable[..., _T]:
+    """A private constructor of payload class ``cls`` taking the fields ``names`` by position
+    (every other field takes its default), for code that builds many payloads (mapping).
+
+    It builds what ``cls(**{name: value, ...})`` builds, equal and alike to the last key of
+    its instance dictionary, with the same converters and validators, but without parsing
+    keyword arguments: the instance dictionary is written whole.
+    """
+    if getattr(cls, "__attrs_post_init__", None) is not None or "__slots__" in cls.__dict__:
+        raise TypeError(f"{cls.__name__}: only dict-backed classes without post-init hooks")
+    fields = attrs.fields(cls)
+    known = {field.name for field in fields}
+    unknown = [name for name in names if name not in known]
+    if unknown or len(set(names)) != len(names):
+        raise TypeError(f"{cls.__name__} has no field(s) {unknown} (or names repeat)")
+    scope: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    entries: list[str] = []
+    checks: list[str] = []
+    for field in fields:
+        if field.name in names:
+            value = field.name
+        else:
+            if field.default is attrs.NOTHING or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+                raise TypeError(f"{cls.__name__}.{field.name} has no plain default")
+            scope[f"_default_{field.name}"] = field.default
+            value = f"_default_{field.name}"
+        if field.converter is not None:  # applied to defaults too, as attrs does
+            scope[f"_convert_{field.name}"] = field.converter
+            value = f"_convert_{field.name}({value})"
+        entries.append(f"{field.name!r}: {value}")
+        if field.validator is not None:
+            scope[f"_validate_{field.name}"] = field.validator
+            scope[f"_field_{field.name}"] = field
+            checks.append(
+                f"    _validate_{field.name}(self, _field_{field.name}, self.{field.name})"
+            )
+    source = "\n".join(
+        [
+            f"def make({', '.join(names)}):",
+            "    self = _new(_cls)",
+            f"    _set(self, '__dict__', {{{', '.join(entries)}}})",
+            *checks,
+            "    return self",
+        ]
+    )
+    exec(compile(source, f"<positional {cls.__name__}>", "exec"), scope)  # noqa: S102 - generated from attrs fields
+    made: Callable[..., _T] = scope["make"]
+    return made
 
 
 # Typed tuple converters: mypy cannot bind ``tuple``'s type variable through attrs converters.
@@ -169,7 +252,7 @@ class PartyType(enum.StrEnum):
 # -- receivables invoice --------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class ReceivablesTaxLine:
     """One manual tax line of an invoice or credit memo line.
 
@@ -196,7 +279,7 @@ class ReceivablesTaxLine:
     extra: Mapping[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class ReceivablesInvoiceLine:
     """One ``receivablesInvoiceLines`` entry.
 
@@ -243,7 +326,7 @@ class ReceivablesInvoiceLine:
         return total
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class ReceivablesInvoiceDistribution:
     """One ``receivablesInvoiceDistributions`` entry (manual accounting).
 
@@ -272,7 +355,7 @@ class ReceivablesInvoiceDistribution:
     extra: Mapping[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class ReceivablesInvoice:
     """A ``receivablesInvoices`` create payload: header, lines and optional distributions.
 
@@ -343,7 +426,7 @@ class ReceivablesInvoice:
 # -- receivables credit memo ----------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class ReceivablesCreditMemoLine:
     """One ``receivablesCreditMemoLines`` entry. Amounts are negative.
 
@@ -388,7 +471,7 @@ class ReceivablesCreditMemoLine:
         return total
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class ReceivablesCreditMemoDistribution:
     """One ``receivablesCreditMemoDistributions`` entry (manual accounting).
 
@@ -419,7 +502,7 @@ class ReceivablesCreditMemoDistribution:
     extra: Mapping[str, Any] = _extra()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class ReceivablesCreditMemo:
     """A ``receivablesCreditMemos`` create payload (an on-account credit memo).
 
@@ -473,7 +556,7 @@ class ReceivablesCreditMemo:
 # -- inventory ------------------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class InventoryStagedTransaction:
     """An ``inventoryStagedTransactions`` create payload (one material transaction).
 
@@ -524,7 +607,7 @@ class InventoryStagedTransaction:
 # -- customers ------------------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class NewParty:
     """A party to create in ``hubOrganizations`` or ``hubPersons``, with one email contact point.
 

@@ -234,7 +234,11 @@ class _ShipmentCore:
             directory=options.directory,
         )
         self.poster = _Poster(
-            oracle=oracle, audit=options.audit, clock=options.clock, batch=options.batch
+            oracle=oracle,
+            audit=options.audit,
+            clock=options.clock,
+            batch=options.batch,
+            explain_posted=options.results == "all" or options.on_result is not None,
         )
         self.planner.bulk = bulk_settings(oracle)  # bulk look-ups (sync/_bulk.py)
         self._preflight_passed = False

@@ -56,6 +56,9 @@ __all__: list[str] = []
 _log = logging.getLogger(__name__)
 
 
+_POSTED_OUTCOMES = (Outcome.POSTED, Outcome.ALREADY_POSTED)
+
+
 class _Poster:
     """The posting and recording stages of a shipment run."""
 
@@ -66,11 +69,15 @@ class _Poster:
         audit: AuditSink,
         clock: Clock,
         batch: bool,
+        explain_posted: bool = True,
     ) -> None:
         self.oracle = oracle
         self.audit = audit
         self.clock = clock
         self.batch = batch
+        # Whether a posted record's result carries the mapping's explanation: only when
+        # something reads it (results "all", an on_result callback); a plan builds it on read.
+        self.explain_posted = explain_posted
 
     def post_flow(
         self, pendings: Sequence[_Pending], latest: Mapping[RecordRef, AuditEvent]
@@ -227,7 +234,10 @@ class _Poster:
             error=redact_error(error) if error is not None else None,
             oracle_ids={doc.key: doc.oracle_id for doc in docs if doc.oracle_id is not None},
             payload=payload,
-            explanation=plan.explanation if plan is not None else (),
+            explanation=plan.explanation
+            if plan is not None
+            and (dry_run or self.explain_posted or outcome not in _POSTED_OUTCOMES)
+            else (),
             order_number=pending.order_number,
             warehouse_id=pending.warehouse_id,
             total=totals[0] if totals else None,
