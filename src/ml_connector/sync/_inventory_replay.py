@@ -23,7 +23,6 @@ their own: they are decoded again from their kept payload with the current quirk
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -35,7 +34,8 @@ from ml_connector.oracle import InventoryStagedTransaction, to_wire
 from ml_connector.oracle._converter import WIRE_NAMES
 
 from ._documents import INVENTORY, Doc, lookup_flow, post_one_flow, resource_of
-from ._flow import Flow, arun_flow, run_flow
+from ._flow import Flow
+from ._targets import AsyncFlowReplayTarget, FlowReplayTarget
 from ._undecodable import INVENTORY_KINDS, kept_payload, redecode_inventory
 
 __all__ = [
@@ -186,51 +186,20 @@ class InventoryReplayCore:
         return str(doc.oracle_id)
 
 
-class InventoryReplayTarget:
-    """Replays the inventory job's failed records (a :class:`~ml_connector.audit.ReplayTarget`).
+class InventoryReplayTarget(FlowReplayTarget):
+    """Replays the inventory job's failed records (a :class:`~ml_connector.audit.ReplayTarget`):
+    the staged transaction a failed event planned is rebuilt from its kept payload, found in
+    Oracle by its posting key (staged or completed) or staged (find-before-create).
 
     Built by :meth:`InventorySync.replay_target`; see :meth:`InventorySync.replay`.
     """
 
     def __init__(self, audit: AuditSink, clients: Mapping[str, Any]) -> None:
-        self._replay = InventoryReplayCore(audit)
-        self._clients = clients
-
-    def remap(self, failed: AuditEvent) -> Remapped:
-        """The staged transaction the failed event planned, rebuilt from its kept payload."""
-        return run_flow(self._replay.remap_flow(failed), self._clients)
-
-    def find(self, posting_key: str) -> str | None:
-        """The Oracle id of the transaction with this posting key (staged or completed)."""
-        return run_flow(self._replay.find_flow(posting_key), self._clients)
-
-    def create(self, payload: Mapping[str, Any]) -> str:
-        """Stage the transaction in Oracle (find-before-create)."""
-        return run_flow(self._replay.create_flow(payload), self._clients)
+        super().__init__(InventoryReplayCore(audit), clients)
 
 
-class AsyncInventoryReplayTarget:
+class AsyncInventoryReplayTarget(AsyncFlowReplayTarget):
     """The async twin of :class:`InventoryReplayTarget`."""
 
     def __init__(self, audit: AuditSink, clients: Mapping[str, Any], concurrency: int) -> None:
-        self._replay = InventoryReplayCore(audit)
-        self._clients = clients
-        self._concurrency = concurrency
-
-    async def _drive(self, flow: Flow[Any]) -> Any:
-        return await arun_flow(flow, self._clients, asyncio.Semaphore(self._concurrency))
-
-    async def remap(self, failed: AuditEvent) -> Remapped:
-        """See :meth:`InventoryReplayTarget.remap`."""
-        result: Remapped = await self._drive(self._replay.remap_flow(failed))
-        return result
-
-    async def find(self, posting_key: str) -> str | None:
-        """See :meth:`InventoryReplayTarget.find`."""
-        result: str | None = await self._drive(self._replay.find_flow(posting_key))
-        return result
-
-    async def create(self, payload: Mapping[str, Any]) -> str:
-        """See :meth:`InventoryReplayTarget.create`."""
-        result: str = await self._drive(self._replay.create_flow(payload))
-        return result
+        super().__init__(InventoryReplayCore(audit), clients, concurrency)

@@ -22,7 +22,6 @@ again from their kept payload with the current quirk rules (see
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,11 +31,12 @@ from ml_connector.audit import AuditEvent, Remapped
 from ._core import _ShipmentCore
 from ._directory import directory_flow
 from ._documents import lookup_flow, post_one_flow
-from ._flow import Flow, arun_flow, run_flow
+from ._flow import Flow
 from ._labels import BASE_KIND, SHIPMENT, Label, labels_from
 from ._plan import _Pending
 from ._protocols import ShipStationReader, shipstation_call, shipstation_list
 from ._routing import replay_job_of
+from ._targets import AsyncFlowReplayTarget, FlowReplayTarget
 from ._undecodable import INVENTORY_KINDS, kept_payload, redecode_inventory
 from ._window import LABEL_MODELS
 
@@ -146,48 +146,17 @@ class ReplayCore:
         return ",".join(str(doc.oracle_id) for doc in pending.docs)
 
 
-class ShipmentReplayTarget:
-    """Replays this job's failed records (a :class:`~ml_connector.audit.ReplayTarget`)."""
+class ShipmentReplayTarget(FlowReplayTarget):
+    """Replays this job's failed records (a :class:`~ml_connector.audit.ReplayTarget`): a
+    record is fetched again and mapped with today's configuration; its documents already in
+    Oracle are found, the missing ones posted (find-before-create each)."""
 
     def __init__(self, core: _ShipmentCore, clients: Mapping[str, Any]) -> None:
-        self._replay = ReplayCore(core)
-        self._clients = clients
-
-    def remap(self, failed: AuditEvent) -> Remapped:
-        """Fetch the record again and map it with today's configuration."""
-        return run_flow(self._replay.remap_flow(failed), self._clients)
-
-    def find(self, posting_key: str) -> str | None:
-        """The Oracle ids when every document of the record is already posted."""
-        return run_flow(self._replay.find_flow(posting_key), self._clients)
-
-    def create(self, payload: Mapping[str, Any]) -> str:
-        """Post the record's missing documents (find-before-create each)."""
-        return run_flow(self._replay.create_flow(payload), self._clients)
+        super().__init__(ReplayCore(core), clients)
 
 
-class AsyncShipmentReplayTarget:
+class AsyncShipmentReplayTarget(AsyncFlowReplayTarget):
     """The async twin of :class:`ShipmentReplayTarget`."""
 
     def __init__(self, core: _ShipmentCore, clients: Mapping[str, Any], concurrency: int) -> None:
-        self._replay = ReplayCore(core)
-        self._clients = clients
-        self._concurrency = concurrency
-
-    async def _drive(self, flow: Flow[Any]) -> Any:
-        return await arun_flow(flow, self._clients, asyncio.Semaphore(self._concurrency))
-
-    async def remap(self, failed: AuditEvent) -> Remapped:
-        """See :meth:`ShipmentReplayTarget.remap`."""
-        result: Remapped = await self._drive(self._replay.remap_flow(failed))
-        return result
-
-    async def find(self, posting_key: str) -> str | None:
-        """See :meth:`ShipmentReplayTarget.find`."""
-        result: str | None = await self._drive(self._replay.find_flow(posting_key))
-        return result
-
-    async def create(self, payload: Mapping[str, Any]) -> str:
-        """See :meth:`ShipmentReplayTarget.create`."""
-        result: str = await self._drive(self._replay.create_flow(payload))
-        return result
+        super().__init__(ReplayCore(core), clients, concurrency)
