@@ -409,6 +409,8 @@ class _OrderCache:
         A page is read only while fewer pages were read than orders are missing, and no
         further once a page held none of them (the list goes on in time, away from the
         window), so this never costs more than one call beyond the single gets it saves.
+        The list is V1's documented ``modifyDateStart`` filter with ``sortBy=ModifyDate``
+        (https://docs.shipstation.com/apis/shipstation-v1/docs/orders/list-orders).
         """
         if self._after is None:
             if self._window is None or self._by_id:
