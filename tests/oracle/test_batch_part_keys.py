@@ -55,3 +55,29 @@ def test_no_key_no_echo(clock: VirtualClock) -> None:
     part = oracle.batch_part("p1", invoice)
     assert part.payload == to_wire(invoice, oracle.converter)
     assert "CrossReference" not in (part.payload or {})
+
+
+def test_an_echo_attribute_no_field_writes_goes_after_everything(clock: VirtualClock) -> None:
+    # A descriptive flexfield, say: no model field writes it, so keying puts it in ``extra``.
+    oracle = client(Pod(_never), clock, invoice_echo_attribute="ShipStationKey")
+    invoice = documented_invoice(transaction_number="SS-9", extra={"Flex": "x"})
+    keyed = attrs.evolve(invoice, extra={"Flex": "x", "ShipStationKey": "SS-9"})
+    part = oracle.batch_part("p1", invoice)
+    assert list((part.payload or {}).items()) == list(to_wire(keyed, oracle.converter).items())
+
+
+def test_the_wire_form_given_is_used_and_left_as_it_was(clock: VirtualClock) -> None:
+    oracle = client(Pod(_never), clock)
+    invoice = documented_invoice(transaction_number="SS-9")
+    wire = to_wire(invoice, oracle.converter)
+    before = dict(wire)
+    part = oracle.batch_part("p1", invoice, wire=wire)
+    assert list((part.payload or {}).items()) == list(
+        _expected(oracle, transaction_number="SS-9").items()
+    )
+    assert wire == before and "CrossReference" not in wire
+    # The wire form is taken as it is: the caller vouches it is the model's.
+    marked = {**wire, "Comments": "from the wire form"}
+    assert (oracle.batch_part("p1", invoice, wire=marked).payload or {})["Comments"] == (
+        "from the wire form"
+    )

@@ -325,7 +325,11 @@ def post_batch_flow(docs: Sequence[Doc], oracle: Any) -> Flow[None]:
     otherwise fails alone. A batch whose outcome is unknown (timeout, 5xx, lost answer) is
     resolved document by document with find-before-create.
     """
-    parts = [oracle.batch_part(f"p{n}", doc.model) for n, doc in enumerate(docs)]
+    converter = oracle.converter
+    parts = [
+        oracle.batch_part(f"p{n}", doc.model, wire=doc.wire(converter))
+        for n, doc in enumerate(docs)
+    ]
     try:
         results = yield oracle_call(OracleWriter.post_batch, parts)
     except ConnectorError as exc:

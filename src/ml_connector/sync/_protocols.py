@@ -146,8 +146,11 @@ class OracleWriter(Protocol):
     @property
     def converter(self) -> cattrs.Converter: ...
 
-    def batch_part(self, part_id: str, model: Any) -> BatchPart:
-        """Builds a batch part (no I/O, so not awaited on either twin)."""
+    def batch_part(
+        self, part_id: str, model: Any, *, wire: Mapping[str, Any] | None = None
+    ) -> BatchPart:
+        """Builds a batch part (no I/O, so not awaited on either twin); ``wire`` is the
+        model's wire form when the caller has made it already."""
         ...
 
     def find_invoice(
@@ -210,8 +213,11 @@ class AsyncOracleWriter(Protocol):
     @property
     def converter(self) -> cattrs.Converter: ...
 
-    def batch_part(self, part_id: str, model: Any) -> BatchPart:
-        """Builds a batch part (no I/O, so not awaited on either twin)."""
+    def batch_part(
+        self, part_id: str, model: Any, *, wire: Mapping[str, Any] | None = None
+    ) -> BatchPart:
+        """Builds a batch part (no I/O, so not awaited on either twin); ``wire`` is the
+        model's wire form when the caller has made it already."""
         ...
 
     async def find_invoice(
