@@ -5,6 +5,8 @@ never created blind, and nothing is posted twice."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,7 +14,7 @@ import httpx
 import pytest
 
 from ml_connector.audit import MemoryAuditSink
-from ml_connector.oracle import OracleFusionClient
+from ml_connector.oracle import InventoryStagedTransaction, OracleFusionClient, to_wire
 from ml_connector.oracle._bulk import or_q
 from ml_connector.sync import ShipmentSync
 
@@ -131,3 +133,31 @@ def test_a_bulk_read_that_fails_falls_back_to_single_finds_never_to_a_blind_crea
     # Only records that failed the first time were tried again; nothing Oracle held was.
     assert keys_in_oracle(env) == held
     assert_no_duplicates(env)
+
+
+def test_inventory_look_ups_read_the_wire_forms_given_and_refuse_a_mismatch() -> None:
+    env = make_env(orders=20)
+    oracle = env.oracle()
+    transactions = [
+        InventoryStagedTransaction(
+            organization_code="M1",
+            item_number="AS54888",
+            subinventory_code="Stores",
+            transaction_quantity=Decimal("-2"),
+            transaction_unit_of_measure="Each",
+            transaction_date=datetime(2026, 1, 15, 17, 0, 5, tzinfo=UTC),
+            transaction_type_name="Miscellaneous Issue",
+            source_code="SHIPSTATION",
+            source_header_id="1001",
+            source_line_id=str(n),
+            transaction_reference=f"SS-1001-{n}",
+        )
+        for n in range(3)
+    ]
+    wires = [to_wire(t, oracle.converter) for t in transactions]
+    with_wires = oracle.find_inventory_transactions(transactions, wires=wires)
+    assert with_wires == oracle.find_inventory_transactions(transactions)
+    reads_before = len(env.oracle_sim.requests)
+    with pytest.raises(ValueError, match="wire forms"):
+        oracle.find_inventory_transactions(transactions, wires=wires[1:])
+    assert len(env.oracle_sim.requests) == reads_before  # refused before any read

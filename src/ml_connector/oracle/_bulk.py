@@ -215,12 +215,21 @@ def _staged_filters(
 
 
 def inventory_flow(
-    client: Any, transactions: Sequence[InventoryStagedTransaction]
+    client: Any,
+    transactions: Sequence[InventoryStagedTransaction],
+    wires: Sequence[Mapping[str, Any]] | None = None,
 ) -> Flow[list[InventoryTransactionStatus]]:
-    """For each transaction, what Oracle holds for it: the interface first, then completed."""
+    """For each transaction, what Oracle holds for it: the interface first, then completed.
+
+    ``wires``: the transactions' wire forms, when the caller has made them already.
+    """
     settings = client.settings
     # Each transaction's wire form made once, for both look-ups.
-    pairs = [(t, to_wire(t, client.converter)) for t in transactions]
+    if wires is None:
+        wires = [to_wire(t, client.converter) for t in transactions]
+    elif len(wires) != len(transactions):
+        raise ValueError(f"{len(wires)} wire forms for {len(transactions)} transactions")
+    pairs = list(zip(transactions, wires, strict=True))
     staged_groups = [_staged_filters(client, t, wire) for t, wire in pairs]
     attributes = settings.inventory_completed_lookup_attributes
     completed_groups = [completed_filters(t, wire, attributes) for t, wire in pairs]
@@ -272,10 +281,14 @@ class BulkLookups:
         return self._run(credit_memos_flow(self, keys))
 
     def find_inventory_transactions(
-        self, transactions: Sequence[InventoryStagedTransaction]
+        self,
+        transactions: Sequence[InventoryStagedTransaction],
+        *,
+        wires: Sequence[Mapping[str, Any]] | None = None,
     ) -> list[InventoryTransactionStatus]:
-        """For each transaction, its interface rows and completed movements, many a read."""
-        return self._run(inventory_flow(self, transactions))
+        """For each transaction, its interface rows and completed movements, many a read
+        (``wires``: their wire forms, when the caller has made them already)."""
+        return self._run(inventory_flow(self, transactions, wires))
 
 
 class AsyncBulkLookups:
@@ -299,7 +312,11 @@ class AsyncBulkLookups:
         return await self._run(credit_memos_flow(self, keys))
 
     async def find_inventory_transactions(
-        self, transactions: Sequence[InventoryStagedTransaction]
+        self,
+        transactions: Sequence[InventoryStagedTransaction],
+        *,
+        wires: Sequence[Mapping[str, Any]] | None = None,
     ) -> list[InventoryTransactionStatus]:
-        """For each transaction, its interface rows and completed movements, many a read."""
-        return await self._run(inventory_flow(self, transactions))
+        """For each transaction, its interface rows and completed movements, many a read
+        (``wires``: their wire forms, when the caller has made them already)."""
+        return await self._run(inventory_flow(self, transactions, wires))

@@ -1015,9 +1015,7 @@ class _OracleFusionBase:
         if order is None:
             names = dict(WIRE_NAMES[cls])
             if cls is ReceivablesCreditMemo:
-                names["original_transaction_number"] = (
-                    self.settings.credit_memo_reference_attribute
-                )
+                names["original_transaction_number"] = self.settings.credit_memo_reference_attribute
             order = orders[cls] = {
                 names.get(field.name, field.name): rank
                 for rank, field in enumerate(attrs.fields(cls))

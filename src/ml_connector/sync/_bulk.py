@@ -48,19 +48,23 @@ def bulk_settings(oracle: Any) -> Any:
         return None
 
 
-def _read(kind: str, docs: Sequence[Doc]) -> Call:
+def _read(kind: str, docs: Sequence[Doc], converter: Any) -> Call:
     if kind == INVENTORY:
         models = [cast(InventoryStagedTransaction, doc.model) for doc in docs]
-        return oracle_call(BulkReader.find_inventory_transactions, models)
+        if converter is None:
+            return oracle_call(BulkReader.find_inventory_transactions, models)
+        # The documents' wire forms, made once for the audit trail and the batch part too.
+        wires = [doc.wire(converter) for doc in docs]
+        return oracle_call(BulkReader.find_inventory_transactions, models, wires=wires)
     keys = [(doc.key, doc.business_unit) for doc in docs]
     if kind == INVOICE:
         return oracle_call(BulkReader.find_invoices, keys)
     return oracle_call(BulkReader.find_credit_memos, keys)
 
 
-def _chunk_flow(kind: str, docs: Sequence[Doc]) -> Flow[Answers]:
+def _chunk_flow(kind: str, docs: Sequence[Doc], converter: Any) -> Flow[Answers]:
     try:
-        found = yield _read(kind, docs)
+        found = yield _read(kind, docs, converter)
     except ConnectorError as exc:
         if isinstance(exc, AuditError):
             raise
@@ -71,8 +75,9 @@ def _chunk_flow(kind: str, docs: Sequence[Doc]) -> Flow[Answers]:
     return answers
 
 
-def prefetch_flow(docs: Iterable[Doc], settings: Any) -> Flow[Answers]:
-    """Look ``docs`` up in bulk, reads in parallel; the answers keyed by ``id(doc.model)``."""
+def prefetch_flow(docs: Iterable[Doc], settings: Any, converter: Any = None) -> Flow[Answers]:
+    """Look ``docs`` up in bulk, reads in parallel; the answers keyed by ``id(doc.model)``
+    (``converter``: the client's, so each document's wire form is made once)."""
     if settings is None:
         return {}
     size = lookup_size(settings)
@@ -84,7 +89,7 @@ def prefetch_flow(docs: Iterable[Doc], settings: Any) -> Flow[Answers]:
         seen.add(id(doc.model))
         by_kind.setdefault(doc.kind, []).append(doc)
     flows = [
-        _chunk_flow(kind, group[n : n + size])
+        _chunk_flow(kind, group[n : n + size], converter)
         for kind, group in by_kind.items()
         for n in range(0, len(group), size)
     ]

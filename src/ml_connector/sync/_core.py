@@ -241,6 +241,7 @@ class _ShipmentCore:
             explain_posted=options.results == "all" or options.on_result is not None,
         )
         self.planner.bulk = bulk_settings(oracle)  # bulk look-ups (sync/_bulk.py)
+        self.planner.converter = getattr(oracle, "converter", None)
         self._preflight_passed = False
         # -- catalog gate (issue 20): see the hook in _process_flow.
         self.catalog: CatalogOptions | None = CatalogOptions()

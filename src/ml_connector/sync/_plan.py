@@ -77,6 +77,8 @@ class _Planner:
         self.directory = directory
         self.bulk: Any = None
         """The Oracle client's settings when it looks keys up in bulk (``sync/_bulk.py``)."""
+        self.converter: Any = None
+        """The Oracle client's converter (documents' wire forms are made with it once)."""
 
     def plan_flow(
         self,
@@ -138,7 +140,7 @@ class _Planner:
                 for label in labels
                 for doc in self._wanted(label, found, ledgers, directory, latest, trusted, memo)
             ]
-            answers = yield from prefetch_flow(wanted, self.bulk)
+            answers = yield from prefetch_flow(wanted, self.bulk, self.converter)
         prepared = yield Fanout(
             tuple(
                 self.prepare_flow(

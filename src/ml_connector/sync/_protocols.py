@@ -347,7 +347,10 @@ class BulkReader(Protocol):
     def find_credit_memos(self, keys: _Keys) -> list[list[ReceivablesCreditMemoRecord]]: ...
 
     def find_inventory_transactions(
-        self, transactions: Sequence[InventoryStagedTransaction]
+        self,
+        transactions: Sequence[InventoryStagedTransaction],
+        *,
+        wires: Sequence[Mapping[str, Any]] | None = None,
     ) -> list[InventoryTransactionStatus]: ...
 
 
@@ -360,7 +363,10 @@ class AsyncBulkReader(Protocol):
     async def find_credit_memos(self, keys: _Keys) -> list[list[ReceivablesCreditMemoRecord]]: ...
 
     async def find_inventory_transactions(
-        self, transactions: Sequence[InventoryStagedTransaction]
+        self,
+        transactions: Sequence[InventoryStagedTransaction],
+        *,
+        wires: Sequence[Mapping[str, Any]] | None = None,
     ) -> list[InventoryTransactionStatus]: ...
 
 
