@@ -41,8 +41,30 @@ from ._window import _Carry, _OrderCache
 
 __all__: list[str] = []
 
-_Memo = dict[tuple[str, int, bool], "ShipmentPlan | Skip"]
-"""Plans of a chunk by (label kind, label id, unvoided): each label is mapped once."""
+@attrs.define(eq=False)
+class _Memo:
+    """A chunk's plans by (label kind, label id, unvoided): each label is mapped once; and the
+    documents made of a plan for the bulk look-up, handed on to the record that posts them
+    (so each document, and its wire form, is made once)."""
+
+    plans: dict[tuple[str, int, bool], ShipmentPlan | Skip] = attrs.Factory(dict)
+    docs: dict[int, tuple[ShipmentPlan, list[Doc]]] = attrs.Factory(dict)
+
+    def looked_up(self, plan: ShipmentPlan) -> list[Doc]:
+        """``plan``'s documents, kept for :meth:`take`."""
+        kept = self.docs.get(id(plan))
+        if kept is None:
+            kept = self.docs[id(plan)] = (plan, _docs(plan))
+        return kept[1]
+
+    def take(self, plan: ShipmentPlan) -> list[Doc]:
+        """``plan``'s documents: those :meth:`looked_up` made (once), else new ones."""
+        kept = self.docs.pop(id(plan), None)
+        return kept[1] if kept is not None and kept[0] is plan else _docs(plan)
+
+
+def _docs_of(plan: ShipmentPlan, memo: _Memo | None) -> list[Doc]:
+    return _docs(plan) if memo is None else memo.take(plan)
 
 
 @attrs.define(eq=False)
@@ -130,7 +152,7 @@ class _Planner:
         if directory is None:
             directory = yield from directory_flow(good_orders, self.mapping, orders.customers)
 
-        memo: _Memo = {}
+        memo = _Memo()
         answers: Answers | None = None
         if self.bulk is not None:
             # Every document the chunk may look up, mapped once (the plans are kept for the
@@ -251,7 +273,7 @@ class _Planner:
             except MappingError:
                 continue
             if isinstance(plan, ShipmentPlan):
-                docs += _docs(plan)
+                docs += memo.looked_up(plan)
         return docs
 
     def _mapped(
@@ -268,9 +290,9 @@ class _Planner:
         if memo is None:
             return self._map(label, order, ledger, directory, unvoided=unvoided)
         key = (label.kind, label.id, unvoided)
-        plan = memo.get(key)
+        plan = memo.plans.get(key)
         if plan is None:
-            plan = memo[key] = self._map(label, order, ledger, directory, unvoided=unvoided)
+            plan = memo.plans[key] = self._map(label, order, ledger, directory, unvoided=unvoided)
         return plan
 
     def _map(
@@ -355,7 +377,7 @@ class _Planner:
                 pending.result = _skip_result(label.ref, label, plan, order)
                 return [pending]
             pending.plan = plan
-            pending.docs = _docs(plan)
+            pending.docs = _docs_of(plan, memo)
             if trusted and label.ref not in latest:
                 for doc in pending.docs:
                     doc.state = "missing"
@@ -384,7 +406,7 @@ class _Planner:
             reversal.result = _skip_result(label.void_ref, label, void_skip, order)
             return [p for p in (original, reversal) if p.ref in open_refs]
         original.plan = plan
-        original.docs = _docs(plan)
+        original.docs = _docs_of(plan, memo)
         yield from lookup_flow(original.docs, answers)
         posted = [doc for doc in original.docs if doc.state == "found"]
         if not posted and not any(doc.state == "failed" for doc in original.docs):
@@ -437,7 +459,7 @@ class _Planner:
             return
         docs = [
             doc
-            for doc in _docs(plan)
+            for doc in _docs_of(plan, memo)
             if (doc.kind == CREDIT_MEMO and INVOICE in found)
             or (doc.kind == INVENTORY and doc.line in lines)
         ]
