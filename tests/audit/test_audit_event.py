@@ -203,3 +203,19 @@ def test_wire_form_detects_a_payload_that_was_edited(make_event: EventFactory) -
     data["payload"]["amount"] = "100.00"
     with pytest.raises(AuditError, match="does not match"):
         converter.structure(data, AuditEvent)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 1, 15, 9, 0, tzinfo=timezone(timedelta(hours=-8))),
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(1999, 3, 1, 0, 0, 0, 5, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        datetime(999, 7, 4, 12, 0, tzinfo=UTC),
+        datetime(1, 1, 1, 0, 0, tzinfo=UTC),
+    ],
+)
+def test_format_utc_is_fixed_width_utc_text(value: datetime) -> None:
+    from ml_connector.audit._event import format_utc
+
+    assert format_utc(value) == value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

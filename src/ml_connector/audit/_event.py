@@ -77,7 +77,11 @@ def format_utc(value: datetime) -> str:
     Raises:
         AuditError: ``value`` is naive.
     """
-    return ensure_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = ensure_utc(value)
+    if utc.year < 1000:  # strftime's %Y is not zero-padded there: keep its text
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The same text as the strftime above, about twice as fast (claims stamp every key).
+    return utc.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_utc(text: str) -> datetime:

@@ -41,6 +41,7 @@ from ._window import _Carry, _OrderCache
 
 __all__: list[str] = []
 
+
 @attrs.define(eq=False)
 class _Memo:
     """A chunk's plans by (label kind, label id, unvoided): each label is mapped once; and the
