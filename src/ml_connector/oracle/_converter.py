@@ -19,6 +19,7 @@ Wire rules, all here and nowhere else:
 from __future__ import annotations
 
 import hashlib
+import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -26,6 +27,7 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
+import cattrs.fns
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ml_connector._errors import ResponseDecodeError
@@ -335,16 +337,99 @@ def _structure_bool(value: Any, _: type[Any]) -> bool:
 # -- converter ------------------------------------------------------------------------------------
 
 
-def _register_payload(
+def _cattrs_payload_fn(
     converter: cattrs.Converter, cls: type[Any], names: Mapping[str, str]
-) -> None:
+) -> Callable[[Any], dict[str, Any]]:
+    """cattrs' own writer of payload class ``cls`` (``extra`` left out): the reference that
+    :func:`_payload_fn` is tested against."""
     overrides: dict[str, Any] = {
         field.name: override(rename=names[field.name])
         for field in attrs.fields(cls)
         if field.name in names
     }
     overrides["extra"] = override(omit=True)
-    generated = make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **overrides)
+    return make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **overrides)
+
+
+class _Unsupported(Exception):
+    """A field :func:`_payload_fn` does not write itself (cattrs' writer is used then)."""
+
+
+def _field_expression(
+    converter: cattrs.Converter, kind: Any, value: str, scope: dict[str, Any], n: int
+) -> str:
+    """Python text writing ``value`` (of type ``kind``, never None) as cattrs' hook would."""
+    if isinstance(kind, type) and attrs.has(kind):
+        raise _Unsupported(kind)
+    args: tuple[Any, ...] = getattr(kind, "__args__", ())
+    origin = getattr(kind, "__origin__", None)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis and attrs.has(args[0]):
+        # cattrs writes a homogeneous tuple of payloads as a list of their dicts.
+        scope[f"_item{n}"] = converter.get_unstructure_hook(args[0])
+        return f"[_item{n}(item) for item in {value}]"
+    hook = converter.get_unstructure_hook(kind)
+    if hook is cattrs.fns.identity:
+        return value
+    scope[f"_hook{n}"] = hook
+    return f"_hook{n}({value})"
+
+
+def _payload_fn(
+    converter: cattrs.Converter, cls: type[Any], names: Mapping[str, str]
+) -> Callable[[Any], dict[str, Any]]:
+    """The writer of payload class ``cls`` (``extra`` left out): the same dict, key order and
+    values as cattrs' (:func:`_cattrs_payload_fn`), written without a hook call per optional
+    field or tuple item (a wire form is made for every document a sync posts).
+
+    As cattrs does, fields without a default go first, in a dict display, then each field
+    that differs from its default. An optional field's value is written with its type's hook.
+    """
+    hints = typing.get_type_hints(cls)
+    scope: dict[str, Any] = {}
+    required: list[str] = []
+    optional: list[str] = []
+    for n, field in enumerate(attrs.fields(cls)):
+        if field.name == "extra":
+            continue
+        wire = names.get(field.name, field.name)
+        kind = hints[field.name]
+        value = f"instance.{field.name}"
+        if field.default is attrs.NOTHING:
+            required.append(f"{wire!r}: {_field_expression(converter, kind, value, scope, n)}")
+            continue
+        if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            raise _Unsupported(field.name)
+        args = typing.get_args(kind)
+        if field.default is None and type(None) in args and len(args) == 2:
+            inner = next(arg for arg in args if arg is not type(None))
+            test = f"{value} is not None"
+        else:
+            inner = kind
+            scope[f"_default{n}"] = field.default
+            test = f"{value} != _default{n}"
+        expression = _field_expression(converter, inner, value, scope, n)
+        optional.append(f"    if {test}:\n        res[{wire!r}] = {expression}")
+    source = "\n".join(
+        [
+            f"def write_{cls.__name__}(instance):",
+            "    res = {" + ", ".join(required) + "}",
+            *optional,
+            "    return res",
+        ]
+    )
+    code = compile(source, f"<ml_connector Oracle {cls.__name__} writer>", "exec")
+    exec(code, scope)  # noqa: S102 - text made above from the class's own fields
+    function: Callable[[Any], dict[str, Any]] = scope[f"write_{cls.__name__}"]
+    return function
+
+
+def _register_payload(
+    converter: cattrs.Converter, cls: type[Any], names: Mapping[str, str]
+) -> None:
+    try:
+        generated = _payload_fn(converter, cls, names)
+    except _Unsupported:
+        generated = _cattrs_payload_fn(converter, cls, names)
 
     def unstructure(obj: Any) -> dict[str, Any]:
         data: dict[str, Any] = generated(obj)
@@ -427,7 +512,7 @@ def make_converter(
             invoice's number (UNCERTAIN on Oracle's side, so configurable).
     """
     converter = cattrs.Converter()
-    converter.register_unstructure_hook(Decimal, lambda value: value)
+    converter.register_unstructure_hook(Decimal, cattrs.fns.identity)  # written as it is
     # StrEnum members (AccountClass.REVENUE) go out as plain strings.
     converter.register_unstructure_hook(str, str)
     converter.register_unstructure_hook(datetime, _format_datetime)
