@@ -85,15 +85,27 @@ class Label:
         times = [t for t in (source.create_date, source.void_date) if t is not None]
         return max(times) if times else None
 
+    # The records' refs, made on first use (a chunk asks for them many times per label).
+    _ref: RecordRef | None = attrs.field(default=None, init=False, eq=False, repr=False)
+    _void_ref: RecordRef | None = attrs.field(default=None, init=False, eq=False, repr=False)
+
     @property
     def ref(self) -> RecordRef:
         """The audit record of the label's posting."""
-        return RecordRef(SYSTEM, self.kind, str(self.id))
+        ref = self._ref
+        if ref is None:
+            ref = RecordRef(SYSTEM, self.kind, str(self.id))
+            object.__setattr__(self, "_ref", ref)
+        return ref
 
     @property
     def void_ref(self) -> RecordRef:
         """The audit record of the label's reversal."""
-        return RecordRef(SYSTEM, _VOID_KIND[self.kind], str(self.id))
+        ref = self._void_ref
+        if ref is None:
+            ref = RecordRef(SYSTEM, _VOID_KIND[self.kind], str(self.id))
+            object.__setattr__(self, "_void_ref", ref)
+        return ref
 
     @property
     def has_items(self) -> bool:
