@@ -384,8 +384,22 @@ def payload_of(event: AuditEvent) -> Any:
     return None if event.payload is None else loads(event.payload)
 
 
+_LAST_HASH: tuple[str, str] = ("", content_hash(""))
+"""The last payload hashed and its digest: an event's default hash is checked by its validator
+right after (the same text object), and is not worked out twice."""
+
+
 def _hash_default(event: AuditEvent) -> str | None:
-    return None if event.payload is None else content_hash(event.payload)
+    global _LAST_HASH
+    text = event.payload
+    if text is None:
+        return None
+    last = _LAST_HASH  # one read: text and digest stay a pair across threads
+    if last[0] is text:
+        return last[1]
+    digest = content_hash(text)
+    _LAST_HASH = (text, digest)
+    return digest
 
 
 def _check_hash(event: AuditEvent, attribute: attrs.Attribute[Any], value: str | None) -> None:
