@@ -232,3 +232,24 @@ def test_latest_of_some_records_probes_the_record_index(tmp_path: Path) -> None:
     # One index search per record asked for, never a scan of the events table.
     assert "INDEX events_by_record" in plan
     assert "SCAN e" not in plan and "SCAN i" not in plan and "SCAN events" not in plan
+
+
+def test_latest_of_reads_with_a_few_statement_lengths(
+    tmp_path: Path, make_event: EventFactory
+) -> None:
+    # A prepared statement for 300 records takes about 150 KB of SQLite's memory and the
+    # connection caches 128: lists of every length a run asks for would pile them up.
+    with SqliteAuditSink(tmp_path / "trail.db") as sink:
+        events = [make_event(str(n), Stage.POSTED) for n in range(400)]
+        sink.write_many(events)
+        lengths: set[int] = set()
+        sink._db.conn.set_trace_callback(
+            lambda sql: lengths.add(sql.count("), (") + 1) if "WITH wanted" in sql else None
+        )
+        for asked in (1, 7, 10, 11, 29, 31, 99, 101, 299, 300, 301, 399, 400):
+            wanted = [RecordRef("shipstation", "shipment", str(n)) for n in range(asked)]
+            wanted.append(RecordRef("shipstation", "shipment", "missing"))
+            # Padding rows match nothing: the same events, once each, in write order.
+            assert sink.latest(records=wanted) == events[:asked]
+        sink._db.conn.set_trace_callback(None)
+    assert lengths == {10, 30, 100, 300}

@@ -131,6 +131,10 @@ _LATEST_OF = (
 )
 _RECORDS_PER_QUERY = 300
 """Three parameters per record: well under SQLite's oldest limit of 999 per statement."""
+_QUERY_SIZES = (10, 30, 100, _RECORDS_PER_QUERY)
+"""The lengths a :data:`_LATEST_OF` list is padded to (with rows that match nothing), so the
+connection caches a few statements instead of one per length asked for: a prepared statement
+for 300 records takes about 150 KB of SQLite's memory, and :mod:`sqlite3` keeps 128 of them."""
 
 
 def _migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> None:
@@ -328,8 +332,11 @@ class SqliteAuditSink(_SqliteFile, SqlSink):
         rows: list[Any] = []
         for n in range(0, len(wanted), _RECORDS_PER_QUERY):
             part = wanted[n : n + _RECORDS_PER_QUERY]
-            sql = _LATEST_OF.format(values=", ".join(["(?, ?, ?)"] * len(part)))
-            params = [value for r in part for value in (r.system, r.kind, r.id)]
+            size = next(size for size in _QUERY_SIZES if size >= len(part))
+            sql = _LATEST_OF.format(values=", ".join(["(?, ?, ?)"] * size))
+            params: list[str | None] = [v for r in part for v in (r.system, r.kind, r.id)]
+            # NULL never equals anything: a padding row finds no event.
+            params += [None] * (3 * (size - len(part)))
             rows += self._db.read(sql, params)
         # Ordered by time, ties in write order, as every read is (seq is the last column).
         rows.sort(key=lambda row: (row[2], row[-1]))
