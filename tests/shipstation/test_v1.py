@@ -508,3 +508,14 @@ async def test_async_context_manager_closes() -> None:
     ) as client:
         inner = client._sender.client
     assert inner.is_closed
+
+
+def test_a_decoded_page_keeps_only_its_paging_fields() -> None:
+    # A paused listing holds the page body until the next page is asked for: only what paging
+    # reads is kept of it, not the raw records already decoded.
+    from ml_connector.shipstation.v1 import _paging
+
+    body = {"shipments": [{"shipmentId": 1}], "total": 3, "page": 1, "pages": 2}
+    assert _paging(body) == {"total": 3, "page": 1, "pages": 2}
+    assert body["shipments"]  # the caller's body is left as it was
+    assert _paging(["not", "a", "page"]) == ["not", "a", "page"]

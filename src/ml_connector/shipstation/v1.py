@@ -432,6 +432,7 @@ class ShipStationV1Client(SyncClientMixin, _V1Core):
             body = read_json(self._sender.send(request))
             page = pager.decode(body)
             self.undecodable.add(page.failed)
+            body = _paging(body)  # the raw records are freed while the decoded ones are read
             yield from page.items
             request = pager.next(body)
 
@@ -650,6 +651,7 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
             body = read_json(await self._sender.send(request))
             page = pager.decode(body)
             self.undecodable.add(page.failed)
+            body = _paging(body)  # the raw records are freed while the decoded ones are read
             for item in page.items:
                 yield item
             request = pager.next(body)
@@ -834,3 +836,12 @@ class AsyncShipStationV1Client(AsyncClientMixin, _V1Core):
     async def resolve_webhook(self, pointer: WebhookPointer) -> list[Any]:
         """All records a V1 webhook points at (see :meth:`iter_webhook_records`)."""
         return [item async for item in self.iter_webhook_records(pointer)]
+
+
+def _paging(body: Any) -> Any:
+    """What a decoded page's body is still needed for: its paging fields (``page``, ``pages``),
+    not its lists of raw records, which a paused listing would otherwise hold until the next
+    page is asked for."""
+    if isinstance(body, dict):
+        return {key: value for key, value in body.items() if not isinstance(value, list)}
+    return body
