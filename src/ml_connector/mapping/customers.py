@@ -193,11 +193,15 @@ def _order_field(order: Order, field: str) -> str | None:
 
 
 def _masked(email: str, config: MappingConfig) -> bool:
-    domain = email.rpartition("@")[2]
-    return any(
-        domain == masked or domain.endswith("." + masked)
-        for masked in config.customers.ignore_email_domains
-    )
+    # "." + domain ends with "." + masked exactly when domain is masked or one of its
+    # subdomains: one C call over the suffixes, made once per configuration.
+    memo = config._memo
+    suffixes: tuple[str, ...] | None = memo.get("masked suffixes")
+    if suffixes is None:
+        suffixes = memo["masked suffixes"] = tuple(
+            "." + masked for masked in config.customers.ignore_email_domains
+        )
+    return ("." + email.rpartition("@")[2]).endswith(suffixes)
 
 
 def match_customer(
