@@ -215,26 +215,27 @@ def check_shipped_quantities(
     if lines is None:
         lines = resolve_lines(shipment, keyed, record=record)
     mine: dict[str, Decimal] = {}
-    first: dict[str, int] = {}  # the first shipment item of each order item, named on failure
+    # The first shipment item of each order item (named on failure); it holds the order item.
+    first_lines: dict[str, ShippedLine] = {}
     for line in lines:
         key = line.order_key
         if key in mine:
             mine[key] += line.quantity
         else:
             mine[key] = _ZERO + line.quantity
-            first[key] = line.index - 1
+            first_lines[key] = line
     earlier = _live_before(shipment, order, order_shipments)
     if not earlier:
         # Nothing shipped before: what is left is max(ordered, 0), and shipped quantities are
         # never negative, so the rules below reduce to the first one (for the items shipped).
-        items = dict(keyed)
         for key, quantity in mine.items():
-            ordered_here = Decimal(items[key].quantity)
+            # The line's order item is the one ``keyed`` holds under its key.
+            ordered_here = Decimal(first_lines[key].order_item.quantity)
             if quantity > ordered_here:
                 raise MappingError(
                     f"ships {quantity} units of order item {key}, but the order has only "
                     f"{ordered_here}",
-                    field=f"shipment_items[{first[key]}].quantity",
+                    field=f"shipment_items[{first_lines[key].index - 1}].quantity",
                     record=record,
                 )
         return
@@ -253,7 +254,7 @@ def check_shipped_quantities(
             raise MappingError(
                 f"ships {quantity} units of order item {key}, but the order has only "
                 f"{ordered[key]}",
-                field=f"shipment_items[{first[key]}].quantity",
+                field=f"shipment_items[{first_lines[key].index - 1}].quantity",
                 record=record,
             )
         if quantity > left[key] and not replacement:
@@ -261,7 +262,7 @@ def check_shipped_quantities(
                 f"ships {quantity} units of order item {key}, but only {left[key]} of the "
                 f"{ordered[key]} ordered are left to ship (earlier labels shipped "
                 f"{before.get(key, Decimal(0))})",
-                field=f"shipment_items[{first[key]}].quantity",
+                field=f"shipment_items[{first_lines[key].index - 1}].quantity",
                 record=record,
             )
 

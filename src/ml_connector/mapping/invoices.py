@@ -563,7 +563,11 @@ def _order_basis(
                 field="items.quantity",
                 record=order_record,
             )
-        price = _money(item.unit_price, "items.unit_price", order_record)
+        # _money, with its common case (a finite Decimal; items rarely have their own tax or
+        # shipping) decided inline.
+        price = item.unit_price
+        if type(price) is not Decimal or not price.is_finite():
+            price = check_money(price, field="items.unit_price", record=order_record)
         item_tax = item.tax_amount
         item_shipping = item.shipping_amount
         rows.append(
