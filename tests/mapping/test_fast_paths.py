@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import attrs
 import pytest
@@ -19,6 +19,7 @@ from ml_connector.mapping.allocation import (
     ItemAmounts,
     ShipmentQuantities,
     _first_shares,
+    _in_units,
     _order_basis_rows,
     allocate,
     order_basis,
@@ -229,3 +230,21 @@ def test_posting_date_of_a_utc_instant_as_of_any_aware_instant(zone: str | None)
         instant = start + timedelta(hours=hours)
         same = instant.astimezone(timezone(timedelta(hours=-3)))  # not UTC: the general path
         assert posting_date(instant, settings, field="f") == posting_date(same, settings, field="f")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    units=st.one_of(st.integers(min_value=-(10**40), max_value=10**40), st.just(0)),
+    exponent=st.integers(min_value=-12, max_value=3),
+    precision=st.sampled_from([28, 9, 50]),
+)
+def test_amounts_in_minor_units_are_the_scaled_decimals_digit_for_digit(
+    units: int, exponent: int, precision: int
+) -> None:
+    # A multiple of a cached minor unit stands for Decimal(units).scaleb(exponent): the same
+    # sign, digits and exponent, rounded alike in the context in force.
+    with localcontext() as context:
+        context.prec = precision
+        expected = Decimal(units).scaleb(exponent)
+        got = _in_units(units, exponent)
+    assert got.as_tuple() == expected.as_tuple()

@@ -380,6 +380,10 @@ class PostingKeyFormats:
         Raises:
             MappingError: the key would be longer than ``max_length``.
         """
+        return self._render(kind, values, record)
+
+    def _render(self, kind: str, values: Mapping[str, object], record: str | None) -> str:
+        """:meth:`render` with the values in a mapping (one a shipment serves all its lines)."""
         template = str(getattr(self, kind))
         if _named_fields_only(template):
             # The same text as format(**values), without copying the values into a new dict.

@@ -102,7 +102,13 @@ def issue_postings(
     by_posting_key = settings.reference == "posting_key"
     negative = settings.issue_sign == "negative"
     header = str(shipment.shipment_id)
-    render = config.posting_keys.render
+    render = config.posting_keys._render
+    key_values: dict[str, object] = {
+        "shipment_id": shipment.shipment_id,
+        "order_id": shipment.order_id,
+        "order_number": order_number,
+        "line": 0,
+    }
     # Per-shipment values, read once for all its lines.
     subinventory = warehouse.subinventory
     source_code = settings.source_code
@@ -110,8 +116,6 @@ def issue_postings(
     organization_name = _organization(warehouse, "name")
     locator = warehouse.locator
     mode = settings.transaction_mode
-    shipment_id = shipment.shipment_id
-    order_id = shipment.order_id
     items = config.items  # item_number() and unit_of_measure(), their usual cases inline
     item_map = items.map
     identity = items.identity
@@ -135,14 +139,8 @@ def issue_postings(
                 number = item_number(
                     sku, config, field=f"shipment_items[{index - 1}].sku", record=record
                 )
-        key = render(
-            "inventory",
-            record=record,
-            shipment_id=shipment_id,
-            order_id=order_id,
-            order_number=order_number,
-            line=index,
-        )
+        key_values["line"] = index
+        key = render("inventory", key_values, record)
         source_line = (
             str(order_item.order_item_id)
             if order_item.order_item_id is not None and per_item[line.order_key] == 1

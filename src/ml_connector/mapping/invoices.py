@@ -654,9 +654,13 @@ def _build_invoice(
     order_record = f"order {order.order_number}"
     shared = _shared(shipment, order_shipments)
     if shared:
+        # Kept without its notes (the order's labels are rarely explained); an explained label
+        # works them out again.
         basis, basis_notes, by_key, built = per_order(
-            config, order, "basis", lambda: _order_basis(order, keyed, minor)
+            config, order, "basis", lambda: _order_basis(order, keyed, minor, False)
         )
+        if steps is not None:
+            basis_notes = _order_basis(order, keyed, minor)[1]
     else:
         basis, basis_notes, by_key, built = _order_basis(order, keyed, minor, steps is not None)
     # What the shipment ships of each order item (the order's ledger holds the same sums).
@@ -704,22 +708,28 @@ def _build_invoice(
     oracle_tax = settings.tax_mode == "oracle_tax"
     uom_by_sku = config.items.uom_by_sku  # unit_of_measure(), read once per shipment
     uom = config.items.uom
+    tax_regime_code = settings.tax_regime_code
+    tax_rate_code = settings.tax_rate_code
+    tax_classification_code = settings.tax_classification_code
     for key, quantity in seen.items():
         shipped = first[key]
         amounts = share_amounts.get(key, empty)
         discount_total += amounts.get(_DISCOUNT, _ZERO)
-        tax_total += amounts.get(_TAX, _ZERO)
+        item_tax = amounts.get(_TAX, _ZERO)
+        tax_total += item_tax
         amount = amounts.get(_MERCHANDISE, _ZERO)
         freight = amounts.get(_FREIGHT, _ZERO)
-        tax = _ZERO if oracle_tax else amounts.get(_TAX, _ZERO)
+        tax = _ZERO if oracle_tax else item_tax
         order_item = shipped.order_item
-        price = _money(order_item.unit_price, "items.unit_price", order_record)
+        price = order_item.unit_price  # _money, its common case inline
+        if type(price) is not Decimal or not price.is_finite():
+            price = check_money(price, field="items.unit_price", record=order_record)
         sku = shipped.item.sku or order_item.sku
         number = len(invoice_lines) + 1
         description = (order_item.name or shipped.item.name or sku or key)[:240]
         tax_lines: tuple[ReceivablesTaxLine, ...] = ()
         if tax:  # a Decimal is true when it is not zero (as `!= 0`, without the int)
-            tax_lines = (_tax_line(tax, settings.tax_regime_code, settings.tax_rate_code),)
+            tax_lines = (_tax_line(tax, tax_regime_code, tax_rate_code),)
         invoice_lines.append(
             _invoice_line(
                 number,
@@ -730,7 +740,7 @@ def _build_invoice(
                 None,  # memo_line
                 (item_map.get(sku, sku) if sku else None) if item_numbers else None,
                 (uom_by_sku.get(sku, uom) if sku else uom) if item_numbers else None,
-                settings.tax_classification_code,
+                tax_classification_code,
                 sales_order,
                 freight if freight else None,
                 tax_lines,
