@@ -481,11 +481,14 @@ def check_plan_payloads(
 ) -> None:
     """:func:`check_payload` of ``(invoice, credit_memo, inventory)``, the quick look taken
     directly on each payload (a plan's payloads are checked for every record)."""
-    if (
-        (invoice is None or _surely_fine(invoice))
-        and (credit_memo is None or _surely_fine(credit_memo))
-        and type(inventory) is tuple
-        and all(_surely_fine(posting) for posting in inventory)
-    ):
-        return
+    checkers = _CHECKERS  # each payload's generated check, taken directly once it is made
+    fine = (invoice is None or (checkers.get(type(invoice)) or _surely_fine)(invoice)) and (
+        credit_memo is None or (checkers.get(type(credit_memo)) or _surely_fine)(credit_memo)
+    )
+    if fine and type(inventory) is tuple:
+        for posting in inventory:
+            if not (checkers.get(type(posting)) or _surely_fine)(posting):
+                break
+        else:
+            return
     check_payload((invoice, credit_memo, inventory), record=record)
