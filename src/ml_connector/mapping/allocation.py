@@ -553,7 +553,9 @@ def _replay(
     minor_unit: int,
     *,
     through_void: bool,
+    notes: bool = True,
 ) -> ShipmentShares:
+    """The replay; without ``notes`` the shares carry none (a plan not explained reads none)."""
     by_key = {line.key: line for line in basis}
     scale = _scale(minor_unit)
     exponent = -minor_unit
@@ -563,7 +565,7 @@ def _replay(
             # Most orders ship on one label: the replay is its first event alone.
             return ShipmentShares(
                 amounts=_first_shares(only.quantities, by_key, scale, exponent),
-                notes=_over_notes(only, by_key, only.quantities),
+                notes=_over_notes(only, by_key, only.quantities) if notes else (),
             )
     events: list[tuple[datetime, int, int, ShipmentQuantities]] = []
     for shipment in shipments:
@@ -640,7 +642,9 @@ def _replay(
             shipped[key] = after
         posted[shipment_id] = shares
         if shipment_id == target and not through_void:
-            return ShipmentShares(amounts=shares, notes=_over_notes(shipment, by_key, shipped))
+            return ShipmentShares(
+                amounts=shares, notes=_over_notes(shipment, by_key, shipped) if notes else ()
+            )
     if through_void:
         return ShipmentShares(amounts={})
     raise MappingError(f"shipment {target} is not among the order's shipments", field="shipment_id")

@@ -68,10 +68,10 @@ from .allocation import (
     ShipmentQuantities,
     _first_shares,
     _order_basis_rows,
+    _replay,
     _Row,
     _scale,
     round_to_minor,
-    shipment_shares,
     void_shortfall_notes,
 )
 from .config import MappingConfig, StoreMapping, WarehouseMapping
@@ -623,7 +623,8 @@ def _shares(
                 "labels created before this one "
                 f"({', '.join(str(s.shipment_id) for s in live_before)})"
             )
-    shares = shipment_shares(target_id, basis, ledger, minor)
+    # shipment_shares, with the allocation's notes only when they are explained.
+    shares = _replay(target_id, basis, ledger, minor, through_void=False, notes=steps is not None)
     if steps is not None:
         steps.extend([f"allocation: {note}" for note in shares.notes])
         if shipment.voided:
