@@ -539,13 +539,15 @@ def _map_shipment(
 
 
 def _invoice_key(shipment: Shipment, order: Order, config: MappingConfig, record: str) -> str:
-    return config.posting_keys.render(
+    return config.posting_keys._render(
         "invoice",
-        record=record,
-        shipment_id=shipment.shipment_id,
-        order_id=shipment.order_id,
-        order_number=order.order_number,
-        warehouse_id=shipment.warehouse_id,
+        {
+            "shipment_id": shipment.shipment_id,
+            "order_id": shipment.order_id,
+            "order_number": order.order_number,
+            "warehouse_id": shipment.warehouse_id,
+        },
+        record,
     )
 
 

@@ -55,9 +55,7 @@ class Skip:
     explanation: tuple[str, ...] = ()
 
 
-# Dict-backed (slots=False): attrs writes fields straight into the instance dictionary, a
-# third faster to build than a frozen slotted class (one or more of these per shipment line).
-@attrs.frozen(slots=False)
+@attrs.frozen
 class InventoryPosting:
     """One staged inventory transaction and its deterministic posting key.
 
