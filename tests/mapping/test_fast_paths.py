@@ -21,6 +21,7 @@ from ml_connector.mapping.allocation import (
     _first_shares,
     _in_units,
     _order_basis_rows,
+    _split,
     allocate,
     order_basis,
     shipment_shares,
@@ -248,3 +249,33 @@ def test_amounts_in_minor_units_are_the_scaled_decimals_digit_for_digit(
         expected = Decimal(units).scaleb(exponent)
         got = _in_units(units, exponent)
     assert got.as_tuple() == expected.as_tuple()
+
+
+def _largest_remainder(whole_units: int, weights: list[int], exponent: int) -> tuple[D, ...]:
+    """The split by sorting every remainder (ties to the earlier part), written plainly."""
+    total = sum(weights)
+    magnitude = abs(whole_units)
+    floors = [magnitude * w // total for w in weights]
+    remainders = [magnitude * w % total for w in weights]
+    ranked = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for index in ranked[: magnitude - sum(floors)]:
+        floors[index] += 1
+    sign = -1 if whole_units < 0 else 1
+    return tuple(D(sign * f).scaleb(exponent) for f in floors)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    whole_units=st.integers(min_value=-5_000, max_value=5_000),
+    weights=st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=6).filter(
+        lambda ws: sum(ws) > 0
+    ),
+    exponent=st.sampled_from([0, -2, -3]),
+)
+def test_split_gives_the_largest_remainders_ties_to_the_earlier_part(
+    whole_units: int, weights: list[int], exponent: int
+) -> None:
+    # One unit left over takes a shortcut (the first largest remainder): the same parts.
+    got = _split(whole_units, weights, sum(weights), exponent)
+    expected = _largest_remainder(whole_units, weights, exponent)
+    assert [part.as_tuple() for part in got] == [part.as_tuple() for part in expected]

@@ -248,7 +248,11 @@ def _split(
         floors.append(floor)
         remainders.append(remainder)
     left = magnitude - sum(floors)
-    if left:
+    if left == 1:
+        # The one unit left goes to the largest remainder, the earliest of equal ones (max
+        # returns the first maximum, index finds its first place): what the sort below picks.
+        floors[remainders.index(max(remainders))] += 1
+    elif left:
         # Every remainder is over the same weight_sum, so comparing numerators is exact. The
         # sort is stable, reverse included: equal remainders keep index order (ties to the
         # earlier part).
@@ -260,7 +264,7 @@ def _split(
     one = _ONES.get(exponent) if type(exponent) is int else None
     if one is None:
         return tuple([Decimal(f).scaleb(exponent) for f in floors])
-    return tuple([one * f for f in floors])
+    return tuple(map(one.__mul__, floors))  # one * f for each, without a comprehension
 
 
 # Dict-backed (slots=False): attrs writes fields straight into the instance dictionary, a
@@ -424,7 +428,7 @@ def _order_basis_rows(
         if one is None:
             merchandise = [Decimal(unit).scaleb(exponent) for unit in units]
         else:
-            merchandise = [one * unit for unit in units]
+            merchandise = list(map(one.__mul__, units))  # one * unit for each
     if explain:
         for row, exact, amount in zip(rows, exacts, merchandise, strict=True):
             if amount != exact:
