@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal, localcontext
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ml_connector import MappingError
-from ml_connector.mapping import AccountPurpose, account_for
+from ml_connector.mapping import AccountPurpose, DateSettings, PostingKeyFormats, account_for
+from ml_connector.mapping._time import posting_date
 from ml_connector.mapping.accounts import _accounts_for
 from ml_connector.mapping.allocation import (
     Component,
     ItemAmounts,
     ShipmentQuantities,
     _first_shares,
+    _in_units,
     _order_basis_rows,
+    _split,
     allocate,
     order_basis,
     shipment_shares,
 )
+from ml_connector.mapping.customers import _masked
 
 from ._builders import retailer_config
 
@@ -159,3 +164,118 @@ def test_items_shipped_in_full_are_invoiced_their_basis_amounts_digit_for_digit(
         assert [(c, str(v)) for c, v in taken[key].items()] == [
             (c, str(v)) for c, v in amounts.items()
         ]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "SS{shipment_id}-{line}",
+        "SS{shipment_id}V",
+        "I{order_number}/{line:03d}",
+        "{order_id!r}{{x}}",
+        "K{0}",
+        "K{}",
+        "K{shipment_id.real}",
+        "K{missing}",
+        "K{shipment_id",
+    ],
+)
+def test_posting_keys_render_as_str_format_renders_them(template: str) -> None:
+    # Templates of named fields are filled with format_map: the same key, the same errors.
+    formats = PostingKeyFormats(inventory=template, max_length=60)
+    values: dict[str, object] = {
+        "shipment_id": 300000123,
+        "order_id": 1234,
+        "order_number": "WEB-1",
+        "line": 2,
+    }
+    try:
+        expected: object = template.format(**values)
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        expected = (type(exc), str(exc))
+    try:
+        got: object = formats.render("inventory", record="shipment 1", **values)
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        got = (type(exc), str(exc))
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("email", "domains"),
+    [
+        ("a@marketplace.amazon.com", ("marketplace.amazon.com",)),
+        ("a@x.marketplace.amazon.com", ("marketplace.amazon.com",)),
+        ("a@xmarketplace.amazon.com", ("marketplace.amazon.com",)),
+        ("a@amazon.com", ("marketplace.amazon.com",)),
+        ("a@example.com", ()),
+        ("a@", ("",)),
+        ("a@b.", ("",)),
+        ("a@b", ("",)),
+    ],
+)
+def test_masked_domains_as_the_rule_reads(email: str, domains: tuple[str, ...]) -> None:
+    config = attrs.evolve(
+        retailer_config(),
+        customers=attrs.evolve(retailer_config().customers, ignore_email_domains=domains),
+    )
+    domain = email.rpartition("@")[2]
+    expected = any(domain == masked or domain.endswith("." + masked) for masked in domains)
+    assert _masked(email, config) is expected
+
+
+@pytest.mark.parametrize("zone", [None, "America/Los_Angeles"])
+def test_posting_date_of_a_utc_instant_as_of_any_aware_instant(zone: str | None) -> None:
+    settings = DateSettings(basis="zone" if zone else "utc", zone=zone)
+    start = datetime(2026, 3, 7, 20, 0, tzinfo=UTC)
+    for hours in range(0, 24 * 300, 7):
+        instant = start + timedelta(hours=hours)
+        same = instant.astimezone(timezone(timedelta(hours=-3)))  # not UTC: the general path
+        assert posting_date(instant, settings, field="f") == posting_date(same, settings, field="f")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    units=st.one_of(st.integers(min_value=-(10**40), max_value=10**40), st.just(0)),
+    exponent=st.integers(min_value=-12, max_value=3),
+    precision=st.sampled_from([28, 9, 50]),
+)
+def test_amounts_in_minor_units_are_the_scaled_decimals_digit_for_digit(
+    units: int, exponent: int, precision: int
+) -> None:
+    # A multiple of a cached minor unit stands for Decimal(units).scaleb(exponent): the same
+    # sign, digits and exponent, rounded alike in the context in force.
+    with localcontext() as context:
+        context.prec = precision
+        expected = Decimal(units).scaleb(exponent)
+        got = _in_units(units, exponent)
+    assert got.as_tuple() == expected.as_tuple()
+
+
+def _largest_remainder(whole_units: int, weights: list[int], exponent: int) -> tuple[D, ...]:
+    """The split by sorting every remainder (ties to the earlier part), written plainly."""
+    total = sum(weights)
+    magnitude = abs(whole_units)
+    floors = [magnitude * w // total for w in weights]
+    remainders = [magnitude * w % total for w in weights]
+    ranked = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+    for index in ranked[: magnitude - sum(floors)]:
+        floors[index] += 1
+    sign = -1 if whole_units < 0 else 1
+    return tuple(D(sign * f).scaleb(exponent) for f in floors)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    whole_units=st.integers(min_value=-5_000, max_value=5_000),
+    weights=st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=6).filter(
+        lambda ws: sum(ws) > 0
+    ),
+    exponent=st.sampled_from([0, -2, -3]),
+)
+def test_split_gives_the_largest_remainders_ties_to_the_earlier_part(
+    whole_units: int, weights: list[int], exponent: int
+) -> None:
+    # One unit left over takes a shortcut (the first largest remainder): the same parts.
+    got = _split(whole_units, weights, sum(weights), exponent)
+    expected = _largest_remainder(whole_units, weights, exponent)
+    assert [part.as_tuple() for part in got] == [part.as_tuple() for part in expected]

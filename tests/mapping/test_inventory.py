@@ -187,3 +187,24 @@ def test_shipped_quantities_net_of_voids_in_the_window() -> None:
         [inside, voided_inside, before, returned, other], after=T1, until=T2
     )
     assert totals == {("16079", "MUG"): D(1), ("16080", "MUG"): D(1)}
+
+
+@pytest.mark.parametrize("template", ["LONG-INVENTORY-KEY-{shipment_id}-{line}", "K{0}-{line}"])
+def test_an_inventory_key_that_cannot_be_made_fails_as_rendering_fails(template: str) -> None:
+    # The shipment's keys are filled from one template read once; a key over the limit (or a
+    # template str.format refuses) fails exactly as PostingKeyFormats.render fails.
+    formats = attrs.evolve(CONFIG.posting_keys, inventory=template)
+    config = attrs.evolve(CONFIG, posting_keys=formats)
+    label = shipment(501, ORDER, [(11, 1), (12, 3)], warehouse_id=16081)
+    values = {"shipment_id": 501, "order_id": label.order_id, "order_number": "CO-77", "line": 1}
+    try:
+        formats.render("inventory", record="shipment 501", **values)
+    except (MappingError, IndexError) as exc:
+        expected = (type(exc).__name__, str(exc), getattr(exc, "field", None))
+    with pytest.raises(MappingError) as raised:
+        map_shipment(label, ORDER, MATCH, config)
+    error = raised.value
+    if expected[0] == "MappingError":
+        assert (str(error), error.field) == (expected[1], expected[2])
+    else:  # mapping names the record and the unforeseen error
+        assert f"{expected[0]}: {expected[1]}" in str(error)

@@ -138,22 +138,21 @@ def _amount_surely_fine(value: Any) -> bool:
 
 
 def _order_surely_fine(order: Order) -> bool:
-    if not (
-        _amount_surely_fine(order.order_total)
-        and _amount_surely_fine(order.amount_paid)
-        and _amount_surely_fine(order.tax_amount)
-        and _amount_surely_fine(order.shipping_amount)
-    ):
-        return False
+    """:func:`_amount_surely_fine` of every amount of the order (inline) and a quick look at
+    each item's quantity."""
+    values = [order.order_total, order.amount_paid, order.tax_amount, order.shipping_amount]
     for item in order.items:
         quantity = item.quantity
-        if not (
-            type(quantity) is int
-            and -MAX_QUANTITY < quantity < MAX_QUANTITY
-            and _amount_surely_fine(item.unit_price)
-            and _amount_surely_fine(item.tax_amount)
-            and _amount_surely_fine(item.shipping_amount)
-        ):
+        if not (type(quantity) is int and -MAX_QUANTITY < quantity < MAX_QUANTITY):
+            return False
+        values += (item.unit_price, item.tax_amount, item.shipping_amount)
+    for value in values:
+        if value is None:
+            continue
+        if type(value) is not Decimal or not value.is_finite():
+            return False
+        text = str(value)
+        if len(text) > MAX_AMOUNT_DIGITS or "E" in text:
             return False
     return True
 
@@ -215,26 +214,27 @@ def check_shipped_quantities(
     if lines is None:
         lines = resolve_lines(shipment, keyed, record=record)
     mine: dict[str, Decimal] = {}
-    first: dict[str, int] = {}  # the first shipment item of each order item, named on failure
+    # The first shipment item of each order item (named on failure); it holds the order item.
+    first_lines: dict[str, ShippedLine] = {}
     for line in lines:
         key = line.order_key
         if key in mine:
             mine[key] += line.quantity
         else:
             mine[key] = _ZERO + line.quantity
-            first[key] = line.index - 1
+            first_lines[key] = line
     earlier = _live_before(shipment, order, order_shipments)
     if not earlier:
         # Nothing shipped before: what is left is max(ordered, 0), and shipped quantities are
         # never negative, so the rules below reduce to the first one (for the items shipped).
-        items = dict(keyed)
         for key, quantity in mine.items():
-            ordered_here = Decimal(items[key].quantity)
+            # The line's order item is the one ``keyed`` holds under its key.
+            ordered_here = Decimal(first_lines[key].order_item.quantity)
             if quantity > ordered_here:
                 raise MappingError(
                     f"ships {quantity} units of order item {key}, but the order has only "
                     f"{ordered_here}",
-                    field=f"shipment_items[{first[key]}].quantity",
+                    field=f"shipment_items[{first_lines[key].index - 1}].quantity",
                     record=record,
                 )
         return
@@ -253,7 +253,7 @@ def check_shipped_quantities(
             raise MappingError(
                 f"ships {quantity} units of order item {key}, but the order has only "
                 f"{ordered[key]}",
-                field=f"shipment_items[{first[key]}].quantity",
+                field=f"shipment_items[{first_lines[key].index - 1}].quantity",
                 record=record,
             )
         if quantity > left[key] and not replacement:
@@ -261,7 +261,7 @@ def check_shipped_quantities(
                 f"ships {quantity} units of order item {key}, but only {left[key]} of the "
                 f"{ordered[key]} ordered are left to ship (earlier labels shipped "
                 f"{before.get(key, Decimal(0))})",
-                field=f"shipment_items[{first[key]}].quantity",
+                field=f"shipment_items[{first_lines[key].index - 1}].quantity",
                 record=record,
             )
 
@@ -481,11 +481,14 @@ def check_plan_payloads(
 ) -> None:
     """:func:`check_payload` of ``(invoice, credit_memo, inventory)``, the quick look taken
     directly on each payload (a plan's payloads are checked for every record)."""
-    if (
-        (invoice is None or _surely_fine(invoice))
-        and (credit_memo is None or _surely_fine(credit_memo))
-        and type(inventory) is tuple
-        and all(_surely_fine(posting) for posting in inventory)
-    ):
-        return
+    checkers = _CHECKERS  # each payload's generated check, taken directly once it is made
+    fine = (invoice is None or (checkers.get(type(invoice)) or _surely_fine)(invoice)) and (
+        credit_memo is None or (checkers.get(type(credit_memo)) or _surely_fine)(credit_memo)
+    )
+    if fine and type(inventory) is tuple:
+        for posting in inventory:
+            if not (checkers.get(type(posting)) or _surely_fine)(posting):
+                break
+        else:
+            return
     check_payload((invoice, credit_memo, inventory), record=record)

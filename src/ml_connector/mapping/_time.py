@@ -47,6 +47,12 @@ def posting_date(
     Raises:
         MappingError: ``instant`` is naive (its zone would be a guess).
     """
+    if type(instant) is datetime and instant.tzinfo is UTC:
+        # The usual case (decoded timestamps are aware UTC): the checks below pass and
+        # astimezone(UTC) would give the instant itself.
+        if settings.basis == "zone" and settings.zone:
+            return instant.astimezone(ZoneInfo(settings.zone)).date()
+        return instant.date()
     if not isinstance(instant, datetime):
         raise MappingError(f"expected a timestamp, got {instant!r}", field=field, record=record)
     if instant.tzinfo is None or instant.utcoffset() is None:

@@ -336,6 +336,29 @@ class DateSettings:
         return f"posting date ({self.zone_name})"
 
 
+_NAMED_TEMPLATES: dict[str, bool] = {}
+
+
+def _named_fields_only(template: str) -> bool:
+    """Whether every field of ``template`` is named by an identifier (remembered per text; a
+    configuration holds a few templates). For such a template ``format_map(values)`` gives
+    what ``format(**values)`` gives, errors included."""
+    known = _NAMED_TEMPLATES.get(template)
+    if known is None:
+        try:
+            known = all(
+                name.isidentifier()
+                for _, name, _, _ in string.Formatter().parse(template)
+                if name is not None
+            )
+        except ValueError:  # an unmatched brace: str.format raises it
+            known = False
+        if len(_NAMED_TEMPLATES) >= 256:
+            _NAMED_TEMPLATES.clear()
+        _NAMED_TEMPLATES[template] = known
+    return known
+
+
 @attrs.frozen
 class PostingKeyFormats:
     """Deterministic posting keys (``str.format`` templates) and their maximum length.
@@ -357,7 +380,16 @@ class PostingKeyFormats:
         Raises:
             MappingError: the key would be longer than ``max_length``.
         """
-        key = str(getattr(self, kind)).format(**values)
+        return self._render(kind, values, record)
+
+    def _render(self, kind: str, values: Mapping[str, object], record: str | None) -> str:
+        """:meth:`render` with the values in a mapping (one a shipment serves all its lines)."""
+        template = str(getattr(self, kind))
+        if _named_fields_only(template):
+            # The same text as format(**values), without copying the values into a new dict.
+            key = template.format_map(values)
+        else:  # positional fields and the like: str.format's own errors
+            key = template.format(**values)
         if len(key) > self.max_length:
             raise MappingError(
                 f"posting key {key!r} is {len(key)} characters, over the limit of "

@@ -193,11 +193,26 @@ def _order_field(order: Order, field: str) -> str | None:
 
 
 def _masked(email: str, config: MappingConfig) -> bool:
-    domain = email.rpartition("@")[2]
-    return any(
-        domain == masked or domain.endswith("." + masked)
-        for masked in config.customers.ignore_email_domains
-    )
+    # "." + domain ends with "." + masked exactly when domain is masked or one of its
+    # subdomains: one C call over the suffixes, made once per configuration.
+    memo = config._memo
+    suffixes: tuple[str, ...] | None = memo.get("masked suffixes")
+    if suffixes is None:
+        suffixes = memo["masked suffixes"] = tuple(
+            "." + masked for masked in config.customers.ignore_email_domains
+        )
+    return ("." + email.rpartition("@")[2]).endswith(suffixes)
+
+
+def _site(
+    directory: CustomerDirectory | None, account: str, explicit: str | None
+) -> tuple[str | None, str]:
+    """The bill-to site to send for ``account`` (``explicit`` when configured), with why."""
+    if explicit is not None:
+        return explicit, f"bill-to site {explicit} from the configuration"
+    if directory is None:
+        return None, "Oracle defaults the bill-to site"
+    return directory.site_for(account)
 
 
 def match_customer(
@@ -211,18 +226,11 @@ def match_customer(
     rules = config.customers
     tried: list[str] = []
 
-    def site(account: str, explicit: str | None) -> tuple[str | None, str]:
-        if explicit is not None:
-            return explicit, f"bill-to site {explicit} from the configuration"
-        if directory is None:
-            return None, "Oracle defaults the bill-to site"
-        return directory.site_for(account)
-
     # 1. explicit mapping table
     if order.customer_id is not None:
         found = rules.by_customer_id.get(str(order.customer_id))
         if found is not None:
-            chosen, why = site(found[0], found[1])
+            chosen, why = _site(directory, found[0], found[1])
             return Matched(
                 found[0],
                 chosen,
@@ -232,7 +240,7 @@ def match_customer(
     if order.customer_username:
         found = rules.by_username.get(order.customer_username)
         if found is not None:
-            chosen, why = site(found[0], found[1])
+            chosen, why = _site(directory, found[0], found[1])
             return Matched(
                 found[0],
                 chosen,
@@ -258,7 +266,7 @@ def match_customer(
                     f"order field {rules.account_number_field} names account {value}, "
                     "which Oracle does not have"
                 )
-            chosen, why = site(value, None)
+            chosen, why = _site(directory, value, None)
             return Matched(
                 value,
                 chosen,
@@ -290,7 +298,7 @@ def match_customer(
     else:
         candidates = directory.emails.get(email, ())
         if len(candidates) == 1:
-            chosen, why = site(candidates[0], None)
+            chosen, why = _site(directory, candidates[0], None)
             return Matched(
                 candidates[0],
                 chosen,
@@ -300,7 +308,7 @@ def match_customer(
         if len(candidates) > 1:
             narrowed = _narrow_by_name(candidates, order.bill_to, directory)
             if len(narrowed) == 1:
-                chosen, why = site(narrowed[0], None)
+                chosen, why = _site(directory, narrowed[0], None)
                 return Matched(
                     narrowed[0],
                     chosen,
@@ -320,7 +328,7 @@ def match_customer(
     store_id = order.store_id
     store = config.stores.get(str(store_id)) if store_id is not None else None
     if store is not None and store.customer_account is not None:
-        chosen, why = site(store.customer_account, store.customer_site)
+        chosen, why = _site(directory, store.customer_account, store.customer_site)
         label = f"{store.name} ({store_id})" if store.name else str(store_id)
         return Matched(
             store.customer_account,

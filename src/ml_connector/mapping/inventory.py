@@ -32,7 +32,7 @@ from ._bounds import check_payload
 from ._shipments import ShippedLine, item_number, unit_of_measure
 from ._time import posting_date
 from .accounts import AccountPurpose, account_for
-from .config import MappingConfig, WarehouseMapping
+from .config import MappingConfig, WarehouseMapping, _named_fields_only
 from .plans import InventoryPosting
 
 __all__ = [
@@ -102,7 +102,18 @@ def issue_postings(
     by_posting_key = settings.reference == "posting_key"
     negative = settings.issue_sign == "negative"
     header = str(shipment.shipment_id)
-    render = config.posting_keys.render
+    formats = config.posting_keys
+    # The inventory template, read and classified once a shipment (PostingKeyFormats._render
+    # fills it the same way, and raises for a key over the limit).
+    template = str(formats.inventory)
+    named = _named_fields_only(template)
+    max_length = formats.max_length
+    key_values: dict[str, object] = {
+        "shipment_id": shipment.shipment_id,
+        "order_id": shipment.order_id,
+        "order_number": order_number,
+        "line": 0,
+    }
     # Per-shipment values, read once for all its lines.
     subinventory = warehouse.subinventory
     source_code = settings.source_code
@@ -110,8 +121,6 @@ def issue_postings(
     organization_name = _organization(warehouse, "name")
     locator = warehouse.locator
     mode = settings.transaction_mode
-    shipment_id = shipment.shipment_id
-    order_id = shipment.order_id
     items = config.items  # item_number() and unit_of_measure(), their usual cases inline
     item_map = items.map
     identity = items.identity
@@ -135,14 +144,10 @@ def issue_postings(
                 number = item_number(
                     sku, config, field=f"shipment_items[{index - 1}].sku", record=record
                 )
-        key = render(
-            "inventory",
-            record=record,
-            shipment_id=shipment_id,
-            order_id=order_id,
-            order_number=order_number,
-            line=index,
-        )
+        key_values["line"] = index
+        key = template.format_map(key_values) if named else template.format(**key_values)
+        if len(key) > max_length:
+            key = formats._render("inventory", key_values, record)  # raises, naming the field
         source_line = (
             str(order_item.order_item_id)
             if order_item.order_item_id is not None and per_item[line.order_key] == 1

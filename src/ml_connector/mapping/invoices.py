@@ -68,10 +68,10 @@ from .allocation import (
     ShipmentQuantities,
     _first_shares,
     _order_basis_rows,
+    _replay,
     _Row,
     _scale,
     round_to_minor,
-    shipment_shares,
     void_shortfall_notes,
 )
 from .config import MappingConfig, StoreMapping, WarehouseMapping
@@ -539,13 +539,15 @@ def _map_shipment(
 
 
 def _invoice_key(shipment: Shipment, order: Order, config: MappingConfig, record: str) -> str:
-    return config.posting_keys.render(
+    return config.posting_keys._render(
         "invoice",
-        record=record,
-        shipment_id=shipment.shipment_id,
-        order_id=shipment.order_id,
-        order_number=order.order_number,
-        warehouse_id=shipment.warehouse_id,
+        {
+            "shipment_id": shipment.shipment_id,
+            "order_id": shipment.order_id,
+            "order_number": order.order_number,
+            "warehouse_id": shipment.warehouse_id,
+        },
+        record,
     )
 
 
@@ -563,7 +565,11 @@ def _order_basis(
                 field="items.quantity",
                 record=order_record,
             )
-        price = _money(item.unit_price, "items.unit_price", order_record)
+        # _money, with its common case (a finite Decimal; items rarely have their own tax or
+        # shipping) decided inline.
+        price = item.unit_price
+        if type(price) is not Decimal or not price.is_finite():
+            price = check_money(price, field="items.unit_price", record=order_record)
         item_tax = item.tax_amount
         item_shipping = item.shipping_amount
         rows.append(
@@ -619,7 +625,8 @@ def _shares(
                 "labels created before this one "
                 f"({', '.join(str(s.shipment_id) for s in live_before)})"
             )
-    shares = shipment_shares(target_id, basis, ledger, minor)
+    # shipment_shares, with the allocation's notes only when they are explained.
+    shares = _replay(target_id, basis, ledger, minor, through_void=False, notes=steps is not None)
     if steps is not None:
         steps.extend([f"allocation: {note}" for note in shares.notes])
         if shipment.voided:
@@ -650,9 +657,13 @@ def _build_invoice(
     order_record = f"order {order.order_number}"
     shared = _shared(shipment, order_shipments)
     if shared:
+        # Kept without its notes (the order's labels are rarely explained); an explained label
+        # works them out again.
         basis, basis_notes, by_key, built = per_order(
-            config, order, "basis", lambda: _order_basis(order, keyed, minor)
+            config, order, "basis", lambda: _order_basis(order, keyed, minor, False)
         )
+        if steps is not None:
+            basis_notes = _order_basis(order, keyed, minor)[1]
     else:
         basis, basis_notes, by_key, built = _order_basis(order, keyed, minor, steps is not None)
     # What the shipment ships of each order item (the order's ledger holds the same sums).
@@ -700,22 +711,28 @@ def _build_invoice(
     oracle_tax = settings.tax_mode == "oracle_tax"
     uom_by_sku = config.items.uom_by_sku  # unit_of_measure(), read once per shipment
     uom = config.items.uom
+    tax_regime_code = settings.tax_regime_code
+    tax_rate_code = settings.tax_rate_code
+    tax_classification_code = settings.tax_classification_code
     for key, quantity in seen.items():
         shipped = first[key]
         amounts = share_amounts.get(key, empty)
         discount_total += amounts.get(_DISCOUNT, _ZERO)
-        tax_total += amounts.get(_TAX, _ZERO)
+        item_tax = amounts.get(_TAX, _ZERO)
+        tax_total += item_tax
         amount = amounts.get(_MERCHANDISE, _ZERO)
         freight = amounts.get(_FREIGHT, _ZERO)
-        tax = _ZERO if oracle_tax else amounts.get(_TAX, _ZERO)
+        tax = _ZERO if oracle_tax else item_tax
         order_item = shipped.order_item
-        price = _money(order_item.unit_price, "items.unit_price", order_record)
+        price = order_item.unit_price  # _money, its common case inline
+        if type(price) is not Decimal or not price.is_finite():
+            price = check_money(price, field="items.unit_price", record=order_record)
         sku = shipped.item.sku or order_item.sku
         number = len(invoice_lines) + 1
         description = (order_item.name or shipped.item.name or sku or key)[:240]
         tax_lines: tuple[ReceivablesTaxLine, ...] = ()
         if tax:  # a Decimal is true when it is not zero (as `!= 0`, without the int)
-            tax_lines = (_tax_line(tax, settings.tax_regime_code, settings.tax_rate_code),)
+            tax_lines = (_tax_line(tax, tax_regime_code, tax_rate_code),)
         invoice_lines.append(
             _invoice_line(
                 number,
@@ -726,7 +743,7 @@ def _build_invoice(
                 None,  # memo_line
                 (item_map.get(sku, sku) if sku else None) if item_numbers else None,
                 (uom_by_sku.get(sku, uom) if sku else uom) if item_numbers else None,
-                settings.tax_classification_code,
+                tax_classification_code,
                 sales_order,
                 freight if freight else None,
                 tax_lines,
