@@ -155,3 +155,45 @@ def test_orders_modified_after_the_window_come_from_a_list_not_one_by_one() -> N
     assert calls["single order"] == 0, calls
     # Two window lists and one list of the orders modified after the first window.
     assert calls["/orders"] <= 4, calls
+
+
+def test_a_busy_day_waits_by_time_not_by_count() -> None:
+    """The bounds of waiting are in the listing's time, not in labels: with chunks far smaller
+    than the day (as a 100k-order day is to 500-label chunks), a split order's first label,
+    listed hours before its sibling and its order, still waits for them. Each order comes
+    with its page of the list, never alone, and the documents are those of one big chunk."""
+    import attrs
+
+    from ml_connector.sync._window import _Carry
+
+    busy, whole = (
+        make_env(
+            orders=900,
+            split_rate=0.2,
+            realism=REALISTIC,
+            unmatched_email_rate=0.0,
+            bad_sku_orders=0,
+        )
+        for _ in range(2)
+    )
+    # Twelve chunks of ten labels are a small part of this day (a couple of hours); split
+    # labels are one to six hours apart, so a bound counted in chunks would give up on most.
+    labels = sum(1 for _ in busy.day.iter_shipments())
+    assert attrs.fields(_Carry).max_age.default * 10 * 6 < labels
+    for env, chunk in ((busy, 10), (whole, 10_000)):
+        ShipmentSync(
+            shipstation=env.shipstation(),
+            oracle=env.oracle(),
+            mapping=env.mapping,
+            audit=env.audit,
+            clock=env.clock,
+            chunk_size=chunk,
+        ).run((DAY_START, DAY_END))
+    assert _keys(busy) == _keys(whole)
+    assert set(_keys(busy).values()) == {1}
+    calls = _calls(busy)
+    assert calls["single order"] == 0, calls
+    unknowable = {
+        b.order["orderId"] for b in busy.day.iter_bundles() if b.kind in ("partial", "void")
+    }
+    assert calls["order labels"] <= len(unknowable), calls

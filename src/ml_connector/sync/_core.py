@@ -13,7 +13,7 @@ A webhook run takes the records its pointer names as one chunk. For each chunk:
 2. **Deduplicate against the audit trail**: a record whose latest event is final (posted,
    already-posted, replayed, reversed, skipped) is not touched again.
 3. **Orders**: the window's order list is read alongside the labels into a bounded cache
-   (:data:`ORDER_CACHE`), single gets fill the misses; orders whose labels do not ship
+   (:data:`ORDER_CACHE_CHUNKS`), single gets fill the misses; orders whose labels do not ship
    exactly what was ordered (splits, partials, voids) get all their labels fetched, so split
    amounts come out exact whichever chunk a label falls in.
 4. **Customers**: the Oracle accounts and parties those orders need are read, then matched.
@@ -101,7 +101,7 @@ from ._undecodable import undecodable_result
 from ._window import (
     CHUNK,
     FULFILLMENT_VOID_LOOKBACK,
-    ORDER_CACHE,
+    ORDER_CACHE_CHUNKS,
     SyncWindow,
     _Carry,
     _LedgerCache,
@@ -227,7 +227,7 @@ class _ShipmentCore:
         self, options: ShipmentSyncOptions, *, oracle: OracleWriter | AsyncOracleWriter
     ) -> None:
         self.options = options
-        self.order_cache = max(ORDER_CACHE, 2 * options.chunk_size)
+        self.order_cache = ORDER_CACHE_CHUNKS * options.chunk_size
         self.planner = _Planner(
             mapping=options.mapping,
             fulfillment_mapping=fulfillment_config(options.mapping, options.fulfillment_keys),
@@ -543,9 +543,7 @@ class _ShipmentCore:
         labels = [label for label in labels if run.first_time(label)]
         run.total += sum(len(_refs(label)) for label in labels)
         if carry is not None:
-            carry.chunk += 1
-            carry.ledgers.add([label.shipment for label in labels if label.shipment is not None])
-            labels = [*labels, *carry.take()]
+            labels = carry.listed(labels)
         refs = [ref for label in labels for ref in _refs(label)]
         # Only this chunk's records are read from the trail, so the run's memory does not grow
         # with the trail either.

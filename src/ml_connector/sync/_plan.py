@@ -142,9 +142,13 @@ class _Planner:
             carry.defer(later)
             put_off = {(label.kind, label.id) for label in later}
             work = [label for label in work if (label.kind, label.id) not in put_off]
-            now = {label.order_id for label in absent if (label.kind, label.id) not in put_off}
-            if now:
-                fetched_now = yield from orders.get_flow({i for i in now if i is not None})
+            due = [label for label in absent if (label.kind, label.id) not in put_off]
+            if due:
+                # Their wait is over: the list has passed their creation, so it is not read
+                # further for them (their horizon), and what it lacks is fetched one by one.
+                fetched_now = yield from orders.get_flow(
+                    {label.order_id for label in due if label.order_id is not None}, labels=due
+                )
                 found.update(fetched_now)
         labels, extra = yield from self._complete_ledgers_flow(list(work), found, carry, final)
         ledgers = _ledgers([*(label.shipment for label in labels), *extra])

@@ -617,10 +617,8 @@ def reconcile_flow(core: _ShipmentCore, window: SyncWindow) -> Flow[Reconciliati
         # As in a run: a split order's labels complete each other from the labels listed so
         # far, and a label whose order the order list has not reached yet waits for a later
         # chunk (bounded, see _Carry) instead of costing single look-ups in ShipStation.
-        carry.chunk += 1
-        carry.ledgers.add([label.shipment for label in fresh if label.shipment is not None])
         pendings += yield from core.planner.plan_flow(
-            [*fresh, *carry.take()],
+            carry.listed(fresh),
             {},
             True,
             orders=orders,

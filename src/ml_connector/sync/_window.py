@@ -12,7 +12,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,12 +27,13 @@ from ._flow import Cursor, Fanout, Flow, Take
 from ._labels import FULFILLMENT, SHIPMENT, Label, labels_from
 from ._protocols import ShipStationReader, shipstation_call
 
-__all__ = ["CHUNK", "ORDER_CACHE", "SyncWindow"]
+__all__ = ["CHUNK", "ORDER_CACHE_CHUNKS", "SyncWindow"]
 
 CHUNK = 500
 """Labels processed at a time by a window run: one V1 page (ShipStation's largest page size)."""
-ORDER_CACHE = 2_000
-"""Orders kept between chunks (most recently used first out): a bounded read-ahead."""
+ORDER_CACHE_CHUNKS = 4
+"""Orders kept between chunks, in chunks (2,000 at the default chunk size; most recently used
+first out): a bounded read-ahead that grows with the chunk, not with the window."""
 FULFILLMENT_VOID_LOOKBACK = timedelta(days=14)
 """How far before a window a run looks for fulfillments voided after their creation window
 (see :class:`_WindowLabels`)."""
@@ -364,12 +365,14 @@ class _OrderCache:
                     self._reach = max(self._reach, at + 1)
         missing = order_ids - orders.keys()
         horizon = self._horizon(order_ids, labels)
-        # Never further ahead of the orders asked for than the cache holds beside these (an
-        # order not in the list at all, or a horizon far ahead, would otherwise push out the
-        # orders the next chunks need), unless nothing comes after.
+        # Never further ahead of the orders asked for than the cache holds beside the ones found
+        # for these (an order not in the list at all, or a horizon far ahead, would otherwise
+        # push out the orders the next chunks need), unless nothing comes after. Only the
+        # orders found count: labels waiting for an order the list has not reached take no
+        # room until it does, however many wait.
         while missing and self._listing is not None and (to_end or self._behind(horizon)):
             lead = self._read - self._reach
-            if not to_end and lead + self.page > self.capacity - len(order_ids):
+            if not to_end and lead + self.page > self.capacity - len(orders):
                 break
             page = yield Take(self._listing, self.page)
             if not page:
@@ -464,16 +467,54 @@ class _LedgerCache:
         return list(self._orders.get(order_id, {}).values())
 
 
+DEFER_WAIT = timedelta(hours=12)
+"""How long, in the labels' own listing time, a label may wait for its order or its order's
+other labels (see :class:`_Carry`)."""
+DEFER_LIMIT = 20 * CHUNK
+"""At most this many labels wait at once (see :class:`_Carry`): the bound on what waiting
+holds in memory, whatever the window's volume."""
+
+
+def _listed_at(label: Label) -> datetime | None:
+    """Where ``label`` stands in the created labels' listing (its creation date)."""
+    source = label.shipment if label.shipment is not None else label.fulfillment
+    return None if source is None else source.create_date
+
+
 @attrs.define
 class _Carry:
     """What a window run carries from chunk to chunk: the labels it listed, by order, and the
-    labels put off until their order's other labels are listed (at most ``max_age`` chunks)."""
+    labels put off until their order's other labels are listed, or their order is.
+
+    The wait is bounded by the listing, not by a count of labels: ShipStation lists labels by
+    creation date and the order list runs by modification date, so a split order's labels
+    and its order come hours apart whatever the day's volume. A label waits while it is
+    within ``max_age`` chunks of the listing, or while the listing (the latest creation date
+    of the labels listed) is less than ``max_wait`` past its own creation; at most ``limit``
+    labels wait at once (the rest are decided at once, with single look-ups), so memory stays
+    bounded on a day of any size.
+    """
 
     ledgers: _LedgerCache
     max_age: int = 12
+    max_wait: timedelta = DEFER_WAIT
+    limit: int = DEFER_LIMIT
     deferred: list[Label] = attrs.field(factory=list)
     ages: dict[tuple[str, int], int] = attrs.field(factory=dict)
     chunk: int = 0
+    listed_to: datetime | None = None
+    """The latest creation date of the labels listed so far."""
+
+    def listed(self, labels: Sequence[Label]) -> list[Label]:
+        """A new chunk listed: its labels join the ledgers; the chunk's labels with the ones
+        still waiting, to try again with it."""
+        self.chunk += 1
+        self.ledgers.add([label.shipment for label in labels if label.shipment is not None])
+        for label in labels:
+            at = _listed_at(label)
+            if at is not None and (self.listed_to is None or at > self.listed_to):
+                self.listed_to = at
+        return [*labels, *self.take()]
 
     def take(self) -> list[Label]:
         """The deferred labels, to try again with this chunk."""
@@ -481,9 +522,14 @@ class _Carry:
         return waiting
 
     def may_defer(self, label: Label, *, final: bool) -> bool:
-        """Whether ``label`` may wait for a later chunk (never past ``max_age`` or the end)."""
+        """Whether ``label`` may wait for a later chunk (within the bounds above)."""
+        if final or len(self.deferred) >= self.limit:
+            return False
         first = self.ages.get((label.kind, label.id), self.chunk)
-        return not final and self.chunk - first < self.max_age
+        if self.chunk - first < self.max_age:
+            return True
+        at = _listed_at(label)
+        return at is not None and self.listed_to is not None and self.listed_to - at < self.max_wait
 
     def defer(self, labels: list[Label]) -> None:
         for label in labels:
