@@ -20,7 +20,9 @@ from ml_connector.mapping.allocation import (
     ShipmentQuantities,
     _first_shares,
     _in_units,
+    _only_label_amounts,
     _order_basis_rows,
+    _order_pools,
     _split,
     allocate,
     order_basis,
@@ -164,6 +166,49 @@ def test_items_shipped_in_full_are_invoiced_their_basis_amounts_digit_for_digit(
         assert [(c, str(v)) for c, v in taken[key].items()] == [
             (c, str(v)) for c, v in amounts.items()
         ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=9), _PRICES, st.integers(0, 12)),
+        min_size=1,
+        max_size=4,
+    ),
+    tax=_POOLS,
+    freight=_POOLS,
+    discount=_POOLS,
+    minor=st.sampled_from([0, 2, 3]),
+    own_tax=st.booleans(),
+)
+def test_an_only_labels_amounts_from_the_pools_are_its_first_shares_digit_for_digit(
+    lines: list[tuple[int, D, int]],
+    tax: int,
+    freight: int,
+    discount: int,
+    minor: int,
+    own_tax: bool,
+) -> None:
+    # The pools are the basis's amounts by component, and the amounts taken from them are what
+    # _first_shares takes from the basis: same keys, same order, same digits and exponents.
+    taxes = [D(n).scaleb(-minor - 1) * 10 if own_tax else None for n, _, _ in lines]
+    rows = [(f"k{i}", D(q), price, taxes[i], None) for i, (q, price, _) in enumerate(lines)]
+    total_tax = sum((t for t in taxes if t is not None), D(0)) if own_tax else D(tax).scaleb(-minor)
+    figures = (total_tax, D(freight).scaleb(-minor), D(discount).scaleb(-minor), minor, None)
+    basis, _, built = _order_basis_rows(rows, *figures, explain=False)
+    pools, notes, built_too = _order_pools(rows, *figures, explain=False)
+    assert built_too is built and notes == ()
+    parts = (Component.MERCHANDISE, Component.DISCOUNT, Component.FREIGHT, Component.TAX)
+    for i, line in enumerate(basis):
+        assert [str(line.amounts[c]) for c in parts] == [str(pool[i]) for pool in pools]
+    by_key = {line.key: line for line in basis}
+    position = {row[0]: i for i, row in enumerate(rows)}
+    shipped = {f"k{i}": D(units) for i, (_, _, units) in enumerate(lines) if units}
+    expected = _first_shares(shipped, by_key, 10**minor, -minor, built)
+    taken = _only_label_amounts(shipped, position, rows, pools, 10**minor, -minor, built)
+    assert list(taken) == list(expected)
+    for key, amounts in expected.items():
+        assert [str(v) for v in taken[key]] == [str(amounts[c]) for c in parts]
 
 
 @pytest.mark.parametrize(

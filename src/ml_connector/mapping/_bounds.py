@@ -195,13 +195,15 @@ def check_shipped_quantities(
     record: str,
     keyed: Sequence[tuple[str, OrderItem]] | None = None,
     lines: Sequence[ShippedLine] | None = None,
+    sums: tuple[Mapping[str, Decimal], Mapping[str, ShippedLine]] | None = None,
 ) -> None:
     """Refuse a label that ships more of an item than the order has left to ship.
 
     A replacement label (every item it carries was shipped in full by earlier live labels, and
     it ships no more than ordered of each) is allowed: it is posted free of charge. ``keyed``
     (:func:`order_item_keys` of ``order``) and ``lines`` (:func:`resolve_lines` of
-    ``shipment`` with them) are passed when the caller has them already.
+    ``shipment`` with them) are passed when the caller has them already, and ``sums``: what
+    ``lines`` ship of each order item, in the order first shipped, with the first line of each.
     """
     if shipment.shipment_items is None or shipment.is_return_label:
         return
@@ -213,16 +215,20 @@ def check_shipped_quantities(
         keyed = order_item_keys(order)
     if lines is None:
         lines = resolve_lines(shipment, keyed, record=record)
-    mine: dict[str, Decimal] = {}
+    mine: Mapping[str, Decimal]
     # The first shipment item of each order item (named on failure); it holds the order item.
-    first_lines: dict[str, ShippedLine] = {}
-    for line in lines:
-        key = line.order_key
-        if key in mine:
-            mine[key] += line.quantity
-        else:
-            mine[key] = _ZERO + line.quantity
-            first_lines[key] = line
+    first_lines: Mapping[str, ShippedLine]
+    if sums is not None:
+        mine, first_lines = sums
+    else:
+        mine, first_lines = {}, {}
+        for line in lines:
+            key = line.order_key
+            if key in mine:
+                mine[key] += line.quantity
+            else:
+                mine[key] = _ZERO + line.quantity
+                first_lines[key] = line
     earlier = _live_before(shipment, order, order_shipments)
     if not earlier:
         # Nothing shipped before: what is left is max(ordered, 0), and shipped quantities are

@@ -400,6 +400,43 @@ def _order_basis_rows(
     The flag says whether every amount was built here as ``Decimal(units).scaleb(-minor_unit)``
     (none taken from the items' own amounts): see :func:`_first_shares`.
     """
+    (merchandise, discounts, freights, taxes), notes, built = _order_pools(
+        rows, tax, freight, discount, minor_unit, record, explain=explain
+    )
+    basis = tuple(
+        [
+            OrderLineBasis(
+                row[0],  # key
+                row[1],  # quantity
+                {
+                    _MERCHANDISE: merchandise[i],
+                    _DISCOUNT: discounts[i],
+                    _FREIGHT: freights[i],
+                    _TAX: taxes[i],
+                },
+            )
+            for i, row in enumerate(rows)
+        ]
+    )
+    return basis, notes, built
+
+
+_Pools = tuple[Sequence[Decimal], Sequence[Decimal], Sequence[Decimal], Sequence[Decimal]]
+"""Per order item, in the rows' order: merchandise, discount, freight and tax amounts."""
+
+
+def _order_pools(
+    rows: Sequence[_Row],
+    tax: Decimal,
+    freight: Decimal,
+    discount: Decimal,
+    minor_unit: int,
+    record: str | None,
+    *,
+    explain: bool,
+) -> tuple[_Pools, tuple[str, ...], bool]:
+    """What :func:`_order_basis_rows` puts in its basis, as one sequence per component
+    (merchandise, discount, freight, tax), without building the basis; notes and flag alike."""
     notes: list[str] = []
     exacts: list[Decimal] = []
     scale = _scale(minor_unit)
@@ -500,25 +537,7 @@ def _order_basis_rows(
                 notes.append(f"{component.value} {total} spread over items by value ({parts})")
     except MappingError as exc:
         raise MappingError(exc.message, field=exc.field, record=record) from None
-    discounts = pools[_DISCOUNT]
-    freights = pools[_FREIGHT]
-    taxes = pools[_TAX]
-    basis = tuple(
-        [
-            OrderLineBasis(
-                row[0],  # key
-                row[1],  # quantity
-                {
-                    _MERCHANDISE: merchandise[i],
-                    _DISCOUNT: discounts[i],
-                    _FREIGHT: freights[i],
-                    _TAX: taxes[i],
-                },
-            )
-            for i, row in enumerate(rows)
-        ]
-    )
-    return basis, tuple(notes), built
+    return (merchandise, pools[_DISCOUNT], pools[_FREIGHT], pools[_TAX]), tuple(notes), built
 
 
 def shipment_shares(
@@ -704,6 +723,49 @@ def _first_shares(
                 whole_units += 1
             share[component] = _in_units(whole_units if units >= 0 else -whole_units, exponent)
     return shares
+
+
+def _only_label_amounts(
+    shipped: Mapping[str, Decimal],
+    position: Mapping[str, int],
+    rows: Sequence[_Row],
+    pools: _Pools,
+    scale: int,
+    exponent: int,
+    built: bool,
+) -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]:
+    """:func:`_first_shares` over the order's pools (:func:`_order_pools`) instead of a basis:
+    per shipped key, its merchandise, discount, freight and tax amounts, the same values.
+
+    ``position`` gives each key's row; ``shipped`` holds only keys of ``position``.
+    """
+    merchandise, discounts, freights, taxes = pools
+    amounts: dict[str, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
+    for key, quantity in shipped.items():
+        i = position[key]
+        whole = rows[i][1]
+        if whole <= 0:
+            zero = _in_units(0, exponent)
+            amounts[key] = (zero, zero, zero, zero)
+            continue
+        four = (merchandise[i], discounts[i], freights[i], taxes[i])
+        if built and quantity >= whole:
+            amounts[key] = four
+            continue
+        part_n, part_d = _ratio(quantity if quantity < whole else whole)
+        whole_n, whole_d = _ratio(whole)
+        numerator, denominator = part_n * whole_d * scale, part_d * whole_n
+        parts: list[Decimal] = []
+        for total in four:
+            total_n, total_d = total.as_integer_ratio() if type(total) is Decimal else _ratio(total)
+            units = total_n * numerator
+            below = total_d * denominator
+            whole_units, rest = divmod(abs(units), below)
+            if 2 * rest >= below:
+                whole_units += 1
+            parts.append(_in_units(whole_units if units >= 0 else -whole_units, exponent))
+        amounts[key] = (parts[0], parts[1], parts[2], parts[3])
+    return amounts
 
 
 def _shortfall(

@@ -66,8 +66,9 @@ from .allocation import (
     Component,
     OrderLineBasis,
     ShipmentQuantities,
-    _first_shares,
+    _only_label_amounts,
     _order_basis_rows,
+    _order_pools,
     _replay,
     _Row,
     _scale,
@@ -188,7 +189,7 @@ def map_shipment(
     """
     record = f"shipment {getattr(shipment, 'shipment_id', '?')}"
     try:
-        resolved: list[tuple[list[tuple[str, OrderItem]], tuple[ShippedLine, ...]]] = []
+        resolved: list[_Resolved] = []
         try:
             result = _map_shipment(
                 shipment, order, match, config, order_shipments, original, record, resolved, None
@@ -213,6 +214,7 @@ def map_shipment(
                 record=record,
                 keyed=resolved[0][0],
                 lines=resolved[0][1],
+                sums=(resolved[0][2], resolved[0][3]),
             )
             check_plan_payloads(result.invoice, result.credit_memo, result.inventory, record=record)
         return result
@@ -223,6 +225,33 @@ def map_shipment(
         raise MappingError(
             f"cannot be mapped ({type(exc).__name__}: {exc})", record=record
         ) from exc
+
+
+_Resolved = tuple[
+    list[tuple[str, OrderItem]],
+    tuple[ShippedLine, ...],
+    dict[str, Decimal],
+    dict[str, ShippedLine],
+]
+"""The order's item keys, the shipment's resolved lines, and what it ships of each order item
+with the first line that ships it (see :func:`_shipped_sums`)."""
+
+
+def _shipped_sums(
+    lines: tuple[ShippedLine, ...],
+) -> tuple[dict[str, Decimal], dict[str, ShippedLine]]:
+    """What the lines ship of each order item (by key, in the order first shipped) and the
+    first line of each (the sums ``check_shipped_quantities`` and the invoice lines use)."""
+    seen: dict[str, Decimal] = {}
+    first: dict[str, ShippedLine] = {}
+    for line in lines:
+        order_key = line.order_key
+        if order_key in seen:
+            seen[order_key] += line.quantity
+        else:
+            seen[order_key] = _ZERO + line.quantity
+            first[order_key] = line
+    return seen, first
 
 
 class _StepsNeeded(Exception):
@@ -342,7 +371,7 @@ def _map_shipment(
     order_shipments: Sequence[Shipment],
     original: ReceivablesInvoice | None,
     record: str,
-    resolved: list[tuple[list[tuple[str, OrderItem]], tuple[ShippedLine, ...]]],
+    resolved: list[_Resolved],
     steps: list[str] | None,
 ) -> ShipmentPlan | Skip:
     """The plan or skip; ``resolved`` receives the order's item keys and the shipment's
@@ -371,9 +400,11 @@ def _map_shipment(
             f"{record} of order {order.order_number} ships from warehouse {warehouse.label}"
             + (f", store {store.name or store.store_id}" if store is not None else "")
         )
-    keyed = _keyed(order, config, _shared(shipment, order_shipments))
+    shared = _shared(shipment, order_shipments)
+    keyed = _keyed(order, config, shared)
     lines = resolve_lines(shipment, keyed, record=record)
-    resolved.append((keyed, lines))
+    seen, first = _shipped_sums(lines)
+    resolved.append((keyed, lines, seen, first))
     if not lines:
         if steps is None:
             raise _StepsNeeded
@@ -409,6 +440,9 @@ def _map_shipment(
         store_key,
         keyed,
         lines,
+        seen,
+        first,
+        shared,
         day,
         record,
         steps,
@@ -551,11 +585,11 @@ def _invoice_key(shipment: Shipment, order: Order, config: MappingConfig, record
     )
 
 
-def _order_basis(
-    order: Order, keyed: list[tuple[str, OrderItem]], minor: int, explain: bool = True
-) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...], dict[str, OrderLineBasis], bool]:
-    """The order's per-item basis, its notes (none unless ``explain``), the basis by item key
-    and whether its amounts were all built at the minor unit (see ``_order_basis_rows``)."""
+def _order_rows(
+    order: Order, keyed: list[tuple[str, OrderItem]], minor: int
+) -> tuple[list[_Row], Decimal, Decimal, Decimal, str]:
+    """The order's item rows (see ``_order_basis_rows``), its tax, freight and discount, and
+    the order's name for errors."""
     order_record = f"order {order.order_number}"
     rows: list[_Row] = []
     for key, item in keyed:
@@ -590,6 +624,15 @@ def _order_basis(
             discount += round_to_minor(Decimal(item.quantity) * price, minor)
     tax = _money(order.tax_amount, "tax_amount", order_record)
     freight = _money(order.shipping_amount, "shipping_amount", order_record)
+    return rows, tax, freight, discount, order_record
+
+
+def _order_basis(
+    order: Order, keyed: list[tuple[str, OrderItem]], minor: int, explain: bool = True
+) -> tuple[tuple[OrderLineBasis, ...], tuple[str, ...], dict[str, OrderLineBasis], bool]:
+    """The order's per-item basis, its notes (none unless ``explain``), the basis by item key
+    and whether its amounts were all built at the minor unit (see ``_order_basis_rows``)."""
+    rows, tax, freight, discount, order_record = _order_rows(order, keyed, minor)
     basis, basis_notes, built = _order_basis_rows(
         rows, tax, freight, discount, minor, order_record, explain=explain
     )
@@ -646,6 +689,9 @@ def _build_invoice(
     store_key: str | None,
     keyed: list[tuple[str, OrderItem]],
     lines: tuple[ShippedLine, ...],
+    seen: dict[str, Decimal],
+    first: dict[str, ShippedLine],
+    shared: bool,
     day: date,
     record: str,
     steps: list[str] | None,
@@ -655,38 +701,46 @@ def _build_invoice(
     settings = config.receivables
     minor = settings.minor_unit
     order_record = f"order {order.order_number}"
-    shared = _shared(shipment, order_shipments)
-    if shared:
-        # Kept without its notes (the order's labels are rarely explained); an explained label
-        # works them out again.
-        basis, basis_notes, by_key, built = per_order(
-            config, order, "basis", lambda: _order_basis(order, keyed, minor, False)
-        )
-        if steps is not None:
-            basis_notes = _order_basis(order, keyed, minor)[1]
-    else:
-        basis, basis_notes, by_key, built = _order_basis(order, keyed, minor, steps is not None)
-    # What the shipment ships of each order item (the order's ledger holds the same sums).
-    seen: dict[str, Decimal] = {}
-    first: dict[str, ShippedLine] = {}
-    for line in lines:
-        order_key = line.order_key
-        if order_key in seen:
-            seen[order_key] += line.quantity
-        else:
-            seen[order_key] = _ZERO + line.quantity
-            first[order_key] = line
+    # ``shared``: other labels of the order may ask for its per-order values (_shared).
+    # ``seen``: what the shipment ships of each order item (the order's ledger holds the same
+    # sums); ``first``: the first line of each.
     scale = _scale(minor)
+    # Per item key: merchandise, discount, freight and tax the shipment invoices.
+    four: Mapping[str, tuple[Decimal, Decimal, Decimal, Decimal]]
+    by_key: dict[str, OrderLineBasis] = {}
     if steps is None and not shared and scale is not None and shipment.create_date is not None:
         # The order's only label, not explained: what shipment_shares gives for a ledger of
-        # this label alone, without building the ledger or the notes.
-        share_amounts: Mapping[str, Mapping[Component, Decimal]] = _first_shares(
-            seen, by_key, scale, -minor, built
+        # this label alone, without building the ledger, the basis or the notes.
+        rows, tax, freight, discount, _ = _order_rows(order, keyed, minor)
+        pools, _, built = _order_pools(
+            rows, tax, freight, discount, minor, order_record, explain=False
         )
+        position = {key: i for i, (key, _item) in enumerate(keyed)}
+        four = _only_label_amounts(seen, position, rows, pools, scale, -minor, built)
     else:
+        if shared:
+            # Kept without its notes (the order's labels are rarely explained); an explained
+            # label works them out again.
+            basis, basis_notes, by_key, built = per_order(
+                config, order, "basis", lambda: _order_basis(order, keyed, minor, False)
+            )
+            if steps is not None:
+                basis_notes = _order_basis(order, keyed, minor)[1]
+        else:
+            basis, basis_notes, by_key, built = _order_basis(order, keyed, minor, steps is not None)
         share_amounts = _shares(
             shipment, order, order_shipments, record, keyed, lines, basis, basis_notes, steps, minor
         )
+        empty: dict[Component, Decimal] = {}
+        four = {}
+        for key in seen:
+            amounts = share_amounts.get(key, empty)
+            four[key] = (
+                amounts.get(_MERCHANDISE, _ZERO),
+                amounts.get(_DISCOUNT, _ZERO),
+                amounts.get(_FREIGHT, _ZERO),
+                amounts.get(_TAX, _ZERO),
+            )
 
     accounts = _accounts_for(
         config, _INVOICE_PURPOSES, warehouse.warehouse_id, store_key, record=record
@@ -702,8 +756,7 @@ def _build_invoice(
     distributions: list[ReceivablesInvoiceDistribution] = []
     # The order-level components summed over the lines: the discount line's amount and, with
     # Oracle Tax, the tax left to it (merchandise and freight ride on the lines).
-    discount_total = tax_total = _ZERO
-    empty: dict[Component, Decimal] = {}
+    discount_total = tax_total = total = _ZERO
     freight_class = classes["freight"]
     tax_class = classes["tax"]
     freight_account = accounts[2]
@@ -716,12 +769,9 @@ def _build_invoice(
     tax_classification_code = settings.tax_classification_code
     for key, quantity in seen.items():
         shipped = first[key]
-        amounts = share_amounts.get(key, empty)
-        discount_total += amounts.get(_DISCOUNT, _ZERO)
-        item_tax = amounts.get(_TAX, _ZERO)
+        amount, discount, freight, item_tax = four[key]
+        discount_total += discount
         tax_total += item_tax
-        amount = amounts.get(_MERCHANDISE, _ZERO)
-        freight = amounts.get(_FREIGHT, _ZERO)
         tax = _ZERO if oracle_tax else item_tax
         order_item = shipped.order_item
         price = order_item.unit_price  # _money, its common case inline
@@ -731,8 +781,13 @@ def _build_invoice(
         number = len(invoice_lines) + 1
         description = (order_item.name or shipped.item.name or sku or key)[:240]
         tax_lines: tuple[ReceivablesTaxLine, ...] = ()
+        # The line's total (ReceivablesInvoiceLine.total, the same sums in the same order),
+        # added to the invoice's total as the line is built.
+        line_total = amount + (freight if freight else 0)
         if tax:  # a Decimal is true when it is not zero (as `!= 0`, without the int)
             tax_lines = (_tax_line(tax, tax_regime_code, tax_rate_code),)
+            line_total += tax
+        total += line_total
         invoice_lines.append(
             _invoice_line(
                 number,
@@ -794,6 +849,7 @@ def _build_invoice(
                 (),
             )
         )
+        total += amount + 0  # the line's total: no freight, no tax lines
         distributions.append(_distribution(classes[klass], accounts[account], amount, number, None))
         if steps is not None:
             steps.append(
@@ -804,9 +860,6 @@ def _build_invoice(
             f"tax {component_totals[_TAX]} not sent: Oracle Tax calculates it "
             "(receivables.tax_mode = 'oracle_tax')"
         )
-    total = _ZERO
-    for invoice_line in invoice_lines:
-        total += invoice_line.total
     distributions.append(
         _distribution(classes["receivable"], receivable_account, total, None, None)
     )
