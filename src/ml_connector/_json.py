@@ -53,6 +53,21 @@ def dumps(
     return "".join(out)
 
 
+_KEY_TEXTS: dict[str, tuple[str, str]] = {}
+"""Object keys written (they repeat in every payload): ``"key":`` and ``,"key":``."""
+_KEY_TEXTS_SIZE = 4096
+
+
+def _key_texts(key: object) -> tuple[str, str]:
+    if type(key) is not str and not isinstance(key, str):
+        raise TypeError(f"JSON object keys must be strings, got {type(key).__name__}")
+    text = _string(key) + ":"
+    texts = (text, "," + text)
+    if len(_KEY_TEXTS) < _KEY_TEXTS_SIZE:
+        _KEY_TEXTS[key] = texts
+    return texts
+
+
 def _encode(
     value: Any,
     out: list[str],
@@ -66,27 +81,24 @@ def _encode(
         out.append(_string(value))
         return
     if cls is dict and not sort_keys:
-        out.append("{")
-        first = True
+        append = out.append
+        append("{")
+        comma = False
         for key, item in value.items():
-            if type(key) is not str and not isinstance(key, str):
-                raise TypeError(f"JSON object keys must be strings, got {type(key).__name__}")
-            if first:
-                first = False
-            else:
-                out.append(",")
-            out.append(_string(key))
-            out.append(":")
+            # The key's text with its ``:``, without and with the ``,`` before it.
+            texts = _KEY_TEXTS.get(key) or _key_texts(key)
+            append(texts[comma])
+            comma = True
             # A payload's values are mostly text and finite Decimals: written here, without a
             # call each (the same text the branches below write).
             kind = type(item)
             if kind is str:
-                out.append(_string(item))
+                append(_string(item))
             elif kind is Decimal and item.is_finite():
-                out.append(format(item, "f"))
+                append(format(item, "f"))
             else:
                 _encode(item, out, sort_keys, default, floats)
-        out.append("}")
+        append("}")
         return
     if cls is list or cls is tuple:
         out.append("[")

@@ -185,3 +185,23 @@ def test_a_secret_made_of_digits_is_masked_in_amounts_too() -> None:
     text = canonical_json(payload)
     assert "4241547008" not in text
     assert text == reference(payload)
+
+
+def test_a_key_seen_plain_is_masked_once_it_becomes_a_known_secret() -> None:
+    key = "kEy-Becomes-Secret-77"
+    payload = {"outer": {key: "v", "n": Decimal("1.5")}}
+    assert canonical_json(payload) == reference(payload)
+    assert key in canonical_json(payload)
+    Secret(key)
+    text = canonical_json(payload)
+    assert key not in text
+    assert text == reference(payload)
+
+
+def test_keys_of_text_subclasses_are_written_as_their_text() -> None:
+    class Name(enum.StrEnum):
+        AMOUNT = "Amount"
+
+    canonical_json({"Amount": Decimal("1")})  # the plain key remembered first
+    payload = {Name.AMOUNT: Decimal("2.50"), "b": [{Name.AMOUNT: "x"}]}
+    assert canonical_json(payload) == reference(payload) == '{"Amount":"2.50","b":[{"Amount":"x"}]}'

@@ -219,3 +219,25 @@ def test_format_utc_is_fixed_width_utc_text(value: datetime) -> None:
     from ml_connector.audit._event import format_utc
 
     assert format_utc(value) == value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_ids_carry_the_uuid4_version_and_variant_and_random_bits() -> None:
+    seen = {new_event_id() for _ in range(2000)}
+    assert len(seen) == 2000
+    for value in seen:
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, value)
+    assert {value[19] for value in seen} == set("89ab")  # the variant nibble's random bits
+
+
+def test_format_utc_gives_each_instant_its_text_however_often_it_repeats() -> None:
+    from ml_connector.audit._event import format_utc
+
+    moment = datetime(2026, 1, 15, 17, 0, 0, 250, tzinfo=UTC)
+    pacific = moment.astimezone(timezone(timedelta(hours=-8)))
+    assert format_utc(moment) == format_utc(pacific) == "2026-01-15T17:00:00.000250Z"
+    later = moment + timedelta(microseconds=1)
+    assert format_utc(later) == "2026-01-15T17:00:00.000251Z"
+    assert format_utc(moment) == "2026-01-15T17:00:00.000250Z"
+    with pytest.raises(AuditError, match="naive"):
+        format_utc(moment.replace(tzinfo=None))

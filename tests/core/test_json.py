@@ -42,3 +42,17 @@ def test_other_types_go_through_default_or_are_refused() -> None:
         dumps(date(2026, 1, 2))
     with pytest.raises(TypeError, match="keys must be strings"):
         dumps({1: "one"})
+
+
+def test_keys_are_checked_and_written_the_same_every_time() -> None:
+    import enum
+
+    class Name(enum.StrEnum):
+        AMOUNT = "Amount"
+
+    assert dumps({"Amount": Decimal("1.0"), "b": "x"}) == '{"Amount":1.0,"b":"x"}'
+    assert dumps({Name.AMOUNT: "y", "b": "x"}) == '{"Amount":"y","b":"x"}'
+    assert dumps({"b": [{"Amount": 1}, {}], 'q"': None}) == '{"b":[{"Amount":1},{}],"q\\"":null}'
+    for key in (1, None, ("Amount",)):
+        with pytest.raises(TypeError, match="keys must be strings"):
+            dumps({"Amount": 1, key: 2})

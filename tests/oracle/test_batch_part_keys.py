@@ -81,3 +81,12 @@ def test_the_wire_form_given_is_used_and_left_as_it_was(clock: VirtualClock) -> 
     assert (oracle.batch_part("p1", invoice, wire=marked).payload or {})["Comments"] == (
         "from the wire form"
     )
+
+
+def test_a_wire_form_with_nothing_to_key_is_sent_as_it_is(clock: VirtualClock) -> None:
+    oracle = client(Pod(_never), clock)
+    invoice = documented_invoice(transaction_number="SS-9")
+    wire = {**to_wire(invoice, oracle.converter), "CrossReference": "SS-9"}
+    before = dict(wire)
+    part = oracle.batch_part("p1", invoice, wire=wire)
+    assert part.payload == before and wire == before

@@ -271,25 +271,27 @@ class SqliteClaimStore:
         busy: list[str] = []
         with self._db.write() as conn:
             now = ensure_utc(self._clock.now())
+            until = now + lease
             rows = self._rows(conn, wanted)
             for key in wanted:
                 row = rows.get(key)
                 if row is not None and row.owner != owner and _dead_here(row.owner):
                     # One machine: a holder whose process is gone needs no lease to run out.
                     row = attrs.evolve(row, expires_at=now)
-                got = _decide(key, row, owner, now, now + lease)
+                got = _decide(key, row, owner, now, until)
                 if got is None:
                     busy.append(key)
                     continue
-                conn.execute(
-                    """INSERT INTO claims (key, owner, token, claimed_at, expires_at, released)
-                    VALUES (?, ?, ?, ?, ?, 0)
-                    ON CONFLICT (key) DO UPDATE SET owner = excluded.owner,
-                        token = excluded.token, claimed_at = excluded.claimed_at,
-                        expires_at = excluded.expires_at, released = 0""",
-                    (key, owner, got.token, format_utc(now), format_utc(got.expires_at)),
-                )
                 held.append(got)
+            claimed_at, expires_at = format_utc(now), format_utc(until)
+            conn.executemany(
+                """INSERT INTO claims (key, owner, token, claimed_at, expires_at, released)
+                VALUES (?, ?, ?, ?, ?, 0)
+                ON CONFLICT (key) DO UPDATE SET owner = excluded.owner,
+                    token = excluded.token, claimed_at = excluded.claimed_at,
+                    expires_at = excluded.expires_at, released = 0""",
+                [(got.key, owner, got.token, claimed_at, expires_at) for got in held],
+            )
         return ClaimOutcome(tuple(held), tuple(busy))
 
     def renew(self, claims: Collection[Claim], *, lease: timedelta) -> list[Claim]:
@@ -297,11 +299,12 @@ class SqliteClaimStore:
         kept: list[Claim] = []
         with self._db.write() as conn:
             expires_at = ensure_utc(self._clock.now()) + lease
+            text = format_utc(expires_at)
             for claim in claims:
                 changed = conn.execute(
                     """UPDATE claims SET expires_at = ?
                     WHERE key = ? AND owner = ? AND token = ? AND released = 0""",
-                    (format_utc(expires_at), claim.key, claim.owner, claim.token),
+                    (text, claim.key, claim.owner, claim.token),
                 ).rowcount
                 if changed:
                     kept.append(attrs.evolve(claim, expires_at=expires_at))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-import uuid
+import os
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -77,11 +77,27 @@ def format_utc(value: datetime) -> str:
     Raises:
         AuditError: ``value`` is naive.
     """
+    last = _LAST_UTC  # one read: moment and text stay a pair across threads
+    if value == last[0] and value.tzinfo is not None:
+        # The same instant as the last one written (the events of one write share a clock
+        # reading): the text depends on the instant only.
+        return last[1]
     utc = ensure_utc(value)
     if utc.year < 1000:  # strftime's %Y is not zero-padded there: keep its text
         return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     # The same text as the strftime above, about twice as fast (claims stamp every key).
-    return utc.isoformat(timespec="microseconds")[:-6] + "Z"
+    text = utc.isoformat(timespec="microseconds")[:-6] + "Z"
+    _remember_utc(utc, text)
+    return text
+
+
+def _remember_utc(moment: datetime, text: str) -> None:
+    global _LAST_UTC
+    _LAST_UTC = (moment, text)
+
+
+_LAST_UTC: tuple[datetime, str] = (datetime(1970, 1, 1, tzinfo=UTC), "1970-01-01T00:00:00.000000Z")
+"""The last instant :func:`format_utc` wrote, and its text."""
 
 
 def parse_utc(text: str) -> datetime:
@@ -99,6 +115,8 @@ def parse_utc(text: str) -> datetime:
 
 def ensure_utc(value: datetime) -> datetime:
     """``value`` converted to UTC. Raises AuditError when it is naive."""
+    if value.tzinfo is UTC and type(value) is datetime:
+        return value  # already UTC (the common case): what ``astimezone`` would return
     if value.tzinfo is None or value.utcoffset() is None:
         raise AuditError(f"audit timestamps must be timezone-aware, got naive {value.isoformat()}")
     return value.astimezone(UTC)
@@ -165,7 +183,7 @@ def canonical_json(payload: Any) -> str:
     """
     scrub_one = text_scrubber()
     if _plain(payload, 0, scrub_one):
-        return _PLAIN_ENCODER.encode(payload)
+        return _encode_plain(payload)
     try:
         return _canonical(payload, 0, scrub_one)
     except _Refused as refused:
@@ -199,6 +217,20 @@ _KEYS: _Keys = {}
 under, the scrubbed key, its JSON text with the ``:`` after it, and whether it names a
 credential."""
 _KEYS_SIZE = 4096
+
+
+_PLAIN_KEYS: tuple[object, set[str]] = (object(), set())
+"""Object keys :func:`_plain` found plain (text, not a credential's name, unchanged by the
+scrubber) under the known secrets named first: a dict whose keys are all among them needs no
+key-by-key check. A key of another type equal to one of them (a ``StrEnum`` member) is written
+as the same text by the encoder and the full walk alike."""
+
+
+def _plain_keys(scrub_one: TextScrubber) -> set[str]:
+    global _PLAIN_KEYS
+    keys: set[str] = set()
+    _PLAIN_KEYS = (scrub_one.known, keys)
+    return keys
 
 
 def _key(name: str, scrub_one: TextScrubber) -> tuple[object, str, str, bool]:
@@ -312,6 +344,22 @@ _PLAIN_ENCODER = json.JSONEncoder(
     default=str,  # reached by finite Decimals only (see _plain)
 )
 
+_C_ENCODER: Any = getattr(json.encoder, "c_make_encoder", None)
+_PLAIN_C: Any = (
+    None
+    if _C_ENCODER is None
+    else _C_ENCODER(None, str, _string, None, ":", ",", True, False, False)
+)
+"""What :data:`_PLAIN_ENCODER` runs for each ``encode`` (the standard library's C encoder, with
+the same markers, default, string escaper, separators and flags), made once."""
+
+
+def _encode_plain(payload: Any) -> str:
+    """``_PLAIN_ENCODER.encode(payload)``."""
+    if _PLAIN_C is None:
+        return _PLAIN_ENCODER.encode(payload)
+    return "".join(_PLAIN_C(payload, 0))
+
 
 def _plain(value: Any, depth: int, scrub_one: TextScrubber) -> bool:
     """Whether ``value`` is in the common case (see above) and may be written directly."""
@@ -320,12 +368,18 @@ def _plain(value: Any, depth: int, scrub_one: TextScrubber) -> bool:
         items: Any = value.values()
         if depth >= _MAX_DEPTH:
             return False
-        for key in value:
-            if type(key) is not str:
-                return False
-            _, scrubbed, _, sensitive = _key(key, scrub_one)
-            if sensitive or scrubbed != key:
-                return False
+        known, plain_keys = _PLAIN_KEYS  # one read: the pair stays a pair across threads
+        if known is not scrub_one.known:
+            plain_keys = _plain_keys(scrub_one)
+        if not value.keys() <= plain_keys:  # keys seen plain before: one check in C
+            for key in value:
+                if type(key) is not str:
+                    return False
+                _, scrubbed, _, sensitive = _key(key, scrub_one)
+                if sensitive or scrubbed != key:
+                    return False
+                if len(plain_keys) < _KEYS_SIZE:
+                    plain_keys.add(key)
     elif cls is list or cls is tuple:
         items = value
         if depth >= _MAX_DEPTH:
@@ -466,14 +520,27 @@ class AuditEvent:
     error: Mapping[str, Any] | None = attrs.field(default=None, hash=False, converter=_scrub_error)
 
 
+def _uuid4() -> str:
+    """``str(uuid.uuid4())`` written straight from 16 random bytes, without building a
+    :class:`uuid.UUID` (two per record a sync posts): the version nibble is 4 and the variant
+    nibble keeps its two low random bits under the bits ``10`` (RFC 4122), as in
+    :func:`uuid.uuid4`."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+"""A random hex nibble's two low bits under the variant bits ``10``."""
+
+
 def new_event_id() -> str:
     """A fresh event id (UUID4)."""
-    return str(uuid.uuid4())
+    return _uuid4()
 
 
 def new_correlation_id() -> str:
     """A fresh correlation id (UUID4) for a new record journey."""
-    return str(uuid.uuid4())
+    return _uuid4()
 
 
 def redact_error(error: BaseException | Mapping[str, Any] | str | None) -> dict[str, Any] | None:

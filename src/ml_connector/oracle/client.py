@@ -386,14 +386,15 @@ def _invert(cls: type[Any]) -> dict[str, str]:
 
 
 def _with_attribute(
-    payload: dict[str, Any], order: Mapping[str, int], attribute: str, value: str
+    payload: Mapping[str, Any], order: Mapping[str, int], attribute: str, value: str
 ) -> dict[str, Any]:
-    """``payload`` with ``attribute`` set to ``value`` where writing the keyed model out
-    again would put it: in its place when present; a field's attribute among the fields in
+    """A copy of ``payload`` with ``attribute`` set to ``value`` where writing the keyed model
+    out again would put it: in its place when present; a field's attribute among the fields in
     field order (``order``); an attribute no field writes (``extra``) after everything."""
     if attribute in payload or attribute not in order:
-        payload[attribute] = value
-        return payload
+        copy = dict(payload)
+        copy[attribute] = value
+        return copy
     rank = order[attribute]
     out: dict[str, Any] = {}
     for name, item in payload.items():
@@ -988,20 +989,24 @@ class _OracleFusionBase:
 
         An AR payload that carries its posting key gets it in the kind's echo attribute too,
         as ``post_*_once`` does. ``wire`` is ``model``'s wire form (:func:`to_wire` with this
-        client's converter) when the caller has made it already; it is not changed.
+        client's converter) when the caller has made it already; it is not changed (a part
+        that changes nothing in it is sent with it as it is; else with a changed copy).
         """
         for cls, resource in self._RESOURCES:
             if isinstance(model, cls):
                 kind = self._kind_of(resource)
-                payload = dict(to_wire(model, self.converter) if wire is None else wire)
-                key = payload.get(kind.key_attribute) if kind.key_attribute else None
+                source = to_wire(model, self.converter) if wire is None else wire
+                key = source.get(kind.key_attribute) if kind.key_attribute else None
                 echo = kind.echo_attribute
+                payload: Mapping[str, Any] = source
                 if key is not None and echo is not None:
                     # What ``_keyed`` checks, on the wire form: the echo attribute is empty or
                     # holds the key already. Setting it is the one change keying makes there
                     # (tests/oracle/test_batch_part_keys.py holds this against the model).
-                    self._keyed_check(payload, echo, str(key))
-                    payload = _with_attribute(payload, self._wire_order(cls), echo, str(key))
+                    text = str(key)
+                    current = self._keyed_check(source, echo, text)
+                    if type(current) is not str:  # else it holds the key's text already
+                        payload = _with_attribute(source, self._wire_order(cls), echo, text)
                 return BatchPart(
                     id=part_id, path=f"/{resource}", operation="create", payload=payload
                 )

@@ -98,14 +98,18 @@ class Doc:
             return self.model.business_unit
         return None
 
-    _wire: tuple[Any, dict[str, Any]] | None = attrs.field(default=None, init=False, repr=False)
+    # The wire form and the converter it was made with (two fields, not a pair: one object
+    # fewer a document for the garbage collector to follow).
+    _wire: dict[str, Any] | None = attrs.field(default=None, init=False, repr=False)
+    _wire_converter: Any = attrs.field(default=None, init=False, repr=False)
 
     def wire(self, converter: Any) -> dict[str, Any]:
         """The Oracle wire payload (made once per converter: the model is frozen)."""
         made = self._wire
-        if made is None or made[0] is not converter:
-            made = self._wire = (converter, to_wire(self.model, converter))
-        return made[1]
+        if made is None or self._wire_converter is not converter:
+            made = self._wire = to_wire(self.model, converter)
+            self._wire_converter = converter
+        return made
 
     def fail(self, error: ConnectorError) -> None:
         """Mark the document failed (audit-trail errors are never swallowed)."""

@@ -356,24 +356,22 @@ class _Planner:
         up: what they post depends on what Oracle holds. ``memo`` holds the chunk's plans,
         ``answers`` its bulk look-ups (a document they do not cover is looked up alone).
         """
-        refs = [label.ref] + ([label.void_ref] if label.voided else [])
-        open_refs = [ref for ref in refs if not _is_final(latest.get(ref))]
+        # No comprehension or closure here reads this generator's locals (the helpers below
+        # do that work): its frame then holds no cells, which would outlive the look-up with it.
+        open_refs = _open_refs(label, latest)
         order = orders.get(label.order_id) if label.order_id is not None else None
         if label.order_id is None or order is None:
             skip = Skip(label.id, SkipReason.NO_ORDER, "label has no order to invoice")
-            return [_skipped(ref, label, skip) for ref in open_refs]
+            return _all_skipped(open_refs, label, skip)
         if isinstance(order, ConnectorError):
-            return [_failed(ref, label, order) for ref in open_refs]
+            return _all_failed(open_refs, label, order)
         ledger = ledgers.get(order.order_id, ())
         warehouse = _warehouse(label, order)
         try:
             plan = self._mapped(label, order, ledger, directory, unvoided=label.voided, memo=memo)
         except MappingError as exc:
             priced = self._price(label, order, ledger) if exc.field == "customer" else None
-            return [
-                _failed(ref, label, exc, order, total=_signed(priced, ref, label))
-                for ref in open_refs
-            ]
+            return _all_failed(open_refs, label, exc, order, priced)
         if not label.voided:
             pending = _Pending(
                 label.ref, label, order_number=order.order_number, warehouse_id=warehouse
@@ -409,7 +407,7 @@ class _Planner:
                 f"the original posted nothing ({plan.reason.value})",
             )
             reversal.result = _skip_result(label.void_ref, label, void_skip, order)
-            return [p for p in (original, reversal) if p.ref in open_refs]
+            return _still_open((original, reversal), open_refs)
         original.plan = plan
         original.docs = _docs_of(plan, memo)
         yield from lookup_flow(original.docs, answers)
@@ -425,7 +423,7 @@ class _Planner:
             yield from self._prepare_reversal(
                 reversal, original, order, ledger, directory, memo=memo, answers=answers
             )
-        return [p for p in (original, reversal) if p.ref in open_refs]
+        return _still_open((original, reversal), open_refs)
 
     def _prepare_reversal(
         self,
@@ -484,6 +482,33 @@ class _Planner:
             return exc
         result: list[Shipment] = shipments
         return result
+
+
+def _open_refs(label: Label, latest: Mapping[RecordRef, AuditEvent]) -> list[RecordRef]:
+    """The records of ``label`` whose latest event is not final."""
+    refs = [label.ref, label.void_ref] if label.voided else [label.ref]
+    return [ref for ref in refs if not _is_final(latest.get(ref))]
+
+
+def _still_open(pendings: Sequence[_Pending], open_refs: Sequence[RecordRef]) -> list[_Pending]:
+    return [p for p in pendings if p.ref in open_refs]
+
+
+def _all_skipped(refs: Sequence[RecordRef], label: Label, skip: Skip) -> list[_Pending]:
+    return [_skipped(ref, label, skip) for ref in refs]
+
+
+def _all_failed(
+    refs: Sequence[RecordRef],
+    label: Label,
+    error: ConnectorError,
+    order: Order | None = None,
+    priced: Decimal | None = None,
+) -> list[_Pending]:
+    """Each of ``refs`` failed with ``error`` (``priced``: the invoice total it would have)."""
+    if order is None:
+        return [_failed(ref, label, error) for ref in refs]
+    return [_failed(ref, label, error, order, total=_signed(priced, ref, label)) for ref in refs]
 
 
 def _skipped(ref: RecordRef, label: Label, skip: Skip) -> _Pending:
