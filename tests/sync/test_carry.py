@@ -67,3 +67,25 @@ def test_no_more_labels_wait_at_once_than_the_limit() -> None:
     later = _label(9, "2026-01-15T08:01:00.0000000")
     assert [label.id for label in carry.listed([later])] == [9, 0, 1, 2]
     assert carry.deferred == []
+
+
+def test_an_order_listed_past_its_modification_has_no_more_labels_to_wait_for() -> None:
+    from ml_connector.shipstation import decode_order
+
+    carry = _carry()
+    order = decode_order(
+        {
+            "orderId": 1,
+            "orderNumber": "A-1",
+            "orderStatus": "shipped",
+            "modifyDate": "2026-01-15T08:00:00.0000000",
+        }
+    )
+    carry.listed([_label(1, "2026-01-15T08:00:00.0000000")])
+    assert carry.may_list_more(order)  # a sibling created at the same time may come next
+    carry.listed([_label(2, "2026-01-15T08:04:59.0000000")])
+    assert carry.may_list_more(order)
+    carry.listed([_label(3, "2026-01-15T08:05:00.0000000")])
+    assert not carry.may_list_more(order)
+    undated = decode_order({"orderId": 2, "orderNumber": "A-2", "orderStatus": "shipped"})
+    assert carry.may_list_more(undated)

@@ -161,14 +161,16 @@ def test_a_busy_day_waits_by_time_not_by_count() -> None:
     """The bounds of waiting are in the listing's time, not in labels: with chunks far smaller
     than the day (as a 100k-order day is to 500-label chunks), a split order's first label,
     listed hours before its sibling and its order, still waits for them. Each order comes
-    with its page of the list, never alone, and the documents are those of one big chunk."""
+    with its page of the list, never alone, and the documents are those of one big chunk. A
+    partial shipment's label, whose rest never ships, does not wait at all: its order was
+    listed when it shipped, so no more labels of it can come."""
     import attrs
 
     from ml_connector.sync._window import _Carry
 
     busy, whole = (
         make_env(
-            orders=900,
+            orders=2_000,
             split_rate=0.2,
             realism=REALISTIC,
             unmatched_email_rate=0.0,

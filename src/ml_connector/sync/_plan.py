@@ -226,7 +226,11 @@ class _Planner:
                 )
                 for label in group
             )
-            if live and all(carry.may_defer(label, final=final) for label in group):
+            if (
+                live
+                and carry.may_list_more(order)
+                and all(carry.may_defer(label, final=final) for label in group)
+            ):
                 # Wait for the order's other labels to be listed (bounded: see _Carry).
                 carry.defer(group)
                 put_off.update((label.kind, label.id) for label in group)

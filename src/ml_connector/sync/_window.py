@@ -470,6 +470,9 @@ class _LedgerCache:
 DEFER_WAIT = timedelta(hours=12)
 """How long, in the labels' own listing time, a label may wait for its order or its order's
 other labels (see :class:`_Carry`)."""
+MODIFY_SLACK = timedelta(minutes=5)
+"""How far a label's creation date may trail its order's modification date (see
+:meth:`_Carry.may_list_more`)."""
 DEFER_LIMIT = 20 * CHUNK
 """At most this many labels wait at once (see :class:`_Carry`): the bound on what waiting
 holds in memory, whatever the window's volume."""
@@ -530,6 +533,20 @@ class _Carry:
             return True
         at = _listed_at(label)
         return at is not None and self.listed_to is not None and self.listed_to - at < self.max_wait
+
+    def may_list_more(self, order: Order) -> bool:
+        """Whether more labels of ``order`` may still be listed in this run.
+
+        Creating or voiding a label modifies its order, and the labels are listed by creation
+        date (https://docs.shipstation.com/apis/shipstation-v1/docs/shipments/list): once the
+        listing is past the order's modification date (with :data:`MODIFY_SLACK` for two
+        clocks), every label the order had then has been listed, so waiting longer (a partial
+        shipment, whose rest has not shipped) would only hold memory; its labels are fetched.
+        """
+        modified = order.modify_date
+        if modified is None or self.listed_to is None:
+            return True
+        return self.listed_to < modified + MODIFY_SLACK
 
     def defer(self, labels: list[Label]) -> None:
         for label in labels:
