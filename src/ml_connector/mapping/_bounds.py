@@ -187,6 +187,23 @@ def _live_before(shipment: Shipment, order: Order, others: Iterable[Shipment]) -
     return found
 
 
+def shipped_sums(
+    lines: Iterable[ShippedLine],
+) -> tuple[dict[str, Decimal], dict[str, ShippedLine]]:
+    """What the lines ship of each order item (by key, in the order first shipped) and the
+    first line of each (the sums ``check_shipped_quantities`` and the invoice lines use)."""
+    seen: dict[str, Decimal] = {}
+    first: dict[str, ShippedLine] = {}
+    for line in lines:
+        order_key = line.order_key
+        if order_key in seen:
+            seen[order_key] += line.quantity
+        else:
+            seen[order_key] = _ZERO + line.quantity
+            first[order_key] = line
+    return seen, first
+
+
 def check_shipped_quantities(
     shipment: Shipment,
     order: Order,
@@ -218,17 +235,7 @@ def check_shipped_quantities(
     mine: Mapping[str, Decimal]
     # The first shipment item of each order item (named on failure); it holds the order item.
     first_lines: Mapping[str, ShippedLine]
-    if sums is not None:
-        mine, first_lines = sums
-    else:
-        mine, first_lines = {}, {}
-        for line in lines:
-            key = line.order_key
-            if key in mine:
-                mine[key] += line.quantity
-            else:
-                mine[key] = _ZERO + line.quantity
-                first_lines[key] = line
+    mine, first_lines = sums if sums is not None else shipped_sums(lines)
     earlier = _live_before(shipment, order, order_shipments)
     if not earlier:
         # Nothing shipped before: what is left is max(ordered, 0), and shipped quantities are

@@ -51,7 +51,12 @@ from ml_connector.oracle.models import (
 )
 from ml_connector.shipstation.models import Order, OrderItem, Shipment
 
-from ._bounds import check_order_amounts, check_plan_payloads, check_shipped_quantities
+from ._bounds import (
+    check_order_amounts,
+    check_plan_payloads,
+    check_shipped_quantities,
+    shipped_sums,
+)
 from ._memo import per_order
 from ._shipments import (
     ShippedLine,
@@ -234,24 +239,7 @@ _Resolved = tuple[
     dict[str, ShippedLine],
 ]
 """The order's item keys, the shipment's resolved lines, and what it ships of each order item
-with the first line that ships it (see :func:`_shipped_sums`)."""
-
-
-def _shipped_sums(
-    lines: tuple[ShippedLine, ...],
-) -> tuple[dict[str, Decimal], dict[str, ShippedLine]]:
-    """What the lines ship of each order item (by key, in the order first shipped) and the
-    first line of each (the sums ``check_shipped_quantities`` and the invoice lines use)."""
-    seen: dict[str, Decimal] = {}
-    first: dict[str, ShippedLine] = {}
-    for line in lines:
-        order_key = line.order_key
-        if order_key in seen:
-            seen[order_key] += line.quantity
-        else:
-            seen[order_key] = _ZERO + line.quantity
-            first[order_key] = line
-    return seen, first
+with the first line that ships it (see :func:`shipped_sums`)."""
 
 
 class _StepsNeeded(Exception):
@@ -403,7 +391,7 @@ def _map_shipment(
     shared = _shared(shipment, order_shipments)
     keyed = _keyed(order, config, shared)
     lines = resolve_lines(shipment, keyed, record=record)
-    seen, first = _shipped_sums(lines)
+    seen, first = shipped_sums(lines)
     resolved.append((keyed, lines, seen, first))
     if not lines:
         if steps is None:
