@@ -46,17 +46,21 @@ def _keys(env: Env) -> Counter[str]:
     return Counter(i["TransactionNumber"] for i in env.oracle_sim.invoices())
 
 
+def _run_day(env: Env, chunk: int) -> None:
+    ShipmentSync(
+        shipstation=env.shipstation(),
+        oracle=env.oracle(),
+        mapping=env.mapping,
+        audit=env.audit,
+        clock=env.clock,
+        chunk_size=chunk,
+    ).run((DAY_START, DAY_END))
+
+
 def test_creation_date_order_costs_no_extra_order_calls() -> None:
     small, whole = _env(), _env()
-    for env, chunk in ((small, 60), (whole, 10_000)):
-        ShipmentSync(
-            shipstation=env.shipstation(),
-            oracle=env.oracle(),
-            mapping=env.mapping,
-            audit=env.audit,
-            clock=env.clock,
-            chunk_size=chunk,
-        ).run((DAY_START, DAY_END))
+    _run_day(small, 60)
+    _run_day(whole, 10_000)
     # Same documents, each once, whatever the chunking.
     assert _keys(small) == _keys(whole)
     assert set(_keys(small).values()) == {1}
@@ -182,15 +186,8 @@ def test_a_busy_day_waits_by_time_not_by_count() -> None:
     # labels are one to six hours apart, so a bound counted in chunks would give up on most.
     labels = sum(1 for _ in busy.day.iter_shipments())
     assert attrs.fields(_Carry).max_age.default * 10 * 6 < labels
-    for env, chunk in ((busy, 10), (whole, 10_000)):
-        ShipmentSync(
-            shipstation=env.shipstation(),
-            oracle=env.oracle(),
-            mapping=env.mapping,
-            audit=env.audit,
-            clock=env.clock,
-            chunk_size=chunk,
-        ).run((DAY_START, DAY_END))
+    _run_day(busy, 10)
+    _run_day(whole, 10_000)
     assert _keys(busy) == _keys(whole)
     assert set(_keys(busy).values()) == {1}
     calls = _calls(busy)
