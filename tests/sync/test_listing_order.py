@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from ml_connector.sync import ShipmentSync
 from ml_connector.testing import REALISTIC
 
@@ -196,3 +198,30 @@ def test_a_busy_day_waits_by_time_not_by_count() -> None:
         b.order["orderId"] for b in busy.day.iter_bundles() if b.kind in ("partial", "void")
     }
     assert calls["order labels"] <= len(unknowable), calls
+
+
+@pytest.mark.anyio
+async def test_labels_that_wait_are_not_claimed_by_the_chunk_they_left() -> None:
+    """The async job plans the next chunk while one posts. A label put off to a later chunk
+    gives its claim back when it is put off, so the chunk that posts it holds it alone: with
+    claims on, one worker skips nothing as "claimed by another worker", and posts what the
+    blocking job posts."""
+    from ml_connector.audit import MemoryClaimStore
+    from ml_connector.sync import AsyncShipmentSync
+    from ml_connector.sync._post import CLAIMED_ELSEWHERE
+
+    blocking, asynchronous = _env(), _env()
+    _run_day(blocking, 10)
+    summary = await AsyncShipmentSync(
+        shipstation=asynchronous.async_shipstation(),
+        oracle=asynchronous.async_oracle(),
+        mapping=asynchronous.mapping,
+        audit=asynchronous.audit,
+        claims=MemoryClaimStore(asynchronous.clock),
+        clock=asynchronous.clock,
+        chunk_size=10,
+        concurrency=4,
+    ).run((DAY_START, DAY_END))
+    assert not summary.skip_reasons.get(CLAIMED_ELSEWHERE), summary.skip_reasons
+    assert _keys(asynchronous) == _keys(blocking)
+    assert set(_keys(asynchronous).values()) == {1}

@@ -596,6 +596,10 @@ class _ShipmentCore:
         except BaseException:
             chunk.release()
             raise
+        if claimer is not None and taken is not None and carry is not None and carry.deferred:
+            # Labels put off to a later chunk (they are all this chunk's: the carry was taken
+            # when it was listed) are claimed again by the chunk that posts them.
+            claimer.give_back(taken, [ref for label in carry.deferred for ref in _refs(label)])
         chunk.pendings = pendings
         return chunk
 

@@ -15,7 +15,7 @@ its token) right before the post, released once the outcome is recorded.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -305,12 +305,23 @@ class _Claimer:
             taken.held.pop(pending.ref, None)  # no longer ours: nothing to release
         return kept, lost
 
+    def give_back(self, taken: _Taken, refs: Iterable[RecordRef]) -> None:
+        """Give back the claims of ``refs`` now: labels put off to a later chunk. That chunk
+        claims them again and must hold them alone (in the async twin this chunk's release
+        comes while the next chunk is planned)."""
+        self._release([taken.held.pop(ref) for ref in refs if ref in taken.held])
+
     def release(self, taken: _Taken) -> None:
         """Give the chunk's claims back; best effort: a claim not released expires by itself
         (its records are then taken over and looked up first), so a store that cannot be
         written to now (closed, unreachable) costs a lease, never a duplicate."""
+        self._release(list(taken.held.values()))
+
+    def _release(self, claims: list[Claim]) -> None:
+        if not claims:
+            return
         try:
-            self.store.release(list(taken.held.values()))
+            self.store.release(claims)
         except AuditError as exc:
             _log.warning("claims not released (they expire after their lease): %s", exc)
 
