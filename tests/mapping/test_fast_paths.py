@@ -98,13 +98,17 @@ def test_bundled_accounts_equal_single_lookups_and_fail_alike() -> None:
     assert str(bundled.value) == str(single.value)
 
 
+_LINES = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=9), _PRICES, st.integers(0, 12)),
+    min_size=1,
+    max_size=4,
+)
+"""An order's lines: ordered quantity, unit price, and the units one label ships."""
+
+
 @settings(max_examples=80, deadline=None)
 @given(
-    lines=st.lists(
-        st.tuples(st.integers(min_value=0, max_value=9), _PRICES, st.integers(0, 12)),
-        min_size=1,
-        max_size=4,
-    ),
+    lines=_LINES,
     tax=_POOLS,
     freight=_POOLS,
     minor=st.sampled_from([0, 2, 3]),
@@ -135,11 +139,7 @@ def test_an_orders_only_label_is_invoiced_as_the_full_replay_invoices_it(
 
 @settings(max_examples=80, deadline=None)
 @given(
-    lines=st.lists(
-        st.tuples(st.integers(min_value=0, max_value=9), _PRICES, st.integers(0, 12)),
-        min_size=1,
-        max_size=4,
-    ),
+    lines=_LINES,
     tax=_POOLS,
     freight=_POOLS,
     minor=st.sampled_from([0, 2, 3]),
@@ -170,11 +170,7 @@ def test_items_shipped_in_full_are_invoiced_their_basis_amounts_digit_for_digit(
 
 @settings(max_examples=80, deadline=None)
 @given(
-    lines=st.lists(
-        st.tuples(st.integers(min_value=0, max_value=9), _PRICES, st.integers(0, 12)),
-        min_size=1,
-        max_size=4,
-    ),
+    lines=_LINES,
     tax=_POOLS,
     freight=_POOLS,
     discount=_POOLS,
