@@ -5,6 +5,7 @@ underscore is private and may change without notice.
 """
 
 from ._clock import Clock, SystemClock
+from ._collector import collector_pauses, set_collector_pauses
 from ._errors import (
     ApiError,
     AuditError,
@@ -145,6 +146,7 @@ __all__ = [
     "__version__",
     "async_reconcile",
     "async_replay",
+    "collector_pauses",
     "full_jitter",
     "load_config",
     "load_mapping_config",
@@ -156,4 +158,5 @@ __all__ = [
     "redact_url",
     "replay",
     "retry_delay",
+    "set_collector_pauses",
 ]

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from ml_connector._collector import pausing
+
 __all__ = ["dumps", "loads"]
 
 # The C escaper ``json.JSONEncoder(ensure_ascii=False).encode`` calls for a str, called
@@ -157,6 +159,7 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+@pausing  # a parse builds no cycles: see ml_connector._collector
 def loads(text: str | bytes) -> Any:
     """Parse JSON ``text``; numbers with a fraction or exponent become ``Decimal``.
 

@@ -38,6 +38,7 @@ from decimal import Decimal
 
 import attrs
 
+from ml_connector._collector import pausing
 from ml_connector._errors import CustomerLookupError, MappingError
 from ml_connector.oracle.models import (
     ReceivablesCreditMemo,
@@ -161,6 +162,7 @@ def _money(value: Decimal | None, field: str, record: str) -> Decimal:
     return check_money(value, field=field, record=record)
 
 
+@pausing  # one record's plan, no cycles: see ml_connector._collector
 def map_shipment(
     shipment: Shipment,
     order: Order,

@@ -47,6 +47,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
+from ml_connector._collector import pausing
 from ml_connector._errors import ResponseDecodeError
 from ml_connector._time import parse_pacific, parse_pacific_date
 
@@ -944,6 +945,7 @@ class Decoder:
 
     # many records
 
+    @pausing  # a page's worth of models, no cycles: see ml_connector._collector
     def records(
         self, cls: type[T], items: Any, key: str
     ) -> tuple[tuple[T, ...], tuple[UndecodableRecord, ...]]:

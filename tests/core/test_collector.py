@@ -1,0 +1,146 @@
+"""The garbage collector is paused around the library's bulk steps, and only there."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from collections.abc import Callable, Iterator
+
+import pytest
+
+import ml_connector
+from ml_connector import MappingConfig, ShipmentPlan, map_shipment, match_customer
+from ml_connector._collector import pausing
+from ml_connector._json import dumps, loads
+from ml_connector.cli._demo import demo_mapping_toml
+from ml_connector.mapping import CustomerDirectory
+from ml_connector.shipstation import Order, Shipment
+from ml_connector.shipstation._converter import Decoder
+from ml_connector.testing import generate_day
+
+
+@pytest.fixture
+def collections() -> Iterator[list[set[str]]]:
+    """For each collection while the test runs, the functions on the stack that triggered it;
+    a collection is due at every new container, so any step that allocates with the
+    collector on shows up here."""
+    collected: list[set[str]] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            names: set[str] = set()
+            frame = sys._getframe(1)
+            while frame is not None:
+                name = f"{frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}"
+                if name in _STEPS:
+                    names.add(name)
+                frame = frame.f_back
+            collected.append(names)
+
+    thresholds = gc.get_threshold()
+    was_enabled = gc.isenabled()
+    gc.enable()
+    gc.set_threshold(1, 1_000_000, 1_000_000)  # young collections only: cheap
+    gc.callbacks.append(seen)
+    try:
+        yield collected
+    finally:
+        gc.callbacks.remove(seen)
+        gc.set_threshold(*thresholds)
+        if not was_enabled:
+            gc.disable()
+        ml_connector.set_collector_pauses(True)
+
+
+def _step(seen: list[bool]) -> Callable[[], list[dict[str, list[int]]]]:
+    @pausing
+    def step() -> list[dict[str, list[int]]]:
+        seen.append(gc.isenabled())
+        return [{"n": [n]} for n in range(2_000)]
+
+    return step
+
+
+def test_a_step_runs_with_the_collector_off_and_gives_it_back(collections: list[set[str]]) -> None:
+    seen: list[bool] = []
+    built = _step(seen)()
+    assert seen == [False] and gc.isenabled()
+    assert len(built) == 2_000
+    # 4,000 containers and no collection during the step; the next allocations collect.
+    assert collections and not _during(collections, _STEP)
+
+
+def test_a_failing_step_gives_the_collector_back(collections: list[set[str]]) -> None:
+    @pausing
+    def failing() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        failing()
+    assert gc.isenabled()
+
+
+def test_a_collector_the_host_turned_off_stays_off(collections: list[set[str]]) -> None:
+    gc.disable()
+    seen: list[bool] = []
+    _step(seen)()
+    assert seen == [False] and not gc.isenabled()
+
+
+def test_a_host_can_turn_the_pauses_off(collections: list[set[str]]) -> None:
+    ml_connector.set_collector_pauses(False)
+    assert not ml_connector.collector_pauses()
+    seen: list[bool] = []
+    _step(seen)()
+    assert seen == [True] and _during(collections, _STEP)  # as without the library
+    ml_connector.set_collector_pauses(True)
+    assert ml_connector.collector_pauses()
+
+
+def test_parse_decode_and_map_collect_nothing_while_they_run(collections: list[set[str]]) -> None:
+    day = generate_day(5, orders=300, warehouses=2)
+    config = MappingConfig.from_toml(demo_mapping_toml(day))
+    emails: dict[str, list[str]] = {}
+    for j, customer in enumerate(day.iter_customers()):
+        account = day.oracle_account_number(j)
+        if account is not None:
+            emails.setdefault(customer["email"], []).append(account)
+    directory = CustomerDirectory.build((), emails=emails)
+    orders_text = dumps({"orders": list(day.iter_orders()), "total": 300, "page": 1})
+    shipments_text = dumps({"shipments": list(day.iter_shipments())})
+    decoder = Decoder("V1")
+
+    orders = decoder.page(loads(orders_text), "orders", Order).items
+    shipments = decoder.page(loads(shipments_text), "shipments", Shipment).items
+    assert len(orders) == 300 and shipments
+    by_id = {order.order_id: order for order in orders}
+    label = shipments[0]
+    the_order = by_id[label.order_id]
+    match = match_customer(the_order, config, directory)
+    plans = [
+        map_shipment(label, by_id[label.order_id], match, config, order_shipments=[label])
+        for label in shipments[:1]
+    ]
+    assert isinstance(plans[0], ShipmentPlan)
+    assert collections  # collected between the steps, never during one
+    assert not _during(collections, _LOADS, _RECORDS, _MAP)
+
+    # The same steps with the pauses off: the collector runs during them.
+    ml_connector.set_collector_pauses(False)
+    decoder.page(loads(orders_text), "orders", Order)
+    map_shipment(shipments[0], by_id[shipments[0].order_id], match, config)
+    assert _during(collections, _LOADS) and _during(collections, _RECORDS)
+    assert _during(collections, _MAP)
+
+
+_STEP = f"{__name__}._step.<locals>.step"
+_LOADS = "ml_connector._json.loads"
+_RECORDS = "ml_connector.shipstation._converter.Decoder.records"
+_MAP = "ml_connector.mapping.invoices._map_shipment"
+_STEPS = frozenset({_STEP, _LOADS, _RECORDS, _MAP})
+
+
+def _during(collections: list[set[str]], *steps: str) -> bool:
+    """Whether a collection ran while one of ``steps`` was on the stack."""
+    seen = list(collections)  # a copy: checking allocates, and each allocation collects
+    return any(names.intersection(steps) for names in seen)
