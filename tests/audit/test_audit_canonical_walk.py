@@ -260,3 +260,17 @@ def test_payloads_of_texts_met_once_are_written_as_the_three_walks_write_them() 
         }
         assert canonical_json(payload) == reference(payload)
         assert SECRET not in canonical_json(payload)
+
+
+def test_texts_found_clean_together_are_what_the_scrubber_remembers_for_them() -> None:
+    """The memo holds the scrubber's own answer for each short text checked together."""
+    from ml_connector._redact import scrub_text
+
+    Secret(SECRET)
+    texts = [f"fresh text {n}" for n in range(5)]
+    scrub_one = text_scrubber()
+    assert _all_clean(texts, scrub_one)
+    for text in texts:
+        assert scrub_one.memo_get(text) == text == scrub_text(text)
+    assert not _all_clean(["fine", f"echo {SECRET}"], scrub_one)
+    assert scrub_one.memo_get(f"echo {SECRET}") == scrub_text(f"echo {SECRET}") != f"echo {SECRET}"

@@ -24,8 +24,11 @@ from ml_connector._errors import AuditError
 from ml_connector._json import _string, dumps, loads
 from ml_connector._redact import (
     _MAX_DEPTH,
+    _MEMO_SIZE,
+    _MEMO_TEXT,
     MASK,
     TextScrubber,
+    _memo_for,
     _suspect,
     is_sensitive_key,
     scrub,
@@ -425,8 +428,8 @@ def _all_clean(texts: list[str], scrub_one: TextScrubber) -> bool:
     """Whether the scrubber leaves every one of ``texts`` as it is (as ``scrub_one(text) ==
     text`` for each says), checked on all of them at once.
 
-    Most texts of a payload are met once (keys, ids, dates, comments): scrubbing each is a
-    call and a memo entry apiece. A text is changed by the scrubber only where a known secret
+    Many texts of a payload are met once (keys, ids, dates, comments): scrubbing each is a
+    call and two searches apiece. A text is changed by the scrubber only where a known secret
     or one of its patterns matches, and every such match holds what :func:`_suspect` looks
     for; both are plain searches (no anchors, no look-around), so a match in one text is a
     match in the texts joined. When the joined text holds neither, no text is changed; when
@@ -437,9 +440,17 @@ def _all_clean(texts: list[str], scrub_one: TextScrubber) -> bool:
         return True
     joined = _JOIN.join(texts)
     known = scrub_one.known
-    if not _suspect(joined) and (known is None or known.search(joined) is None):
-        return True
-    return all(scrub_one(text) == text for text in texts)
+    if _suspect(joined) or (known is not None and known.search(joined) is not None):
+        return all(scrub_one(text) == text for text in texts)
+    # Each short text is the scrubber's answer for itself: kept in its memo, as scrubbing it
+    # would have kept it (the texts that repeat are then found there, and not searched again).
+    memo = _memo_for(known)
+    for text in texts:
+        if len(text) <= _MEMO_TEXT:
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[text] = text
+    return True
 
 
 def _plain_leaf(value: Any, scrub_one: TextScrubber) -> bool:
