@@ -18,7 +18,7 @@ import pytest
 from ml_connector import AuditError, Secret
 from ml_connector._redact import scrub, text_scrubber
 from ml_connector.audit import canonical_json
-from ml_connector.audit._event import _json_safe, _plain, dump_canonical
+from ml_connector.audit._event import _all_clean, _json_safe, _plain, dump_canonical
 
 
 def reference(payload: Any) -> str:
@@ -205,3 +205,72 @@ def test_keys_of_text_subclasses_are_written_as_their_text() -> None:
     canonical_json({"Amount": Decimal("1")})  # the plain key remembered first
     payload = {Name.AMOUNT: Decimal("2.50"), "b": [{Name.AMOUNT: "x"}]}
     assert canonical_json(payload) == reference(payload) == '{"Amount":"2.50","b":[{"Amount":"x"}]}'
+
+
+# The texts of a payload the scrubber's memo does not hold are checked together
+# (``_all_clean``): the answer must be what scrubbing each one says, and the text what the
+# three walks write.
+
+TEXTS = [
+    "",
+    "plain",
+    "SS1554063772-1",
+    "ShipStation order 114-0000443-5757919, shipment 1554063772",
+    "ke",
+    "y",
+    "htt",
+    "p://x",
+    "Keyboard",
+    "echo s3cr3t-Value-42 here",
+    "s3cr3t-Val",
+    "ue-42",
+    "Bearer abcdefghijklmnop",
+    "line\nbreak",
+    "Zoë",
+    "\u017fecret",  # a long s: "secret" to case-insensitive matching
+    "x" * 300,
+]
+
+
+def test_texts_checked_together_get_the_answer_each_one_gets() -> None:
+    Secret(SECRET)
+    Secret("two\nlines-secret")
+    rng = random.Random(5)
+    pool = [*TEXTS, "two", "lines-secret", "two\nlines-secret"]
+    for _ in range(2000):
+        texts = [
+            rng.choice(pool) + rng.choice(["", str(rng.randint(0, 10**6))])
+            for _ in range(rng.randint(0, 6))
+        ]
+        scrub_one = text_scrubber()
+        assert _all_clean(texts, scrub_one) == all(scrub_one(t) == t for t in texts), texts
+
+
+def test_payloads_of_texts_met_once_are_written_as_the_three_walks_write_them() -> None:
+    Secret(SECRET)
+    Secret("two\nlines-secret")
+    rng = random.Random(11)
+    pool = [*TEXTS, "two", "lines-secret"]
+    for n in range(500):
+        # Fresh texts each time (the memo has not seen them), around one suspect or secret.
+        payload = {
+            "key": f"SS{n}-1",
+            "lines": [{"Description": f"{rng.choice(pool)} {n}", "Amount": Decimal(n)}],
+            "parts": [f"{rng.choice(pool)}{n}", f"{n}{rng.choice(pool)}"],
+        }
+        assert canonical_json(payload) == reference(payload)
+        assert SECRET not in canonical_json(payload)
+
+
+def test_texts_found_clean_together_are_what_the_scrubber_remembers_for_them() -> None:
+    """The memo holds the scrubber's own answer for each short text checked together."""
+    from ml_connector._redact import scrub_text
+
+    Secret(SECRET)
+    texts = [f"fresh text {n}" for n in range(5)]
+    scrub_one = text_scrubber()
+    assert _all_clean(texts, scrub_one)
+    for text in texts:
+        assert scrub_one.memo_get(text) == text == scrub_text(text)
+    assert not _all_clean(["fine", f"echo {SECRET}"], scrub_one)
+    assert scrub_one.memo_get(f"echo {SECRET}") == scrub_text(f"echo {SECRET}") != f"echo {SECRET}"

@@ -119,6 +119,29 @@ def test_an_expired_but_untaken_claim_can_still_be_renewed(
     assert [c.token for c in store.renew(first, lease=LONG)] == [1]
 
 
+def test_a_renewal_of_many_keeps_only_the_claims_still_held(
+    claims: tuple[ClaimStore, Expire],
+) -> None:
+    """One renewal of several claims: the live ones renewed (in the order given, nothing else
+    about them changed), a released one and one taken over lost and left as they are."""
+    store, expire = claims
+    gone = store.claim(["taken"], owner="w1", lease=SHORT).held
+    expire()
+    store.claim(["taken"], owner="w2", lease=LONG)
+    held = store.claim(["b", "a", "freed"], owner="w1", lease=SHORT).held
+    freed = [c for c in held if c.key == "freed"]
+    store.release(freed)
+    renewed = store.renew([*gone, *held], lease=LONG)
+    assert [(c.key, c.owner, c.token, c.taken_over) for c in renewed] == [
+        (c.key, c.owner, c.token, c.taken_over) for c in held if c.key != "freed"
+    ]
+    assert all(c.expires_at > held[0].expires_at for c in renewed)
+    expire()  # the short leases would have run out; the renewed ones hold
+    outcome = store.claim(["a", "b", "freed", "taken"], owner="w3", lease=LONG)
+    assert sorted(outcome.busy) == ["a", "b", "taken"]
+    assert [c.key for c in outcome.held] == ["freed"]
+
+
 def test_empty_calls_do_nothing(claims: tuple[ClaimStore, Expire]) -> None:
     store, _ = claims
     outcome = store.claim([], owner="w1", lease=LONG)

@@ -241,3 +241,89 @@ def test_format_utc_gives_each_instant_its_text_however_often_it_repeats() -> No
     assert format_utc(moment) == "2026-01-15T17:00:00.000250Z"
     with pytest.raises(AuditError, match="naive"):
         format_utc(moment.replace(tzinfo=None))
+
+
+class _Clock:
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
+
+
+_SECRET = "s3cr3t-Event-Value-77"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"stage": Stage.POSTING, "detail": "posting SS1, SS1-1", "target": "receivablesInvoices"},
+        {"stage": "posted", "payload": {"a": Decimal("1.50"), "b": ["x", None, 3]}},
+        {"stage": Stage.FAILED, "attempt": 3, "error": ServerError("boom", status=503)},
+        {"stage": Stage.FAILED, "error": {"message": f"https://u:{_SECRET}@h/x?token=abc"}},
+        {"stage": Stage.SKIPPED, "detail": f"password={_SECRET} Bearer abcdefghijkl"},
+        {"stage": Stage.POSTED, "oracle_id": "300", "posting_key": "SS1", "payload": {}},
+    ],
+)
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 1, 15, 17, 0, tzinfo=UTC),
+        datetime(2026, 1, 15, 9, 0, tzinfo=timezone(timedelta(hours=-8))),
+    ],
+)
+def test_new_event_builds_what_the_event_constructor_builds(
+    fields: dict[str, object], now: datetime
+) -> None:
+    """new_event sets the fields itself, without the constructor's re-checks: the same event
+    (every field, the hash and the scrubbed detail and error included) as the constructor
+    gives for the same values."""
+    from ml_connector._redact import isolated_secrets, remember_secret
+
+    with isolated_secrets():
+        remember_secret(_SECRET)
+        given = dict(fields)
+        payload = given.pop("payload", None)
+        error = given.pop("error", None)
+        made = new_event(
+            _Clock(now),
+            correlation_id="c",
+            record=SHIPMENT,
+            event_id="e",
+            payload=payload,
+            error=error,  # type: ignore[arg-type]
+            **given,  # type: ignore[arg-type]
+        )
+        built = AuditEvent(
+            event_id="e",
+            correlation_id="c",
+            occurred_at=now,
+            record=SHIPMENT,
+            payload=None if payload is None else canonical_json(payload),
+            error=redact_error(error),  # type: ignore[arg-type]
+            **given,  # type: ignore[arg-type]
+        )
+    assert made == built
+    assert (made.payload_sha256, made.error, made.detail) == (
+        built.payload_sha256,
+        built.error,
+        built.detail,
+    )
+    assert type(made.stage) is Stage
+    assert made.occurred_at.tzinfo is UTC
+    assert _SECRET not in repr(made)
+
+
+def test_new_event_refuses_an_attempt_below_one_as_the_constructor_does() -> None:
+    clock = _Clock(datetime(2026, 1, 15, 17, 0, tzinfo=UTC))
+    with pytest.raises(AuditError, match="event e: attempt must be 1 or more, got 0"):
+        new_event(
+            clock, correlation_id="c", record=SHIPMENT, stage=Stage.POSTED, attempt=0, event_id="e"
+        )
+    with pytest.raises(AuditError, match="naive"):
+        new_event(
+            _Clock(datetime(2026, 1, 15, 17, 0)),
+            correlation_id="c",
+            record=SHIPMENT,
+            stage=Stage.POSTED,
+        )

@@ -296,18 +296,29 @@ class SqliteClaimStore:
 
     def renew(self, claims: Collection[Claim], *, lease: timedelta) -> list[Claim]:
         lease = _lease_of(lease)
-        kept: list[Claim] = []
+        wanted = list(claims)
         with self._db.write() as conn:
             expires_at = ensure_utc(self._clock.now()) + lease
             text = format_utc(expires_at)
-            for claim in claims:
-                changed = conn.execute(
-                    """UPDATE claims SET expires_at = ?
-                    WHERE key = ? AND owner = ? AND token = ? AND released = 0""",
-                    (text, claim.key, claim.owner, claim.token),
-                ).rowcount
-                if changed:
-                    kept.append(attrs.evolve(claim, expires_at=expires_at))
+            # The rows read and the claims still theirs renewed in one statement each (the
+            # transaction holds the write lock: no row changes in between).
+            live = {
+                (key, owner, int(token))
+                for key, owner, token in conn.execute(
+                    "SELECT key, owner, token FROM claims WHERE released = 0"
+                    " AND key IN (SELECT value FROM json_each(?))",
+                    (json.dumps([claim.key for claim in wanted]),),
+                )
+            }
+            kept = [
+                Claim(claim.key, claim.owner, claim.token, expires_at, claim.taken_over)
+                for claim in wanted
+                if (claim.key, claim.owner, claim.token) in live
+            ]
+            conn.executemany(
+                "UPDATE claims SET expires_at = ? WHERE key = ? AND owner = ? AND token = ?",
+                [(text, claim.key, claim.owner, claim.token) for claim in kept],
+            )
         return kept
 
     def release(self, claims: Iterable[Claim]) -> None:

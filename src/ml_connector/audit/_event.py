@@ -24,8 +24,12 @@ from ml_connector._errors import AuditError
 from ml_connector._json import _string, dumps, loads
 from ml_connector._redact import (
     _MAX_DEPTH,
+    _MEMO_SIZE,
+    _MEMO_TEXT,
     MASK,
     TextScrubber,
+    _memo_for,
+    _suspect,
     is_sensitive_key,
     scrub,
     scrub_text,
@@ -182,7 +186,8 @@ def canonical_json(payload: Any) -> str:
             object that is not JSON-ready.
     """
     scrub_one = text_scrubber()
-    if _plain(payload, 0, scrub_one):
+    unseen: list[str] = []
+    if _plain(payload, 0, scrub_one, unseen) and _all_clean(unseen, scrub_one):
         return _encode_plain(payload)
     try:
         return _canonical(payload, 0, scrub_one)
@@ -361,8 +366,14 @@ def _encode_plain(payload: Any) -> str:
     return "".join(_PLAIN_C(payload, 0))
 
 
-def _plain(value: Any, depth: int, scrub_one: TextScrubber) -> bool:
-    """Whether ``value`` is in the common case (see above) and may be written directly."""
+def _plain(
+    value: Any, depth: int, scrub_one: TextScrubber, unseen: list[str] | None = None
+) -> bool:
+    """Whether ``value`` is in the common case (see above) and may be written directly.
+
+    ``unseen``: where the texts the scrubber's memo does not hold are put, for
+    :func:`_all_clean` to check together (the caller must); without it each is scrubbed here.
+    """
     cls = type(value)
     if cls is dict:
         items: Any = value.values()
@@ -395,6 +406,8 @@ def _plain(value: Any, depth: int, scrub_one: TextScrubber) -> bool:
             if hit is not None:
                 if hit != item:
                     return False
+            elif unseen is not None:
+                unseen.append(item)
             elif scrub_one(item) != item:
                 return False
         elif item is None or kind is int:
@@ -402,8 +415,41 @@ def _plain(value: Any, depth: int, scrub_one: TextScrubber) -> bool:
         elif kind is Decimal and scrub_one.numbers_clean:
             if not item.is_finite():
                 return False
-        elif not _plain(item, depth + 1, scrub_one):
+        elif not _plain(item, depth + 1, scrub_one, unseen):
             return False
+    return True
+
+
+_JOIN = "\n"
+"""What :func:`_all_clean` puts between texts: no word the scrubber looks for holds it."""
+
+
+def _all_clean(texts: list[str], scrub_one: TextScrubber) -> bool:
+    """Whether the scrubber leaves every one of ``texts`` as it is (as ``scrub_one(text) ==
+    text`` for each says), checked on all of them at once.
+
+    Many texts of a payload are met once (keys, ids, dates, comments): scrubbing each is a
+    call and two searches apiece. A text is changed by the scrubber only where a known secret
+    or one of its patterns matches, and every such match holds what :func:`_suspect` looks
+    for; both are plain searches (no anchors, no look-around), so a match in one text is a
+    match in the texts joined. When the joined text holds neither, no text is changed; when
+    it does (a text that only looks suspect, or a match made across two texts), each text is
+    scrubbed on its own, as before.
+    """
+    if not texts:
+        return True
+    joined = _JOIN.join(texts)
+    known = scrub_one.known
+    if _suspect(joined) or (known is not None and known.search(joined) is not None):
+        return all(scrub_one(text) == text for text in texts)
+    # Each short text is the scrubber's answer for itself: kept in its memo, as scrubbing it
+    # would have kept it (the texts that repeat are then found there, and not searched again).
+    memo = _memo_for(known)
+    for text in texts:
+        if len(text) <= _MEMO_TEXT:
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[text] = text
     return True
 
 
@@ -520,6 +566,9 @@ class AuditEvent:
     error: Mapping[str, Any] | None = attrs.field(default=None, hash=False, converter=_scrub_error)
 
 
+_ATTEMPT = attrs.fields(AuditEvent).attempt
+
+
 def _uuid4() -> str:
     """``str(uuid.uuid4())`` written straight from 16 random bytes, without building a
     :class:`uuid.UUID` (two per record a sync posts): the version nibble is 4 and the variant
@@ -589,17 +638,63 @@ def new_event(
     Raises:
         AuditError: the payload is not JSON-ready (a float, a naive datetime, an object).
     """
-    return AuditEvent(
-        event_id=event_id or new_event_id(),
-        correlation_id=correlation_id,
-        occurred_at=clock.now(),
-        record=record,
-        stage=stage,
-        attempt=attempt,
-        target=target,
-        posting_key=posting_key,
-        detail=detail,  # scrubbed by the event itself (its converter)
-        oracle_id=oracle_id,
-        payload=None if payload is None else canonical_json(payload),
-        error=redact_error(error),
+    text = None if payload is None else canonical_json(payload)
+    return _event_of(
+        event_id or new_event_id(),
+        correlation_id,
+        clock.now(),
+        record,
+        stage,
+        attempt,
+        target,
+        posting_key,
+        detail,
+        oracle_id,
+        text,
+        None if error is None else redact_error(error),
     )
+
+
+_new_object = object.__new__
+_set_slot = object.__setattr__
+
+
+def _event_of(
+    event_id: str,
+    correlation_id: str,
+    occurred_at: datetime,
+    record: RecordRef,
+    stage: Stage,
+    attempt: int,
+    target: str | None,
+    posting_key: str | None,
+    detail: str | None,
+    oracle_id: str | None,
+    payload: str | None,
+    error: Mapping[str, Any] | None,
+) -> AuditEvent:
+    """``AuditEvent(...)`` of these values (the hash left out), without the checks that
+    :func:`new_event` makes needless: the hash is worked out here, so its validator has
+    nothing to compare; a :class:`Stage` needs no conversion, no error no scrub. Each
+    converter that does work runs as the constructor runs it (the time made UTC, the detail
+    and the error scrubbed), and a bad attempt is refused with the same error
+    (``tests/audit/test_audit_event.py`` holds the two equal)."""
+    event: AuditEvent = _new_object(AuditEvent)
+    _set_slot(event, "event_id", event_id)
+    _set_slot(event, "correlation_id", correlation_id)
+    _set_slot(event, "occurred_at", ensure_utc(occurred_at))
+    _set_slot(event, "record", record)
+    _set_slot(event, "stage", stage if type(stage) is Stage else Stage(stage))
+    _set_slot(event, "attempt", attempt)
+    _set_slot(event, "target", target)
+    _set_slot(event, "posting_key", posting_key)
+    _set_slot(event, "detail", None if detail is None else scrub_text(detail))
+    _set_slot(event, "oracle_id", oracle_id)
+    _set_slot(event, "payload", payload)
+    _set_slot(event, "payload_sha256", None if payload is None else content_hash(payload))
+    _set_slot(event, "error", None if error is None else _scrub_error(error))
+    if attrs.validators.get_disabled():
+        return event
+    if attempt < 1:
+        _check_attempt(event, _ATTEMPT, attempt)
+    return event

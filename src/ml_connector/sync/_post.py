@@ -58,6 +58,14 @@ _log = logging.getLogger(__name__)
 
 _POSTED_OUTCOMES = (Outcome.POSTED, Outcome.ALREADY_POSTED)
 
+_STAGES = {
+    Outcome.ALREADY_POSTED: Stage.ALREADY_POSTED,
+    Outcome.SKIPPED: Stage.SKIPPED,
+    Outcome.FAILED: Stage.FAILED,
+}
+"""The stage an outcome is recorded as (a posted record's: ``posted``, or ``reversed`` for
+the reversal of a voided label)."""
+
 
 class _Poster:
     """The posting and recording stages of a shipment run."""
@@ -148,15 +156,11 @@ class _Poster:
         result = pending.result or self.docs_result(pending, dry_run)
         if dry_run:
             return result
-        posted = Stage.REVERSED if pending.ref == pending.label.void_ref else Stage.POSTED
-        stage = {
-            Outcome.POSTED: posted,
-            Outcome.ALREADY_POSTED: Stage.ALREADY_POSTED,
-            Outcome.SKIPPED: Stage.SKIPPED,
-            Outcome.FAILED: Stage.FAILED,
-        }[result.outcome]
-        attempt = 1
-        correlation = new_correlation_id()
+        if result.outcome is Outcome.POSTED:
+            reversal = pending.ref == pending.label.void_ref
+            stage = Stage.REVERSED if reversal else Stage.POSTED
+        else:
+            stage = _STAGES[result.outcome]
         if pending.announced is not None:
             # The outcome of the attempt its ``posting`` event announced.
             correlation = pending.announced.correlation_id
@@ -164,6 +168,8 @@ class _Poster:
         elif previous is not None:
             correlation = previous.correlation_id
             attempt = previous.attempt + 1
+        else:
+            correlation, attempt = new_correlation_id(), 1
         main = pending.docs[0] if pending.docs else None
         outcomes.append(
             new_event(

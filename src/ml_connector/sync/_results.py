@@ -330,27 +330,52 @@ class RunSummary:
 # -- a run's bookkeeping ---------------------------------------------------------------------------
 
 
+_COUNTED = {
+    Outcome.POSTED: "posted",
+    Outcome.ALREADY_POSTED: "already_posted",
+    Outcome.SKIPPED: "skipped",
+    Outcome.FAILED: "failed",
+    Outcome.WOULD_POST: "planned",
+}
+"""The :class:`Progress` count of each outcome."""
+
+
 class _Counter:
+    """A run's :class:`Progress`, handed to the callback after each step. With no callback
+    nothing reads it after each record: the records are counted, and the progress made when
+    it is read."""
+
     def __init__(self, callback: ProgressCallback | None) -> None:
         self.callback = callback
-        self.progress = Progress()
+        self._progress = Progress()
+        self._uncounted: dict[str, int] = {}
+
+    @property
+    def progress(self) -> Progress:
+        """The counts so far."""
+        if self._uncounted:
+            made = self._progress
+            changes = {name: getattr(made, name) + n for name, n in self._uncounted.items()}
+            self._progress = attrs.evolve(made, **changes)
+            self._uncounted = {}
+        return self._progress
 
     def update(self, *, fetched: int | None = None, total: int | None = None) -> None:
+        progress = self.progress
         if fetched is not None:
-            self.progress = attrs.evolve(self.progress, fetched=fetched)
+            progress = attrs.evolve(progress, fetched=fetched)
         if total is not None:
-            self.progress = attrs.evolve(self.progress, total=total)
+            progress = attrs.evolve(progress, total=total)
+        self._progress = progress
         self._emit()
 
     def record(self, outcome: Outcome) -> None:
-        name = {
-            Outcome.POSTED: "posted",
-            Outcome.ALREADY_POSTED: "already_posted",
-            Outcome.SKIPPED: "skipped",
-            Outcome.FAILED: "failed",
-            Outcome.WOULD_POST: "planned",
-        }[outcome]
-        self.progress = attrs.evolve(self.progress, **{name: getattr(self.progress, name) + 1})
+        name = _COUNTED[outcome]
+        if self.callback is None:
+            self._uncounted[name] = self._uncounted.get(name, 0) + 1
+            return
+        progress = self.progress
+        self._progress = attrs.evolve(progress, **{name: getattr(progress, name) + 1})
         self._emit()
 
     def _emit(self) -> None:
