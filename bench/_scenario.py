@@ -88,12 +88,7 @@ def mapping_for(day: GeneratedDay) -> MappingConfig:
 
 def directory_for(day: GeneratedDay) -> CustomerDirectory:
     """What Oracle knows about the day's customers (email -> account), as the sync reads it."""
-    emails: dict[str, list[str]] = {}
-    for j, customer in enumerate(day.iter_customers()):
-        account = day.oracle_account_number(j)
-        if account is not None:
-            emails.setdefault(customer["email"], []).append(account)
-    return CustomerDirectory.build((), emails=emails)
+    return CustomerDirectory.build((), emails=day.account_numbers_by_email())
 
 
 def oracle_settings(pod_url: str, identity_url: str) -> OracleFusionSettings:

@@ -100,12 +100,7 @@ def test_a_host_can_turn_the_pauses_off(collections: list[set[str]]) -> None:
 def test_parse_decode_and_map_collect_nothing_while_they_run(collections: list[set[str]]) -> None:
     day = generate_day(5, orders=300, warehouses=2)
     config = MappingConfig.from_toml(demo_mapping_toml(day))
-    emails: dict[str, list[str]] = {}
-    for j, customer in enumerate(day.iter_customers()):
-        account = day.oracle_account_number(j)
-        if account is not None:
-            emails.setdefault(customer["email"], []).append(account)
-    directory = CustomerDirectory.build((), emails=emails)
+    directory = CustomerDirectory.build((), emails=day.account_numbers_by_email())
     orders_text = dumps({"orders": list(day.iter_orders()), "total": 300, "page": 1})
     shipments_text = dumps({"shipments": list(day.iter_shipments())})
     decoder = Decoder("V1")

@@ -47,12 +47,7 @@ _FULFILLED: set[int] = set()
 def _generated_day() -> Iterator[tuple[Shipment, Order, object, MappingConfig, list[Shipment]]]:
     day = generate_day(23, orders=400, warehouses=3, split_rate=0.2, void_rate=0.1)
     config = MappingConfig.from_toml(demo_mapping_toml(day))
-    emails: dict[str, list[str]] = {}
-    for j, customer in enumerate(day.iter_customers()):
-        account = day.oracle_account_number(j)
-        if account is not None:
-            emails.setdefault(customer["email"], []).append(account)
-    directory = CustomerDirectory.build((), emails=emails)
+    directory = CustomerDirectory.build((), emails=day.account_numbers_by_email())
     decoder = Decoder("V1")
     orders = {o.order_id: o for o in (decoder.one(Order, data) for data in day.iter_orders())}
     labels: dict[int | None, list[Shipment]] = {}

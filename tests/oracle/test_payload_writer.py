@@ -63,12 +63,7 @@ def _check(pairs: dict[type[Any], tuple[Any, Any]], payload: Any) -> None:
 def _mapped_documents() -> Iterator[Any]:
     day = generate_day(31, orders=150, warehouses=3, split_rate=0.2, void_rate=0.2)
     config = MappingConfig.from_toml(demo_mapping_toml(day))
-    emails: dict[str, list[str]] = {}
-    for j, customer in enumerate(day.iter_customers()):
-        account = day.oracle_account_number(j)
-        if account is not None:
-            emails.setdefault(customer["email"], []).append(account)
-    directory = CustomerDirectory.build((), emails=emails)
+    directory = CustomerDirectory.build((), emails=day.account_numbers_by_email())
     decoder = Decoder("V1")
     orders = {o.order_id: o for o in (decoder.one(Order, data) for data in day.iter_orders())}
     labels: dict[int | None, list[Shipment]] = {}

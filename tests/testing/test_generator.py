@@ -166,3 +166,14 @@ def test_day_and_stores_are_configurable() -> None:
     assert day.marketplace_accounts == {}
     with pytest.raises(IndexError):
         day.bundle(20)
+
+
+def test_account_numbers_by_email_are_the_matched_customers_accounts() -> None:
+    day = generate_day(7, orders=200, unmatched_email_rate=0.3)
+    by_email = day.account_numbers_by_email()
+    parties = {party["EmailAddress"] for party in day.iter_oracle_parties()}
+    assert set(by_email) == parties and by_email  # matched emails only, and some are
+    sites = {site["AccountNumber"] for site in day.iter_oracle_customer_sites()}
+    assert {number for numbers in by_email.values() for number in numbers} <= sites
+    unmatched = {c["email"] for c in day.iter_customers()} - parties
+    assert unmatched and not unmatched & set(by_email)

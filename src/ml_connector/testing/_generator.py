@@ -557,6 +557,16 @@ class GeneratedDay:
         """The Oracle customer account number of customer ``j``, or ``None`` if unmatched."""
         return f"{10_000 + j}" if self.customer_matched(j) else None
 
+    def account_numbers_by_email(self) -> dict[str, list[str]]:
+        """What Oracle knows of the day's customers, by email: the account numbers of the
+        matched ones (``CustomerDirectory.build((), emails=...)`` takes it as it is)."""
+        emails: dict[str, list[str]] = {}
+        for j, customer in enumerate(self.iter_customers()):
+            account = self.oracle_account_number(j)
+            if account is not None:
+                emails.setdefault(customer["email"], []).append(account)
+        return emails
+
     def iter_oracle_parties(self) -> Iterator[dict[str, Any]]:
         """Oracle parties (``PartyId``, ``PartyNumber``, ``PartyName``, ``EmailAddress``) of the
         customers whose email is matched."""
