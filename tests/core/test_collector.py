@@ -47,7 +47,9 @@ def collections() -> Iterator[list[set[str]]]:
     finally:
         gc.callbacks.remove(seen)
         gc.set_threshold(*thresholds)
-        if not was_enabled:
+        if was_enabled:
+            gc.enable()  # a test may have turned it off
+        else:
             gc.disable()
         ml_connector.set_collector_pauses(True)
 

@@ -26,6 +26,7 @@ the same kills, the first ones right after a committed Oracle write.
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from collections import Counter
@@ -246,4 +247,25 @@ def test_fault_suite_with_inventory_processed_between_and_during_runs(tmp_path: 
 @pytest.mark.slow
 def test_fault_suite_ten_thousand_shipments(tmp_path: Path) -> None:
     figures = run_suite(tmp_path, orders=10_000, kills=5, seed=9)
+    _assert_exactly_once(figures)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="known problem (CHANGELOG): with the garbage collector disabled for the whole "
+    "process, one inventory movement of this day is never posted",
+)
+def test_fault_suite_ten_thousand_shipments_with_the_collector_off(tmp_path: Path) -> None:
+    # The same day with the collector off, as a host may run: the runs take another path (the
+    # simulated kills leave the killed job's objects to the collector) and one inventory
+    # movement ends up missing in Oracle while every record ends in a final audit stage.
+    # Strict: once fixed, this test fails until the mark is removed.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        figures = run_suite(tmp_path, orders=10_000, kills=5, seed=9)
+    finally:
+        if collecting:
+            gc.enable()
     _assert_exactly_once(figures)
