@@ -125,6 +125,18 @@ def _figures(
         for line, item in enumerate(shipment.get("shipmentItems") or [], start=1)
         if item.get("quantity")
     }
+    # A label voided after a run (the suite voids 1%) reverses only what was posted
+    # (docs/sync.md, "Voids"): a line whose issue never reached Oracle before the void (its
+    # post failed, then the label was voided) is neither posted later nor reversed. Such a
+    # line is not missing; one with a receipt but no issue would be.
+    reversed_only = {key[:-1] for key in staged if key.endswith("V")} - set(staged)
+    never_posted = {
+        key
+        for key in expected_inventory - set(staged)
+        if (world.shipstation.data.shipment(int(key[2:].split("-")[0])) or {}).get("voided")
+        and key not in reversed_only
+    }
+    expected_inventory -= never_posted
     audit = SqliteAuditSink(world.audit_path)
     try:
         latest = {event.record: event for event in audit.latest()}
@@ -171,6 +183,8 @@ def _figures(
         "duplicate credit memos": sum(n - 1 for n in memos.values()),
         "duplicate inventory transactions": sum(n - 1 for n in staged.values()),
         "inventory movements missing in Oracle": len(expected_inventory - set(staged)),
+        "lines of later-voided labels never posted (nor reversed)": len(never_posted),
+        "receipts without their issue": len(reversed_only),
         "inventory rows still pending in Oracle": len(pending),
         "inventory rows processed (transaction manager)": dict(world.processed),
         "inventory completed / in the interface": (
@@ -191,6 +205,7 @@ def _assert_exactly_once(figures: dict[str, object]) -> None:
     assert figures["duplicate credit memos"] == 0
     assert figures["duplicate inventory transactions"] == 0
     assert figures["inventory movements missing in Oracle"] == 0
+    assert figures["receipts without their issue"] == 0
     assert figures["invoices missing in Oracle"] == 0
     late = figures["credit memos for late fulfillment voids"]
     assert isinstance(late, int)
@@ -251,16 +266,11 @@ def test_fault_suite_ten_thousand_shipments(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="known problem (CHANGELOG): with the garbage collector disabled for the whole "
-    "process, one inventory movement of this day is never posted",
-)
 def test_fault_suite_ten_thousand_shipments_with_the_collector_off(tmp_path: Path) -> None:
     # The same day with the collector off, as a host may run: the runs take another path (the
-    # simulated kills leave the killed job's objects to the collector) and one inventory
-    # movement ends up missing in Oracle while every record ends in a final audit stage.
-    # Strict: once fixed, this test fails until the mark is removed.
+    # simulated kills leave the killed job's objects to the collector). On it a label whose
+    # inventory line failed is voided before the line is posted again: the line is then never
+    # posted, and never reversed (docs/sync.md, "Voids").
     collecting = gc.isenabled()
     gc.disable()
     try:
