@@ -51,10 +51,18 @@ def drive(flow: Generator[S, Any, T], perform: Callable[[S], Any]) -> T:
         return value
 
 
-async def adrive(flow: Generator[S, Any, T], perform: Callable[[S], Awaitable[Any]]) -> T:
-    """The awaited twin of :func:`drive`: each step's result is awaited."""
+async def adrive(
+    flow: Generator[S, Any, T],
+    perform: Callable[[S], Awaitable[Any]],
+    first: S | None = None,
+) -> T:
+    """The awaited twin of :func:`drive`: each step's result is awaited.
+
+    ``first``: the step ``flow`` has already yielded (a driver that started it to see whether
+    it needs a step at all), performed first; by default the flow is started here.
+    """
     try:
-        step = next(flow)
+        step = next(flow) if first is None else first
         while True:
             try:
                 result = await perform(step)

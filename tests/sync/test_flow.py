@@ -70,6 +70,60 @@ async def test_async_driver_gives_the_same_and_bounds_concurrency() -> None:
     assert client.peak <= 2
 
 
+def answered(value: int) -> Any:
+    """A sub-flow whose answer is at hand: it ends without a step."""
+    return value * 10
+    yield  # pragma: no cover - makes this a generator
+
+
+def mixed() -> Any:
+    return (yield Fanout((answered(1), one(2), answered(3), one(-1), answered(5))))
+
+
+@pytest.mark.anyio
+async def test_async_fanout_makes_tasks_only_for_sub_flows_that_take_a_step() -> None:
+    loop = asyncio.get_running_loop()
+    made: list[object] = []
+    factory = loop.get_task_factory()
+
+    def counting(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        made.append(coro)
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+    loop.set_task_factory(counting)
+    try:
+        result = await arun_flow(mixed(), {"c": Async()})
+    finally:
+        loop.set_task_factory(factory)
+    # The results in order, as the blocking driver gives them; two tasks, not five.
+    assert result == [10, 4, 30, "error: no such value", 50]
+    assert result == run_flow(mixed(), {"c": Blocking()})
+    assert len(made) == 2
+
+
+def test_async_fanout_stops_started_siblings_when_one_raises_before_its_first_step() -> None:
+    closed: list[int] = []
+
+    def started(value: int) -> Any:
+        try:
+            yield Call("c", Blocking.get, (value,))
+        finally:
+            closed.append(value)
+
+    def broken() -> Any:
+        raise RuntimeError("a bug in a sub-flow")
+        yield  # pragma: no cover
+
+    def outer() -> Any:
+        return (yield Fanout((started(1), broken(), started(3))))
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        asyncio.run(arun_flow(outer(), {"c": Async()}))
+    # The sibling started before it is closed at once (as a TaskGroup cancels it); the one
+    # after it never started.
+    assert closed == [1]
+
+
 def test_sync_all_is_sorted_and_importable() -> None:
     names = list(sync_package.__all__)
     assert names == sorted(names)

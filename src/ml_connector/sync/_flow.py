@@ -155,6 +155,7 @@ async def _arun(
     clients: Mapping[str, Any],
     limit: asyncio.Semaphore | None,
     opened: list[Cursor],
+    first: Step | None = None,
 ) -> T:
     async def perform(step: Step) -> Any:
         if isinstance(step, Fanout):
@@ -163,7 +164,7 @@ async def _arun(
             return await _atake(step, clients, limit, opened)
         return await _acall(step, clients, limit)
 
-    return await adrive(flow, perform)
+    return await adrive(flow, perform, first)
 
 
 async def _fanout(
@@ -172,17 +173,41 @@ async def _fanout(
     limit: asyncio.Semaphore | None,
     opened: list[Cursor],
 ) -> list[Any]:
-    if not step.flows:
-        return []
+    flows = step.flows
+    results: list[Any] = [None] * len(flows)
+    # Each sub-flow runs here, in order, up to its first step, as its task would run it first;
+    # one that ends without a step (its look-ups answered in bulk before) needs no task. Most
+    # of a chunk's records are such: a task, its coroutine and context saved for each.
+    started: list[tuple[int, Flow[Any], Step]] = []
+    try:
+        for index, sub in enumerate(flows):
+            try:
+                first = next(sub)
+            except StopIteration as stop:
+                results[index] = stop.value
+            else:
+                started.append((index, sub, first))
+    except BaseException:
+        # As a TaskGroup cancels the siblings of a sub-flow that raised: none goes on.
+        for _, sub, _ in started:
+            sub.close()
+        raise
+    if not started:
+        return results
     # A TaskGroup cancels the siblings if one sub-flow raises (an audit write failed): the
     # run stops rather than carrying on without a trail.
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(_arun(sub, clients, limit, opened)) for sub in step.flows]
+            tasks = [
+                (index, group.create_task(_arun(sub, clients, limit, opened, first)))
+                for index, sub, first in started
+            ]
     except BaseExceptionGroup as failed:
         # The error itself escapes (an AuditError, as from the blocking driver), not a group.
         raise _first_error(failed) from None
-    return [task.result() for task in tasks]
+    for index, task in tasks:
+        results[index] = task.result()
+    return results
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
