@@ -110,7 +110,8 @@ def test_positional_constructors_build_what_the_keyword_constructors_build() -> 
     line = _positional(ReceivablesInvoiceLine, *values)(*values.values())
     expected = ReceivablesInvoiceLine(**values)  # type: ignore[arg-type]
     assert line == expected and repr(line) == repr(expected)
-    assert list(line.__dict__.items()) == list(expected.__dict__.items())
+    assert attrs.asdict(line, recurse=False) == attrs.asdict(expected, recurse=False)
+    assert not hasattr(line, "__dict__")  # slotted: no instance dictionary to collect
     assert line.tax_lines == (tax,) and line.extra == {} and line.memo_line is None
     invoice_values = {
         "business_unit": "US1",
@@ -161,8 +162,12 @@ def test_positional_constructors_keep_the_validators_and_refuse_unknown_fields()
         _positional(InventoryStagedTransaction, "item_number")  # required fields left out
 
 
-def test_positional_constructors_refuse_slotted_classes() -> None:
-    from ml_connector.oracle.models import CustomerAccount, _positional
+def test_positional_constructors_refuse_classes_without_slots() -> None:
+    from ml_connector.oracle.models import _positional
 
-    with pytest.raises(TypeError, match="dict-backed"):
-        _positional(CustomerAccount, "account_number")
+    @attrs.frozen(slots=False)
+    class DictBacked:
+        account_number: str
+
+    with pytest.raises(TypeError, match="only slotted"):
+        _positional(DictBacked, "account_number")
