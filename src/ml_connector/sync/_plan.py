@@ -46,22 +46,27 @@ __all__: list[str] = []
 class _Memo:
     """A chunk's plans by (label kind, label id, unvoided): each label is mapped once; and the
     documents made of a plan for the bulk look-up, handed on to the record that posts them
-    (so each document, and its wire form, is made once)."""
+    (so each document, and its wire form, is made once).
+
+    ``docs`` is keyed by the plan's ``id``: only plans of ``plans`` are looked up, and the memo
+    keeps them alive, so an id names one plan for the memo's whole life (no pair of the plan
+    and its documents to hold for each record).
+    """
 
     plans: dict[tuple[str, int, bool], ShipmentPlan | Skip] = attrs.Factory(dict)
-    docs: dict[int, tuple[ShipmentPlan, list[Doc]]] = attrs.Factory(dict)
+    docs: dict[int, list[Doc]] = attrs.Factory(dict)
 
     def looked_up(self, plan: ShipmentPlan) -> list[Doc]:
-        """``plan``'s documents, kept for :meth:`take`."""
+        """``plan``'s documents (``plan`` is one of :attr:`plans`), kept for :meth:`take`."""
         kept = self.docs.get(id(plan))
         if kept is None:
-            kept = self.docs[id(plan)] = (plan, _docs(plan))
-        return kept[1]
+            kept = self.docs[id(plan)] = _docs(plan)
+        return kept
 
     def take(self, plan: ShipmentPlan) -> list[Doc]:
         """``plan``'s documents: those :meth:`looked_up` made (once), else new ones."""
         kept = self.docs.pop(id(plan), None)
-        return kept[1] if kept is not None and kept[0] is plan else _docs(plan)
+        return kept if kept is not None else _docs(plan)
 
 
 def _docs_of(plan: ShipmentPlan, memo: _Memo | None) -> list[Doc]:
