@@ -79,7 +79,8 @@ class _Pending:
 
     ref: RecordRef
     label: Label
-    docs: list[Doc] = attrs.field(factory=list)
+    docs: Sequence[Doc] = ()
+    """Its documents (none, shared, for a record settled without any)."""
     may_create: bool = True
     result: RecordResult | None = None
     plan: ShipmentPlan | None = None
