@@ -565,12 +565,15 @@ def _docs(plan: ShipmentPlan) -> list[Doc]:
     return docs
 
 
-def _ledgers(shipments: Iterable[Shipment | None]) -> dict[int, list[Shipment]]:
+def _ledgers(shipments: Iterable[Shipment | None]) -> dict[int, tuple[Shipment, ...]]:
+    """The chunk's shipments by order. Tuples: mapping keeps a plan's ledger to explain it
+    later, as a tuple, and a tuple it is given is kept as is (a list would be copied, one
+    more object a record)."""
     ledgers: dict[int, dict[int, Shipment]] = {}
     for shipment in shipments:
         if shipment is not None and shipment.order_id is not None:
             ledgers.setdefault(shipment.order_id, {})[shipment.shipment_id] = shipment
-    return {order_id: list(found.values()) for order_id, found in ledgers.items()}
+    return {order_id: tuple(found.values()) for order_id, found in ledgers.items()}
 
 
 # -- the twins ------------------------------------------------------------------------------------
