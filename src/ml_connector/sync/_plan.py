@@ -253,13 +253,19 @@ class _Planner:
             return work, []
         # Other labels of the order join the ledger; labels being processed take their items
         # (a webhook lists shipments without them).
-        work_ids = {(label.kind, label.id) for label in work}
+        at_hand = {(label.kind, label.id): label for label in work}
         shipments = [label.shipment for label in work if label.shipment is not None]
         refreshed = labels_from(
             [*extra, *shipments], [lab.fulfillment for lab in work if lab.fulfillment]
         )
-        others = [s for s in extra if (SHIPMENT, s.shipment_id) not in work_ids]
-        return [label for label in refreshed if (label.kind, label.id) in work_ids], others
+        others = [s for s in extra if (SHIPMENT, s.shipment_id) not in at_hand]
+        # A label whose shipment the order's labels did not replace is the one at hand (it
+        # keeps its records' refs): only the labels that took items are new.
+        return [
+            _same_or(at_hand[label.kind, label.id], label)
+            for label in refreshed
+            if (label.kind, label.id) in at_hand
+        ], others
 
     # -- one label -------------------------------------------------------------------------------
 
@@ -492,6 +498,13 @@ class _Planner:
             return exc
         result: list[Shipment] = shipments
         return result
+
+
+def _same_or(known: Label, label: Label) -> Label:
+    """``known`` when ``label`` carries the same shipment or fulfillment, else ``label``."""
+    if known.shipment is label.shipment and known.fulfillment is label.fulfillment:
+        return known
+    return label
 
 
 def _open_refs(label: Label, latest: Mapping[RecordRef, AuditEvent]) -> list[RecordRef]:
