@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -186,6 +186,7 @@ class _Planner:
                     trusted=trusted,
                     memo=memo,
                     answers=answers,
+                    keep_traceback=False,
                 )
                 for label in labels
             )
@@ -363,6 +364,7 @@ class _Planner:
         trusted: bool = False,
         memo: _Memo | None = None,
         answers: Answers | None = None,
+        keep_traceback: bool = True,
     ) -> Flow[list[_Pending]]:
         """The records of ``label`` that are still open, mapped, with their documents looked up.
 
@@ -371,6 +373,8 @@ class _Planner:
         marked ``missing`` without asking Oracle. Voided labels and reversals are always looked
         up: what they post depends on what Oracle holds. ``memo`` holds the chunk's plans,
         ``answers`` its bulk look-ups (a document they do not cover is looked up alone).
+        ``keep_traceback=False``: a mapping error is kept without its traceback (see
+        :func:`_untraced`), for a run that records it and never raises it.
         """
         # No comprehension or closure here reads this generator's locals (the helpers below
         # do that work): its frame then holds no cells, which would outlive the look-up with it.
@@ -387,7 +391,8 @@ class _Planner:
             plan = self._mapped(label, order, ledger, directory, unvoided=label.voided, memo=memo)
         except MappingError as exc:
             priced = self._price(label, order, ledger) if exc.field == "customer" else None
-            return _all_failed(open_refs, label, exc, order, priced)
+            error = exc if keep_traceback else _untraced(exc)
+            return _all_failed(open_refs, label, error, order, priced)
         if not label.voided:
             pending = _Pending(
                 label.ref, label, order_number=order.order_number, warehouse_id=warehouse
@@ -437,7 +442,14 @@ class _Planner:
             )
         if reversal.ref in open_refs:
             yield from self._prepare_reversal(
-                reversal, original, order, ledger, directory, memo=memo, answers=answers
+                reversal,
+                original,
+                order,
+                ledger,
+                directory,
+                memo=memo,
+                answers=answers,
+                keep_traceback=keep_traceback,
             )
         return _still_open((original, reversal), open_refs)
 
@@ -451,6 +463,7 @@ class _Planner:
         *,
         memo: _Memo | None = None,
         answers: Answers | None = None,
+        keep_traceback: bool = True,
     ) -> Flow[None]:
         label = reversal.label
         found = {doc.kind: doc for doc in original.docs if doc.state == "found"}
@@ -470,7 +483,8 @@ class _Planner:
         try:
             plan = self._mapped(label, order, ledger, directory, unvoided=False, memo=memo)
         except MappingError as exc:
-            broken = _failed(reversal.ref, label, exc, order)
+            error = exc if keep_traceback else _untraced(exc)
+            broken = _failed(reversal.ref, label, error, order)
             reversal.result, reversal.error = broken.result, broken.error
             return
         if isinstance(plan, Skip):
@@ -498,6 +512,30 @@ class _Planner:
             return exc
         result: list[Shipment] = shipments
         return result
+
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def _untraced(error: _E) -> _E:
+    """``error`` without its traceback, nor those of the errors it chains (their types,
+    messages and fields stay: what the run records of them).
+
+    A traceback holds the frames the error passed through, and each frame the one that called
+    it (``f_back``), with their locals: a mapping error caught while a chunk is planned held
+    the planning generator's frame, so the chunk's look-up answers, memo and orders, for as
+    long as its record lived (through the chunk's posting).
+    """
+    seen: set[int] = set()
+    chained: list[BaseException] = [error]
+    while chained:
+        current = chained.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        chained.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return error
 
 
 def _same_or(known: Label, label: Label) -> Label:
