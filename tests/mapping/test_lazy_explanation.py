@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 import attrs
+import pytest
 
 from ml_connector import MappingError
 from ml_connector.cli._demo import demo_mapping_toml
@@ -23,6 +24,7 @@ from ml_connector.mapping import (
     match_customer,
 )
 from ml_connector.mapping.invoices import _map_shipment
+from ml_connector.mapping.plans import _explained
 from ml_connector.shipstation import Fulfillment, Order, Shipment
 from ml_connector.shipstation._converter import Decoder
 from ml_connector.sync._labels import Label
@@ -82,7 +84,7 @@ def test_over_a_generated_day_the_explanation_read_later_is_the_eager_one() -> N
             seen["skip"] += 1
             continue
         assert isinstance(eager, ShipmentPlan)
-        assert "explanation" not in plan.__dict__  # not built yet
+        assert not _explained(plan)  # not built yet
         seen["void" if label.voided else "split" if len(labels) > 1 else "single"] += 1
         if label.shipment_id in _FULFILLED:
             seen["fulfillment"] += 1
@@ -104,7 +106,7 @@ def test_a_deferred_explanation_is_built_once_and_kept() -> None:
     assert isinstance(plan, ShipmentPlan)
     first = plan.explanation
     assert plan.explanation is first
-    assert "_explain" not in plan.__dict__  # what built it is let go
+    assert _explained(plan)  # kept in its slot, what built it let go
 
 
 def test_labels_added_to_the_order_later_do_not_change_the_explanation() -> None:
@@ -128,7 +130,7 @@ def test_a_deferred_plan_copies_pickles_compares_and_evolves_with_its_explanatio
     plans = [map_shipment(label, the_order, MATCH, config, order_shipments=[label]) for _ in "ab"]
     for plan in plans:
         assert isinstance(plan, ShipmentPlan)
-        assert "_explain" in plan.__dict__
+        assert not _explained(plan)
     copied = pickle.loads(pickle.dumps(plans[0]))  # noqa: S301 - our own bytes
     assert copied == explained and copied.explanation == explained.explanation
     assert copy.copy(plans[1]) == explained
@@ -153,15 +155,17 @@ def test_skips_that_carry_steps_still_carry_them() -> None:
     assert skip.explanation and skip == _eager(empty, the_order, MATCH, config, [empty])
 
 
-def test_a_deferred_plan_has_every_field_of_the_class() -> None:
-    # _deferred writes the instance dictionary itself: it must name every field but the
-    # explanation (a field added to ShipmentPlan must be added there too).
+def test_a_deferred_plan_is_one_object_with_what_builds_its_explanation_in_its_slot() -> None:
+    # No instance dictionary: the explanation's slot holds what builds it until it is read.
     config = retailer_config()
     the_order = order([item(11, "MUG", 1, "2.00")])
     label = shipment(501, the_order, [(11, 1)])
     plan = map_shipment(label, the_order, MATCH, config, order_shipments=[label])
     assert isinstance(plan, ShipmentPlan)
-    names = [field.name for field in attrs.fields(ShipmentPlan)]
-    assert list(plan.__dict__) == [*names[:-1], "_explain"] and names[-1] == "explanation"
-    plan.explanation  # noqa: B018 - built on read
-    assert list(plan.__dict__) == names
+    assert not hasattr(plan, "__dict__")
+    assert not _explained(plan)
+    assert plan.explanation == _eager(label, the_order, MATCH, config, [label]).explanation
+    assert _explained(plan)
+    assert [field.name for field in attrs.fields(ShipmentPlan)][-1] == "explanation"
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        plan.explanation = ("changed",)  # type: ignore[misc]

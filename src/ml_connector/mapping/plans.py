@@ -70,7 +70,7 @@ class InventoryPosting:
     """The shipment item position (1-based) this posting comes from, if any."""
 
 
-@attrs.frozen(slots=False)
+@attrs.frozen
 class ShipmentPlan:
     """What one shipment posts to Oracle.
 
@@ -136,55 +136,59 @@ class ShipmentPlan:
 
         ``explain`` holds what the steps are built from (the mapping's own inputs), never the
         steps: building them is most of the text a mapping makes, and a sync reads them only
-        for the records it keeps in full.
+        for the records it keeps in full. It waits in the explanation's own slot (see
+        :class:`_Explanation`): a plan is one object besides it, with no instance dictionary.
         """
-        # The instance dictionary written whole (the fields have no converters or
-        # validators), without "explanation": reads go to _DeferredExplanation.
-        plan = object.__new__(cls)
-        object.__setattr__(
-            plan,
-            "__dict__",
-            {
-                "shipment_id": shipment_id,
-                "order_number": order_number,
-                "posting_key": posting_key,
-                "invoice": invoice,
-                "credit_memo": credit_memo,
-                "original_key": original_key,
-                "inventory": inventory,
-                "customer": customer,
-                "_explain": explain,
-            },
+        return cls(
+            shipment_id,
+            order_number,
+            posting_key,
+            invoice,
+            credit_memo,
+            original_key,
+            inventory,
+            customer,
+            _Deferred(explain),
         )
-        return plan
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled with its explanation built (never with what builds it)."""
-        self.explanation  # noqa: B018 - builds a deferred explanation
-        return {k: v for k, v in self.__dict__.items() if k != "_explain"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
 
 
-class _DeferredExplanation:
-    """``ShipmentPlan.explanation`` of a plan built with :meth:`ShipmentPlan._deferred`.
+class _Deferred(tuple[Any, ...]):
+    """What builds a plan's explanation (the function, then its arguments), waiting in the
+    plan's ``explanation`` slot until it is first read."""
 
-    A non-data descriptor: a plan built with its explanation holds it in its instance
-    dictionary, which Python reads first; a deferred one has none there until this builds it
-    and stores it (so it is built once). Two threads reading at once may both build it; the
-    steps are the same.
-    """
+    __slots__ = ()
+
+
+_SLOT: Any = ShipmentPlan.__dict__["explanation"]
+"""The slot attrs made for ``ShipmentPlan.explanation`` (read and written by
+:class:`_Explanation`)."""
+
+
+class _Explanation:
+    """``ShipmentPlan.explanation``: the slot's steps, built on first read when the slot holds
+    a :class:`_Deferred` (then kept in the slot: built once, and what built it let go). Two
+    threads reading at once may both build it; the steps are the same."""
 
     def __get__(self, plan: ShipmentPlan | None, owner: type) -> Any:
         if plan is None:
             return self
-        state = plan.__dict__
-        explain = state["_explain"]
-        steps: tuple[str, ...] = explain[0](*explain[1:])
-        state["explanation"] = steps
-        state.pop("_explain", None)
+        value = _SLOT.__get__(plan, owner)
+        if type(value) is not _Deferred:
+            return value
+        steps: tuple[str, ...] = value[0](*value[1:])
+        _SLOT.__set__(plan, steps)
         return steps
 
+    def __set__(self, plan: ShipmentPlan, value: Any) -> None:
+        _SLOT.__set__(plan, value)
 
-type.__setattr__(ShipmentPlan, "explanation", _DeferredExplanation())
+    def __delete__(self, plan: ShipmentPlan) -> None:
+        _SLOT.__delete__(plan)
+
+
+def _explained(plan: ShipmentPlan) -> bool:
+    """Whether ``plan``'s explanation is built (for tests: a deferred one is built on read)."""
+    return type(_SLOT.__get__(plan, ShipmentPlan)) is not _Deferred
+
+
+type.__setattr__(ShipmentPlan, "explanation", _Explanation())
