@@ -19,10 +19,14 @@ from ml_connector.mapping import (
     map_shipment,
 )
 from ml_connector.shipstation import Order, Shipment, decode_order, decode_shipment
+from ml_connector.shipstation._converter import Decoder
+from ml_connector.sync._directory import LookupCache, directory_flow, needed_lookups
 from ml_connector.sync._flow import run_flow
 from ml_connector.sync._labels import SHIPMENT, Label
 from ml_connector.sync._plan import _Memo, _Planner, _same_or, _untraced
 from ml_connector.sync._window import _Carry, _LedgerCache
+
+from ._env import make_env
 
 RETAILER = Path(__file__).parent.parent / "mapping" / "retailer.toml"
 MATCH = Matched("10050", "10050-HQ", MatchRule.EXPLICIT_CUSTOMER_ID, "test")
@@ -175,3 +179,23 @@ def test_a_planned_chunks_mapping_error_holds_no_frames() -> None:
         assert isinstance(pending.error, MappingError)
         assert (pending.error.__traceback__ is not None) is traced
         assert pending.result is not None and pending.result.error is not None
+
+
+def test_customer_look_ups_that_found_nothing_share_one_empty_answer() -> None:
+    env = make_env(orders=40, unmatched_email_rate=0.5)
+    decoder = Decoder("V1")
+    orders = [decoder.one(Order, data) for data in env.day.iter_orders()]
+    cache = LookupCache()
+    clients = {"oracle": env.oracle()}
+    directory = run_flow(directory_flow(orders, env.mapping, cache), clients)
+    _accounts, emails = needed_lookups(orders, env.mapping)
+    answers = [cache.get("email", email) for email in sorted(emails)]
+    empty = [answer for answer in answers if not answer]
+    assert empty and all(answer == () for answer in empty)
+    assert len({id(answer) for answer in empty}) == 1
+    assert any(answer for answer in answers)  # and the others found their parties
+    # A later chunk's orders are matched from the cache alike, asking Oracle nothing more.
+    asked = len(env.oracle_sim.requests)
+    again = run_flow(directory_flow(orders, env.mapping, cache), clients)
+    assert len(env.oracle_sim.requests) == asked
+    assert again == directory

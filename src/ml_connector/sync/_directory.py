@@ -174,6 +174,10 @@ def _cached_flow(
             failed.add(key)
             answers[key] = None
             continue
+        if isinstance(value, list) and not value:
+            # Nothing found (most emails have no party): one shared empty answer, not an
+            # empty list per key kept in the cache for the run.
+            value = ()
         answers[key] = value
         if cache is not None:
             cache.put(kind, key, value)
