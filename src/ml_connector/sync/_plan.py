@@ -200,51 +200,7 @@ class _Planner:
         carry: _Carry | None = None,
         final: bool = True,
     ) -> Flow[tuple[list[Label], list[Shipment]]]:
-        by_order: dict[int, list[Label]] = {}
-        for label in work:
-            if label.order_id is not None:
-                by_order.setdefault(label.order_id, []).append(label)
-        wanted: list[int] = []
-        known: list[Shipment] = []
-        put_off: set[tuple[str, int]] = set()
-        for order_id, group in sorted(by_order.items()):
-            order = orders.get(order_id)
-            if not isinstance(order, Order) or not needs_order_labels(order, group):
-                continue
-            if carry is None:
-                wanted.append(order_id)
-                continue
-            # The order's labels listed earlier in this run may complete it (a split order's
-            # labels are listed hours apart in creation-date order).
-            mine = {label.id for label in group if label.shipment is not None}
-            seen = [s for s in carry.ledgers.get(order_id) if s.shipment_id not in mine]
-            combined = labels_from(
-                [*seen, *(label.shipment for label in group if label.shipment is not None)], ()
-            )
-            if seen and not needs_order_labels(order, combined):
-                known.extend(seen)
-                continue
-            live = all(
-                label.shipment is None
-                or (
-                    label.shipment.shipment_items is not None
-                    and not label.shipment.voided
-                    and not label.shipment.is_return_label
-                )
-                for label in group
-            )
-            if (
-                live
-                and carry.may_list_more(order)
-                and all(carry.may_defer(label, final=final) for label in group)
-            ):
-                # Wait for the order's other labels to be listed (bounded: see _Carry).
-                carry.defer(group)
-                put_off.update((label.kind, label.id) for label in group)
-                continue
-            wanted.append(order_id)
-        if put_off:
-            work = [label for label in work if (label.kind, label.id) not in put_off]
+        work, wanted, known = _labels_wanted(work, orders, carry, final)
         fetched = yield Fanout(tuple(self._order_labels_flow(order_id) for order_id in wanted))
         extra: list[Shipment] = list(known)
         for result in fetched:
@@ -536,6 +492,64 @@ def _untraced(error: _E) -> _E:
         current.__traceback__ = None
         chained.extend(e for e in (current.__cause__, current.__context__) if e is not None)
     return error
+
+
+def _labels_wanted(
+    work: list[Label],
+    orders: Mapping[int, Order | ConnectorError],
+    carry: _Carry | None,
+    final: bool,
+) -> tuple[list[Label], list[int], list[Shipment]]:
+    """The labels of ``work`` not put off (with ``carry``, to wait for their order's other
+    labels), the orders whose labels must be fetched, and the shipments the carry's ledgers
+    complete them with. A function of its own: its labels by order are let go before the
+    fetches (the flow's frame holds what it keeps through them)."""
+    by_order: dict[int, list[Label]] = {}
+    for label in work:
+        if label.order_id is not None:
+            by_order.setdefault(label.order_id, []).append(label)
+    wanted: list[int] = []
+    known: list[Shipment] = []
+    put_off: set[tuple[str, int]] = set()
+    for order_id, group in sorted(by_order.items()):
+        order = orders.get(order_id)
+        if not isinstance(order, Order) or not needs_order_labels(order, group):
+            continue
+        if carry is None:
+            wanted.append(order_id)
+            continue
+        # The order's labels listed earlier in this run may complete it (a split order's
+        # labels are listed hours apart in creation-date order).
+        mine = {label.id for label in group if label.shipment is not None}
+        seen = [s for s in carry.ledgers.get(order_id) if s.shipment_id not in mine]
+        combined = labels_from(
+            [*seen, *(label.shipment for label in group if label.shipment is not None)], ()
+        )
+        if seen and not needs_order_labels(order, combined):
+            known.extend(seen)
+            continue
+        live = all(
+            label.shipment is None
+            or (
+                label.shipment.shipment_items is not None
+                and not label.shipment.voided
+                and not label.shipment.is_return_label
+            )
+            for label in group
+        )
+        if (
+            live
+            and carry.may_list_more(order)
+            and all(carry.may_defer(label, final=final) for label in group)
+        ):
+            # Wait for the order's other labels to be listed (bounded: see _Carry).
+            carry.defer(group)
+            put_off.update((label.kind, label.id) for label in group)
+            continue
+        wanted.append(order_id)
+    if put_off:
+        work = [label for label in work if (label.kind, label.id) not in put_off]
+    return work, wanted, known
 
 
 def _same_or(known: Label, label: Label) -> Label:
