@@ -164,6 +164,26 @@ def test_an_untraced_error_keeps_what_is_recorded_of_it_and_no_frames() -> None:
     assert raised.value.__traceback__ is not None
 
 
+def _caught_below() -> MappingError:
+    try:
+        raise MappingError("cannot be mapped", field="amount")
+    except MappingError as error:
+        return error
+
+
+def test_an_error_the_caller_was_handling_keeps_its_traceback() -> None:
+    try:
+        raise ValueError("the caller's own")
+    except ValueError as outer:
+        error = _caught_below()
+        traced = outer.__traceback__
+        untraced = _untraced(error)
+        # Still handled here, and may be raised again: its traceback stays.
+        seen = (error.__context__ is outer, outer.__traceback__ is traced)
+    assert untraced is error and error.__traceback__ is None
+    assert traced is not None and seen == (True, True)
+
+
 def test_a_planned_chunks_mapping_error_holds_no_frames() -> None:
     config = retailer_config()
     the_order = order()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from types import FrameType
 from typing import Any, TypeVar
 
 import attrs
@@ -474,24 +475,40 @@ _E = TypeVar("_E", bound=BaseException)
 
 
 def _untraced(error: _E) -> _E:
-    """``error`` without its traceback, nor those of the errors it chains (their types,
-    messages and fields stay: what the run records of them).
+    """``error``, caught where it was just raised, without its traceback, nor those of the
+    errors it chains that were raised below the frame that caught it (their types, messages
+    and fields stay: what the run records of them).
 
     A traceback holds the frames the error passed through, and each frame the one that called
     it (``f_back``), with their locals: a mapping error caught while a chunk is planned held
     the planning generator's frame, so the chunk's look-up answers, memo and orders, for as
-    long as its record lived (through the chunk's posting).
+    long as its record lived (through the chunk's posting). An error it chains that was
+    raised elsewhere (one its caller was handling) keeps its traceback: it may still be
+    handled, and raised again, there.
     """
+    if error.__traceback__ is None:
+        return error
+    here = error.__traceback__.tb_frame
     seen: set[int] = set()
     chained: list[BaseException] = [error]
     while chained:
         current = chained.pop()
-        if id(current) in seen:
+        if id(current) in seen or not (current is error or _raised_below(current, here)):
             continue
         seen.add(id(current))
         current.__traceback__ = None
         chained.extend(e for e in (current.__cause__, current.__context__) if e is not None)
     return error
+
+
+def _raised_below(error: BaseException, here: FrameType) -> bool:
+    """Whether ``error`` was raised in a call made (directly or not) from ``here``."""
+    frame = error.__traceback__.tb_frame if error.__traceback__ is not None else None
+    while frame is not None:
+        if frame is here:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _labels_wanted(
