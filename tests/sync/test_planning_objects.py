@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from ml_connector import MappingError
+from ml_connector.audit import RecordRef
 from ml_connector.mapping import (
     CustomerDirectory,
     MappingConfig,
@@ -219,3 +220,13 @@ def test_customer_look_ups_that_found_nothing_share_one_empty_answer() -> None:
     again = run_flow(directory_flow(orders, env.mapping, cache), clients)
     assert len(env.oracle_sim.requests) == asked
     assert again == directory
+
+
+def test_only_a_voided_label_keeps_its_reversals_ref() -> None:
+    live = Label(SHIPMENT, 2, shipment=_shipment(2))
+    voided = Label(SHIPMENT, 3, shipment=decode_shipment({"shipmentId": 3, "voided": True}))
+    assert live.void_ref == live.void_ref == RecordRef("shipstation", "shipment-void", "2")
+    assert live.void_ref is not live.void_ref  # made for the question, not kept
+    assert voided.void_ref is voided.void_ref
+    assert voided.void_ref == RecordRef("shipstation", "shipment-void", "3")
+    assert live.ref is live.ref and voided.ref is voided.ref

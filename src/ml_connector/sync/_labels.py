@@ -85,7 +85,9 @@ class Label:
         times = [t for t in (source.create_date, source.void_date) if t is not None]
         return max(times) if times else None
 
-    # The records' refs, made on first use (a chunk asks for them many times per label).
+    # The records' refs, made on first use (a chunk asks for them many times per label); the
+    # void ref kept only by a voided label (a live one's reversal is no record: asked whether
+    # a record is the reversal, it is made for the question, not kept with the label).
     _ref: RecordRef | None = attrs.field(default=None, init=False, eq=False, repr=False)
     _void_ref: RecordRef | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
@@ -104,7 +106,8 @@ class Label:
         ref = self._void_ref
         if ref is None:
             ref = RecordRef(SYSTEM, _VOID_KIND[self.kind], str(self.id))
-            object.__setattr__(self, "_void_ref", ref)
+            if self.voided:
+                object.__setattr__(self, "_void_ref", ref)
         return ref
 
     @property
