@@ -157,7 +157,9 @@ class _Poster:
         if dry_run:
             return result
         if result.outcome is Outcome.POSTED:
-            reversal = pending.ref == pending.label.void_ref
+            # A record is its label's own or its reversal (compared without making the
+            # reversal's ref, which a live label does not keep).
+            reversal = pending.ref != pending.label.ref
             stage = Stage.REVERSED if reversal else Stage.POSTED
         else:
             stage = _STAGES[result.outcome]
