@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import sys
 from collections.abc import Iterator
 
 import pytest
 
+import ml_connector
 from ml_connector._redact import isolated_secrets
 from ml_connector.testing import VirtualClock
 
@@ -16,6 +19,40 @@ def _forget_test_secrets() -> Iterator[None]:
     secret process-wide; a test key such as ``ShipStation`` must not mask later tests' words)."""
     with isolated_secrets():
         yield
+
+
+@pytest.fixture
+def collections() -> Iterator[list[set[str]]]:
+    """For each garbage collection while the test runs, the functions on the stack that
+    triggered it (``module.qualname``); a collection is due at every new container, so any
+    step that allocates with the collector on shows up here (see tests/core/test_collector.py).
+    """
+    collected: list[set[str]] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            names: set[str] = set()
+            frame = sys._getframe(1)
+            while frame is not None:
+                names.add(f"{frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}")
+                frame = frame.f_back
+            collected.append(names)
+
+    thresholds = gc.get_threshold()
+    was_enabled = gc.isenabled()
+    gc.enable()
+    gc.set_threshold(1, 1_000_000, 1_000_000)  # young collections only: cheap
+    gc.callbacks.append(seen)
+    try:
+        yield collected
+    finally:
+        gc.callbacks.remove(seen)
+        gc.set_threshold(*thresholds)
+        if was_enabled:
+            gc.enable()  # a test may have turned it off
+        else:
+            gc.disable()
+        ml_connector.set_collector_pauses(True)
 
 
 @pytest.fixture

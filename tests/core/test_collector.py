@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import gc
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -17,41 +16,6 @@ from ml_connector.mapping import CustomerDirectory
 from ml_connector.shipstation import Order, Shipment
 from ml_connector.shipstation._converter import Decoder
 from ml_connector.testing import generate_day
-
-
-@pytest.fixture
-def collections() -> Iterator[list[set[str]]]:
-    """For each collection while the test runs, the functions on the stack that triggered it;
-    a collection is due at every new container, so any step that allocates with the
-    collector on shows up here."""
-    collected: list[set[str]] = []
-
-    def seen(phase: str, info: dict[str, int]) -> None:
-        if phase == "start":
-            names: set[str] = set()
-            frame = sys._getframe(1)
-            while frame is not None:
-                name = f"{frame.f_globals.get('__name__')}.{frame.f_code.co_qualname}"
-                if name in _STEPS:
-                    names.add(name)
-                frame = frame.f_back
-            collected.append(names)
-
-    thresholds = gc.get_threshold()
-    was_enabled = gc.isenabled()
-    gc.enable()
-    gc.set_threshold(1, 1_000_000, 1_000_000)  # young collections only: cheap
-    gc.callbacks.append(seen)
-    try:
-        yield collected
-    finally:
-        gc.callbacks.remove(seen)
-        gc.set_threshold(*thresholds)
-        if was_enabled:
-            gc.enable()  # a test may have turned it off
-        else:
-            gc.disable()
-        ml_connector.set_collector_pauses(True)
 
 
 def _step(seen: list[bool]) -> Callable[[], list[dict[str, list[int]]]]:
@@ -134,7 +98,6 @@ _STEP = f"{__name__}._step.<locals>.step"
 _LOADS = "ml_connector._json.loads"
 _RECORDS = "ml_connector.shipstation._converter.Decoder.records"
 _MAP = "ml_connector.mapping.invoices._map_shipment"
-_STEPS = frozenset({_STEP, _LOADS, _RECORDS, _MAP})
 
 
 def _during(collections: list[set[str]], *steps: str) -> bool:

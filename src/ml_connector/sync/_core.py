@@ -627,12 +627,7 @@ class _ShipmentCore:
                 yield from self.poster.post_flow(to_post, latest)
             outcomes: list[AuditEvent] = []
             try:
-                for pending in pendings:
-                    if pending.ref in results:
-                        continue
-                    result = self.poster.finish(pending, latest.get(pending.ref), dry_run, outcomes)
-                    results[pending.ref] = result
-                    counter.record(result.outcome)
+                self.poster.finish_all(pendings, latest, dry_run, results, outcomes, counter.record)
             finally:
                 # One write for the chunk's outcomes (those recorded so far, if one failed).
                 self.poster.record(outcomes)

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from ml_connector._collector import pausing
 from ml_connector._errors import (
     AuditError,
     ConflictError,
@@ -322,6 +323,15 @@ def _check_key_kept(doc: Doc, payload: Mapping[str, Any], settings: Any) -> None
     )
 
 
+@pausing  # a batch's parts, no cycles: see ml_connector._collector
+def _parts(docs: Sequence[Doc], oracle: Any) -> list[Any]:
+    converter = oracle.converter
+    return [
+        oracle.batch_part(f"p{n}", doc.model, wire=doc.wire(converter))
+        for n, doc in enumerate(docs)
+    ]
+
+
 def post_batch_flow(docs: Sequence[Doc], oracle: Any) -> Flow[None]:
     """Post missing documents in one logical batch (the client splits it by ``batch_size``).
 
@@ -329,11 +339,7 @@ def post_batch_flow(docs: Sequence[Doc], oracle: Any) -> Flow[None]:
     otherwise fails alone. A batch whose outcome is unknown (timeout, 5xx, lost answer) is
     resolved document by document with find-before-create.
     """
-    converter = oracle.converter
-    parts = [
-        oracle.batch_part(f"p{n}", doc.model, wire=doc.wire(converter))
-        for n, doc in enumerate(docs)
-    ]
+    parts = _parts(docs, oracle)
     try:
         results = yield oracle_call(OracleWriter.post_batch, parts)
     except ConnectorError as exc:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from ml_connector._collector import pausing
 from ml_connector._errors import ConnectorError, MappingError
 from ml_connector.audit import AuditEvent, RecordRef
 from ml_connector.mapping import (
@@ -169,11 +170,7 @@ class _Planner:
         if self.bulk is not None:
             # Every document the chunk may look up, mapped once (the plans are kept for the
             # records below), then looked up many keys a read.
-            wanted = [
-                doc
-                for label in labels
-                for doc in self._wanted(label, found, ledgers, directory, latest, trusted, memo)
-            ]
+            wanted = self._all_wanted(labels, found, ledgers, directory, latest, trusted, memo)
             answers = yield from prefetch_flow(wanted, self.bulk, self.converter)
         prepared = yield Fanout(
             tuple(
@@ -226,6 +223,23 @@ class _Planner:
         ], others
 
     # -- one label -------------------------------------------------------------------------------
+
+    @pausing  # a chunk's plans, no cycles: see ml_connector._collector
+    def _all_wanted(
+        self,
+        labels: Sequence[Label],
+        orders: Mapping[int, Order | ConnectorError],
+        ledgers: Mapping[int, Sequence[Shipment]],
+        directory: CustomerDirectory,
+        latest: Mapping[RecordRef, AuditEvent],
+        trusted: bool,
+        memo: _Memo,
+    ) -> list[Doc]:
+        return [
+            doc
+            for label in labels
+            for doc in self._wanted(label, orders, ledgers, directory, latest, trusted, memo)
+        ]
 
     def _wanted(
         self,

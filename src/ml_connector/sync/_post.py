@@ -15,13 +15,14 @@ its token) right before the post, released once the outcome is recorded.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 import attrs
 
 from ml_connector._clock import Clock
+from ml_connector._collector import pausing
 from ml_connector._errors import AuditError
 from ml_connector.audit import (
     AuditEvent,
@@ -99,13 +100,10 @@ class _Poster:
             [p for p in pendings if any(d.state == "missing" for d in p.docs)], latest
         )
         settings = self.oracle.settings
-        converter = self.oracle.converter
         grouped: list[list[Doc]] = []
         singles: list[Doc] = []
         if self.batch:
-            for_batch: list[Doc] = []
-            for doc in missing:
-                (for_batch if batchable(doc, settings, converter) else singles).append(doc)
+            for_batch, singles = _batchable(missing, settings, self.oracle.converter)
             size = settings.batch_size
             grouped = [for_batch[n : n + size] for n in range(0, len(for_batch), size)]
         else:
@@ -123,6 +121,13 @@ class _Poster:
         holds an event for each of them, so a later run looks them up whatever happens to this
         one. An :class:`~ml_connector.AuditError` stops the run before anything is posted.
         """
+        self.audit.write_many(self._announce(pendings, latest))
+
+    @pausing  # a chunk's events, no cycles: see ml_connector._collector
+    def _announce(
+        self, pendings: Sequence[_Pending], latest: Mapping[RecordRef, AuditEvent]
+    ) -> list[AuditEvent]:
+        """The ``posting`` event of each of ``pendings`` (kept on it as ``announced``)."""
         events = []
         for pending in pendings:
             previous = latest.get(pending.ref)
@@ -140,7 +145,7 @@ class _Poster:
                 detail=f"posting {', '.join(keys)}",
             )
             events.append(pending.announced)
-        self.audit.write_many(events)
+        return events
 
     # -- results and events ----------------------------------------------------------------------
 
@@ -189,6 +194,25 @@ class _Poster:
             )
         )
         return result
+
+    @pausing  # a chunk's results and events, no cycles: see ml_connector._collector
+    def finish_all(
+        self,
+        pendings: Sequence[_Pending],
+        latest: Mapping[RecordRef, AuditEvent],
+        dry_run: bool,
+        results: dict[RecordRef, RecordResult],
+        outcomes: list[AuditEvent],
+        counted: Callable[[Outcome], object],
+    ) -> None:
+        """:meth:`finish` for each of ``pendings`` without a result in ``results`` yet, in
+        order: each result is put in ``results`` and its outcome given to ``counted``."""
+        for pending in pendings:
+            if pending.ref in results:
+                continue
+            result = self.finish(pending, latest.get(pending.ref), dry_run, outcomes)
+            results[pending.ref] = result
+            counted(result.outcome)
 
     def record(self, outcomes: Sequence[AuditEvent]) -> None:
         """Write a chunk's outcome events in one write (each follows its ``posting`` event,
@@ -251,6 +275,18 @@ class _Poster:
             total=totals[0] if totals else None,
             pending_in_oracle=waiting,
         )
+
+
+@pausing  # a chunk's wire forms, no cycles: see ml_connector._collector
+def _batchable(docs: Sequence[Doc], settings: Any, converter: Any) -> tuple[list[Doc], list[Doc]]:
+    """``docs`` split into those a batch may carry and those posted alone (see
+    :func:`batchable`); each document's wire form is made here, once for the chunk."""
+    for_batch: list[Doc] = []
+    singles: list[Doc] = []
+    for doc in docs:
+        doc.wire(converter)
+        (for_batch if batchable(doc, settings, converter) else singles).append(doc)
+    return for_batch, singles
 
 
 # -- claims: one worker per record -----------------------------------------------------------
