@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -42,6 +43,35 @@ def test_ids_are_uuid4() -> None:
     for value in (new_event_id(), new_correlation_id()):
         assert uuid.UUID(value).version == 4
     assert new_event_id() != new_event_id()
+
+
+def test_ids_are_well_formed_uuid4_and_never_repeat_across_reads() -> None:
+    # More than one read of the random source (ids are read 256 at a time).
+    ids = [new_event_id() for _ in range(1_000)]
+    assert len(set(ids)) == len(ids)
+    for value in ids:
+        parsed = uuid.UUID(value)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert str(parsed) == value
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_never_hands_out_the_parents_ids() -> None:
+    new_event_id()  # ids read ahead, not handed out yet
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, to the parent
+        try:
+            os.write(write, new_event_id().encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    theirs = os.read(read, 100).decode()
+    os.close(read)
+    ours = {new_event_id() for _ in range(300)}
+    assert uuid.UUID(theirs).version == 4
+    assert theirs not in ours
 
 
 def test_occurred_at_is_converted_to_utc_and_naive_is_refused() -> None:
