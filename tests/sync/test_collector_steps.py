@@ -1,13 +1,17 @@
 """A sync pauses the garbage collector around each chunk's bulk steps (mapping every record,
 making the wire forms and batch parts, the ``posting`` events, the results and outcome
 events), and collects between them: nothing those steps build forms a cycle, so a collection
-inside one would only promote what the chunk keeps (see ``ml_connector._collector``)."""
+inside one would only promote what the chunk keeps (see ``ml_connector._collector``). The
+async job also runs each record's sub-flow up to its first step (flows do no I/O) paused."""
 
 from __future__ import annotations
 
-import ml_connector
+import pytest
 
-from ._env import make_env
+import ml_connector
+from ml_connector.sync import AsyncShipmentSync
+
+from ._env import Env, make_env
 from .test_bulk_lookups import WINDOW, job
 from .test_shipments import assert_no_duplicates
 
@@ -18,6 +22,7 @@ _STEPS = (
     "ml_connector.sync._post._Poster._announce",
     "ml_connector.sync._post._Poster.finish_all",
 )
+_FIRST_STEPS = "ml_connector.sync._flow._first_steps"
 
 
 def _during(collections: list[set[str]], step: str) -> bool:
@@ -39,3 +44,30 @@ def test_without_the_pauses_the_same_steps_collect(collections: list[set[str]]) 
     env = make_env(orders=25)
     assert job(env, env.oracle()).run(WINDOW).posted > 0
     assert [step for step in _STEPS if not _during(collections, step)] == []
+
+
+async def _async_run(env: Env) -> int:
+    job = AsyncShipmentSync(
+        shipstation=env.async_shipstation(),
+        oracle=env.async_oracle(),
+        mapping=env.mapping,
+        audit=env.audit,
+        clock=env.clock,
+    )
+    return (await job.run(WINDOW)).posted
+
+
+@pytest.mark.anyio
+async def test_the_async_job_pauses_the_same_steps_and_each_first_step(
+    collections: list[set[str]],
+) -> None:
+    env = make_env(orders=25)
+    assert await _async_run(env) > 0
+    assert_no_duplicates(env)
+    assert collections
+    assert [step for step in (*_STEPS, _FIRST_STEPS) if _during(collections, step)] == []
+
+    ml_connector.set_collector_pauses(False)
+    collections.clear()
+    assert await _async_run(make_env(orders=25)) > 0
+    assert [step for step in (*_STEPS, _FIRST_STEPS) if not _during(collections, step)] == []

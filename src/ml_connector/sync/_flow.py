@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
 
+from ml_connector._collector import pausing
 from ml_connector._flow import adrive, drive
 
 __all__ = ["Call", "Cursor", "Fanout", "Flow", "Step", "Take", "arun_flow", "run_flow"]
@@ -173,25 +174,7 @@ async def _fanout(
     limit: asyncio.Semaphore | None,
     opened: list[Cursor],
 ) -> list[Any]:
-    flows = step.flows
-    results: list[Any] = [None] * len(flows)
-    # Each sub-flow runs here, in order, up to its first step, as its task would run it first;
-    # one that ends without a step (its look-ups answered in bulk before) needs no task. Most
-    # of a chunk's records are such: a task, its coroutine and context saved for each.
-    started: list[tuple[int, Flow[Any], Step]] = []
-    try:
-        for index, sub in enumerate(flows):
-            try:
-                first = next(sub)
-            except StopIteration as stop:
-                results[index] = stop.value
-            else:
-                started.append((index, sub, first))
-    except BaseException:
-        # As a TaskGroup cancels the siblings of a sub-flow that raised: none goes on.
-        for _, sub, _ in started:
-            sub.close()
-        raise
+    results, started = _first_steps(step.flows)
     if not started:
         return results
     # A TaskGroup cancels the siblings if one sub-flow raises (an audit write failed): the
@@ -208,6 +191,32 @@ async def _fanout(
     for index, task in tasks:
         results[index] = task.result()
     return results
+
+
+@pausing  # a flow does no I/O: up to its first step it only computes (ml_connector._collector)
+def _first_steps(
+    flows: Sequence[Flow[Any]],
+) -> tuple[list[Any], list[tuple[int, Flow[Any], Step]]]:
+    """Each sub-flow run here, in order, up to its first step, as its task would run it
+    first: the results of those that ended without a step (their look-ups answered in bulk
+    before: most of a chunk's records; no task, coroutine or context is made for them), and
+    the others with their first step."""
+    results: list[Any] = [None] * len(flows)
+    started: list[tuple[int, Flow[Any], Step]] = []
+    try:
+        for index, sub in enumerate(flows):
+            try:
+                first = next(sub)
+            except StopIteration as stop:
+                results[index] = stop.value
+            else:
+                started.append((index, sub, first))
+    except BaseException:
+        # As a TaskGroup cancels the siblings of a sub-flow that raised: none goes on.
+        for _, sub, _ in started:
+            sub.close()
+        raise
+    return results, started
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
