@@ -26,7 +26,7 @@ from ml_connector.audit import (
     SqliteCheckpointStore,
     Stage,
 )
-from ml_connector.audit._sqlite import _migrate
+from ml_connector.audit._sqlite import PAGE_SIZE, _migrate
 
 EventFactory = Callable[..., AuditEvent]
 
@@ -126,6 +126,23 @@ def test_the_file_uses_wal_and_a_busy_timeout(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert conn.execute("PRAGMA busy_timeout").fetchone() == (7500,)
         assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+
+
+def test_a_new_file_has_8_kb_pages_and_an_existing_file_keeps_its_own(
+    tmp_path: Path, make_event: EventFactory
+) -> None:
+    with SqliteAuditSink(tmp_path / "new.db") as sink:
+        assert sink._db.conn.execute("PRAGMA page_size").fetchone() == (PAGE_SIZE,) == (8192,)
+    old = tmp_path / "old.db"
+    conn = sqlite3.connect(old, isolation_level=None)
+    conn.execute("PRAGMA page_size = 4096")
+    conn.execute("PRAGMA journal_mode = WAL")
+    _migrate(conn)
+    conn.close()
+    with SqliteAuditSink(old) as sink:
+        assert sink._db.conn.execute("PRAGMA page_size").fetchone() == (4096,)
+        sink.write(make_event())
+        assert len(sink.events()) == 1
 
 
 def test_a_version_1_file_is_migrated_forward_keeping_its_events(tmp_path: Path) -> None:

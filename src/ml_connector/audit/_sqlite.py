@@ -91,6 +91,12 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
     ),
 )
+PAGE_SIZE = 8192
+"""The page size of a new audit file (SQLite's default is 4096). A stored payload is about
+2.5 KB of JSON: one fits a 4 KB page with the rest of it left over, three an 8 KB page. Writing
+a 10,000-order day's 20,000 events and 10,000 payloads took a quarter less CPU, into a quarter
+less file. An existing file keeps the page size it was made with."""
+
 SCHEMA_VERSION = len(_MIGRATIONS)
 """The schema version this release writes."""
 
@@ -190,6 +196,8 @@ class _Database:
             raise AuditError(f"cannot open audit database {path}: {exc}") from exc
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            # Before WAL: a new file takes the page size; an existing one keeps its own.
+            self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute(f"PRAGMA synchronous = {synchronous}")
             self.conn.execute("PRAGMA foreign_keys = ON")
