@@ -55,6 +55,15 @@ def dumps(
     return "".join(out)
 
 
+def _fixed(value: Decimal) -> str:
+    """The fixed-point text of a finite Decimal's exact digits: ``12.50`` stays ``12.50``,
+    ``1E+2`` becomes ``100``. ``str()`` writes that already unless it chose exponent notation
+    (a positive exponent, or more than six zeros after the point), and is four times quicker
+    than ``format(value, "f")``, which writes every case."""
+    text = Decimal.__str__(value)
+    return format(value, "f") if "E" in text else text
+
+
 _KEY_TEXTS: dict[str, tuple[str, str]] = {}
 """Object keys written (they repeat in every payload): ``"key":`` and ``,"key":``."""
 _KEY_TEXTS_SIZE = 4096
@@ -97,18 +106,25 @@ def _encode(
             if kind is str:
                 append(_string(item))
             elif kind is Decimal and item.is_finite():
-                append(format(item, "f"))
+                append(_fixed(item))
+            elif item is None:
+                append("null")
+            elif kind is int:
+                append(int.__repr__(item))
             else:
                 _encode(item, out, sort_keys, default, floats)
         append("}")
         return
     if cls is list or cls is tuple:
-        out.append("[")
-        for index, item in enumerate(value):
-            if index:
-                out.append(",")
+        append = out.append
+        append("[")
+        comma = False
+        for item in value:
+            if comma:
+                append(",")
+            comma = True
             _encode(item, out, sort_keys, default, floats)
-        out.append("]")
+        append("]")
         return
     if value is None:
         out.append("null")
@@ -123,8 +139,7 @@ def _encode(
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"cannot write a non-finite number ({value}) as JSON")
-        # Fixed-point text of the exact digits: 12.50 stays 12.50, 1E+2 becomes 100.
-        out.append(format(value, "f"))
+        out.append(_fixed(value))
     elif isinstance(value, float):
         if not floats:
             raise TypeError("floats are not written; use Decimal")

@@ -56,3 +56,19 @@ def test_keys_are_checked_and_written_the_same_every_time() -> None:
     for key in (1, None, ("Amount",)):
         with pytest.raises(TypeError, match="keys must be strings"):
             dumps({"Amount": 1, key: 2})
+
+
+def test_every_finite_decimal_is_written_fixed_point_digit_for_digit() -> None:
+    # str() and format(value, "f") agree except where str() chose exponent notation.
+    digits = ["0", "1", "7", "10", "12345", "100000000000000000000001"]
+    values = [
+        Decimal(f"{sign}{mantissa}E{exponent}")
+        for sign in ("", "-")
+        for mantissa in digits
+        for exponent in range(-12, 6)
+    ]
+    values += [Decimal("0.000001"), Decimal("0.0000001"), Decimal("-0"), Decimal("-0.00")]
+    for value in values:
+        assert dumps(value) == format(value, "f"), value
+        assert dumps({"amount": value}) == '{"amount":' + format(value, "f") + "}", value
+        assert loads(dumps(value)) == value
