@@ -539,24 +539,40 @@ def cached_run(orders: int, *, trust_audit_trail: bool = False, blocking: bool =
     """
     key = (orders, trust_audit_trail, blocking)
     if key not in _RUNS:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench._scenario",
-                str(orders),
-                *([TRUST] if trust_audit_trail else []),
-                *([BLOCKING] if blocking else []),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"sync of {orders} orders failed:\n{done.stderr[-3000:]}")
-        _RUNS[key] = SyncRun.from_json(done.stdout.strip().splitlines()[-1])
+        _RUNS[key] = _run_in_child(orders, trust_audit_trail=trust_audit_trail, blocking=blocking)
     return _RUNS[key]
+
+
+def repeated_runs(orders: int, rounds: int) -> list[SyncRun]:
+    """``rounds`` async syncs of ``orders`` orders, each in a fresh process: the first is
+    :func:`cached_run`'s, the others are run here (a median and a range of one machine's
+    spells, where a single run would be one draw)."""
+    runs = [cached_run(orders)]
+    while len(runs) < rounds:
+        runs.append(_run_in_child(orders))
+    return runs
+
+
+def _run_in_child(
+    orders: int, *, trust_audit_trail: bool = False, blocking: bool = False
+) -> SyncRun:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench._scenario",
+            str(orders),
+            *([TRUST] if trust_audit_trail else []),
+            *([BLOCKING] if blocking else []),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"sync of {orders} orders failed:\n{done.stderr[-3000:]}")
+    return SyncRun.from_json(done.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> None:
