@@ -17,16 +17,8 @@ import pytest
 
 from ml_connector import AuditError, Secret
 from ml_connector._redact import scrub, text_scrubber
-from ml_connector.audit import RecordRef, Stage, canonical_json, new_event
-from ml_connector.audit._event import (
-    CanonicalPart,
-    _all_clean,
-    _json_safe,
-    _plain,
-    canonical_part,
-    dump_canonical,
-)
-from ml_connector.testing import VirtualClock
+from ml_connector.audit import canonical_json
+from ml_connector.audit._event import _all_clean, _json_safe, _plain, dump_canonical
 
 
 def reference(payload: Any) -> str:
@@ -282,110 +274,3 @@ def test_texts_found_clean_together_are_what_the_scrubber_remembers_for_them() -
         assert scrub_one.memo_get(text) == text == scrub_text(text)
     assert not _all_clean(["fine", f"echo {SECRET}"], scrub_one)
     assert scrub_one.memo_get(f"echo {SECRET}") == scrub_text(f"echo {SECRET}") != f"echo {SECRET}"
-
-
-# -- an outcome event's payload text made of canonical texts made earlier ---------------------
-# (``canonical_part``, ``new_event(parts=...)``): always the text ``canonical_json`` gives for
-# the whole payload. A sync makes each document's canonical text with its wire form; a part is
-# taken only where the payload around it is plain, at a depth its nesting keeps within the
-# limit, and while the known secrets are those it was scrubbed with.
-
-RECORD = RecordRef("shipstation", "shipment", "1")
-
-
-def _event_text(payload: Any, parts: dict[int, CanonicalPart]) -> str | None:
-    event = new_event(
-        VirtualClock(),
-        correlation_id="c",
-        record=RECORD,
-        stage=Stage.POSTED,
-        payload=payload,
-        parts=parts,
-    )
-    return event.payload
-
-
-def _wire(n: int) -> dict[str, Any]:
-    return {
-        "TransactionNumber": f"SS{n}",
-        "BusinessUnit": "US1 Business Unit",
-        "receivablesInvoiceLines": [
-            {"LineNumber": 1, "Quantity": Decimal("2"), "UnitSellingPrice": Decimal("12.50")},
-            {"LineNumber": 2, "Description": "Freight", "UnitSellingPrice": Decimal("5.00")},
-        ],
-        "Comments": None,
-    }
-
-
-def _payload(invoice: Any, transactions: list[Any]) -> dict[str, Any]:
-    return {
-        "source": {"shipment_id": 1, "order_number": "A-1"},
-        "posting_key": "SS1",
-        "invoice": invoice,
-        "inventory": [
-            {"key": f"SS1-{n}", "line": n, "transaction": t} for n, t in enumerate(transactions)
-        ],
-    }
-
-
-def test_a_payload_made_of_parts_is_written_as_the_whole_walk_writes_it() -> None:
-    invoice, lines = _wire(1), [_wire(2), _wire(3)]
-    payload = _payload(invoice, lines)
-    parts = {id(v): p for v in (invoice, *lines) if (p := canonical_part(v)) is not None}
-    assert len(parts) == 3
-    assert _event_text(payload, parts) == canonical_json(payload)
-
-
-def test_random_parts_in_random_payloads_give_the_same_text() -> None:
-    Secret(SECRET)
-    rng = random.Random(23)
-    for _ in range(400):
-        inner = [_value(rng, 1) for _ in range(3)]
-        payload = {"a": inner[0], "b": [inner[1], {"c": inner[2]}], SECRET[:3]: "x"}
-        parts = {id(v): p for v in inner if (p := canonical_part(v)) is not None}
-        try:
-            expected = canonical_json(payload)
-        except AuditError as exc:
-            with pytest.raises(AuditError, match=str(exc).split(":")[0].replace("$", r"\$")):
-                _event_text(payload, parts)
-        else:
-            assert _event_text(payload, parts) == expected
-
-
-def test_a_secret_known_after_the_part_was_made_is_masked_all_the_same() -> None:
-    invoice = _wire(1) | {"Comments": "echoed 7kT9-late-secret-zq"}
-    part = canonical_part(invoice)
-    assert part is not None and "7kT9-late-secret-zq" in part.text
-    Secret("7kT9-late-secret-zq")  # now a known secret: the part is stale
-    text = _event_text(_payload(invoice, []), {id(invoice): part})
-    assert text == canonical_json(_payload(invoice, []))
-    assert text is not None and "7kT9-late-secret-zq" not in text and "***" in text
-
-
-def test_a_credential_key_around_a_part_is_masked_as_before() -> None:
-    invoice = _wire(1)
-    part = canonical_part(invoice)
-    assert part is not None
-    payload = {"password": invoice, "posting_key": "SS1"}
-    text = _event_text(payload, {id(invoice): part})
-    assert text == canonical_json(payload) == '{"password":"***","posting_key":"SS1"}'
-
-
-def test_a_part_too_deep_for_the_limit_is_walked_and_cut_as_before() -> None:
-    deep: Any = {"leaf": 1}
-    for _ in range(60):
-        deep = {"d": deep}
-    part = canonical_part(deep)
-    assert part is not None and part.bound == 61
-    payload: Any = deep
-    for _ in range(5):
-        payload = {"p": payload}
-    text = _event_text(payload, {id(deep): part})
-    assert text == canonical_json(payload) and "<nested too deeply>" in text
-
-
-def test_a_float_makes_no_part_and_the_event_is_refused_as_before() -> None:
-    invoice = _wire(1) | {"Attribute1": 1.5}
-    assert canonical_part(invoice) is None
-    with pytest.raises(AuditError, match="float"):
-        _event_text(_payload(invoice, []), {})

@@ -185,10 +185,7 @@ def canonical_json(payload: Any) -> str:
         AuditError: the payload holds a float, a non-finite Decimal, a naive datetime or an
             object that is not JSON-ready.
     """
-    return _canonical_text(payload, text_scrubber())
-
-
-def _canonical_text(payload: Any, scrub_one: TextScrubber) -> str:
+    scrub_one = text_scrubber()
     unseen: list[str] = []
     if _plain(payload, 0, scrub_one, unseen) and _all_clean(unseen, scrub_one):
         return _encode_plain(payload)
@@ -197,81 +194,6 @@ def _canonical_text(payload: Any, scrub_one: TextScrubber) -> str:
     except _Refused as refused:
         path = "$" + "".join(reversed(refused.parts))
         raise AuditError(f"{path}: {refused.reason}") from None
-
-
-class CanonicalPart:
-    """The canonical text of one value, made by :func:`canonical_part` for
-    :func:`new_event`'s ``parts`` (a sync makes each document's while its wire form is fresh,
-    and its outcome event takes it whole)."""
-
-    __slots__ = ("bound", "known", "text")
-
-    def __init__(self, text: str, known: object) -> None:
-        self.text = text
-        self.known = known
-        """The known secrets the text was scrubbed with: taken only while they are the same."""
-        self.bound = text.count("{") + text.count("[")
-        """At least how deep the value's containers nest: taken only where that stays within
-        the depth the canonical form writes out."""
-
-
-def canonical_part(value: Any) -> CanonicalPart | None:
-    """:func:`canonical_json` of ``value``, kept for this very object (``None`` when it
-    cannot be made: the payload's own walk raises then)."""
-    scrub_one = text_scrubber()
-    try:
-        return CanonicalPart(_canonical_text(value, scrub_one), scrub_one.known)
-    except AuditError:
-        return None
-
-
-def _composed(
-    value: Any, depth: int, scrub_one: TextScrubber, parts: Mapping[int, CanonicalPart]
-) -> str | None:
-    """:func:`canonical_json` of a plain ``value`` at ``depth``, where a value of ``parts``
-    (by ``id``) is written as its canonical text; ``None`` where anything is not plain (a key
-    to mask or scrub, a text the scrubber changes, a type the plain path does not take, a
-    part made with other known secrets or too deep): the caller walks the whole payload then.
-
-    The canonical form is made of its parts (an object is its keys' texts and its values'
-    canonical texts, sorted by key; an array its items'), so a part's text is what the walk
-    writes for it, at any depth the part's nesting keeps within :data:`_MAX_DEPTH`.
-    """
-    if parts:
-        part = parts.get(id(value))
-        if part is not None:
-            if part.known is scrub_one.known and depth + part.bound <= _MAX_DEPTH:
-                return part.text
-            return None
-    cls = type(value)
-    if cls is dict:
-        if depth >= _MAX_DEPTH:
-            return None
-        texts: dict[str, str] = {}
-        for key, item in value.items():
-            if type(key) is not str:
-                return None
-            _, scrubbed, prefix, sensitive = _key(key, scrub_one)
-            if sensitive or scrubbed != key:
-                return None
-            text = _composed(item, depth + 1, scrub_one, parts)
-            if text is None:
-                return None
-            texts[key] = prefix + text
-        return "{" + ",".join([texts[k] for k in sorted(texts)]) + "}"
-    if cls is list or cls is tuple:
-        if depth >= _MAX_DEPTH:
-            return None
-        items: list[str] = []
-        for item in value:
-            text = _composed(item, depth + 1, scrub_one, parts)
-            if text is None:
-                return None
-            items.append(text)
-        return "[" + ",".join(items) + "]"
-    if _plain_leaf(value, scrub_one):
-        return _encode_plain(value)
-    return None
 
 
 # What :func:`canonical_json` does in one walk, each step the same as the three it replaces
@@ -727,7 +649,6 @@ def new_event(
     payload: Any = None,
     error: BaseException | Mapping[str, Any] | str | None = None,
     event_id: str | None = None,
-    parts: Mapping[int, CanonicalPart] | None = None,
 ) -> AuditEvent:
     """Build an :class:`AuditEvent` stamped with ``clock.now()``.
 
@@ -745,21 +666,11 @@ def new_event(
             ``Decimal``, aware datetimes); stored as canonical JSON with its hash.
         error: The failure, redacted with :func:`redact_error`.
         event_id: The event id; a fresh UUID4 when left out.
-        parts: Canonical texts made before (:func:`canonical_part`) of values inside
-            ``payload``, by their ``id()``: written as they are, where the payload is plain
-            around them and they were made with the known secrets of now. The stored text is
-            the same as without them.
 
     Raises:
         AuditError: the payload is not JSON-ready (a float, a naive datetime, an object).
     """
-    if payload is None:
-        text = None
-    elif parts:
-        scrub_one = text_scrubber()
-        text = _composed(payload, 0, scrub_one, parts) or _canonical_text(payload, scrub_one)
-    else:
-        text = canonical_json(payload)
+    text = None if payload is None else canonical_json(payload)
     return _event_of(
         event_id or new_event_id(),
         correlation_id,

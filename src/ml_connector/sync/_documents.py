@@ -20,7 +20,6 @@ from ml_connector._errors import (
     ConflictError,
     ConnectorError,
 )
-from ml_connector.audit._event import CanonicalPart, canonical_part
 from ml_connector.oracle import (
     InventoryStagedTransaction,
     InventoryTransactionError,
@@ -104,8 +103,6 @@ class Doc:
     # fewer a document for the garbage collector to follow).
     _wire: dict[str, Any] | None = attrs.field(default=None, init=False, repr=False)
     _wire_converter: Any = attrs.field(default=None, init=False, repr=False)
-    audit_part: CanonicalPart | None = attrs.field(default=None, init=False, repr=False)
-    """The canonical audit text of the wire form, made with it (see :meth:`make_wire`)."""
 
     def wire(self, converter: Any) -> dict[str, Any]:
         """The Oracle wire payload (made once per converter: the model is frozen)."""
@@ -113,21 +110,7 @@ class Doc:
         if made is None or self._wire_converter is not converter:
             made = self._wire = to_wire(self.model, converter)
             self._wire_converter = converter
-            self.audit_part = None  # made from another wire form, if any
         return made
-
-    def make_wire(self, converter: Any) -> None:
-        """Make the wire form now, and its canonical audit text with it while it is fresh in
-        memory (the record's outcome event takes the text whole: ``new_event(parts=...)``)."""
-        wire = self.wire(converter)
-        if self.audit_part is None:
-            self.audit_part = canonical_part(wire)
-
-    def made_part(self) -> tuple[dict[str, Any], CanonicalPart] | None:
-        """The wire form and its canonical audit text, when :meth:`make_wire` made both."""
-        if self._wire is None or self.audit_part is None:
-            return None
-        return self._wire, self.audit_part
 
     def fail(self, error: ConnectorError) -> None:
         """Mark the document failed (audit-trail errors are never swallowed)."""

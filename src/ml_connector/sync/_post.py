@@ -35,7 +35,6 @@ from ml_connector.audit import (
     new_event,
     redact_error,
 )
-from ml_connector.audit._event import CanonicalPart
 from ml_connector.oracle import ReceivablesCreditMemo, ReceivablesInvoice
 
 from ._documents import (
@@ -192,7 +191,6 @@ class _Poster:
                 oracle_id=main.oracle_id if main is not None else None,
                 payload=result.payload,
                 error=result.error,
-                parts=_parts_of(pending.docs),
             )
         )
         return result
@@ -279,11 +277,6 @@ class _Poster:
         )
 
 
-def _parts_of(docs: Sequence[Doc]) -> dict[int, CanonicalPart]:
-    """The documents' canonical audit texts made with their wire forms, by wire form."""
-    return {id(part[0]): part[1] for doc in docs if (part := doc.made_part()) is not None}
-
-
 @pausing  # a chunk's wire forms, no cycles: see ml_connector._collector
 def _batchable(docs: Sequence[Doc], settings: Any, converter: Any) -> tuple[list[Doc], list[Doc]]:
     """``docs`` split into those a batch may carry and those posted alone (see
@@ -291,7 +284,7 @@ def _batchable(docs: Sequence[Doc], settings: Any, converter: Any) -> tuple[list
     for_batch: list[Doc] = []
     singles: list[Doc] = []
     for doc in docs:
-        doc.make_wire(converter)
+        doc.wire(converter)
         (for_batch if batchable(doc, settings, converter) else singles).append(doc)
     return for_batch, singles
 
