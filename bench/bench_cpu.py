@@ -235,7 +235,7 @@ def run(quick: bool) -> Result:
         f"decode alone {decode:.2f}x `json.loads` (models kept: {kept:.2f}x; goal 2.5x "
         f"{'met' if decode <= DECODE_GOAL else 'not met'}); decode + map {full:.2f}x (goal 4x "
         f"{'met' if full <= MAP_GOAL else 'not met'}; {against_paused:.2f}x against `json.loads` "
-        f"with the collector paused too); the whole sync {sync_ratio:.1f}x the "
+        f"with the collector paused too); the whole sync {sync_ratio:.2f}x the "
         f"`json.loads` of every body it received (median of {len(syncs)} runs, range "
         f"{sync_range}; goal 10x "
         f"{'met' if sync_ratio <= SYNC_GOAL else 'not met'})."
