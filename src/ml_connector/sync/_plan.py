@@ -235,38 +235,25 @@ class _Planner:
         trusted: bool,
         memo: _Memo,
     ) -> list[Doc]:
-        return [
-            doc
-            for label in labels
-            for doc in self._wanted(label, orders, ledgers, directory, latest, trusted, memo)
-        ]
-
-    def _wanted(
-        self,
-        label: Label,
-        orders: Mapping[int, Order | ConnectorError],
-        ledgers: Mapping[int, Sequence[Shipment]],
-        directory: CustomerDirectory,
-        latest: Mapping[RecordRef, AuditEvent],
-        trusted: bool,
-        memo: _Memo,
-    ) -> list[Doc]:
-        """The documents :meth:`prepare_flow` may look up for ``label`` (for a voided label,
-        the original's and the reversal's)."""
-        order = orders.get(label.order_id) if label.order_id is not None else None
-        if not isinstance(order, Order):
-            return []
-        if not label.voided and trusted and label.ref not in latest:
-            return []
-        ledger = ledgers.get(order.order_id, ())
+        """The documents :meth:`prepare_flow` may look up for ``labels`` (for a voided label,
+        the original's and the reversal's), each label mapped once (kept in ``memo``)."""
         docs: list[Doc] = []
-        for unvoided in (True, False) if label.voided else (False,):
-            try:
-                plan = self._mapped(label, order, ledger, directory, unvoided=unvoided, memo=memo)
-            except MappingError:
+        for label in labels:
+            order = orders.get(label.order_id) if label.order_id is not None else None
+            if not isinstance(order, Order):
                 continue
-            if isinstance(plan, ShipmentPlan):
-                docs += memo.looked_up(plan)
+            if not label.voided and trusted and label.ref not in latest:
+                continue
+            ledger = ledgers.get(order.order_id, ())
+            for unvoided in (True, False) if label.voided else (False,):
+                try:
+                    plan = self._mapped(
+                        label, order, ledger, directory, unvoided=unvoided, memo=memo
+                    )
+                except MappingError:
+                    continue
+                if isinstance(plan, ShipmentPlan):
+                    docs += memo.looked_up(plan)
         return docs
 
     def _mapped(
