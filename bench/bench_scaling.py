@@ -5,9 +5,10 @@ creates and drops its own schemas). Without it the section says so.
 
 1. **Throughput.** 20 tenants on one simulator process (the soak test's, no faults, a fixed
    latency per request so the work is I/O-bound, as it is against real APIs), one sync job per
-   tenant deferred to Procrastinate, and K worker processes (one job at a time each). Throughput
-   is records processed per second between the first job's start and the last job's end, from
-   ``tenant_runs``; the baseline is K = 1 in the same run. Goal: at least 0.8 x K for K
+   tenant deferred to Procrastinate once K worker processes (one job at a time each) have
+   registered. Throughput is records per second from ``tenant_runs``, over the whole run (first
+   job's start to last job's end) and while at least K tenants are unfinished (see
+   ``Throughput``); the baseline is K = 1 in the same run. Goal: at least 0.8 x K for K
    workers while tenants >= K.
 2. **Per-record cost.** Against a plain one-row ``INSERT`` (autocommit) in the same database:
    claiming one record (claim, renew, release; three statements), the same per record when a
@@ -27,6 +28,8 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 from urllib.parse import quote
+
+import attrs
 
 from ._report import Result, Table, ratio
 
@@ -52,8 +55,8 @@ def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def throughput(url: str, workers: int, orders: int, latency: float) -> tuple[float, int, float]:
-    """Records per second, records, and seconds, for ``workers`` worker processes."""
+def throughput(url: str, workers: int, orders: int, latency: float) -> Throughput:
+    """Records per second of ``workers`` worker processes over 20 tenants."""
     import psycopg
 
     from ml_connector.audit import PostgresDatabase
@@ -81,17 +84,27 @@ def throughput(url: str, workers: int, orders: int, latency: float) -> tuple[flo
                 time.sleep(0.05)
             port = port_file.read_text()
             registry = TenantRegistry.from_directory(folder)
+            for n in range(workers):
+                rest = [TENANTS, epoch, 1, 60, f"bench-{n}", 1]
+                processes.append(
+                    _start(["work", queue, schema, str(folder), port, *map(str, rest)], log)
+                )
+            # Jobs are deferred once every worker has registered, so the measured time is the
+            # jobs' and not the workers' start-up (K interpreters importing on 2 CPUs).
+            deadline = time.monotonic() + 120
+            while (
+                conn.execute(f"SELECT count(*) FROM {schema}.procrastinate_workers").fetchone()[0]
+                < workers
+            ):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"workers did not start: {log.read_text()[-2000:]}")
+                time.sleep(0.05)
             app = make_app(queue, registry, lambda: None)  # type: ignore[arg-type,return-value]
             with app.open():
                 for tenant in registry:
                     app.tasks[SYNC_TASK].configure(lock=tenant.lock).defer(
                         timestamp=0, tenant=tenant.name
                     )
-            for n in range(workers):
-                rest = [TENANTS, epoch, 1, 60, f"bench-{n}", 1]
-                processes.append(
-                    _start(["work", queue, schema, str(folder), port, *map(str, rest)], log)
-                )
             deadline = time.monotonic() + 900
             while time.monotonic() < deadline:
                 done = shared.fetch("SELECT count(DISTINCT tenant) FROM {s}.tenant_runs")[0][0]
@@ -100,10 +113,12 @@ def throughput(url: str, workers: int, orders: int, latency: float) -> tuple[flo
                 if done >= TENANTS:
                     break
                 time.sleep(0.5)
-            first, last, records = shared.fetch(
-                "SELECT min(started_at), max(finished_at), sum(posted + failed)"
-                " FROM {s}.tenant_runs"
-            )[0]
+            runs = [
+                Run(started.timestamp(), finished.timestamp(), int(records))
+                for started, finished, records in shared.fetch(
+                    "SELECT started_at, finished_at, posted + failed FROM {s}.tenant_runs"
+                )
+            ]
             shared.close()
         finally:
             for process in processes:
@@ -114,8 +129,51 @@ def throughput(url: str, workers: int, orders: int, latency: float) -> tuple[flo
                 (schema, schema + "\\_%"),
             ).fetchall():
                 conn.execute(f"DROP SCHEMA {name} CASCADE")
-    seconds = (last - first).total_seconds()
-    return int(records) / seconds, int(records), seconds
+    return Throughput.of(runs, workers)
+
+
+@attrs.frozen
+class Run:
+    """One tenant's job, from ``tenant_runs``."""
+
+    started: float
+    finished: float
+    records: int
+
+
+@attrs.frozen
+class Throughput:
+    """Records per second of one benchmark run, over the whole run and while saturated.
+
+    *Whole run*: all records over first start to last finish. With T jobs on K workers that
+    takes ceil(T/K) rounds of jobs, so it cannot exceed T / (K * ceil(T/K)) of linear (20 jobs on
+    8 workers: 3 rounds, at most 0.83). *Saturated*: while at least K tenants are unfinished,
+    the goal's condition ("while tenants >= K"): from the first start to the moment fewer than K
+    jobs remain, each job counted by the share of its run that falls in that span.
+    """
+
+    records: int
+    seconds: float
+    rate: float
+    saturated_seconds: float
+    saturated_rate: float
+
+    @classmethod
+    def of(cls, runs: list[Run], workers: int) -> Throughput:
+        first = min(run.started for run in runs)
+        last = max(run.finished for run in runs)
+        finishes = sorted(run.finished for run in runs)
+        # Fewer than K jobs remain once len(runs) - K + 1 of them have finished.
+        end = finishes[max(len(runs) - workers, 0)]
+        share = sum(
+            run.records
+            * max(0.0, min(run.finished, end) - max(run.started, first))
+            / max(run.finished - run.started, 1e-9)
+            for run in runs
+        )
+        records = sum(run.records for run in runs)
+        seconds, saturated = last - first, end - first
+        return cls(records, seconds, records / seconds, saturated, share / saturated)
 
 
 def per_record_costs(url: str, n: int) -> dict[str, float]:
@@ -179,18 +237,20 @@ def run(quick: bool) -> Result:
     counts = (1, 2, 4) if quick else (1, 2, 4, 8)
     orders, latency = (4, 0.1) if quick else (6, 0.1)
     measured = {k: throughput(url, k, orders, latency) for k in counts}
-    base = measured[1][0]
+    base, whole = measured[1].saturated_rate, measured[1].rate
     rows = tuple(
         (
             str(k),
-            f"{rate:.1f}",
-            str(records),
-            f"{seconds:.1f}",
-            ratio(rate, base),
+            str(run.records),
+            f"{run.seconds:.1f}",
+            f"{run.rate:.2f}",
+            ratio(run.rate, whole),
+            f"{run.saturated_rate:.2f}",
+            ratio(run.saturated_rate, base),
             f"{0.8 * k:.1f}x",
-            "yes" if rate >= 0.8 * k * base else "no",
+            "yes" if run.saturated_rate >= 0.8 * k * base else "no",
         )
-        for k, (rate, records, seconds) in measured.items()
+        for k, run in measured.items()
     )
     costs = per_record_costs(url, 200 if quick else 1000)
     cost_rows = tuple(
@@ -203,13 +263,24 @@ def run(quick: bool) -> Result:
         )
     )
     met = all(row[-1] == "yes" for row in rows)
-    worst = min(measured[k][0] / (base * k) for k in counts)
+    worst = min(measured[k].saturated_rate / (base * k) for k in counts)
+    worst_whole = min(measured[k].rate / (whole * k) for k in counts)
     return Result(
         title,
         goal,
         (
             Table(
-                ("workers", "records/s", "records", "seconds", "vs 1 worker", "goal", "met"),
+                (
+                    "workers",
+                    "records",
+                    "seconds",
+                    "records/s, whole run",
+                    "vs 1 worker",
+                    "records/s while tenants >= K",
+                    "vs 1 worker",
+                    "goal",
+                    "met",
+                ),
                 rows,
             ),
             Table(("operation", "µs each", "vs insert"), cost_rows),
@@ -217,7 +288,13 @@ def run(quick: bool) -> Result:
         notes=(
             f"{TENANTS} tenants, {orders} orders each, {latency * 1000:.0f} ms simulated latency"
             " per request; each worker process runs one job at a time; one shared Postgres and"
-            " one simulator process on the same machine.",
+            " one simulator process on the same machine. Jobs are deferred once every worker"
+            " has registered, so no worker's start-up is timed.",
+            "The goal holds while tenants >= K: records per second from the first job's start"
+            " until fewer than K tenants remain, each job counted by the share of its run in"
+            " that span. The whole run also has a tail with fewer jobs than workers: 20 jobs on"
+            " 8 workers take 3 rounds, so the whole run cannot exceed 20/24 = 0.83 of linear"
+            f" (lowest this run: {worst_whole:.2f}).",
             f"This machine has {os.cpu_count()} CPUs shared with other work: past that many busy"
             " workers, processes compete for CPU and the ratio falls; the jobs themselves share"
             " nothing but Postgres rows keyed by tenant.",
