@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "SystemClock"]
+__all__ = ["Clock", "SystemClock", "unix_millis"]
 
 
 @runtime_checkable
@@ -53,3 +53,12 @@ class SystemClock:
 
     def __repr__(self) -> str:
         return "SystemClock()"
+
+
+def unix_millis() -> int:
+    """Milliseconds since the Unix epoch on the system's wall clock.
+
+    Only for the time prefix of ids (:func:`ml_connector.audit.new_event_id`), which orders
+    them as they are made; an event's time is its clock's (``Clock.now``), never this.
+    """
+    return time.time_ns() // 1_000_000

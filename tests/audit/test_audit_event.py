@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -39,20 +40,50 @@ def test_new_event_is_stamped_by_the_injected_clock(clock: VirtualClock) -> None
     assert event.occurred_at.tzinfo is UTC
 
 
-def test_ids_are_uuid4() -> None:
+def test_ids_are_uuid7() -> None:
     for value in (new_event_id(), new_correlation_id()):
-        assert uuid.UUID(value).version == 4
+        assert uuid.UUID(value).version == 7
     assert new_event_id() != new_event_id()
 
 
-def test_ids_are_well_formed_uuid4_and_never_repeat_across_reads() -> None:
-    # More than one read of the random source (ids are read 256 at a time).
+def test_ids_are_well_formed_uuid7_and_never_repeat_across_reads() -> None:
+    # More than one read of the random source (random bits are read 256 ids at a time).
     ids = [new_event_id() for _ in range(1_000)]
     assert len(set(ids)) == len(ids)
     for value in ids:
         parsed = uuid.UUID(value)
-        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
         assert str(parsed) == value
+
+
+def test_an_ids_time_is_the_wall_clocks_millisecond_and_later_ids_never_sort_before() -> None:
+    before = time.time_ns() // 1_000_000
+    ids = [new_event_id() for _ in range(3_000)]
+    after = time.time_ns() // 1_000_000
+    stamps = [uuid.UUID(value).int >> 80 for value in ids]  # the top 48 bits
+    assert before <= stamps[0] and stamps[-1] <= after
+    assert stamps == sorted(stamps)
+    # Across milliseconds the text order is the order made (what keeps index inserts at the
+    # end); within one millisecond the order is random.
+    for earlier, later, t0, t1 in zip(ids, ids[1:], stamps, stamps[1:], strict=False):
+        if t0 < t1:
+            assert earlier < later
+
+
+def test_ids_keep_their_order_when_the_wall_clock_steps_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ml_connector.audit import _event
+
+    now = [1_900_000_000_000]
+    monkeypatch.setattr(_event, "unix_millis", lambda: now[0])
+    monkeypatch.setattr(_event, "_last", [0])  # this process's latest time, put back after
+    first = new_event_id()
+    now[0] -= 5_000
+    second = new_event_id()
+    assert uuid.UUID(first).int >> 80 == uuid.UUID(second).int >> 80 == 1_900_000_000_000
+    now[0] += 10_000
+    assert uuid.UUID(new_event_id()).int >> 80 == 1_900_000_005_000
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
@@ -70,7 +101,7 @@ def test_a_forked_child_never_hands_out_the_parents_ids() -> None:
     theirs = os.read(read, 100).decode()
     os.close(read)
     ours = {new_event_id() for _ in range(300)}
-    assert uuid.UUID(theirs).version == 4
+    assert uuid.UUID(theirs).version == 7
     assert theirs not in ours
 
 
@@ -251,13 +282,14 @@ def test_format_utc_is_fixed_width_utc_text(value: datetime) -> None:
     assert format_utc(value) == value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def test_ids_carry_the_uuid4_version_and_variant_and_random_bits() -> None:
+def test_ids_carry_the_uuid7_version_and_variant_and_random_bits() -> None:
     seen = {new_event_id() for _ in range(2000)}
     assert len(seen) == 2000
     for value in seen:
         parsed = uuid.UUID(value)
-        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, value)
+        assert (parsed.version, parsed.variant, str(parsed)) == (7, uuid.RFC_4122, value)
     assert {value[19] for value in seen} == set("89ab")  # the variant nibble's random bits
+    assert len({value[15:18] for value in seen}) > 1_000  # rand_a: 12 random bits
 
 
 def test_format_utc_gives_each_instant_its_text_however_often_it_repeats() -> None:
