@@ -303,6 +303,8 @@ class _BaseSender:
             # httpx replaces a URL's query when params are given; merge instead, so a pointer
             # URL such as ``/shipments?batchId=9`` keeps its filter when a page number is added.
             url = with_params(url, {k: v for k, v in request.params.items() if v is not None})
+        if url.is_absolute_url and not client.params and not client.cookies and _build_fast_path():
+            return _request(client, request.method.upper(), url, request, headers, self.settings)
         return client.build_request(
             request.method.upper(),
             url,
@@ -527,6 +529,68 @@ def with_params(url: httpx.URL, params: Mapping[str, Any]) -> httpx.URL:
 
 
 _MAX_QUERY = 65536
+
+
+# A request is built as ``client.build_request`` builds it, without its header merge: httpx
+# copies the client's headers and then, for each of ours, scans the copy twice to drop the
+# client's header of that name (a seventh of a request's cost on our side). :func:`_merged`
+# drops them in one pass. Used for an absolute URL when the client has no params and no
+# cookies (else ``build_request`` merges those too); :func:`_build_fast_path` checks, once,
+# that the installed httpx builds the same request both ways.
+
+
+def _merged(base: httpx.Headers, ours: Mapping[str, str]) -> httpx.Headers:
+    """``base`` updated with ``ours`` as ``httpx.Headers.update`` does: every header of
+    ``base`` named in ``ours`` (any case) dropped, then ``ours`` appended in order."""
+    extra = httpx.Headers(ours)
+    names = {lower for _, lower, _ in extra._list}
+    merged = httpx.Headers()
+    merged._list = [entry for entry in base._list if entry[1] not in names] + extra._list
+    return merged
+
+
+def _request(
+    client: httpx.Client | httpx.AsyncClient,
+    method: str,
+    url: httpx.URL,
+    request: Request,
+    headers: Mapping[str, str],
+    settings: HttpSettings,
+) -> httpx.Request:
+    return httpx.Request(
+        method,
+        url,
+        json=request.json,
+        content=request.content,
+        headers=_merged(client.headers, headers),
+        extensions={"timeout": httpx.Timeout(settings.timeout).as_dict()},
+    )
+
+
+@functools.cache
+def _build_fast_path() -> bool:
+    """Whether :func:`_request` builds what ``client.build_request`` builds, here."""
+    headers = {"User-Agent": "ua", "accept": "application/json", "X-Extra": "e"}
+    url = httpx.URL("https://example.com/api/items?limit=5")
+    request = Request("POST", "/api/items", content=b'{"a":1}')
+    settings = HttpSettings(base_url="https://example.com", timeout=7.5)
+    with httpx.Client(headers={"Accept": "*/*", "X-Base": "b", "x-extra": "old"}) as client:
+        try:
+            fast = _request(client, "POST", url, request, headers, settings)
+        except (AttributeError, TypeError, ValueError):  # another httpx inside
+            return False
+        slow = client.build_request(
+            "POST", url, content=request.content, headers=headers, timeout=settings.timeout
+        )
+    return (fast.method, fast.url, fast.headers.raw, fast.extensions, fast.read()) == (
+        slow.method,
+        slow.url,
+        slow.headers.raw,
+        slow.extensions,
+        slow.read(),
+    )
+
+
 """httpx refuses a longer URL component; such a query goes through httpx (which says so)."""
 
 
