@@ -39,7 +39,7 @@ DECODE_GOAL = 2.5
 MAP_GOAL = 4.0
 SYNC_GOAL = 10.0
 SYNC_ORDERS = 10_000
-SYNC_ROUNDS = 3
+SYNC_ROUNDS = 5
 """Whole-sync runs of :data:`SYNC_ORDERS` orders (each in its own process): median and range."""
 
 
@@ -218,7 +218,7 @@ def run(quick: bool) -> Result:
         ),
     )  # fmt: skip
     sync_table = Table(
-        ("Whole sync (one process; the median of 3 runs)", "CPU",
+        (f"Whole sync (one process; the median of {len(syncs)} runs)", "CPU",
          "vs json.loads of every response body: median (range)"),
         (
             (f"baseline: plain `json.loads` of the {sync.bodies:,} response bodies the sync "
