@@ -529,6 +529,7 @@ def with_params(url: httpx.URL, params: Mapping[str, Any]) -> httpx.URL:
 
 
 _MAX_QUERY = 65536
+"""httpx refuses a longer URL component; such a query goes through httpx (which says so)."""
 
 
 # A request is built as ``client.build_request`` builds it, without its header merge: httpx
@@ -589,9 +590,6 @@ def _build_fast_path() -> bool:
         slow.extensions,
         slow.read(),
     )
-
-
-"""httpx refuses a longer URL component; such a query goes through httpx (which says so)."""
 
 
 class _Cookies(httpx.Cookies):
