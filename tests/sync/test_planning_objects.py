@@ -19,9 +19,15 @@ from ml_connector.mapping import (
     load_mapping_config,
     map_shipment,
 )
+from ml_connector.oracle import CustomerAccount, CustomerAccountSite
 from ml_connector.shipstation import Order, Shipment, decode_order, decode_shipment
 from ml_connector.shipstation._converter import Decoder
-from ml_connector.sync._directory import LookupCache, directory_flow, needed_lookups
+from ml_connector.sync._directory import (
+    LookupCache,
+    accounts_from_sites,
+    directory_flow,
+    needed_lookups,
+)
 from ml_connector.sync._flow import run_flow
 from ml_connector.sync._labels import SHIPMENT, Label
 from ml_connector.sync._plan import _Memo, _Planner, _same_or, _untraced
@@ -230,3 +236,28 @@ def test_only_a_voided_label_keeps_its_reversals_ref() -> None:
     assert voided.void_ref is voided.void_ref
     assert voided.void_ref == RecordRef("shipstation", "shipment-void", "3")
     assert live.ref is live.ref and voided.ref is voided.ref
+
+
+def test_accounts_assembled_from_the_same_site_rows_are_reused_not_rebuilt() -> None:
+    def site(use_id: int, number: str, name: str = "Acme") -> CustomerAccountSite:
+        return CustomerAccountSite(
+            bill_to_site_use_id=use_id,
+            bill_to_site_number=f"S{use_id}",
+            account_number=number,
+            customer_name=name,
+        )
+
+    rows = [site(1, "1001"), site(2, "1001"), site(3, "1002")]
+    made: dict[str, CustomerAccount] = {}
+    first = accounts_from_sites(rows, made)
+    assert [a.account_number for a in first] == ["1001", "1002"]
+    assert [len(a.sites) for a in first] == [2, 1]
+    again = accounts_from_sites(rows, made)
+    assert again == first and all(a is b for a, b in zip(again, first, strict=True))
+    # Other rows for an account (a new site, a renamed customer) assemble it anew.
+    changed = accounts_from_sites([*rows[:2], site(4, "1001"), site(3, "1002", "Acme Ltd")], made)
+    assert changed[0] is not first[0] and len(changed[0].sites) == 3
+    assert changed[1] is not first[1] and changed[1].customer_name == "Acme Ltd"
+    assert made == {"1001": changed[0], "1002": changed[1]}
+    # Without a memo every call assembles its own.
+    assert accounts_from_sites(rows)[0] is not accounts_from_sites(rows)[0]

@@ -51,6 +51,9 @@ class LookupCache:
     def __init__(self, capacity: int = 5_000) -> None:
         self.capacity = capacity
         self._entries: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self.accounts: dict[str, CustomerAccount] = {}
+        """Accounts assembled from remembered site rows, by account number (see
+        :func:`accounts_from_sites`); emptied when it holds more than ``capacity``."""
 
     def get(self, kind: str, key: str) -> Any:
         """The remembered answer, or ``_MISSING``."""
@@ -99,21 +102,32 @@ def needed_lookups(orders: Iterable[Order], config: MappingConfig) -> tuple[set[
     return accounts, emails
 
 
-def accounts_from_sites(sites: Iterable[CustomerAccountSite]) -> list[CustomerAccount]:
-    """Customer accounts assembled from bill-to site rows."""
+def accounts_from_sites(
+    sites: Iterable[CustomerAccountSite], made: dict[str, CustomerAccount] | None = None
+) -> list[CustomerAccount]:
+    """Customer accounts assembled from bill-to site rows.
+
+    ``made``: accounts assembled before, by number; one whose sites are these rows (the same
+    rows a chunk before, from the look-up cache) is reused, not assembled again.
+    """
     grouped: dict[str, list[CustomerAccountSite]] = {}
     for site in sites:
         grouped.setdefault(site.account_number, []).append(site)
-    return [
-        CustomerAccount(
-            account_number=number,
-            account_id=rows[0].account_id,
-            customer_name=rows[0].customer_name,
-            customer_id=rows[0].customer_id,
-            sites=tuple(rows),
-        )
-        for number, rows in sorted(grouped.items())
-    ]
+    accounts = []
+    for number, rows in sorted(grouped.items()):
+        known = None if made is None else made.get(number)
+        if known is None or known.sites != tuple(rows):
+            known = CustomerAccount(
+                account_number=number,
+                account_id=rows[0].account_id,
+                customer_name=rows[0].customer_name,
+                customer_id=rows[0].customer_id,
+                sites=tuple(rows),
+            )
+            if made is not None:
+                made[number] = known
+        accounts.append(known)
+    return accounts
 
 
 _FAILED = object()
@@ -227,7 +241,12 @@ def directory_flow(
                 f"the Oracle accounts of party {party.party_name!r} (email {email}) cannot be "
                 f"read: {unexpressible_names[party.party_name]}",
             )
-    accounts = accounts_from_sites(s for found in site_lists if found for s in found)
+    made = None
+    if cache is not None:
+        made = cache.accounts
+        if len(made) > cache.capacity:
+            made.clear()
+    accounts = accounts_from_sites((s for found in site_lists if found for s in found), made)
     known = {account.account_number for account in accounts}
     missing = sorted(accounts_needed - known)
     failed_accounts: set[str] = set()
