@@ -115,14 +115,15 @@ def accounts_from_sites(
         grouped.setdefault(site.account_number, []).append(site)
     accounts = []
     for number, rows in sorted(grouped.items()):
+        sites_of = tuple(rows)
         known = None if made is None else made.get(number)
-        if known is None or known.sites != tuple(rows):
+        if known is None or known.sites != sites_of:
             known = CustomerAccount(
                 account_number=number,
                 account_id=rows[0].account_id,
                 customer_name=rows[0].customer_name,
                 customer_id=rows[0].customer_id,
-                sites=tuple(rows),
+                sites=sites_of,
             )
             if made is not None:
                 made[number] = known
