@@ -62,6 +62,10 @@ logger = logging.getLogger("ml_connector.http")
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _NOT_SENT_ERRORS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout)
 
+_SPENT = httpx.ByteStream(b"")
+"""The stream of a response whose body is read (see :meth:`_BaseSender.finish`); it holds no
+state, so one serves every response."""
+
 
 @attrs.frozen
 class Request:
@@ -384,6 +388,13 @@ class _BaseSender:
         self, request: Request, response: httpx.Response, attempt: int, elapsed_ms: float
     ) -> httpx.Response:
         """Log, feed the limiter, and raise the right error for a non-2xx response."""
+        if response.is_closed:
+            # httpx binds a response's stream to the response (``Bound(Async|Sync)Stream(...,
+            # response=response)``): a reference cycle each, body and request included, that
+            # only a full collection frees. The body is read (``send`` without
+            # ``stream=True``), so the stream is spent: a finished one in its place lets
+            # reference counting free the response as soon as it is dropped.
+            response.stream = _SPENT
         self.limiter.observe(response.headers, self.clock.monotonic())
         if logger.isEnabledFor(logging.INFO):  # redacting a long URL is not free
             logger.info(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import weakref
 from typing import Any
 
 import httpx
@@ -427,3 +429,24 @@ def test_non_json_number_constants_are_decode_errors(httpx_mock: HTTPXMock, cons
     )
     with pytest.raises(ResponseDecodeError, match="not a JSON number"):
         read_json(SyncSender(make_settings()).send(GET))
+
+
+def test_a_read_response_is_freed_by_reference_counting(kind: str, clock: VirtualClock) -> None:
+    # httpx binds a response's stream to the response, a cycle that only a full collection
+    # frees (with the body); the sender puts a spent stream in its place once the body is read.
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"orders": [{"orderId": n} for n in range(100)]})
+
+    runner = Runner(kind, clock, transport=httpx.MockTransport(answer))
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        response = runner.send(GET)
+        assert len(response.json()["orders"]) == 100
+        assert response.is_closed
+        gone = weakref.ref(response)
+        del response
+        assert gone() is None  # no collection ran: nothing but its one reference held it
+    finally:
+        if collecting:
+            gc.enable()
